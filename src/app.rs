@@ -1,0 +1,104 @@
+//! From command line to exit status. `main` calls [`main_with_args`] and nothing else.
+
+use std::ffi::OsString;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::error::{Exit, Failure};
+use crate::output::Stdout;
+
+/// Runs netlab with these arguments and returns the process exit status.
+pub fn main_with_args<I>(args: I) -> i32
+where
+    I: IntoIterator<Item = OsString>,
+{
+    install_panic_hook();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return report_clap_error(err),
+    };
+    match run(cli) {
+        Ok(exit) => exit.code(),
+        Err(failure) => {
+            eprintln!("{failure}");
+            Exit::Failed.code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "netlab", &mut out);
+            Stdout::line(String::from_utf8_lossy(&out).trim_end());
+            Ok(Exit::Answered)
+        }
+        Command::Resolve(args) => {
+            let plan = crate::resolve::Plan::from_args(args)?;
+            runtime()?.block_on(crate::resolve::run(plan))
+        }
+        Command::Connect(args) => {
+            let plan = crate::connect::Plan::from_args(args)?;
+            runtime()?.block_on(crate::connect::run(plan))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::new("starting the async runtime", err))
+}
+
+/// clap's usage errors span several lines; the contract is one line plus a hint.
+fn report_clap_error(err: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let text = err.render().to_string();
+            Stdout::line(text.trim_end());
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                Exit::Failed.code()
+            } else {
+                Exit::Answered.code()
+            }
+        }
+        _ => {
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("invalid command line");
+            let message = first.trim().strip_prefix("error: ").unwrap_or(first.trim());
+            eprintln!("netlab: command line: {message}");
+            eprintln!("hint: see 'netlab --help' or 'netlab <command> --help'");
+            Exit::Failed.code()
+        }
+    }
+}
+
+/// A bug must still honour the contract: one line, no backtrace, exit 2.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "netlab: internal error: {}{place} (this is a bug; please report it)",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        std::process::exit(Exit::Failed.code());
+    }));
+}

@@ -1,0 +1,213 @@
+//! The command line, as clap sees it. This is stage one of two (ripgrep's lowargs →
+//! hiargs): values are checked here; each command then builds its typed plan from these
+//! structs. The same definitions generate the shell completions and the man page.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration::parse_duration;
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every target answered as asked (resolved, port open, reply received)
+  1  the run completed but some target did not answer (NXDOMAIN, closed or
+     filtered port, 100% loss, expectation not met)
+  2  the run could not be done (bad input, missing privilege, socket or
+     resolver error)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netlab",
+    version,
+    about = "Network diagnostics for people who use ping, traceroute, dig and nc every day",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server
+    #[command(after_help = EXIT_CODES_HELP)]
+    Resolve(ResolveArgs),
+    /// Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings
+    #[command(after_help = EXIT_CODES_HELP)]
+    Connect(ConnectArgs),
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Address families to use.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct FamilyArgs {
+    /// Use IPv4 only
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Use IPv6 only
+    #[arg(short = '6')]
+    pub ipv6: bool,
+}
+
+/// Which address families a run may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Any,
+    V4,
+    V6,
+}
+
+impl FamilyArgs {
+    pub fn family(self) -> Family {
+        match (self.ipv4, self.ipv6) {
+            (true, _) => Family::V4,
+            (_, true) => Family::V6,
+            _ => Family::Any,
+        }
+    }
+}
+
+impl Family {
+    pub fn allows(self, addr: &std::net::IpAddr) -> bool {
+        match self {
+            Family::Any => true,
+            Family::V4 => addr.is_ipv4(),
+            Family::V6 => addr.is_ipv6(),
+        }
+    }
+}
+
+/// DNS record types `resolve -t` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, serde::Serialize)]
+#[value(rename_all = "UPPER")]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordKind {
+    A,
+    Aaaa,
+    Cname,
+    Mx,
+    Ns,
+    Txt,
+    Soa,
+    Srv,
+    Ptr,
+    Caa,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Names or addresses to resolve (an address gives its PTR name)
+    #[arg(value_name = "NAME|ADDRESS")]
+    pub targets: Vec<String>,
+    /// Read names from FILE, one per line ('-' for stdin; '#' starts a comment)
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Ask this DNS server directly instead of the system's configuration
+    #[arg(short = 's', long, value_name = "ADDR[:PORT]")]
+    pub server: Option<String>,
+    /// Record type to ask for (default: A and AAAA, as getaddrinfo does)
+    #[arg(
+        short = 't',
+        long = "type",
+        value_enum,
+        ignore_case = true,
+        value_name = "TYPE"
+    )]
+    pub record_type: Option<RecordKind>,
+    /// Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)
+    #[arg(long)]
+    pub tcp: bool,
+    /// Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)
+    #[arg(short = 'W', long, value_parser = duration_arg, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+    /// How many names to resolve at once with --file
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// host:port, [v6addr]:port, or host with -p
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Ports: 22,80,8000-8100; '-' (as in -p-) for all 65535
+    #[arg(
+        short = 'p',
+        long = "port",
+        value_name = "PORTS",
+        allow_hyphen_values = true
+    )]
+    pub ports: Option<String>,
+    /// Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)
+    #[arg(short = 'u', long)]
+    pub udp: bool,
+    /// How long to wait for a handshake or an answer
+    #[arg(short = 'w', long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION")]
+    pub timeout: Duration,
+    /// Probe COUNT times and print statistics (single port only)
+    #[arg(short = 'c', long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Time between repeated probes
+    #[arg(short = 'i', long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION")]
+    pub interval: Duration,
+    /// Send TEXT once connected (escapes: \n \r \t \\ \xNN)
+    #[arg(long, value_name = "TEXT", conflicts_with = "send_file")]
+    pub send: Option<String>,
+    /// Send the contents of FILE once connected
+    #[arg(long, value_name = "FILE")]
+    pub send_file: Option<PathBuf>,
+    /// Stop reading the answer after N bytes
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub recv_bytes: Option<u32>,
+    /// Exit 1 unless the answer contains TEXT (escapes as for --send)
+    #[arg(long, value_name = "TEXT", conflicts_with = "expect_regex")]
+    pub expect: Option<String>,
+    /// Exit 1 unless the answer matches the regular expression RE
+    #[arg(long, value_name = "RE")]
+    pub expect_regex: Option<String>,
+    /// Probes in flight at once when scanning (default: as many as the open-file limit allows)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub concurrency: Option<u32>,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    parse_duration(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_p_dash_means_every_port() {
+        let cli = Cli::try_parse_from(["netlab", "connect", "-p-", "localhost"]).unwrap();
+        let Command::Connect(args) = cli.command else {
+            panic!("not connect")
+        };
+        assert_eq!(args.ports.as_deref(), Some("-"));
+        assert_eq!(args.targets, vec!["localhost"]);
+    }
+}

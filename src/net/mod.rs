@@ -1,0 +1,1 @@
+//! Every call into the operating system lives under this module.

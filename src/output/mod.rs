@@ -1,0 +1,220 @@
+//! Everything netlab writes: tables for people, one JSON document for scripts, and
+//! diagnostics on stderr.
+//!
+//! stdout is written only through [`Stdout`], which turns a broken pipe into a quiet,
+//! successful exit (`netlab resolve -f names | head -1` must not print an error), the way
+//! ripgrep does. Rows that arrive over time go through [`RowPrinter`], which renders each
+//! row with fixed column widths so live rows line up without knowing the rows to come.
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, Table, Width};
+use serde::Serialize;
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+impl Format {
+    pub fn from_json_flag(json: bool) -> Format {
+        if json {
+            Format::Json
+        } else {
+            Format::Table
+        }
+    }
+}
+
+/// The only door to stdout.
+pub struct Stdout;
+
+impl Stdout {
+    /// Writes one line; a closed pipe ends the process quietly with status 0, since the
+    /// reader has all it asked for.
+    pub fn line(text: &str) {
+        let mut out = io::stdout().lock();
+        let result = out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        if let Err(err) = result {
+            exit_on_write_error(err);
+        }
+    }
+
+    /// Writes the command's one JSON document.
+    pub fn json<T: Serialize>(value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => Stdout::line(&text),
+            Err(err) => {
+                eprintln!("netlab: writing JSON output: {err}");
+                std::process::exit(crate::error::Exit::Failed.code());
+            }
+        }
+    }
+
+    /// Writes a finished table.
+    pub fn table(table: &Table) {
+        Stdout::line(table.to_string().trim_end());
+    }
+}
+
+fn exit_on_write_error(err: io::Error) -> ! {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("netlab: writing to stdout: {err}");
+    std::process::exit(crate::error::Exit::Failed.code());
+}
+
+/// A warning or progress line on stderr (never on stdout).
+pub fn warn(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "netlab: warning: {text}");
+}
+
+/// Colour only on a terminal and never with NO_COLOR set (CONVENTIONS.md "Output").
+pub fn stderr_wants_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()
+}
+
+/// Whether a progress bar may be drawn (stderr is a terminal).
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
+
+/// A plain table with a header, used for summaries and other finished results.
+pub fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING);
+    table.force_no_tty();
+    table.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    table
+}
+
+/// One column of a live table.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: u16,
+    pub align: CellAlignment,
+}
+
+impl Column {
+    pub const fn left(title: &'static str, width: u16) -> Column {
+        Column {
+            title,
+            width,
+            align: CellAlignment::Left,
+        }
+    }
+
+    pub const fn right(title: &'static str, width: u16) -> Column {
+        Column {
+            title,
+            width,
+            align: CellAlignment::Right,
+        }
+    }
+}
+
+/// Prints rows as they arrive, aligned under a header printed with the first row.
+pub struct RowPrinter {
+    columns: Vec<Column>,
+    header_done: bool,
+}
+
+impl RowPrinter {
+    pub fn new(columns: &[Column]) -> RowPrinter {
+        RowPrinter {
+            columns: columns.to_vec(),
+            header_done: false,
+        }
+    }
+
+    /// Renders one row (without writing it): fixed widths, long cells wrap in place.
+    pub fn render(&self, cells: &[String]) -> String {
+        let mut table = Table::new();
+        table.load_style(NOTHING);
+        table.force_no_tty();
+        table.set_constraints(
+            self.columns
+                .iter()
+                .map(|c| ColumnConstraint::Absolute(Width::Fixed(c.width + 2))),
+        );
+        table.add_row(
+            cells
+                .iter()
+                .zip(&self.columns)
+                .map(|(text, col)| Cell::new(text).set_alignment(col.align))
+                .collect::<Vec<_>>(),
+        );
+        table.to_string().trim_end().to_string()
+    }
+
+    pub fn header(&self) -> String {
+        let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
+        self.render(&titles)
+    }
+
+    /// Writes the header once, then the row.
+    pub fn print(&mut self, cells: &[String]) {
+        if !self.header_done {
+            self.header_done = true;
+            Stdout::line(&self.header());
+        }
+        Stdout::line(&self.render(cells));
+    }
+}
+
+/// Milliseconds with microsecond precision, as ping prints them.
+pub fn ms(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// Shows bytes from the network safely: printable ASCII as is, everything else escaped
+/// (`\n`, `\r`, `\t`, `\\`, `\xNN`).
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            b'\t' => text.push_str("\\t"),
+            b'\\' => text.push_str("\\\\"),
+            0x20..=0x7e => text.push(b as char),
+            _ => text.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_rows_line_up_with_their_header() {
+        let printer = RowPrinter::new(&[Column::left("name", 10), Column::right("ms", 8)]);
+        let header = printer.header();
+        let row = printer.render(&["a".into(), "1.250".into()]);
+        let long = printer.render(&["abcdefghij".into(), "12345.125".into()]);
+        assert_eq!(header.find("name"), row.find('a'));
+        assert_eq!(header.len(), row.len());
+        assert!(long.contains("abcdefghij"));
+    }
+
+    #[test]
+    fn escapes_unprintable_bytes() {
+        assert_eq!(escape_bytes(b"hi\r\n\x00\xff\\"), "hi\\r\\n\\x00\\xff\\\\");
+    }
+
+    #[test]
+    fn milliseconds_keep_microseconds() {
+        assert_eq!(ms(std::time::Duration::from_nanos(1_234_567)), 1.235);
+    }
+}

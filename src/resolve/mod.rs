@@ -1,0 +1,14 @@
+//! TEMPORARY scaffolding so the crate compiles while `resolve` is written; replaced by the real command.
+use crate::error::{Exit, Failure};
+
+pub struct Plan;
+
+impl Plan {
+    pub fn from_args(_args: crate::cli::ResolveArgs) -> Result<Plan, Failure> {
+        Err(Failure::new("resolve", "not written yet"))
+    }
+}
+
+pub async fn run(_plan: Plan) -> Result<Exit, Failure> {
+    Err(Failure::new("resolve", "not written yet"))
+}

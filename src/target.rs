@@ -1,0 +1,335 @@
+//! The one target parser every command uses (CONVENTIONS.md "Targets").
+//!
+//! Accepts a hostname, an IPv4 literal, an IPv6 literal (`::1`, `[::1]`, `fe80::1%eth0`)
+//! and, where the command takes a port, `host:port` / `[v6]:port`. Hostnames are checked
+//! against the DNS limits before any query is sent, so bad input never costs a timeout.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// What a target names: an address, or a name still to be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// An IP literal; `scope` is the zone of a link-local IPv6 address (`%eth0`).
+    Ip { addr: IpAddr, scope: Option<String> },
+    /// A syntactically valid host name (trailing dot kept: it marks an absolute name).
+    Name(String),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip { addr, scope: None } => write!(f, "{addr}"),
+            Host::Ip {
+                addr,
+                scope: Some(scope),
+            } => write!(f, "{addr}%{scope}"),
+            Host::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+/// A parsed target as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: Host,
+    pub port: Option<u16>,
+    /// The text as given, for messages and output.
+    pub text: String,
+}
+
+/// Whether a `:port` suffix is allowed for this command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSuffix {
+    Allowed,
+    Forbidden,
+}
+
+impl Target {
+    pub fn parse(text: &str, ports: PortSuffix) -> Result<Target, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("empty target".into());
+        }
+        let (host_part, port) = split_port(trimmed)?;
+        if port.is_some() && ports == PortSuffix::Forbidden {
+            return Err(format!(
+                "'{trimmed}': this command takes a host, not host:port"
+            ));
+        }
+        let host = parse_host(host_part)?;
+        Ok(Target {
+            host,
+            port,
+            text: trimmed.to_string(),
+        })
+    }
+}
+
+/// Splits `host:port`, `[v6]:port`, `[v6]`; a bare string with two or more colons is an
+/// IPv6 literal without a port (as in `ping ::1`).
+fn split_port(text: &str) -> Result<(&str, Option<u16>), String> {
+    if let Some(rest) = text.strip_prefix('[') {
+        let Some(close) = rest.find(']') else {
+            return Err(format!("'{text}': missing ']' after the IPv6 address"));
+        };
+        let inner = &rest[..close];
+        let after = &rest[close + 1..];
+        if inner.parse::<Ipv6Addr>().is_err() && !inner.contains('%') {
+            return Err(format!("'{inner}' inside [] is not an IPv6 address"));
+        }
+        return match after {
+            "" => Ok((inner, None)),
+            _ => match after.strip_prefix(':') {
+                Some(port) => Ok((inner, Some(parse_port(port)?))),
+                None => Err(format!("'{text}': expected ':PORT' after ']'")),
+            },
+        };
+    }
+    match text.matches(':').count() {
+        0 => Ok((text, None)),
+        1 => {
+            let (host, port) = text.split_once(':').expect("one colon");
+            Ok((host, Some(parse_port(port)?)))
+        }
+        _ => Ok((text, None)),
+    }
+}
+
+/// One port number, 1–65535.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    if text.is_empty() {
+        return Err("missing port number after ':'".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{text}' is not a port number"));
+    }
+    match text.parse::<u32>() {
+        Ok(port @ 1..=65535) => Ok(port as u16),
+        Ok(0) => Err("port 0 cannot be probed (ports are 1-65535)".into()),
+        _ => Err(format!("port '{text}' is out of range (1-65535)")),
+    }
+}
+
+fn parse_host(text: &str) -> Result<Host, String> {
+    if text.is_empty() {
+        return Err("missing host before ':'".into());
+    }
+    if let Some((addr, scope)) = text.split_once('%') {
+        let addr: Ipv6Addr = addr
+            .parse()
+            .map_err(|_| format!("'{text}': a %zone is only valid on an IPv6 address"))?;
+        if scope.is_empty() || scope.len() > 15 || scope.contains(['/', ' ', '%']) {
+            return Err(format!("'{text}': '{scope}' is not an interface name"));
+        }
+        return Ok(Host::Ip {
+            addr: IpAddr::V6(addr),
+            scope: Some(scope.to_string()),
+        });
+    }
+    if let Ok(addr) = text.parse::<IpAddr>() {
+        return Ok(Host::Ip { addr, scope: None });
+    }
+    if text.contains(':') {
+        return Err(format!("'{text}' is not a valid IPv6 address"));
+    }
+    validate_hostname(text)?;
+    Ok(Host::Name(text.to_string()))
+}
+
+/// Checks a name against RFC 1035/1123 limits: labels of 1–63 bytes, at most 253 bytes
+/// in all, letters, digits, hyphens (not at a label's ends) and underscores (SRV and
+/// other service names use them).
+pub fn validate_hostname(name: &str) -> Result<(), String> {
+    let body = name.strip_suffix('.').unwrap_or(name);
+    if body.is_empty() {
+        return Err(format!("'{name}' is not a host name"));
+    }
+    if body.len() > 253 {
+        return Err(format!(
+            "name is {} bytes long; a DNS name has at most 253",
+            body.len()
+        ));
+    }
+    for label in body.split('.') {
+        if label.is_empty() {
+            return Err(format!("'{name}' has an empty label"));
+        }
+        if label.len() > 63 {
+            return Err(format!(
+                "label '{}…' is {} bytes long; a label has at most 63",
+                &label[..label.floor_char_boundary(20)],
+                label.len()
+            ));
+        }
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(format!(
+                "'{name}' contains {bad:?}, which a host name cannot have"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "label '{label}' in '{name}' starts or ends with a hyphen"
+            ));
+        }
+    }
+    // An all-numeric last label would make "1.2.3.999" a name; it is a mistyped address.
+    let last = body.rsplit('.').next().unwrap_or(body);
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{name}' is neither an IP address nor a host name"));
+    }
+    Ok(())
+}
+
+/// A set of ports from `22,80,8000-8100`, `-` (all), `-1024` or `60000-`, sorted and
+/// without duplicates.
+pub fn parse_port_list(text: &str) -> Result<Vec<u16>, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("empty port list".into());
+    }
+    let mut ports: Vec<u16> = Vec::new();
+    for item in trimmed.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!("'{trimmed}' has an empty item"));
+        }
+        match item.split_once('-') {
+            None => ports.push(parse_port(item)?),
+            Some((low, high)) => {
+                let low = if low.is_empty() { 1 } else { parse_port(low)? };
+                let high = if high.is_empty() {
+                    65535
+                } else {
+                    parse_port(high)?
+                };
+                if low > high {
+                    return Err(format!("range '{item}' runs backwards"));
+                }
+                ports.extend(low..=high);
+            }
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    Ok(ports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> Host {
+        Host::Ip {
+            addr: text.parse().unwrap(),
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn parses_every_documented_form() {
+        let allowed = PortSuffix::Allowed;
+        let t = Target::parse("www.example.test", allowed).unwrap();
+        assert_eq!(
+            (t.host, t.port),
+            (Host::Name("www.example.test".into()), None)
+        );
+        let t = Target::parse("example.test:80", allowed).unwrap();
+        assert_eq!(
+            (t.host, t.port),
+            (Host::Name("example.test".into()), Some(80))
+        );
+        let t = Target::parse("198.18.0.1", allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("198.18.0.1"), None));
+        let t = Target::parse("198.18.0.1:443", allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("198.18.0.1"), Some(443)));
+        let t = Target::parse("::1", allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("::1"), None));
+        let t = Target::parse("[::1]:80", allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("::1"), Some(80)));
+        let t = Target::parse("[::1]", allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("::1"), None));
+        let t = Target::parse("fe80::1%eth0", allowed).unwrap();
+        assert_eq!(
+            t.host,
+            Host::Ip {
+                addr: "fe80::1".parse().unwrap(),
+                scope: Some("eth0".into())
+            }
+        );
+        let t = Target::parse("[fe80::1%veth0]:22", allowed).unwrap();
+        assert_eq!(t.port, Some(22));
+        assert_eq!(t.host.to_string(), "fe80::1%veth0");
+        let t = Target::parse("absolute.example.test.", allowed).unwrap();
+        assert_eq!(t.host, Host::Name("absolute.example.test.".into()));
+    }
+
+    #[test]
+    fn rejects_malformed_targets() {
+        let allowed = PortSuffix::Allowed;
+        for bad in [
+            "",
+            " ",
+            ":80",
+            "host:",
+            "host:0",
+            "host:65536",
+            "host:http",
+            "[::1",
+            "[::1]80",
+            "[nope]:80",
+            "1.2.3.999",
+            "a..b",
+            ".",
+            "-lead.example",
+            "trail-.example",
+            "under score.example",
+            "bad!name",
+            "1.2.3.4%eth0",
+            "fe80::1%",
+            "::g",
+            "[::1]:",
+            "host:-1",
+            "256.1.1.1",
+        ] {
+            assert!(
+                Target::parse(bad, allowed).is_err(),
+                "'{bad}' should be rejected"
+            );
+        }
+        assert!(Target::parse("host:80", PortSuffix::Forbidden).is_err());
+        assert!(Target::parse("[::1]:80", PortSuffix::Forbidden).is_err());
+    }
+
+    #[test]
+    fn enforces_dns_length_limits() {
+        let label63 = "a".repeat(63);
+        assert!(validate_hostname(&format!("{label63}.test")).is_ok());
+        assert!(validate_hostname(&format!("{}a.test", label63)).is_err());
+        let long = vec!["abcdefghi"; 26].join("."); // 26*10-1 = 259 bytes
+        assert!(validate_hostname(&long).is_err());
+        let ok = vec!["abcdefghi"; 25].join(".") + ".x"; // 251 bytes
+        assert!(validate_hostname(&ok).is_ok());
+        assert!(validate_hostname("_echo._tcp.netlab.test").is_ok());
+    }
+
+    #[test]
+    fn port_lists_and_ranges() {
+        assert_eq!(
+            parse_port_list("22,80,8000-8002").unwrap(),
+            vec![22, 80, 8000, 8001, 8002]
+        );
+        assert_eq!(parse_port_list("-").unwrap().len(), 65535);
+        assert_eq!(parse_port_list("-3").unwrap(), vec![1, 2, 3]);
+        assert_eq!(parse_port_list("65534-").unwrap(), vec![65534, 65535]);
+        assert_eq!(parse_port_list("80,80,22").unwrap(), vec![22, 80]);
+        for bad in [
+            "", "0", "1,,2", "9-3", "70000", "a-b", "1-2-3", "80,", "http",
+        ] {
+            assert!(parse_port_list(bad).is_err(), "'{bad}' should be rejected");
+        }
+    }
+}
