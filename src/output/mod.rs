@@ -92,7 +92,7 @@ pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(NOTHING);
     table.force_no_tty();
-    table.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    table.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     table
 }
 
