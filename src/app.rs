@@ -57,16 +57,14 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 fn report_clap_error(err: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let text = err.render().to_string();
-            Stdout::line(text.trim_end());
-            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                Exit::Failed.code()
-            } else {
-                Exit::Answered.code()
-            }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            Stdout::line(err.render().to_string().trim_end());
+            Exit::Answered.code()
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("netlab: command line: a command is required");
+            eprintln!("hint: see 'netlab --help' for the commands");
+            Exit::Failed.code()
         }
         _ => {
             let rendered = err.render().to_string();

@@ -1,0 +1,110 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'netlab'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'netlab' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netlab;resolve' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read names from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read names from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Ask this DNS server directly instead of the system''s configuration')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Ask this DNS server directly instead of the system''s configuration')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Record type to ask for (default: A and AAAA, as getaddrinfo does)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Record type to ask for (default: A and AAAA, as getaddrinfo does)')
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many names to resolve at once with --file')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netlab;connect' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'How long to wait for a handshake or an answer')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for a handshake or an answer')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Probe COUNT times and print statistics (single port only)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Probe COUNT times and print statistics (single port only)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between repeated probes')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between repeated probes')
+            [CompletionResult]::new('--send', '--send', [CompletionResultType]::ParameterName, 'Send TEXT once connected (escapes: \n \r \t \\ \xNN)')
+            [CompletionResult]::new('--send-file', '--send-file', [CompletionResultType]::ParameterName, 'Send the contents of FILE once connected')
+            [CompletionResult]::new('--recv-bytes', '--recv-bytes', [CompletionResultType]::ParameterName, 'Stop reading the answer after N bytes')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Exit 1 unless the answer contains TEXT (escapes as for --send)')
+            [CompletionResult]::new('--expect-regex', '--expect-regex', [CompletionResultType]::ParameterName, 'Exit 1 unless the answer matches the regular expression RE')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Probes in flight at once when scanning (default: as many as the open-file limit allows)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netlab;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'netlab;help' {
+            [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'netlab;help;resolve' {
+            break
+        }
+        'netlab;help;connect' {
+            break
+        }
+        'netlab;help;completions' {
+            break
+        }
+        'netlab;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,96 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[netlab] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'netlab'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'netlab'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+            cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netlab;resolve'= {
+            cand -f 'Read names from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand --file 'Read names from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand -s 'Ask this DNS server directly instead of the system''s configuration'
+            cand --server 'Ask this DNS server directly instead of the system''s configuration'
+            cand -t 'Record type to ask for (default: A and AAAA, as getaddrinfo does)'
+            cand --type 'Record type to ask for (default: A and AAAA, as getaddrinfo does)'
+            cand -W 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)'
+            cand --timeout 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)'
+            cand --concurrency 'How many names to resolve at once with --file'
+            cand --tcp 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netlab;connect'= {
+            cand -p 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
+            cand --port 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
+            cand -w 'How long to wait for a handshake or an answer'
+            cand --timeout 'How long to wait for a handshake or an answer'
+            cand -c 'Probe COUNT times and print statistics (single port only)'
+            cand --count 'Probe COUNT times and print statistics (single port only)'
+            cand -i 'Time between repeated probes'
+            cand --interval 'Time between repeated probes'
+            cand --send 'Send TEXT once connected (escapes: \n \r \t \\ \xNN)'
+            cand --send-file 'Send the contents of FILE once connected'
+            cand --recv-bytes 'Stop reading the answer after N bytes'
+            cand --expect 'Exit 1 unless the answer contains TEXT (escapes as for --send)'
+            cand --expect-regex 'Exit 1 unless the answer matches the regular expression RE'
+            cand --concurrency 'Probes in flight at once when scanning (default: as many as the open-file limit allows)'
+            cand -u 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
+            cand --udp 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netlab;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'netlab;help'= {
+            cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+            cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netlab;help;resolve'= {
+        }
+        &'netlab;help;connect'= {
+        }
+        &'netlab;help;completions'= {
+        }
+        &'netlab;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,74 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_netlab_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_netlab_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_netlab_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_netlab_using_subcommand
+    set -l cmd (__fish_netlab_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c netlab -n "__fish_netlab_needs_command" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_needs_command" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s f -l file -d 'Read names from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s s -l server -d 'Ask this DNS server directly instead of the system\'s configuration' -r
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s t -l type -d 'Record type to ask for (default: A and AAAA, as getaddrinfo does)' -r -f -a "A\t''
+AAAA\t''
+CNAME\t''
+MX\t''
+NS\t''
+TXT\t''
+SOA\t''
+SRV\t''
+PTR\t''
+CAA\t''"
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s W -l timeout -d 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d 'How many names to resolve at once with --file' -r
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6 only'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l json -d 'Print one JSON document instead of tables'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s p -l port -d 'Ports: 22,80,8000-8100; \'-\' (as in -p-) for all 65535' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s w -l timeout -d 'How long to wait for a handshake or an answer' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s c -l count -d 'Probe COUNT times and print statistics (single port only)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s i -l interval -d 'Time between repeated probes' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send -d 'Send TEXT once connected (escapes: \\n \\r \\t \\\\ \\xNN)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send-file -d 'Send the contents of FILE once connected' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l recv-bytes -d 'Stop reading the answer after N bytes' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect -d 'Exit 1 unless the answer contains TEXT (escapes as for --send)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -d 'Exit 1 unless the answer matches the regular expression RE' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d 'Probes in flight at once when scanning (default: as many as the open-file limit allows)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Print one JSON document instead of tables'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

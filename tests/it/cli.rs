@@ -1,0 +1,144 @@
+//! The command line itself: help, version, generated files, and malformed input.
+
+use std::path::Path;
+
+use clap::CommandFactory;
+use netlab::cli::Cli;
+
+use crate::util::{assert_one_line_error, netlab, stdout};
+
+const SHELLS: [(clap_complete::Shell, &str); 5] = [
+    (clap_complete::Shell::Bash, "netlab.bash"),
+    (clap_complete::Shell::Zsh, "_netlab"),
+    (clap_complete::Shell::Fish, "netlab.fish"),
+    (clap_complete::Shell::PowerShell, "_netlab.ps1"),
+    (clap_complete::Shell::Elvish, "netlab.elv"),
+];
+
+fn bless() -> bool {
+    std::env::var_os("NETLAB_BLESS").is_some()
+}
+
+/// Compares a generated file with the checked-in one; `NETLAB_BLESS=1` rewrites it.
+fn check_generated(path: &Path, generated: &[u8]) {
+    if bless() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, generated).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read(path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "{} is stale: regenerate with `NETLAB_BLESS=1 cargo test --test it cli::` and commit it",
+        path.display()
+    );
+}
+
+#[test]
+fn completions_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in SHELLS {
+        let mut generated = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "netlab", &mut generated);
+        check_generated(&root.join(file), &generated);
+    }
+}
+
+#[test]
+fn completions_subcommand_prints_the_checked_in_script() {
+    let out = netlab(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    let on_disk = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/netlab.bash"),
+    )
+    .unwrap();
+    assert_eq!(stdout(&out).trim_end(), on_disk.trim_end());
+}
+
+#[test]
+fn man_pages_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let dir = tempfile::tempdir().unwrap();
+    clap_mangen::generate_to(Cli::command(), dir.path()).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "netlab.1"), "netlab.1 generated");
+    for name in names {
+        let generated = std::fs::read(dir.path().join(&name)).unwrap();
+        check_generated(&root.join(&name), &generated);
+    }
+}
+
+#[test]
+fn help_documents_exit_codes_and_version_prints() {
+    let out = netlab(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("Exit codes:") && text.contains("2  the run could not be done"));
+    for cmd in ["resolve", "connect"] {
+        let out = netlab(&[cmd, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd} --help");
+        assert!(stdout(&out).contains("Exit codes:"), "{cmd} --help lists exit codes");
+    }
+    let out = netlab(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).trim(), format!("netlab {}", env!("CARGO_PKG_VERSION")));
+}
+
+/// Malformed command lines: each must exit 2 with one `netlab:` line (plus an optional
+/// hint), print nothing on stdout, send no packet and never panic. Only arguments that are
+/// rejected before any I/O belong here, so the table runs without a network.
+#[test]
+fn malformed_command_lines_exit_2_with_one_line() {
+    let cases: &[&[&str]] = &[
+        &[],
+        &["bogus"],
+        &["resolve", "--bogus"],
+        &["resolve", "-4", "-6", "localhost"],
+        &["resolve", "-t", "BOGUS", "localhost"],
+        &["resolve", "--timeout", "-1", "localhost"],
+        &["resolve", "--timeout", "abc", "localhost"],
+        &["resolve", "--timeout", "5parsecs", "localhost"],
+        &["resolve", "--concurrency", "0", "localhost"],
+        &["resolve", "a..b"],
+        &["resolve", "-bad-.example"],
+        &["resolve", "bad!name.example"],
+        &["resolve", "under score.example"],
+        &["resolve", "1.2.3.999"],
+        &["connect", "--bogus"],
+        &["connect", "-4", "-6", "localhost:80"],
+        &["connect", "localhost:0"],
+        &["connect", "localhost:65536"],
+        &["connect", "localhost:http"],
+        &["connect", "localhost:"],
+        &["connect", ":80"],
+        &["connect", "[::1"],
+        &["connect", "[::1]80"],
+        &["connect", "[nope]:80"],
+        &["connect", "localhost", "-p", "0"],
+        &["connect", "localhost", "-p", "9-3"],
+        &["connect", "localhost", "-p", "1,,2"],
+        &["connect", "localhost", "-p", "70000"],
+        &["connect", "localhost", "-p", "a-b"],
+        &["connect", "localhost", "-p", ""],
+        &["connect", "-c", "0", "localhost:80"],
+        &["connect", "-c", "-3", "localhost:80"],
+        &["connect", "-c", "x", "localhost:80"],
+        &["connect", "-i", "-1", "localhost:80"],
+        &["connect", "-w", "nan", "localhost:80"],
+        &["connect", "-w", "1e999", "localhost:80"],
+        &["connect", "--expect", "a", "--expect-regex", "b", "localhost:80"],
+        &["connect", "--send", "a", "--send-file", "/nonexistent", "localhost:80"],
+        &["connect", "--recv-bytes", "0", "localhost:80"],
+        &["connect", "--concurrency", "0", "localhost", "-p", "1-10"],
+        &["connect", "1.2.3.4%eth0:80"],
+        &["completions", "tcsh"],
+    ];
+    for args in cases {
+        let out = netlab(args);
+        assert_one_line_error(&out, &format!("netlab {args:?}"));
+    }
+}

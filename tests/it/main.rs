@@ -1,0 +1,5 @@
+//! The one integration-test binary (ripgrep-style): CLI tests run the real executable;
+//! network tests build their own namespace lab (see lab/).
+
+mod cli;
+mod util;

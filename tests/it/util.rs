@@ -1,0 +1,76 @@
+//! Running the real `netlab` binary from tests, with a hard time limit so a hang fails the
+//! test instead of hanging the suite.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
+
+/// Runs `netlab ARGS` on this host (loopback only) with `stdin` fed in, killing it after
+/// `limit`.
+pub fn netlab_with(args: &[&str], stdin: &[u8], limit: Duration) -> Output {
+    let mut child = Command::new(NETLAB)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn netlab");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        // A command that never reads stdin may close it first; that is fine.
+        let _ = input.write_all(stdin);
+    }
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "netlab {args:?} still running after {limit:?}\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+pub fn netlab(args: &[&str]) -> Output {
+    netlab_with(args, b"", Duration::from_secs(30))
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the CONVENTIONS.md error contract: exit 2, nothing on stdout, and on stderr one
+/// `netlab: ...` line (optionally followed by one `hint:` line), no panic, no backtrace.
+pub fn assert_one_line_error(out: &Output, context: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{context}: exit code; stderr: {err}");
+    assert!(out.stdout.is_empty(), "{context}: stdout must be empty: {}", stdout(out));
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        !lines.is_empty() && lines[0].starts_with("netlab: "),
+        "{context}: first stderr line must be 'netlab: ...': {err:?}"
+    );
+    assert!(
+        lines.len() == 1 || (lines.len() == 2 && lines[1].starts_with("hint: ")),
+        "{context}: one error line (plus an optional hint): {err:?}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("internal error") && !err.contains("RUST_BACKTRACE"),
+        "{context}: no panics: {err}"
+    );
+}
