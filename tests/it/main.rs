@@ -2,4 +2,6 @@
 //! network tests build their own namespace lab (see lab/).
 
 mod cli;
+mod lab;
+mod lab_selftest;
 mod util;

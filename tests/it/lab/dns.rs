@@ -1,0 +1,268 @@
+//! The lab's authoritative DNS server (hickory-server, in-process) and the client
+//! namespace's resolver files.
+//!
+//! The zones are written as zone-file text and parsed by hickory, so the records a test
+//! asserts on read exactly like what a person would type into BIND. [`Zones::text`] keeps
+//! the generated text for failure messages.
+//!
+//! Records of `netlab.test.` (TTL [`TTL`] unless noted; D4/D6 = the destination's link
+//! addresses, see `Lab::dest_v4`/`dest_v6`):
+//! - apex: SOA `ns1.netlab.test. hostmaster.netlab.test. 1 3600 600 86400 60`,
+//!   NS `ns1.netlab.test.`, MX `10 mail.netlab.test.`, TXT `"v=netlab lab"`,
+//!   CAA `0 issue "netlab.test"`
+//! - `ns1`: A 198.18.100.53, AAAA fd4e:6c61:62:100::53
+//! - `www`, `dest`, `override`: A D4, AAAA D6 (the client's hosts file says otherwise for
+//!   `override`)
+//! - `alias` CNAME `alias2.netlab.test.`, `alias2` CNAME `www.netlab.test.`
+//! - `multi`: A 198.18.100.1, 198.18.100.2, 198.18.100.3 (all on the destination)
+//! - `mail`: A D4; `v4only`: A D4 (no AAAA); `v6only`: AAAA D6 (no A)
+//! - `_echo._tcp`: SRV `0 0 7 www.netlab.test.`
+//! - `client`, `r1`..`rN`: A and AAAA of every address of that node (routers have two)
+//! - `silent`: never answered, any type, UDP or TCP (timeout tests); `servfail`: SERVFAIL
+//!   (not authoritative); both exact names only
+//! - anything else under `netlab.test.`: NXDOMAIN (negative TTL [`NEGATIVE_TTL`])
+//!
+//! Reverse zones `18.198.in-addr.arpa.` (198.18.0.0/16) and `2.6.0.0.1.6.c.6.e.4.d.f.ip6.arpa.`
+//! (fd4e:6c61:62::/48): one PTR per address, naming its node: `client.netlab.test.`,
+//! `rI.netlab.test.` (both router addresses), `dest.netlab.test.` (the canonical name of
+//! the destination's link address — not `www`), `ns1.netlab.test.` for the DNS address and
+//! `multi.netlab.test.` for the three multi addresses. Names outside these zones: REFUSED.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
+use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::serialize::txt::Parser;
+use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use hickory_server::Server;
+use tokio::runtime::Runtime;
+
+use super::netns::in_ns;
+use super::services::{tcp_listener, udp_socket};
+use super::topology::{DNS_V4, DNS_V6, MULTI_V4};
+
+/// The forward zone.
+pub const ZONE: &str = "netlab.test.";
+/// TTL of every record in every lab zone.
+pub const TTL: u32 = 300;
+/// SOA MINIMUM of every lab zone. NXDOMAIN/NODATA answers carry the SOA in their
+/// authority section with its own TTL ([`TTL`]), so by RFC 2308 a cache keeps them for
+/// min(300, 60) = 60 s.
+pub const NEGATIVE_TTL: u32 = 60;
+/// SOA serial of every lab zone.
+pub const SERIAL: u32 = 1;
+pub const TXT: &str = "v=netlab lab";
+pub const MX_PREFERENCE: u16 = 10;
+pub const MX_HOST: &str = "mail.netlab.test.";
+pub const NS_HOST: &str = "ns1.netlab.test.";
+/// Never answered, over UDP or TCP.
+pub const SILENT_NAME: &str = "silent.netlab.test.";
+/// Always answered with SERVFAIL.
+pub const SERVFAIL_NAME: &str = "servfail.netlab.test.";
+pub const REVERSE_V4_ZONE: &str = "18.198.in-addr.arpa.";
+pub const REVERSE_V6_ZONE: &str = "2.6.0.0.1.6.c.6.e.4.d.f.ip6.arpa.";
+
+/// A node's addresses and the one name all of them map back to.
+pub struct Host {
+    /// Label under `netlab.test.` (`client`, `r1`, `dest`).
+    pub label: String,
+    pub addrs: Vec<IpAddr>,
+}
+
+/// The generated zone texts, keyed by origin.
+pub struct Zones {
+    pub text: Vec<(String, String)>,
+}
+
+impl Zones {
+    /// `dest` is the destination's link addresses (v4, v6); `hosts` every node including it.
+    pub fn new(dest: (IpAddr, IpAddr), hosts: &[Host]) -> Self {
+        let (d4, d6) = dest;
+        let mut forward = format!(
+            "$ORIGIN {ZONE}
+$TTL {TTL}
+@ IN SOA {NS_HOST} hostmaster.netlab.test. {SERIAL} 3600 600 86400 {NEGATIVE_TTL}
+@ IN NS {NS_HOST}
+@ IN MX {MX_PREFERENCE} {MX_HOST}
+@ IN TXT \"{TXT}\"
+@ IN CAA 0 issue \"netlab.test\"
+ns1 IN A {DNS_V4}
+ns1 IN AAAA {DNS_V6}
+www IN A {d4}
+www IN AAAA {d6}
+override IN A {d4}
+override IN AAAA {d6}
+alias IN CNAME alias2.netlab.test.
+alias2 IN CNAME www.netlab.test.
+mail IN A {d4}
+v4only IN A {d4}
+v6only IN AAAA {d6}
+_echo._tcp IN SRV 0 0 7 www.netlab.test.
+"
+        );
+        for addr in MULTI_V4 {
+            forward.push_str(&format!("multi IN A {addr}\n"));
+        }
+        for host in hosts {
+            for addr in &host.addrs {
+                let ty = if addr.is_ipv4() { "A" } else { "AAAA" };
+                forward.push_str(&format!("{} IN {ty} {addr}\n", host.label));
+            }
+        }
+
+        let mut reverse_v4 = reverse_head(REVERSE_V4_ZONE);
+        let mut reverse_v6 = reverse_head(REVERSE_V6_ZONE);
+        let mut ptrs: Vec<(IpAddr, String)> = hosts
+            .iter()
+            .flat_map(|h| h.addrs.iter().map(move |a| (*a, h.label.clone())))
+            .collect();
+        ptrs.push((DNS_V4.into(), "ns1".into()));
+        ptrs.push((DNS_V6.into(), "ns1".into()));
+        ptrs.extend(
+            MULTI_V4
+                .iter()
+                .map(|a| (IpAddr::from(*a), "multi".to_string())),
+        );
+        for (addr, label) in ptrs {
+            let zone = if addr.is_ipv4() {
+                &mut reverse_v4
+            } else {
+                &mut reverse_v6
+            };
+            zone.push_str(&format!("{} IN PTR {label}.{ZONE}\n", Name::from(addr)));
+        }
+
+        Zones {
+            text: vec![
+                (ZONE.into(), forward),
+                (REVERSE_V4_ZONE.into(), reverse_v4),
+                (REVERSE_V6_ZONE.into(), reverse_v6),
+            ],
+        }
+    }
+
+    fn catalog(&self) -> Result<Catalog, String> {
+        let mut catalog = Catalog::new();
+        for (origin, text) in &self.text {
+            let origin_name = Name::from_ascii(origin).map_err(|e| e.to_string())?;
+            let (name, records) = Parser::new(text.as_str(), None, Some(origin_name))
+                .parse()
+                .map_err(|e| format!("zone {origin}: {e}\n{text}"))?;
+            let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+                name.clone(),
+                records,
+                ZoneType::Primary,
+                AxfrPolicy::Deny,
+            )
+            .map_err(|e| format!("zone {origin}: {e}"))?;
+            catalog.upsert(LowerName::new(&name), vec![Arc::new(handler)]);
+        }
+        Ok(catalog)
+    }
+}
+
+fn reverse_head(origin: &str) -> String {
+    format!(
+        "$ORIGIN {origin}
+$TTL {TTL}
+@ IN SOA {NS_HOST} hostmaster.netlab.test. {SERIAL} 3600 600 86400 {NEGATIVE_TTL}
+@ IN NS {NS_HOST}
+"
+    )
+}
+
+/// The catalog plus the two special names tests need and no real zone can express.
+struct LabHandler {
+    catalog: Catalog,
+    silent: LowerName,
+    servfail: LowerName,
+}
+
+impl LabHandler {
+    async fn handle<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let name = request.queries.queries().first().map(|q| q.name());
+        if name == Some(&self.silent) {
+            // Report a response to the server's bookkeeping but send nothing.
+            return ResponseInfo::from(Header {
+                metadata: Metadata::response_from_request(&request.metadata),
+                counts: HeaderCounts::default(),
+            });
+        }
+        if name == Some(&self.servfail) {
+            let response = MessageResponseBuilder::from_message_request(request)
+                .error_msg(&request.metadata, ResponseCode::ServFail);
+            return match response_handle.send_response(response).await {
+                Ok(info) => info,
+                Err(_) => ResponseInfo::from(Header {
+                    metadata: Metadata::response_from_request(&request.metadata),
+                    counts: HeaderCounts::default(),
+                }),
+            };
+        }
+        self.catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
+
+// Written out instead of using #[async_trait] (what the trait is declared with), to avoid
+// a dev-dependency for one impl. This is exactly the signature that macro generates.
+impl RequestHandler for LabHandler {
+    fn handle_request<'life0, 'life1, 'async_trait, R, T>(
+        &'life0 self,
+        request: &'life1 Request,
+        response_handle: R,
+    ) -> Pin<Box<dyn Future<Output = ResponseInfo> + Send + 'async_trait>>
+    where
+        R: 'async_trait + ResponseHandler,
+        T: 'async_trait + Time,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.handle::<R, T>(request, response_handle))
+    }
+}
+
+/// How long the server keeps an idle TCP connection open.
+const TCP_IDLE: Duration = Duration::from_secs(5);
+
+/// Binds UDP and TCP port 53 on [`DNS_V4`] and [`DNS_V6`] inside `ns` and serves `zones`
+/// on `rt` until the runtime shuts down.
+pub fn start(rt: &Runtime, ns: &str, zones: &Zones) -> io::Result<()> {
+    let handler = LabHandler {
+        catalog: zones.catalog().map_err(io::Error::other)?,
+        silent: LowerName::new(&Name::from_ascii(SILENT_NAME).expect("valid name")),
+        servfail: LowerName::new(&Name::from_ascii(SERVFAIL_NAME).expect("valid name")),
+    };
+    let mut sockets = Vec::new();
+    for ip in [IpAddr::from(DNS_V4), IpAddr::from(DNS_V6)] {
+        let addr = SocketAddr::new(ip, 53);
+        sockets.push(in_ns(ns, || {
+            Ok::<_, io::Error>((udp_socket(addr)?, tcp_listener(addr)?))
+        })?);
+    }
+    let _guard = rt.enter();
+    let mut server = Server::new(handler);
+    for (udp, tcp) in sockets {
+        server.register_socket(tokio::net::UdpSocket::from_std(udp.into())?);
+        server.register_listener(tokio::net::TcpListener::from_std(tcp.into())?, TCP_IDLE, 64);
+    }
+    // The server's tasks live in its JoinSet: keep it alive on the runtime until shutdown.
+    rt.spawn(async move {
+        let _ = server.block_until_done().await;
+    });
+    Ok(())
+}
