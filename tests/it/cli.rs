@@ -81,11 +81,17 @@ fn help_documents_exit_codes_and_version_prints() {
     for cmd in ["resolve", "connect"] {
         let out = netlab(&[cmd, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{cmd} --help");
-        assert!(stdout(&out).contains("Exit codes:"), "{cmd} --help lists exit codes");
+        assert!(
+            stdout(&out).contains("Exit codes:"),
+            "{cmd} --help lists exit codes"
+        );
     }
     let out = netlab(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout(&out).trim(), format!("netlab {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("netlab {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 /// Malformed command lines: each must exit 2 with one `netlab:` line (plus an optional
@@ -130,8 +136,22 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "-i", "-1", "localhost:80"],
         &["connect", "-w", "nan", "localhost:80"],
         &["connect", "-w", "1e999", "localhost:80"],
-        &["connect", "--expect", "a", "--expect-regex", "b", "localhost:80"],
-        &["connect", "--send", "a", "--send-file", "/nonexistent", "localhost:80"],
+        &[
+            "connect",
+            "--expect",
+            "a",
+            "--expect-regex",
+            "b",
+            "localhost:80",
+        ],
+        &[
+            "connect",
+            "--send",
+            "a",
+            "--send-file",
+            "/nonexistent",
+            "localhost:80",
+        ],
         &["connect", "--recv-bytes", "0", "localhost:80"],
         &["connect", "--concurrency", "0", "localhost", "-p", "1-10"],
         &["connect", "1.2.3.4%eth0:80"],

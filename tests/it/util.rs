@@ -58,8 +58,16 @@ pub fn stderr(out: &Output) -> String {
 /// `netlab: ...` line (optionally followed by one `hint:` line), no panic, no backtrace.
 pub fn assert_one_line_error(out: &Output, context: &str) {
     let err = stderr(out);
-    assert_eq!(out.status.code(), Some(2), "{context}: exit code; stderr: {err}");
-    assert!(out.stdout.is_empty(), "{context}: stdout must be empty: {}", stdout(out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{context}: exit code; stderr: {err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{context}: stdout must be empty: {}",
+        stdout(out)
+    );
     let lines: Vec<&str> = err.lines().collect();
     assert!(
         !lines.is_empty() && lines[0].starts_with("netlab: "),
@@ -70,7 +78,9 @@ pub fn assert_one_line_error(out: &Output, context: &str) {
         "{context}: one error line (plus an optional hint): {err:?}"
     );
     assert!(
-        !err.contains("panicked") && !err.contains("internal error") && !err.contains("RUST_BACKTRACE"),
+        !err.contains("panicked")
+            && !err.contains("internal error")
+            && !err.contains("RUST_BACKTRACE"),
         "{context}: no panics: {err}"
     );
 }
