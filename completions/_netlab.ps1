@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -77,6 +78,33 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netlab;ping' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between probes to a target (at least 2ms without CAP_NET_RAW)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between probes to a target (at least 2ms without CAP_NET_RAW)')
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'How long to wait for each reply before counting it lost (later ones count as late)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each reply before counting it lost (later ones count as late)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'ICMP data bytes per probe')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'ICMP data bytes per probe')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Time to live (IPv6: hop limit) of the probes, 1-255')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Time to live (IPv6: hop limit) of the probes, 1-255')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of rows and tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netlab;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -87,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
         'netlab;help' {
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -95,6 +124,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;help;connect' {
+            break
+        }
+        'netlab;help;ping' {
             break
         }
         'netlab;help;completions' {

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --version 'Print version'
             cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+            cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -71,6 +72,32 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netlab;ping'= {
+            cand --file 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand -c 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
+            cand --count 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
+            cand -i 'Time between probes to a target (at least 2ms without CAP_NET_RAW)'
+            cand --interval 'Time between probes to a target (at least 2ms without CAP_NET_RAW)'
+            cand -W 'How long to wait for each reply before counting it lost (later ones count as late)'
+            cand --timeout 'How long to wait for each reply before counting it lost (later ones count as late)'
+            cand -w 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)'
+            cand --deadline 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)'
+            cand -s 'ICMP data bytes per probe'
+            cand --size 'ICMP data bytes per probe'
+            cand -t 'Time to live (IPv6: hop limit) of the probes, 1-255'
+            cand --ttl 'Time to live (IPv6: hop limit) of the probes, 1-255'
+            cand -q 'Print only the summary, not a row per reply'
+            cand --quiet 'Print only the summary, not a row per reply'
+            cand -n 'Show addresses only (no reverse DNS names)'
+            cand --numeric 'Show addresses only (no reverse DNS names)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document instead of rows and tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netlab;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -80,12 +107,15 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;help'= {
             cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+            cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netlab;help;resolve'= {
         }
         &'netlab;help;connect'= {
+        }
+        &'netlab;help;ping'= {
         }
         &'netlab;help;completions'= {
         }

@@ -28,6 +28,7 @@ complete -c netlab -n "__fish_netlab_needs_command" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_needs_command" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s f -l file -d 'Read names from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
@@ -66,9 +67,24 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Print one JSON document instead of tables'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s c -l count -d 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s W -l timeout -d 'How long to wait for each reply before counting it lost (later ones count as late)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s w -l deadline -d 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s s -l size -d 'ICMP data bytes per probe' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s t -l ttl -d 'Time to live (IPv6: hop limit) of the probes, 1-255' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 4 -d 'Use IPv4 only'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 6 -d 'Use IPv6 only'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l json -d 'Print one JSON document instead of rows and tables'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

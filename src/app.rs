@@ -43,6 +43,12 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::connect::Plan::from_args(args)?;
             runtime()?.block_on(crate::connect::run(plan))
         }
+        // Ping opens its sockets and drops capabilities before any thread exists
+        // (capabilities are per thread), so it builds its own runtime afterwards.
+        Command::Ping(args) => {
+            let plan = crate::ping::Plan::from_args(args)?;
+            crate::ping::run(plan)
+        }
     }
 }
 

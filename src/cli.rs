@@ -38,6 +38,9 @@ pub enum Command {
     /// Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings
     #[command(after_help = EXIT_CODES_HELP)]
     Connect(ConnectArgs),
+    /// Send ICMP echo requests to one or many hosts, with live rows and statistics
+    #[command(after_help = PING_EXIT_CODES_HELP)]
+    Ping(PingArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
@@ -183,6 +186,58 @@ pub struct ConnectArgs {
     #[command(flatten)]
     pub family: FamilyArgs,
     /// Print one JSON document instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub const PING_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every target replied at least once
+  1  the run completed but some target never replied (100% loss, only
+     ICMP errors)
+  2  the run could not be done (bad input, unresolvable name, missing
+     privilege, socket error)
+
+Privileges: raw ICMP sockets are used when netlab holds CAP_NET_RAW (root, or
+`setcap cap_net_raw+ep`), ICMP datagram sockets otherwise when
+net.ipv4.ping_group_range includes your group. Capabilities are dropped once
+the sockets are open.";
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// Hosts or addresses to ping (many at once are probed together)
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read targets from FILE, one per line ('-' for stdin; '#' starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Stop after COUNT probes per target (default: until Ctrl-C or the deadline)
+    #[arg(short = 'c', long, value_name = "COUNT", allow_negative_numbers = true)]
+    pub count: Option<i64>,
+    /// Time between probes to a target (at least 2ms without CAP_NET_RAW)
+    #[arg(short = 'i', long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub interval: Duration,
+    /// How long to wait for each reply before counting it lost (later ones count as late)
+    #[arg(short = 'W', long = "timeout", default_value = "2s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub timeout: Duration,
+    /// Stop after this long, whatever has been sent or received (with -c: until COUNT replies)
+    #[arg(short = 'w', long = "deadline", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub deadline: Option<Duration>,
+    /// ICMP data bytes per probe
+    #[arg(short = 's', long = "size", default_value_t = 56, value_name = "BYTES", allow_negative_numbers = true)]
+    pub size: i64,
+    /// Time to live (IPv6: hop limit) of the probes, 1-255
+    #[arg(short = 't', long = "ttl", value_name = "TTL", allow_negative_numbers = true)]
+    pub ttl: Option<i64>,
+    /// Print only the summary, not a row per reply
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show addresses only (no reverse DNS names)
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document instead of rows and tables
     #[arg(long)]
     pub json: bool,
 }

@@ -14,5 +14,7 @@ pub mod duration;
 pub mod error;
 pub mod net;
 pub mod output;
+pub mod packet;
+pub mod ping;
 pub mod resolve;
 pub mod target;

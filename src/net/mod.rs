@@ -1,1 +1,4 @@
 //! Every call into the operating system lives under this module.
+
+pub mod icmp;
+pub mod privilege;

@@ -1,0 +1,495 @@
+//! ICMP sockets: raw (with `CAP_NET_RAW`) or datagram ("ping sockets", allowed by
+//! `net.ipv4.ping_group_range`), for IPv4 and IPv6, with what ping needs from the kernel:
+//!
+//! - receive timestamps (`SO_TIMESTAMPNS`), converted to [`Instant`]s at once, so an RTT
+//!   measures the network and not our scheduling;
+//! - the TTL / hop limit of replies (from the IPv4 header on raw v4 sockets, otherwise
+//!   from `IP_RECVTTL` / `IPV6_RECVHOPLIMIT` control messages);
+//! - ICMP errors: a raw socket receives them as packets (parsed by the caller, quote and
+//!   all); a datagram socket gets them on its error queue (`IP_RECVERR`/`IPV6_RECVERR`,
+//!   read with `MSG_ERRQUEUE`), with the offending router in `sock_extended_err`;
+//! - `ICMP_FILTER` / `ICMP6_FILTER` on raw sockets, so the process is not woken for every
+//!   echo request, neighbour solicitation or router advertisement on the host.
+//!
+//! Also here: [`reverse_name`], getnameinfo for the names in ping's rows.
+
+use std::io;
+use std::mem::{size_of, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+pub use crate::packet::icmp::Version;
+
+/// Which kind of ICMP socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `SOCK_RAW`: needs `CAP_NET_RAW`; we choose the identifier and see every ICMP
+    /// packet on the host (minus what the filter drops).
+    Raw,
+    /// `SOCK_DGRAM`: the kernel chooses the identifier (the socket's "port") and only
+    /// hands us replies that carry it.
+    Datagram,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::Datagram => "datagram",
+        }
+    }
+}
+
+const SOL_RAW: libc::c_int = 255;
+const ICMP_FILTER: libc::c_int = 1;
+const ICMP6_FILTER: libc::c_int = 1;
+const SO_EE_ORIGIN_LOCAL: u8 = 1;
+
+/// An open, non-blocking ICMP socket of one family.
+pub struct IcmpSocket {
+    socket: Socket,
+    version: Version,
+    mode: Mode,
+    ident: u16,
+}
+
+/// One received ICMP message.
+#[derive(Debug, Clone, Copy)]
+pub struct Received {
+    /// Bytes in the buffer: with the IPv4 header on a raw IPv4 socket, the bare ICMP
+    /// message otherwise.
+    pub len: usize,
+    pub from: IpAddr,
+    /// When the kernel received it (or, without a timestamp, when we read it).
+    pub at: Instant,
+    /// The hop limit from a control message (raw IPv4 sockets: read the header instead).
+    pub ttl: Option<u8>,
+}
+
+/// One entry of a datagram socket's error queue: an ICMP error about a packet we sent.
+#[derive(Debug, Clone, Copy)]
+pub struct QueuedError {
+    /// Bytes in the buffer: the ICMP header and data of the packet that caused it, as
+    /// quoted back (the kernel has already put its identifier in it).
+    pub len: usize,
+    /// Where the packet was going.
+    pub dst: Option<IpAddr>,
+    /// Who complained (a router, or the destination).
+    pub offender: Option<IpAddr>,
+    /// ICMP type and code of the error.
+    pub icmp_type: u8,
+    pub icmp_code: u8,
+    /// True for errors raised by this host's own stack without any ICMP message
+    /// (e.g. a message too long for the interface).
+    pub local: bool,
+    pub errno: u32,
+    pub at: Instant,
+}
+
+fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: i32) -> io::Result<()> {
+    setsockopt_raw(fd, level, name, &value)
+}
+
+fn setsockopt_raw<T>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    // SAFETY: value points to a live T of the given size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            value as *const T as *const libc::c_void,
+            size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+impl IcmpSocket {
+    /// Opens a socket. `raw_ident` is the identifier raw-socket probes will carry; a
+    /// datagram socket ignores it and reports the kernel's choice from [`Self::ident`].
+    pub fn open(version: Version, mode: Mode, raw_ident: u16) -> io::Result<IcmpSocket> {
+        let (domain, protocol) = match version {
+            Version::V4 => (Domain::IPV4, Protocol::ICMPV4),
+            Version::V6 => (Domain::IPV6, Protocol::ICMPV6),
+        };
+        let ty = match mode {
+            Mode::Raw => Type::RAW,
+            Mode::Datagram => Type::DGRAM,
+        };
+        let socket = Socket::new(domain, ty, Some(protocol))?;
+        socket.set_nonblocking(true)?;
+        // Many targets at once: room for a burst of replies.
+        let _ = socket.set_recv_buffer_size(1 << 20);
+        let fd = socket.as_raw_fd();
+        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)?;
+        let mut ident = raw_ident;
+        match (version, mode) {
+            (Version::V4, Mode::Raw) => {
+                // Bits set are dropped: pass echo reply and the errors about our probes.
+                let pass: u32 = (1 << 0) | (1 << 3) | (1 << 11) | (1 << 12);
+                setsockopt_raw(fd, SOL_RAW, ICMP_FILTER, &!pass)?;
+            }
+            (Version::V6, Mode::Raw) => {
+                let mut filter = [u32::MAX; 8]; // block all ...
+                for ty in [1u8, 2, 3, 4, 129] {
+                    filter[usize::from(ty >> 5)] &= !(1 << (ty & 31)); // ... but these
+                }
+                setsockopt_raw(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &filter)?;
+                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+            }
+            (Version::V4, Mode::Datagram) => {
+                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
+                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+                socket.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)).into())?;
+                ident = local_port(&socket)?;
+            }
+            (Version::V6, Mode::Datagram) => {
+                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)?;
+                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+                socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)).into())?;
+                ident = local_port(&socket)?;
+            }
+        }
+        Ok(IcmpSocket {
+            socket,
+            version,
+            mode,
+            ident,
+        })
+    }
+
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    /// The echo identifier replies to this socket carry.
+    pub fn ident(&self) -> u16 {
+        self.ident
+    }
+
+    /// Sets the TTL (IPv4) or unicast hop limit (IPv6) of outgoing probes.
+    pub fn set_ttl(&self, ttl: u8) -> io::Result<()> {
+        let fd = self.socket.as_raw_fd();
+        match self.version {
+            Version::V4 => setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl.into()),
+            Version::V6 => {
+                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl.into())
+            }
+        }
+    }
+
+    /// Sends one ICMP message (without IP header).
+    pub fn send_to(&self, packet: &[u8], dst: SocketAddr) -> io::Result<usize> {
+        self.socket.send_to(packet, &SockAddr::from(dst))
+    }
+
+    /// Reads one message; `WouldBlock` when there is none.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
+        let msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
+        Ok(Received {
+            len: msg.len,
+            from: msg.from.unwrap_or(match self.version {
+                Version::V4 => Ipv4Addr::UNSPECIFIED.into(),
+                Version::V6 => Ipv6Addr::UNSPECIFIED.into(),
+            }),
+            at: msg.at,
+            ttl: msg.ttl,
+        })
+    }
+
+    /// Reads one entry of the error queue; `WouldBlock` when it is empty.
+    pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
+        let msg = recvmsg(self.socket.as_raw_fd(), buf, libc::MSG_ERRQUEUE)?;
+        let Some(ee) = msg.ext_err else {
+            return Err(io::Error::other(
+                "error queue entry without sock_extended_err",
+            ));
+        };
+        Ok(QueuedError {
+            len: msg.len,
+            dst: msg.from,
+            offender: ee.offender,
+            icmp_type: ee.ee_type,
+            icmp_code: ee.ee_code,
+            local: ee.origin == SO_EE_ORIGIN_LOCAL,
+            errno: ee.errno,
+            at: msg.at,
+        })
+    }
+}
+
+impl AsRawFd for IcmpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+impl AsFd for IcmpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+fn local_port(socket: &Socket) -> io::Result<u16> {
+    socket
+        .local_addr()?
+        .as_socket()
+        .map(|a| a.port())
+        .ok_or_else(|| io::Error::other("getsockname gave no IP address"))
+}
+
+struct ExtErr {
+    errno: u32,
+    origin: u8,
+    ee_type: u8,
+    ee_code: u8,
+    offender: Option<IpAddr>,
+}
+
+struct Message {
+    len: usize,
+    from: Option<IpAddr>,
+    at: Instant,
+    ttl: Option<u8>,
+    ext_err: Option<ExtErr>,
+}
+
+/// recvmsg with the control messages netlab asks for.
+fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message> {
+    let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut control = [0u64; 64]; // 512 bytes, aligned for cmsghdr
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = name.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = size_of::<[u64; 64]>() as _;
+    // SAFETY: msg describes valid buffers.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, flags | libc::MSG_DONTWAIT) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let read_at = Instant::now();
+    let read_real = realtime_now();
+    let from = if msg.msg_namelen > 0 {
+        // SAFETY: the kernel wrote msg_namelen bytes of a sockaddr into `name`.
+        unsafe {
+            sockaddr_to_ip(
+                name.as_ptr() as *const libc::sockaddr,
+                msg.msg_namelen as usize,
+            )
+        }
+    } else {
+        None
+    };
+    let mut out = Message {
+        len: (n as usize).min(buf.len()),
+        from,
+        at: read_at,
+        ttl: None,
+        ext_err: None,
+    };
+    // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by msg_controllen;
+    // each payload is read unaligned and only when cmsg_len covers it.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            let hdr = &*cmsg;
+            let data = libc::CMSG_DATA(cmsg);
+            let data_len = (hdr.cmsg_len as usize)
+                .saturating_sub(data.offset_from(cmsg as *const u8) as usize);
+            match (hdr.cmsg_level, hdr.cmsg_type) {
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
+                    if data_len >= size_of::<libc::timespec>() =>
+                {
+                    let ts: libc::timespec =
+                        std::ptr::read_unaligned(data as *const libc::timespec);
+                    out.at = kernel_time_to_instant(ts, read_at, read_real);
+                }
+                (libc::IPPROTO_IP, libc::IP_TTL) if data_len >= size_of::<libc::c_int>() => {
+                    let ttl: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
+                    out.ttl = u8::try_from(ttl).ok();
+                }
+                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT)
+                    if data_len >= size_of::<libc::c_int>() =>
+                {
+                    let hops: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
+                    out.ttl = u8::try_from(hops).ok();
+                }
+                (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+                    if data_len >= size_of::<libc::sock_extended_err>() =>
+                {
+                    let ee: libc::sock_extended_err =
+                        std::ptr::read_unaligned(data as *const libc::sock_extended_err);
+                    let offender_len = data_len - size_of::<libc::sock_extended_err>();
+                    let offender = if offender_len >= size_of::<libc::sockaddr_in>() {
+                        let sa = data.add(size_of::<libc::sock_extended_err>());
+                        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+                        let copy = offender_len.min(size_of::<libc::sockaddr_storage>());
+                        std::ptr::copy_nonoverlapping(sa, storage.as_mut_ptr() as *mut u8, copy);
+                        sockaddr_to_ip(storage.as_ptr() as *const libc::sockaddr, copy)
+                            .filter(|ip| !ip.is_unspecified())
+                    } else {
+                        None
+                    };
+                    out.ext_err = Some(ExtErr {
+                        errno: ee.ee_errno,
+                        origin: ee.ee_origin,
+                        ee_type: ee.ee_type,
+                        ee_code: ee.ee_code,
+                        offender,
+                    });
+                }
+                _ => {}
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    Ok(out)
+}
+
+/// # Safety
+/// `sa` must point to `len` readable bytes of a socket address.
+unsafe fn sockaddr_to_ip(sa: *const libc::sockaddr, len: usize) -> Option<IpAddr> {
+    if len < size_of::<libc::sa_family_t>() {
+        return None;
+    }
+    match i32::from((*sa).sa_family) {
+        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
+            let sin: libc::sockaddr_in = std::ptr::read_unaligned(sa as *const libc::sockaddr_in);
+            Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                sin.sin_addr.s_addr,
+            ))))
+        }
+        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
+            let sin6: libc::sockaddr_in6 =
+                std::ptr::read_unaligned(sa as *const libc::sockaddr_in6);
+            Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
+        }
+        _ => None,
+    }
+}
+
+fn realtime_now() -> libc::timespec {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid out-pointer; CLOCK_REALTIME always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    ts
+}
+
+/// Kernel timestamps are wall-clock time; ping schedules by the monotonic clock. The
+/// packet's age (wall clock now minus its timestamp, read within nanoseconds of `read_at`)
+/// carries it over. A clock step between arrival and read shows up as an age below zero
+/// or of minutes; then the read time is the best we have.
+fn kernel_time_to_instant(ts: libc::timespec, read_at: Instant, now: libc::timespec) -> Instant {
+    let ns = |t: libc::timespec| i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec);
+    let age = ns(now) - ns(ts);
+    if !(0..=10_000_000_000).contains(&age) {
+        return read_at;
+    }
+    read_at
+        .checked_sub(Duration::from_nanos(age as u64))
+        .unwrap_or(read_at)
+}
+
+/// The name of an address from the system resolver (getnameinfo, `NI_NAMEREQD`), or None.
+/// Blocking: call it from a blocking thread.
+pub fn reverse_name(addr: IpAddr) -> Option<String> {
+    let sa = SockAddr::from(match addr {
+        IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
+        IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, 0)),
+    });
+    let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
+    // SAFETY: sa is a valid socket address of sa.len() bytes; host is a writable buffer
+    // of the size passed; no service buffer is requested.
+    let rc = unsafe {
+        libc::getnameinfo(
+            sa.as_ptr() as *const libc::sockaddr,
+            sa.len(),
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: getnameinfo NUL-terminates on success.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    let name = name.to_string_lossy().trim_end_matches('.').to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Random bytes from the kernel (getrandom), for identifiers and payload tokens.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // SAFETY: buf is writable for N bytes.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, N, 0) };
+    if n != N as isize {
+        // Never expected; fall back to something that still differs per process and run.
+        let seed = u64::from(std::process::id())
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = (seed.rotate_left(i as u32 * 8) as u8) ^ i as u8;
+        }
+    }
+    buf
+}
+
+/// The index of a network interface (for a `%zone` on a link-local IPv6 target).
+pub fn interface_index(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: c is a valid NUL-terminated string.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_timestamps_become_instants_in_the_past() {
+        let read_at = Instant::now();
+        let now = libc::timespec {
+            tv_sec: 100,
+            tv_nsec: 500_000,
+        };
+        let ts = libc::timespec {
+            tv_sec: 100,
+            tv_nsec: 200_000,
+        };
+        let at = kernel_time_to_instant(ts, read_at, now);
+        assert_eq!(read_at - at, Duration::from_micros(300));
+        // A timestamp from the future (clock stepped back) falls back to the read time.
+        assert_eq!(kernel_time_to_instant(now, read_at, ts), read_at);
+    }
+}

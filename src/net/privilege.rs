@@ -1,0 +1,197 @@
+//! Who may open which ICMP socket, and giving privileges back once they are open.
+//!
+//! Linux offers two ways to ping: a raw socket, which needs `CAP_NET_RAW` (root, or a
+//! binary given the capability with `setcap`), and an ICMP datagram socket, which any
+//! process may open whose group is inside the per-namespace sysctl
+//! `net.ipv4.ping_group_range` (it governs IPv6 ICMP sockets too). This module answers
+//! "which can we use?", explains the fix when neither works, and drops every capability
+//! once the sockets are open: capabilities are per thread, so the caller does this before
+//! it starts any other thread (the async runtime included).
+
+use std::io;
+
+use crate::error::Failure;
+
+/// The capability raw sockets need (linux/capability.h).
+const CAP_NET_RAW: u32 = 13;
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// The sysctl that decides who may open ICMP datagram sockets.
+pub const PING_GROUP_RANGE: &str = "/proc/sys/net/ipv4/ping_group_range";
+/// The value that lets every group ping without privileges.
+pub const OPEN_RANGE: &str = "0 2147483647";
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+fn capget() -> io::Result<[CapData; 2]> {
+    let mut header = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header and data are valid for the kernel's v3 layout (two data structs).
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut header as *mut CapHeader,
+            data.as_mut_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(data)
+}
+
+/// Whether this thread holds `CAP_NET_RAW` in its effective set.
+pub fn has_cap_net_raw() -> bool {
+    capget()
+        .map(|data| data[0].effective & (1 << CAP_NET_RAW) != 0)
+        .unwrap_or(false)
+}
+
+/// Whether this thread holds any capability at all.
+fn holds_any_capability() -> bool {
+    capget()
+        .map(|d| {
+            d.iter()
+                .any(|c| c.effective | c.permitted | c.inheritable != 0)
+        })
+        .unwrap_or(false)
+}
+
+/// Clears the effective, permitted and inheritable sets of the calling thread. Threads
+/// created afterwards inherit the empty sets, so call this before starting any.
+pub fn drop_all_capabilities() -> io::Result<()> {
+    if !holds_any_capability() {
+        return Ok(());
+    }
+    let mut header = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData::default(); 2];
+    // SAFETY: as in capget; capset only reads `data`.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_capset,
+            &mut header as *mut CapHeader,
+            data.as_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `net.ipv4.ping_group_range` of this network namespace, as (low, high).
+pub fn ping_group_range() -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(PING_GROUP_RANGE).ok()?;
+    parse_range(&text)
+}
+
+fn parse_range(text: &str) -> Option<(u32, u32)> {
+    let mut it = text.split_whitespace().map(|n| n.parse::<u32>());
+    match (it.next(), it.next(), it.next()) {
+        (Some(Ok(low)), Some(Ok(high)), None) => Some((low, high)),
+        _ => None,
+    }
+}
+
+/// This process's groups: real, effective and supplementary.
+fn my_groups() -> Vec<u32> {
+    // SAFETY: getgid/getegid cannot fail; getgroups is given a buffer of the size it
+    // reported (and a changed size only makes it fail, which we treat as no groups).
+    unsafe {
+        let mut groups = vec![libc::getgid(), libc::getegid()];
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        if n > 0 {
+            let mut extra = vec![0 as libc::gid_t; n as usize];
+            let got = libc::getgroups(n, extra.as_mut_ptr());
+            if got > 0 {
+                extra.truncate(got as usize);
+                groups.extend(extra);
+            }
+        }
+        groups
+    }
+}
+
+/// Whether `ping_group_range` lets one of our groups open ICMP datagram sockets.
+pub fn datagram_sockets_allowed() -> bool {
+    match ping_group_range() {
+        Some((low, high)) => my_groups().iter().any(|g| (low..=high).contains(g)),
+        None => false,
+    }
+}
+
+/// The error when neither socket kind can be opened, naming both fixes.
+pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/path/to/netlab".into());
+    let range = std::fs::read_to_string(PING_GROUP_RANGE)
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unreadable".into());
+    // SAFETY: getegid cannot fail.
+    let gid = unsafe { libc::getegid() };
+    Failure::new(
+        "opening an ICMP socket",
+        format!(
+            "raw ICMP sockets need CAP_NET_RAW ({}), and ICMP datagram sockets are not \
+             allowed for group {gid}: net.ipv4.ping_group_range is \"{range}\" ({})",
+            short_os_error(raw_err),
+            short_os_error(dgram_err)
+        ),
+    )
+    .with_hint(format!(
+        "grant the capability with `sudo setcap cap_net_raw+ep {exe}`, or allow \
+         unprivileged ping with `sudo sysctl -w net.ipv4.ping_group_range=\"{OPEN_RANGE}\"`"
+    ))
+}
+
+/// "Operation not permitted (os error 1)" -> "operation not permitted".
+fn short_os_error(err: &io::Error) -> String {
+    let text = err.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text);
+    text.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_sysctl() {
+        assert_eq!(parse_range("1\t0\n"), Some((1, 0)));
+        assert_eq!(parse_range("0 2147483647"), Some((0, 2147483647)));
+        assert_eq!(parse_range("0"), None);
+        assert_eq!(parse_range("a b"), None);
+    }
+
+    #[test]
+    fn the_privilege_error_names_both_fixes() {
+        let f = missing_privilege(
+            &io::Error::from_raw_os_error(libc::EPERM),
+            &io::Error::from_raw_os_error(libc::EACCES),
+        );
+        let text = f.to_string();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.contains("CAP_NET_RAW"));
+        assert!(text.contains("setcap cap_net_raw+ep "));
+        assert!(text.contains("sysctl -w net.ipv4.ping_group_range=\"0 2147483647\""));
+    }
+}

@@ -1,0 +1,482 @@
+//! What ping shows: a live row per reply, error or timeout; a summary table (one row per
+//! target); the JSON document; SIGQUIT statistics on stderr.
+//!
+//! Reverse names are looked up on blocking threads (getnameinfo), started for every
+//! target before the first probe leaves, and for a router the first time it shows up.
+//! A row waits at most [`NAME_WAIT`] for its name; a slow resolver never holds rows back
+//! for longer, and later rows pick the name up once it is known.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use super::engine::{Engine, Event, ReplyStatus, Stats, TargetId};
+use super::{Plan, Resolved};
+use crate::net::icmp::reverse_name;
+use comfy_table::CellAlignment;
+
+use crate::output::{self, Column, Format, Stdout};
+
+/// The longest a live row waits for a reverse name.
+const NAME_WAIT: Duration = Duration::from_millis(100);
+/// The longest the JSON document waits for names still being looked up.
+const FINAL_NAME_WAIT: Duration = Duration::from_secs(2);
+
+enum Name {
+    Pending(JoinHandle<Option<String>>),
+    Known(Option<String>),
+}
+
+/// Reverse names, looked up concurrently and cached.
+struct Names {
+    enabled: bool,
+    cache: HashMap<IpAddr, Name>,
+}
+
+impl Names {
+    fn start(&mut self, addr: IpAddr) {
+        if self.enabled && !self.cache.contains_key(&addr) {
+            let task = tokio::task::spawn_blocking(move || reverse_name(addr));
+            self.cache.insert(addr, Name::Pending(task));
+        }
+    }
+
+    /// The name of `addr`, waiting at most `budget` for a lookup in progress.
+    async fn get(&mut self, addr: IpAddr, budget: Duration) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        self.start(addr);
+        let entry = self.cache.get_mut(&addr)?;
+        if let Name::Pending(task) = entry {
+            match tokio::time::timeout(budget, &mut *task).await {
+                Ok(result) => *entry = Name::Known(result.ok().flatten()),
+                Err(_) => return None,
+            }
+        }
+        match entry {
+            Name::Known(name) => name.clone(),
+            Name::Pending(_) => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReply {
+    target: String,
+    seq: u64,
+    from: String,
+    name: Option<String>,
+    bytes: usize,
+    ttl: Option<u8>,
+    rtt_ms: f64,
+    duplicate: bool,
+    late: bool,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    target: String,
+    seq: u64,
+    from: Option<String>,
+    kind: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    target: String,
+    address: String,
+    transmitted: u64,
+    received: u64,
+    duplicates: u64,
+    errors: u64,
+    late: u64,
+    loss_percent: f64,
+    min_ms: Option<f64>,
+    avg_ms: Option<f64>,
+    max_ms: Option<f64>,
+    mdev_ms: Option<f64>,
+    jitter_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonDoc {
+    replies: Vec<JsonReply>,
+    errors: Vec<JsonError>,
+    summary: Vec<JsonSummary>,
+}
+
+pub(crate) struct Report {
+    format: Format,
+    quiet: bool,
+    multi: bool,
+    timeout: Duration,
+    targets: Vec<(String, IpAddr)>,
+    names: Names,
+    printer: Rows,
+    rows_printed: bool,
+    replies: Vec<(JsonReply, IpAddr)>,
+    errors: Vec<JsonError>,
+}
+
+impl Report {
+    pub fn new(plan: &Plan, targets: &[Resolved]) -> Report {
+        let multi = targets.len() > 1;
+        let mut names = Names {
+            enabled: !plan.numeric,
+            cache: HashMap::new(),
+        };
+        for t in targets {
+            names.start(t.addr());
+        }
+        let addr_width = targets
+            .iter()
+            .map(|t| t.addr().to_string().len())
+            .max()
+            .unwrap_or(15)
+            .max(15);
+        let from_width = if plan.numeric {
+            addr_width
+        } else {
+            addr_width + 28
+        };
+        let target_width = targets
+            .iter()
+            .map(|t| t.text.len())
+            .max()
+            .unwrap_or(6)
+            .clamp(6, 32);
+        let mut columns = Vec::new();
+        if multi {
+            columns.push(Column::left("target", target_width as u16));
+        }
+        columns.extend([
+            Column::right("seq", 5),
+            Column::left("from", from_width as u16),
+            Column::right("bytes", 5),
+            Column::right("ttl", 3),
+            Column::right("rtt", 11),
+            Column::left("", 24),
+        ]);
+        Report {
+            format: plan.format,
+            quiet: plan.quiet,
+            multi,
+            timeout: plan.timeout,
+            targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
+            names,
+            printer: Rows {
+                columns,
+                header_done: false,
+            },
+            rows_printed: false,
+            replies: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn target_text(&self, target: TargetId) -> String {
+        self.targets[target.0].0.clone()
+    }
+
+    fn row(&mut self, target: TargetId, cells: [String; 6]) {
+        let mut row = Vec::with_capacity(7);
+        if self.multi {
+            row.push(self.target_text(target));
+        }
+        row.extend(cells);
+        self.printer.print(&row);
+        self.rows_printed = true;
+    }
+
+    async fn shown(&mut self, addr: IpAddr) -> String {
+        match self.names.get(addr, NAME_WAIT).await {
+            Some(name) => format!("{addr} ({name})"),
+            None => addr.to_string(),
+        }
+    }
+
+    pub async fn event(&mut self, event: &Event) {
+        let table = self.format == Format::Table && !self.quiet;
+        match event {
+            Event::Reply {
+                target,
+                seq,
+                from,
+                bytes,
+                ttl,
+                rtt,
+                status,
+            } => {
+                if table {
+                    let from_text = self.shown(*from).await;
+                    let note = match status {
+                        ReplyStatus::Ok => String::new(),
+                        ReplyStatus::Duplicate => "DUP!".into(),
+                        ReplyStatus::Late => "late (after timeout)".into(),
+                    };
+                    self.row(
+                        *target,
+                        [
+                            seq.to_string(),
+                            from_text,
+                            bytes.to_string(),
+                            ttl.map(|t| t.to_string()).unwrap_or_default(),
+                            format!("{:.3} ms", output::ms(*rtt)),
+                            note,
+                        ],
+                    );
+                } else if self.format == Format::Json {
+                    self.names.start(*from);
+                    self.replies.push((
+                        JsonReply {
+                            target: self.target_text(*target),
+                            seq: *seq,
+                            from: from.to_string(),
+                            name: None,
+                            bytes: *bytes,
+                            ttl: *ttl,
+                            rtt_ms: output::ms(*rtt),
+                            duplicate: *status == ReplyStatus::Duplicate,
+                            late: *status == ReplyStatus::Late,
+                        },
+                        *from,
+                    ));
+                }
+            }
+            Event::Timeout { target, seq } => {
+                if table {
+                    self.row(
+                        *target,
+                        [
+                            seq.to_string(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            format!("no reply within {:?}", self.timeout),
+                        ],
+                    );
+                }
+            }
+            Event::Error {
+                target,
+                seq,
+                from,
+                kind,
+                rtt,
+            } => {
+                if table {
+                    let from_text = self.shown(*from).await;
+                    self.row(
+                        *target,
+                        [
+                            seq.to_string(),
+                            from_text,
+                            String::new(),
+                            String::new(),
+                            format!("{:.3} ms", output::ms(*rtt)),
+                            kind.describe(),
+                        ],
+                    );
+                }
+                self.errors.push(JsonError {
+                    target: self.target_text(*target),
+                    seq: *seq,
+                    from: Some(from.to_string()),
+                    kind: kind.as_str().into(),
+                    detail: kind.describe(),
+                });
+            }
+            Event::SendFailed {
+                target,
+                seq,
+                reason,
+            } => {
+                if table {
+                    self.row(
+                        *target,
+                        [
+                            seq.to_string(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            format!("send failed: {reason}"),
+                        ],
+                    );
+                }
+                self.errors.push(JsonError {
+                    target: self.target_text(*target),
+                    seq: *seq,
+                    from: None,
+                    kind: "send_failed".into(),
+                    detail: reason.clone(),
+                });
+            }
+        }
+    }
+
+    fn summary_row(&self, engine: &Engine, index: usize) -> JsonSummary {
+        let (text, addr) = &self.targets[index];
+        let s: &Stats = engine.stats(TargetId(index));
+        let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        JsonSummary {
+            target: text.clone(),
+            address: addr.to_string(),
+            transmitted: s.transmitted,
+            received: s.received,
+            duplicates: s.duplicates,
+            errors: s.errors,
+            late: s.late,
+            loss_percent: (s.loss_percent() * 1000.0).round() / 1000.0,
+            min_ms: s.min().map(output::ms),
+            avg_ms: s.avg_ms().map(round),
+            max_ms: s.max().map(output::ms),
+            mdev_ms: s.mdev_ms().map(round),
+            jitter_ms: s.jitter_ms().map(round),
+        }
+    }
+
+    /// Prints the summary table, or the whole JSON document.
+    pub async fn finish(&mut self, engine: &Engine) {
+        let summary: Vec<JsonSummary> = (0..self.targets.len())
+            .map(|i| self.summary_row(engine, i))
+            .collect();
+        if self.format == Format::Json {
+            let deadline = tokio::time::Instant::now() + FINAL_NAME_WAIT;
+            let mut replies = Vec::with_capacity(self.replies.len());
+            for (mut reply, from) in std::mem::take(&mut self.replies) {
+                let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
+                reply.name = self.names.get(from, budget).await;
+                replies.push(reply);
+            }
+            Stdout::json(&JsonDoc {
+                replies,
+                errors: std::mem::take(&mut self.errors),
+                summary,
+            });
+            return;
+        }
+        if self.rows_printed {
+            Stdout::line("");
+        }
+        let mut table = output::table(&[
+            "target", "address", "sent", "received", "dup", "errors", "late", "loss", "min", "avg",
+            "max", "mdev", "jitter",
+        ]);
+        let ms = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        for s in summary {
+            table.add_row(vec![
+                s.target,
+                s.address,
+                s.transmitted.to_string(),
+                s.received.to_string(),
+                s.duplicates.to_string(),
+                s.errors.to_string(),
+                s.late.to_string(),
+                format!("{}%", trim_float(s.loss_percent)),
+                ms(s.min_ms),
+                ms(s.avg_ms),
+                ms(s.max_ms),
+                ms(s.mdev_ms),
+                ms(s.jitter_ms),
+            ]);
+        }
+        Stdout::table(&table);
+    }
+
+    /// SIGQUIT: statistics so far, on stderr (as iputils does), and the run goes on.
+    pub fn interim(&self, engine: &Engine) {
+        for (i, (text, addr)) in self.targets.iter().enumerate() {
+            let s = engine.stats(TargetId(i));
+            let rtt = match (s.min(), s.avg_ms(), s.max(), s.mdev_ms()) {
+                (Some(min), Some(avg), Some(max), Some(mdev)) => format!(
+                    ", min/avg/max/mdev = {:.3}/{avg:.3}/{:.3}/{mdev:.3} ms",
+                    output::ms(min),
+                    output::ms(max)
+                ),
+                _ => String::new(),
+            };
+            eprintln!(
+                "{text} ({addr}): {}/{} received, {}% loss{rtt}",
+                s.received,
+                s.transmitted,
+                trim_float((s.loss_percent() * 10.0).round() / 10.0)
+            );
+        }
+    }
+}
+
+/// 0.0 -> "0", 33.333 -> "33.333".
+fn trim_float(v: f64) -> String {
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Live rows in fixed-width columns. (`output::RowPrinter` relies on comfy-table's
+/// fixed-width constraints, which comfy-table 8 does not pad to, so its rows do not line
+/// up; until that is fixed there, ping pads its own cells.)
+struct Rows {
+    columns: Vec<Column>,
+    header_done: bool,
+}
+
+impl Rows {
+    fn render(&self, cells: &[String]) -> String {
+        let mut line = String::new();
+        for (i, (cell, col)) in cells.iter().zip(&self.columns).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let width = usize::from(col.width);
+            match col.align {
+                CellAlignment::Right => line.push_str(&format!("{cell:>width$}")),
+                _ => line.push_str(&format!("{cell:<width$}")),
+            }
+        }
+        line.trim_end().to_string()
+    }
+
+    fn print(&mut self, cells: &[String]) {
+        if !self.header_done {
+            self.header_done = true;
+            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
+            Stdout::line(&self.render(&titles));
+        }
+        Stdout::line(&self.render(cells));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_line_up_under_their_header() {
+        let rows = Rows {
+            columns: vec![
+                Column::right("seq", 5),
+                Column::left("from", 15),
+                Column::right("rtt", 9),
+                Column::left("", 10),
+            ],
+            header_done: false,
+        };
+        let header = rows.render(&["seq".into(), "from".into(), "rtt".into(), "".into()]);
+        let row = rows.render(&[
+            "12".into(),
+            "198.18.2.2".into(),
+            "0.123 ms".into(),
+            "".into(),
+        ]);
+        assert_eq!(header, "  seq  from                   rtt");
+        assert_eq!(row, "   12  198.18.2.2        0.123 ms");
+        assert_eq!(trim_float(0.0), "0");
+        assert_eq!(trim_float(100.0 / 3.0), "33.333");
+    }
+}
