@@ -600,22 +600,7 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
     if unsafe { libc::geteuid() } != 0 {
         return Err("not running as root".into());
     }
-    for (tool, arg) in [
-        ("ip", "-V"),
-        ("iptables-restore", "--version"),
-        ("ip6tables-restore", "--version"),
-        ("ping", "-V"),
-        ("sysctl", "-V"),
-    ] {
-        let ok = Command::new(tool)
-            .arg(arg)
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            return Err(format!("`{tool}` is not installed"));
-        }
-    }
+    install_missing_tools()?;
     // Root in a container may still be refused namespaces: try once per process.
     static CAN_CREATE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     CAN_CREATE
@@ -630,4 +615,79 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
         return Err("/dev/net/tun is missing (delayed links need TUN)".into());
     }
     Ok(())
+}
+
+/// The tools the lab and its tests run, with the Debian package of each.
+const LAB_TOOLS: [(&str, &str, &str); 7] = [
+    ("ip", "-V", "iproute2"),
+    ("iptables-restore", "--version", "iptables"),
+    ("ip6tables-restore", "--version", "iptables"),
+    ("ping", "-V", "iputils-ping"),
+    ("sysctl", "-V", "procps"),
+    ("dig", "-v", "dnsutils"),
+    ("setpriv", "--version", "util-linux"),
+];
+
+fn tool_works(tool: &str, arg: &str) -> bool {
+    Command::new(tool)
+        .arg(arg)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// The suite installs what it needs (the README's test command works on a fresh Debian
+/// machine): missing tools are installed with apt once per process, under a file lock so
+/// parallel test processes don't fight over dpkg. Runs only as root (checked before).
+fn install_missing_tools() -> Result<(), String> {
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let missing = |tools: &[(&str, &str, &str)]| -> Vec<String> {
+                let mut pkgs: Vec<String> = tools
+                    .iter()
+                    .filter(|(tool, arg, _)| !tool_works(tool, arg))
+                    .map(|(_, _, pkg)| pkg.to_string())
+                    .collect();
+                pkgs.dedup();
+                pkgs
+            };
+            if missing(&LAB_TOOLS).is_empty() {
+                return Ok(());
+            }
+            let lock = std::fs::File::create("/tmp/netlab-lab-apt.lock")
+                .map_err(|e| format!("apt lock file: {e}"))?;
+            // SAFETY: flock on an fd we own; released when `lock` is dropped.
+            unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+            let pkgs = missing(&LAB_TOOLS);
+            if pkgs.is_empty() {
+                return Ok(());
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "lab: installing missing tools with apt-get: {}",
+                pkgs.join(" ")
+            );
+            let apt = |args: &[&str]| {
+                Command::new("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .output()
+                    .map(|o| o.status.success())
+                    .unwrap_or(false)
+            };
+            let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+            install.extend(pkgs.iter().map(String::as_str));
+            if !apt(&install) && !(apt(&["update", "-qq"]) && apt(&install)) {
+                return Err(format!(
+                    "missing tools and `apt-get install {}` failed",
+                    pkgs.join(" ")
+                ));
+            }
+            match missing(&LAB_TOOLS).first() {
+                Some(pkg) => Err(format!("package {pkg} installed but its tool still fails")),
+                None => Ok(()),
+            }
+        })
+        .clone()
 }

@@ -1,0 +1,352 @@
+//! netlab beside the reference tools, on the same namespace-lab path in the same run.
+//!
+//! Run as root: `cargo bench --bench compare` (optionally `-- scan resolve ...` to pick
+//! sections, `-- --runs N`). It builds the test lab (tests/it/lab), installs the
+//! reference tools from Debian's packages when they are missing, alternates the runs of
+//! each tool, and prints medians, ratios and peak memory side by side. Figures belong in
+//! BENCHMARKS.md; no test asserts on time (machines are noisy, ratios in one run are not).
+
+#[path = "../tests/it/lab/mod.rs"]
+#[allow(dead_code, unused_imports, unused_macros)]
+mod lab;
+
+use std::collections::BTreeSet;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use comfy_table::Table;
+use lab::{Lab, LabConfig, Role};
+
+/// One timed run of one command.
+#[derive(Debug)]
+struct Sample {
+    wall: Duration,
+    max_rss_kib: i64,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `cmd` to completion, timing it and reading its peak RSS from wait4's rusage
+/// (`ip netns exec` execs the tool in place, so the pid is the tool's).
+fn measure(cmd: &mut Command) -> Sample {
+    let started = Instant::now();
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    // Drain the pipes on threads so a chatty tool cannot block on a full pipe.
+    let mut child = child;
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut out, &mut text).ok();
+        text
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut err, &mut text).ok();
+        text
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting on our own child; `status` and `usage` are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 {cmd:?}");
+    let wall = started.elapsed();
+    let status = std::process::ExitStatus::from_raw(status);
+    Sample {
+        wall,
+        max_rss_kib: usage.ru_maxrss,
+        code: status.code(),
+        stdout: out_thread.join().unwrap_or_default(),
+        stderr: err_thread.join().unwrap_or_default(),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// A contender in one comparison: how to run it and how to tell a correct result.
+struct Contender<'a> {
+    label: String,
+    command: Box<dyn Fn() -> Command + 'a>,
+    /// Returns Err(why) when the output is wrong (wrong hops, missing ports...).
+    check: Box<dyn Fn(&Sample) -> Result<(), String> + 'a>,
+}
+
+struct Row {
+    section: String,
+    label: String,
+    runs: usize,
+    wall_median_ms: f64,
+    ratio: f64,
+    max_rss_kib: i64,
+    correct: String,
+}
+
+/// Alternates the contenders `runs` times (A B C A B C ...) and reports medians; the first
+/// contender is netlab and the ratio is each tool's median over netlab's.
+fn compare(section: &str, runs: usize, contenders: &[Contender<'_>], rows: &mut Vec<Row>) {
+    let mut samples: Vec<Vec<Sample>> = contenders.iter().map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (i, contender) in contenders.iter().enumerate() {
+            samples[i].push(measure(&mut (contender.command)()));
+        }
+    }
+    let medians: Vec<f64> = samples
+        .iter()
+        .map(|s| median(s.iter().map(|x| x.wall.as_secs_f64() * 1000.0).collect()))
+        .collect();
+    for (i, contender) in contenders.iter().enumerate() {
+        let failures: Vec<String> = samples[i]
+            .iter()
+            .filter_map(|s| match s.code {
+                None => Some("killed by a signal".to_string()),
+                Some(_) => (contender.check)(s).err(),
+            })
+            .collect();
+        let correct = if failures.is_empty() {
+            "yes".to_string()
+        } else {
+            format!("NO ({}/{runs}): {}", failures.len(), failures[0])
+        };
+        rows.push(Row {
+            section: section.to_string(),
+            label: contender.label.clone(),
+            runs,
+            wall_median_ms: medians[i],
+            ratio: medians[i] / medians[0],
+            max_rss_kib: samples[i].iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
+            correct,
+        });
+    }
+}
+
+fn tool_present(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Installs the reference tools from Debian's packages when missing.
+fn install_reference_tools() {
+    let wanted = [
+        ("ping", "iputils-ping"),
+        ("traceroute", "traceroute"),
+        ("tracepath", "iputils-tracepath"),
+        ("mtr", "mtr-tiny"),
+        ("fping", "fping"),
+        ("nmap", "nmap"),
+        ("dig", "dnsutils"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(tool, _)| !tool_present(tool))
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    eprintln!("installing reference tools: {}", missing.join(" "));
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    if !apt(&install) && !(apt(&["update", "-qq"]) && apt(&install)) {
+        eprintln!("warning: could not install {}", missing.join(" "));
+    }
+}
+
+fn netlab_in(lab: &Lab, args: &[&str]) -> Command {
+    let mut cmd = lab.command(Role::Client, env!("CARGO_BIN_EXE_netlab"));
+    cmd.args(args).env("NO_COLOR", "1");
+    cmd
+}
+
+fn tool_in(lab: &Lab, argv: &[&str]) -> Command {
+    let mut cmd = lab.command(Role::Client, argv[0]);
+    cmd.args(&argv[1..]);
+    cmd
+}
+
+/// Open ports as nmap's grepable output lists them (`Ports: 7/open/tcp//echo///, ...`).
+fn nmap_open_ports(text: &str) -> BTreeSet<u16> {
+    text.lines()
+        .filter_map(|line| line.split_once("Ports: ").map(|(_, ports)| ports))
+        .flat_map(|ports| ports.split(", "))
+        .filter_map(|entry| {
+            let mut fields = entry.split('/');
+            let port = fields.next()?.trim().parse().ok()?;
+            (fields.next()? == "open").then_some(port)
+        })
+        .collect()
+}
+
+/// Open ports from `netlab connect --json`.
+fn netlab_open_ports(text: &str) -> Result<BTreeSet<u16>, String> {
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("json: {e}"))?;
+    let scans = doc["scans"]
+        .as_array()
+        .ok_or_else(|| "no `scans` array".to_string())?;
+    Ok(scans
+        .iter()
+        .flat_map(|s| s["open"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| p.as_u64().map(|p| p as u16))
+        .collect())
+}
+
+fn section_scan(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let dest = lab.dest_v4().to_string();
+    let expected: BTreeSet<u16> = [lab::ECHO_PORT, lab::HTTP_PORT, lab::WELCOME_PORT]
+        .into_iter()
+        .collect();
+    let dest_ref = &dest;
+    let lab_ref = &lab;
+    let expected_ref = &expected;
+    let mut contenders = vec![Contender {
+        label: "netlab connect -p- (full TCP scan)".into(),
+        command: Box::new(move || netlab_in(lab_ref, &["connect", "--json", "-p-", dest_ref])),
+        check: Box::new(move |s| {
+            let open = netlab_open_ports(&s.stdout)?;
+            (open == *expected_ref)
+                .then_some(())
+                .ok_or(format!("open {open:?}, expected {expected_ref:?}"))
+        }),
+    }];
+    if tool_present("nmap") {
+        contenders.push(Contender {
+            label: "nmap -sT -p- -n".into(),
+            command: Box::new(move || {
+                tool_in(lab_ref, &["nmap", "-sT", "-p-", "-n", "-oG", "-", dest_ref])
+            }),
+            check: Box::new(move |s| {
+                let open = nmap_open_ports(&s.stdout);
+                (open == *expected_ref)
+                    .then_some(())
+                    .ok_or(format!("open {open:?}, expected {expected_ref:?}"))
+            }),
+        });
+    }
+    compare("full TCP scan, 2 routers, veth", runs, &contenders, rows);
+}
+
+fn section_resolve(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let dest = lab.dest_v4().to_string();
+    let dest_ref = &dest;
+    let lab_ref = &lab;
+    let has_dest = move |s: &Sample| {
+        s.stdout
+            .contains(dest_ref.as_str())
+            .then_some(())
+            .ok_or(format!(
+                "{dest_ref} missing from output: {}",
+                s.stderr.trim()
+            ))
+    };
+    let mut contenders = vec![Contender {
+        label: "netlab resolve www.netlab.test".into(),
+        command: Box::new(move || netlab_in(lab_ref, &["resolve", "www.netlab.test"])),
+        check: Box::new(has_dest),
+    }];
+    if tool_present("dig") {
+        contenders.push(Contender {
+            label: "dig +short www.netlab.test".into(),
+            command: Box::new(move || tool_in(lab_ref, &["dig", "+short", "www.netlab.test"])),
+            check: Box::new(has_dest),
+        });
+    }
+    contenders.push(Contender {
+        label: "getent ahosts www.netlab.test".into(),
+        command: Box::new(move || tool_in(lab_ref, &["getent", "ahosts", "www.netlab.test"])),
+        check: Box::new(has_dest),
+    });
+    compare("resolve (A+AAAA), lab DNS", runs, &contenders, rows);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // cargo bench passes `--bench`; ignore flags we don't know.
+    let mut runs = 5;
+    let mut sections: Vec<String> = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--runs" => runs = iter.next().and_then(|n| n.parse().ok()).unwrap_or(runs),
+            flag if flag.starts_with('-') => {}
+            section => sections.push(section.to_string()),
+        }
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("the benchmark builds network namespaces: run it as root");
+        std::process::exit(2);
+    }
+    install_reference_tools();
+    let all: [(&str, fn(usize, &mut Vec<Row>)); 2] =
+        [("scan", section_scan), ("resolve", section_resolve)];
+    let mut rows = Vec::new();
+    for (name, run) in all {
+        if sections.is_empty() || sections.iter().any(|s| s == name) {
+            eprintln!("bench: {name} ({runs} runs each, alternating)");
+            run(runs, &mut rows);
+        }
+    }
+    let mut table = Table::new();
+    table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header(vec![
+        "comparison",
+        "tool",
+        "runs",
+        "median wall ms",
+        "× netlab",
+        "max RSS KiB",
+        "correct",
+    ]);
+    for row in rows {
+        table.add_row(vec![
+            row.section,
+            row.label,
+            row.runs.to_string(),
+            format!("{:.1}", row.wall_median_ms),
+            format!("{:.2}", row.ratio),
+            row.max_rss_kib.to_string(),
+            row.correct,
+        ]);
+    }
+    println!("{table}");
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!(
+        "\nmachine: {} cores, kernel {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        kernel.trim()
+    );
+}
