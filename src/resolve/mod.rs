@@ -1,14 +1,532 @@
-//! TEMPORARY scaffolding so the crate compiles while `resolve` is written; replaced by the real command.
+//! `netlab resolve NAME|ADDRESS...`: what `ping NAME` would get, and why.
+//!
+//! Without `--server`, names resolve the way glibc's `getaddrinfo` resolves them, because
+//! that is what every other tool on the machine sees: /etc/hosts first, then the
+//! resolv.conf servers in order with its search list and `ndots`, A and AAAA together
+//! (`lookup.rs` has the exact rules). Unlike `getaddrinfo`, netlab says which source
+//! answered, and when nothing did, what each server said. With `--server` it asks that one
+//! server directly, as `dig @server` does: the name as typed, no search list, no hosts file.
+//! `-t TYPE` asks DNS for that type (servers as above, search list included, hosts file
+//! not consulted, as with `host -t`). An address is looked up by its PTR name (hosts file
+//! first without `--server` or `-t`, as `getnameinfo` does).
+//!
+//! Output order: table rows are printed as each query finishes (completion order, so a
+//! slow name never holds back the others; a query's rows stay together); the JSON
+//! document lists queries in input order.
+//!
+//! Exit status: 0 when every input resolved; 1 when some name did not (NXDOMAIN, no data,
+//! SERVFAIL, REFUSED, or no reply within the timeout: the run itself completed); 2 when
+//! the run could not be done as asked: an invalid name or address (rejected before any
+//! query is sent; in `--file`, the line is reported and the rest still resolve), an
+//! unreadable `--file`, no usable resolv.conf when DNS is needed, or a query that could
+//! not be made (socket error, unusable reply, an unexpected response code).
+//!
+//! Layout: `lookup.rs` (the rules, against the `Dns` trait), `dns.rs` (the only file that
+//! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
+//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema).
+
+mod conf;
+pub mod dns;
+mod hosts;
+pub mod lookup;
+mod names;
+pub mod record;
+pub mod report;
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::cli::{Family, RecordKind, ResolveArgs};
 use crate::error::{Exit, Failure};
+use crate::target::{Host, PortSuffix, Target};
 
-pub struct Plan;
+use self::dns::{Dns, HickoryDns};
+use self::hosts::Hosts;
+use self::lookup::{Mode, Resolution, Resolver, Servers, Status, Subject, Want};
+use self::record::kind_name;
+use self::report::Report;
 
-impl Plan {
-    pub fn from_args(_args: crate::cli::ResolveArgs) -> Result<Plan, Failure> {
-        Err(Failure::new("resolve", "not written yet"))
+pub use self::report::JSON_SCHEMA;
+
+/// Default wait for `--server` (resolv.conf's timeout applies otherwise).
+const DIRECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where the names come from, besides the command line.
+enum NameFile {
+    Stdin,
+    File(PathBuf, std::fs::File),
+}
+
+impl NameFile {
+    fn label(&self) -> String {
+        match self {
+            NameFile::Stdin => "<stdin>".into(),
+            NameFile::File(path, _) => path.display().to_string(),
+        }
     }
 }
 
-pub async fn run(_plan: Plan) -> Result<Exit, Failure> {
-    Err(Failure::new("resolve", "not written yet"))
+/// The server named by `--server`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ServerSpec {
+    Addr(SocketAddr),
+    /// A name, resolved the system way when the run starts.
+    Name(String, u16),
+}
+
+/// A validated `resolve` command line.
+pub struct Plan {
+    targets: Vec<(String, Subject)>,
+    file: Option<NameFile>,
+    server: Option<ServerSpec>,
+    want: Want,
+    family: Family,
+    tcp: bool,
+    timeout: Option<Duration>,
+    concurrency: usize,
+    json: bool,
+}
+
+impl Plan {
+    pub fn from_args(args: ResolveArgs) -> Result<Plan, Failure> {
+        let family = args.family.family();
+        let want = match (args.record_type, family) {
+            (None, family) => Want::Addresses(family),
+            (Some(kind), Family::Any) => Want::Type(kind),
+            (Some(RecordKind::A), Family::V4) => Want::Type(RecordKind::A),
+            (Some(RecordKind::Aaaa), Family::V6) => Want::Type(RecordKind::Aaaa),
+            (Some(kind), _) => {
+                return Err(Failure::usage(
+                    if family == Family::V4 { "-4" } else { "-6" },
+                    format!(
+                        "-4 and -6 choose between A and AAAA records; they cannot be combined with -t {}",
+                        kind_name(kind)
+                    ),
+                ))
+            }
+        };
+        if args.timeout == Some(Duration::ZERO) {
+            return Err(Failure::usage("--timeout", "must be longer than 0"));
+        }
+        let mut targets = Vec::with_capacity(args.targets.len());
+        for text in &args.targets {
+            let subject =
+                subject(text, want, family).map_err(|why| Failure::usage("invalid target", why))?;
+            targets.push((text.trim().to_string(), subject));
+        }
+        let server = args.server.as_deref().map(parse_server).transpose()?;
+        let file = args.file.map(open_file).transpose()?;
+        if targets.is_empty() && file.is_none() {
+            return Err(Failure::usage("resolve", "nothing to resolve")
+                .with_hint("give names or addresses, or --file FILE ('-' reads standard input)"));
+        }
+        Ok(Plan {
+            targets,
+            file,
+            server,
+            want,
+            family,
+            tcp: args.tcp,
+            timeout: args.timeout,
+            concurrency: usize::from(args.concurrency.max(1)),
+            json: args.json,
+        })
+    }
+}
+
+/// Parses one input into what is looked up, or says why it cannot be.
+fn subject(text: &str, want: Want, family: Family) -> Result<Subject, String> {
+    let target = Target::parse(text, PortSuffix::Forbidden)?;
+    match target.host {
+        Host::Name(name) => Ok(Subject::Name(name)),
+        Host::Ip { addr, .. } => {
+            if let Want::Type(kind) = want {
+                if kind != RecordKind::Ptr {
+                    return Err(format!(
+                        "{addr} is an address: it is looked up by its PTR name, not by -t {}",
+                        kind_name(kind)
+                    ));
+                }
+            }
+            if !family.allows(&addr) {
+                let (is, flag) = if addr.is_ipv4() {
+                    ("an IPv4", "-6")
+                } else {
+                    ("an IPv6", "-4")
+                };
+                return Err(format!("{addr} is {is} address, but {flag} was given"));
+            }
+            Ok(Subject::Address(addr))
+        }
+    }
+}
+
+fn parse_server(text: &str) -> Result<ServerSpec, Failure> {
+    let what = format!("--server {text}");
+    let target =
+        Target::parse(text, PortSuffix::Allowed).map_err(|why| Failure::usage(&what, why))?;
+    let port = target.port.unwrap_or(53);
+    match target.host {
+        Host::Ip { scope: Some(_), .. } => Err(Failure::usage(
+            what,
+            "a %zone on a server address is not supported",
+        )
+        .with_hint("use a global or unique-local address for the server")),
+        Host::Ip { addr, scope: None } => Ok(ServerSpec::Addr(SocketAddr::new(addr, port))),
+        Host::Name(name) => Ok(ServerSpec::Name(name, port)),
+    }
+}
+
+fn open_file(path: PathBuf) -> Result<NameFile, Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(NameFile::Stdin);
+    }
+    let what = format!("--file {}", path.display());
+    let file = std::fs::File::open(&path).map_err(|err| Failure::usage(&what, err))?;
+    match file.metadata() {
+        Ok(meta) if meta.is_dir() => Err(Failure::usage(what, "is a directory")),
+        Ok(_) => Ok(NameFile::File(path, file)),
+        Err(err) => Err(Failure::usage(what, err)),
+    }
+}
+
+/// `2s`, `300ms`, `1.5s`: durations as the user would write them.
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    let trim = |text: String| text.trim_end_matches('0').trim_end_matches('.').to_string();
+    if d < Duration::from_secs(1) {
+        format!("{}ms", trim(format!("{:.3}", d.as_secs_f64() * 1000.0)))
+    } else {
+        format!("{}s", trim(format!("{:.3}", d.as_secs_f64())))
+    }
+}
+
+/// One input on its way to the resolver.
+struct Item {
+    index: usize,
+    query: String,
+    parsed: Result<Subject, String>,
+}
+
+pub async fn run(plan: Plan) -> Result<Exit, Failure> {
+    run_with(plan, HickoryDns::new()).await
+}
+
+async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
+    let mode = match plan.server.clone() {
+        None => system_mode(&plan),
+        Some(spec) => {
+            let server = match spec {
+                ServerSpec::Addr(addr) => addr,
+                ServerSpec::Name(name, port) => {
+                    let addr = server_address(&name, plan.family, &plan).await?;
+                    SocketAddr::new(addr, port)
+                }
+            };
+            Mode::Direct {
+                servers: Servers::direct(server, plan.timeout.unwrap_or(DIRECT_TIMEOUT), plan.tcp),
+            }
+        }
+    };
+    let resolver = Arc::new(Resolver::new(dns, mode));
+    let want = plan.want;
+
+    // The inputs: the command line, then the file, read as the queries go (a pipe may be
+    // long or slow), through a channel no wider than the concurrency. The reader is a plain
+    // thread: one blocked on a terminal must not keep the runtime from shutting down.
+    let (sender, mut inputs) = mpsc::channel::<Item>(plan.concurrency);
+    let targets = std::mem::take(&mut plan.targets);
+    let file = plan.file.take();
+    let (family, concurrency) = (plan.family, plan.concurrency);
+    let reader = std::thread::spawn(move || {
+        let mut index = 0;
+        for (query, subject) in targets {
+            let item = Item {
+                index,
+                query,
+                parsed: Ok(subject),
+            };
+            index += 1;
+            if sender.blocking_send(item).is_err() {
+                return Ok(());
+            }
+        }
+        match file {
+            Some(file) => read_names(file, index, want, family, &sender),
+            None => Ok(()),
+        }
+    });
+
+    let mut report = Report::new(plan.json);
+    let mut worst = Exit::Answered;
+    let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
+    let mut more = true;
+    let mut fatal = None;
+    while more || !running.is_empty() {
+        tokio::select! {
+            item = inputs.recv(), if more && running.len() < concurrency => {
+                let Some(item) = item else {
+                    more = false;
+                    continue;
+                };
+                let qtype = want.label(item.parsed.as_ref().ok());
+                match item.parsed {
+                    Err(why) => {
+                        worst = worst.max_with(Status::Invalid.exit());
+                        report.add(item.index, &qtype, report::invalid(&item.query, why));
+                    }
+                    Ok(subject) => {
+                        let resolver = resolver.clone();
+                        running.spawn(async move {
+                            let result = resolver.resolve(&item.query, &subject, want).await;
+                            (item.index, qtype, result)
+                        });
+                    }
+                }
+            }
+            Some(joined) = running.join_next(), if !running.is_empty() => {
+                let (index, qtype, result) = match joined {
+                    Ok(done) => done,
+                    Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                    Err(_) => continue,
+                };
+                match result {
+                    Ok(resolution) => {
+                        worst = worst.max_with(resolution.status.exit());
+                        report.add(index, &qtype, resolution);
+                    }
+                    Err(failure) => {
+                        fatal = Some(failure);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(failure) = fatal {
+        running.abort_all();
+        return Err(failure);
+    }
+    match reader.join() {
+        Ok(result) => result?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    report.finish();
+    Ok(worst)
+}
+
+trait Worst {
+    fn max_with(self, other: Exit) -> Exit;
+}
+
+impl Worst for Exit {
+    fn max_with(self, other: Exit) -> Exit {
+        if other.code() > self.code() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+fn system_mode(plan: &Plan) -> Mode {
+    let conf = conf::load().map(|(conf, notes)| {
+        for note in notes {
+            crate::output::warn(&format!("{}: {note}", conf::PATH));
+        }
+        conf
+    });
+    Mode::system(Hosts::load(), conf, plan.timeout, plan.tcp)
+}
+
+/// The address of a `--server` given by name, found the system way.
+async fn server_address(name: &str, family: Family, plan: &Plan) -> Result<IpAddr, Failure> {
+    let what = format!("--server {name}");
+    let resolver = Resolver::new(HickoryDns::new(), system_mode(plan));
+    let found = resolver
+        .resolve(
+            name,
+            &Subject::Name(name.to_string()),
+            Want::Addresses(family),
+        )
+        .await?;
+    found
+        .rows
+        .iter()
+        .find_map(|row| match row.kind.as_str() {
+            "A" | "AAAA" => row.value.parse::<IpAddr>().ok(),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            Failure::new(
+                what,
+                format!(
+                    "cannot find its address: {}",
+                    found.error.unwrap_or_else(|| "no address".into())
+                ),
+            )
+        })
+}
+
+/// Reads names one per line: blank lines and `#` comments are skipped; a bad line becomes
+/// an `invalid` result naming its line number.
+fn read_names(
+    file: NameFile,
+    first_index: usize,
+    want: Want,
+    family: Family,
+    sender: &mpsc::Sender<Item>,
+) -> Result<(), Failure> {
+    let label = file.label();
+    let source: Box<dyn Read> = match file {
+        NameFile::Stdin => Box::new(std::io::stdin().lock()),
+        NameFile::File(_, file) => Box::new(file),
+    };
+    let mut reader = BufReader::new(source);
+    let mut index = first_index;
+    let mut number = 0usize;
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        let read = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|err| Failure::new(format!("reading {label}"), err))?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let Some((query, parsed)) = parse_line(&buffer, want, family) else {
+            continue;
+        };
+        let item = Item {
+            index,
+            query,
+            parsed: parsed.map_err(|why| format!("{label}:{number}: {why}")),
+        };
+        index += 1;
+        if sender.blocking_send(item).is_err() {
+            return Ok(());
+        }
+    }
+}
+
+/// One line of a names file: None to skip it, else the query text and its parse.
+fn parse_line(
+    bytes: &[u8],
+    want: Want,
+    family: Family,
+) -> Option<(String, Result<Subject, String>)> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        let shown = crate::output::escape_bytes(bytes.trim_ascii());
+        return Some((shown, Err("the line is not UTF-8 text".into())));
+    };
+    let text = text.split('#').next().unwrap_or("").trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.split_whitespace().nth(1).is_some() {
+        return Some((
+            text.to_string(),
+            Err(format!("'{text}': one name or address per line")),
+        ));
+    }
+    Some((text.to_string(), subject(text, want, family)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(fmt_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(fmt_duration(Duration::from_micros(250)), "0.25ms");
+        assert_eq!(fmt_duration(Duration::from_secs(10)), "10s");
+    }
+
+    #[test]
+    fn names_file_lines() {
+        let any = Want::Addresses(Family::Any);
+        assert_eq!(parse_line(b"\n", any, Family::Any), None);
+        assert_eq!(parse_line(b"   # comment\n", any, Family::Any), None);
+        assert_eq!(
+            parse_line(b"  www.netlab.test  # web\r\n", any, Family::Any),
+            Some((
+                "www.netlab.test".into(),
+                Ok(Subject::Name("www.netlab.test".into()))
+            ))
+        );
+        assert_eq!(
+            parse_line(b"198.18.2.2\n", any, Family::Any),
+            Some((
+                "198.18.2.2".into(),
+                Ok(Subject::Address("198.18.2.2".parse().unwrap()))
+            ))
+        );
+        let (_, bad) = parse_line(b"a..b\n", any, Family::Any).unwrap();
+        assert_eq!(bad, Err("'a..b' has an empty label".into()));
+        let (_, bad) = parse_line(b"www mail\n", any, Family::Any).unwrap();
+        assert!(bad.unwrap_err().contains("one name"));
+        let (shown, bad) = parse_line(b"\xffbad\n", any, Family::Any).unwrap();
+        assert_eq!(shown, "\\xffbad");
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn addresses_with_the_wrong_type_or_family_are_invalid() {
+        let mx = Want::Type(RecordKind::Mx);
+        assert!(subject("198.18.2.2", mx, Family::Any)
+            .unwrap_err()
+            .contains("PTR"));
+        assert!(subject("198.18.2.2", Want::Type(RecordKind::Ptr), Family::Any).is_ok());
+        let v6 = Want::Addresses(Family::V6);
+        assert_eq!(
+            subject("198.18.2.2", v6, Family::V6).unwrap_err(),
+            "198.18.2.2 is an IPv4 address, but -6 was given"
+        );
+        assert!(subject("www.netlab.test:53", v6, Family::V6).is_err());
+        let long = format!("{}.test", "a".repeat(64));
+        assert!(subject(&long, v6, Family::V6).is_err());
+    }
+
+    #[test]
+    fn server_argument_forms() {
+        assert_eq!(
+            parse_server("198.18.100.53").unwrap(),
+            ServerSpec::Addr("198.18.100.53:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("127.0.0.1:5353").unwrap(),
+            ServerSpec::Addr("127.0.0.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("[fd4e:6c61:62:100::53]:5353").unwrap(),
+            ServerSpec::Addr("[fd4e:6c61:62:100::53]:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("fd4e:6c61:62:100::53").unwrap(),
+            ServerSpec::Addr("[fd4e:6c61:62:100::53]:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("ns1.netlab.test").unwrap(),
+            ServerSpec::Name("ns1.netlab.test".into(), 53)
+        );
+        for bad in [
+            "",
+            "1.2.3.4:0",
+            "[::1",
+            "a..b",
+            "fe80::1%eth0",
+            "1.2.3.4:dns",
+        ] {
+            assert!(parse_server(bad).is_err(), "{bad}");
+        }
+    }
 }
