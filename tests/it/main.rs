@@ -4,4 +4,5 @@
 mod cli;
 mod lab;
 mod lab_selftest;
+mod resolve;
 mod util;
