@@ -217,8 +217,7 @@ pub enum Mode {
     /// go to DNS; until then an unusable one is no error (glibc does not need it either).
     System {
         hosts: Hosts,
-        conf: Result<SystemConf, Failure>,
-        servers: Option<Servers>,
+        dns: Result<(SystemConf, Servers), Failure>,
     },
     /// One server (`--server`), names asked as typed (no search list, no hosts file).
     Direct { servers: Servers },
@@ -231,15 +230,11 @@ impl Mode {
         timeout: Option<Duration>,
         tcp: bool,
     ) -> Mode {
-        let servers = conf
-            .as_ref()
-            .ok()
-            .map(|conf| Servers::system(conf, timeout, tcp));
-        Mode::System {
-            hosts,
-            conf,
-            servers,
-        }
+        let dns = conf.map(|conf| {
+            let servers = Servers::system(&conf, timeout, tcp);
+            (conf, servers)
+        });
+        Mode::System { hosts, dns }
     }
 }
 
@@ -258,6 +253,14 @@ enum Trouble {
 }
 
 impl Trouble {
+    /// A timeout records how long this try waited.
+    fn with_wait(self, wait: Duration) -> Trouble {
+        match self {
+            Trouble::Timeout(_) => Trouble::Timeout(wait),
+            other => other,
+        }
+    }
+
     /// Replies beat silence, silence beats local errors, when saying why a server failed.
     fn rank(&self) -> u8 {
         match self {
@@ -368,29 +371,24 @@ impl<D: Dns> Resolver<D> {
         subject: &Subject,
         want: Want,
     ) -> Result<Resolution, Failure> {
-        let servers = match &self.mode {
-            Mode::Direct { servers } => servers,
-            Mode::System {
-                hosts,
-                conf,
-                servers,
-            } => {
+        let (servers, conf) = match &self.mode {
+            Mode::Direct { servers } => (servers, None),
+            Mode::System { hosts, dns } => {
                 if let Some(found) = from_hosts(hosts, query, subject, want) {
                     return Ok(found);
                 }
-                match (conf, servers) {
-                    (Ok(_), Some(servers)) => servers,
-                    (Err(failure), _) => return Err(failure.clone()),
-                    (Ok(_), None) => unreachable!("Mode::system builds the servers"),
+                match dns {
+                    Ok((conf, servers)) => (servers, Some(conf)),
+                    Err(failure) => return Err(failure.clone()),
                 }
             }
         };
         let (names, kinds) = match subject {
             Subject::Address(addr) => (vec![reverse_name(*addr)], vec![RecordKind::Ptr]),
             Subject::Name(name) => {
-                let names = match &self.mode {
-                    Mode::System { conf: Ok(conf), .. } => candidates(name, conf),
-                    _ => vec![absolute(name)],
+                let names = match conf {
+                    Some(conf) => candidates(name, conf),
+                    None => vec![absolute(name)],
                 };
                 (names, want.kinds())
             }
@@ -495,15 +493,6 @@ impl<D: Dns> Resolver<D> {
             }
             (Some(a), None) => vec![self.dns.exchange(a).await],
             _ => Vec::new(),
-        }
-    }
-}
-
-impl Trouble {
-    fn with_wait(self, wait: Duration) -> Trouble {
-        match self {
-            Trouble::Timeout(_) => Trouble::Timeout(wait),
-            other => other,
         }
     }
 }

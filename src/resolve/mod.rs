@@ -10,9 +10,11 @@
 //! not consulted, as with `host -t`). An address is looked up by its PTR name (hosts file
 //! first without `--server` or `-t`, as `getnameinfo` does).
 //!
-//! Output order: table rows are printed as each query finishes (completion order, so a
-//! slow name never holds back the others; a query's rows stay together); the JSON
-//! document lists queries in input order.
+//! Inputs are the command line's names, then `--file`'s lines, resolved `--concurrency` at
+//! a time. Output order: table rows are printed as each query finishes (completion order,
+//! so a slow name never holds back the others; a query's rows stay together, CNAME links
+//! first, A before AAAA, records in the server's order); the JSON document lists queries
+//! in input order.
 //!
 //! Exit status: 0 when every input resolved; 1 when some name did not (NXDOMAIN, no data,
 //! SERVFAIL, REFUSED, or no reply within the timeout: the run itself completed); 2 when
