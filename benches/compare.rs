@@ -7,7 +7,7 @@
 //! BENCHMARKS.md; no test asserts on time (machines are noisy, ratios in one run are not).
 
 #[path = "../tests/it/lab/mod.rs"]
-#[allow(dead_code, unused_imports, unused_macros)]
+#[allow(unused_imports, unused_macros)]
 mod lab;
 
 use std::collections::BTreeSet;
@@ -83,12 +83,16 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// Judges one run's output: Err(why) when it is wrong (wrong hops, missing ports...).
+type Check<'a> = Box<dyn Fn(&Sample) -> Result<(), String> + 'a>;
+/// A benchmark section: builds its lab, runs its comparisons, appends rows.
+type Section = fn(usize, &mut Vec<Row>);
+
 /// A contender in one comparison: how to run it and how to tell a correct result.
 struct Contender<'a> {
     label: String,
     command: Box<dyn Fn() -> Command + 'a>,
-    /// Returns Err(why) when the output is wrong (wrong hops, missing ports...).
-    check: Box<dyn Fn(&Sample) -> Result<(), String> + 'a>,
+    check: Check<'a>,
 }
 
 struct Row {
@@ -177,7 +181,8 @@ fn install_reference_tools() {
     };
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(&missing);
-    if !apt(&install) && !(apt(&["update", "-qq"]) && apt(&install)) {
+    let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+    if !installed {
         eprintln!("warning: could not install {}", missing.join(" "));
     }
 }
@@ -309,8 +314,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, fn(usize, &mut Vec<Row>)); 2] =
-        [("scan", section_scan), ("resolve", section_resolve)];
+    let all: [(&str, Section); 2] = [("scan", section_scan), ("resolve", section_resolve)];
     let mut rows = Vec::new();
     for (name, run) in all {
         if sections.is_empty() || sections.iter().any(|s| s == name) {

@@ -141,17 +141,18 @@ impl RowPrinter {
         let mut table = Table::new();
         table.load_style(NOTHING);
         table.force_no_tty();
-        table.set_constraints(
-            self.columns
-                .iter()
-                .map(|c| ColumnConstraint::Absolute(Width::Fixed(c.width + 2))),
-        );
         table.add_row(
             cells
                 .iter()
                 .zip(&self.columns)
                 .map(|(text, col)| Cell::new(text).set_alignment(col.align))
                 .collect::<Vec<_>>(),
+        );
+        // After add_row: comfy-table ignores constraints for columns that do not exist yet.
+        table.set_constraints(
+            self.columns
+                .iter()
+                .map(|c| ColumnConstraint::Absolute(Width::Fixed(c.width + 2))),
         );
         table.to_string().trim_end().to_string()
     }
@@ -199,13 +200,22 @@ mod tests {
 
     #[test]
     fn live_rows_line_up_with_their_header() {
-        let printer = RowPrinter::new(&[Column::left("name", 10), Column::right("ms", 8)]);
+        let printer = RowPrinter::new(&[
+            Column::left("name", 10),
+            Column::right("ms", 8),
+            Column::left("end", 3),
+        ]);
         let header = printer.header();
-        let row = printer.render(&["a".into(), "1.250".into()]);
-        let long = printer.render(&["abcdefghij".into(), "12345.125".into()]);
-        assert_eq!(header.find("name"), row.find('a'));
-        assert_eq!(header.len(), row.len());
-        assert!(long.contains("abcdefghij"));
+        let short = printer.render(&["a".into(), "1.250".into(), "x".into()]);
+        let long = printer.render(&["abcdefghij".into(), "12345.125".into(), "y".into()]);
+        // Every row puts its last column where the header does, whatever the cell widths.
+        assert_eq!(header.find("end"), short.find('x'), "{header}\n{short}");
+        assert_eq!(header.find("end"), long.find('y'), "{header}\n{long}");
+        // Right-aligned numbers end under the end of their title.
+        assert_eq!(
+            header.find("ms").map(|i| i + 2),
+            short.find("1.250").map(|i| i + 5)
+        );
     }
 
     #[test]

@@ -678,7 +678,8 @@ fn install_missing_tools() -> Result<(), String> {
             };
             let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
             install.extend(pkgs.iter().map(String::as_str));
-            if !apt(&install) && !(apt(&["update", "-qq"]) && apt(&install)) {
+            let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+            if !installed {
                 return Err(format!(
                     "missing tools and `apt-get install {}` failed",
                     pkgs.join(" ")
