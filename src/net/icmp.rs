@@ -213,23 +213,30 @@ impl IcmpSocket {
 
     /// Reads one entry of the error queue; `WouldBlock` when it is empty.
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
-        let msg = recvmsg(self.socket.as_raw_fd(), buf, libc::MSG_ERRQUEUE)?;
-        let Some(ee) = msg.ext_err else {
-            return Err(io::Error::other(
-                "error queue entry without sock_extended_err",
-            ));
-        };
-        Ok(QueuedError {
-            len: msg.len,
-            dst: msg.from,
-            offender: ee.offender,
-            icmp_type: ee.ee_type,
-            icmp_code: ee.ee_code,
-            local: ee.origin == SO_EE_ORIGIN_LOCAL,
-            errno: ee.errno,
-            at: msg.at,
-        })
+        recv_error_queue(self.socket.as_raw_fd(), buf)
     }
+}
+
+/// Reads one entry of the error queue of any socket with `IP_RECVERR`/`IPV6_RECVERR`
+/// (trace's UDP and TCP probe sockets too); `WouldBlock` when it is empty. With
+/// `SO_TIMESTAMPNS` set, `at` is when the ICMP error arrived.
+pub fn recv_error_queue(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
+    let msg = recvmsg(fd, buf, libc::MSG_ERRQUEUE)?;
+    let Some(ee) = msg.ext_err else {
+        return Err(io::Error::other(
+            "error queue entry without sock_extended_err",
+        ));
+    };
+    Ok(QueuedError {
+        len: msg.len,
+        dst: msg.from,
+        offender: ee.offender,
+        icmp_type: ee.ee_type,
+        icmp_code: ee.ee_code,
+        local: ee.origin == SO_EE_ORIGIN_LOCAL,
+        errno: ee.errno,
+        at: msg.at,
+    })
 }
 
 impl AsRawFd for IcmpSocket {

@@ -586,6 +586,14 @@ impl Engine {
         [send, timeout, self.deadline()].into_iter().flatten().min()
     }
 
+    /// Probes to `target` still waiting for a reply within their timeout.
+    pub fn in_flight_to(&self, target: TargetId) -> u64 {
+        self.records
+            .values()
+            .filter(|r| r.target == target && r.state == State::InFlight)
+            .count() as u64
+    }
+
     /// Whether every target has had at least one timely reply (exit status 0).
     pub fn all_answered(&self) -> bool {
         self.targets.iter().all(|t| t.stats.received > 0)

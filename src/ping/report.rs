@@ -391,9 +391,17 @@ impl Report {
     }
 
     /// SIGQUIT: statistics so far, on stderr (as iputils does), and the run goes on.
+    /// Probes still within their timeout are not counted yet, so a reply on its way
+    /// does not show up as loss.
     pub fn interim(&self, engine: &Engine) {
         for (i, (text, addr)) in self.targets.iter().enumerate() {
             let s = engine.stats(TargetId(i));
+            let settled = s.transmitted - engine.in_flight_to(TargetId(i)).min(s.transmitted);
+            let loss = if settled == 0 {
+                0.0
+            } else {
+                settled.saturating_sub(s.received) as f64 * 100.0 / settled as f64
+            };
             let rtt = match (s.min(), s.avg_ms(), s.max(), s.mdev_ms()) {
                 (Some(min), Some(avg), Some(max), Some(mdev)) => format!(
                     ", min/avg/max/mdev = {:.3}/{avg:.3}/{:.3}/{mdev:.3} ms",
@@ -403,10 +411,9 @@ impl Report {
                 _ => String::new(),
             };
             eprintln!(
-                "{text} ({addr}): {}/{} received, {}% loss{rtt}",
+                "{text} ({addr}): {}/{settled} received, {}% loss{rtt}",
                 s.received,
-                s.transmitted,
-                trim_float((s.loss_percent() * 10.0).round() / 10.0)
+                trim_float((loss * 10.0).round() / 10.0)
             );
         }
     }

@@ -646,3 +646,32 @@ fn send_failures_count_as_errors() {
     assert!(engine.is_finished(t0));
     assert_eq!(engine.stats(TargetId(0)).errors, 1);
 }
+
+#[test]
+fn probes_in_flight_are_known_per_target() {
+    let t0 = Instant::now();
+    let addrs = [ip("198.18.2.2"), ip("198.18.2.3")];
+    let mut engine = Engine::new(cfg(None, 1000), &addrs, IDENTS, t0);
+    let a = engine.poll_probe(t0).unwrap();
+    let b = engine.poll_probe(t0).unwrap();
+    assert_eq!(
+        (engine.in_flight_to(a.target), engine.in_flight_to(b.target)),
+        (1, 1)
+    );
+    let mut buf = [0u8; 64];
+    let data = engine.payload(&a, &mut buf).to_vec();
+    assert!(engine.on_reply(&EchoReply {
+        from: a.addr,
+        ident: a.ident,
+        wire_seq: a.wire_seq,
+        data: &data,
+        bytes: 64,
+        ttl: None,
+        at: t0 + ms(1),
+    }));
+    engine.advance(t0 + ms(1500));
+    assert_eq!(
+        (engine.in_flight_to(a.target), engine.in_flight_to(b.target)),
+        (0, 0)
+    );
+}
