@@ -675,3 +675,27 @@ fn probes_in_flight_are_known_per_target() {
         (0, 0)
     );
 }
+
+#[test]
+fn a_sweep_of_ten_thousand_hosts_is_one_burst() {
+    let t0 = Instant::now();
+    let mut net = Net::new();
+    let mut addrs = Vec::new();
+    for i in 0..10_000u32 {
+        let addr = IpAddr::from(std::net::Ipv4Addr::from(0xc612_0000 + i));
+        net.hosts.insert(
+            addr,
+            Host {
+                rtt: Duration::from_micros(100 + u64::from(i % 500)),
+                fate: Box::new(|_| Fate::Answer),
+            },
+        );
+        addrs.push(addr);
+    }
+    let mut engine = Engine::new(cfg(Some(1), 1000), &addrs, IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, None);
+    assert!(run.sends.iter().all(|(at, _)| *at == t0));
+    assert_eq!(run.sends.len(), 10_000);
+    assert_eq!(run.ended, t0 + Duration::from_micros(599));
+    assert!(engine.all_answered());
+}
