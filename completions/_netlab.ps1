@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -105,6 +106,34 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netlab;trace' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Destination port (UDP default 33434, TCP default 80); the same for every probe')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Destination port (UDP default 33434, TCP default 80); the same for every probe')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Largest TTL (hop limit) to probe')
+            [CompletionResult]::new('--max-hops', '--max-hops', [CompletionResultType]::ParameterName, 'Largest TTL (hop limit) to probe')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'TTL of the first hop to probe')
+            [CompletionResult]::new('--first', '--first', [CompletionResultType]::ParameterName, 'TTL of the first hop to probe')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('--queries', '--queries', [CompletionResultType]::ParameterName, 'Probes per hop')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'The longest a probe waits for its answer (most wait far less: see the README)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'The longest a probe waits for its answer (most wait far less: see the README)')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Probe with ICMP echo requests')
+            [CompletionResult]::new('--icmp', '--icmp', [CompletionResultType]::ParameterName, 'Probe with ICMP echo requests')
+            [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'Probe with UDP datagrams to one fixed port (the default)')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe with UDP datagrams to one fixed port (the default)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Probe with TCP SYNs (connect attempts) to one port')
+            [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Probe with TCP SYNs (connect attempts) to one port')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')
+            [CompletionResult]::new('--numeric', '--numeric', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of rows')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netlab;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -116,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server')
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -127,6 +157,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;help;ping' {
+            break
+        }
+        'netlab;help;trace' {
             break
         }
         'netlab;help;completions' {

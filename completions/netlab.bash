@@ -31,6 +31,9 @@ _netlab() {
             netlab,resolve)
                 cmd="netlab__subcmd__resolve"
                 ;;
+            netlab,trace)
+                cmd="netlab__subcmd__trace"
+                ;;
             netlab__subcmd__help,completions)
                 cmd="netlab__subcmd__help__subcmd__completions"
                 ;;
@@ -46,6 +49,9 @@ _netlab() {
             netlab__subcmd__help,resolve)
                 cmd="netlab__subcmd__help__subcmd__resolve"
                 ;;
+            netlab__subcmd__help,trace)
+                cmd="netlab__subcmd__help__subcmd__trace"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _netlab() {
 
     case "${cmd}" in
         netlab)
-            opts="-h -V --help --version resolve connect ping completions help"
+            opts="-h -V --help --version resolve connect ping trace completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,7 +157,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help)
-            opts="resolve connect ping completions help"
+            opts="resolve connect ping trace completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +227,20 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help__subcmd__resolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__help__subcmd__trace)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -340,6 +360,60 @@ _netlab() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__trace)
+            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-hops)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --first)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

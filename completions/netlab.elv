@@ -25,6 +25,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+            cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -98,6 +99,33 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netlab;trace'= {
+            cand -p 'Destination port (UDP default 33434, TCP default 80); the same for every probe'
+            cand --port 'Destination port (UDP default 33434, TCP default 80); the same for every probe'
+            cand -m 'Largest TTL (hop limit) to probe'
+            cand --max-hops 'Largest TTL (hop limit) to probe'
+            cand -f 'TTL of the first hop to probe'
+            cand --first 'TTL of the first hop to probe'
+            cand -q 'Probes per hop'
+            cand --queries 'Probes per hop'
+            cand -w 'The longest a probe waits for its answer (most wait far less: see the README)'
+            cand --wait 'The longest a probe waits for its answer (most wait far less: see the README)'
+            cand -I 'Probe with ICMP echo requests'
+            cand --icmp 'Probe with ICMP echo requests'
+            cand -U 'Probe with UDP datagrams to one fixed port (the default)'
+            cand --udp 'Probe with UDP datagrams to one fixed port (the default)'
+            cand -T 'Probe with TCP SYNs (connect attempts) to one port'
+            cand --tcp 'Probe with TCP SYNs (connect attempts) to one port'
+            cand -n 'Show addresses only (no reverse DNS names)'
+            cand --numeric 'Show addresses only (no reverse DNS names)'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document instead of rows'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netlab;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -108,6 +136,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand resolve 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+            cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -116,6 +145,8 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;help;connect'= {
         }
         &'netlab;help;ping'= {
+        }
+        &'netlab;help;trace'= {
         }
         &'netlab;help;completions'= {
         }

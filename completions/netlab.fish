@@ -29,6 +29,7 @@ complete -c netlab -n "__fish_netlab_needs_command" -s V -l version -d 'Print ve
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "trace" -d 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s f -l file -d 'Read names from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
@@ -81,10 +82,25 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 6 -d 'Use IPv6 on
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l json -d 'Print one JSON document instead of rows and tables'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s p -l port -d 'Destination port (UDP default 33434, TCP default 80); the same for every probe' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s m -l max-hops -d 'Largest TTL (hop limit) to probe' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s f -l first -d 'TTL of the first hop to probe' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Probe with TCP SYNs (connect attempts) to one port'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Print one JSON document instead of rows'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "trace" -d 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

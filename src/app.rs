@@ -49,6 +49,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::ping::Plan::from_args(args)?;
             crate::ping::run(plan)
         }
+        // Like ping: sockets first, then capabilities are dropped, then threads start.
+        Command::Trace(args) => {
+            let plan = crate::trace::Plan::from_args(args)?;
+            crate::trace::run(plan)
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub enum Command {
     /// Send ICMP echo requests to one or many hosts, with live rows and statistics
     #[command(after_help = PING_EXIT_CODES_HELP)]
     Ping(PingArgs),
+    /// Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP
+    #[command(after_help = TRACE_EXIT_CODES_HELP)]
+    Trace(TraceArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
@@ -224,10 +227,21 @@ pub struct PingArgs {
     #[arg(short = 'w', long = "deadline", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
     pub deadline: Option<Duration>,
     /// ICMP data bytes per probe
-    #[arg(short = 's', long = "size", default_value_t = 56, value_name = "BYTES", allow_negative_numbers = true)]
+    #[arg(
+        short = 's',
+        long = "size",
+        default_value_t = 56,
+        value_name = "BYTES",
+        allow_negative_numbers = true
+    )]
     pub size: i64,
     /// Time to live (IPv6: hop limit) of the probes, 1-255
-    #[arg(short = 't', long = "ttl", value_name = "TTL", allow_negative_numbers = true)]
+    #[arg(
+        short = 't',
+        long = "ttl",
+        value_name = "TTL",
+        allow_negative_numbers = true
+    )]
     pub ttl: Option<i64>,
     /// Print only the summary, not a row per reply
     #[arg(short = 'q', long)]
@@ -238,6 +252,89 @@ pub struct PingArgs {
     #[command(flatten)]
     pub family: FamilyArgs,
     /// Print one JSON document instead of rows and tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub const TRACE_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the destination was reached
+  1  the trace completed without reaching it (max hops, unreachable,
+     filtered)
+  2  the trace could not be done (bad input, unresolvable name, missing
+     privilege, socket error)
+
+Methods: UDP (the default) and TCP need no privilege: ICMP errors come back on
+the probe socket's error queue (IP_RECVERR), as with Linux traceroute and
+tracepath. ICMP (-I) uses a raw socket with CAP_NET_RAW, an ICMP datagram
+socket otherwise when net.ipv4.ping_group_range includes your group. With
+CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950).";
+
+/// How `trace` probes.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct TraceMethodArgs {
+    /// Probe with ICMP echo requests
+    #[arg(short = 'I', long = "icmp", conflicts_with_all = ["udp", "tcp"])]
+    pub icmp: bool,
+    /// Probe with UDP datagrams to one fixed port (the default)
+    #[arg(short = 'U', long = "udp", conflicts_with = "tcp")]
+    pub udp: bool,
+    /// Probe with TCP SYNs (connect attempts) to one port
+    #[arg(short = 'T', long = "tcp")]
+    pub tcp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Host or address to trace the route to
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    #[command(flatten)]
+    pub method: TraceMethodArgs,
+    /// Destination port (UDP default 33434, TCP default 80); the same for every probe
+    #[arg(
+        short = 'p',
+        long = "port",
+        value_name = "PORT",
+        allow_negative_numbers = true
+    )]
+    pub port: Option<i64>,
+    /// Largest TTL (hop limit) to probe
+    #[arg(
+        short = 'm',
+        long = "max-hops",
+        default_value_t = 30,
+        value_name = "HOPS",
+        allow_negative_numbers = true
+    )]
+    pub max_hops: i64,
+    /// TTL of the first hop to probe
+    #[arg(
+        short = 'f',
+        long = "first",
+        default_value_t = 1,
+        value_name = "TTL",
+        allow_negative_numbers = true
+    )]
+    pub first_ttl: i64,
+    /// Probes per hop
+    #[arg(
+        short = 'q',
+        long = "queries",
+        default_value_t = 3,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub queries: i64,
+    /// The longest a probe waits for its answer (most wait far less: see the README)
+    #[arg(short = 'w', long = "wait", default_value = "5s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub wait: Duration,
+    /// Show addresses only (no reverse DNS names)
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document instead of rows
     #[arg(long)]
     pub json: bool,
 }

@@ -18,3 +18,4 @@ pub mod packet;
 pub mod ping;
 pub mod resolve;
 pub mod target;
+pub mod trace;

@@ -2,3 +2,4 @@
 
 pub mod icmp;
 pub mod privilege;
+pub mod probe;

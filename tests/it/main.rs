@@ -6,4 +6,5 @@ mod lab;
 mod lab_selftest;
 mod ping;
 mod resolve;
+mod trace;
 mod util;

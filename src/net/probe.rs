@@ -1,0 +1,285 @@
+//! Trace probe sockets: UDP and TCP with a chosen TTL, whose ICMP errors come back on the
+//! socket's error queue (`IP_RECVERR` / `IPV6_RECVERR`) — the way Linux traceroute and
+//! tracepath work without any privilege — and a `poll(2)` wrapper to wait on them.
+//!
+//! - [`UdpProbeSocket`]: one socket per trace, bound to one source address and port, so
+//!   every probe of a trace has the same addresses and ports (a stable flow). The TTL is
+//!   set with `setsockopt` right before each `sendto` (the trace driver is one thread).
+//!   The error queue returns, per ICMP error, the sender (`offender`), type and code, the
+//!   probe's destination, the kernel's receive time (`SO_TIMESTAMPNS`) and the quoted
+//!   UDP payload, which names the probe.
+//! - [`TcpProbeSocket`]: one non-blocking `connect()` per probe (the kernel will not let
+//!   two connecting sockets share one source port toward the same destination port, so
+//!   the source port differs per probe). A SYN that runs out of TTL aborts the connect
+//!   with `EHOSTUNREACH` and queues the ICMP error; a SYN-ACK makes it writable; a RST
+//!   gives `ECONNREFUSED` with nothing queued.
+
+use std::io;
+use std::mem::size_of;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+pub use crate::net::icmp::{recv_error_queue, QueuedError};
+
+fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: i32) -> io::Result<()> {
+    // SAFETY: value is a live c_int of the size passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            &value as *const i32 as *const libc::c_void,
+            size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Sets the TTL (IPv4) or unicast hop limit (IPv6) of what `fd` sends next.
+pub fn set_ttl(fd: RawFd, v6: bool, ttl: u8) -> io::Result<()> {
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl.into())
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl.into())
+    }
+}
+
+/// Asks for ICMP errors on the error queue, with kernel receive timestamps.
+fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)?;
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
+    }
+    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+}
+
+/// The source address this host would use toward `dst` (a connected UDP socket sends
+/// nothing, but the kernel picks the route and the address).
+pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
+    let any: SocketAddr = match dst {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let probe = UdpSocket::bind(any)?;
+    let mut to = dst;
+    if to.port() == 0 {
+        to.set_port(9);
+    }
+    probe.connect(to)?;
+    Ok(probe.local_addr()?.ip())
+}
+
+/// Errnos the kernel derives from ICMP errors (pending on a socket after one arrived).
+fn is_icmp_errno(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(
+            libc::ECONNREFUSED
+                | libc::EHOSTUNREACH
+                | libc::ENETUNREACH
+                | libc::EPROTO
+                | libc::EACCES
+                | libc::EHOSTDOWN
+                | libc::ENONET
+                | libc::EOPNOTSUPP
+        )
+    )
+}
+
+/// The UDP socket of a trace.
+pub struct UdpProbeSocket {
+    socket: Socket,
+    local: SocketAddr,
+    v6: bool,
+}
+
+impl UdpProbeSocket {
+    /// Opens a socket bound to `src` and an ephemeral port, with the error queue on.
+    pub fn open(src: IpAddr, scope_id: u32) -> io::Result<UdpProbeSocket> {
+        let v6 = src.is_ipv6();
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+        socket.set_nonblocking(true)?;
+        enable_error_queue(socket.as_raw_fd(), v6)?;
+        let bind: SocketAddr = match src {
+            IpAddr::V4(a) => (a, 0).into(),
+            IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope_id).into(),
+        };
+        socket.bind(&bind.into())?;
+        let local = socket
+            .local_addr()?
+            .as_socket()
+            .ok_or_else(|| io::Error::other("getsockname gave no IP address"))?;
+        Ok(UdpProbeSocket { socket, local, v6 })
+    }
+
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Sends one probe with this TTL.
+    ///
+    /// An ICMP error about an earlier probe also sets the socket's pending error, and the
+    /// next `sendto` returns that instead of sending (clearing it). Such an errno says
+    /// nothing about this probe — the error queue has the details — so send again once.
+    pub fn send(&self, ttl: u8, payload: &[u8], dst: SocketAddr) -> io::Result<()> {
+        set_ttl(self.socket.as_raw_fd(), self.v6, ttl)?;
+        let to = SockAddr::from(dst);
+        match self.socket.send_to(payload, &to) {
+            Err(e) if is_icmp_errno(&e) => self.socket.send_to(payload, &to).map(drop),
+            other => other.map(drop),
+        }
+    }
+
+    /// One error-queue entry; `WouldBlock` when empty.
+    pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
+        recv_error_queue(self.socket.as_raw_fd(), buf)
+    }
+
+    /// Discards one ordinary datagram (a service answering on the probe port);
+    /// `WouldBlock` when none is queued.
+    pub fn discard(&self) -> io::Result<()> {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 64];
+        self.socket.recv(&mut buf).map(drop)
+    }
+}
+
+impl AsRawFd for UdpProbeSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+/// One TCP SYN probe.
+pub struct TcpProbeSocket {
+    socket: Socket,
+    local_port: u16,
+}
+
+impl TcpProbeSocket {
+    /// Starts a non-blocking connect with this TTL from `src`.
+    pub fn connect(src: IpAddr, dst: SocketAddr, ttl: u8) -> io::Result<TcpProbeSocket> {
+        let v6 = dst.is_ipv6();
+        let socket = Socket::new(
+            Domain::for_address(dst),
+            Type::STREAM.nonblocking(),
+            Some(Protocol::TCP),
+        )?;
+        enable_error_queue(socket.as_raw_fd(), v6)?;
+        set_ttl(socket.as_raw_fd(), v6, ttl)?;
+        // No lingering: closing an answered probe sends a RST, not a FIN handshake.
+        socket.set_linger(Some(Duration::ZERO))?;
+        let scope = match dst {
+            SocketAddr::V6(a) => a.scope_id(),
+            SocketAddr::V4(_) => 0,
+        };
+        let bind: SocketAddr = match src {
+            IpAddr::V4(a) => (a, 0).into(),
+            IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope).into(),
+        };
+        socket.bind(&bind.into())?;
+        match socket.connect(&dst.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) => return Err(e),
+        }
+        let local_port = socket
+            .local_addr()?
+            .as_socket()
+            .map(|a| a.port())
+            .unwrap_or(0);
+        Ok(TcpProbeSocket { socket, local_port })
+    }
+
+    pub fn local_port(&self) -> u16 {
+        self.local_port
+    }
+
+    /// The connect's outcome once the socket polled writable or in error: `Ok(None)`
+    /// connected, `Ok(Some(err))` failed.
+    pub fn outcome(&self) -> io::Result<Option<io::Error>> {
+        self.socket.take_error()
+    }
+
+    /// One error-queue entry; `WouldBlock` when empty.
+    pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
+        recv_error_queue(self.socket.as_raw_fd(), buf)
+    }
+}
+
+impl AsRawFd for TcpProbeSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+/// What to wait for on one descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Readable, or an error queued (POLLIN | POLLERR).
+    Read,
+    /// Writable, or an error (a connect finished either way).
+    Write,
+}
+
+/// Waits until one of `fds` is ready or `timeout` passes (EINTR counts as a timeout);
+/// returns, per descriptor, whether it is ready.
+pub fn poll(fds: &[(RawFd, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
+    let mut pollfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, want)| libc::pollfd {
+            fd,
+            events: match want {
+                Want::Read => libc::POLLIN,
+                Want::Write => libc::POLLOUT,
+            },
+            revents: 0,
+        })
+        .collect();
+    // Round up so a 0.4 ms wait does not become a busy loop of 0 ms polls.
+    let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: pollfds is a valid array of pollfd of the given length.
+    let rc = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, ms) };
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        if err.kind() == io::ErrorKind::Interrupted {
+            return Ok(vec![false; fds.len()]);
+        }
+        return Err(err);
+    }
+    Ok(pollfds.iter().map(|p| p.revents != 0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn udp_probe_errors_come_back_on_the_error_queue() {
+        // Loopback: a probe to a closed port comes back as port unreachable from ::1 or
+        // 127.0.0.1, through the error queue, without any privilege.
+        for dst in ["127.0.0.1:9", "[::1]:9"] {
+            let dst: SocketAddr = dst.parse().unwrap();
+            let Ok(src) = source_address(dst) else {
+                continue; // no IPv6 on this machine
+            };
+            let socket = UdpProbeSocket::open(src, 0).unwrap();
+            socket.send(64, b"hello", dst).unwrap();
+            let ready = poll(&[(socket.as_raw_fd(), Want::Read)], Duration::from_secs(2)).unwrap();
+            assert!(ready[0]);
+            let mut buf = [0u8; 256];
+            let err = socket.recv_error(&mut buf).unwrap();
+            assert_eq!(err.offender, Some(dst.ip()));
+            assert_eq!(&buf[..err.len], b"hello");
+            assert!(!err.local);
+        }
+    }
+}

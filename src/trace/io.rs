@@ -1,0 +1,462 @@
+//! The driver: the only part of trace that waits, reads clocks and touches sockets.
+//!
+//! One thread, one loop: send what the engine's window allows (taking the send time
+//! right before `sendto`/`connect`), then `poll(2)` until a socket has something, the
+//! engine's next deadline, or a pending reverse name's deadline. Everything read is
+//! matched by `probe.rs` and handed to the engine with the kernel's receive timestamp
+//! (`SO_TIMESTAMPNS`, error queue and raw sockets alike), so wake-up and parsing time
+//! never enter an RTT. The exception is TCP: a SYN-ACK or RST is only seen as the
+//! socket's state change, timed when `poll` returns.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use super::engine::{Config, Engine, Event, Probe, ProbeId, Reply, Response};
+use super::probe::{classify, icmp_payload, udp_payload, Matcher, Method};
+use super::report::Report;
+use super::{Plan, Resolved, FLOOR, WINDOW};
+use crate::error::{Exit, Failure};
+use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::net::privilege;
+use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
+use crate::packet::icmp::{error_kind, write_echo_request};
+
+const BUF_LEN: usize = 65_536 + 60;
+
+/// The socket that sends probes.
+pub(crate) enum Main {
+    Icmp(IcmpSocket),
+    Udp(UdpProbeSocket),
+    /// One socket per probe, opened as the probe is sent.
+    Tcp,
+}
+
+/// The sockets of a trace, opened before capabilities are dropped.
+pub(crate) struct Sockets {
+    main: Main,
+    /// A raw ICMP socket beside UDP and TCP probes (with CAP_NET_RAW): it sees whole ICMP
+    /// messages, so MPLS labels, and quotes the error queue does not return.
+    raw: Option<IcmpSocket>,
+    src: IpAddr,
+}
+
+fn is_permission(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
+}
+
+impl Sockets {
+    pub fn open(plan: &Plan, target: &Resolved) -> Result<Sockets, Failure> {
+        let version = Version::of(&target.addr());
+        let src = netprobe::source_address(target.sockaddr)
+            .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?;
+        let main = match plan.method {
+            Method::Icmp => {
+                let ident = u16::from_be_bytes(icmp::random_bytes::<2>());
+                let socket = match IcmpSocket::open(version, Mode::Raw, ident) {
+                    Ok(s) => s,
+                    Err(raw) if is_permission(&raw) => {
+                        match IcmpSocket::open(version, Mode::Datagram, 0) {
+                            Ok(s) => s,
+                            Err(dgram) if is_permission(&dgram) => {
+                                let mut failure = privilege::missing_privilege(&raw, &dgram);
+                                failure.hint = failure.hint.map(|h| {
+                                    format!("{h}; or trace with UDP (the default, no -I), which needs neither")
+                                });
+                                return Err(failure);
+                            }
+                            Err(dgram) => {
+                                return Err(Failure::new("opening an ICMP socket", dgram))
+                            }
+                        }
+                    }
+                    Err(raw) => return Err(Failure::new("opening an ICMP socket", raw)),
+                };
+                Main::Icmp(socket)
+            }
+            Method::Udp => {
+                let scope = match target.sockaddr {
+                    std::net::SocketAddr::V6(a) => a.scope_id(),
+                    _ => 0,
+                };
+                Main::Udp(
+                    UdpProbeSocket::open(src, scope)
+                        .map_err(|e| Failure::new("opening the UDP probe socket", e))?,
+                )
+            }
+            Method::Tcp => Main::Tcp,
+        };
+        let raw = match main {
+            Main::Icmp(_) => None,
+            _ if privilege::has_cap_net_raw() => IcmpSocket::open(version, Mode::Raw, 0).ok(),
+            _ => None,
+        };
+        Ok(Sockets { main, raw, src })
+    }
+}
+
+struct TcpProbe {
+    socket: TcpProbeSocket,
+    ttl: u8,
+}
+
+struct Driver<'a> {
+    target: &'a Resolved,
+    sockets: Sockets,
+    matcher: Matcher,
+    token: [u8; 8],
+    tcp: HashMap<ProbeId, TcpProbe>,
+    tcp_ports: HashMap<u16, ProbeId>,
+    packet: Vec<u8>,
+    rx: Vec<u8>,
+}
+
+pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<Exit, Failure> {
+    let version = Version::of(&target.addr());
+    let token = icmp::random_bytes::<8>();
+    // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
+    let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
+    let ident = match &sockets.main {
+        Main::Icmp(s) => s.ident(),
+        Main::Udp(s) => s.local().port(),
+        Main::Tcp => 0,
+    };
+    let matcher = Matcher {
+        method: plan.method,
+        version,
+        target: target.addr(),
+        token,
+        ident,
+        dport: plan.port,
+    };
+    let mut engine = Engine::new(Config {
+        first_ttl: plan.first_ttl,
+        max_ttl: plan.max_ttl,
+        queries: plan.queries,
+        max_wait: plan.wait,
+        floor: FLOOR,
+        window: WINDOW,
+        seq_base,
+    });
+    let started = Instant::now();
+    let mut report = Report::new(plan, target, sockets.raw.is_some());
+    let mut driver = Driver {
+        target,
+        sockets,
+        matcher,
+        token,
+        tcp: HashMap::new(),
+        tcp_ports: HashMap::new(),
+        packet: vec![0u8; 512],
+        rx: vec![0u8; BUF_LEN],
+    };
+    loop {
+        while let Some(probe) = engine.poll_probe() {
+            driver.send(&mut engine, &probe);
+        }
+        engine.advance(Instant::now());
+        while let Some(event) = engine.poll_event() {
+            if let Event::Hop(hop) = &event {
+                driver.forget_tcp(hop.ttl);
+            }
+            report.event(event);
+        }
+        report.flush(Instant::now());
+        if engine.is_finished() && report.is_flushed() {
+            break;
+        }
+        let now = Instant::now();
+        let wake = [engine.next_wakeup(), report.next_wakeup()]
+            .into_iter()
+            .flatten()
+            .min();
+        let timeout = wake
+            .map(|w| w.saturating_duration_since(now))
+            .unwrap_or(Duration::from_millis(200))
+            .min(Duration::from_millis(200));
+        let responses = driver
+            .wait(timeout)
+            .map_err(|e| Failure::new("waiting for answers", e))?;
+        for response in responses {
+            report.saw(response.from);
+            engine.on_response(response);
+        }
+    }
+    Ok(report.finish(started.elapsed()))
+}
+
+impl Driver<'_> {
+    fn send(&mut self, engine: &mut Engine, probe: &Probe) {
+        let dst = self.target.sockaddr;
+        let result = match &self.sockets.main {
+            Main::Icmp(socket) => {
+                let payload = icmp_payload(&self.token, socket.ident(), probe.id);
+                let version = socket.version();
+                match write_echo_request(
+                    &mut self.packet,
+                    version,
+                    socket.ident(),
+                    probe.id.0,
+                    &payload,
+                ) {
+                    Ok(len) => socket.set_ttl(probe.ttl).and_then(|()| {
+                        let at = Instant::now();
+                        socket.send_to(&self.packet[..len], dst).map(|_| at)
+                    }),
+                    Err(e) => Err(std::io::Error::other(e.to_string())),
+                }
+            }
+            Main::Udp(socket) => {
+                let local = socket.local();
+                let payload = udp_payload(
+                    &self.token,
+                    probe.id,
+                    local.ip(),
+                    dst.ip(),
+                    local.port(),
+                    dst.port(),
+                );
+                let at = Instant::now();
+                socket.send(probe.ttl, &payload, dst).map(|()| at)
+            }
+            Main::Tcp => {
+                let at = Instant::now();
+                TcpProbeSocket::connect(self.sockets.src, dst, probe.ttl).map(|socket| {
+                    self.tcp_ports.insert(socket.local_port(), probe.id);
+                    self.tcp.insert(
+                        probe.id,
+                        TcpProbe {
+                            socket,
+                            ttl: probe.ttl,
+                        },
+                    );
+                    at
+                })
+            }
+        };
+        match result {
+            Ok(at) => engine.sent(probe, at),
+            Err(e) => engine.send_failed(probe, short_error(&e)),
+        }
+    }
+
+    /// A hop is printed: its TCP sockets can go.
+    fn forget_tcp(&mut self, ttl: u8) {
+        let ids: Vec<ProbeId> = self
+            .tcp
+            .iter()
+            .filter(|(_, p)| p.ttl <= ttl)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some(p) = self.tcp.remove(&id) {
+                self.tcp_ports.remove(&p.socket.local_port());
+            }
+        }
+    }
+
+    /// Waits up to `timeout` and returns what arrived, matched to probes.
+    fn wait(&mut self, timeout: Duration) -> std::io::Result<Vec<Response>> {
+        let mut fds = Vec::new();
+        match &self.sockets.main {
+            Main::Icmp(s) => fds.push((s.as_raw_fd(), Want::Read)),
+            Main::Udp(s) => fds.push((s.as_raw_fd(), Want::Read)),
+            Main::Tcp => {}
+        }
+        if let Some(raw) = &self.sockets.raw {
+            fds.push((raw.as_raw_fd(), Want::Read));
+        }
+        let tcp_ids: Vec<ProbeId> = self.tcp.keys().copied().collect();
+        for id in &tcp_ids {
+            fds.push((self.tcp[id].socket.as_raw_fd(), Want::Write));
+        }
+        let ready = if fds.is_empty() {
+            std::thread::sleep(timeout);
+            Vec::new()
+        } else {
+            netprobe::poll(&fds, timeout)?
+        };
+        let woke = Instant::now();
+        let mut out = Vec::new();
+        let mut index = 0;
+        let mut next_ready = || {
+            let r = ready.get(index).copied().unwrap_or(false);
+            index += 1;
+            r
+        };
+        if !matches!(self.sockets.main, Main::Tcp) && next_ready() {
+            self.drain_main(&mut out);
+        }
+        if self.sockets.raw.is_some() && next_ready() {
+            self.drain_raw(&mut out);
+        }
+        for id in tcp_ids {
+            if next_ready() {
+                self.tcp_outcome(id, woke, &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    fn drain_main(&mut self, out: &mut Vec<Response>) {
+        let no_tcp = |_| None;
+        match &self.sockets.main {
+            Main::Udp(socket) => {
+                for _ in 0..4096 {
+                    match socket.recv_error(&mut self.rx) {
+                        Ok(err) if !err.local => {
+                            if let Some(r) = self.matcher.queued_error(
+                                &self.rx[..err.len],
+                                err.dst,
+                                err.offender,
+                                err.icmp_type,
+                                err.icmp_code,
+                                err.at,
+                            ) {
+                                out.push(r);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+                // A service on the probe port answering: nothing to match; discard.
+                for _ in 0..4096 {
+                    if socket.discard().is_err() {
+                        break;
+                    }
+                }
+            }
+            Main::Icmp(socket) => {
+                if socket.mode() == Mode::Datagram {
+                    for _ in 0..4096 {
+                        match socket.recv_error(&mut self.rx) {
+                            Ok(err) if !err.local => {
+                                if let Some(r) = self.matcher.queued_error(
+                                    &self.rx[..err.len],
+                                    err.dst,
+                                    err.offender,
+                                    err.icmp_type,
+                                    err.icmp_code,
+                                    err.at,
+                                ) {
+                                    out.push(r);
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                }
+                let mut failures = 0;
+                for _ in 0..4096 {
+                    match socket.recv(&mut self.rx) {
+                        Ok(rx) => {
+                            let bytes = &self.rx[..rx.len];
+                            let r = match socket.mode() {
+                                Mode::Raw => self.matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
+                                Mode::Datagram => {
+                                    self.matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp)
+                                }
+                            };
+                            out.extend(r);
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        // A datagram socket reports a pending ICMP error once through
+                        // recv as well; the error queue has the details.
+                        Err(_) => {
+                            failures += 1;
+                            if failures > 16 {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Main::Tcp => {}
+        }
+    }
+
+    fn drain_raw(&mut self, out: &mut Vec<Response>) {
+        let Some(raw) = &self.sockets.raw else {
+            return;
+        };
+        let ports = &self.tcp_ports;
+        let lookup = |port: u16| ports.get(&port).copied();
+        for _ in 0..4096 {
+            match raw.recv(&mut self.rx) {
+                Ok(rx) => {
+                    out.extend(
+                        self.matcher
+                            .raw_icmp(&self.rx[..rx.len], rx.from, rx.at, &lookup),
+                    );
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// A TCP probe's socket is ready: an ICMP error (queued), a SYN-ACK (connected) or a
+    /// RST (refused).
+    fn tcp_outcome(&mut self, id: ProbeId, woke: Instant, out: &mut Vec<Response>) {
+        let Some(probe) = self.tcp.remove(&id) else {
+            return;
+        };
+        self.tcp_ports.remove(&probe.socket.local_port());
+        let version = self.matcher.version;
+        let mut queued = false;
+        for _ in 0..16 {
+            match probe.socket.recv_error(&mut self.rx) {
+                Ok(err) if !err.local => {
+                    let (Some(kind), Some(from)) = (
+                        error_kind(version, err.icmp_type, err.icmp_code),
+                        err.offender,
+                    ) else {
+                        continue;
+                    };
+                    queued = true;
+                    out.push(Response {
+                        probe: id,
+                        from,
+                        reply: classify(Method::Tcp, kind),
+                        at: err.at,
+                        mpls: Vec::new(),
+                    });
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        if queued {
+            return;
+        }
+        let reached = match probe.socket.outcome() {
+            Ok(None) => true,
+            Ok(Some(e)) => e.raw_os_error() == Some(libc::ECONNREFUSED),
+            Err(_) => false,
+        };
+        if reached {
+            out.push(Response {
+                probe: id,
+                from: self.target.addr(),
+                reply: Reply::Reached,
+                at: woke,
+                mpls: Vec::new(),
+            });
+        }
+        // Otherwise a local error (no route, ...): the socket is done; the engine gives
+        // the probe up at its deadline.
+    }
+}
+
+fn short_error(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    text.split(" (os error")
+        .next()
+        .unwrap_or(&text)
+        .to_lowercase()
+}

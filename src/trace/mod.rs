@@ -1,0 +1,320 @@
+//! `netlab trace`: the route to a host, hop by hop, with UDP, ICMP or TCP probes, many
+//! TTLs in flight at once, and the lab's address check (does the trace end on the address
+//! the name resolved to?).
+//!
+//! The story in this folder:
+//! - `mod.rs` (here): the typed plan, resolution, sockets and privileges, and the JSON
+//!   schema.
+//! - `engine.rs`: the sans-IO state machine — window, adaptive timeouts, hop order, the
+//!   end of the trace. Tested against simulated paths in `sim.rs`.
+//! - `probe.rs`: what probes carry and how responses are matched to them (pure; fuzzed).
+//! - `io.rs`: the driver, one thread around `poll(2)`; every OS call is in `net::probe`
+//!   and `net::icmp`.
+//! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//!
+//! # Default method: UDP
+//! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
+//! every ICMP error about its probes on its error queue, with the router's address, the
+//! ICMP type and code, the kernel's receive time and the quoted payload — no capability,
+//! no `ping_group_range`, exactly as Linux traceroute's default method and tracepath.
+//! ICMP (`-I`) needs `CAP_NET_RAW` or `ping_group_range`; TCP (`-T`) completes handshakes
+//! with the destination's service. With `CAP_NET_RAW`, a raw ICMP socket also listens,
+//! because only it sees the whole ICMP message, and so the MPLS label stacks (RFC 4950)
+//! routers append.
+//!
+//! # Flow stability (Paris traceroute)
+//! Load balancers pick a path per flow, from addresses, protocol and the first bytes of
+//! the transport header. Every probe of one trace keeps all of these the same; the
+//! probe's identity travels where no balancer looks:
+//!
+//! - UDP: one socket, bound once, so source address, source port and destination port
+//!   never change. The 16-byte payload carries a per-run token and the probe id, plus a
+//!   compensation word chosen so that the UDP checksum *equals* the probe id: a router
+//!   that quotes only 8 bytes of the probe (RFC 792's minimum) still names it (raw
+//!   socket path). The error-queue path gets the payload back instead (the kernel strips
+//!   the UDP header); routers that quote fewer than 10 payload bytes — none that follow
+//!   RFC 1812, which asks for as much as fits in 576 bytes — cannot be matched without
+//!   privileges, and their hop shows `*`.
+//! - ICMP: identifier, type and code never change (a datagram socket's identifier is its
+//!   kernel-chosen port, fixed for the run); the sequence number is the probe id, and a
+//!   compensation word in the payload keeps the ICMP checksum the same for every probe,
+//!   since some balancers hash type, code and checksum.
+//! - TCP: destination address and port are fixed, but each probe is its own `connect()`
+//!   (that is what works unprivileged), and Linux gives each connecting socket its own
+//!   source port: binding one port with `SO_REUSEADDR`/`SO_REUSEPORT` does not help,
+//!   because two sockets may not connect with the same four-tuple. So TCP traces are *not*
+//!   flow-stable on the source port; a hop behind a per-flow balancer may list several
+//!   responders. The probe's identity is its socket (and, on the raw path, its source
+//!   port). The IP ID is left to the kernel on every path (unprivileged sockets cannot set
+//!   it; it is not part of any flow hash either).
+//!
+//! # Adaptive timeout
+//! See `engine.rs`: a silent probe at hop `h` is given up after `3 ×` the largest RTT
+//! answered at hops `h..=h+2` (or at the nearest hop above that answered), `10 ×` the
+//! largest RTT anywhere when nothing at or above `h` answered, and `-w` only when nothing
+//! answered at all; never less than 20 ms nor more than `-w`.
+//!
+//! # JSON output (`--json`)
+//!
+//! One document on stdout when the trace ends, nothing else on stdout:
+//!
+//! ```text
+//! {
+//!   "target": "www",                    // as given
+//!   "address": "198.18.5.2",            // what it resolved to (getaddrinfo)
+//!   "method": "udp",                    // "udp", "icmp" or "tcp"
+//!   "port": 33434,                      // destination port; null for icmp
+//!   "first_ttl": 1,
+//!   "max_hops": 30,
+//!   "queries": 3,
+//!   "reached": true,                    // the destination answered
+//!   "hops_to_destination": 6,           // TTL it answered at; null when not reached
+//!   "address_check": {
+//!     "matches": true,                  // reached, and the last hop is `address`
+//!     "last_hop": "198.18.5.2",         // the last address that answered; null if none
+//!     "explanation": null               // why not, for people; null when it matches
+//!   },
+//!   "hops": [                           // every hop probed, in TTL order
+//!     { "ttl": 1,
+//!       "responders": [                 // distinct addresses, in order of appearance
+//!         { "address": "198.18.0.2",
+//!           "name": "r1.netlab.test" }  // reverse name, or null (always null with -n)
+//!       ],
+//!       "probes": [                     // one per query, in query order
+//!         { "rtt_ms": 4.123,            // null when no answer
+//!           "from": "198.18.0.2",       // null when no answer
+//!           "kind": "time_exceeded",    // time_exceeded, reached, host_unreachable,
+//!                                       // net_unreachable, admin_prohibited, ...,
+//!                                       // timeout, send_failed
+//!           "annotation": null,         // "!H", "!N", "!P", "!X", "!A", ... or null
+//!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
+//!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
+//!       ] }
+//!   ]
+//! }
+//! ```
+//!
+//! # Exit codes
+//! 0 the destination was reached; 1 the trace completed without reaching it (max hops,
+//! an unreachable error, probes filtered); 2 it could not be done (bad input,
+//! unresolvable name, missing privilege, socket error).
+
+use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
+use std::time::Duration;
+
+use crate::cli::{Family, TraceArgs};
+use crate::error::{Exit, Failure};
+use crate::output::Format;
+use crate::target::{Host, PortSuffix, Target};
+
+pub mod engine;
+mod io;
+pub mod probe;
+mod report;
+
+pub use probe::Method;
+
+/// traceroute's base UDP port; netlab keeps it fixed for every probe.
+pub const DEFAULT_UDP_PORT: u16 = 33434;
+pub const DEFAULT_TCP_PORT: u16 = 80;
+/// The shortest adaptive wait.
+pub const FLOOR: Duration = Duration::from_millis(20);
+/// Probes in flight at once (traceroute's `-N` default).
+pub const WINDOW: usize = 16;
+pub const MAX_QUERIES: i64 = 10;
+
+/// A validated trace.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub target: Target,
+    pub method: Method,
+    /// Destination port (UDP, TCP); unused for ICMP.
+    pub port: u16,
+    pub first_ttl: u8,
+    pub max_ttl: u8,
+    pub queries: u8,
+    pub wait: Duration,
+    pub numeric: bool,
+    pub family: Family,
+    pub format: Format,
+}
+
+impl Plan {
+    pub fn from_args(args: TraceArgs) -> Result<Plan, Failure> {
+        let method = if args.method.icmp {
+            Method::Icmp
+        } else if args.method.tcp {
+            Method::Tcp
+        } else {
+            Method::Udp
+        };
+        let max_ttl = match args.max_hops {
+            m @ 1..=255 => m as u8,
+            m => {
+                return Err(Failure::usage(
+                    "trace -m",
+                    format!("max hops {m} is out of range (1-255)"),
+                ))
+            }
+        };
+        let first_ttl = match args.first_ttl {
+            f @ 1..=255 if f <= i64::from(max_ttl) => f as u8,
+            f @ 1..=255 => {
+                return Err(Failure::usage(
+                    "trace -f",
+                    format!("first TTL {f} is above the max hops ({max_ttl})"),
+                ))
+            }
+            f => {
+                return Err(Failure::usage(
+                    "trace -f",
+                    format!("first TTL {f} is out of range (1-255)"),
+                ))
+            }
+        };
+        let queries = match args.queries {
+            q @ 1..=MAX_QUERIES => q as u8,
+            q => {
+                return Err(Failure::usage(
+                    "trace -q",
+                    format!("{q} queries per hop is out of range (1-{MAX_QUERIES})"),
+                ))
+            }
+        };
+        if args.wait.is_zero() {
+            return Err(Failure::usage("trace -w", "the wait must be longer than 0"));
+        }
+        let port = match (method, args.port) {
+            (Method::Icmp, Some(_)) => {
+                return Err(Failure::usage(
+                    "trace -p",
+                    "ICMP probes have no port; -p goes with -U or -T",
+                ))
+            }
+            (_, Some(p @ 1..=65535)) => p as u16,
+            (_, Some(p)) => {
+                return Err(Failure::usage(
+                    "trace -p",
+                    format!("port {p} is out of range (1-65535)"),
+                ))
+            }
+            (Method::Tcp, None) => DEFAULT_TCP_PORT,
+            _ => DEFAULT_UDP_PORT,
+        };
+        let target = Target::parse(&args.target, PortSuffix::Forbidden)
+            .map_err(|why| Failure::usage("trace: target", why))?;
+        let family = args.family.family();
+        if let Host::Ip { addr, .. } = &target.host {
+            if !family.allows(addr) {
+                return Err(Failure::usage(
+                    "trace: target",
+                    format!(
+                        "{addr} is an IPv{} address, but -{} was given",
+                        if addr.is_ipv4() { 4 } else { 6 },
+                        if addr.is_ipv4() { 6 } else { 4 }
+                    ),
+                ));
+            }
+        }
+        Ok(Plan {
+            target,
+            method,
+            port,
+            first_ttl,
+            max_ttl,
+            queries,
+            wait: args.wait,
+            numeric: args.numeric,
+            family,
+            format: Format::from_json_flag(args.json),
+        })
+    }
+}
+
+/// Where the probes go.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub text: String,
+    /// Port 0 for ICMP.
+    pub sockaddr: SocketAddr,
+}
+
+impl Resolved {
+    pub fn addr(&self) -> IpAddr {
+        self.sockaddr.ip()
+    }
+}
+
+/// Resolves the target as the lab report's `gethostbyname` would (getaddrinfo: hosts
+/// file, then DNS), taking the first address of the allowed family.
+pub(crate) fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
+    let text = plan.target.text.clone();
+    let port = if plan.method == Method::Icmp {
+        0
+    } else {
+        plan.port
+    };
+    match &plan.target.host {
+        Host::Ip { addr, scope } => {
+            let sockaddr = match (addr, scope) {
+                (IpAddr::V6(v6), Some(zone)) => {
+                    let index = crate::net::icmp::interface_index(zone).ok_or_else(|| {
+                        Failure::usage(
+                            format!("trace {text}"),
+                            format!("no network interface named '{zone}'"),
+                        )
+                    })?;
+                    SocketAddr::V6(SocketAddrV6::new(*v6, port, 0, index))
+                }
+                _ => SocketAddr::new(*addr, port),
+            };
+            Ok(Resolved { text, sockaddr })
+        }
+        Host::Name(name) => {
+            let what = format!("resolving {name}");
+            let addrs: Vec<SocketAddr> = (name.as_str(), port)
+                .to_socket_addrs()
+                .map_err(|e| Failure::new(&what, resolver_message(&e)))?
+                .collect();
+            match addrs.iter().find(|a| plan.family.allows(&a.ip())) {
+                Some(a) => Ok(Resolved { text, sockaddr: *a }),
+                None if addrs.is_empty() => Err(Failure::new(what, "no address found")),
+                None => Err(Failure::new(
+                    what,
+                    format!(
+                        "no IPv{} address (only {})",
+                        if plan.family == Family::V4 { 4 } else { 6 },
+                        addrs
+                            .iter()
+                            .map(|a| a.ip().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+fn resolver_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = text
+        .strip_prefix("failed to lookup address information: ")
+        .unwrap_or(&text);
+    match text {
+        "Name or service not known" | "No address associated with hostname" => {
+            "no such host".into()
+        }
+        other => other.to_lowercase(),
+    }
+}
+
+/// Runs the plan: resolve, open the sockets, drop capabilities, then trace on this one
+/// thread (reverse names are looked up on threads started only after the drop).
+pub fn run(plan: Plan) -> Result<Exit, Failure> {
+    let resolved = resolve(&plan)?;
+    let sockets = io::Sockets::open(&plan, &resolved)?;
+    crate::net::privilege::drop_all_capabilities()
+        .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
+    io::drive(&plan, &resolved, sockets)
+}

@@ -1,0 +1,661 @@
+//! What trace shows: a header naming the target, its address and the method; one row per
+//! hop in hop order as soon as the hop is settled; a footer saying whether and where the
+//! destination was reached, with the lab's address check; or one JSON document.
+//!
+//! Reverse names are looked up on threads (getnameinfo) as soon as an address first
+//! answers, long before its row is due. A settled row waits at most [`NAME_WAIT`] for a
+//! name still being looked up, while the trace goes on probing; the JSON document waits
+//! at most [`FINAL_NAME_WAIT`] at the end. Runs of three or more silent hops at the end of
+//! a trace that did not reach its destination are printed as one line.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
+use super::{Method, Plan, Resolved};
+use crate::error::Exit;
+use crate::net::icmp::reverse_name;
+use crate::output::{self, Column, Format, RowPrinter, Stdout};
+use crate::packet::extensions::MplsLabel;
+
+/// The longest a settled row waits for a reverse name.
+pub const NAME_WAIT: Duration = Duration::from_millis(150);
+/// The longest the JSON document waits for names still being looked up.
+pub const FINAL_NAME_WAIT: Duration = Duration::from_secs(1);
+/// How often rows waiting for names look for them.
+const NAME_POLL: Duration = Duration::from_millis(3);
+/// Trailing silent hops collapse into one line from this many on.
+const COLLAPSE_FROM: usize = 3;
+
+/// Reverse names, looked up on threads and cached.
+struct Names {
+    enabled: bool,
+    known: HashMap<IpAddr, Option<String>>,
+    pending: HashSet<IpAddr>,
+    tx: Sender<(IpAddr, Option<String>)>,
+    rx: Receiver<(IpAddr, Option<String>)>,
+}
+
+impl Names {
+    fn new(enabled: bool) -> Names {
+        let (tx, rx) = channel();
+        Names {
+            enabled,
+            known: HashMap::new(),
+            pending: HashSet::new(),
+            tx,
+            rx,
+        }
+    }
+
+    fn start(&mut self, addr: IpAddr) {
+        if !self.enabled || self.known.contains_key(&addr) || !self.pending.insert(addr) {
+            return;
+        }
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("reverse-name".into())
+            .spawn(move || {
+                let _ = tx.send((addr, reverse_name(addr)));
+            });
+        if spawned.is_err() {
+            self.pending.remove(&addr);
+            self.known.insert(addr, None);
+        }
+    }
+
+    fn poll(&mut self) {
+        while let Ok((addr, name)) = self.rx.try_recv() {
+            self.pending.remove(&addr);
+            self.known.insert(addr, name);
+        }
+    }
+
+    fn wait_all(&mut self, budget: Duration) {
+        let deadline = Instant::now() + budget;
+        while !self.pending.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok((addr, name)) => {
+                    self.pending.remove(&addr);
+                    self.known.insert(addr, name);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn is_pending(&self, addr: &IpAddr) -> bool {
+        self.pending.contains(addr)
+    }
+
+    fn get(&self, addr: &IpAddr) -> Option<String> {
+        self.known.get(addr).cloned().flatten()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonMpls {
+    label: u32,
+    exp: u8,
+    bottom: bool,
+    ttl: u8,
+}
+
+#[derive(Serialize)]
+struct JsonProbe {
+    rtt_ms: Option<f64>,
+    from: Option<String>,
+    kind: String,
+    annotation: Option<String>,
+    mpls: Vec<JsonMpls>,
+}
+
+#[derive(Serialize)]
+struct JsonResponder {
+    address: String,
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonHop {
+    ttl: u8,
+    responders: Vec<JsonResponder>,
+    probes: Vec<JsonProbe>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck {
+    matches: bool,
+    last_hop: Option<String>,
+    explanation: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonDoc {
+    target: String,
+    address: String,
+    method: &'static str,
+    port: Option<u16>,
+    first_ttl: u8,
+    max_hops: u8,
+    queries: u8,
+    reached: bool,
+    hops_to_destination: Option<u8>,
+    address_check: JsonCheck,
+    hops: Vec<JsonHop>,
+}
+
+/// The lab's check: does the trace end on the address the name resolved to?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressCheck {
+    pub matches: bool,
+    /// The last address that answered, and at which TTL.
+    pub last_hop: Option<(IpAddr, u8)>,
+    pub explanation: Option<String>,
+}
+
+/// Decides the address check from how the trace ended.
+pub fn address_check(
+    ending: Ending,
+    hops: &[Hop],
+    target: IpAddr,
+    method: Method,
+    max_ttl: u8,
+) -> AddressCheck {
+    let last_answering = hops.iter().rev().find_map(|h| {
+        h.probes.iter().rev().find_map(|p| match p {
+            ProbeResult::Answered { from, .. } => Some((*from, h.ttl)),
+            _ => None,
+        })
+    });
+    let (last_hop, explanation) = match ending {
+        Ending::Reached { ttl, from } if from == target => (Some((from, ttl)), None),
+        Ending::Reached { ttl, from } => (
+            Some((from, ttl)),
+            Some(format!(
+                "the destination answered from {from}, not from {target}: another address \
+                 of the same host, a NAT, or an anycast or load-balanced service answers \
+                 for the name"
+            )),
+        ),
+        Ending::Unreachable { ttl, from, kind } => (
+            Some((from, ttl)),
+            Some(format!(
+                "{from} (hop {ttl}) reported {} for {target}{}: the route ends there",
+                kind.describe(),
+                Reply::Unreachable(kind)
+                    .annotation()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            )),
+        ),
+        Ending::MaxHops => match last_answering {
+            Some((from, ttl)) if ttl == max_ttl => (
+                Some((from, ttl)),
+                Some(format!(
+                    "the trace stopped at the {max_ttl}-hop limit while hops still answered; \
+                     {target} is farther away: raise -m"
+                )),
+            ),
+            Some((from, ttl)) => (
+                Some((from, ttl)),
+                Some(format!(
+                    "nothing answered after hop {ttl} ({from}) up to the {max_ttl}-hop limit: \
+                     {target}, or a firewall in front of it, drops {} probes (try {})",
+                    method.as_str(),
+                    match method {
+                        Method::Udp => "-I or -T -p 443",
+                        Method::Icmp => "-U or -T -p 443",
+                        Method::Tcp => "-I, -U or another -p",
+                    }
+                )),
+            ),
+            None => (
+                None,
+                Some(format!(
+                    "no hop answered at all: {} probes or the ICMP errors they cause are \
+                     filtered close to this host",
+                    method.as_str()
+                )),
+            ),
+        },
+        Ending::Stopped => (last_answering, Some("the trace was interrupted".into())),
+    };
+    AddressCheck {
+        matches: explanation.is_none(),
+        last_hop,
+        explanation,
+    }
+}
+
+pub(crate) struct Report {
+    format: Format,
+    target_text: String,
+    target: IpAddr,
+    method: Method,
+    port: Option<u16>,
+    first_ttl: u8,
+    max_ttl: u8,
+    queries: u8,
+    names: Names,
+    printer: RowPrinter,
+    /// Settled hops waiting for names, with when they were settled.
+    queue: VecDeque<(Hop, Instant)>,
+    /// Silent hops held back (they may be the tail of an unreached trace).
+    silent_run: Vec<Hop>,
+    hops: Vec<Hop>,
+    ending: Option<Ending>,
+    late: u64,
+}
+
+impl Report {
+    pub fn new(plan: &Plan, target: &Resolved, raw_receiver: bool) -> Report {
+        let addr = target.addr();
+        let addr_width = addr.to_string().len().max(15) as u16;
+        let addr_width = if plan.numeric {
+            addr_width
+        } else {
+            addr_width + 34
+        };
+        let printer = RowPrinter::new(&[
+            Column::right("hop", 5),
+            Column::left("address", addr_width),
+            Column::left("rtt", 40),
+        ]);
+        let port = (plan.method != Method::Icmp).then_some(plan.port);
+        if plan.format == Format::Table {
+            let method = match port {
+                Some(p) => format!("{} port {p}", plan.method.as_str()),
+                None => plan.method.as_str().to_string(),
+            };
+            let shown = if target.text == addr.to_string() {
+                addr.to_string()
+            } else {
+                format!("{} ({addr})", target.text)
+            };
+            Stdout::line(&format!(
+                "trace to {shown}, {method}, {} hops max, {} queries per hop{}",
+                plan.max_ttl,
+                plan.queries,
+                if raw_receiver { ", MPLS labels on" } else { "" }
+            ));
+        }
+        let mut names = Names::new(!plan.numeric);
+        names.start(addr);
+        Report {
+            format: plan.format,
+            target_text: target.text.clone(),
+            target: addr,
+            method: plan.method,
+            port,
+            first_ttl: plan.first_ttl,
+            max_ttl: plan.max_ttl,
+            queries: plan.queries,
+            names,
+            printer,
+            queue: VecDeque::new(),
+            silent_run: Vec::new(),
+            hops: Vec::new(),
+            ending: None,
+            late: 0,
+        }
+    }
+
+    /// An address answered: start looking up its name.
+    pub fn saw(&mut self, addr: IpAddr) {
+        self.names.start(addr);
+    }
+
+    pub fn event(&mut self, event: Event) {
+        match event {
+            Event::Hop(hop) => {
+                for addr in hop.responders() {
+                    self.names.start(addr);
+                }
+                self.hops.push(hop.clone());
+                self.queue.push_back((hop, Instant::now()));
+            }
+            Event::Late { .. } => self.late += 1,
+            Event::Done(ending) => self.ending = Some(ending),
+        }
+    }
+
+    /// Prints the settled rows whose names are known or have waited long enough.
+    pub fn flush(&mut self, now: Instant) {
+        self.names.poll();
+        while let Some((hop, settled)) = self.queue.front() {
+            let waiting = hop.responders().iter().any(|a| self.names.is_pending(a));
+            if waiting && now < *settled + NAME_WAIT {
+                return;
+            }
+            let (hop, _) = self.queue.pop_front().expect("front exists");
+            if self.format == Format::Table {
+                self.print_hop(hop);
+            }
+        }
+    }
+
+    pub fn is_flushed(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// When to look again at a row waiting for a name: when it must be printed anyway,
+    /// and meanwhile every few milliseconds, since lookups finish on other threads.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        let (_, settled) = self.queue.front()?;
+        Some((*settled + NAME_WAIT).min(Instant::now() + NAME_POLL))
+    }
+
+    fn print_hop(&mut self, hop: Hop) {
+        if hop.responders().is_empty() {
+            self.silent_run.push(hop);
+            return;
+        }
+        for silent in std::mem::take(&mut self.silent_run) {
+            self.print_row(&silent);
+        }
+        self.print_row(&hop);
+    }
+
+    fn shown(&self, addr: IpAddr) -> String {
+        match self.names.get(&addr) {
+            Some(name) => format!("{addr} ({name})"),
+            None => addr.to_string(),
+        }
+    }
+
+    fn print_row(&mut self, hop: &Hop) {
+        let responders = hop.responders();
+        let mut addr_lines: Vec<String> = Vec::new();
+        let mut rtt_lines: Vec<String> = Vec::new();
+        let silent: Vec<String> = hop
+            .probes
+            .iter()
+            .filter_map(|p| match p {
+                ProbeResult::Silent => Some("*".to_string()),
+                ProbeResult::SendFailed(why) => Some(format!("* (send failed: {why})")),
+                ProbeResult::Answered { .. } => None,
+            })
+            .collect();
+        if responders.is_empty() {
+            addr_lines.push("*".into());
+            rtt_lines.push(silent.join("  "));
+        }
+        for (i, addr) in responders.iter().enumerate() {
+            addr_lines.push(self.shown(*addr));
+            let mut rtts: Vec<String> = Vec::new();
+            let mut stacks: Vec<&[MplsLabel]> = Vec::new();
+            for p in &hop.probes {
+                if let ProbeResult::Answered {
+                    from,
+                    rtt,
+                    reply,
+                    mpls,
+                } = p
+                {
+                    if from != addr {
+                        continue;
+                    }
+                    let mut text = format!("{:.3} ms", output::ms(*rtt));
+                    if let Some(a) = reply.annotation() {
+                        text.push(' ');
+                        text.push_str(&a);
+                    }
+                    rtts.push(text);
+                    if !mpls.is_empty() && !stacks.contains(&mpls.as_slice()) {
+                        stacks.push(mpls);
+                    }
+                }
+            }
+            if i == 0 {
+                rtts.extend(silent.iter().cloned());
+            }
+            rtt_lines.push(rtts.join("  "));
+            for stack in stacks {
+                for label in stack {
+                    addr_lines.push(format!("  [MPLS: {label}]"));
+                    rtt_lines.push(String::new());
+                }
+            }
+        }
+        self.printer.print(&[
+            hop.ttl.to_string(),
+            addr_lines.join("\n"),
+            rtt_lines.join("\n"),
+        ]);
+    }
+
+    fn finish_rows(&mut self) {
+        let run = std::mem::take(&mut self.silent_run);
+        let reached = matches!(self.ending, Some(Ending::Reached { .. }));
+        if run.len() >= COLLAPSE_FROM && !reached {
+            let (first, last) = (run[0].ttl, run[run.len() - 1].ttl);
+            let stars = vec!["*"; usize::from(self.queries)].join("  ");
+            self.printer.print(&[
+                format!("{first}-{last}"),
+                "*".into(),
+                format!("{stars}  (no answer from {} hops)", run.len()),
+            ]);
+        } else {
+            for hop in run {
+                self.print_row(&hop);
+            }
+        }
+    }
+
+    /// The footer or the JSON document; returns the exit status.
+    pub fn finish(mut self, elapsed: Duration) -> Exit {
+        let ending = self.ending.unwrap_or(Ending::Stopped);
+        let check = address_check(ending, &self.hops, self.target, self.method, self.max_ttl);
+        let reached = match ending {
+            Ending::Reached { ttl, .. } => Some(ttl),
+            _ => None,
+        };
+        if self.format == Format::Json {
+            self.names.wait_all(FINAL_NAME_WAIT);
+            let doc = self.json(reached, &check);
+            Stdout::json(&doc);
+            return Exit::from_answered(reached.is_some());
+        }
+        self.finish_rows();
+        Stdout::line("");
+        let target = self.target;
+        match ending {
+            Ending::Reached { ttl, .. } => Stdout::line(&format!(
+                "reached {target} in {ttl} hop{} ({:.2} s)",
+                if ttl == 1 { "" } else { "s" },
+                elapsed.as_secs_f64()
+            )),
+            Ending::Unreachable { ttl, from, kind } => Stdout::line(&format!(
+                "did not reach {target}: {from} at hop {ttl} reported {} ({:.2} s)",
+                kind.describe(),
+                elapsed.as_secs_f64()
+            )),
+            Ending::MaxHops => Stdout::line(&format!(
+                "did not reach {target} within {} hops ({:.2} s)",
+                self.max_ttl,
+                elapsed.as_secs_f64()
+            )),
+            Ending::Stopped => Stdout::line("interrupted"),
+        }
+        let what = format!("the address {} resolved to", self.target_text);
+        let ends = match check.last_hop {
+            Some((addr, ttl)) => format!("the trace ends at {addr} (hop {ttl})"),
+            None => "no hop answered".to_string(),
+        };
+        if check.matches {
+            Stdout::line(&format!("address check: ok: {ends}, {what}"));
+        } else {
+            Stdout::line(&format!(
+                "address check: MISMATCH: {ends}, not at {target} ({what}): {}",
+                check.explanation.as_deref().unwrap_or("")
+            ));
+        }
+        if self.late > 0 {
+            output::warn(&format!(
+                "{} answer(s) arrived after their hop was printed",
+                self.late
+            ));
+        }
+        Exit::from_answered(reached.is_some())
+    }
+
+    fn json(&self, reached: Option<u8>, check: &AddressCheck) -> JsonDoc {
+        let hops = self
+            .hops
+            .iter()
+            .map(|hop| JsonHop {
+                ttl: hop.ttl,
+                responders: hop
+                    .responders()
+                    .into_iter()
+                    .map(|a| JsonResponder {
+                        address: a.to_string(),
+                        name: self.names.get(&a),
+                    })
+                    .collect(),
+                probes: hop
+                    .probes
+                    .iter()
+                    .map(|p| match p {
+                        ProbeResult::Answered {
+                            from,
+                            rtt,
+                            reply,
+                            mpls,
+                        } => JsonProbe {
+                            rtt_ms: Some(output::ms(*rtt)),
+                            from: Some(from.to_string()),
+                            kind: reply.kind_str().into(),
+                            annotation: reply.annotation(),
+                            mpls: mpls
+                                .iter()
+                                .map(|l| JsonMpls {
+                                    label: l.label,
+                                    exp: l.exp,
+                                    bottom: l.bottom,
+                                    ttl: l.ttl,
+                                })
+                                .collect(),
+                        },
+                        ProbeResult::Silent => JsonProbe {
+                            rtt_ms: None,
+                            from: None,
+                            kind: "timeout".into(),
+                            annotation: None,
+                            mpls: Vec::new(),
+                        },
+                        ProbeResult::SendFailed(_) => JsonProbe {
+                            rtt_ms: None,
+                            from: None,
+                            kind: "send_failed".into(),
+                            annotation: None,
+                            mpls: Vec::new(),
+                        },
+                    })
+                    .collect(),
+            })
+            .collect();
+        JsonDoc {
+            target: self.target_text.clone(),
+            address: self.target.to_string(),
+            method: self.method.as_str(),
+            port: self.port,
+            first_ttl: self.first_ttl,
+            max_hops: self.max_ttl,
+            queries: self.queries,
+            reached: reached.is_some(),
+            hops_to_destination: reached,
+            address_check: JsonCheck {
+                matches: check.matches,
+                last_hop: check.last_hop.map(|(a, _)| a.to_string()),
+                explanation: check.explanation.clone(),
+            },
+            hops,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::IcmpErrorKind;
+
+    fn ip(t: &str) -> IpAddr {
+        t.parse().unwrap()
+    }
+
+    fn hop(ttl: u8, from: Option<&str>, reply: Reply) -> Hop {
+        Hop {
+            ttl,
+            probes: vec![match from {
+                Some(f) => ProbeResult::Answered {
+                    from: ip(f),
+                    rtt: Duration::from_millis(1),
+                    reply,
+                    mpls: vec![],
+                },
+                None => ProbeResult::Silent,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_address_check_explains_every_mismatch() {
+        let target = ip("198.18.5.2");
+        let ok = address_check(
+            Ending::Reached {
+                ttl: 6,
+                from: target,
+            },
+            &[],
+            target,
+            Method::Udp,
+            30,
+        );
+        assert!(ok.matches && ok.explanation.is_none());
+        let other = address_check(
+            Ending::Reached {
+                ttl: 6,
+                from: ip("198.18.9.9"),
+            },
+            &[],
+            target,
+            Method::Udp,
+            30,
+        );
+        assert!(!other.matches);
+        assert!(other
+            .explanation
+            .unwrap()
+            .contains("answered from 198.18.9.9"));
+        let unreachable = address_check(
+            Ending::Unreachable {
+                ttl: 5,
+                from: ip("198.18.4.2"),
+                kind: IcmpErrorKind::HostUnreachable,
+            },
+            &[],
+            target,
+            Method::Udp,
+            30,
+        );
+        assert!(unreachable.explanation.unwrap().contains("(!H)"));
+        let hops = [
+            hop(1, Some("198.18.0.2"), Reply::TimeExceeded),
+            hop(2, None, Reply::TimeExceeded),
+        ];
+        let filtered = address_check(Ending::MaxHops, &hops, target, Method::Udp, 30);
+        assert_eq!(filtered.last_hop, Some((ip("198.18.0.2"), 1)));
+        assert!(filtered.explanation.unwrap().contains("drops udp probes"));
+        let limit = address_check(Ending::MaxHops, &hops[..1], target, Method::Udp, 1);
+        assert!(limit.explanation.unwrap().contains("raise -m"));
+        let nothing = address_check(Ending::MaxHops, &hops[1..], target, Method::Icmp, 30);
+        assert_eq!(nothing.last_hop, None);
+    }
+}

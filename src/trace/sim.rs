@@ -1,0 +1,449 @@
+//! The trace engine against simulated paths, in virtual time: no sockets, no root, no
+//! sleeping. A path is a list of hops, each with an RTT and a behaviour (answers, stays
+//! silent, is rate-limited, answers from several addresses, answers late, reports the
+//! destination unreachable); the last hop is the destination. The network also injects
+//! responses that belong to other processes, which must change nothing.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn config() -> Config {
+    Config {
+        first_ttl: 1,
+        max_ttl: 30,
+        queries: 3,
+        max_wait: Duration::from_secs(5),
+        floor: ms(20),
+        window: 16,
+        seq_base: 1000,
+    }
+}
+
+#[derive(Clone)]
+enum Behaviour {
+    Answer,
+    Silent,
+    /// Answers only queries with `query % n == 0`.
+    RateLimited(u8),
+    /// Query q answers from `addrs[q % len]`.
+    Several(Vec<IpAddr>),
+    /// Answers, but this much later than its RTT.
+    Late(Duration),
+    /// Reports the destination unreachable instead of forwarding (from this hop).
+    Unreachable(IcmpErrorKind),
+    /// Query q takes `rtt + q * step` extra... reversed: earlier queries arrive later.
+    Reordered(Duration),
+}
+
+struct SimHop {
+    addr: IpAddr,
+    rtt: Duration,
+    behaviour: Behaviour,
+}
+
+struct Path {
+    hops: Vec<SimHop>,
+    /// The destination drops probes (never answers).
+    dest_silent: bool,
+}
+
+impl Path {
+    /// `n` routers at 10.0.0.i with RTT i × `per_hop`, then the destination 10.9.9.9.
+    fn routers(n: usize, per_hop: Duration) -> Path {
+        let mut hops: Vec<SimHop> = (1..=n)
+            .map(|i| SimHop {
+                addr: ip(&format!("10.0.0.{i}")),
+                rtt: per_hop * i as u32,
+                behaviour: Behaviour::Answer,
+            })
+            .collect();
+        hops.push(SimHop {
+            addr: ip("10.9.9.9"),
+            rtt: per_hop * (n as u32 + 1),
+            behaviour: Behaviour::Answer,
+        });
+        Path {
+            hops,
+            dest_silent: false,
+        }
+    }
+    fn with(mut self, hop: usize, behaviour: Behaviour) -> Path {
+        self.hops[hop - 1].behaviour = behaviour;
+        self
+    }
+}
+
+struct Net {
+    path: Path,
+    wire: Vec<(Instant, Response)>,
+    /// Inject a foreign response with every probe sent.
+    foreign: bool,
+}
+
+impl Net {
+    fn transmit(&mut self, probe: &Probe, now: Instant) {
+        if self.foreign {
+            self.wire.push((
+                now + ms(1),
+                Response {
+                    probe: ProbeId(probe.id.0.wrapping_add(30_000)),
+                    from: ip("192.0.2.66"),
+                    reply: Reply::TimeExceeded,
+                    at: now + ms(1),
+                    mpls: vec![],
+                },
+            ));
+        }
+        let dest = self.path.hops.len();
+        let ttl = usize::from(probe.ttl);
+        // The hop where the probe stops: its TTL, or the destination, or an unreachable.
+        let mut at_hop = ttl.min(dest);
+        for (i, hop) in self.path.hops.iter().enumerate().take(at_hop) {
+            if matches!(hop.behaviour, Behaviour::Unreachable(_)) {
+                at_hop = i + 1;
+                break;
+            }
+        }
+        let hop = &self.path.hops[at_hop - 1];
+        let is_dest = at_hop == dest;
+        let mut reply = if is_dest {
+            Reply::Reached
+        } else {
+            Reply::TimeExceeded
+        };
+        let mut from = hop.addr;
+        let mut rtt = hop.rtt;
+        match &hop.behaviour {
+            Behaviour::Answer => {}
+            Behaviour::Silent => return,
+            Behaviour::RateLimited(n) => {
+                if probe.query % n != 0 {
+                    return;
+                }
+            }
+            Behaviour::Several(addrs) => from = addrs[usize::from(probe.query) % addrs.len()],
+            Behaviour::Late(extra) => rtt += *extra,
+            Behaviour::Unreachable(kind) => reply = Reply::Unreachable(*kind),
+            Behaviour::Reordered(step) => rtt += *step * u32::from(3 - probe.query.min(3)),
+        }
+        if is_dest && self.path.dest_silent {
+            return;
+        }
+        let at = now + rtt;
+        self.wire.push((
+            at,
+            Response {
+                probe: probe.id,
+                from,
+                reply,
+                at,
+                mpls: vec![],
+            },
+        ));
+    }
+}
+
+struct Outcome {
+    hops: Vec<Hop>,
+    ending: Ending,
+    elapsed: Duration,
+    late: Vec<(u8, IpAddr)>,
+    counters: Counters,
+}
+
+fn run(config: Config, path: Path, foreign: bool) -> Outcome {
+    let first = config.first_ttl;
+    let start = Instant::now();
+    let mut now = start;
+    let mut engine = Engine::new(config);
+    let mut net = Net {
+        path,
+        wire: Vec::new(),
+        foreign,
+    };
+    let mut hops = Vec::new();
+    let mut late = Vec::new();
+    let mut ending = None;
+    for _ in 0..100_000 {
+        while let Some(probe) = engine.poll_probe() {
+            engine.sent(&probe, now);
+            net.transmit(&probe, now);
+        }
+        engine.advance(now);
+        while let Some(event) = engine.poll_event() {
+            match event {
+                Event::Hop(hop) => {
+                    assert_eq!(
+                        usize::from(hop.ttl),
+                        usize::from(first) + hops.len(),
+                        "hops are emitted in order"
+                    );
+                    hops.push(hop)
+                }
+                Event::Late { ttl, from, .. } => late.push((ttl, from)),
+                Event::Done(e) => ending = Some(e),
+            }
+        }
+        if engine.is_finished() {
+            // Deliver what is still on the wire: it must not change anything.
+            net.wire.sort_by_key(|(at, _)| *at);
+            for (_, r) in net.wire.drain(..) {
+                engine.on_response(r);
+            }
+            assert!(engine.poll_event().is_none());
+            return Outcome {
+                hops,
+                ending: ending.expect("Done event"),
+                elapsed: now - start,
+                late,
+                counters: engine.counters(),
+            };
+        }
+        let next_arrival = net.wire.iter().map(|(at, _)| *at).min();
+        let next = match (engine.next_wakeup(), next_arrival) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b).expect("the engine waits for something"),
+        };
+        now = now.max(next);
+        net.wire.sort_by_key(|(at, _)| *at);
+        while net.wire.first().is_some_and(|(at, _)| *at <= now) {
+            let (_, response) = net.wire.remove(0);
+            engine.on_response(response);
+        }
+    }
+    panic!("the trace never ended");
+}
+
+fn addrs(hop: &Hop) -> Vec<String> {
+    hop.responders().iter().map(|a| a.to_string()).collect()
+}
+
+fn silent_count(hop: &Hop) -> usize {
+    hop.probes
+        .iter()
+        .filter(|p| **p == ProbeResult::Silent)
+        .count()
+}
+
+#[test]
+fn a_clean_path_gives_every_hop_and_ends_at_the_destination() {
+    let out = run(config(), Path::routers(5, ms(2)), false);
+    assert_eq!(out.hops.len(), 6);
+    for (i, hop) in out.hops.iter().take(5).enumerate() {
+        assert_eq!(addrs(hop), [format!("10.0.0.{}", i + 1)]);
+        assert_eq!(silent_count(hop), 0);
+    }
+    assert_eq!(addrs(&out.hops[5]), ["10.9.9.9"]);
+    assert_eq!(
+        out.ending,
+        Ending::Reached {
+            ttl: 6,
+            from: ip("10.9.9.9")
+        }
+    );
+    // Window of 16: about two round trips of the destination, never seconds.
+    assert!(out.elapsed < ms(100), "{:?}", out.elapsed);
+    // Nothing beyond the destination was sent after it answered.
+    assert!(out.counters.sent <= 16 + 18, "{:?}", out.counters);
+}
+
+#[test]
+fn a_silent_router_waits_an_adaptive_time_not_the_maximum() {
+    let out = run(
+        config(),
+        Path::routers(5, ms(10)).with(3, Behaviour::Silent),
+        false,
+    );
+    assert_eq!(out.hops.len(), 6);
+    assert_eq!(silent_count(&out.hops[2]), 3);
+    assert!(out.hops[2].responders().is_empty());
+    assert_eq!(addrs(&out.hops[3]), ["10.0.0.4"]);
+    assert!(matches!(out.ending, Ending::Reached { ttl: 6, .. }));
+    // Hop 3 waits 3 × the largest RTT of hops 3..=5 (50 ms): 150 ms, not 5 s.
+    assert!(out.elapsed >= ms(150), "{:?}", out.elapsed);
+    assert!(out.elapsed < ms(400), "{:?}", out.elapsed);
+}
+
+#[test]
+fn a_silent_destination_ends_at_max_hops_without_waiting_seconds() {
+    let mut path = Path::routers(4, ms(5));
+    path.dest_silent = true;
+    let mut cfg = config();
+    cfg.max_ttl = 10;
+    let out = run(cfg, path, false);
+    assert_eq!(out.ending, Ending::MaxHops);
+    assert_eq!(out.hops.len(), 10);
+    for hop in &out.hops[4..] {
+        assert_eq!(silent_count(hop), 3, "hop {}", hop.ttl);
+    }
+    // The silent tail waits 10 × the largest RTT seen (20 ms), twice-ish with the window.
+    assert!(out.elapsed < ms(1000), "{:?}", out.elapsed);
+}
+
+#[test]
+fn nothing_answers_waits_the_maximum_once() {
+    let mut path = Path::routers(2, ms(5));
+    for hop in &mut path.hops {
+        hop.behaviour = Behaviour::Silent;
+    }
+    let mut cfg = config();
+    cfg.max_ttl = 4;
+    cfg.max_wait = ms(700);
+    let out = run(cfg, path, false);
+    assert_eq!(out.ending, Ending::MaxHops);
+    assert!(out.hops.iter().all(|h| silent_count(h) == 3));
+    assert_eq!(out.elapsed, ms(700));
+}
+
+#[test]
+fn reordered_replies_land_on_their_hop() {
+    let path = Path::routers(5, ms(2))
+        .with(2, Behaviour::Reordered(ms(3)))
+        .with(4, Behaviour::Reordered(ms(1)));
+    let out = run(config(), path, false);
+    for (i, hop) in out.hops.iter().take(5).enumerate() {
+        assert_eq!(addrs(hop), [format!("10.0.0.{}", i + 1)]);
+        assert_eq!(silent_count(hop), 0, "hop {}", i + 1);
+    }
+    // Query 0 of hop 2 took 4 + 9 ms, query 2 took 4 + 3 ms.
+    let rtts: Vec<Duration> = out.hops[1]
+        .probes
+        .iter()
+        .map(|p| match p {
+            ProbeResult::Answered { rtt, .. } => *rtt,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(rtts, [ms(13), ms(10), ms(7)]);
+}
+
+#[test]
+fn a_late_reply_before_the_row_is_printed_still_counts() {
+    // Hop 2 answers 25 ms after its RTT: beyond the adaptive wait of 3 × 4 ms = 12 ms
+    // (hop 3's 6 ms → 18 ms), but hop 1... all rows wait for hop 2, so it is revived
+    // only if it comes before the row is out. With a lenient floor it lands in time.
+    let mut cfg = config();
+    cfg.floor = ms(40);
+    let out = run(
+        cfg,
+        Path::routers(5, ms(2)).with(2, Behaviour::Late(ms(25))),
+        false,
+    );
+    assert_eq!(addrs(&out.hops[1]), ["10.0.0.2"]);
+    assert_eq!(silent_count(&out.hops[1]), 0);
+}
+
+#[test]
+fn a_reply_after_its_row_is_printed_is_reported_late_not_misplaced() {
+    let out = run(
+        config(),
+        Path::routers(5, ms(2)).with(2, Behaviour::Late(ms(500))),
+        false,
+    );
+    assert_eq!(silent_count(&out.hops[1]), 3);
+    assert_eq!(addrs(&out.hops[2]), ["10.0.0.3"]);
+    assert!(matches!(out.ending, Ending::Reached { ttl: 6, .. }));
+    // They arrived after the end: counted as late, never placed on another hop.
+    assert!(out.late.is_empty());
+    assert_eq!(out.counters.late, 3);
+}
+
+#[test]
+fn a_rate_limited_hop_shows_stars_beside_answers() {
+    let out = run(
+        config(),
+        Path::routers(5, ms(2)).with(4, Behaviour::RateLimited(2)),
+        false,
+    );
+    let hop = &out.hops[3];
+    assert_eq!(addrs(hop), ["10.0.0.4"]);
+    assert_eq!(silent_count(hop), 1);
+    assert!(matches!(hop.probes[1], ProbeResult::Silent));
+}
+
+#[test]
+fn several_responders_at_one_hop_are_all_listed() {
+    let lb = vec![ip("10.0.1.1"), ip("10.0.1.2")];
+    let out = run(
+        config(),
+        Path::routers(5, ms(2)).with(3, Behaviour::Several(lb)),
+        false,
+    );
+    assert_eq!(addrs(&out.hops[2]), ["10.0.1.1", "10.0.1.2"]);
+}
+
+#[test]
+fn an_unreachable_error_ends_the_trace_at_its_hop() {
+    let out = run(
+        config(),
+        Path::routers(5, ms(2)).with(4, Behaviour::Unreachable(IcmpErrorKind::HostUnreachable)),
+        false,
+    );
+    assert_eq!(out.hops.len(), 4);
+    assert_eq!(
+        out.ending,
+        Ending::Unreachable {
+            ttl: 4,
+            from: ip("10.0.0.4"),
+            kind: IcmpErrorKind::HostUnreachable
+        }
+    );
+    let ProbeResult::Answered { reply, .. } = &out.hops[3].probes[0] else {
+        panic!()
+    };
+    assert_eq!(reply.annotation().as_deref(), Some("!H"));
+}
+
+#[test]
+fn responses_for_other_processes_change_nothing() {
+    let path = || Path::routers(5, ms(2)).with(3, Behaviour::Silent);
+    let clean = run(config(), path(), false);
+    let noisy = run(config(), path(), true);
+    assert_eq!(clean.hops, noisy.hops);
+    assert_eq!(clean.ending, noisy.ending);
+    assert!(noisy.counters.foreign >= noisy.counters.sent);
+}
+
+#[test]
+fn max_hops_shorter_than_the_path_ends_without_reaching() {
+    let mut cfg = config();
+    cfg.max_ttl = 3;
+    let out = run(cfg, Path::routers(5, ms(2)), false);
+    assert_eq!(out.hops.len(), 3);
+    assert_eq!(out.ending, Ending::MaxHops);
+}
+
+#[test]
+fn first_ttl_skips_the_near_hops() {
+    let mut cfg = config();
+    cfg.first_ttl = 3;
+    let out = run(cfg, Path::routers(5, ms(2)), false);
+    assert_eq!(out.hops[0].ttl, 3);
+    assert_eq!(addrs(&out.hops[0]), ["10.0.0.3"]);
+    assert_eq!(out.hops.len(), 4);
+    assert!(matches!(out.ending, Ending::Reached { ttl: 6, .. }));
+}
+
+#[test]
+fn annotations_follow_traceroute() {
+    use IcmpErrorKind::*;
+    let a = |k| Reply::Unreachable(k).annotation();
+    assert_eq!(a(NetUnreachable).as_deref(), Some("!N"));
+    assert_eq!(a(HostUnreachable).as_deref(), Some("!H"));
+    assert_eq!(a(ProtocolUnreachable).as_deref(), Some("!P"));
+    assert_eq!(a(AdminProhibited).as_deref(), Some("!X"));
+    assert_eq!(a(NetProhibited).as_deref(), Some("!A"));
+    assert_eq!(a(PortUnreachable), None);
+    assert_eq!(Reply::Reached.annotation(), None);
+    assert_eq!(Reply::TimeExceeded.kind_str(), "time_exceeded");
+}
