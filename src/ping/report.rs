@@ -16,9 +16,7 @@ use tokio::task::JoinHandle;
 use super::engine::{Engine, Event, ReplyStatus, Stats, TargetId};
 use super::{Plan, Resolved};
 use crate::net::icmp::reverse_name;
-use comfy_table::CellAlignment;
-
-use crate::output::{self, Column, Format, Stdout};
+use crate::output::{self, Column, Format, RowPrinter, Stdout};
 
 /// The longest a live row waits for a reverse name.
 const NAME_WAIT: Duration = Duration::from_millis(100);
@@ -117,7 +115,7 @@ pub(crate) struct Report {
     timeout: Duration,
     targets: Vec<(String, IpAddr)>,
     names: Names,
-    printer: Rows,
+    printer: RowPrinter,
     rows_printed: bool,
     replies: Vec<(JsonReply, IpAddr)>,
     errors: Vec<JsonError>,
@@ -169,10 +167,7 @@ impl Report {
             timeout: plan.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
             names,
-            printer: Rows {
-                columns,
-                header_done: false,
-            },
+            printer: RowPrinter::new(&columns),
             rows_printed: false,
             replies: Vec::new(),
             errors: Vec::new(),
@@ -425,65 +420,14 @@ fn trim_float(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Live rows in fixed-width columns. (`output::RowPrinter` relies on comfy-table's
-/// fixed-width constraints, which comfy-table 8 does not pad to, so its rows do not line
-/// up; until that is fixed there, ping pads its own cells.)
-struct Rows {
-    columns: Vec<Column>,
-    header_done: bool,
-}
-
-impl Rows {
-    fn render(&self, cells: &[String]) -> String {
-        let mut line = String::new();
-        for (i, (cell, col)) in cells.iter().zip(&self.columns).enumerate() {
-            if i > 0 {
-                line.push_str("  ");
-            }
-            let width = usize::from(col.width);
-            match col.align {
-                CellAlignment::Right => line.push_str(&format!("{cell:>width$}")),
-                _ => line.push_str(&format!("{cell:<width$}")),
-            }
-        }
-        line.trim_end().to_string()
-    }
-
-    fn print(&mut self, cells: &[String]) {
-        if !self.header_done {
-            self.header_done = true;
-            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
-            Stdout::line(&self.render(&titles));
-        }
-        Stdout::line(&self.render(cells));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rows_line_up_under_their_header() {
-        let rows = Rows {
-            columns: vec![
-                Column::right("seq", 5),
-                Column::left("from", 15),
-                Column::right("rtt", 9),
-                Column::left("", 10),
-            ],
-            header_done: false,
-        };
-        let header = rows.render(&["seq".into(), "from".into(), "rtt".into(), "".into()]);
-        let row = rows.render(&[
-            "12".into(),
-            "198.18.2.2".into(),
-            "0.123 ms".into(),
-            "".into(),
-        ]);
-        assert_eq!(header, "  seq  from                   rtt");
-        assert_eq!(row, "   12  198.18.2.2        0.123 ms");
+    fn loss_percentages_read_well() {
         assert_eq!(trim_float(0.0), "0");
+        assert_eq!(trim_float(100.0), "100");
         assert_eq!(trim_float(100.0 / 3.0), "33.333");
     }
 }

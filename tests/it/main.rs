@@ -4,7 +4,6 @@
 mod cli;
 mod lab;
 mod lab_selftest;
-mod ping;
 mod resolve;
 mod trace;
 mod util;
