@@ -14,7 +14,8 @@
 //! replies out of our statistics even if identifiers collide. Payloads too short for the
 //! token (`-s` below 16) fall back to identifier, sequence and source address.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -233,6 +234,8 @@ struct Target {
     sent: u64,
     next_due: Instant,
     stats: Stats,
+    /// Probes waiting for a reply within their timeout.
+    in_flight: u64,
 }
 
 /// The state machine.
@@ -242,6 +245,10 @@ pub struct Engine {
     idents: Idents,
     start: Instant,
     targets: Vec<Target>,
+    /// Targets by the time their next probe is due (fping-scale runs stay O(log n)).
+    schedule: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// Probes waiting for a reply, over all targets.
+    in_flight: u64,
     records: HashMap<u16, Record>,
     /// (wire seq, target, seq) in send order: timeouts fall due in the same order.
     timeouts: VecDeque<(u16, TargetId, u64)>,
@@ -260,8 +267,11 @@ impl Engine {
                     sent: 0,
                     next_due: now,
                     stats: Stats::default(),
+                    in_flight: 0,
                 })
                 .collect(),
+            schedule: (0..addrs.len()).map(|i| Reverse((now, i))).collect(),
+            in_flight: 0,
             cfg,
             idents,
             start: now,
@@ -313,10 +323,16 @@ impl Engine {
         if self.past_deadline(now) {
             return None;
         }
-        let index = (0..self.targets.len()).find(|&i| {
-            let t = &self.targets[i];
-            t.next_due <= now && self.wants_more(t)
-        })?;
+        let index = loop {
+            let &Reverse((due, index)) = self.schedule.peek()?;
+            if due > now {
+                return None;
+            }
+            self.schedule.pop();
+            if self.wants_more(&self.targets[index]) {
+                break index;
+            } // else: done with this target; it leaves the schedule
+        };
         let wire_seq = self.allocate_wire_seq();
         let interval = self.cfg.interval;
         let t = &mut self.targets[index];
@@ -327,9 +343,17 @@ impl Engine {
         if t.next_due + interval < now {
             t.next_due = now;
         }
+        t.in_flight += 1;
+        self.in_flight += 1;
+        self.schedule.push(Reverse((t.next_due, index)));
         let target = TargetId(index);
         let seq = t.sent;
         let addr = t.addr;
+        if let Some(old) = self.records.get(&wire_seq).copied() {
+            if old.state == State::InFlight {
+                self.settle(old.target); // 65536 probes in flight: the oldest is given up
+            }
+        }
         self.records.insert(
             wire_seq,
             Record {
@@ -364,6 +388,13 @@ impl Engine {
         self.next_wire
     }
 
+    /// Bookkeeping when a probe stops being in flight.
+    fn settle(&mut self, target: TargetId) {
+        let t = &mut self.targets[target.0];
+        t.in_flight = t.in_flight.saturating_sub(1);
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
     /// Writes the probe's payload (`payload_len` bytes) into `buf`.
     pub fn payload<'b>(&self, probe: &Probe, buf: &'b mut [u8]) -> &'b [u8] {
         let len = self.cfg.payload_len.min(buf.len());
@@ -393,6 +424,7 @@ impl Engine {
         if let Some(r) = self.records.get_mut(&probe.wire_seq) {
             if r.target == probe.target && r.seq == probe.seq && r.state == State::InFlight {
                 r.state = State::Failed;
+                self.settle(probe.target);
                 self.targets[probe.target.0].stats.errors += 1;
                 self.events.push_back(Event::SendFailed {
                     target: probe.target,
@@ -478,6 +510,9 @@ impl Engine {
         if let Some(r) = self.records.get_mut(&reply.wire_seq) {
             r.state = State::Replied;
         }
+        if record.state == State::InFlight {
+            self.settle(record.target);
+        }
         self.events.push_back(Event::Reply {
             target: record.target,
             seq: record.seq,
@@ -509,6 +544,9 @@ impl Engine {
         if let Some(r) = self.records.get_mut(&err.wire_seq) {
             r.state = State::Failed;
         }
+        if record.state == State::InFlight {
+            self.settle(record.target);
+        }
         self.events.push_back(Event::Error {
             target: record.target,
             seq: record.seq,
@@ -538,6 +576,7 @@ impl Engine {
                 if let Some(r) = self.records.get_mut(&wire) {
                     r.state = State::TimedOut;
                 }
+                self.settle(target);
                 self.events.push_back(Event::Timeout { target, seq });
             }
         }
@@ -552,38 +591,37 @@ impl Engine {
         self.stopped = true;
     }
 
-    fn in_flight(&self) -> bool {
-        self.timeouts.iter().any(|(wire, target, seq)| {
-            self.records
-                .get(wire)
-                .is_some_and(|r| r.target == *target && r.seq == *seq && r.state == State::InFlight)
-        })
-    }
-
     /// True when nothing is left to do: stopped, past the deadline, or every target has
     /// sent its probes and every probe is settled (replied, errored or timed out).
     pub fn is_finished(&self, now: Instant) -> bool {
         if self.stopped || self.past_deadline(now) {
             return true;
         }
-        let sending = self.targets.iter().any(|t| self.wants_more(t));
-        !sending && !self.in_flight() && self.events.is_empty()
+        if self.in_flight > 0 || !self.events.is_empty() {
+            return false;
+        }
+        !self
+            .schedule
+            .iter()
+            .any(|Reverse((_, i))| self.wants_more(&self.targets[*i]))
     }
 
     /// When the driver must call in again even if nothing arrives.
     pub fn next_wakeup(&self) -> Option<Instant> {
-        let send = self
-            .targets
-            .iter()
-            .filter(|t| self.wants_more(t))
-            .map(|t| t.next_due)
-            .min();
+        // The earliest entry may belong to a target that has just finished; waking up
+        // for it once is harmless (poll_probe then drops it).
+        let send = self.schedule.peek().map(|Reverse((due, _))| *due);
         let timeout = self.timeouts.iter().find_map(|(wire, target, seq)| {
             let r = self.records.get(wire)?;
             (r.target == *target && r.seq == *seq && r.state == State::InFlight)
                 .then(|| r.sent_at + self.cfg.timeout)
         });
         [send, timeout, self.deadline()].into_iter().flatten().min()
+    }
+
+    /// Probes to `target` still waiting for a reply within their timeout.
+    pub fn in_flight_to(&self, target: TargetId) -> u64 {
+        self.targets[target.0].in_flight
     }
 
     /// Whether every target has had at least one timely reply (exit status 0).

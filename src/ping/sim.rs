@@ -646,3 +646,56 @@ fn send_failures_count_as_errors() {
     assert!(engine.is_finished(t0));
     assert_eq!(engine.stats(TargetId(0)).errors, 1);
 }
+
+#[test]
+fn probes_in_flight_are_known_per_target() {
+    let t0 = Instant::now();
+    let addrs = [ip("198.18.2.2"), ip("198.18.2.3")];
+    let mut engine = Engine::new(cfg(None, 1000), &addrs, IDENTS, t0);
+    let a = engine.poll_probe(t0).unwrap();
+    let b = engine.poll_probe(t0).unwrap();
+    assert_eq!(
+        (engine.in_flight_to(a.target), engine.in_flight_to(b.target)),
+        (1, 1)
+    );
+    let mut buf = [0u8; 64];
+    let data = engine.payload(&a, &mut buf).to_vec();
+    assert!(engine.on_reply(&EchoReply {
+        from: a.addr,
+        ident: a.ident,
+        wire_seq: a.wire_seq,
+        data: &data,
+        bytes: 64,
+        ttl: None,
+        at: t0 + ms(1),
+    }));
+    engine.advance(t0 + ms(1500));
+    assert_eq!(
+        (engine.in_flight_to(a.target), engine.in_flight_to(b.target)),
+        (0, 0)
+    );
+}
+
+#[test]
+fn a_sweep_of_ten_thousand_hosts_is_one_burst() {
+    let t0 = Instant::now();
+    let mut net = Net::new();
+    let mut addrs = Vec::new();
+    for i in 0..10_000u32 {
+        let addr = IpAddr::from(std::net::Ipv4Addr::from(0xc612_0000 + i));
+        net.hosts.insert(
+            addr,
+            Host {
+                rtt: Duration::from_micros(100 + u64::from(i % 500)),
+                fate: Box::new(|_| Fate::Answer),
+            },
+        );
+        addrs.push(addr);
+    }
+    let mut engine = Engine::new(cfg(Some(1), 1000), &addrs, IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, None);
+    assert!(run.sends.iter().all(|(at, _)| *at == t0));
+    assert_eq!(run.sends.len(), 10_000);
+    assert_eq!(run.ended, t0 + Duration::from_micros(599));
+    assert!(engine.all_answered());
+}

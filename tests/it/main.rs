@@ -4,6 +4,7 @@
 mod cli;
 mod lab;
 mod lab_selftest;
+mod ping;
 mod resolve;
 mod trace;
 mod util;
