@@ -295,6 +295,103 @@ fn section_resolve(runs: usize, rows: &mut Vec<Row>) {
     compare("resolve (A+AAAA), lab DNS", runs, &contenders, rows);
 }
 
+/// Hop number → first address (or `*` for a silent hop) from any traceroute-like output:
+/// netlab's rows, `traceroute -n`, `tracepath -n` and `mtr -r -n` all start a hop's line
+/// with its number and name its first responder a token later.
+fn trace_hops(text: &str) -> std::collections::BTreeMap<u32, String> {
+    let mut hops = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let mut tokens = line.split_whitespace();
+        let Some(first) = tokens.next() else { continue };
+        if first.contains('?') {
+            continue; // tracepath's "1?: [LOCALHOST] pmtu ..."
+        }
+        let digits: String = first.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let Ok(hop) = digits.parse::<u32>() else {
+            continue;
+        };
+        let rest = &first[digits.len()..];
+        if !(rest.is_empty() || rest == ":" || rest.starts_with('.')) {
+            continue;
+        }
+        let Some(addr) = tokens.next() else { continue };
+        let shown = if addr.parse::<std::net::IpAddr>().is_ok() {
+            addr.to_string()
+        } else if addr == "*" || addr == "???" || addr == "no" {
+            "*".to_string()
+        } else {
+            continue;
+        };
+        hops.entry(hop).or_insert(shown);
+    }
+    hops
+}
+
+fn section_trace(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(
+        LabConfig::default()
+            .routers(6)
+            .link_delay(Duration::from_millis(5))
+            .silent_router(3),
+    )
+    .unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let dest = lab.dest_v4().to_string();
+    let mut expected = std::collections::BTreeMap::new();
+    for i in 1..=6 {
+        let hop = if i == 3 {
+            "*".to_string()
+        } else {
+            lab.hop_v4(i).to_string()
+        };
+        expected.insert(i as u32, hop);
+    }
+    expected.insert(7, dest.clone());
+    let (dest_ref, lab_ref, expected_ref) = (&dest, &lab, &expected);
+    let check = move |s: &Sample| {
+        let hops = trace_hops(&s.stdout);
+        (hops == *expected_ref)
+            .then_some(())
+            .ok_or(format!("hops {hops:?}, expected {expected_ref:?}"))
+    };
+    let mut contenders = vec![Contender {
+        label: "netlab trace (defaults: UDP, names)".into(),
+        command: Box::new(move || netlab_in(lab_ref, &["trace", dest_ref])),
+        check: Box::new(check),
+    }];
+    contenders.push(Contender {
+        label: "netlab trace -n".into(),
+        command: Box::new(move || netlab_in(lab_ref, &["trace", "-n", dest_ref])),
+        check: Box::new(check),
+    });
+    if tool_present("traceroute") {
+        contenders.push(Contender {
+            label: "traceroute -n".into(),
+            command: Box::new(move || tool_in(lab_ref, &["traceroute", "-n", dest_ref])),
+            check: Box::new(check),
+        });
+    }
+    if tool_present("tracepath") {
+        contenders.push(Contender {
+            label: "tracepath -n".into(),
+            command: Box::new(move || tool_in(lab_ref, &["tracepath", "-n", dest_ref])),
+            check: Box::new(check),
+        });
+    }
+    if tool_present("mtr") {
+        contenders.push(Contender {
+            label: "mtr -r -n -c 3".into(),
+            command: Box::new(move || tool_in(lab_ref, &["mtr", "-r", "-n", "-c", "3", dest_ref])),
+            check: Box::new(check),
+        });
+    }
+    compare(
+        "trace, 6 routers × 5 ms, router 3 silent",
+        runs,
+        &contenders,
+        rows,
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // cargo bench passes `--bench`; ignore flags we don't know.
@@ -314,7 +411,11 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 2] = [("scan", section_scan), ("resolve", section_resolve)];
+    let all: [(&str, Section); 3] = [
+        ("scan", section_scan),
+        ("resolve", section_resolve),
+        ("trace", section_trace),
+    ];
     let mut rows = Vec::new();
     for (name, run) in all {
         if sections.is_empty() || sections.iter().any(|s| s == name) {

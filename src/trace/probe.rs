@@ -311,16 +311,20 @@ mod tests {
     #[test]
     fn icmp_probes_share_one_checksum() {
         let mut sums = std::collections::HashSet::new();
+        let mut sums6 = std::collections::HashSet::new();
         for seq in [1u16, 2, 3, 1000, 0x7fff, 0xfffe] {
-            for version in [Version::V4] {
-                let payload = icmp_payload(&TOKEN, 0x4242, ProbeId(seq));
-                let mut buf = [0u8; 64];
-                let n = write_echo_request(&mut buf, version, 0x4242, seq, &payload).unwrap();
-                sums.insert(u16::from_be_bytes([buf[2], buf[3]]));
-                assert!(Icmp::parse_v4(&buf[..n]).unwrap().checksum_ok_v4());
-            }
+            let payload = icmp_payload(&TOKEN, 0x4242, ProbeId(seq));
+            let mut buf = [0u8; 64];
+            let n = write_echo_request(&mut buf, Version::V4, 0x4242, seq, &payload).unwrap();
+            sums.insert(u16::from_be_bytes([buf[2], buf[3]]));
+            assert!(Icmp::parse_v4(&buf[..n]).unwrap().checksum_ok_v4());
+            // ICMPv6: the kernel adds a pseudo-header that is the same for every probe, so
+            // a constant sum over the message is a constant checksum.
+            let n = write_echo_request(&mut buf, Version::V6, 0x4242, seq, &payload).unwrap();
+            sums6.insert(!crate::packet::checksum(&[&buf[..n]]));
         }
         assert_eq!(sums.len(), 1, "{sums:x?}");
+        assert_eq!(sums6.len(), 1, "{sums6:x?}");
     }
 
     fn udp_checksum(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, payload: &[u8]) -> u16 {

@@ -127,7 +127,7 @@ impl Net {
             Behaviour::Answer => {}
             Behaviour::Silent => return,
             Behaviour::RateLimited(n) => {
-                if probe.query % n != 0 {
+                if !probe.query.is_multiple_of(*n) {
                     return;
                 }
             }

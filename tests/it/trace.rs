@@ -227,7 +227,7 @@ fn max_hops_unreachable_and_filtered_destinations_exit_1() {
         let doc = json(&out);
         let hops = hop_addrs(&doc);
         assert_eq!(hops.len(), 3, "{ctx}");
-        assert_eq!(hops[2], [reporter.clone()], "{ctx}");
+        assert_eq!(hops[2], [reporter.as_str()], "{ctx}");
         let last = &doc["hops"][2]["probes"][0];
         assert_eq!(last["annotation"], note, "{ctx}");
         assert_eq!(doc["reached"], false, "{ctx}");
