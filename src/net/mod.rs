@@ -1,5 +1,13 @@
 //! Every call into the operating system lives under this module.
+//!
+//! The commands above it decide what a result *means* (open, closed, filtered, which ICMP
+//! error); this layer only performs the calls and hands back the raw facts: the errno, the
+//! ICMP type/code and who sent it, the time it took. That split keeps the classification
+//! testable without sockets, and keeps `unsafe` in a handful of small, commented places.
 
 pub mod icmp;
+pub mod iface;
+pub mod limits;
 pub mod privilege;
 pub mod probe;
+pub mod socket;

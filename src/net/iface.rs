@@ -1,0 +1,36 @@
+//! Network interfaces: the `%zone` of a link-local IPv6 address names one.
+
+use std::ffi::CString;
+use std::io;
+
+/// The index of the interface called `name` (`if_nametoindex`), as an IPv6 scope id.
+pub fn index_of(name: &str) -> io::Result<u32> {
+    let c_name = CString::new(name)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name contains NUL"))?;
+    // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
+    if index == 0 {
+        let err = io::Error::last_os_error();
+        // glibc reports an unknown name as ENODEV; say it in words people recognise.
+        return Err(match err.raw_os_error() {
+            Some(libc::ENODEV) | Some(0) | None => {
+                io::Error::new(io::ErrorKind::NotFound, "no such interface")
+            }
+            _ => err,
+        });
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_has_an_index_and_nonsense_does_not() {
+        assert!(index_of("lo").unwrap() > 0);
+        let err = index_of("netlab-nope0").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(index_of("a\0b").is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! The open-file limit, which bounds how many probes a scan can keep in flight: every
+//! probe is a socket, and a socket is a file descriptor.
+
+use std::io;
+
+/// File descriptors available to a run after [`raise_nofile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdBudget {
+    /// The soft limit now in force.
+    pub soft: u64,
+    /// The hard limit (the ceiling an unprivileged process may raise the soft one to).
+    pub hard: u64,
+    /// Descriptors already open (stdio, the runtime's epoll and eventfd, ...).
+    pub in_use: u64,
+}
+
+impl FdBudget {
+    /// Descriptors still free, keeping `reserve` back for everything that is not a probe.
+    pub fn available(&self, reserve: u64) -> u64 {
+        self.soft
+            .saturating_sub(self.in_use)
+            .saturating_sub(reserve)
+    }
+}
+
+/// Raises the soft `RLIMIT_NOFILE` toward the hard limit, but no further than `wanted`
+/// descriptors: a scan never needs more, and a huge soft limit is inherited by nothing
+/// useful. Failing to raise it is not an error; the budget then reports what is there.
+pub fn raise_nofile(wanted: u64) -> io::Result<FdBudget> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let in_use = open_descriptors().unwrap_or(16);
+    let target = wanted.saturating_add(in_use).min(limit.rlim_max);
+    if target > limit.rlim_cur {
+        let raised = libc::rlimit {
+            rlim_cur: target,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: `raised` is a valid rlimit; the kernel checks the values.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit.rlim_cur = target;
+        }
+    }
+    Ok(FdBudget {
+        soft: limit.rlim_cur,
+        hard: limit.rlim_max,
+        in_use,
+    })
+}
+
+/// How many descriptors this process has open right now.
+fn open_descriptors() -> io::Result<u64> {
+    Ok(std::fs::read_dir("/proc/self/fd")?.count() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_counts_what_is_free() {
+        let budget = FdBudget {
+            soft: 256,
+            hard: 1024,
+            in_use: 10,
+        };
+        assert_eq!(budget.available(32), 214);
+        assert_eq!(budget.available(1000), 0);
+    }
+
+    #[test]
+    fn raising_never_lowers_and_stays_under_the_hard_limit() {
+        let budget = raise_nofile(64).unwrap();
+        assert!(budget.soft <= budget.hard);
+        assert!(budget.in_use >= 3);
+    }
+}
