@@ -1,0 +1,536 @@
+//! One probe of one port: what the network said, and what that means.
+//!
+//! The socket work is in [`crate::net::socket`]; this file turns its raw facts (an errno,
+//! an ICMP type/code and its sender) into the states users know from nmap: open, closed,
+//! filtered, unreachable, and for UDP open|filtered. The classification is pure and tested
+//! without a network.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::payload::Expectation;
+use crate::net::socket::{
+    self, ErrorOrigin, IcmpReport, RefusalDetail, TcpAttempt, TcpConn, UdpAttempt,
+};
+
+/// What a probe found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// TCP: the handshake completed. UDP: a datagram came back.
+    Open,
+    /// TCP: refused (RST, or ICMP port unreachable). UDP: ICMP port unreachable.
+    Closed,
+    /// TCP: nothing came back within the timeout.
+    Filtered,
+    /// An ICMP error other than port unreachable came back (or the host has no route).
+    Unreachable,
+    /// UDP: nothing came back, which an open port that ignores the payload and a
+    /// firewall that drops it look the same as.
+    OpenFiltered,
+}
+
+impl State {
+    /// The word in tables (nmap's spelling).
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Closed => "closed",
+            State::Filtered => "filtered",
+            State::Unreachable => "unreachable",
+            State::OpenFiltered => "open|filtered",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// How to probe: the same for every port of a run.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    pub protocol: Protocol,
+    pub timeout: Duration,
+    /// Sent once connected (TCP) or as the datagram (UDP; empty when None).
+    pub payload: Option<Vec<u8>>,
+    /// Whether and how to read an answer. Always set for UDP.
+    pub read: Option<ReadSpec>,
+    /// Whether a refusal's ICMP sender is worth a system call (not in scans).
+    pub refusal: RefusalDetail,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadSpec {
+    pub max_bytes: usize,
+    pub expect: Option<Expectation>,
+}
+
+/// The result of one probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub state: State,
+    /// Connect time (TCP) or reply time (UDP); for errors, when the error arrived.
+    pub time: Option<Duration>,
+    /// Which ICMP error and from where, or what went wrong after connecting.
+    pub detail: Option<String>,
+    /// What the peer said, raw.
+    pub answer: Option<Vec<u8>>,
+    /// Whether the answer met `--expect`/`--expect-regex` (None when there was none).
+    pub expect_matched: Option<bool>,
+}
+
+impl Outcome {
+    fn bare(state: State, time: Option<Duration>, detail: Option<String>) -> Outcome {
+        Outcome {
+            state,
+            time,
+            detail,
+            answer: None,
+            expect_matched: None,
+        }
+    }
+}
+
+/// Why a probe could not be made.
+#[derive(Debug)]
+pub enum ProbeError {
+    /// Out of descriptors, buffers or ephemeral ports: try this port again later.
+    Busy(io::Error),
+    /// Anything else: the run cannot go on.
+    Fatal(io::Error),
+}
+
+/// Probes one address.
+pub async fn probe(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
+    match spec.protocol {
+        Protocol::Tcp => probe_tcp(spec, addr).await,
+        Protocol::Udp => probe_udp(spec, addr).await,
+    }
+}
+
+async fn probe_tcp(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
+    let attempt = socket::tcp_connect(addr, spec.timeout, spec.refusal)
+        .await
+        .map_err(creation_error)?;
+    match attempt {
+        TcpAttempt::TimedOut => Ok(Outcome::bare(State::Filtered, None, None)),
+        TcpAttempt::Failed {
+            error,
+            icmp,
+            elapsed,
+        } => from_error(&error, icmp.as_ref(), elapsed),
+        TcpAttempt::Connected { conn, elapsed } => {
+            if conn.is_self_connected() {
+                conn.abort();
+                return Ok(Outcome::bare(
+                    State::Closed,
+                    Some(elapsed),
+                    Some("nothing listening (the connection looped back to itself)".into()),
+                ));
+            }
+            let Some(read) = &spec.read else {
+                conn.abort();
+                return Ok(Outcome::bare(State::Open, Some(elapsed), None));
+            };
+            let (answer, detail) =
+                converse(&conn, spec.payload.as_deref(), read, spec.timeout).await;
+            let expect_matched = read.expect.as_ref().map(|e| e.matches(&answer));
+            Ok(Outcome {
+                state: State::Open,
+                time: Some(elapsed),
+                detail,
+                answer: Some(answer),
+                expect_matched,
+            })
+        }
+    }
+}
+
+/// Sends the payload, then reads until the peer closes, `timeout` passes, `max_bytes`
+/// arrived, or the expectation is met (so `--expect` does not wait out the timeout on a
+/// server that keeps the connection open).
+async fn converse(
+    conn: &TcpConn,
+    payload: Option<&[u8]>,
+    read: &ReadSpec,
+    timeout: Duration,
+) -> (Vec<u8>, Option<String>) {
+    let deadline = Instant::now() + timeout;
+    let mut detail = None;
+    if let Some(payload) = payload {
+        match tokio::time::timeout_at(deadline, conn.write_all(payload)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => detail = Some(format!("sending failed: {}", error_text(&err))),
+            Err(_) => detail = Some("sending timed out (the peer is not reading)".into()),
+        }
+    }
+    let mut answer = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    while answer.len() < read.max_bytes {
+        if let Some(expect) = &read.expect {
+            if expect.matches(&answer) {
+                break;
+            }
+        }
+        let room = (read.max_bytes - answer.len()).min(buf.len());
+        match tokio::time::timeout_at(deadline, conn.read(&mut buf[..room])).await {
+            Err(_) | Ok(Ok(0)) => break,
+            Ok(Ok(len)) => answer.extend_from_slice(&buf[..len]),
+            Ok(Err(err)) => {
+                detail.get_or_insert_with(|| {
+                    format!(
+                        "{} after {} bytes",
+                        error_text(&err).to_lowercase(),
+                        answer.len()
+                    )
+                });
+                break;
+            }
+        }
+    }
+    (answer, detail)
+}
+
+async fn probe_udp(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
+    let max_bytes = spec.read.as_ref().map_or(65_536, |r| r.max_bytes);
+    let payload = spec.payload.as_deref().unwrap_or_default();
+    let attempt = socket::udp_exchange(addr, payload, spec.timeout, max_bytes)
+        .await
+        .map_err(creation_error)?;
+    match attempt {
+        UdpAttempt::Silent => Ok(Outcome::bare(State::OpenFiltered, None, None)),
+        UdpAttempt::Failed {
+            error,
+            icmp,
+            elapsed,
+        } => from_error(&error, icmp.as_ref(), elapsed),
+        UdpAttempt::Reply { data, elapsed } => {
+            let expect_matched = spec
+                .read
+                .as_ref()
+                .and_then(|r| r.expect.as_ref())
+                .map(|e| e.matches(&data));
+            Ok(Outcome {
+                state: State::Open,
+                time: Some(elapsed),
+                detail: None,
+                answer: Some(data),
+                expect_matched,
+            })
+        }
+    }
+}
+
+fn from_error(
+    error: &io::Error,
+    icmp: Option<&IcmpReport>,
+    elapsed: Duration,
+) -> Result<Outcome, ProbeError> {
+    match classify(error, icmp) {
+        Classified::State(state, detail) => Ok(Outcome::bare(state, Some(elapsed), detail)),
+        Classified::Busy => Err(ProbeError::Busy(clone_error(error))),
+        Classified::Fatal => Err(ProbeError::Fatal(clone_error(error))),
+    }
+}
+
+fn creation_error(error: io::Error) -> ProbeError {
+    if is_busy(&error) {
+        ProbeError::Busy(error)
+    } else {
+        ProbeError::Fatal(error)
+    }
+}
+
+fn clone_error(error: &io::Error) -> io::Error {
+    match error.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(error.kind(), error.to_string()),
+    }
+}
+
+/// What an error means for the port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Classified {
+    State(State, Option<String>),
+    /// A local shortage; the probe should be repeated.
+    Busy,
+    /// Not an answer from the network and not a shortage.
+    Fatal,
+}
+
+/// Maps an errno and the ICMP report behind it to a state and a detail.
+pub fn classify(error: &io::Error, icmp: Option<&IcmpReport>) -> Classified {
+    let Some(code) = error.raw_os_error() else {
+        return Classified::Fatal;
+    };
+    // An ICMP report names the cause better than the errno the kernel folded it into.
+    let icmp_detail = icmp.map(describe_icmp);
+    match code {
+        libc::ECONNREFUSED => {
+            // A RST leaves no report; an ICMP port unreachable (a REJECT rule) does.
+            Classified::State(State::Closed, icmp_detail)
+        }
+        libc::ETIMEDOUT => Classified::State(State::Filtered, icmp_detail),
+        libc::EHOSTUNREACH
+        | libc::ENETUNREACH
+        | libc::EHOSTDOWN
+        | libc::ENONET
+        | libc::ENOPROTOOPT
+        | libc::EPROTO
+        | libc::EOPNOTSUPP
+        | libc::EACCES
+        | libc::EPERM => Classified::State(
+            State::Unreachable,
+            Some(icmp_detail.unwrap_or_else(|| local_reason(code))),
+        ),
+        _ if is_busy(error) => Classified::Busy,
+        _ => Classified::Fatal,
+    }
+}
+
+/// Errors that mean "not now", not "not possible".
+fn is_busy(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(
+            libc::EMFILE
+                | libc::ENFILE
+                | libc::ENOBUFS
+                | libc::ENOMEM
+                | libc::EADDRNOTAVAIL
+                | libc::EAGAIN
+        )
+    )
+}
+
+/// An errno that came without an ICMP message: this host decided on its own.
+fn local_reason(code: i32) -> String {
+    match code {
+        libc::ENETUNREACH => "network unreachable (no route on this host)".into(),
+        libc::EHOSTUNREACH => "host unreachable (no route, or no ARP/ND reply)".into(),
+        libc::EACCES | libc::EPERM => "blocked on this host (firewall or permission)".into(),
+        other => error_text(&io::Error::from_raw_os_error(other)).to_lowercase(),
+    }
+}
+
+/// Names an ICMP error the way traceroute users read it, with its sender and numbers:
+/// `administratively prohibited from 198.18.1.1 (ICMP 3/13)`.
+pub fn describe_icmp(report: &IcmpReport) -> String {
+    let (what, family) = match report.origin {
+        ErrorOrigin::Icmp4 => (icmp4_name(report.icmp_type, report.icmp_code), "ICMP"),
+        ErrorOrigin::Icmp6 => (icmp6_name(report.icmp_type, report.icmp_code), "ICMPv6"),
+        ErrorOrigin::Local => {
+            let reason = error_text(&io::Error::from_raw_os_error(report.errno)).to_lowercase();
+            return match report.from {
+                Some(from) => format!("{reason} (local error at {from})"),
+                None => format!("{reason} (local error)"),
+            };
+        }
+    };
+    let numbers = format!("{family} {}/{}", report.icmp_type, report.icmp_code);
+    match report.from {
+        Some(from) => format!("{what} from {from} ({numbers})"),
+        None => format!("{what} ({numbers})"),
+    }
+}
+
+fn icmp4_name(kind: u8, code: u8) -> String {
+    let name = match (kind, code) {
+        (3, 0) => "network unreachable",
+        (3, 1) => "host unreachable",
+        (3, 2) => "protocol unreachable",
+        (3, 3) => "port unreachable",
+        (3, 4) => "fragmentation needed",
+        (3, 5) => "source route failed",
+        (3, 6) => "destination network unknown",
+        (3, 7) => "destination host unknown",
+        (3, 8) => "source host isolated",
+        (3, 9) => "network administratively prohibited",
+        (3, 10) => "host administratively prohibited",
+        (3, 11) => "network unreachable for TOS",
+        (3, 12) => "host unreachable for TOS",
+        (3, 13) => "administratively prohibited",
+        (3, 14) => "host precedence violation",
+        (3, 15) => "precedence cutoff",
+        (3, _) => "destination unreachable",
+        (4, _) => "source quench",
+        (11, 0) => "TTL exceeded in transit",
+        (11, _) => "time exceeded",
+        (12, _) => "parameter problem",
+        _ => "ICMP error",
+    };
+    name.to_string()
+}
+
+fn icmp6_name(kind: u8, code: u8) -> String {
+    let name = match (kind, code) {
+        (1, 0) => "no route to destination",
+        (1, 1) => "administratively prohibited",
+        (1, 2) => "beyond scope of source address",
+        (1, 3) => "address unreachable",
+        (1, 4) => "port unreachable",
+        (1, 5) => "source address failed policy",
+        (1, 6) => "reject route to destination",
+        (1, _) => "destination unreachable",
+        (2, _) => "packet too big",
+        (3, 0) => "hop limit exceeded in transit",
+        (3, _) => "time exceeded",
+        (4, _) => "parameter problem",
+        _ => "ICMPv6 error",
+    };
+    name.to_string()
+}
+
+/// `Connection refused (os error 111)` → `Connection refused`: the number helps nobody.
+pub fn error_text(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(origin: ErrorOrigin, kind: u8, code: u8, errno: i32, from: &str) -> IcmpReport {
+        IcmpReport {
+            origin,
+            icmp_type: kind,
+            icmp_code: code,
+            errno,
+            from: Some(from.parse().unwrap()),
+        }
+    }
+
+    fn os(code: i32) -> io::Error {
+        io::Error::from_raw_os_error(code)
+    }
+
+    #[test]
+    fn a_reset_is_closed_without_detail() {
+        assert_eq!(
+            classify(&os(libc::ECONNREFUSED), None),
+            Classified::State(State::Closed, None)
+        );
+    }
+
+    #[test]
+    fn an_icmp_port_unreachable_is_closed_and_says_who() {
+        let icmp = report(ErrorOrigin::Icmp4, 3, 3, libc::ECONNREFUSED, "198.18.2.2");
+        assert_eq!(
+            classify(&os(libc::ECONNREFUSED), Some(&icmp)),
+            Classified::State(
+                State::Closed,
+                Some("port unreachable from 198.18.2.2 (ICMP 3/3)".into())
+            )
+        );
+    }
+
+    #[test]
+    fn icmp_errors_are_unreachable_and_named() {
+        let cases = [
+            (
+                report(ErrorOrigin::Icmp4, 3, 0, libc::ENETUNREACH, "198.18.1.1"),
+                libc::ENETUNREACH,
+                "network unreachable from 198.18.1.1 (ICMP 3/0)",
+            ),
+            (
+                report(ErrorOrigin::Icmp4, 3, 1, libc::EHOSTUNREACH, "198.18.1.1"),
+                libc::EHOSTUNREACH,
+                "host unreachable from 198.18.1.1 (ICMP 3/1)",
+            ),
+            (
+                report(ErrorOrigin::Icmp4, 3, 13, libc::EHOSTUNREACH, "198.18.1.1"),
+                libc::EHOSTUNREACH,
+                "administratively prohibited from 198.18.1.1 (ICMP 3/13)",
+            ),
+            (
+                report(ErrorOrigin::Icmp6, 1, 1, libc::EACCES, "2001:db8:1::1"),
+                libc::EACCES,
+                "administratively prohibited from 2001:db8:1::1 (ICMPv6 1/1)",
+            ),
+            (
+                report(ErrorOrigin::Icmp6, 1, 0, libc::ENETUNREACH, "2001:db8:1::1"),
+                libc::ENETUNREACH,
+                "no route to destination from 2001:db8:1::1 (ICMPv6 1/0)",
+            ),
+        ];
+        for (icmp, errno, text) in cases {
+            assert_eq!(
+                classify(&os(errno), Some(&icmp)),
+                Classified::State(State::Unreachable, Some(text.into()))
+            );
+        }
+    }
+
+    #[test]
+    fn errors_without_icmp_say_it_was_this_host() {
+        match classify(&os(libc::ENETUNREACH), None) {
+            Classified::State(State::Unreachable, Some(detail)) => {
+                assert!(detail.contains("no route on this host"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match classify(&os(libc::EPERM), None) {
+            Classified::State(State::Unreachable, Some(detail)) => {
+                assert!(detail.contains("blocked"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shortages_are_retried_and_the_rest_is_fatal() {
+        for code in [
+            libc::EMFILE,
+            libc::ENFILE,
+            libc::ENOBUFS,
+            libc::EADDRNOTAVAIL,
+        ] {
+            assert_eq!(classify(&os(code), None), Classified::Busy);
+        }
+        assert_eq!(classify(&os(libc::EAFNOSUPPORT), None), Classified::Fatal);
+        assert_eq!(classify(&io::Error::other("x"), None), Classified::Fatal);
+    }
+
+    #[test]
+    fn unusual_icmp_codes_still_read_well() {
+        let local = IcmpReport {
+            origin: ErrorOrigin::Local,
+            icmp_type: 0,
+            icmp_code: 0,
+            errno: libc::EMSGSIZE,
+            from: None,
+        };
+        assert_eq!(describe_icmp(&local), "message too long (local error)");
+        let odd = report(ErrorOrigin::Icmp4, 3, 99, libc::EHOSTUNREACH, "10.0.0.1");
+        assert_eq!(
+            describe_icmp(&odd),
+            "destination unreachable from 10.0.0.1 (ICMP 3/99)"
+        );
+        let ttl = report(ErrorOrigin::Icmp6, 3, 0, libc::EHOSTUNREACH, "::1");
+        assert_eq!(
+            describe_icmp(&ttl),
+            "hop limit exceeded in transit from ::1 (ICMPv6 3/0)"
+        );
+    }
+}

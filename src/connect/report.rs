@@ -1,0 +1,540 @@
+//! What `connect` prints: live rows, the closing tables, and the one JSON document
+//! (its schema is in the module documentation of `connect`).
+
+use std::time::Duration;
+
+use comfy_table::{Cell, CellAlignment};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Serialize, Serializer};
+
+use super::probe::{Outcome, Protocol, State};
+use super::stats::Summary;
+use crate::output::{self, escape_bytes, Column, Format, RowPrinter, Stdout};
+
+/// One probe's result with where it went.
+#[derive(Debug, Clone)]
+pub struct ProbeRecord {
+    pub target: String,
+    pub address: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub seq: u64,
+    pub outcome: Outcome,
+}
+
+impl Serialize for ProbeRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            target: &'a str,
+            address: &'a str,
+            port: u16,
+            protocol: Protocol,
+            seq: u64,
+            state: State,
+            time_ms: Option<f64>,
+            detail: Option<&'a str>,
+            answer: Option<String>,
+            expect_matched: Option<bool>,
+        }
+        let o = &self.outcome;
+        Json {
+            target: &self.target,
+            address: &self.address,
+            port: self.port,
+            protocol: self.protocol,
+            seq: self.seq,
+            state: o.state,
+            time_ms: o.time.map(output::ms),
+            detail: o.detail.as_deref(),
+            answer: o.answer.as_deref().map(escape_bytes),
+            expect_matched: o.expect_matched,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The statistics of one address and port.
+#[derive(Debug, Clone)]
+pub struct StatisticsRecord {
+    pub target: String,
+    pub address: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub summary: Summary,
+}
+
+impl Serialize for StatisticsRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            target: &'a str,
+            address: &'a str,
+            port: u16,
+            protocol: Protocol,
+            sent: u64,
+            open: u64,
+            failed: u64,
+            loss_percent: f64,
+            min_ms: Option<f64>,
+            avg_ms: Option<f64>,
+            max_ms: Option<f64>,
+            mdev_ms: Option<f64>,
+        }
+        let s = &self.summary;
+        Json {
+            target: &self.target,
+            address: &self.address,
+            port: self.port,
+            protocol: self.protocol,
+            sent: s.sent,
+            open: s.open,
+            failed: s.failed,
+            loss_percent: s.loss_percent,
+            min_ms: s.times.map(|t| t.min_ms),
+            avg_ms: s.times.map(|t| t.avg_ms),
+            max_ms: s.times.map(|t| t.max_ms),
+            mdev_ms: s.times.map(|t| t.mdev_ms),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The result of scanning one address.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanRecord {
+    pub target: String,
+    pub address: String,
+    pub protocol: Protocol,
+    pub ports: usize,
+    pub open: Vec<u16>,
+    pub closed: u64,
+    pub filtered: u64,
+    pub unreachable: u64,
+    pub open_filtered: u64,
+    pub detail: Option<String>,
+    pub elapsed_ms: f64,
+    pub concurrency: usize,
+    pub completed: bool,
+}
+
+impl ScanRecord {
+    pub fn new(target: &str, address: &str, protocol: Protocol, ports: usize) -> ScanRecord {
+        ScanRecord {
+            target: target.to_string(),
+            address: address.to_string(),
+            protocol,
+            ports,
+            open: Vec::new(),
+            closed: 0,
+            filtered: 0,
+            unreachable: 0,
+            open_filtered: 0,
+            detail: None,
+            elapsed_ms: 0.0,
+            concurrency: 0,
+            completed: true,
+        }
+    }
+
+    pub fn add(&mut self, port: u16, outcome: &Outcome) {
+        match outcome.state {
+            State::Open => self.open.push(port),
+            State::Closed => self.closed += 1,
+            State::Filtered => self.filtered += 1,
+            State::OpenFiltered => self.open_filtered += 1,
+            State::Unreachable => {
+                self.unreachable += 1;
+                if self.detail.is_none() {
+                    self.detail.clone_from(&outcome.detail);
+                }
+            }
+        }
+    }
+
+    pub fn finish(&mut self, elapsed: Duration, concurrency: usize) {
+        self.open.sort_unstable();
+        self.elapsed_ms = output::ms(elapsed);
+        self.concurrency = concurrency;
+    }
+
+    fn scanned(&self) -> u64 {
+        self.open.len() as u64 + self.closed + self.filtered + self.unreachable + self.open_filtered
+    }
+}
+
+/// Live rows: printed as results arrive, aligned, nothing with `--json`.
+pub struct ProbeRows {
+    printer: Option<RowPrinter>,
+    with_seq: bool,
+}
+
+const PROBE_COLUMNS: [Column; 7] = [
+    Column::left("target", 18),
+    Column::left("address", 24),
+    Column::right("port", 5),
+    Column::left("proto", 5),
+    Column::left("state", 13),
+    Column::right("time ms", 9),
+    Column::left("detail", 46),
+];
+
+impl ProbeRows {
+    pub fn new(format: Format, with_seq: bool) -> ProbeRows {
+        let printer = (format == Format::Table).then(|| {
+            let mut columns = Vec::new();
+            if with_seq {
+                columns.push(Column::right("seq", 4));
+            }
+            columns.extend(PROBE_COLUMNS);
+            RowPrinter::new(&columns)
+        });
+        ProbeRows { printer, with_seq }
+    }
+
+    pub fn row(&mut self, record: &ProbeRecord) {
+        let Some(printer) = &mut self.printer else {
+            return;
+        };
+        let o = &record.outcome;
+        let mut cells = Vec::with_capacity(8);
+        if self.with_seq {
+            cells.push(record.seq.to_string());
+        }
+        cells.extend([
+            record.target.clone(),
+            record.address.clone(),
+            record.port.to_string(),
+            record.protocol.label().to_string(),
+            o.state.label().to_string(),
+            o.time
+                .map_or_else(|| "-".to_string(), |t| format!("{:.3}", output::ms(t))),
+            detail_cell(o),
+        ]);
+        printer.print(&cells);
+    }
+}
+
+/// The detail column: the answer (escaped, shortened), the expectation, then the detail.
+fn detail_cell(outcome: &Outcome) -> String {
+    let mut parts = Vec::new();
+    if let Some(answer) = &outcome.answer {
+        let text = escape_bytes(answer);
+        parts.push(if text.chars().count() > 120 {
+            let cut: String = text.chars().take(117).collect();
+            format!("\"{cut}...\" ({} bytes)", answer.len())
+        } else {
+            format!("\"{text}\"")
+        });
+    }
+    match outcome.expect_matched {
+        Some(true) => parts.push("expect: matched".into()),
+        Some(false) => parts.push("expect: NOT matched".into()),
+        None => {}
+    }
+    if let Some(detail) = &outcome.detail {
+        parts.push(detail.clone());
+    }
+    if parts.is_empty() {
+        match outcome.state {
+            State::Filtered | State::OpenFiltered => parts.push("no reply".into()),
+            _ => {}
+        }
+    }
+    parts.join("  ")
+}
+
+/// Ends a probe run: the JSON document, or the statistics / summary table.
+pub fn finish_probes(
+    format: Format,
+    repeated: bool,
+    records: &[ProbeRecord],
+    statistics: &[StatisticsRecord],
+    interrupted: bool,
+) {
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            probes: &'a [ProbeRecord],
+            statistics: &'a [StatisticsRecord],
+            interrupted: bool,
+        }
+        Stdout::json(&Document {
+            probes: records,
+            statistics,
+            interrupted,
+        });
+        return;
+    }
+    if interrupted {
+        output::warn("interrupted; these are the results so far");
+    }
+    if repeated {
+        let mut table = output::table(&[
+            "target", "address", "port", "proto", "sent", "open", "failed", "loss", "min ms",
+            "avg ms", "max ms", "mdev ms",
+        ]);
+        for record in statistics {
+            let s = &record.summary;
+            let time = |pick: fn(&super::stats::Times) -> f64| {
+                s.times
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), |t| format!("{:.3}", pick(t)))
+            };
+            table.add_row(vec![
+                Cell::new(&record.target),
+                Cell::new(&record.address),
+                right(record.port),
+                Cell::new(record.protocol.label()),
+                right(s.sent),
+                right(s.open),
+                right(s.failed),
+                right(format!("{}%", trim_float(s.loss_percent))),
+                right(time(|t| t.min_ms)),
+                right(time(|t| t.avg_ms)),
+                right(time(|t| t.max_ms)),
+                right(time(|t| t.mdev_ms)),
+            ]);
+        }
+        Stdout::line("");
+        Stdout::table(&table);
+    } else if records.len() > 1 {
+        let count = |state: State| records.iter().filter(|r| r.outcome.state == state).count();
+        let mut header = vec!["probes", "open", "closed", "filtered", "unreachable"];
+        let mut row = vec![
+            records.len(),
+            count(State::Open),
+            count(State::Closed),
+            count(State::Filtered),
+            count(State::Unreachable),
+        ];
+        if records.iter().any(|r| r.protocol == Protocol::Udp) {
+            header.push("open|filtered");
+            row.push(count(State::OpenFiltered));
+        }
+        if records.iter().any(|r| r.outcome.expect_matched.is_some()) {
+            header.push("expect failed");
+            row.push(
+                records
+                    .iter()
+                    .filter(|r| r.outcome.expect_matched == Some(false))
+                    .count(),
+            );
+        }
+        let mut table = output::table(&header);
+        table.add_row(row.into_iter().map(right).collect::<Vec<_>>());
+        Stdout::line("");
+        Stdout::table(&table);
+    }
+}
+
+/// Ends a scan run: the JSON document or the summary table.
+pub fn finish_scans(format: Format, scans: &[ScanRecord], interrupted: bool) {
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            scans: &'a [ScanRecord],
+            interrupted: bool,
+        }
+        Stdout::json(&Document { scans, interrupted });
+        return;
+    }
+    if interrupted {
+        output::warn("interrupted; these are the results so far");
+    }
+    let udp = scans.iter().any(|s| s.protocol == Protocol::Udp);
+    let details = scans.iter().any(|s| s.detail.is_some());
+    let mut header = vec![
+        "target",
+        "address",
+        "proto",
+        "scanned",
+        "open",
+        "closed",
+        "filtered",
+        "unreachable",
+    ];
+    if udp {
+        header.push("open|filtered");
+    }
+    header.extend(["seconds", "ports/s", "open ports"]);
+    if details {
+        header.push("detail");
+    }
+    let mut table = output::table(&header);
+    for scan in scans {
+        let seconds = scan.elapsed_ms / 1000.0;
+        let rate = if seconds > 0.0 {
+            (scan.scanned() as f64 / seconds).round() as u64
+        } else {
+            0
+        };
+        let mut row = vec![
+            Cell::new(&scan.target),
+            Cell::new(&scan.address),
+            Cell::new(scan.protocol.label()),
+            right(if scan.completed {
+                scan.scanned().to_string()
+            } else {
+                format!("{} of {}", scan.scanned(), scan.ports)
+            }),
+            right(scan.open.len()),
+            right(scan.closed),
+            right(scan.filtered),
+            right(scan.unreachable),
+        ];
+        if udp {
+            row.push(right(scan.open_filtered));
+        }
+        row.extend([
+            right(format!("{seconds:.3}")),
+            right(rate),
+            Cell::new(if scan.open.is_empty() {
+                "none".to_string()
+            } else {
+                compress_ports(&scan.open)
+            }),
+        ]);
+        if details {
+            row.push(Cell::new(scan.detail.as_deref().unwrap_or("")));
+        }
+        table.add_row(row);
+    }
+    Stdout::line("");
+    Stdout::table(&table);
+}
+
+fn right(value: impl ToString) -> Cell {
+    Cell::new(value.to_string()).set_alignment(CellAlignment::Right)
+}
+
+fn trim_float(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+}
+
+/// `22,80,81,82,443` → `22,80-82,443`.
+pub fn compress_ports(ports: &[u16]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ports.len() {
+        let start = ports[i];
+        let mut end = start;
+        while i + 1 < ports.len() && ports[i + 1] == end.wrapping_add(1) && end != u16::MAX {
+            i += 1;
+            end = ports[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+#[derive(Clone)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn start(len: usize, what: &str) -> Progress {
+        let bar = output::stderr_is_terminal().then(|| {
+            let bar = ProgressBar::new(len as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ports, {eta} left")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(what.to_string());
+            bar
+        });
+        Progress { bar }
+    }
+
+    pub fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Runs `print` with the bar hidden, so a row on the same terminal does not tear it.
+    pub fn suspend(&self, print: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lists_are_compressed_into_ranges() {
+        assert_eq!(compress_ports(&[22, 80, 81, 82, 443]), "22,80-82,443");
+        assert_eq!(compress_ports(&[7]), "7");
+        assert_eq!(compress_ports(&[]), "");
+        assert_eq!(compress_ports(&[65534, 65535]), "65534-65535");
+    }
+
+    #[test]
+    fn details_show_answer_expectation_and_icmp() {
+        let outcome = Outcome {
+            state: State::Open,
+            time: Some(Duration::from_micros(120)),
+            detail: None,
+            answer: Some(b"welcome alice\n".to_vec()),
+            expect_matched: Some(true),
+        };
+        assert_eq!(
+            detail_cell(&outcome),
+            "\"welcome alice\\n\"  expect: matched"
+        );
+        let filtered = Outcome {
+            state: State::Filtered,
+            time: None,
+            detail: None,
+            answer: None,
+            expect_matched: None,
+        };
+        assert_eq!(detail_cell(&filtered), "no reply");
+    }
+
+    #[test]
+    fn probe_json_has_the_documented_fields() {
+        let record = ProbeRecord {
+            target: "www".into(),
+            address: "198.18.2.2".into(),
+            port: 80,
+            protocol: Protocol::Tcp,
+            seq: 1,
+            outcome: Outcome {
+                state: State::OpenFiltered,
+                time: None,
+                detail: None,
+                answer: Some(b"a\x00".to_vec()),
+                expect_matched: Some(false),
+            },
+        };
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "target": "www", "address": "198.18.2.2", "port": 80, "protocol": "tcp",
+                "seq": 1, "state": "open_filtered", "time_ms": null, "detail": null,
+                "answer": "a\\x00", "expect_matched": false
+            })
+        );
+    }
+}
