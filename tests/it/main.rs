@@ -2,6 +2,7 @@
 //! network tests build their own namespace lab (see lab/).
 
 mod cli;
+mod connect;
 mod lab;
 mod lab_selftest;
 mod ping;

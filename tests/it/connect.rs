@@ -1,0 +1,1035 @@
+//! `netlab connect` end to end: the real binary against servers started by each test on
+//! loopback (no root needed), then against the namespace lab (open, closed, filtered,
+//! ICMP-unreachable ports behind two routers; names from the lab's DNS).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{assert_one_line_error, netlab, stderr, stdout, NETLAB};
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+        panic!(
+            "not JSON ({err}):\n{}\nstderr: {}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+/// An object's field names, sorted (serde_json keeps maps sorted).
+fn keys_of(value: &Value) -> Vec<String> {
+    value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// The sorted list of these names, for comparing with [`keys_of`].
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    names.sort();
+    names
+}
+
+/// The one row of stdout that mentions `needle` (live rows are one line each).
+fn row<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no row with {needle:?} in:\n{text}"))
+}
+
+/// The live rows (not table headers or summaries) with this protocol and state.
+fn rows_with<'a>(text: &'a str, proto: &str, state: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.contains(&proto) && words.contains(&state)
+        })
+        .collect()
+}
+
+/// A port on 127.0.0.1 with nothing listening (bound, then released).
+fn closed_port_v4() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Accepts connections forever, handing each to `serve` on its own thread.
+fn serve_tcp(listener: TcpListener, serve: fn(TcpStream)) {
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || serve(stream));
+        }
+    });
+}
+
+/// The lab's welcome service, on loopback: one read, `welcome NAME\n`, close.
+fn welcome(mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let name = text.lines().next().unwrap_or("").trim().to_string();
+    let _ = stream.write_all(format!("welcome {name}\n").as_bytes());
+}
+
+fn echo(mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 || stream.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+}
+
+fn welcome_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    serve_tcp(listener, welcome);
+    addr
+}
+
+fn udp_echo_server() -> SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+            let _ = socket.send_to(&buf[..n], peer);
+        }
+    });
+    addr
+}
+
+// ----- loopback: states -----
+
+#[test]
+fn open_and_closed_ports_each_get_a_row() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap();
+    let closed = closed_port_v4();
+    let out = netlab(&["connect", &open.to_string(), &format!("127.0.0.1:{closed}")]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "a closed port: exit 1\n{text}");
+    let header = text.lines().next().unwrap();
+    for title in [
+        "target", "address", "port", "proto", "state", "time ms", "detail",
+    ] {
+        assert!(header.contains(title), "{header}");
+    }
+    let open_row = row(&text, &format!(" {} ", open.port()));
+    assert!(
+        open_row.contains("tcp") && open_row.contains("open"),
+        "{open_row}"
+    );
+    let closed_row = row(&text, &format!(" {closed} "));
+    assert!(closed_row.contains("closed"), "{closed_row}");
+    // Live rows line up under their header.
+    assert_eq!(
+        header.find("state"),
+        open_row.find("open"),
+        "columns align:\n{text}"
+    );
+    assert!(text.contains("probes"), "summary table:\n{text}");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    let out = netlab(&["connect", &open.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn ipv6_loopback_with_brackets() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("SKIPPED ipv6_loopback_with_brackets: no ::1 on this host");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let out = netlab(&["connect", "--json", &format!("[::1]:{port}")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let probe = &json(&out)["probes"][0];
+    assert_eq!(probe["address"], "::1");
+    assert_eq!(probe["state"], "open");
+    let out = netlab(&["connect", "-p", &port.to_string(), "::1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = netlab(&[
+        "connect",
+        "-4",
+        &format!("[{}]:{port}", Ipv6Addr::LOCALHOST),
+    ]);
+    assert_one_line_error(&out, "-4 with an IPv6 literal");
+}
+
+// ----- loopback: conversations -----
+
+#[test]
+fn send_and_expect_against_a_welcome_server() {
+    let addr = welcome_server().to_string();
+    let out = netlab(&[
+        "connect",
+        &addr,
+        "--send",
+        r"alice\n",
+        "--expect",
+        "welcome alice",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let line = row(&text, "welcome");
+    assert!(
+        line.contains(r#""welcome alice\n""#) && line.contains("expect: matched"),
+        "{line}"
+    );
+
+    let out = netlab(&[
+        "connect",
+        &addr,
+        "--send",
+        "bob",
+        "--expect",
+        "welcome alice",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a mismatch exits 1");
+    assert!(
+        stdout(&out).contains("expect: NOT matched"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = netlab(&[
+        "connect",
+        "--json",
+        &addr,
+        "--send",
+        r"carol\r\n",
+        "--expect-regex",
+        r"^welcome \w+$",
+    ]);
+    let probe = &json(&out)["probes"][0];
+    // The regex is matched against the raw bytes; `$` does not match before "\n"
+    // without (?m), so this is a mismatch: exit 1, reported as such.
+    assert_eq!(probe["answer"], r"welcome carol\n");
+    assert_eq!(probe["expect_matched"], false);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn echo_with_recv_bytes_and_escapes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    serve_tcp(listener, echo);
+    // The echo server never closes: --expect stops reading at the first match, long
+    // before the 5 s timeout.
+    let started = Instant::now();
+    let out = netlab(&[
+        "connect",
+        "--json",
+        "-w",
+        "5s",
+        &addr,
+        "--send",
+        r"Hello, world\x00\t\\",
+        "--expect",
+        "Hello, world",
+    ]);
+    assert!(started.elapsed() < Duration::from_secs(3), "stopped early");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let probe = &json(&out)["probes"][0];
+    assert_eq!(probe["answer"], r"Hello, world\x00\t\\");
+    assert_eq!(probe["expect_matched"], true);
+
+    let out = netlab(&[
+        "connect",
+        "--json",
+        &addr,
+        "--send",
+        "abcdef",
+        "--recv-bytes",
+        "3",
+    ]);
+    assert_eq!(json(&out)["probes"][0]["answer"], "abc");
+}
+
+#[test]
+fn send_file_is_sent_verbatim() {
+    let addr = welcome_server().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("name");
+    std::fs::write(&file, b"dave\n").unwrap();
+    let out = netlab(&[
+        "connect",
+        "--json",
+        &addr,
+        "--send-file",
+        file.to_str().unwrap(),
+        "--expect",
+        r"welcome dave\n",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+// ----- loopback: repetition and statistics -----
+
+#[test]
+fn count_prints_rows_then_statistics() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let started = Instant::now();
+    let out = netlab(&["connect", "-c", "3", "-i", "0.1", &addr]);
+    let elapsed = started.elapsed();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        elapsed >= Duration::from_millis(200),
+        "interval honoured: {elapsed:?}"
+    );
+    let rows = rows_with(&text, "tcp", "open");
+    assert_eq!(rows.len(), 3, "{text}");
+    for (i, line) in rows.iter().enumerate() {
+        assert!(
+            line.trim_start().starts_with(&(i + 1).to_string()),
+            "seq: {line}"
+        );
+    }
+    let stats_header = row(&text, "mdev ms");
+    for title in [
+        "sent", "open", "failed", "loss", "min ms", "avg ms", "max ms",
+    ] {
+        assert!(stats_header.contains(title), "{stats_header}");
+    }
+    let stats = text.lines().last().unwrap();
+    let fields: Vec<&str> = stats.split_whitespace().collect();
+    // target address port proto sent open failed loss min avg max mdev
+    assert_eq!(&fields[4..8], &["3", "3", "0", "0%"], "{stats}");
+
+    let out = netlab(&["connect", "--json", "-c", "2", "-i", "0.05", &addr]);
+    let doc = json(&out);
+    assert_eq!(doc["probes"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["probes"][1]["seq"], 2);
+    let stats = &doc["statistics"][0];
+    assert_eq!(
+        keys_of(stats),
+        sorted(&[
+            "target",
+            "address",
+            "port",
+            "protocol",
+            "sent",
+            "open",
+            "failed",
+            "loss_percent",
+            "min_ms",
+            "avg_ms",
+            "max_ms",
+            "mdev_ms"
+        ])
+    );
+    assert_eq!(
+        (stats["sent"].as_u64(), stats["open"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(stats["min_ms"].as_f64().unwrap() <= stats["max_ms"].as_f64().unwrap());
+}
+
+#[test]
+fn count_against_a_closed_port_is_all_loss() {
+    let closed = closed_port_v4();
+    let out = netlab(&[
+        "connect",
+        "--json",
+        "-c",
+        "2",
+        "-i",
+        "0.05",
+        &format!("127.0.0.1:{closed}"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stats = &json(&out)["statistics"][0];
+    assert_eq!(stats["failed"], 2);
+    assert_eq!(stats["loss_percent"], 100.0);
+    assert!(stats["avg_ms"].is_null());
+}
+
+#[test]
+fn ctrl_c_prints_the_statistics_so_far() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let child = Command::new(NETLAB)
+        .args(["connect", "--json", "-c", "1000", "-i", "0.05", &addr])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(400));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["interrupted"], true);
+    let sent = doc["statistics"][0]["sent"].as_u64().unwrap();
+    assert!((2..1000).contains(&sent), "sent {sent}");
+}
+
+// ----- loopback: UDP -----
+
+#[test]
+fn udp_open_closed_and_silent() {
+    let echo = udp_echo_server();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let closed = {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    let out = netlab(&[
+        "connect",
+        "--json",
+        "-u",
+        "-w",
+        "300ms",
+        "--send",
+        "Hello, world",
+        "127.0.0.1",
+        "-p",
+        &format!("{},{closed},{silent_port}", echo.port()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let by_port = |port: u16| {
+        doc["probes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["port"] == port)
+            .unwrap_or_else(|| panic!("no probe of {port}: {doc}"))
+            .clone()
+    };
+    let open = by_port(echo.port());
+    assert_eq!(open["protocol"], "udp");
+    assert_eq!(open["state"], "open");
+    assert_eq!(open["answer"], "Hello, world");
+    let refused = by_port(closed);
+    assert_eq!(refused["state"], "closed");
+    assert_eq!(
+        refused["detail"],
+        "port unreachable from 127.0.0.1 (ICMP 3/3)"
+    );
+    let quiet = by_port(silent_port);
+    assert_eq!(quiet["state"], "open_filtered");
+    assert!(quiet["time_ms"].is_null());
+    drop(silent);
+
+    // Without --send an empty datagram goes out; an echo server answers it with one.
+    let out = netlab(&["connect", "-u", &echo.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(row(&stdout(&out), "udp").contains("open"));
+}
+
+// ----- loopback: scans -----
+
+/// Binds `count` consecutive ports below the ephemeral range (so nothing else picks them
+/// up by chance) and returns the listeners.
+fn reserve_block(count: u16) -> Vec<TcpListener> {
+    let seed = std::process::id() as u16;
+    for attempt in 0..200u16 {
+        let base = 20_000 + (seed.wrapping_add(attempt.wrapping_mul(97)) % 12_000);
+        let block: Vec<_> = (base..base + count)
+            .map_while(|port| TcpListener::bind(("127.0.0.1", port)).ok())
+            .collect();
+        if block.len() == count as usize {
+            return block;
+        }
+    }
+    panic!("no free block of {count} ports");
+}
+
+#[test]
+fn range_scan_lists_exactly_the_open_ports() {
+    let mut block = reserve_block(40);
+    let base = block[0].local_addr().unwrap().port();
+    // Keep every 7th port open; release the rest, which makes them closed.
+    let keep: Vec<u16> = (0..40).filter(|i| i % 7 == 3).map(|i| base + i).collect();
+    block.retain(|l| keep.contains(&l.local_addr().unwrap().port()));
+    let range = format!("{base}-{}", base + 39);
+
+    let out = netlab(&["connect", "127.0.0.1", "-p", &range]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    for port in &keep {
+        assert!(row(&text, &format!(" {port} ")).contains("open"), "{text}");
+    }
+    let open_rows = rows_with(&text, "tcp", "open").len();
+    assert_eq!(open_rows, keep.len(), "only open ports get rows:\n{text}");
+    assert!(
+        rows_with(&text, "tcp", "closed").is_empty(),
+        "closed ports are only counted:\n{text}"
+    );
+
+    let out = netlab(&["connect", "--json", "127.0.0.1", "-p", &range]);
+    let doc = json(&out);
+    let scan = &doc["scans"][0];
+    assert_eq!(
+        keys_of(scan),
+        sorted(&[
+            "target",
+            "address",
+            "protocol",
+            "ports",
+            "open",
+            "closed",
+            "filtered",
+            "unreachable",
+            "open_filtered",
+            "detail",
+            "elapsed_ms",
+            "concurrency",
+            "completed"
+        ])
+    );
+    let open: Vec<u64> = scan["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
+    assert_eq!(open, keep.iter().map(|&p| p as u64).collect::<Vec<_>>());
+    assert_eq!(scan["ports"], 40);
+    assert_eq!(scan["closed"], 40 - keep.len() as u64);
+    assert_eq!(scan["filtered"], 0);
+    assert_eq!(scan["completed"], true);
+    assert_eq!(doc["interrupted"], false);
+    drop(block);
+}
+
+#[test]
+fn a_scan_with_nothing_open_exits_1() {
+    let block = reserve_block(10);
+    let base = block[0].local_addr().unwrap().port();
+    drop(block);
+    let out = netlab(&[
+        "connect",
+        "127.0.0.1",
+        "-p",
+        &format!("{base}-{}", base + 9),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        row(&stdout(&out), "127.0.0.1").contains("none"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+// ----- loopback: contract -----
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let mut child = Command::new(NETLAB)
+        .args(["connect", "-c", "200", "-i", "0.01", &addr])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -1`: read one line, then close the pipe.
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.contains("target"), "{first}");
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let cases: &[&[&str]] = &[
+        &["connect"],
+        &["connect", "127.0.0.1"],
+        &["connect", "127.0.0.1:0"],
+        &["connect", "127.0.0.1", "-p", "80-70"],
+        &["connect", "127.0.0.1", "-p", "0"],
+        &["connect", "127.0.0.1:22", "-p", "80"],
+        &["connect", "-c", "0", "127.0.0.1:80"],
+        &["connect", "-c", "3", "127.0.0.1", "-p", "1-10"],
+        &["connect", "-c", "3", "127.0.0.1", "-p", "22,80"],
+        &[
+            "connect",
+            "--expect",
+            "a",
+            "--expect-regex",
+            "b",
+            "127.0.0.1:80",
+        ],
+        &["connect", "--expect-regex", "(unclosed", "127.0.0.1:80"],
+        &["connect", "--send", r"\q", "127.0.0.1:80"],
+        &["connect", "--send", r"\x4", "127.0.0.1:80"],
+        &[
+            "connect",
+            "--send-file",
+            "/nonexistent/payload",
+            "127.0.0.1:80",
+        ],
+        &["connect", "-w", "0", "127.0.0.1:80"],
+        &["connect", "127.0.0.1", "-p", "1-10", "--expect", "x"],
+        &["connect", "127.0.0.1", "-p", "1-10", "--send", "x"],
+        &["connect", "-6", "127.0.0.1:80"],
+        &["connect", "fe80::1%netlabnope0", "-p", "22"],
+    ];
+    for args in cases {
+        let out = netlab(args);
+        assert_one_line_error(&out, &format!("{args:?}"));
+    }
+}
+
+// ----- the namespace lab: client — r1 — r2 — dest -----
+
+mod in_the_lab {
+    use super::*;
+    use crate::lab::{
+        lab, Lab, LabConfig, Role, CLOSED_PORT, ECHO_PORT, FILTERED_PORT, HTTP_PORT, HTTP_RESPONSE,
+        WELCOME_PORT,
+    };
+
+    fn probes(doc: &Value) -> &Vec<Value> {
+        doc["probes"].as_array().expect("a probes array")
+    }
+
+    fn probe_of<'a>(doc: &'a Value, address: &str, port: u16) -> &'a Value {
+        probes(doc)
+            .iter()
+            .find(|p| p["address"] == address && p["port"] == port)
+            .unwrap_or_else(|| panic!("no probe of {address} port {port} in {doc:#}"))
+    }
+
+    fn open_ports(scan: &Value) -> Vec<u64> {
+        scan["open"]
+            .as_array()
+            .expect("an open array")
+            .iter()
+            .map(|p| p.as_u64().unwrap())
+            .collect()
+    }
+
+    /// Prints a command's table output, for the README and for failures.
+    fn show(args: &[&str], out: &Output) {
+        eprintln!(
+            "$ netlab {}\n{}{}(exit {:?})",
+            args.join(" "),
+            stdout(out),
+            stderr(out),
+            out.status.code()
+        );
+    }
+
+    #[test]
+    fn every_state_with_the_icmp_error_and_the_router_that_sent_it() {
+        let lab = lab!(LabConfig::default());
+        let dest = lab.dest_v4().to_string();
+        let targets = [
+            format!("{dest}:{HTTP_PORT}"),
+            format!("{dest}:{CLOSED_PORT}"),
+            format!("{dest}:{FILTERED_PORT}"),
+            format!("{}:80", lab.unreachable_v4()),
+            format!("{}:80", lab.prohibited_v4()),
+            format!("[{}]:80", lab.unreachable_v6()),
+            format!("[{}]:80", lab.prohibited_v6()),
+        ];
+        let mut args = vec!["connect", "-w", "500ms"];
+        args.extend(targets.iter().map(String::as_str));
+        let table = lab.netlab(&args);
+        show(&args, &table);
+        assert_eq!(table.status.code(), Some(1));
+
+        args.push("--json");
+        let out = lab.netlab(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let doc = json(&out);
+        let r4 = lab.unreachable_reporter_v4();
+        let r6 = lab.unreachable_reporter_v6();
+        let expected = [
+            (dest.clone(), HTTP_PORT, "open", None),
+            (dest.clone(), CLOSED_PORT, "closed", None),
+            (dest.clone(), FILTERED_PORT, "filtered", None),
+            (
+                lab.unreachable_v4().to_string(),
+                80,
+                "unreachable",
+                Some(format!("host unreachable from {r4} (ICMP 3/1)")),
+            ),
+            (
+                lab.prohibited_v4().to_string(),
+                80,
+                "unreachable",
+                Some(format!("administratively prohibited from {r4} (ICMP 3/13)")),
+            ),
+            (
+                lab.unreachable_v6().to_string(),
+                80,
+                "unreachable",
+                Some(format!("no route to destination from {r6} (ICMPv6 1/0)")),
+            ),
+            (
+                lab.prohibited_v6().to_string(),
+                80,
+                "unreachable",
+                Some(format!(
+                    "administratively prohibited from {r6} (ICMPv6 1/1)"
+                )),
+            ),
+        ];
+        for (address, port, state, detail) in expected {
+            let probe = probe_of(&doc, &address, port);
+            assert_eq!(probe["state"], state, "{probe}");
+            assert_eq!(probe["detail"].as_str(), detail.as_deref(), "{probe}");
+            assert_eq!(probe["protocol"], "tcp");
+            match state {
+                "filtered" => assert!(probe["time_ms"].is_null(), "{probe}"),
+                _ => assert!(probe["time_ms"].as_f64().unwrap() > 0.0, "{probe}"),
+            }
+        }
+        // The text table says the same, in the same words.
+        let text = stdout(&table);
+        assert!(
+            row(&text, &lab.prohibited_v4().to_string())
+                .contains(&format!("administratively prohibited from {r4}")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_address_of_a_name_is_probed_unless_a_family_is_chosen() {
+        let lab = lab!(LabConfig::default());
+        let (v4, v6) = (lab.dest_v4().to_string(), lab.dest_v6().to_string());
+        let args = ["connect", "www.netlab.test:80"];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        assert!(row(&text, &v4).contains("open"), "{text}");
+        assert!(row(&text, &v6).contains("open"), "{text}");
+
+        // The search domain applies as getaddrinfo applies it.
+        let doc = json(&lab.netlab(&["connect", "--json", "www:80"]));
+        let addresses: Vec<&str> = probes(&doc)
+            .iter()
+            .map(|p| p["address"].as_str().unwrap())
+            .collect();
+        assert_eq!(addresses.len(), 2, "{doc:#}");
+        assert!(addresses.contains(&v4.as_str()) && addresses.contains(&v6.as_str()));
+        assert!(probes(&doc).iter().all(|p| p["target"] == "www"));
+
+        for (flag, only) in [("-4", &v4), ("-6", &v6)] {
+            let doc = json(&lab.netlab(&["connect", "--json", flag, "www", "-p", "80,81"]));
+            let seen: Vec<(&str, u64)> = probes(&doc)
+                .iter()
+                .map(|p| (p["address"].as_str().unwrap(), p["port"].as_u64().unwrap()))
+                .collect();
+            assert_eq!(seen, [(only.as_str(), 80), (only.as_str(), 81)], "{flag}");
+        }
+        // One open and one closed: exit 1; the v4-only name under -6 is a resolver error.
+        let out = lab.netlab(&["connect", "-4", "www", "-p", "80,81"]);
+        assert_eq!(out.status.code(), Some(1));
+        let out = lab.netlab(&["connect", "-6", "v4only.netlab.test:80"]);
+        assert_one_line_error(&out, "-6 for a name with only an A record");
+        assert!(stderr(&out).contains("no IPv6 address"), "{}", stderr(&out));
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_exit_2() {
+        let lab = lab!(LabConfig::default());
+        let out = lab.netlab(&["connect", "nxdomain.netlab.test:80"]);
+        assert_one_line_error(&out, "NXDOMAIN");
+        assert!(
+            stderr(&out).starts_with("netlab: resolving 'nxdomain.netlab.test': "),
+            "{}",
+            stderr(&out)
+        );
+    }
+
+    #[test]
+    fn count_repeats_and_ends_with_statistics() {
+        let lab = lab!(LabConfig::default());
+        let args = ["connect", "-c", "3", "-i", "0.2", "www.netlab.test:80"];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(0));
+        let doc = json(&lab.netlab(&[
+            "connect",
+            "--json",
+            "-c",
+            "3",
+            "-i",
+            "0.05",
+            "www.netlab.test:80",
+        ]));
+        assert_eq!(probes(&doc).len(), 6, "3 rounds of 2 addresses");
+        let stats = doc["statistics"].as_array().unwrap();
+        assert_eq!(stats.len(), 2);
+        for s in stats {
+            assert_eq!((s["sent"].as_u64(), s["open"].as_u64()), (Some(3), Some(3)));
+            assert_eq!(s["loss_percent"], 0.0);
+            let (min, avg, max) = (
+                s["min_ms"].as_f64().unwrap(),
+                s["avg_ms"].as_f64().unwrap(),
+                s["max_ms"].as_f64().unwrap(),
+            );
+            assert!(0.0 < min && min <= avg && avg <= max, "{s}");
+        }
+        let filtered = lab.netlab(&[
+            "connect",
+            "--json",
+            "-c",
+            "2",
+            "-i",
+            "0.1",
+            "-w",
+            "200ms",
+            &format!("{}:{FILTERED_PORT}", lab.dest_v4()),
+        ]);
+        assert_eq!(filtered.status.code(), Some(1));
+        assert_eq!(json(&filtered)["statistics"][0]["failed"], 2);
+    }
+
+    #[test]
+    fn conversations_with_the_welcome_echo_and_http_services() {
+        let lab = lab!(LabConfig::default());
+        let welcome = format!("www.netlab.test:{WELCOME_PORT}");
+        let args = [
+            "connect",
+            welcome.as_str(),
+            "--send",
+            r"alice\n",
+            "--expect",
+            "welcome alice",
+        ];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(0));
+        for p in probes(&json(&lab.netlab(&[&args[..], &["--json"]].concat()))) {
+            assert_eq!(p["answer"], r"welcome alice\n", "{p}");
+            assert_eq!(p["expect_matched"], true);
+        }
+
+        let mismatch = lab.netlab(&["connect", &welcome, "--send", "bob", "--expect", "alice"]);
+        assert_eq!(mismatch.status.code(), Some(1), "a mismatch exits 1");
+        assert!(stdout(&mismatch).contains("expect: NOT matched"));
+
+        let echo = format!("{}:{ECHO_PORT}", lab.dest_v4());
+        let args = [
+            "connect",
+            &echo,
+            "--send",
+            "Hello, world",
+            "--expect",
+            "Hello, world",
+        ];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(0));
+
+        let http = format!("[{}]:{HTTP_PORT}", lab.dest_v6());
+        let out = lab.netlab(&[
+            "connect",
+            "--json",
+            &http,
+            "--send",
+            r"GET / HTTP/1.0\r\n\r\n",
+            "--expect-regex",
+            r"^HTTP/1\.[01] 200 ",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let probe = &json(&out)["probes"][0];
+        let escaped = String::from_utf8_lossy(HTTP_RESPONSE)
+            .replace('\r', r"\r")
+            .replace('\n', r"\n");
+        // The regex matched as soon as the status line was in; the server sends the whole
+        // response in one write, so the whole of it is there.
+        assert_eq!(probe["answer"], escaped.as_str());
+    }
+
+    #[test]
+    fn udp_open_closed_and_open_filtered() {
+        let lab = lab!(LabConfig::default());
+        let ports = format!("{ECHO_PORT},{CLOSED_PORT},{FILTERED_PORT}");
+        let args = [
+            "connect",
+            "-u",
+            "-w",
+            "500ms",
+            "--send",
+            "Hello, world",
+            "www",
+            "-p",
+            &ports,
+        ];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(1));
+        let doc = json(&lab.netlab(&[&args[..], &["--json"]].concat()));
+        for (address, closed_detail) in [
+            (
+                lab.dest_v4().to_string(),
+                format!("port unreachable from {} (ICMP 3/3)", lab.dest_v4()),
+            ),
+            (
+                lab.dest_v6().to_string(),
+                format!("port unreachable from {} (ICMPv6 1/4)", lab.dest_v6()),
+            ),
+        ] {
+            let echo = probe_of(&doc, &address, ECHO_PORT);
+            assert_eq!(echo["state"], "open");
+            assert_eq!(echo["answer"], "Hello, world");
+            let closed = probe_of(&doc, &address, CLOSED_PORT);
+            assert_eq!(closed["state"], "closed");
+            assert_eq!(closed["detail"], closed_detail.as_str());
+            let filtered = probe_of(&doc, &address, FILTERED_PORT);
+            assert_eq!(filtered["state"], "open_filtered");
+        }
+    }
+
+    #[test]
+    fn a_range_scan_lists_exactly_the_open_ports_on_every_address() {
+        let lab = lab!(LabConfig::default());
+        let args = ["connect", "www", "-p", "1-1024"];
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        assert_eq!(out.status.code(), Some(0));
+        let doc = json(&lab.netlab(&["connect", "--json", "www", "-p", "1-1024"]));
+        let scans = doc["scans"].as_array().unwrap();
+        assert_eq!(scans.len(), 2, "one scan per address");
+        for scan in scans {
+            assert_eq!(
+                open_ports(scan),
+                [ECHO_PORT as u64, HTTP_PORT as u64],
+                "{scan}"
+            );
+            assert_eq!(scan["filtered"], 1, "port {FILTERED_PORT}: {scan}");
+            assert_eq!(scan["closed"], 1024 - 3);
+            assert_eq!(scan["unreachable"], 0);
+        }
+    }
+
+    fn assert_full_scan(lab: &Lab, scan: &Value) {
+        assert_eq!(scan["ports"], 65535);
+        assert_eq!(
+            open_ports(scan),
+            [ECHO_PORT as u64, HTTP_PORT as u64, WELCOME_PORT as u64],
+            "{scan}"
+        );
+        assert_eq!(scan["filtered"], 1, "{scan}");
+        assert_eq!(scan["closed"], 65535 - 4, "{scan}");
+        assert_eq!(scan["completed"], true);
+        assert_eq!(scan["address"], lab.dest_v4().to_string());
+    }
+
+    #[test]
+    fn a_full_scan_of_the_destination_is_exact() {
+        let lab = lab!(LabConfig::default());
+        let dest = lab.dest_v4().to_string();
+        let args = ["connect", "-p-", dest.as_str()];
+        let started = Instant::now();
+        let out = lab.netlab(&args);
+        show(&args, &out);
+        eprintln!("full scan took {:?}", started.elapsed());
+        assert_eq!(out.status.code(), Some(0));
+        let out = lab.netlab(&["connect", "--json", "-p-", &dest]);
+        assert_full_scan(&lab, &json(&out)["scans"][0]);
+    }
+
+    #[test]
+    fn a_full_scan_under_a_low_open_file_limit_is_exact() {
+        let lab = lab!(LabConfig::default());
+        let dest = lab.dest_v4().to_string();
+        for extra in ["", "--concurrency 4000"] {
+            let script =
+                format!("ulimit -n 256 && exec {NETLAB} connect --json -p- {extra} {dest}");
+            let out = lab.run(lab.command(Role::Client, "sh").args(["-c", &script]));
+            assert_eq!(out.status.code(), Some(0), "{script}: {}", stderr(&out));
+            let scan = &json(&out)["scans"][0];
+            assert_full_scan(&lab, scan);
+            assert!(scan["concurrency"].as_u64().unwrap() <= 256, "{scan}");
+            if extra.is_empty() {
+                assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+            } else {
+                assert!(
+                    stderr(&out).contains("--concurrency 4000 lowered to"),
+                    "{}",
+                    stderr(&out)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_scan_of_an_unreachable_network_names_the_router() {
+        let lab = lab!(LabConfig::default());
+        let v6 = lab.netlab(&[
+            "connect",
+            "--json",
+            &lab.prohibited_v6().to_string(),
+            "-p",
+            "1-50",
+        ]);
+        assert_eq!(v6.status.code(), Some(1), "nothing open");
+        let scan = &json(&v6)["scans"][0];
+        assert_eq!(scan["unreachable"], 50, "{scan}");
+        assert_eq!(
+            scan["detail"],
+            format!(
+                "administratively prohibited from {} (ICMPv6 1/1)",
+                lab.unreachable_reporter_v6()
+            )
+            .as_str()
+        );
+
+        // IPv4 routers send errors for unroutable packets at most 1/s after a burst of 6
+        // (net.ipv4.route.error_cost/error_burst, which are host-wide, so the lab leaves
+        // them alone): the rest of the ports look filtered, as they would to nmap.
+        let v4 = lab.netlab(&[
+            "connect",
+            "--json",
+            "-w",
+            "300ms",
+            &lab.prohibited_v4().to_string(),
+            "-p",
+            "1-50",
+        ]);
+        assert_eq!(v4.status.code(), Some(1), "nothing open");
+        let scan = &json(&v4)["scans"][0];
+        let unreachable = scan["unreachable"].as_u64().unwrap();
+        assert!(unreachable >= 5, "{scan}");
+        assert_eq!(
+            unreachable + scan["filtered"].as_u64().unwrap(),
+            50,
+            "{scan}"
+        );
+        assert_eq!(
+            scan["detail"],
+            format!(
+                "administratively prohibited from {} (ICMP 3/13)",
+                lab.unreachable_reporter_v4()
+            )
+            .as_str()
+        );
+    }
+}
