@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -134,6 +135,26 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netlab;serve' {
+            [CompletionResult]::new('--banner', '--banner', [CompletionResultType]::ParameterName, 'Greet each client with TEXT and a newline, then close (escapes: \n \r \t \\ \xNN)')
+            [CompletionResult]::new('--reply', '--reply', [CompletionResultType]::ParameterName, 'Answer each line with TEMPLATE: {line} the line, {peer} the client, {{ }} braces')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Close a connection after this long without data in either direction')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]')
+            [CompletionResult]::new('--max-line', '--max-line', [CompletionResultType]::ParameterName, 'Longest line in bytes (newline included); a longer one ends the connection')
+            [CompletionResult]::new('--echo', '--echo', [CompletionResultType]::ParameterName, 'Send back every byte received, as it arrives (the default)')
+            [CompletionResult]::new('--words', '--words', [CompletionResultType]::ParameterName, 'Answer each line with its unique words (first-seen order) and its length in characters')
+            [CompletionResult]::new('--chat', '--chat', [CompletionResultType]::ParameterName, 'Print the client''s lines, send lines typed on stdin; `bye` from either side ends it')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram')
+            [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (connections and totals) when the server stops')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netlab;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -146,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -160,6 +182,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;help;trace' {
+            break
+        }
+        'netlab;help;serve' {
             break
         }
         'netlab;help;completions' {

@@ -31,6 +31,9 @@ _netlab() {
             netlab,resolve)
                 cmd="netlab__subcmd__resolve"
                 ;;
+            netlab,serve)
+                cmd="netlab__subcmd__serve"
+                ;;
             netlab,trace)
                 cmd="netlab__subcmd__trace"
                 ;;
@@ -49,6 +52,9 @@ _netlab() {
             netlab__subcmd__help,resolve)
                 cmd="netlab__subcmd__help__subcmd__resolve"
                 ;;
+            netlab__subcmd__help,serve)
+                cmd="netlab__subcmd__help__subcmd__serve"
+                ;;
             netlab__subcmd__help,trace)
                 cmd="netlab__subcmd__help__subcmd__trace"
                 ;;
@@ -59,7 +65,7 @@ _netlab() {
 
     case "${cmd}" in
         netlab)
-            opts="-h -V --help --version resolve connect ping trace completions help"
+            opts="-h -V --help --version resolve connect ping trace serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,7 +163,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help)
-            opts="resolve connect ping trace completions help"
+            opts="resolve connect ping trace serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +233,20 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help__subcmd__resolve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -360,6 +380,40 @@ _netlab() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__serve)
+            opts="-u -4 -6 -h -V --echo --banner --reply --words --chat --udp --idle-timeout --max-connections --max-line --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --banner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-line)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
+            cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -126,6 +127,25 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netlab;serve'= {
+            cand --banner 'Greet each client with TEXT and a newline, then close (escapes: \n \r \t \\ \xNN)'
+            cand --reply 'Answer each line with TEMPLATE: {line} the line, {peer} the client, {{ }} braces'
+            cand --idle-timeout 'Close a connection after this long without data in either direction'
+            cand --max-connections 'Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]'
+            cand --max-line 'Longest line in bytes (newline included); a longer one ends the connection'
+            cand --echo 'Send back every byte received, as it arrives (the default)'
+            cand --words 'Answer each line with its unique words (first-seen order) and its length in characters'
+            cand --chat 'Print the client''s lines, send lines typed on stdin; `bye` from either side ends it'
+            cand -u 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram'
+            cand --udp 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document (connections and totals) when the server stops'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netlab;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -137,6 +157,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand connect 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
+            cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -147,6 +168,8 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;help;ping'= {
         }
         &'netlab;help;trace'= {
+        }
+        &'netlab;help;serve'= {
         }
         &'netlab;help;completions'= {
         }

@@ -30,6 +30,7 @@ complete -c netlab -n "__fish_netlab_needs_command" -f -a "resolve" -d 'Resolve 
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "trace" -d 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
+complete -c netlab -n "__fish_netlab_needs_command" -f -a "serve" -d 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c netlab -n "__fish_netlab_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s f -l file -d 'Read names from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
@@ -96,11 +97,26 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 o
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Print one JSON document instead of rows'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l banner -d 'Greet each client with TEXT and a newline, then close (escapes: \\n \\r \\t \\\\ \\xNN)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l reply -d 'Answer each line with TEMPLATE: {line} the line, {peer} the client, {{ }} braces' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l idle-timeout -d 'Close a connection after this long without data in either direction' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-connections -d 'Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-line -d 'Longest line in bytes (newline included); a longer one ends the connection' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l echo -d 'Send back every byte received, as it arrives (the default)'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l words -d 'Answer each line with its unique words (first-seen order) and its length in characters'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print the client\'s lines, send lines typed on stdin; `bye` from either side ends it'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -s u -l udp -d 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -s 4 -d 'Use IPv4 only'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -s 6 -d 'Use IPv6 only'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l json -d 'Print one JSON document (connections and totals) when the server stops'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "trace" -d 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "resolve" -d 'Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "connect" -d 'Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "ping" -d 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "trace" -d 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "serve" -d 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c netlab -n "__fish_netlab_using_subcommand help; and not __fish_seen_subcommand_from resolve connect ping trace serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

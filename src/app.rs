@@ -54,6 +54,10 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::trace::Plan::from_args(args)?;
             crate::trace::run(plan)
         }
+        Command::Serve(args) => {
+            let plan = crate::serve::Plan::from_args(args)?;
+            runtime()?.block_on(crate::serve::run(plan))
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub enum Command {
     /// Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP
     #[command(after_help = TRACE_EXIT_CODES_HELP)]
     Trace(TraceArgs),
+    /// Serve TCP or UDP: echo, greet, answer from a template, count words, or chat
+    #[command(after_help = SERVE_EXIT_CODES_HELP)]
+    Serve(ServeArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
@@ -335,6 +338,56 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub family: FamilyArgs,
     /// Print one JSON document instead of rows
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub const SERVE_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the server ran until SIGINT (Ctrl-C) or SIGTERM
+  2  it could not run (bad input, port in use, a port below 1024 without
+     CAP_NET_BIND_SERVICE, socket error)
+
+A line ends with a newline; an unfinished line is answered after 1s of silence
+or when the client half-closes. Ctrl-C stops accepting, gives open connections
+2s to finish, then prints the totals.";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").args(["echo", "banner", "reply", "words", "chat"])))]
+pub struct ServeArgs {
+    /// PORT (every address, IPv4 and IPv6; 0 for any free port), ADDR:PORT or [V6ADDR]:PORT
+    #[arg(value_name = "[ADDR:]PORT")]
+    pub listen: String,
+    /// Send back every byte received, as it arrives (the default)
+    #[arg(long)]
+    pub echo: bool,
+    /// Greet each client with TEXT and a newline, then close (escapes: \n \r \t \\ \xNN)
+    #[arg(long, value_name = "TEXT")]
+    pub banner: Option<String>,
+    /// Answer each line with TEMPLATE: {line} the line, {peer} the client, {{ }} braces
+    #[arg(long, value_name = "TEMPLATE")]
+    pub reply: Option<String>,
+    /// Answer each line with its unique words (first-seen order) and its length in characters
+    #[arg(long)]
+    pub words: bool,
+    /// Print the client's lines, send lines typed on stdin; `bye` from either side ends it
+    #[arg(long)]
+    pub chat: bool,
+    /// Serve UDP datagrams (echo, banner, reply, words): one answer per datagram
+    #[arg(short = 'u', long)]
+    pub udp: bool,
+    /// Close a connection after this long without data in either direction
+    #[arg(long, default_value = "30s", value_parser = duration_arg, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+    /// Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub max_connections: Option<u32>,
+    /// Longest line in bytes (newline included); a longer one ends the connection
+    #[arg(long, value_name = "BYTES", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
+    pub max_line: u32,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document (connections and totals) when the server stops
     #[arg(long)]
     pub json: bool,
 }

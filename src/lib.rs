@@ -17,5 +17,6 @@ pub mod output;
 pub mod packet;
 pub mod ping;
 pub mod resolve;
+pub mod serve;
 pub mod target;
 pub mod trace;

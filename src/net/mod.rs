@@ -8,6 +8,7 @@
 pub mod icmp;
 pub mod iface;
 pub mod limits;
+pub mod listen;
 pub mod privilege;
 pub mod probe;
 pub mod socket;

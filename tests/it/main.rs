@@ -7,5 +7,6 @@ mod lab;
 mod lab_selftest;
 mod ping;
 mod resolve;
+mod serve;
 mod trace;
 mod util;
