@@ -158,7 +158,7 @@ impl Report {
             Column::right("bytes", 5),
             Column::right("ttl", 3),
             Column::right("rtt", 11),
-            Column::left("", 24),
+            Column::left("", 44),
         ]);
         Report {
             format: plan.format,

@@ -287,6 +287,36 @@ fn a_destination_that_drops_echo_means_total_loss_and_exit_1() {
     assert!(text.contains("100%"), "{text}");
 }
 
+#[test]
+fn replies_after_the_timeout_are_late_not_received() {
+    // 3 links each way with 25 ms one-way delay: an RTT of at least 150 ms.
+    let lab = lab!(LabConfig::default().link_delay(Duration::from_millis(25)));
+    let dest = s(lab.dest_v4());
+    let out = lab.netlab(&[
+        "ping", "-n", "-c", "2", "-i", "0.1", "-W", "0.02", "-w", "1", "--json", &dest,
+    ]);
+    // -w with -c waits for COUNT replies until the deadline; none comes in time.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let sum = &summary(&doc)[0];
+    assert_eq!(sum["received"], 0, "{doc:#}");
+    assert!(sum["late"].as_u64().unwrap() >= 2, "{doc:#}");
+    assert_eq!(sum["loss_percent"], 100.0, "{doc:#}");
+    let late: Vec<&Value> = replies(&doc).iter().filter(|r| r["late"] == true).collect();
+    assert_eq!(late.len() as u64, sum["late"].as_u64().unwrap(), "{doc:#}");
+    for r in late {
+        assert_eq!(r["from"], dest);
+        assert!(r["rtt_ms"].as_f64().unwrap() >= 150.0, "{doc:#}");
+    }
+    // Without a deadline the run ends once the last probe timed out: no late rows then,
+    // but the table marks them when they do arrive in time to be seen.
+    let out = lab.netlab(&["ping", "-n", "-c", "3", "-i", "0.2", "-W", "0.02", &dest]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("no reply within 20ms").count(), 3, "{text}");
+    assert!(text.contains("late (after timeout)"), "{text}");
+}
+
 /// Runs ping in the lab as root or, with `uid`, unprivileged.
 fn ping_as(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Output {
     let mut full = vec!["ping"];
