@@ -729,6 +729,8 @@ fn sigquit_prints_interim_statistics_and_sigint_the_summary() {
         std::io::BufRead::read_line(&mut reader, &mut first).unwrap();
     }
     assert!(first.contains(&dest), "{first}");
+    // Root started it with every capability; with its sockets open it holds none.
+    assert_no_capabilities(pid);
     // SAFETY: pid is our child, still running (it only ends on a signal).
     unsafe { libc::kill(pid, libc::SIGQUIT) };
     std::thread::sleep(Duration::from_millis(200));
@@ -752,4 +754,78 @@ fn sigquit_prints_interim_statistics_and_sigint_the_summary() {
     let sent: u64 = summary_row[2].parse().unwrap();
     let received: u64 = summary_row[3].parse().unwrap();
     assert!(sent >= 2 && (sent - received) <= 1, "{rest}");
+}
+
+/// Every thread of `pid` has empty effective and permitted capability sets.
+fn assert_no_capabilities(pid: i32) {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir");
+    let mut seen = 0;
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        for key in ["CapEff:", "CapPrm:"] {
+            let value = status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("no {key} in {status}"));
+            assert_eq!(value, "0000000000000000", "{key} of {:?}", task.path());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}
+
+/// Reads lines from a child's stdout until one contains `needle`.
+fn wait_for_line(reader: &mut impl std::io::BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..20 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if line.contains(needle) {
+            return line;
+        }
+        seen.push_str(&line);
+    }
+    panic!("no line with {needle:?} in: {seen}");
+}
+
+#[test]
+fn a_binary_with_cap_net_raw_works_for_users_and_drops_it() {
+    let lab = lab!(LabConfig::default());
+    if Command::new("setcap").arg("-v").output().is_err() {
+        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
+        assert!(!ci, "CI=true and setcap (libcap2-bin) is missing");
+        eprintln!("SKIPPED a_binary_with_cap_net_raw_works_for_users_and_drops_it: no setcap");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("netlab");
+    std::fs::copy(NETLAB, &exe).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new("setcap")
+        .args(["cap_net_raw+ep", exe.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "setcap: {out:?}");
+    // ping_group_range stays "1 0": only the file capability lets nobody ping.
+    let dest = s(lab.dest_v4());
+    let mut cmd = lab.command(Role::Client, "setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&exe)
+        .args(["ping", "-n", "-c", "3", "-i", "0.3", &dest])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    wait_for_line(&mut reader, &dest);
+    assert_no_capabilities(pid);
+    let out = child.wait_with_output().expect("wait");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(rest.contains("0%"), "{rest}");
 }
