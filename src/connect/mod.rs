@@ -739,6 +739,16 @@ async fn scan_one(
     }
 }
 
+/// Whether the kernel needs a scope id to send to this address.
+fn needs_zone(addr: &SocketAddr) -> bool {
+    match addr {
+        SocketAddr::V6(v6) => {
+            v6.scope_id() == 0 && (v6.ip().is_unicast_link_local() || v6.ip().is_multicast())
+        }
+        SocketAddr::V4(_) => false,
+    }
+}
+
 /// A socket error that stopped the run (exit 2), naming the probe that hit it.
 fn probe_failure(protocol: Protocol, addr: &SocketAddr, error: &std::io::Error) -> Failure {
     let failure = Failure::new(
@@ -752,6 +762,11 @@ fn probe_failure(protocol: Protocol, addr: &SocketAddr, error: &std::io::Error) 
         Some(libc::EAFNOSUPPORT) => {
             failure.with_hint("this host has no IPv6 (or IPv4) stack; try -4 or -6")
         }
+        Some(libc::EINVAL) if needs_zone(addr) => failure.with_hint(format!(
+            "a link-local or multicast IPv6 address needs its interface: [{}%IFACE]:{}",
+            addr.ip(),
+            addr.port()
+        )),
         _ => failure,
     }
 }

@@ -239,3 +239,21 @@ async fn addresses_of_names_follow_the_family() {
     // A name that does not resolve is tested in the namespace lab (tests/it/connect.rs):
     // here it would send a DNS query off this host.
 }
+
+#[test]
+fn link_local_and_multicast_v6_need_a_zone() {
+    assert!(needs_zone(&"[ff02::1]:80".parse().unwrap()));
+    assert!(needs_zone(&"[fe80::1]:80".parse().unwrap()));
+    assert!(!needs_zone(&"[2001:db8::1]:80".parse().unwrap()));
+    assert!(!needs_zone(&"127.0.0.1:80".parse().unwrap()));
+    let einval = std::io::Error::from_raw_os_error(libc::EINVAL);
+    let f = probe_failure(Protocol::Udp, &"[ff02::1]:80".parse().unwrap(), &einval);
+    assert_eq!(
+        (f.what.as_str(), f.why.as_str()),
+        ("probing [ff02::1]:80/udp", "invalid argument")
+    );
+    assert_eq!(
+        f.hint.as_deref(),
+        Some("a link-local or multicast IPv6 address needs its interface: [ff02::1%IFACE]:80")
+    );
+}
