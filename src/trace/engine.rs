@@ -520,7 +520,7 @@ impl Engine {
         }
     }
 
-    /// Ctrl-C: print what is settled and stop.
+    /// Ctrl-C: the hops settled so far have been emitted; stop.
     pub fn stop(&mut self) {
         if !self.done {
             self.done = true;

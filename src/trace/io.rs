@@ -140,6 +140,7 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
         window: WINDOW,
         seq_base,
     });
+    netprobe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let started = Instant::now();
     let mut report = Report::new(plan, target, sockets.raw.is_some());
     let mut driver = Driver {
@@ -153,6 +154,9 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
         rx: vec![0u8; BUF_LEN],
     };
     loop {
+        if netprobe::interrupted() {
+            engine.stop();
+        }
         while let Some(probe) = engine.poll_probe() {
             driver.send(&mut engine, &probe);
         }

@@ -52,7 +52,10 @@
 //! See `engine.rs`: a silent probe at hop `h` is given up after `3 ×` the largest RTT
 //! answered at hops `h..=h+2` (or at the nearest hop above that answered), `10 ×` the
 //! largest RTT anywhere when nothing at or above `h` answered, and `-w` only when nothing
-//! answered at all; never less than 20 ms nor more than `-w`.
+//! answered at all; never less than 50 ms nor more than `-w`. The trade-off: a router
+//! whose ICMP slow path is slower than three round trips to the hops behind it shows `*`
+//! (traceroute's NEAR factor is 10, which is why its silent hops cost it 10 RTTs); an
+//! answer that arrives late but before its row is printed still counts.
 //!
 //! # JSON output (`--json`)
 //!
@@ -117,8 +120,9 @@ pub use probe::Method;
 /// traceroute's base UDP port; netlab keeps it fixed for every probe.
 pub const DEFAULT_UDP_PORT: u16 = 33434;
 pub const DEFAULT_TCP_PORT: u16 = 80;
-/// The shortest adaptive wait.
-pub const FLOOR: Duration = Duration::from_millis(20);
+/// The shortest adaptive wait: on a LAN, RTTs are well under a millisecond, but a
+/// router's ICMP slow path can take tens of them.
+pub const FLOOR: Duration = Duration::from_millis(50);
 /// Probes in flight at once (traceroute's `-N` default).
 pub const WINDOW: usize = 16;
 pub const MAX_QUERIES: i64 = 10;

@@ -329,7 +329,9 @@ impl Report {
     pub fn flush(&mut self, now: Instant) {
         self.names.poll();
         while let Some((hop, settled)) = self.queue.front() {
-            let waiting = hop.responders().iter().any(|a| self.names.is_pending(a));
+            // JSON waits for names once, at the end; rows wait here, a little.
+            let waiting = self.format == Format::Table
+                && hop.responders().iter().any(|a| self.names.is_pending(a));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
@@ -481,9 +483,13 @@ impl Report {
                 self.max_ttl,
                 elapsed.as_secs_f64()
             )),
-            Ending::Stopped => Stdout::line("interrupted"),
+            Ending::Stopped => Stdout::line(&format!("interrupted before reaching {target}")),
         }
-        let what = format!("the address {} resolved to", self.target_text);
+        let what = if self.target_text == self.target.to_string() {
+            "the target".to_string()
+        } else {
+            format!("the address {} resolved to", self.target_text)
+        };
         let ends = match check.last_hop {
             Some((addr, ttl)) => format!("the trace ends at {addr} (hop {ttl})"),
             None => "no hop answered".to_string(),

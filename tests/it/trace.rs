@@ -435,3 +435,39 @@ fn loopback_is_one_hop() {
     let addr: IpAddr = doc["address"].as_str().unwrap().parse().unwrap();
     assert!(addr.is_loopback());
 }
+
+/// Prints the README's example output (not a check):
+/// `cargo test --test it trace::readme_example -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn readme_example() {
+    let lab = lab!(LabConfig::default()
+        .routers(5)
+        .link_delay(Duration::from_millis(2))
+        .silent_router(3));
+    let filtered = FILTERED_PORT.to_string();
+    let dest = lab.dest_v4().to_string();
+    for args in [
+        vec!["trace", "-4", "www"],
+        vec!["trace", "-6", "-I", "www"],
+        vec![
+            "trace",
+            "-n",
+            "-p",
+            filtered.as_str(),
+            "-m",
+            "10",
+            dest.as_str(),
+        ],
+        vec!["trace", "-4", "--json", "-q", "1", "www"],
+    ] {
+        let out = lab.netlab(&args);
+        println!(
+            "$ netlab {}\n{}{}(exit {:?})\n",
+            args[1..].join(" "),
+            stdout(&out),
+            stderr(&out),
+            out.status.code()
+        );
+    }
+}
