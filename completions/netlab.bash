@@ -93,7 +93,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --recv-bytes --expect --expect-regex --concurrency --json --help --version"
+            opts="-p -u -w -c -i -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --recv-bytes --expect --expect-regex --concurrency --json --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

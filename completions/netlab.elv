@@ -69,6 +69,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand --json 'Print one JSON document instead of tables'
+            cand --interactive 'Talk: send lines typed on stdin, print the server''s lines, until either side closes or says `bye`'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

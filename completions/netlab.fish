@@ -67,6 +67,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'P
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Print one JSON document instead of tables'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l interactive -d 'Talk: send lines typed on stdin, print the server\'s lines, until either side closes or says `bye`'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F

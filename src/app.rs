@@ -39,6 +39,9 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::resolve::Plan::from_args(args)?;
             runtime()?.block_on(crate::resolve::run(plan))
         }
+        Command::Connect(args) if args.interactive => {
+            runtime()?.block_on(crate::connect::interactive::run(args))
+        }
         Command::Connect(args) => {
             let plan = crate::connect::Plan::from_args(args)?;
             runtime()?.block_on(crate::connect::run(plan))

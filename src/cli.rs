@@ -194,6 +194,12 @@ pub struct ConnectArgs {
     /// Print one JSON document instead of tables
     #[arg(long)]
     pub json: bool,
+    /// Talk: send lines typed on stdin, print the server's lines, until either side closes or says `bye`
+    #[arg(
+        long,
+        conflicts_with_all = ["udp", "count", "send", "send_file", "recv_bytes", "expect", "expect_regex", "concurrency", "json"]
+    )]
+    pub interactive: bool,
 }
 
 pub const PING_EXIT_CODES_HELP: &str = "\

@@ -78,6 +78,7 @@
 //! }
 //! ```
 
+pub mod interactive;
 mod payload;
 mod probe;
 mod report;

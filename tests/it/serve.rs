@@ -754,3 +754,143 @@ fn serve_port_zero_reports_the_port_it_took_on_loopback() {
     let stopped = server.wait();
     assert_eq!(stopped.status.code(), Some(0));
 }
+
+/// `netlab connect --interactive` in the client namespace, stdin and stdout piped.
+struct Talker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+}
+
+impl Talker {
+    fn start(lab: &Lab, args: &[&str]) -> Talker {
+        let mut child = lab
+            .netlab_command(&[&["connect", "--interactive"][..], args].concat())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn netlab connect --interactive");
+        let stdin = child.stdin.take();
+        let stdout = lines_of(child.stdout.take().expect("stdout"));
+        Talker {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn next_stdout(&mut self) -> String {
+        self.stdout
+            .recv_timeout(WAIT)
+            .expect("a line from connect --interactive")
+    }
+
+    /// Waits (within WAIT) for the client to exit by itself.
+    fn exit_code(mut self) -> Option<i32> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "connect --interactive did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Talker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn connect_interactive_chats_with_serve_chat_until_bye_from_either_side() {
+    let lab = lab!(LabConfig::default());
+    let mut server = Server::start(&lab, &["8081", "--chat"]);
+
+    // Seed 002 over IPv4, the client saying bye.
+    let mut client = Talker::start(&lab, &[&format!("{}:8081", lab.dest_v4())]);
+    client.type_line("This is from Client");
+    assert_eq!(server.next_stdout(), "This is from Client");
+    server.type_line("Hellow");
+    assert_eq!(client.next_stdout(), "Hellow");
+    client.type_line("I am client");
+    assert_eq!(server.next_stdout(), "I am client");
+    server.type_line("Nice to hear");
+    assert_eq!(client.next_stdout(), "Nice to hear");
+    client.type_line("bye");
+    assert_eq!(server.next_stdout(), "bye");
+    assert_eq!(client.exit_code(), Some(0));
+    assert!(server.next_stdout().starts_with(" time"));
+    let row = server.next_stdout();
+    let (c, end) = cells(&row);
+    // In: the three lines the client typed; out: the two the server typed.
+    assert_eq!((c[2], c[3], end.as_str()), ("36", "20", "bye from peer"));
+
+    // Over IPv6 by name, the server saying bye.
+    let mut client = Talker::start(&lab, &["-6", "www.netlab.test:8081"]);
+    client.type_line("hello again");
+    assert_eq!(server.next_stdout(), "hello again");
+    server.type_line("bye");
+    assert_eq!(client.next_stdout(), "bye");
+    assert_eq!(client.exit_code(), Some(0));
+    let row = server.next_stdout();
+    let (c, end) = cells(&row);
+    assert_eq!(
+        c[1].parse::<SocketAddr>().unwrap().ip(),
+        IpAddr::from(lab.client_v6())
+    );
+    assert_eq!((c[2], c[3], end.as_str()), ("12", "4", "bye from server"));
+    assert_eq!(server.stop().status.code(), Some(0));
+
+    // Nothing listening: one line, exit 1 (the target did not answer).
+    let out = lab.netlab(&["connect", "--interactive", &format!("{}:81", lab.dest_v4())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        util::stderr(&out),
+        format!("netlab: connect {}:81: connection refused\n", lab.dest_v4())
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn connect_interactive_refuses_flags_that_make_no_sense_with_it() {
+    for (args, expected) in [
+        (
+            vec!["connect", "--interactive", "--udp", "127.0.0.1:9"],
+            "netlab: command line: the argument '--interactive' cannot be used with '--udp'",
+        ),
+        (
+            vec!["connect", "--interactive", "127.0.0.1"],
+            "netlab: target '127.0.0.1': no port given",
+        ),
+        (
+            vec!["connect", "--interactive", "127.0.0.1", "-p", "1-3"],
+            "netlab: --interactive: talks to one port, and -p gives several",
+        ),
+        (
+            vec!["connect", "--interactive", "a:1", "b:2"],
+            "netlab: --interactive: talks to one target (HOST:PORT)",
+        ),
+    ] {
+        let out = util::netlab(&args);
+        util::assert_one_line_error(&out, &format!("{args:?}"));
+        assert_eq!(
+            util::stderr(&out).lines().next(),
+            Some(expected),
+            "{args:?}"
+        );
+    }
+}
