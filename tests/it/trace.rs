@@ -321,6 +321,32 @@ fn the_address_check_follows_the_name_the_system_resolves() {
 }
 
 #[test]
+fn icmp_without_any_privilege_is_one_line_with_a_hint_while_udp_and_tcp_work() {
+    let lab = lab!(LabConfig::default().routers(2));
+    let dest = lab.dest_v4().to_string();
+    // ping_group_range is the kernel default "1 0" in the client namespace: nobody may
+    // open ICMP datagram sockets, and nobody has CAP_NET_RAW.
+    let args = ["trace", "-n", "-I", dest.as_str()];
+    let out = lab.netlab_as(NOBODY, &args);
+    assert_one_line_error(&out, "trace -I as nobody");
+    let err = stderr(&out);
+    assert!(err.contains("CAP_NET_RAW"), "{err}");
+    assert!(err.contains("ping_group_range"), "{err}");
+    assert!(err.contains("trace with UDP"), "{err}");
+    for method in ["-U", "-T"] {
+        let args = ["trace", "-n", "--json", method, dest.as_str()];
+        let out = lab.netlab_as(NOBODY, &args);
+        let ctx = context(&args, &out);
+        assert_eq!(out.status.code(), Some(0), "{ctx}");
+        assert_eq!(
+            hop_addrs(&json(&out)),
+            expected_path(&lab, false, &[]),
+            "{ctx}"
+        );
+    }
+}
+
+#[test]
 fn json_has_exactly_the_documented_fields() {
     let lab = lab!(LabConfig::default().routers(1));
     let args = ["trace", "-4", "--json", "-q", "2", "www"];
