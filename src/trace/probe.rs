@@ -203,7 +203,9 @@ impl Matcher {
         };
         match icmp.message() {
             Message::EchoReply(echo) if self.method == Method::Icmp => {
-                if echo.id != self.ident || from != self.target {
+                // The token proves it answers our probe, whoever sends it: a reply from
+                // another address is what the address check is there to point out.
+                if echo.id != self.ident {
                     return None;
                 }
                 let probe = match payload_id(&self.token, echo.data) {
@@ -478,6 +480,46 @@ mod tests {
         other[0] ^= 1;
         assert!(m
             .queued_error(&other, None, Some(v4("1.1.1.1")), 11, 0, at)
+            .is_none());
+    }
+
+    #[test]
+    fn echo_replies_match_by_identifier_token_and_sequence() {
+        let m = Matcher {
+            method: Method::Icmp,
+            version: Version::V4,
+            target: v4("198.18.5.2"),
+            token: TOKEN,
+            ident: 0x4242,
+            dport: 0,
+        };
+        let reply = |ident: u16, seq: u16, token: &[u8; 8]| {
+            let payload = icmp_payload(token, ident, ProbeId(seq));
+            let mut buf = [0u8; 64];
+            let n = write_echo_request(&mut buf, Version::V4, ident, seq, &payload).unwrap();
+            buf[0] = 0; // echo reply
+            buf[2..4].copy_from_slice(&[0, 0]);
+            let sum = checksum(&[&buf[..n]]);
+            buf[2..4].copy_from_slice(&sum.to_be_bytes());
+            let mut ip = vec![
+                0x45, 0, 0, 0, 0, 0, 0, 0, 60, 1, 0, 0, 198, 18, 5, 2, 198, 18, 0, 1,
+            ];
+            ip[2..4].copy_from_slice(&((20 + n) as u16).to_be_bytes());
+            ip.extend_from_slice(&buf[..n]);
+            ip
+        };
+        let at = Instant::now();
+        let none = |_| None;
+        let r = m
+            .raw_icmp(&reply(0x4242, 77, &TOKEN), m.target, at, &none)
+            .unwrap();
+        assert_eq!((r.probe, r.reply), (ProbeId(77), Reply::Reached));
+        // Another ping's reply (other identifier or token) is not ours.
+        assert!(m
+            .raw_icmp(&reply(0x4243, 77, &TOKEN), m.target, at, &none)
+            .is_none());
+        assert!(m
+            .raw_icmp(&reply(0x4242, 77, b"other-tk"), m.target, at, &none)
             .is_none());
     }
 
