@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Resolve, connect, ping and trace one target, and check that they agree')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -156,6 +157,18 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netlab;check' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'TCP port to connect to [default: 80]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'TCP port to connect to [default: 80]')
+            [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
+            [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netlab;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -169,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Send ICMP echo requests to one or many hosts, with live rows and statistics')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Resolve, connect, ping and trace one target, and check that they agree')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -186,6 +200,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;help;serve' {
+            break
+        }
+        'netlab;help;check' {
             break
         }
         'netlab;help;completions' {

@@ -16,6 +16,9 @@ _netlab() {
             ",$1")
                 cmd="netlab"
                 ;;
+            netlab,check)
+                cmd="netlab__subcmd__check"
+                ;;
             netlab,completions)
                 cmd="netlab__subcmd__completions"
                 ;;
@@ -36,6 +39,9 @@ _netlab() {
                 ;;
             netlab,trace)
                 cmd="netlab__subcmd__trace"
+                ;;
+            netlab__subcmd__help,check)
+                cmd="netlab__subcmd__help__subcmd__check"
                 ;;
             netlab__subcmd__help,completions)
                 cmd="netlab__subcmd__help__subcmd__completions"
@@ -65,12 +71,34 @@ _netlab() {
 
     case "${cmd}" in
         netlab)
-            opts="-h -V --help --version resolve connect ping trace serve completions help"
+            opts="-h -V --help --version resolve connect ping trace serve check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__check)
+            opts="-p -4 -6 -h -V --port --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -163,8 +191,22 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help)
-            opts="resolve connect ping trace serve completions help"
+            opts="resolve connect ping trace serve check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

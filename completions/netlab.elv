@@ -27,6 +27,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
+            cand check 'Resolve, connect, ping and trace one target, and check that they agree'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -147,6 +148,17 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netlab;check'= {
+            cand -p 'TCP port to connect to [default: 80]'
+            cand --port 'TCP port to connect to [default: 80]'
+            cand -4 'Use IPv4 only'
+            cand -6 'Use IPv6 only'
+            cand --json 'Print one JSON document instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netlab;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -159,6 +171,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand ping 'Send ICMP echo requests to one or many hosts, with live rows and statistics'
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
+            cand check 'Resolve, connect, ping and trace one target, and check that they agree'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -171,6 +184,8 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;help;trace'= {
         }
         &'netlab;help;serve'= {
+        }
+        &'netlab;help;check'= {
         }
         &'netlab;help;completions'= {
         }

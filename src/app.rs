@@ -57,6 +57,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::trace::Plan::from_args(args)?;
             crate::trace::run(plan)
         }
+        // Like ping: sockets first, then capabilities are dropped, then threads start.
+        Command::Check(args) => {
+            let plan = crate::check::Plan::from_args(args)?;
+            crate::check::run(plan)
+        }
         Command::Serve(args) => {
             let plan = crate::serve::Plan::from_args(args)?;
             runtime()?.block_on(crate::serve::run(plan))

@@ -47,6 +47,9 @@ pub enum Command {
     /// Serve TCP or UDP: echo, greet, answer from a template, count words, or chat
     #[command(after_help = SERVE_EXIT_CODES_HELP)]
     Serve(ServeArgs),
+    /// Resolve, connect, ping and trace one target, and check that they agree
+    #[command(after_help = CHECK_EXIT_CODES_HELP)]
+    Check(CheckArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
@@ -394,6 +397,33 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub family: FamilyArgs,
     /// Print one JSON document (connections and totals) when the server stops
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub const CHECK_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every check passed
+  1  a check failed (the verdict table says why)
+  2  the run could not be done (bad input, a name that does not resolve,
+     missing privilege for the ping, socket error)
+
+Checks: the system resolver agrees with the resolv.conf server asked directly
+(an /etc/hosts override is named); the port answers; ping's replies come from
+the address DNS gives; the trace ends on it. The ping needs CAP_NET_RAW or
+net.ipv4.ping_group_range; the trace uses UDP and needs no privilege.";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Host or address to check (HOST:PORT also sets the port)
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// TCP port to connect to [default: 80]
+    #[arg(short = 'p', long = "port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Print one JSON document instead of tables
     #[arg(long)]
     pub json: bool,
 }

@@ -8,6 +8,7 @@
 //! - [`target`], [`duration`]: the shared parsers of command-line values.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod duration;

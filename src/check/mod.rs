@@ -1,0 +1,656 @@
+//! `netlab check TARGET [-p PORT]`: resolve, connect, ping and trace in one run, and a
+//! verdict on whether they agree.
+//!
+//! # What runs
+//! 1. Resolve: the system resolver (getaddrinfo: /etc/hosts, then DNS — the answer every
+//!    other tool uses), and the resolv.conf servers asked directly (resolve's `Resolver`,
+//!    dig-style, search list applied to single-label names). The first system address is
+//!    the one probed.
+//! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
+//!    the port (80 unless `-p`), a ping (3 echo requests, 0.2s apart, 1s timeout, through
+//!    `ping::engine`), and a UDP trace (port 33434, up to 30 hops, 3 queries, waits up to
+//!    2s, through `trace::engine`; UDP needs no privilege). Sockets are opened first, then
+//!    capabilities are dropped, as ping does.
+//!
+//! # Checks
+//! - `resolver_agrees_with_dns`: the system resolver's addresses are DNS's. When they
+//!   differ and /etc/hosts lists the name, the explanation says /etc/hosts overrides DNS.
+//!   Skipped for an address, or when DNS cannot be asked.
+//! - `port_answers`: the TCP handshake completes (closed, filtered and unreachable are
+//!   explained: RST, silence, or the ICMP error and who sent it).
+//! - `ping_replies_from_address`: echo replies came, and only from the address.
+//! - `trace_ends_on_address`: the trace reaches the address.
+//!
+//! "The address" of the last two is what DNS says for a name (when DNS answered), so an
+//! /etc/hosts entry that sends packets elsewhere fails them too, naming the hosts file;
+//! for an address typed in, it is that address.
+//!
+//! # Exit codes
+//! 0 every check passed (skipped ones do not count); 1 a check failed; 2 the run could
+//! not be done (bad input, a name that does not resolve, missing privilege for the ping,
+//! socket errors).
+//!
+//! # JSON output (`--json`)
+//! ```text
+//! {
+//!   "target": "www.netlab.test",            // as given
+//!   "port": 80,
+//!   "address": "198.18.2.2",                // the address probed
+//!   "resolve": {
+//!     "addresses": ["198.18.2.2", "fd4e:6c61:62:2::2"],   // system resolver, in order
+//!     "source": "dns",                      // "dns", "hosts" (/etc/hosts) or "literal"
+//!     "elapsed_ms": 1.234,
+//!     "hosts_addresses": [],                // what /etc/hosts lists for the name
+//!     "dns": {                              // the resolv.conf server asked directly,
+//!       "server": "198.18.100.53:53",       //   or null (an address, or no answer)
+//!       "name": "www.netlab.test",          //   the name asked (search list applied)
+//!       "status": "ok",                     //   "ok", "nxdomain" or "no_data"
+//!       "addresses": ["198.18.2.2", "fd4e:6c61:62:2::2"] },
+//!     "dns_error": null },                  // why DNS could not be asked, or null
+//!   "connect": {
+//!     "to": "198.18.2.2:80",
+//!     "state": "open",                      // open, closed, filtered, unreachable, error
+//!     "time_ms": 0.123,                     // handshake or refusal time; null if none
+//!     "from": null,                         // who sent the ICMP error, if one did
+//!     "detail": null },                     // the error, for unreachable and error
+//!   "ping": {
+//!     "address": "198.18.2.2",
+//!     "transmitted": 3, "received": 3, "loss_percent": 0.0,
+//!     "min_ms": 0.051, "avg_ms": 0.062, "max_ms": 0.080,     // null without replies
+//!     "replies_from": ["198.18.2.2"],
+//!     "errors": [ { "from": "198.18.1.2", "kind": "host_unreachable" } ] },
+//!   "trace": {
+//!     "hops": [ { "ttl": 1, "addresses": ["198.18.0.2"],    // who answered at this TTL
+//!                 "rtt_ms": [0.101, 0.090, 0.087] } ],      // answered probes only
+//!     "ending": "reached",                  // reached, unreachable, max_hops, stopped
+//!     "end_address": "198.18.2.2" },        // who reached / reported; null otherwise
+//!   "checks": [
+//!     { "name": "resolver_agrees_with_dns",   // then port_answers,
+//!       "status": "pass",                     // ping_replies_from_address,
+//!       "explanation": null } ],              // trace_ends_on_address; pass/fail/skip
+//!   "passed": true                          // no check failed (the exit status is 0)
+//! }
+//! ```
+
+mod drive;
+mod names;
+mod verdict;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::CheckArgs;
+use crate::error::{Exit, Failure};
+use crate::net::icmp::Version;
+use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
+use crate::output::{self, Stdout};
+use crate::target::{Host, PortSuffix, Target};
+
+use self::drive::{PingResult, TraceResult, TraceSettings};
+use self::names::DnsAnswer;
+use self::verdict::{Check, Findings, PortState, Status};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const PING_COUNT: u64 = 3;
+const PING_INTERVAL: Duration = Duration::from_millis(200);
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+const TRACE: TraceSettings = TraceSettings {
+    port: crate::trace::DEFAULT_UDP_PORT,
+    max_ttl: 30,
+    queries: 3,
+    max_wait: Duration::from_secs(2),
+};
+
+/// A validated `check` command line.
+#[derive(Debug)]
+pub struct Plan {
+    target: Target,
+    port: u16,
+    family: crate::cli::Family,
+    json: bool,
+}
+
+impl Plan {
+    pub fn from_args(args: CheckArgs) -> Result<Plan, Failure> {
+        let what = format!("target '{}'", args.target);
+        let target = Target::parse(&args.target, PortSuffix::Allowed)
+            .map_err(|why| Failure::usage(&what, why))?;
+        let port = match (target.port, args.port) {
+            (Some(_), Some(_)) => {
+                return Err(Failure::usage(&what, "names a port, and -p gives one too"))
+            }
+            (Some(port), None) => port,
+            (None, Some(port)) => port,
+            (None, None) => 80,
+        };
+        let family = args.family.family();
+        if let Host::Ip { addr, .. } = &target.host {
+            if !family.allows(addr) {
+                return Err(Failure::usage(&what, "its family does not match -4/-6"));
+            }
+        }
+        Ok(Plan {
+            target,
+            port,
+            family,
+            json: args.json,
+        })
+    }
+}
+
+/// What the resolve step found.
+struct Resolved {
+    system: Vec<IpAddr>,
+    probe: SocketAddr,
+    elapsed: Duration,
+    hosts: Vec<IpAddr>,
+    dns: Option<DnsAnswer>,
+}
+
+pub fn run(plan: Plan) -> Result<Exit, Failure> {
+    let name = match &plan.target.host {
+        Host::Name(name) => Some(name.clone()),
+        Host::Ip { .. } => None,
+    };
+    // Resolve on a runtime that is gone before any socket or thread of the probes exists.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("starting the async runtime", e))?;
+    let resolved = runtime.block_on(resolve(&plan, name.as_deref()))?;
+    runtime.shutdown_timeout(Duration::from_millis(100));
+
+    let dst = resolved.probe;
+    let ping_socket = drive::open_ping_socket(Version::of(&dst.ip()))?;
+    let trace_socket = drive::open_trace_socket(dst)?;
+    crate::net::privilege::drop_all_capabilities()
+        .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
+
+    let (port_state, connect_time, ping, trace) = std::thread::scope(|scope| {
+        let connect = scope.spawn(move || probe_port(SocketAddr::new(dst.ip(), plan.port), dst));
+        let ping =
+            scope.spawn(|| drive::ping(&ping_socket, dst, PING_COUNT, PING_INTERVAL, PING_TIMEOUT));
+        let trace = scope.spawn(|| drive::trace(&trace_socket, dst, TRACE));
+        let (state, time) = join(connect.join())?;
+        let ping = join(ping.join())?;
+        let trace = join(trace.join())?;
+        Ok::<_, Failure>((state, time, ping, trace))
+    })?;
+
+    let findings = Findings {
+        name: name.as_deref(),
+        system: &resolved.system,
+        hosts: &resolved.hosts,
+        dns: resolved.dns.as_ref(),
+        address: dst.ip(),
+        port: plan.port,
+        port_state: &port_state,
+        ping: &ping,
+        trace: &trace,
+    };
+    let checks = verdict::checks(&findings);
+    let passed = checks.iter().all(|c| c.status != Status::Fail);
+    let report = Report {
+        plan: &plan,
+        resolved: &resolved,
+        port_state: &port_state,
+        connect_time,
+        ping: &ping,
+        trace: &trace,
+        checks: &checks,
+        passed,
+    };
+    if plan.json {
+        Stdout::json(&report.document());
+    } else {
+        report.print();
+    }
+    Ok(Exit::from_answered(passed))
+}
+
+/// A probe thread's result; a panic is re-raised (the panic hook reports it).
+fn join<T>(result: std::thread::Result<Result<T, Failure>>) -> Result<T, Failure> {
+    match result {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
+    let dns = async {
+        match name {
+            Some(name) => Some(names::ask_dns(name, plan.family).await),
+            None => None,
+        }
+    };
+    let system = names::ask_system(&plan.target.host, plan.family);
+    let (system, dns) = tokio::join!(system, dns);
+    let (system, addresses) = system?;
+    let first = addresses
+        .first()
+        .ok_or_else(|| Failure::new(format!("resolving '{}'", plan.target.text), "no address"))?;
+    let hosts = match name {
+        Some(name) => std::fs::read_to_string("/etc/hosts")
+            .map(|text| names::hosts_addresses(&text, name, plan.family))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(Resolved {
+        probe: first.with_port(0),
+        system: system.addrs,
+        elapsed: system.elapsed,
+        hosts,
+        dns,
+    })
+}
+
+/// The TCP connect, on a runtime of its own (this thread's).
+fn probe_port(to: SocketAddr, dst: SocketAddr) -> Result<(PortState, Option<Duration>), Failure> {
+    let mut to = to;
+    if let (SocketAddr::V6(to6), SocketAddr::V6(dst6)) = (&mut to, dst) {
+        to6.set_scope_id(dst6.scope_id());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("starting the async runtime", e))?;
+    let attempt = runtime
+        .block_on(tcp_connect(to, CONNECT_TIMEOUT, RefusalDetail::Wanted))
+        .map_err(|e| Failure::new(format!("connecting to {to}"), e))?;
+    Ok(match attempt {
+        TcpAttempt::Connected { elapsed, .. } => (PortState::Open, Some(elapsed)),
+        TcpAttempt::TimedOut => (PortState::Filtered, None),
+        TcpAttempt::Failed {
+            error,
+            icmp,
+            elapsed,
+        } => {
+            let version = Version::of(&to.ip());
+            let kind = icmp
+                .as_ref()
+                .and_then(|r| crate::packet::icmp::error_kind(version, r.icmp_type, r.icmp_code));
+            let from = icmp.as_ref().and_then(|r| r.from);
+            let state = match (error.raw_os_error(), kind) {
+                (_, Some(crate::packet::IcmpErrorKind::PortUnreachable)) => {
+                    PortState::Closed { from }
+                }
+                (Some(libc::ECONNREFUSED), None) => PortState::Closed { from: None },
+                (_, Some(kind)) => PortState::Unreachable {
+                    from,
+                    why: kind.describe(),
+                },
+                (Some(libc::EHOSTUNREACH) | Some(libc::ENETUNREACH), None) => {
+                    PortState::Unreachable {
+                        from: None,
+                        why: short_error(&error),
+                    }
+                }
+                (_, None) => PortState::Error(short_error(&error)),
+            };
+            (state, Some(elapsed))
+        }
+    })
+}
+
+/// "connection refused", without " (os error 111)".
+fn short_error(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    text.split(" (os error")
+        .next()
+        .unwrap_or(&text)
+        .to_lowercase()
+}
+
+struct Report<'a> {
+    plan: &'a Plan,
+    resolved: &'a Resolved,
+    port_state: &'a PortState,
+    connect_time: Option<Duration>,
+    ping: &'a PingResult,
+    trace: &'a TraceResult,
+    checks: &'a [Check],
+    passed: bool,
+}
+
+fn texts(addrs: &[IpAddr]) -> Vec<String> {
+    addrs.iter().map(IpAddr::to_string).collect()
+}
+
+fn opt_ms(d: Option<Duration>) -> Option<f64> {
+    d.map(output::ms)
+}
+
+impl Report<'_> {
+    fn source(&self) -> &'static str {
+        match &self.plan.target.host {
+            Host::Ip { .. } => "literal",
+            Host::Name(_) => {
+                if !self.resolved.hosts.is_empty()
+                    && self
+                        .resolved
+                        .system
+                        .iter()
+                        .all(|a| self.resolved.hosts.contains(a))
+                {
+                    "hosts"
+                } else {
+                    "dns"
+                }
+            }
+        }
+    }
+
+    fn end_address(&self) -> Option<IpAddr> {
+        match self.trace.ending {
+            crate::trace::engine::Ending::Reached { from, .. }
+            | crate::trace::engine::Ending::Unreachable { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    fn ending(&self) -> &'static str {
+        match self.trace.ending {
+            crate::trace::engine::Ending::Reached { .. } => "reached",
+            crate::trace::engine::Ending::Unreachable { .. } => "unreachable",
+            crate::trace::engine::Ending::MaxHops => "max_hops",
+            crate::trace::engine::Ending::Stopped => "stopped",
+        }
+    }
+
+    fn connect_from(&self) -> Option<IpAddr> {
+        match self.port_state {
+            PortState::Closed { from } | PortState::Unreachable { from, .. } => *from,
+            _ => None,
+        }
+    }
+
+    fn connect_detail(&self) -> Option<String> {
+        match self.port_state {
+            PortState::Unreachable { why, .. } => Some(why.clone()),
+            PortState::Error(why) => Some(why.clone()),
+            _ => None,
+        }
+    }
+
+    fn hop_rtts(hop: &crate::trace::engine::Hop) -> Vec<f64> {
+        hop.probes
+            .iter()
+            .filter_map(|p| match p {
+                crate::trace::engine::ProbeResult::Answered { rtt, .. } => Some(output::ms(*rtt)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn document(&self) -> Document {
+        let r = self.resolved;
+        let (dns, dns_error) = match &r.dns {
+            Some(DnsAnswer::Answered {
+                server,
+                name,
+                addrs,
+                status,
+            }) => (
+                Some(DnsDoc {
+                    server: server.to_string(),
+                    name: name.clone(),
+                    status,
+                    addresses: texts(addrs),
+                }),
+                None,
+            ),
+            Some(DnsAnswer::Unavailable(why)) => (None, Some(why.clone())),
+            None => (None, None),
+        };
+        Document {
+            target: self.plan.target.text.clone(),
+            port: self.plan.port,
+            address: r.probe.ip().to_string(),
+            resolve: ResolveDoc {
+                addresses: texts(&r.system),
+                source: self.source(),
+                elapsed_ms: output::ms(r.elapsed),
+                hosts_addresses: texts(&r.hosts),
+                dns,
+                dns_error,
+            },
+            connect: ConnectDoc {
+                to: SocketAddr::new(r.probe.ip(), self.plan.port).to_string(),
+                state: self.port_state.as_str(),
+                time_ms: opt_ms(self.connect_time),
+                from: self.connect_from().map(|a| a.to_string()),
+                detail: self.connect_detail(),
+            },
+            ping: PingDoc {
+                address: r.probe.ip().to_string(),
+                transmitted: self.ping.transmitted,
+                received: self.ping.received,
+                loss_percent: self.ping.loss_percent,
+                min_ms: opt_ms(self.ping.min),
+                avg_ms: self.ping.avg_ms.map(|v| (v * 1000.0).round() / 1000.0),
+                max_ms: opt_ms(self.ping.max),
+                replies_from: texts(&self.ping.replies_from),
+                errors: self
+                    .ping
+                    .errors
+                    .iter()
+                    .map(|(from, kind)| PingErrorDoc {
+                        from: from.to_string(),
+                        kind: kind.as_str(),
+                    })
+                    .collect(),
+            },
+            trace: TraceDoc {
+                hops: self
+                    .trace
+                    .hops
+                    .iter()
+                    .map(|hop| HopDoc {
+                        ttl: hop.ttl,
+                        addresses: texts(&hop.responders()),
+                        rtt_ms: Self::hop_rtts(hop),
+                    })
+                    .collect(),
+                ending: self.ending(),
+                end_address: self.end_address().map(|a| a.to_string()),
+            },
+            checks: self.checks.to_vec(),
+            passed: self.passed,
+        }
+    }
+
+    fn print(&self) {
+        let r = self.resolved;
+        let mut table = output::table(&["address", "source"]);
+        let source = match self.source() {
+            "hosts" => "/etc/hosts".to_string(),
+            "literal" => "given as an address".to_string(),
+            _ => match &r.dns {
+                Some(DnsAnswer::Answered { server, .. }) => format!("DNS ({})", server.ip()),
+                _ => "DNS".to_string(),
+            },
+        };
+        for addr in &r.system {
+            table.add_row(vec![addr.to_string(), format!("system resolver: {source}")]);
+        }
+        match &r.dns {
+            Some(DnsAnswer::Answered {
+                server,
+                addrs,
+                status,
+                ..
+            }) => {
+                if addrs.is_empty() {
+                    table.add_row(vec![
+                        "-".to_string(),
+                        format!("DNS {} asked directly: {status}", server.ip()),
+                    ]);
+                }
+                for addr in addrs {
+                    table.add_row(vec![
+                        addr.to_string(),
+                        format!("DNS {} asked directly", server.ip()),
+                    ]);
+                }
+            }
+            Some(DnsAnswer::Unavailable(why)) => {
+                table.add_row(vec!["-".to_string(), format!("DNS not asked: {why}")]);
+            }
+            None => {}
+        }
+        Stdout::table(&table);
+        Stdout::line("");
+
+        let mut table = output::table(&["connect", "state", "time", "detail"]);
+        let detail = match (self.connect_from(), self.connect_detail()) {
+            (Some(from), Some(why)) => format!("{why} from {from}"),
+            (Some(from), None) => format!("ICMP from {from}"),
+            (None, Some(why)) => why,
+            (None, None) => String::new(),
+        };
+        table.add_row(vec![
+            SocketAddr::new(r.probe.ip(), self.plan.port).to_string(),
+            self.port_state.as_str().to_string(),
+            self.connect_time
+                .map(|t| format!("{:.3}ms", output::ms(t)))
+                .unwrap_or_else(|| "-".into()),
+            detail,
+        ]);
+        Stdout::table(&table);
+        Stdout::line("");
+
+        let mut table = output::table(&[
+            "ping",
+            "sent",
+            "received",
+            "loss",
+            "min",
+            "avg",
+            "max",
+            "replies from",
+        ]);
+        let ms = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        table.add_row(vec![
+            r.probe.ip().to_string(),
+            self.ping.transmitted.to_string(),
+            self.ping.received.to_string(),
+            format!("{}%", (self.ping.loss_percent * 10.0).round() / 10.0),
+            ms(opt_ms(self.ping.min)),
+            ms(self.ping.avg_ms),
+            ms(opt_ms(self.ping.max)),
+            texts(&self.ping.replies_from).join(", "),
+        ]);
+        Stdout::table(&table);
+        Stdout::line("");
+
+        let mut table = output::table(&["hop", "address", "rtt ms"]);
+        for hop in &self.trace.hops {
+            let addrs = texts(&hop.responders());
+            let rtts: Vec<String> = Self::hop_rtts(hop)
+                .iter()
+                .map(|v| format!("{v:.3}"))
+                .collect();
+            table.add_row(vec![
+                hop.ttl.to_string(),
+                if addrs.is_empty() {
+                    "*".into()
+                } else {
+                    addrs.join(", ")
+                },
+                rtts.join(" "),
+            ]);
+        }
+        Stdout::table(&table);
+        Stdout::line("");
+
+        let mut table = output::table(&["check", "result", "explanation"]);
+        for check in self.checks {
+            table.add_row(vec![
+                check.name.to_string(),
+                match check.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "FAIL",
+                    Status::Skip => "skip",
+                }
+                .to_string(),
+                check.explanation.clone().unwrap_or_default(),
+            ]);
+        }
+        Stdout::table(&table);
+    }
+}
+
+#[derive(Serialize)]
+struct Document {
+    target: String,
+    port: u16,
+    address: String,
+    resolve: ResolveDoc,
+    connect: ConnectDoc,
+    ping: PingDoc,
+    trace: TraceDoc,
+    checks: Vec<Check>,
+    passed: bool,
+}
+
+#[derive(Serialize)]
+struct ResolveDoc {
+    addresses: Vec<String>,
+    source: &'static str,
+    elapsed_ms: f64,
+    hosts_addresses: Vec<String>,
+    dns: Option<DnsDoc>,
+    dns_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DnsDoc {
+    server: String,
+    name: String,
+    status: &'static str,
+    addresses: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ConnectDoc {
+    to: String,
+    state: &'static str,
+    time_ms: Option<f64>,
+    from: Option<String>,
+    detail: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PingDoc {
+    address: String,
+    transmitted: u64,
+    received: u64,
+    loss_percent: f64,
+    min_ms: Option<f64>,
+    avg_ms: Option<f64>,
+    max_ms: Option<f64>,
+    replies_from: Vec<String>,
+    errors: Vec<PingErrorDoc>,
+}
+
+#[derive(Serialize)]
+struct PingErrorDoc {
+    from: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct TraceDoc {
+    hops: Vec<HopDoc>,
+    ending: &'static str,
+    end_address: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HopDoc {
+    ttl: u8,
+    addresses: Vec<String>,
+    rtt_ms: Vec<f64>,
+}
