@@ -35,6 +35,8 @@
 //!   the UDP header); routers that quote fewer than 10 payload bytes — none that follow
 //!   RFC 1812, which asks for as much as fits in 576 bytes — cannot be matched without
 //!   privileges, and their hop shows `*`.
+//!   A service that listens on the probe port answers with data, not port unreachable;
+//!   nothing in the answer names the probe, so it is ignored: pick another `-p`.
 //! - ICMP: identifier, type and code never change (a datagram socket's identifier is its
 //!   kernel-chosen port, fixed for the run); the sequence number is the probe id, and a
 //!   compensation word in the payload keeps the ICMP checksum the same for every probe,

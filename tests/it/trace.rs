@@ -347,6 +347,35 @@ fn icmp_without_any_privilege_is_one_line_with_a_hint_while_udp_and_tcp_work() {
 }
 
 #[test]
+fn ctrl_c_prints_the_settled_hops_and_a_footer() {
+    // Nothing answers (the router is silent, the destination filters the port), so only
+    // -w would end this trace; Ctrl-C ends it instead.
+    let lab = lab!(LabConfig::default().routers(1).silent_router(1));
+    let port = FILTERED_PORT.to_string();
+    let dest = lab.dest_v4().to_string();
+    let mut cmd = lab.netlab_command(&["trace", "-n", "-w", "60s", "-p", &port, &dest]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn netlab");
+    std::thread::sleep(Duration::from_millis(500));
+    // `ip netns exec` execs netlab in place: the child's pid is netlab's.
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().expect("wait");
+    let ctx = context(&["trace", "(SIGINT)"], &out);
+    assert_eq!(out.status.code(), Some(1), "{ctx}");
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("trace to {dest}")), "{ctx}");
+    assert!(
+        text.contains(&format!("interrupted before reaching {dest}")),
+        "{ctx}"
+    );
+    assert!(text.contains("address check: MISMATCH"), "{ctx}");
+}
+
+#[test]
 fn json_has_exactly_the_documented_fields() {
     let lab = lab!(LabConfig::default().routers(1));
     let args = ["trace", "-4", "--json", "-q", "2", "www"];
