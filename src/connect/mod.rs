@@ -14,9 +14,11 @@
 //! - Every address of a name is probed (or one family with `-4`/`-6`), each in its own
 //!   rows; names resolve as the system resolves them (getaddrinfo).
 //! - `host:port` together with `-p` is refused (exit 2) rather than guessed at.
-//! - TCP states: open (handshake done; the time is the connect time), closed (RST, or an
-//!   ICMP port unreachable from a REJECT rule, then named in the detail), filtered (no
-//!   answer within `--timeout`), unreachable (any other ICMP error, named with its sender).
+//! - TCP states: open (handshake done; the time is the handshake as the kernel timed it,
+//!   SYN to SYN-ACK, so a busy scan cannot inflate it — or the wall-clock connect time when
+//!   the SYN had to be retransmitted), closed (RST, or an ICMP port unreachable from a
+//!   REJECT rule, then named in the detail), filtered (no answer within `--timeout`),
+//!   unreachable (any other ICMP error, named with its sender).
 //! - `--udp` sends the `--send` payload, or an empty datagram without one: open (a reply
 //!   came, shown), closed (ICMP port unreachable), open|filtered (silence). `-c` works for
 //!   UDP too, timing the replies.
@@ -48,7 +50,7 @@
 //!     "protocol": "tcp",             // "tcp" | "udp"
 //!     "seq": 1,                      // 1..=COUNT
 //!     "state": "open",               // "open" | "closed" | "filtered" | "unreachable" | "open_filtered"
-//!     "time_ms": 0.123,              // connect (TCP) or reply (UDP) time, or when the error came; null when nothing came back
+//!     "time_ms": 0.123,              // TCP handshake or UDP reply time, or when the error came; null when nothing came back
 //!     "detail": null,                // e.g. "administratively prohibited from 198.18.1.2 (ICMP 3/13)"
 //!     "answer": null,                // what the peer sent, escaped as \n \r \t \\ \xNN; null if not read
 //!     "expect_matched": null         // true | false with --expect/--expect-regex, else null
@@ -78,7 +80,6 @@
 //! }
 //! ```
 
-pub mod interactive;
 mod payload;
 mod probe;
 mod report;

@@ -45,7 +45,8 @@ pub struct IcmpReport {
 
 /// How a TCP handshake ended.
 pub enum TcpAttempt {
-    /// The handshake completed after `elapsed`.
+    /// The handshake completed; `elapsed` is the kernel's measure of it (SYN sent to
+    /// SYN-ACK received), or the wall-clock time when the SYN had to be retransmitted.
     Connected { conn: TcpConn, elapsed: Duration },
     /// The kernel reported an error (RST → ECONNREFUSED, or an ICMP error).
     Failed {
@@ -113,9 +114,10 @@ pub async fn tcp_connect(
         // Loopback can finish the handshake inside connect() itself.
         Ok(()) => {
             let elapsed = start.elapsed();
+            let conn = TcpConn::new(socket)?;
             return Ok(TcpAttempt::Connected {
-                conn: TcpConn::new(socket)?,
-                elapsed,
+                elapsed: conn.handshake_rtt().unwrap_or(elapsed),
+                conn,
             });
         }
         Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
@@ -145,10 +147,14 @@ pub async fn tcp_connect(
     match tokio::time::timeout(timeout, handshake).await {
         Err(_) => Ok(TcpAttempt::TimedOut),
         Ok(Err(err)) => Err(err),
-        Ok(Ok(None)) => Ok(TcpAttempt::Connected {
-            elapsed: start.elapsed(),
-            conn: TcpConn { fd },
-        }),
+        Ok(Ok(None)) => {
+            let elapsed = start.elapsed();
+            let conn = TcpConn { fd };
+            Ok(TcpAttempt::Connected {
+                elapsed: conn.handshake_rtt().unwrap_or(elapsed),
+                conn,
+            })
+        }
         Ok(Ok(Some(error))) => Ok(failed(fd.get_ref(), error)),
     }
 }
@@ -174,6 +180,37 @@ impl TcpConn {
             (Ok(local), Ok(peer)) => local.as_socket() == peer.as_socket(),
             _ => false,
         }
+    }
+
+    /// The handshake's round trip as the kernel measured it (`TCP_INFO`: SYN sent to
+    /// SYN-ACK received, in microseconds). A busy scan may run the task that sees the
+    /// connection complete long after it did, so a clock read there would measure the
+    /// scheduler; the kernel's sample does not. None when the SYN was retransmitted: the
+    /// sample would then leave out the wait for the retransmission, which is part of the
+    /// connect time.
+    fn handshake_rtt(&self) -> Option<Duration> {
+        // SAFETY: all-zero is a valid tcp_info.
+        let mut info: libc::tcp_info = unsafe { mem::zeroed() };
+        let mut len = mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: a valid descriptor, and a buffer of `len` writable bytes.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.fd.get_ref().as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        // Older kernels return a shorter struct; tcpi_total_retrans must be in it.
+        let needed = mem::offset_of!(libc::tcp_info, tcpi_total_retrans) + 4;
+        if rc != 0 || (len as usize) < needed {
+            return None;
+        }
+        if info.tcpi_total_retrans > 0 || info.tcpi_rtt == 0 {
+            return None;
+        }
+        Some(Duration::from_micros(u64::from(info.tcpi_rtt)))
     }
 
     /// Sends all of `data`.
@@ -481,8 +518,13 @@ mod tests {
             .await
             .unwrap()
         {
-            TcpAttempt::Connected { conn, .. } => {
+            TcpAttempt::Connected { conn, elapsed } => {
                 assert!(!conn.is_self_connected());
+                let rtt = conn
+                    .handshake_rtt()
+                    .expect("the kernel measured the handshake");
+                assert_eq!(rtt, elapsed);
+                assert!(rtt > Duration::ZERO && rtt < Duration::from_millis(100));
                 conn.abort();
             }
             _ => panic!("expected a connection"),
