@@ -1032,4 +1032,45 @@ mod in_the_lab {
             .as_str()
         );
     }
+
+    #[test]
+    fn ctrl_c_ends_a_scan_with_what_it_found() {
+        let lab = lab!(LabConfig::default());
+        // The router answers the first few ports with ICMP errors, then stays silent:
+        // the rest of the scan waits out its 5 s timeouts until Ctrl-C.
+        let child = lab
+            .netlab_command(&[
+                "connect",
+                "--json",
+                "-w",
+                "5s",
+                &lab.prohibited_v4().to_string(),
+                "-p",
+                "1-1000",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        thread::sleep(Duration::from_millis(1500));
+        // SAFETY: kill(2) on our own child's pid (`ip netns exec` execs netlab).
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        let started = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "stops promptly");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let doc = json(&out);
+        assert_eq!(doc["interrupted"], true);
+        let scan = &doc["scans"][0];
+        assert_eq!(scan["completed"], false);
+        let unreachable = scan["unreachable"].as_u64().unwrap();
+        assert!(
+            unreachable >= 5,
+            "the answers before Ctrl-C are kept: {scan}"
+        );
+        assert!(
+            unreachable + scan["filtered"].as_u64().unwrap() < 1000,
+            "{scan}"
+        );
+    }
 }
