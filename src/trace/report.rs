@@ -233,6 +233,70 @@ pub fn address_check(
     }
 }
 
+/// The cells of one hop's row: TTL; responders (one per line, each followed by its MPLS
+/// label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1 T=1]`); per responder the
+/// RTTs of the probes it answered, with annotations, silent probes (`*`) on the first line.
+fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
+    let responders = hop.responders();
+    let mut addr_lines: Vec<String> = Vec::new();
+    let mut rtt_lines: Vec<String> = Vec::new();
+    let silent: Vec<String> = hop
+        .probes
+        .iter()
+        .filter_map(|p| match p {
+            ProbeResult::Silent => Some("*".to_string()),
+            ProbeResult::SendFailed(why) => Some(format!("* (send failed: {why})")),
+            ProbeResult::Answered { .. } => None,
+        })
+        .collect();
+    if responders.is_empty() {
+        addr_lines.push("*".into());
+        rtt_lines.push(silent.join("  "));
+    }
+    for (i, addr) in responders.iter().enumerate() {
+        addr_lines.push(shown(*addr));
+        let mut rtts: Vec<String> = Vec::new();
+        let mut stacks: Vec<&[MplsLabel]> = Vec::new();
+        for p in &hop.probes {
+            if let ProbeResult::Answered {
+                from,
+                rtt,
+                reply,
+                mpls,
+            } = p
+            {
+                if from != addr {
+                    continue;
+                }
+                let mut text = format!("{:.3} ms", output::ms(*rtt));
+                if let Some(a) = reply.annotation() {
+                    text.push(' ');
+                    text.push_str(&a);
+                }
+                rtts.push(text);
+                if !mpls.is_empty() && !stacks.contains(&mpls.as_slice()) {
+                    stacks.push(mpls);
+                }
+            }
+        }
+        if i == 0 {
+            rtts.extend(silent.iter().cloned());
+        }
+        rtt_lines.push(rtts.join("  "));
+        for stack in stacks {
+            for label in stack {
+                addr_lines.push(format!("  [MPLS: {label}]"));
+                rtt_lines.push(String::new());
+            }
+        }
+    }
+    [
+        hop.ttl.to_string(),
+        addr_lines.join("\n"),
+        rtt_lines.join("\n"),
+    ]
+}
+
 pub(crate) struct Report {
     format: Format,
     target_text: String,
@@ -372,64 +436,8 @@ impl Report {
     }
 
     fn print_row(&mut self, hop: &Hop) {
-        let responders = hop.responders();
-        let mut addr_lines: Vec<String> = Vec::new();
-        let mut rtt_lines: Vec<String> = Vec::new();
-        let silent: Vec<String> = hop
-            .probes
-            .iter()
-            .filter_map(|p| match p {
-                ProbeResult::Silent => Some("*".to_string()),
-                ProbeResult::SendFailed(why) => Some(format!("* (send failed: {why})")),
-                ProbeResult::Answered { .. } => None,
-            })
-            .collect();
-        if responders.is_empty() {
-            addr_lines.push("*".into());
-            rtt_lines.push(silent.join("  "));
-        }
-        for (i, addr) in responders.iter().enumerate() {
-            addr_lines.push(self.shown(*addr));
-            let mut rtts: Vec<String> = Vec::new();
-            let mut stacks: Vec<&[MplsLabel]> = Vec::new();
-            for p in &hop.probes {
-                if let ProbeResult::Answered {
-                    from,
-                    rtt,
-                    reply,
-                    mpls,
-                } = p
-                {
-                    if from != addr {
-                        continue;
-                    }
-                    let mut text = format!("{:.3} ms", output::ms(*rtt));
-                    if let Some(a) = reply.annotation() {
-                        text.push(' ');
-                        text.push_str(&a);
-                    }
-                    rtts.push(text);
-                    if !mpls.is_empty() && !stacks.contains(&mpls.as_slice()) {
-                        stacks.push(mpls);
-                    }
-                }
-            }
-            if i == 0 {
-                rtts.extend(silent.iter().cloned());
-            }
-            rtt_lines.push(rtts.join("  "));
-            for stack in stacks {
-                for label in stack {
-                    addr_lines.push(format!("  [MPLS: {label}]"));
-                    rtt_lines.push(String::new());
-                }
-            }
-        }
-        self.printer.print(&[
-            hop.ttl.to_string(),
-            addr_lines.join("\n"),
-            rtt_lines.join("\n"),
-        ]);
+        let cells = hop_cells(hop, |addr| self.shown(addr));
+        self.printer.print(&cells);
     }
 
     fn finish_rows(&mut self) {
@@ -663,5 +671,48 @@ mod tests {
         assert!(limit.explanation.unwrap().contains("raise -m"));
         let nothing = address_check(Ending::MaxHops, &hops[1..], target, Method::Icmp, 30);
         assert_eq!(nothing.last_hop, None);
+    }
+
+    #[test]
+    fn rows_show_every_responder_its_rtts_annotations_and_mpls_labels() {
+        let label = MplsLabel {
+            label: 24001,
+            exp: 0,
+            bottom: true,
+            ttl: 1,
+        };
+        let answered = |from: &str, ms: u64, reply, mpls: Vec<MplsLabel>| ProbeResult::Answered {
+            from: ip(from),
+            rtt: Duration::from_millis(ms),
+            reply,
+            mpls,
+        };
+        let hop = Hop {
+            ttl: 4,
+            probes: vec![
+                answered("10.0.0.1", 4, Reply::TimeExceeded, vec![label]),
+                ProbeResult::Silent,
+                answered("10.0.0.2", 5, Reply::TimeExceeded, vec![]),
+            ],
+        };
+        let [ttl, addrs, rtts] = hop_cells(&hop, |a| a.to_string());
+        assert_eq!(ttl, "4");
+        assert_eq!(addrs, "10.0.0.1\n  [MPLS: L=24001 E=0 S=1 T=1]\n10.0.0.2");
+        assert_eq!(rtts, "4.000 ms  *\n\n5.000 ms");
+        let unreachable = Hop {
+            ttl: 5,
+            probes: vec![answered(
+                "10.0.0.9",
+                1,
+                Reply::Unreachable(IcmpErrorKind::HostUnreachable),
+                vec![],
+            )],
+        };
+        assert_eq!(hop_cells(&unreachable, |a| a.to_string())[2], "1.000 ms !H");
+        let silent = Hop {
+            ttl: 3,
+            probes: vec![ProbeResult::Silent; 3],
+        };
+        assert_eq!(hop_cells(&silent, |a| a.to_string())[1..], ["*", "*  *  *"]);
     }
 }
