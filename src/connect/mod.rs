@@ -80,6 +80,7 @@
 //! }
 //! ```
 
+pub mod interactive;
 mod payload;
 mod probe;
 mod report;
