@@ -68,13 +68,14 @@ pub async fn serve(
 pub struct Slot(Arc<AtomicUsize>);
 
 impl Slot {
-    /// Takes a place if fewer than `max` are taken.
-    pub fn take(open: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+    /// Takes a place if fewer than `max` are taken; also says how many are taken now,
+    /// this one included.
+    pub fn take(open: &Arc<AtomicUsize>, max: usize) -> Option<(Slot, usize)> {
         open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
             (n < max).then_some(n + 1)
         })
         .ok()
-        .map(|_| Slot(open.clone()))
+        .map(|before| (Slot(open.clone()), before + 1))
     }
 }
 

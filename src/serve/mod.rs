@@ -405,7 +405,7 @@ async fn serve_tcp(
             accepted = accept(&listener) => match accepted {
                 Ok((stream, peer)) => {
                     let peer = canonical(peer);
-                    let Some(slot) = Slot::take(&open, plan.max_connections) else {
+                    let Some((slot, now_open)) = Slot::take(&open, plan.max_connections) else {
                         let mut record = Record::new(peer, started.elapsed());
                         record.end = End::Refused;
                         record.detail = Some(format!("--max-connections {} reached", plan.max_connections));
@@ -415,8 +415,10 @@ async fn serve_tcp(
                     };
                     let rx = chat_tx.as_ref().map(|tx| tx.subscribe());
                     tasks.spawn(conn::serve(stream, peer, slot, ctx.clone(), stop_rx.clone(), rx));
-                    let now_open = open.load(std::sync::atomic::Ordering::SeqCst) as u64;
-                    report.totals.peak_concurrent = report.totals.peak_concurrent.max(now_open);
+                    // Counted when the slot is taken: a quick client may be gone again
+                    // before this loop looks.
+                    report.totals.peak_concurrent =
+                        report.totals.peak_concurrent.max(now_open as u64);
                 }
                 Err(err) => accept_trouble(&err).await,
             },
