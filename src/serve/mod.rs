@@ -50,6 +50,9 @@
 //! - `--max-connections` (default 256; 1 with `--chat`): connections served at once.
 //!   Beyond it a new connection is accepted and closed at once, and logged as `refused`
 //!   (not queued: a client stuck in the listen backlog could not tell it is waiting).
+//! - With `--udp` there are no connections: `--max-connections` is refused, and
+//!   `--idle-timeout` and `--max-line` do not apply (a datagram is one message of at most
+//!   65507 bytes).
 //! - SIGINT (Ctrl-C) or SIGTERM: the listening socket is closed at once, open
 //!   connections get 2 seconds to finish (a second signal ends them at once), the rest
 //!   end as `server shutdown`, the totals are printed and the exit status is 0.

@@ -894,3 +894,51 @@ fn connect_interactive_refuses_flags_that_make_no_sense_with_it() {
         );
     }
 }
+
+/// Prints real output for the README: `cargo test --test it readme_examples_serve --
+/// --ignored --nocapture`.
+#[test]
+#[ignore]
+fn readme_examples_serve() {
+    let lab = lab!(LabConfig::default());
+    let server = Server::start(
+        &lab,
+        &[
+            "65432",
+            "--words",
+            "--idle-timeout",
+            "1s",
+            "--max-line",
+            "64",
+        ],
+    );
+    let mut w4 = connect(&lab, sa(lab.dest_v4(), 65432));
+    w4.write_all(b"Hello, world\nthe cat the hat\n").unwrap();
+    w4.shutdown(Shutdown::Write).unwrap();
+    println!(
+        "client got: {:?}",
+        String::from_utf8(read_to_end(&mut w4)).unwrap()
+    );
+    let mut w6 = connect(&lab, sa(lab.dest_v6(), 65432));
+    w6.write_all(&[b'x'; 100]).unwrap();
+    println!(
+        "client got: {:?}",
+        String::from_utf8(read_to_end(&mut w6)).unwrap()
+    );
+    let mut idle = connect(&lab, sa(lab.dest_v4(), 65432));
+    read_to_end(&mut idle);
+    let stopped = server.stop();
+    println!(
+        "$ netlab serve 65432 --words --idle-timeout 1s --max-line 64\n{}\n{}\n(exit {:?})",
+        stopped.stderr,
+        stopped.stdout,
+        stopped.status.code()
+    );
+    let server = Server::start(&lab, &["7007", "--udp", "--json"]);
+    udp_exchange(&lab, sa(lab.dest_v6(), 7007), b"Hello, world");
+    let stopped = server.stop();
+    println!(
+        "$ netlab serve 7 --udp --json\n{}\n{}",
+        stopped.stderr, stopped.stdout
+    );
+}
