@@ -468,6 +468,22 @@ fn serve_limits_lines_idle_clients_and_connections() {
     let lab = lab!(LabConfig::default());
     let d4 = lab.dest_v4();
 
+    // A port below 1024 without CAP_NET_BIND_SERVICE: one line and the setcap hint.
+    let out = lab.netlab_as(crate::lab::NOBODY, &["serve", "80"]);
+    util::assert_one_line_error(&out, "privileged port as nobody");
+    let err = util::stderr(&out);
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some("netlab: listening on TCP [::]:80: permission denied")
+    );
+    assert!(
+        lines.next().is_some_and(|hint| hint.starts_with(
+            "hint: ports below 1024 need root or CAP_NET_BIND_SERVICE: `sudo setcap cap_net_bind_service+ep /"
+        )),
+        "{err}"
+    );
+
     // A line longer than --max-line: explained, then closed, never answered.
     let long = Server::start(
         &lab,
