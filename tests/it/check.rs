@@ -101,7 +101,10 @@ fn check_a_consistent_name_passes_every_check() {
     assert_eq!(doc["address"], d6);
     assert_eq!(strings(&doc["ping"]["replies_from"]), [d6.as_str()]);
     assert_eq!(doc["trace"]["end_address"], d6);
-    assert_eq!(doc["trace"]["hops"][0]["addresses"][0], lab.hop_v6(1).to_string());
+    assert_eq!(
+        doc["trace"]["hops"][0]["addresses"][0],
+        lab.hop_v6(1).to_string()
+    );
     assert_eq!(doc["connect"]["to"], format!("[{d6}]:80"));
 
     // The tables: one verdict row per check.
