@@ -1,0 +1,86 @@
+//! What the fuzz targets do with their bytes: parse them as the network code would and
+//! touch every accessor, so a missed bounds check anywhere panics under the fuzzer.
+//! `std::hint::black_box` keeps the optimiser from skipping the reads.
+
+use std::hint::black_box;
+
+use netlab::packet::extensions::{mpls_labels, Extensions};
+use netlab::packet::icmp::{Icmp, Message, Version};
+use netlab::packet::ipv4::Ipv4;
+use netlab::packet::ipv6::Ipv6;
+use netlab::packet::transport::{TcpPrefix, Udp};
+
+pub fn ipv4(bytes: &[u8]) {
+    if let Ok(ip) = Ipv4::parse(bytes) {
+        black_box((ip.header_len(), ip.total_len(), ip.identification(), ip.ttl()));
+        black_box((ip.protocol(), ip.header_checksum(), ip.src(), ip.dst()));
+        black_box((ip.header(), ip.payload(), ip.is_truncated()));
+    }
+}
+
+pub fn ipv6(bytes: &[u8]) {
+    if let Ok(ip) = Ipv6::parse(bytes) {
+        black_box((ip.payload_len(), ip.next_header(), ip.hop_limit()));
+        black_box((ip.src(), ip.dst(), ip.payload()));
+    }
+}
+
+pub fn transport(bytes: &[u8]) {
+    if let Ok(udp) = Udp::parse(bytes) {
+        black_box((udp.src_port(), udp.dst_port(), udp.length(), udp.checksum()));
+        black_box(udp.payload());
+    }
+    if let Ok(tcp) = TcpPrefix::parse(bytes) {
+        black_box((tcp.src_port(), tcp.dst_port(), tcp.sequence(), tcp.flags()));
+    }
+}
+
+/// An ICMP or ICMPv6 message and everything reachable from it: echo fields, the quoted
+/// datagram and its transport header, RFC 4884 extensions and MPLS labels.
+pub fn icmp(bytes: &[u8], version: Version) {
+    let Ok(icmp) = Icmp::parse(bytes, version) else {
+        return;
+    };
+    black_box((icmp.icmp_type(), icmp.code(), icmp.checksum(), icmp.checksum_ok_v4()));
+    black_box((icmp.bytes(), icmp.body(), icmp.version()));
+    match icmp.message() {
+        Message::EchoRequest(echo) | Message::EchoReply(echo) => {
+            black_box((echo.id, echo.seq, echo.data));
+        }
+        Message::Error(error) => {
+            black_box((error.kind, error.info, error.quoted.bytes()));
+            if let Ok(ip) = error.quoted.ip() {
+                black_box((ip.src, ip.dst, ip.protocol, ip.payload));
+                transport(ip.payload);
+            }
+            if let Ok(echo) = error.quoted.echo_request() {
+                black_box((echo.id, echo.seq, echo.data));
+            }
+            if let Ok(udp) = error.quoted.udp() {
+                black_box((udp.src_port(), udp.dst_port()));
+            }
+            if let Ok(tcp) = error.quoted.tcp() {
+                black_box((tcp.src_port(), tcp.sequence()));
+            }
+        }
+        Message::Other { icmp_type, code } => {
+            black_box((icmp_type, code));
+        }
+    }
+    if let Some(ext) = Extensions::find(&icmp) {
+        for object in ext.objects() {
+            black_box(object);
+        }
+        for label in ext.mpls() {
+            black_box(label);
+        }
+    }
+    black_box(mpls_labels(&icmp));
+}
+
+/// What a raw ICMPv4 socket hands over: an IPv4 header, then the ICMP message.
+pub fn raw_ipv4_datagram(bytes: &[u8]) {
+    if let Ok(ip) = Ipv4::parse(bytes) {
+        icmp(ip.payload(), Version::V4);
+    }
+}
