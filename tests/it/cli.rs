@@ -162,3 +162,54 @@ fn malformed_command_lines_exit_2_with_one_line() {
         assert_one_line_error(&out, &format!("netlab {args:?}"));
     }
 }
+
+/// The ```text blocks after a module doc's `# JSON...` heading: the schema the code
+/// documents next to the code that writes it.
+fn json_schema_blocks(source: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let (mut seen, mut inside, mut current) = (false, false, Vec::new());
+    for line in source.lines().filter_map(|l| l.strip_prefix("//!")) {
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        if line.starts_with('#') && line.contains("JSON") {
+            seen = true;
+        } else if !seen {
+        } else if !inside && line.trim() == "```text" {
+            inside = true;
+            current.clear();
+        } else if inside && line.trim() == "```" {
+            inside = false;
+            blocks.push(current.join("\n"));
+        } else if inside {
+            current.push(line);
+        } else if line.starts_with("# ") && !blocks.is_empty() {
+            break;
+        }
+    }
+    blocks
+}
+
+/// The README's JSON section is the schemas documented beside the code, word for word:
+/// change one and this fails until the other follows (copy the block across).
+#[test]
+fn readme_documents_every_json_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(netlab::resolve::JSON_SCHEMA),
+        "README lacks resolve's schema"
+    );
+    for command in ["connect", "ping", "trace", "serve", "check"] {
+        let source = std::fs::read_to_string(root.join(format!("src/{command}/mod.rs"))).unwrap();
+        let blocks = json_schema_blocks(&source);
+        assert!(
+            !blocks.is_empty(),
+            "src/{command}/mod.rs documents no JSON schema"
+        );
+        for block in blocks {
+            assert!(
+                readme.contains(&block),
+                "README's JSON section is missing (or has an old copy of) {command}'s schema:\n{block}"
+            );
+        }
+    }
+}
