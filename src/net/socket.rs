@@ -133,21 +133,23 @@ pub async fn tcp_connect(
     let handshake = async {
         loop {
             let mut guard = fd.ready(Interest::WRITABLE | Interest::ERROR).await?;
-            // SO_ERROR first: reading the error queue would clear the pending error.
-            if let Some(err) = guard.get_inner().take_error()? {
-                return Ok::<_, io::Error>(Some(err));
-            }
-            match guard.get_inner().peer_addr() {
-                Ok(_) => return Ok(None),
-                Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => guard.clear_ready(),
-                Err(err) => return Ok(Some(err)),
+            match handshake_state(guard.get_inner())? {
+                Some(done) => return Ok::<_, io::Error>(done),
+                None => guard.clear_ready(),
             }
         }
     };
-    match tokio::time::timeout(timeout, handshake).await {
-        Err(_) => Ok(TcpAttempt::TimedOut),
-        Ok(Err(err)) => Err(err),
-        Ok(Ok(None)) => {
+    let done = match tokio::time::timeout(timeout, handshake).await {
+        Ok(done) => done?,
+        // A busy runtime may look at a socket well after its answer came in: ask the
+        // kernel once more before calling it a timeout.
+        Err(_) => match handshake_state(fd.get_ref())? {
+            Some(done) => done,
+            None => return Ok(TcpAttempt::TimedOut),
+        },
+    };
+    match done {
+        Ok(()) => {
             let elapsed = start.elapsed();
             let conn = TcpConn { fd };
             Ok(TcpAttempt::Connected {
@@ -155,7 +157,21 @@ pub async fn tcp_connect(
                 conn,
             })
         }
-        Ok(Ok(Some(error))) => Ok(failed(fd.get_ref(), error)),
+        Err(error) => Ok(failed(fd.get_ref(), error)),
+    }
+}
+
+/// Where a non-blocking connect stands: None while the handshake is under way, then
+/// `Ok(())` once connected or the error that ended it.
+fn handshake_state(socket: &Socket) -> io::Result<Option<Result<(), io::Error>>> {
+    // SO_ERROR first: reading the error queue would clear the pending error.
+    if let Some(error) = socket.take_error()? {
+        return Ok(Some(Err(error)));
+    }
+    match socket.peer_addr() {
+        Ok(_) => Ok(Some(Ok(()))),
+        Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => Ok(None),
+        Err(err) => Ok(Some(Err(err))),
     }
 }
 
@@ -285,15 +301,23 @@ pub async fn udp_exchange(
             }
         }
     };
-    match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => Ok(UdpAttempt::Silent),
-        Ok(Err(err)) => Err(err),
-        Ok(Ok(Ok(len))) => {
+    let outcome = match tokio::time::timeout(timeout, exchange).await {
+        // As for TCP: a busy runtime may look late; the datagram may be there already.
+        Err(_) => match fd.get_ref().read(&mut buf) {
+            Ok(len) => Ok(Ok(len)),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(UdpAttempt::Silent),
+            Err(err) => Ok(Err(err)),
+        },
+        Ok(result) => result,
+    };
+    match outcome {
+        Err(err) => Err(err),
+        Ok(Ok(len)) => {
             let elapsed = start.elapsed();
             buf.truncate(len.min(max_bytes));
             Ok(UdpAttempt::Reply { data: buf, elapsed })
         }
-        Ok(Ok(Err(error))) => {
+        Ok(Err(error)) => {
             let elapsed = start.elapsed();
             let icmp = read_error_queue(fd.get_ref());
             Ok(UdpAttempt::Failed {
