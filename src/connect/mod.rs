@@ -7,8 +7,10 @@
 //!   target) and ends with statistics.
 //! - **scans** (`-p` with a range: `-p 1-1024`, `-p 22,8000-8100`, `-p-`): open ports are
 //!   listed as they are found; closed, filtered and unreachable ones are counted in a
-//!   summary. A TCP port that stays silent is probed a second time before it counts as
-//!   filtered (as nmap retransmits), so a lost SYN never hides an open port.
+//!   summary. A TCP port's first try waits as long as the path's measured round trips say
+//!   (at least 100 ms, at most `--timeout`); one that stays silent gets a second try with
+//!   the full `--timeout` before it counts as filtered (as nmap retransmits), so neither a
+//!   lost SYN nor a short first wait hides an open port.
 //!
 //! Decisions worth knowing:
 //! - Every address of a name is probed (or one family with `-4`/`-6`), each in its own
@@ -86,6 +88,7 @@ mod probe;
 mod report;
 mod scan;
 mod stats;
+mod timeout;
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::sync::{Arc, Mutex};
@@ -682,21 +685,31 @@ async fn scan_one(
         ports.len(),
     )));
     let started = Instant::now();
+    let rtt = Arc::new(timeout::SharedEstimator::default());
     let prober = {
         let (spec, ports, address) = (spec.clone(), ports.clone(), address.clone());
         move |job: usize| {
             let spec = spec.clone();
             let addr = address.with_port(ports[job]);
+            let rtt = rtt.clone();
             async move {
-                let first = probe::probe(&spec, addr).await?;
-                // A silent TCP port gets a second chance at once, as nmap retransmits: a
-                // SYN or its answer lost in a burst must not make a port look filtered.
-                // Retrying here rather than in a second pass overlaps the wait with the
-                // rest of the scan.
-                if first.state == State::Filtered {
-                    return probe::probe(&spec, addr).await;
+                // TCP's first try waits as long as this path needs (see timeout.rs).
+                let first_wait = match spec.protocol {
+                    Protocol::Tcp => rtt.timeout(spec.timeout),
+                    Protocol::Udp => spec.timeout,
+                };
+                let mut outcome = probe::probe_within(&spec, addr, first_wait).await?;
+                // A silent TCP port gets a second chance at once, with the full --timeout,
+                // as nmap retransmits: a SYN or its answer lost in a burst, or a first try
+                // cut short, must not make a port look filtered. Retrying here rather than
+                // in a second pass overlaps the wait with the rest of the scan.
+                if outcome.state == State::Filtered {
+                    outcome = probe::probe(&spec, addr).await?;
                 }
-                Ok(first)
+                if let Some(time) = outcome.time {
+                    rtt.sample(time);
+                }
+                Ok(outcome)
             }
         }
     };

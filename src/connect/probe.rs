@@ -117,16 +117,30 @@ pub enum ProbeError {
     Fatal(io::Error),
 }
 
-/// Probes one address.
+/// Probes one address, waiting up to the spec's timeout.
 pub async fn probe(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
+    probe_within(spec, addr, spec.timeout).await
+}
+
+/// Probes one address, waiting up to `timeout` for the handshake or the reply (a scan's
+/// first try uses a timeout adapted to the path; see `timeout.rs`).
+pub async fn probe_within(
+    spec: &ProbeSpec,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<Outcome, ProbeError> {
     match spec.protocol {
-        Protocol::Tcp => probe_tcp(spec, addr).await,
-        Protocol::Udp => probe_udp(spec, addr).await,
+        Protocol::Tcp => probe_tcp(spec, addr, timeout).await,
+        Protocol::Udp => probe_udp(spec, addr, timeout).await,
     }
 }
 
-async fn probe_tcp(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
-    let attempt = socket::tcp_connect(addr, spec.timeout, spec.refusal)
+async fn probe_tcp(
+    spec: &ProbeSpec,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<Outcome, ProbeError> {
+    let attempt = socket::tcp_connect(addr, timeout, spec.refusal)
         .await
         .map_err(creation_error)?;
     match attempt {
@@ -208,10 +222,14 @@ async fn converse(
     (answer, detail)
 }
 
-async fn probe_udp(spec: &ProbeSpec, addr: SocketAddr) -> Result<Outcome, ProbeError> {
+async fn probe_udp(
+    spec: &ProbeSpec,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<Outcome, ProbeError> {
     let max_bytes = spec.read.as_ref().map_or(65_536, |r| r.max_bytes);
     let payload = spec.payload.as_deref().unwrap_or_default();
-    let attempt = socket::udp_exchange(addr, payload, spec.timeout, max_bytes)
+    let attempt = socket::udp_exchange(addr, payload, timeout, max_bytes)
         .await
         .map_err(creation_error)?;
     match attempt {

@@ -929,6 +929,31 @@ mod in_the_lab {
         }
     }
 
+    #[test]
+    fn a_filtered_port_costs_one_timeout_not_two() {
+        let lab = lab!(LabConfig::default());
+        // Port 82 is dropped. Its first try waits only as long as the round trips of the
+        // ports before it say (100 ms here); only the second try waits the full 3 s.
+        let out = lab.netlab(&[
+            "connect",
+            "--json",
+            "-w",
+            "3s",
+            &lab.dest_v4().to_string(),
+            "-p",
+            "1-200",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let scan = &json(&out)["scans"][0];
+        assert_eq!(scan["filtered"], 1, "{scan}");
+        assert_eq!(open_ports(scan), [ECHO_PORT as u64, HTTP_PORT as u64]);
+        let elapsed = scan["elapsed_ms"].as_f64().unwrap();
+        assert!(
+            (3000.0..5000.0).contains(&elapsed),
+            "one full timeout plus a short first try, not two: {elapsed} ms"
+        );
+    }
+
     fn assert_full_scan(lab: &Lab, scan: &Value) {
         assert_eq!(scan["ports"], 65535);
         assert_eq!(
