@@ -79,6 +79,31 @@ fn one_line(text: &str) -> String {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
+/// "Connection refused (os error 111)" -> "connection refused": an OS error as a reason
+/// in a row or a message.
+pub fn short_os_error(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    text.split(" (os error")
+        .next()
+        .unwrap_or(&text)
+        .to_lowercase()
+}
+
+/// getaddrinfo's errors arrive as "failed to lookup address information: Name or
+/// service not known"; keep the part that means something.
+pub fn resolver_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = text
+        .strip_prefix("failed to lookup address information: ")
+        .unwrap_or(&text);
+    match text {
+        "Name or service not known" | "No address associated with hostname" => {
+            "no such host".into()
+        }
+        other => other.to_lowercase(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

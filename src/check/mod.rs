@@ -9,8 +9,10 @@
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
 //!    the port (80 unless `-p`), a ping (3 echo requests, 0.2s apart, 1s timeout, through
 //!    `ping::engine`), and a UDP trace (port 33434, up to 30 hops, 3 queries, waits up to
-//!    2s, through `trace::engine`; UDP needs no privilege). Sockets are opened first, then
-//!    capabilities are dropped, as ping does.
+//!    2s, through `trace::engine`; UDP needs no privilege). The ping and the trace run
+//!    through the commands' own drivers (`ping::measure`, `trace::run_trace`), with
+//!    observers that print nothing. Sockets are opened first, then capabilities are
+//!    dropped, once, before any thread starts, as ping does.
 //!
 //! # Checks
 //! - `resolver_agrees_with_dns`: the system resolver's addresses are DNS's. When they
@@ -72,7 +74,6 @@
 //! }
 //! ```
 
-mod drive;
 mod names;
 mod verdict;
 
@@ -82,25 +83,24 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::CheckArgs;
-use crate::error::{Exit, Failure};
+use crate::error::{short_os_error, Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
-use crate::output::{self, Stdout};
+use crate::output::{self, Format, Stdout};
+use crate::ping::{self, Summary as PingSummary};
 use crate::target::{Host, PortSuffix, Target};
+use crate::trace::{self, TraceOutcome};
 
-use self::drive::{PingResult, TraceResult, TraceSettings};
 use self::names::DnsAnswer;
 use self::verdict::{Check, Findings, PortState, Status};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const PING_COUNT: u64 = 3;
-const PING_INTERVAL: Duration = Duration::from_millis(200);
-const PING_TIMEOUT: Duration = Duration::from_secs(1);
-const TRACE: TraceSettings = TraceSettings {
-    port: crate::trace::DEFAULT_UDP_PORT,
-    max_ttl: 30,
-    queries: 3,
-    max_wait: Duration::from_secs(2),
+const PING: ping::Settings = ping::Settings {
+    count: Some(3),
+    interval: Duration::from_millis(200),
+    timeout: Duration::from_secs(1),
+    deadline: None,
+    size: ping::DEFAULT_SIZE,
 };
 
 /// A validated `check` command line.
@@ -163,16 +163,48 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     runtime.shutdown_timeout(Duration::from_millis(100));
 
     let dst = resolved.probe;
-    let ping_socket = drive::open_ping_socket(Version::of(&dst.ip()))?;
-    let trace_socket = drive::open_trace_socket(dst)?;
+    let ping_target = ping::Resolved {
+        text: plan.target.text.clone(),
+        sockaddr: dst,
+    };
+    let trace_plan = trace::Plan {
+        target: plan.target.clone(),
+        method: trace::Method::Udp,
+        port: trace::DEFAULT_UDP_PORT,
+        first_ttl: 1,
+        max_ttl: 30,
+        queries: 3,
+        wait: Duration::from_secs(2),
+        numeric: true,
+        family: plan.family,
+        format: Format::Table,
+    };
+    let mut trace_target = trace::Resolved {
+        text: plan.target.text.clone(),
+        sockaddr: dst,
+    };
+    trace_target.sockaddr.set_port(trace_plan.port);
+    // Both commands' sockets, then one drop, before any thread: capabilities are per
+    // thread. The trace keeps to the error queue, as an unprivileged user's would.
+    let ping_sockets = ping::Sockets::for_address(dst.ip())?;
+    let trace_sockets = trace::Sockets::open(&trace_plan, &trace_target)?.without_raw_listener();
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
 
     let (port_state, connect_time, ping, trace) = std::thread::scope(|scope| {
         let connect = scope.spawn(move || probe_port(SocketAddr::new(dst.ip(), plan.port), dst));
-        let ping =
-            scope.spawn(|| drive::ping(&ping_socket, dst, PING_COUNT, PING_INTERVAL, PING_TIMEOUT));
-        let trace = scope.spawn(|| drive::trace(&trace_socket, dst, TRACE));
+        let ping = scope.spawn(|| {
+            let outcome = on_runtime(ping::measure(
+                &PING,
+                ping_sockets,
+                std::slice::from_ref(&ping_target),
+                &mut (),
+                ping::Signals::Leave,
+            ))??;
+            Ok(outcome.targets.into_iter().next().unwrap_or_default())
+        });
+        let trace =
+            scope.spawn(|| trace::run_trace(&trace_plan, &trace_target, trace_sockets, &mut ()));
         let (state, time) = join(connect.join())?;
         let ping = join(ping.join())?;
         let trace = join(trace.join())?;
@@ -232,9 +264,7 @@ async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
         .first()
         .ok_or_else(|| Failure::new(format!("resolving '{}'", plan.target.text), "no address"))?;
     let hosts = match name {
-        Some(name) => std::fs::read_to_string("/etc/hosts")
-            .map(|text| names::hosts_addresses(&text, name, plan.family))
-            .unwrap_or_default(),
+        Some(name) => names::hosts_addresses(name, plan.family),
         None => Vec::new(),
     };
     Ok(Resolved {
@@ -246,18 +276,22 @@ async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
     })
 }
 
-/// The TCP connect, on a runtime of its own (this thread's).
+/// Runs `work` on a runtime of this thread's own, started after the capability drop.
+fn on_runtime<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("starting the async runtime", e))?;
+    Ok(runtime.block_on(work))
+}
+
+/// The TCP connect.
 fn probe_port(to: SocketAddr, dst: SocketAddr) -> Result<(PortState, Option<Duration>), Failure> {
     let mut to = to;
     if let (SocketAddr::V6(to6), SocketAddr::V6(dst6)) = (&mut to, dst) {
         to6.set_scope_id(dst6.scope_id());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new("starting the async runtime", e))?;
-    let attempt = runtime
-        .block_on(tcp_connect(to, CONNECT_TIMEOUT, RefusalDetail::Wanted))
+    let attempt = on_runtime(tcp_connect(to, CONNECT_TIMEOUT, RefusalDetail::Wanted))?
         .map_err(|e| Failure::new(format!("connecting to {to}"), e))?;
     Ok(match attempt {
         TcpAttempt::Connected { elapsed, .. } => (PortState::Open, Some(elapsed)),
@@ -284,23 +318,14 @@ fn probe_port(to: SocketAddr, dst: SocketAddr) -> Result<(PortState, Option<Dura
                 (Some(libc::EHOSTUNREACH) | Some(libc::ENETUNREACH), None) => {
                     PortState::Unreachable {
                         from: None,
-                        why: short_error(&error),
+                        why: short_os_error(&error),
                     }
                 }
-                (_, None) => PortState::Error(short_error(&error)),
+                (_, None) => PortState::Error(short_os_error(&error)),
             };
             (state, Some(elapsed))
         }
     })
-}
-
-/// "connection refused", without " (os error 111)".
-fn short_error(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    text.split(" (os error")
-        .next()
-        .unwrap_or(&text)
-        .to_lowercase()
 }
 
 struct Report<'a> {
@@ -308,8 +333,8 @@ struct Report<'a> {
     resolved: &'a Resolved,
     port_state: &'a PortState,
     connect_time: Option<Duration>,
-    ping: &'a PingResult,
-    trace: &'a TraceResult,
+    ping: &'a PingSummary,
+    trace: &'a TraceOutcome,
     checks: &'a [Check],
     passed: bool,
 }
@@ -326,19 +351,9 @@ impl Report<'_> {
     fn source(&self) -> &'static str {
         match &self.plan.target.host {
             Host::Ip { .. } => "literal",
-            Host::Name(_) => {
-                if !self.resolved.hosts.is_empty()
-                    && self
-                        .resolved
-                        .system
-                        .iter()
-                        .all(|a| self.resolved.hosts.contains(a))
-                {
-                    "hosts"
-                } else {
-                    "dns"
-                }
-            }
+            // glibc consults /etc/hosts first: a name it lists never goes to DNS.
+            Host::Name(_) if !self.resolved.hosts.is_empty() => "hosts",
+            Host::Name(_) => "dns",
         }
     }
 

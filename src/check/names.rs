@@ -1,81 +1,20 @@
 //! The two answers `check` compares: what the system resolver gives (getaddrinfo, the
-//! answer ping, trace and connect use) and what the resolv.conf server says when asked
-//! directly (resolve's `Resolver` in direct mode, dig-style). When they differ and
-//! /etc/hosts lists the name, the hosts file is named as the reason.
-//!
-//! The hosts and resolv.conf readers here are deliberately minimal (which addresses the
-//! hosts file gives a name; the `nameserver` and `search` lines): resolve's own loaders
-//! are private to it, and these only need to name a source, not reproduce glibc.
+//! answer ping, trace and connect use) and what the resolv.conf servers say when asked
+//! directly, without the hosts file. Both follow resolve's rules: its /etc/hosts reader
+//! (hosts first, as glibc) decides whether the hosts file is the system's source, and
+//! its resolver, with resolv.conf's servers, search list and `ndots`, asks DNS.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use crate::cli::Family;
+use crate::resolve::conf;
 use crate::resolve::dns::HickoryDns;
-use crate::resolve::lookup::{Mode, Resolver, Servers, Status, Subject, Want};
+use crate::resolve::hosts::Hosts;
+use crate::resolve::lookup::{Mode, Resolution, Resolver, Source, Status, Subject, Want};
 
-/// How long each direct DNS query waits.
+/// How long each DNS try waits.
 pub const DNS_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Addresses `/etc/hosts` (as text) gives `name`, in file order, filtered by family.
-pub fn hosts_addresses(text: &str, name: &str, family: Family) -> Vec<IpAddr> {
-    let wanted = name.trim_end_matches('.');
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut fields = line.split_whitespace();
-        let Some(addr) = fields
-            .next()
-            .and_then(|a| a.split('%').next()?.parse::<IpAddr>().ok())
-        else {
-            continue;
-        };
-        if fields.any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(wanted))
-            && family.allows(&addr)
-            && !out.contains(&addr)
-        {
-            out.push(addr);
-        }
-    }
-    out
-}
-
-/// The `nameserver` addresses (port 53, at most three as glibc) and the search list of a
-/// resolv.conf.
-pub fn resolv_conf(text: &str) -> (Vec<SocketAddr>, Vec<String>) {
-    let mut servers = Vec::new();
-    let mut search = Vec::new();
-    for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        match fields.next() {
-            Some("nameserver") => {
-                if let Some(addr) = fields.next().and_then(|a| a.parse::<IpAddr>().ok()) {
-                    if servers.len() < 3 {
-                        servers.push(SocketAddr::new(addr, 53));
-                    }
-                }
-            }
-            Some("search") | Some("domain") => {
-                search = fields
-                    .map(|f| f.trim_end_matches('.').to_string())
-                    .collect();
-            }
-            _ => {}
-        }
-    }
-    (servers, search)
-}
-
-/// The names asked of DNS for `name`: as typed when it has a dot, else with each search
-/// domain first (ndots:1), then as typed.
-pub fn candidates(name: &str, search: &[String]) -> Vec<String> {
-    if name.trim_end_matches('.').contains('.') || name.ends_with('.') {
-        return vec![name.to_string()];
-    }
-    let mut out: Vec<String> = search.iter().map(|d| format!("{name}.{d}")).collect();
-    out.push(name.to_string());
-    out
-}
 
 /// What DNS said, asked directly.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,72 +30,62 @@ pub enum DnsAnswer {
     Unavailable(String),
 }
 
-/// Asks the resolv.conf servers in order for `name`'s addresses.
-pub async fn ask_dns(name: &str, family: Family) -> DnsAnswer {
-    let text = match std::fs::read_to_string("/etc/resolv.conf") {
-        Ok(text) => text,
-        Err(err) => return DnsAnswer::Unavailable(format!("/etc/resolv.conf: {err}")),
-    };
-    let (servers, search) = resolv_conf(&text);
-    if servers.is_empty() {
-        return DnsAnswer::Unavailable("/etc/resolv.conf names no server".into());
-    }
-    let mut trouble = String::new();
-    for server in servers {
-        let resolver = Resolver::new(
-            HickoryDns::new(),
-            Mode::Direct {
-                servers: Servers::direct(server, DNS_TIMEOUT, false),
+impl DnsAnswer {
+    /// What resolve found, as check reports it.
+    fn from_resolution(found: Resolution) -> DnsAnswer {
+        let server = match found.source {
+            Some(Source::Server { addr, .. }) => Some(addr),
+            _ => None,
+        };
+        match (found.status, server) {
+            (Status::Ok | Status::NxDomain | Status::NoData, Some(server)) => DnsAnswer::Answered {
+                server,
+                name: found
+                    .asked
+                    .map(|name| name.trim_end_matches('.').to_string())
+                    .unwrap_or(found.query),
+                addrs: found
+                    .rows
+                    .iter()
+                    .filter(|row| row.kind == "A" || row.kind == "AAAA")
+                    .filter_map(|row| row.value.parse().ok())
+                    .collect(),
+                status: found.status.as_str(),
             },
-        );
-        let mut last = None;
-        for candidate in candidates(name, &search) {
-            let subject = Subject::Name(candidate.clone());
-            let asked = resolver
-                .resolve(&candidate, &subject, Want::Addresses(family))
-                .await;
-            match asked {
-                Ok(found) if found.status == Status::Ok => {
-                    let addrs = found
-                        .rows
-                        .iter()
-                        .filter(|row| row.kind == "A" || row.kind == "AAAA")
-                        .filter_map(|row| row.value.parse().ok())
-                        .collect();
-                    return DnsAnswer::Answered {
-                        server,
-                        name: candidate,
-                        addrs,
-                        status: "ok",
-                    };
-                }
-                Ok(found) if matches!(found.status, Status::NxDomain | Status::NoData) => {
-                    last = Some((candidate, found.status.as_str()));
-                }
-                Ok(found) => {
-                    trouble = format!(
-                        "{server}: {}",
-                        found.error.unwrap_or_else(|| found.status.as_str().into())
-                    );
-                    last = None;
-                    break;
-                }
-                Err(failure) => {
-                    trouble = format!("{server}: {}", failure.why);
-                    break;
-                }
+            (status, _) => {
+                DnsAnswer::Unavailable(found.error.unwrap_or_else(|| status.as_str().into()))
             }
         }
-        if let Some((name, status)) = last {
-            return DnsAnswer::Answered {
-                server,
-                name,
-                addrs: Vec::new(),
-                status,
-            };
-        }
     }
-    DnsAnswer::Unavailable(trouble)
+}
+
+/// Asks the resolv.conf servers for `name`'s addresses, as the system would but
+/// without the hosts file.
+pub async fn ask_dns(name: &str, family: Family) -> DnsAnswer {
+    let conf = match conf::load() {
+        Ok((conf, _ignored_lines)) => conf,
+        Err(failure) => {
+            return DnsAnswer::Unavailable(format!("{}: {}", failure.what, failure.why))
+        }
+    };
+    let resolver = Resolver::new(
+        HickoryDns::new(),
+        Mode::system_dns(conf, Some(DNS_TIMEOUT), false),
+    );
+    let subject = Subject::Name(name.to_string());
+    match resolver
+        .resolve(name, &subject, Want::Addresses(family))
+        .await
+    {
+        Ok(found) => DnsAnswer::from_resolution(found),
+        Err(failure) => DnsAnswer::Unavailable(failure.why),
+    }
+}
+
+/// What /etc/hosts gives `name` (resolve's reader); not empty means the system
+/// resolver answers from it, since glibc consults the file before DNS.
+pub fn hosts_addresses(name: &str, family: Family) -> Vec<IpAddr> {
+    Hosts::load().addresses(name, family)
 }
 
 /// What the system resolver gave, and how long it took.
@@ -183,49 +112,62 @@ pub async fn ask_system(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::lookup::Row;
 
-    #[test]
-    fn hosts_lines_give_addresses_by_name() {
-        let text = "127.0.0.1 localhost\n# 1.2.3.4 override.netlab.test\n\
-                    198.18.0.2 override.netlab.test override # router 1\n\
-                    fd4e::2 Override.Netlab.Test.\nbad line\n";
-        let v4: IpAddr = "198.18.0.2".parse().unwrap();
-        let v6: IpAddr = "fd4e::2".parse().unwrap();
-        assert_eq!(
-            hosts_addresses(text, "override.netlab.test", Family::Any),
-            vec![v4, v6]
-        );
-        assert_eq!(
-            hosts_addresses(text, "override.netlab.test.", Family::V6),
-            vec![v6]
-        );
-        assert_eq!(hosts_addresses(text, "override", Family::Any), vec![v4]);
-        assert!(hosts_addresses(text, "www.netlab.test", Family::Any).is_empty());
+    fn resolution(status: Status, asked: &str, rows: &[(&str, &str)]) -> Resolution {
+        Resolution {
+            query: "www".into(),
+            status,
+            source: Some(Source::Server {
+                addr: "198.18.100.53:53".parse().unwrap(),
+                tcp: false,
+            }),
+            elapsed: Duration::ZERO,
+            rows: rows
+                .iter()
+                .map(|(kind, value)| Row {
+                    name: asked.into(),
+                    kind: kind.to_string(),
+                    value: value.to_string(),
+                    ttl: Some(300),
+                })
+                .collect(),
+            error: None,
+            asked: Some(asked.into()),
+        }
     }
 
     #[test]
-    fn resolv_conf_servers_and_search() {
-        let (servers, search) = resolv_conf(
-            "# x\nnameserver 198.18.100.53\nnameserver ::1\nsearch netlab.test. lab\noptions ndots:1\n",
+    fn an_answer_names_its_server_the_name_asked_and_only_addresses() {
+        let found = resolution(
+            Status::Ok,
+            "www.netlab.test.",
+            &[("CNAME", "web.netlab.test."), ("A", "198.18.2.2")],
         );
         assert_eq!(
-            servers,
-            vec![
-                "198.18.100.53:53".parse().unwrap(),
-                "[::1]:53".parse().unwrap()
-            ]
+            DnsAnswer::from_resolution(found),
+            DnsAnswer::Answered {
+                server: "198.18.100.53:53".parse().unwrap(),
+                name: "www.netlab.test".into(),
+                addrs: vec!["198.18.2.2".parse().unwrap()],
+                status: "ok",
+            }
         );
-        assert_eq!(search, vec!["netlab.test", "lab"]);
+        let nx = resolution(Status::NxDomain, "nosuch.", &[]);
+        assert!(matches!(
+            DnsAnswer::from_resolution(nx),
+            DnsAnswer::Answered { status: "nxdomain", ref addrs, .. } if addrs.is_empty()
+        ));
     }
 
     #[test]
-    fn search_list_applies_to_single_labels() {
-        let search = vec!["netlab.test".to_string()];
-        assert_eq!(candidates("www", &search), vec!["www.netlab.test", "www"]);
+    fn no_real_answer_is_unavailable_with_resolves_reason() {
+        let mut found = resolution(Status::Timeout, "www.", &[]);
+        found.source = None;
+        found.error = Some("no reply from 198.18.100.53:53 within 2s".into());
         assert_eq!(
-            candidates("www.netlab.test", &search),
-            vec!["www.netlab.test"]
+            DnsAnswer::from_resolution(found),
+            DnsAnswer::Unavailable("no reply from 198.18.100.53:53 within 2s".into())
         );
-        assert_eq!(candidates("www.", &search), vec!["www."]);
     }
 }

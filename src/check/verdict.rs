@@ -9,9 +9,10 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::drive::{PingResult, TraceResult};
 use super::names::DnsAnswer;
+use crate::ping::Summary as PingSummary;
 use crate::trace::engine::Ending;
+use crate::trace::TraceOutcome;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,8 +104,8 @@ pub struct Findings<'a> {
     pub address: IpAddr,
     pub port: u16,
     pub port_state: &'a PortState,
-    pub ping: &'a PingResult,
-    pub trace: &'a TraceResult,
+    pub ping: &'a PingSummary,
+    pub trace: &'a TraceOutcome,
 }
 
 impl Findings<'_> {
@@ -324,8 +325,8 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn reached(from: &str, ttl: u8) -> TraceResult {
-        TraceResult {
+    fn reached(from: &str, ttl: u8) -> TraceOutcome {
+        TraceOutcome {
             hops: vec![Hop {
                 ttl,
                 probes: vec![ProbeResult::Answered {
@@ -342,12 +343,12 @@ mod tests {
         }
     }
 
-    fn ping_from(from: &str) -> PingResult {
-        PingResult {
+    fn ping_from(from: &str) -> PingSummary {
+        PingSummary {
             transmitted: 3,
             received: 3,
             replies_from: vec![ip(from)],
-            ..PingResult::default()
+            ..PingSummary::default()
         }
     }
 
@@ -426,15 +427,15 @@ mod tests {
 
     #[test]
     fn silence_and_errors_are_explained() {
-        let ping = PingResult {
+        let ping = PingSummary {
             transmitted: 3,
             errors: vec![(
                 ip("198.18.1.2"),
                 crate::packet::IcmpErrorKind::HostUnreachable,
             )],
-            ..PingResult::default()
+            ..PingSummary::default()
         };
-        let trace = TraceResult {
+        let trace = TraceOutcome {
             hops: Vec::new(),
             ending: Ending::Unreachable {
                 ttl: 2,

@@ -10,7 +10,8 @@
 
 use std::io;
 
-use crate::error::Failure;
+use crate::error::{short_os_error, Failure};
+use crate::net::icmp::{IcmpSocket, Mode, Version};
 
 /// The capability raw sockets need (linux/capability.h).
 const CAP_NET_RAW: u32 = 13;
@@ -163,11 +164,28 @@ pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure 
     ))
 }
 
-/// "Operation not permitted (os error 1)" -> "operation not permitted".
-fn short_os_error(err: &io::Error) -> String {
-    let text = err.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text);
-    text.to_lowercase()
+/// EPERM or EACCES: the kernel refused for want of a privilege.
+pub fn is_permission(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
+}
+
+/// Opens an ICMP socket the way every command does: raw with CAP_NET_RAW (identifier
+/// `raw_ident`), an ICMP datagram socket when `ping_group_range` allows it, and the
+/// error naming both fixes when neither is possible. `what` names other failures.
+pub fn open_icmp_socket(
+    version: Version,
+    raw_ident: u16,
+    what: &str,
+) -> Result<IcmpSocket, Failure> {
+    match IcmpSocket::open(version, Mode::Raw, raw_ident) {
+        Ok(s) => Ok(s),
+        Err(raw) if is_permission(&raw) => match IcmpSocket::open(version, Mode::Datagram, 0) {
+            Ok(s) => Ok(s),
+            Err(dgram) if is_permission(&dgram) => Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) => Err(Failure::new(what, dgram)),
+        },
+        Err(raw) => Err(Failure::new(what, raw)),
+    }
 }
 
 #[cfg(test)]

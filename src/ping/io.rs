@@ -9,30 +9,156 @@
 //! error queue, interleaved with the ICMP errors datagram sockets read there, and are not
 //! offered for every socket kind; the user-space time right before `sendto` is what
 //! iputils uses, which keeps netlab's numbers comparable with it.
+//!
+//! The loop does not print: what happens goes to an [`Observer`] as it happens (the
+//! command's live rows and summary are one; `check` passes one that only collects), and
+//! what was found comes back as a [`PingOutcome`].
 
+use std::future::Future;
 use std::io::ErrorKind;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use super::engine::{Config, EchoReply, Engine, Idents, ProbeError};
-use super::report::Report;
-use super::{Plan, Resolved, Sockets};
-use crate::error::{Exit, Failure};
+use super::engine::{Config, EchoReply, Engine, Event, Idents, ProbeError, ReplyStatus, TargetId};
+use super::{Resolved, Settings, Sockets};
+use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
 use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
 use crate::packet::ipv4::Ipv4;
+use crate::packet::IcmpErrorKind;
 
 /// Enough for the largest ICMP message plus an IPv4 header.
 const BUF_LEN: usize = 65_536 + 60;
 
-pub(crate) async fn drive(
-    plan: &Plan,
+/// Sees a run as it happens. Every method has a default that does nothing.
+pub trait Observer {
+    /// An engine event (reply, timeout, ICMP error, failed send), as it happens; the next
+    /// probe waits for the returned future.
+    fn event(&mut self, _event: &Event) -> impl Future<Output = ()> {
+        async {}
+    }
+    /// SIGQUIT, with [`Signals::Handle`]: statistics so far.
+    fn interim(&mut self, _engine: &Engine) {}
+    /// The run is over; the engine holds every statistic.
+    fn finish(&mut self, _engine: &Engine) -> impl Future<Output = ()> {
+        async {}
+    }
+}
+
+/// An observer that only lets the outcome collect.
+impl Observer for () {}
+
+/// Whether the run takes over the signals that end or report on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signals {
+    /// SIGINT and SIGTERM end the run with what it has; SIGQUIT reports (`ping`'s way).
+    Handle,
+    /// Left as they are (a caller running other probes beside the ping).
+    Leave,
+}
+
+/// What one target's ping found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub transmitted: u64,
+    /// First replies within the timeout.
+    pub received: u64,
+    pub loss_percent: f64,
+    pub min: Option<Duration>,
+    pub avg_ms: Option<f64>,
+    pub max: Option<Duration>,
+    /// Who sent first replies in time, in order of first appearance.
+    pub replies_from: Vec<IpAddr>,
+    /// ICMP errors about the probes: who sent them and what they said.
+    pub errors: Vec<(IpAddr, IcmpErrorKind)>,
+}
+
+/// What a ping run found, one summary per target in the order given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PingOutcome {
+    pub targets: Vec<Summary>,
+}
+
+impl PingOutcome {
+    /// Every target replied at least once (exit status 0).
+    pub fn all_answered(&self) -> bool {
+        self.targets.iter().all(|t| t.received > 0)
+    }
+
+    fn record(&mut self, event: &Event) {
+        match event {
+            Event::Reply {
+                target,
+                from,
+                status: ReplyStatus::Ok,
+                ..
+            } => {
+                let seen = &mut self.targets[target.0].replies_from;
+                if !seen.contains(from) {
+                    seen.push(*from);
+                }
+            }
+            Event::Error {
+                target, from, kind, ..
+            } => self.targets[target.0].errors.push((*from, *kind)),
+            _ => {}
+        }
+    }
+}
+
+/// The signal streams of [`Signals::Handle`]; none with [`Signals::Leave`].
+struct Watched {
+    interrupt: Option<Signal>,
+    terminate: Option<Signal>,
+    quit: Option<Signal>,
+}
+
+impl Watched {
+    fn new(signals: Signals) -> Result<Watched, Failure> {
+        if signals == Signals::Leave {
+            return Ok(Watched {
+                interrupt: None,
+                terminate: None,
+                quit: None,
+            });
+        }
+        let watch = |kind: SignalKind, what: &str| {
+            signal(kind)
+                .map(Some)
+                .map_err(|e| Failure::new(format!("handling {what}"), e))
+        };
+        Ok(Watched {
+            interrupt: watch(SignalKind::interrupt(), "Ctrl-C")?,
+            terminate: watch(SignalKind::terminate(), "SIGTERM")?,
+            quit: watch(SignalKind::quit(), "SIGQUIT")?,
+        })
+    }
+}
+
+/// Waits for the signal; never when it is not watched.
+async fn arrival(signal: &mut Option<Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Pings `targets` through `sockets` (opened by [`Sockets::open`] or
+/// [`Sockets::for_address`], capabilities dropped since) as `settings` asks, telling
+/// `observer` what happens. The one driver of every ping netlab sends.
+pub async fn measure<O: Observer>(
+    settings: &Settings,
     sockets: Sockets,
-    targets: Vec<Resolved>,
-) -> Result<Exit, Failure> {
+    targets: &[Resolved],
+    observer: &mut O,
+    signals: Signals,
+) -> Result<PingOutcome, Failure> {
     let register = |s: Option<IcmpSocket>| -> Result<Option<AsyncFd<IcmpSocket>>, Failure> {
         s.map(|s| {
             // SAFETY: IcmpSocket owns its socket for its whole life and always returns
@@ -48,25 +174,23 @@ pub(crate) async fn drive(
     };
     let v4 = register(sockets.v4)?;
     let v6 = register(sockets.v6)?;
-    let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| Failure::new("handling Ctrl-C", e))?;
-    let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| Failure::new("handling SIGTERM", e))?;
-    let mut quit = signal(SignalKind::quit()).map_err(|e| Failure::new("handling SIGQUIT", e))?;
+    let mut watched = Watched::new(signals)?;
 
     let config = Config {
-        count: plan.count,
-        interval: plan.interval,
-        timeout: plan.timeout,
-        deadline: plan.deadline,
-        payload_len: plan.size,
+        count: settings.count,
+        interval: settings.interval,
+        timeout: settings.timeout,
+        deadline: settings.deadline,
+        payload_len: settings.size,
         token: icmp::random_bytes::<8>(),
     };
     let addrs: Vec<_> = targets.iter().map(Resolved::addr).collect();
-    let mut report = Report::new(plan, &targets);
     let mut engine = Engine::new(config, &addrs, idents, Instant::now());
+    let mut outcome = PingOutcome {
+        targets: vec![Summary::default(); targets.len()],
+    };
     let mut packet = vec![0u8; BUF_LEN];
-    let mut payload = vec![0u8; plan.size];
+    let mut payload = vec![0u8; settings.size];
     let mut rx = vec![0u8; BUF_LEN];
 
     loop {
@@ -88,12 +212,13 @@ pub(crate) async fn drive(
             let at = Instant::now();
             match socket.get_ref().send_to(&packet[..len], target.sockaddr) {
                 Ok(_) => engine.sent(&probe, at),
-                Err(e) => engine.send_failed(&probe, short_error(&e)),
+                Err(e) => engine.send_failed(&probe, short_os_error(&e)),
             }
         }
         engine.advance(Instant::now());
         while let Some(event) = engine.poll_event() {
-            report.event(&event).await;
+            outcome.record(&event);
+            observer.event(&event).await;
         }
         if engine.is_finished(Instant::now()) {
             break;
@@ -103,9 +228,9 @@ pub(crate) async fn drive(
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
         tokio::select! {
             biased;
-            _ = interrupt.recv() => engine.stop(),
-            _ = terminate.recv() => engine.stop(),
-            _ = quit.recv() => report.interim(&engine),
+            _ = arrival(&mut watched.interrupt) => engine.stop(),
+            _ = arrival(&mut watched.terminate) => engine.stop(),
+            _ = arrival(&mut watched.quit) => observer.interim(&engine),
             guard = ready(&v4) => {
                 if let Ok(mut guard) = guard {
                     drain(guard.get_inner(), &mut engine, &mut rx);
@@ -127,10 +252,20 @@ pub(crate) async fn drive(
         drain(socket.get_ref(), &mut engine, &mut rx);
     }
     while let Some(event) = engine.poll_event() {
-        report.event(&event).await;
+        outcome.record(&event);
+        observer.event(&event).await;
     }
-    report.finish(&engine).await;
-    Ok(Exit::from_answered(engine.all_answered()))
+    for (index, summary) in outcome.targets.iter_mut().enumerate() {
+        let stats = engine.stats(TargetId(index));
+        summary.transmitted = stats.transmitted;
+        summary.received = stats.received;
+        summary.loss_percent = stats.loss_percent();
+        summary.min = stats.min();
+        summary.avg_ms = stats.avg_ms();
+        summary.max = stats.max();
+    }
+    observer.finish(&engine).await;
+    Ok(outcome)
 }
 
 /// Waits until the socket has something to read or an error queued; never for a
@@ -250,12 +385,4 @@ fn handle_queued_error(
         data: echo.data,
         at: err.at,
     });
-}
-
-fn short_error(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    text.split(" (os error")
-        .next()
-        .unwrap_or(&text)
-        .to_lowercase()
 }

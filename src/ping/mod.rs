@@ -7,7 +7,8 @@
 //! - `engine.rs`: the sans-IO state machine — schedule, match, count. Tested against a
 //!   simulated network in `sim.rs`.
 //! - `io.rs`: the thin driver: tokio, the sockets of `net::icmp`, kernel timestamps,
-//!   signals.
+//!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
+//!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
 //!
 //! # JSON output (`--json`)
@@ -63,8 +64,8 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::time::Duration;
 
 use crate::cli::{Family, PingArgs};
-use crate::error::{Exit, Failure};
-use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::error::{resolver_message, Exit, Failure};
+use crate::net::icmp::{self, IcmpSocket, Version};
 use crate::net::privilege;
 use crate::output::Format;
 use crate::target::{Host, PortSuffix, Target};
@@ -72,6 +73,8 @@ use crate::target::{Host, PortSuffix, Target};
 pub mod engine;
 mod io;
 mod report;
+
+pub use io::{measure, Observer, PingOutcome, Signals, Summary};
 
 /// Default ICMP data bytes, as ping.
 pub const DEFAULT_SIZE: usize = 56;
@@ -96,7 +99,31 @@ pub struct Plan {
     pub format: Format,
 }
 
+/// How the probes go: what [`measure`] needs of a plan.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Probes per target; `None`: until stopped or the deadline.
+    pub count: Option<u64>,
+    pub interval: Duration,
+    /// How long a probe waits for its reply.
+    pub timeout: Duration,
+    /// The whole run ends this long after it started.
+    pub deadline: Option<Duration>,
+    /// ICMP data bytes per probe.
+    pub size: usize,
+}
+
 impl Plan {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            count: self.count,
+            interval: self.interval,
+            timeout: self.timeout,
+            deadline: self.deadline,
+            size: self.size,
+        }
+    }
+
     pub fn from_args(args: PingArgs) -> Result<Plan, Failure> {
         let count = match args.count {
             None => None,
@@ -221,7 +248,8 @@ fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
 
 /// Where probes for one target go.
 #[derive(Debug, Clone)]
-pub(crate) struct Resolved {
+pub struct Resolved {
+    /// The target as given.
     pub text: String,
     pub sockaddr: SocketAddr,
 }
@@ -232,8 +260,9 @@ impl Resolved {
     }
 }
 
-/// The sockets of a run, opened before privileges are dropped.
-pub(crate) struct Sockets {
+/// The sockets of a run, opened before privileges are dropped (capabilities are per
+/// thread: drop them before starting the runtime or any thread that pings).
+pub struct Sockets {
     pub v4: Option<IcmpSocket>,
     pub v6: Option<IcmpSocket>,
     /// Why IPv6 could not be opened, reported if an IPv6 target turns up.
@@ -241,49 +270,74 @@ pub(crate) struct Sockets {
     pub v4_error: Option<Failure>,
 }
 
+impl Sockets {
+    /// The sockets `plan`'s targets need: a family given with -4/-6 or by a literal must
+    /// open; with names, a family that cannot open is reported only if a name resolves
+    /// to it.
+    pub fn open(plan: &Plan) -> Result<Sockets, Failure> {
+        let literal = |v: Version| {
+            plan.targets.iter().any(|t| match &t.host {
+                Host::Ip { addr, .. } => Version::of(addr) == v,
+                Host::Name(_) => false,
+            })
+        };
+        let names = plan.targets.iter().any(|t| matches!(t.host, Host::Name(_)));
+        let want = |v: Version, flag: Family| {
+            plan.family == flag || (plan.family == Family::Any && (names || literal(v)))
+        };
+        let mut sockets = Sockets {
+            v4: None,
+            v6: None,
+            v6_error: None,
+            v4_error: None,
+        };
+        if want(Version::V4, Family::V4) {
+            match open(Version::V4, plan.ttl) {
+                Ok(s) => sockets.v4 = Some(s),
+                Err(f) if plan.family == Family::Any && !literal(Version::V4) => {
+                    sockets.v4_error = Some(f)
+                }
+                Err(f) => return Err(f),
+            }
+        }
+        if want(Version::V6, Family::V6) {
+            match open(Version::V6, plan.ttl) {
+                Ok(s) => sockets.v6 = Some(s),
+                Err(f) if plan.family == Family::Any && !literal(Version::V6) => {
+                    sockets.v6_error = Some(f)
+                }
+                Err(f) => return Err(f),
+            }
+        }
+        if sockets.v4.is_none() && sockets.v6.is_none() {
+            return Err(sockets
+                .v4_error
+                .or(sockets.v6_error)
+                .unwrap_or_else(|| Failure::new("ping", "no socket could be opened")));
+        }
+        Ok(sockets)
+    }
+
+    /// The one socket that pinging `addr` needs, with the system's TTL.
+    pub fn for_address(addr: IpAddr) -> Result<Sockets, Failure> {
+        let socket = Some(open(Version::of(&addr), None)?);
+        let (v4, v6) = match addr {
+            IpAddr::V4(_) => (socket, None),
+            IpAddr::V6(_) => (None, socket),
+        };
+        Ok(Sockets {
+            v4,
+            v6,
+            v6_error: None,
+            v4_error: None,
+        })
+    }
+}
+
 /// Runs the plan: sockets, privilege drop, then the async driver on a runtime started
 /// only now, so none of its threads ever held a capability.
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
-    let literal = |v: Version| {
-        plan.targets.iter().any(|t| match &t.host {
-            Host::Ip { addr, .. } => Version::of(addr) == v,
-            Host::Name(_) => false,
-        })
-    };
-    let names = plan.targets.iter().any(|t| matches!(t.host, Host::Name(_)));
-    let want = |v: Version, flag: Family| {
-        plan.family == flag || (plan.family == Family::Any && (names || literal(v)))
-    };
-    let mut sockets = Sockets {
-        v4: None,
-        v6: None,
-        v6_error: None,
-        v4_error: None,
-    };
-    if want(Version::V4, Family::V4) {
-        match open(Version::V4, plan.ttl) {
-            Ok(s) => sockets.v4 = Some(s),
-            Err(f) if plan.family == Family::Any && !literal(Version::V4) => {
-                sockets.v4_error = Some(f)
-            }
-            Err(f) => return Err(f),
-        }
-    }
-    if want(Version::V6, Family::V6) {
-        match open(Version::V6, plan.ttl) {
-            Ok(s) => sockets.v6 = Some(s),
-            Err(f) if plan.family == Family::Any && !literal(Version::V6) => {
-                sockets.v6_error = Some(f)
-            }
-            Err(f) => return Err(f),
-        }
-    }
-    if sockets.v4.is_none() && sockets.v6.is_none() {
-        return Err(sockets
-            .v4_error
-            .or(sockets.v6_error)
-            .unwrap_or_else(|| Failure::new("ping", "no socket could be opened")));
-    }
+    let sockets = Sockets::open(&plan)?;
     privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -292,7 +346,16 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("starting the async runtime", e))?;
     runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
-        io::drive(&plan, sockets, resolved).await
+        let mut report = report::Report::new(&plan, &resolved);
+        let outcome = measure(
+            &plan.settings(),
+            sockets,
+            &resolved,
+            &mut report,
+            Signals::Handle,
+        )
+        .await?;
+        Ok(Exit::from_answered(outcome.all_answered()))
     })
 }
 
@@ -303,27 +366,13 @@ fn open(version: Version, ttl: Option<u8>) -> Result<IcmpSocket, Failure> {
         Version::V4 => "opening an ICMP socket",
         Version::V6 => "opening an ICMPv6 socket",
     };
-    let socket = match IcmpSocket::open(version, Mode::Raw, random_u16()) {
-        Ok(s) => s,
-        Err(raw) if is_permission(&raw) => match IcmpSocket::open(version, Mode::Datagram, 0) {
-            Ok(s) => s,
-            Err(dgram) if is_permission(&dgram) => {
-                return Err(privilege::missing_privilege(&raw, &dgram))
-            }
-            Err(dgram) => return Err(Failure::new(what, dgram)),
-        },
-        Err(raw) => return Err(Failure::new(what, raw)),
-    };
+    let socket = privilege::open_icmp_socket(version, random_u16(), what)?;
     if let Some(ttl) = ttl {
         socket
             .set_ttl(ttl)
             .map_err(|e| Failure::new(format!("setting TTL {ttl}"), e))?;
     }
     Ok(socket)
-}
-
-fn is_permission(err: &std::io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
 }
 
 fn random_u16() -> u16 {
@@ -426,20 +475,5 @@ async fn resolve_one(
                 )),
             }
         }
-    }
-}
-
-/// getaddrinfo's errors arrive as "failed to lookup address information: Name or
-/// service not known"; keep the part that means something.
-fn resolver_message(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    let text = text
-        .strip_prefix("failed to lookup address information: ")
-        .unwrap_or(&text);
-    match text {
-        "Name or service not known" | "No address associated with hostname" => {
-            "no such host".into()
-        }
-        other => other.to_lowercase(),
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use super::engine::{Engine, Event, ReplyStatus, Stats, TargetId};
-use super::{Plan, Resolved};
+use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 
@@ -195,7 +195,7 @@ impl Report {
         }
     }
 
-    pub async fn event(&mut self, event: &Event) {
+    async fn show(&mut self, event: &Event) {
         let table = self.format == Format::Table && !self.quiet;
         match event {
             Event::Reply {
@@ -338,7 +338,7 @@ impl Report {
     }
 
     /// Prints the summary table, or the whole JSON document.
-    pub async fn finish(&mut self, engine: &Engine) {
+    async fn summarize(&mut self, engine: &Engine) {
         let summary: Vec<JsonSummary> = (0..self.targets.len())
             .map(|i| self.summary_row(engine, i))
             .collect();
@@ -388,7 +388,7 @@ impl Report {
     /// SIGQUIT: statistics so far, on stderr (as iputils does), and the run goes on.
     /// Probes still within their timeout are not counted yet, so a reply on its way
     /// does not show up as loss.
-    pub fn interim(&self, engine: &Engine) {
+    fn show_interim(&self, engine: &Engine) {
         for (i, (text, addr)) in self.targets.iter().enumerate() {
             let s = engine.stats(TargetId(i));
             let settled = s.transmitted - engine.in_flight_to(TargetId(i)).min(s.transmitted);
@@ -411,6 +411,21 @@ impl Report {
                 trim_float((loss * 10.0).round() / 10.0)
             );
         }
+    }
+}
+
+/// The command's output is an observer of the one driver.
+impl Observer for Report {
+    async fn event(&mut self, event: &Event) {
+        self.show(event).await
+    }
+
+    fn interim(&mut self, engine: &Engine) {
+        self.show_interim(engine)
+    }
+
+    async fn finish(&mut self, engine: &Engine) {
+        self.summarize(engine).await
     }
 }
 

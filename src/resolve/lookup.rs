@@ -158,6 +158,9 @@ pub struct Resolution {
     pub rows: Vec<Row>,
     /// Why the query did not resolve (the text after `netlab: QUERY: `).
     pub error: Option<String>,
+    /// The absolute name the status is about, as asked of DNS (the search list applied);
+    /// None when no server was asked (hosts file, invalid input).
+    pub asked: Option<String>,
 }
 
 /// The servers to ask and how.
@@ -235,6 +238,12 @@ impl Mode {
             (conf, servers)
         });
         Mode::System { hosts, dns }
+    }
+
+    /// The resolv.conf servers, search list and options without the hosts file: what
+    /// DNS itself says, asked the way the system asks it.
+    pub fn system_dns(conf: SystemConf, timeout: Option<Duration>, tcp: bool) -> Mode {
+        Mode::system(Hosts::default(), Ok(conf), timeout, tcp)
     }
 }
 
@@ -589,6 +598,7 @@ fn resolution(query: &str, tried: &[Candidate], chosen: usize, kinds: &[RecordKi
             elapsed: Duration::ZERO,
             rows: Vec::new(),
             error: Some("no server to ask".into()),
+            asked: None,
         };
     };
     let status = candidate.asked.status();
@@ -621,6 +631,7 @@ fn resolution(query: &str, tried: &[Candidate], chosen: usize, kinds: &[RecordKi
         elapsed: Duration::ZERO,
         rows,
         error,
+        asked: Some(candidate.name.clone()),
     }
 }
 
@@ -779,6 +790,7 @@ fn from_hosts(hosts: &Hosts, query: &str, subject: &Subject, want: Want) -> Opti
         elapsed: Duration::ZERO,
         rows,
         error: None,
+        asked: None,
     })
 }
 

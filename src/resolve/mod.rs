@@ -27,9 +27,9 @@
 //! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
 //! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema).
 
-mod conf;
+pub mod conf;
 pub mod dns;
-mod hosts;
+pub mod hosts;
 pub mod lookup;
 mod names;
 pub mod record;
@@ -221,7 +221,7 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
 
 async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
     let mode = match plan.server.clone() {
-        None => system_mode(&plan),
+        None => system_mode(plan.timeout, plan.tcp),
         Some(spec) => {
             let server = match spec {
                 ServerSpec::Addr(addr) => addr,
@@ -336,20 +336,23 @@ impl Worst for Exit {
     }
 }
 
-fn system_mode(plan: &Plan) -> Mode {
+/// The system's way, as `getaddrinfo`: /etc/hosts first, then the resolv.conf servers
+/// with its search list (`timeout` replaces its per-try wait; `tcp` asks over TCP). Lines
+/// of resolv.conf that glibc would ignore are reported on stderr.
+pub fn system_mode(timeout: Option<Duration>, tcp: bool) -> Mode {
     let conf = conf::load().map(|(conf, notes)| {
         for note in notes {
             crate::output::warn(&format!("{}: {note}", conf::PATH));
         }
         conf
     });
-    Mode::system(Hosts::load(), conf, plan.timeout, plan.tcp)
+    Mode::system(Hosts::load(), conf, timeout, tcp)
 }
 
 /// The address of a `--server` given by name, found the system way.
 async fn server_address(name: &str, family: Family, plan: &Plan) -> Result<IpAddr, Failure> {
     let what = format!("--server {name}");
-    let resolver = Resolver::new(HickoryDns::new(), system_mode(plan));
+    let resolver = Resolver::new(HickoryDns::new(), system_mode(plan.timeout, plan.tcp));
     let found = resolver
         .resolve(
             name,

@@ -187,6 +187,7 @@ pub fn invalid(query: &str, why: String) -> Resolution {
         elapsed: std::time::Duration::ZERO,
         rows: Vec::new(),
         error: Some(why),
+        asked: None,
     }
 }
 
@@ -212,6 +213,7 @@ mod tests {
                 ttl: Some(300),
             }],
             error: None,
+            asked: None,
         }
     }
 
@@ -235,6 +237,7 @@ mod tests {
                 ttl: None,
             }],
             error: None,
+            asked: None,
         };
         let doc = Document {
             queries: vec![

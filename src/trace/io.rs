@@ -7,6 +7,10 @@
 //! (`SO_TIMESTAMPNS`, error queue and raw sockets alike), so wake-up and parsing time
 //! never enter an RTT. The exception is TCP: a SYN-ACK or RST is only seen as the
 //! socket's state change, timed when `poll` returns.
+//!
+//! The loop does not print: events go to an [`Observer`] (the command's live rows are
+//! one; `check` passes one that only collects) and the hops come back as a
+//! [`TraceOutcome`].
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -14,11 +18,10 @@ use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use super::engine::{Config, Engine, Event, Probe, ProbeId, Reply, Response};
+use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
 use super::probe::{classify, icmp_payload, udp_payload, Matcher, Method};
-use super::report::Report;
 use super::{Plan, Resolved, FLOOR, WINDOW};
-use crate::error::{Exit, Failure};
+use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
@@ -27,15 +30,16 @@ use crate::packet::icmp::{error_kind, write_echo_request};
 const BUF_LEN: usize = 65_536 + 60;
 
 /// The socket that sends probes.
-pub(crate) enum Main {
+enum Main {
     Icmp(IcmpSocket),
     Udp(UdpProbeSocket),
     /// One socket per probe, opened as the probe is sent.
     Tcp,
 }
 
-/// The sockets of a trace, opened before capabilities are dropped.
-pub(crate) struct Sockets {
+/// The sockets of a trace, opened before capabilities are dropped (they are per thread:
+/// drop them before starting any thread that traces).
+pub struct Sockets {
     main: Main,
     /// A raw ICMP socket beside UDP and TCP probes (with CAP_NET_RAW): it sees whole ICMP
     /// messages, so MPLS labels, and quotes the error queue does not return.
@@ -43,11 +47,9 @@ pub(crate) struct Sockets {
     src: IpAddr,
 }
 
-fn is_permission(err: &std::io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
-}
-
 impl Sockets {
+    /// What `plan`'s method needs to trace to `target`, with the raw ICMP listener when
+    /// CAP_NET_RAW is held.
     pub fn open(plan: &Plan, target: &Resolved) -> Result<Sockets, Failure> {
         let version = Version::of(&target.addr());
         let src = netprobe::source_address(target.sockaddr)
@@ -55,25 +57,16 @@ impl Sockets {
         let main = match plan.method {
             Method::Icmp => {
                 let ident = u16::from_be_bytes(icmp::random_bytes::<2>());
-                let socket = match IcmpSocket::open(version, Mode::Raw, ident) {
-                    Ok(s) => s,
-                    Err(raw) if is_permission(&raw) => {
-                        match IcmpSocket::open(version, Mode::Datagram, 0) {
-                            Ok(s) => s,
-                            Err(dgram) if is_permission(&dgram) => {
-                                let mut failure = privilege::missing_privilege(&raw, &dgram);
-                                failure.hint = failure.hint.map(|h| {
-                                    format!("{h}; or trace with UDP (the default, no -I), which needs neither")
-                                });
-                                return Err(failure);
-                            }
-                            Err(dgram) => {
-                                return Err(Failure::new("opening an ICMP socket", dgram))
-                            }
-                        }
-                    }
-                    Err(raw) => return Err(Failure::new("opening an ICMP socket", raw)),
-                };
+                let socket = privilege::open_icmp_socket(version, ident, "opening an ICMP socket")
+                    .map_err(|mut failure| {
+                        // Only the missing-privilege error has a hint to extend.
+                        failure.hint = failure.hint.map(|h| {
+                            format!(
+                                "{h}; or trace with UDP (the default, no -I), which needs neither"
+                            )
+                        });
+                        failure
+                    })?;
                 Main::Icmp(socket)
             }
             Method::Udp => {
@@ -95,6 +88,46 @@ impl Sockets {
         };
         Ok(Sockets { main, raw, src })
     }
+
+    /// The same sockets without the raw ICMP listener: what a trace sees from the error
+    /// queue alone, as any user's would.
+    pub fn without_raw_listener(self) -> Sockets {
+        Sockets { raw: None, ..self }
+    }
+
+    /// Whether a raw ICMP socket listens beside the probes (MPLS labels are seen).
+    pub fn has_raw_listener(&self) -> bool {
+        self.raw.is_some()
+    }
+}
+
+/// Sees a trace as it happens. Every method has a default that does nothing.
+pub trait Observer {
+    /// An engine event: a hop settled (in TTL order), a late answer, the end.
+    fn event(&mut self, _event: Event) {}
+    /// An address answered a probe (its hop may not be settled yet).
+    fn saw(&mut self, _from: IpAddr) {}
+    /// Time passes: show what is ready.
+    fn flush(&mut self, _now: Instant) {}
+    /// Nothing is held back any more: the trace may end once the engine is done.
+    fn is_flushed(&self) -> bool {
+        true
+    }
+    /// When the observer wants [`Observer::flush`] again.
+    fn next_wakeup(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// An observer that only lets the outcome collect.
+impl Observer for () {}
+
+/// What a trace found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceOutcome {
+    /// Every hop probed, in TTL order.
+    pub hops: Vec<Hop>,
+    pub ending: Ending,
 }
 
 struct TcpProbe {
@@ -113,7 +146,17 @@ struct Driver<'a> {
     rx: Vec<u8>,
 }
 
-pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<Exit, Failure> {
+/// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
+/// settings are not used) through `sockets` (capabilities dropped since), telling
+/// `observer` what happens. The one driver of every trace netlab runs. It stops early,
+/// with what it has, once [`netprobe::interrupted`] says so (after the caller's
+/// [`netprobe::catch_interrupts`]).
+pub fn run<O: Observer>(
+    plan: &Plan,
+    target: &Resolved,
+    sockets: Sockets,
+    observer: &mut O,
+) -> Result<TraceOutcome, Failure> {
     let version = Version::of(&target.addr());
     let token = icmp::random_bytes::<8>();
     // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
@@ -140,9 +183,6 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
         window: WINDOW,
         seq_base,
     });
-    netprobe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
-    let started = Instant::now();
-    let mut report = Report::new(plan, target, sockets.raw.is_some());
     let mut driver = Driver {
         target,
         sockets,
@@ -153,6 +193,8 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
         packet: vec![0u8; 512],
         rx: vec![0u8; BUF_LEN],
     };
+    let mut hops = Vec::new();
+    let mut ending = None;
     loop {
         if netprobe::interrupted() {
             engine.stop();
@@ -162,17 +204,22 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
         }
         engine.advance(Instant::now());
         while let Some(event) = engine.poll_event() {
-            if let Event::Hop(hop) = &event {
-                driver.forget_tcp(hop.ttl);
+            match &event {
+                Event::Hop(hop) => {
+                    driver.forget_tcp(hop.ttl);
+                    hops.push(hop.clone());
+                }
+                Event::Done(end) => ending = Some(*end),
+                Event::Late { .. } => {}
             }
-            report.event(event);
+            observer.event(event);
         }
-        report.flush(Instant::now());
-        if engine.is_finished() && report.is_flushed() {
+        observer.flush(Instant::now());
+        if engine.is_finished() && observer.is_flushed() {
             break;
         }
         let now = Instant::now();
-        let wake = [engine.next_wakeup(), report.next_wakeup()]
+        let wake = [engine.next_wakeup(), observer.next_wakeup()]
             .into_iter()
             .flatten()
             .min();
@@ -184,11 +231,14 @@ pub(crate) fn drive(plan: &Plan, target: &Resolved, sockets: Sockets) -> Result<
             .wait(timeout)
             .map_err(|e| Failure::new("waiting for answers", e))?;
         for response in responses {
-            report.saw(response.from);
+            observer.saw(response.from);
             engine.on_response(response);
         }
     }
-    Ok(report.finish(started.elapsed()))
+    Ok(TraceOutcome {
+        hops,
+        ending: ending.unwrap_or(Ending::Stopped),
+    })
 }
 
 impl Driver<'_> {
@@ -242,7 +292,7 @@ impl Driver<'_> {
         };
         match result {
             Ok(at) => engine.sent(probe, at),
-            Err(e) => engine.send_failed(probe, short_error(&e)),
+            Err(e) => engine.send_failed(probe, short_os_error(&e)),
         }
     }
 
@@ -455,12 +505,4 @@ impl Driver<'_> {
         // Otherwise a local error (no route, ...): the socket is done; the engine gives
         // the probe up at its deadline.
     }
-}
-
-fn short_error(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    text.split(" (os error")
-        .next()
-        .unwrap_or(&text)
-        .to_lowercase()
 }

@@ -9,7 +9,8 @@
 //!   end of the trace. Tested against simulated paths in `sim.rs`.
 //! - `probe.rs`: what probes carry and how responses are matched to them (pure; fuzzed).
 //! - `io.rs`: the driver, one thread around `poll(2)`; every OS call is in `net::probe`
-//!   and `net::icmp`.
+//!   and `net::icmp`. It prints nothing: [`run_trace`] tells an [`Observer`] what happens
+//!   and returns a [`TraceOutcome`], so `check` traces through the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
 //!
 //! # Default method: UDP
@@ -108,7 +109,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::cli::{Family, TraceArgs};
-use crate::error::{Exit, Failure};
+use crate::error::{resolver_message, Exit, Failure};
 use crate::output::Format;
 use crate::target::{Host, PortSuffix, Target};
 
@@ -117,6 +118,7 @@ mod io;
 pub mod probe;
 mod report;
 
+pub use io::{run as run_trace, Observer, Sockets, TraceOutcome};
 pub use probe::Method;
 
 /// traceroute's base UDP port; netlab keeps it fixed for every probe.
@@ -239,7 +241,8 @@ impl Plan {
 
 /// Where the probes go.
 #[derive(Debug, Clone)]
-pub(crate) struct Resolved {
+pub struct Resolved {
+    /// The target as given.
     pub text: String,
     /// Port 0 for ICMP.
     pub sockaddr: SocketAddr,
@@ -253,7 +256,7 @@ impl Resolved {
 
 /// Resolves the target as the lab report's `gethostbyname` would (getaddrinfo: hosts
 /// file, then DNS), taking the first address of the allowed family.
-pub(crate) fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
+pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
     let text = plan.target.text.clone();
     let port = if plan.method == Method::Icmp {
         0
@@ -302,25 +305,16 @@ pub(crate) fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
     }
 }
 
-fn resolver_message(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    let text = text
-        .strip_prefix("failed to lookup address information: ")
-        .unwrap_or(&text);
-    match text {
-        "Name or service not known" | "No address associated with hostname" => {
-            "no such host".into()
-        }
-        other => other.to_lowercase(),
-    }
-}
-
 /// Runs the plan: resolve, open the sockets, drop capabilities, then trace on this one
 /// thread (reverse names are looked up on threads started only after the drop).
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
     let resolved = resolve(&plan)?;
-    let sockets = io::Sockets::open(&plan, &resolved)?;
+    let sockets = Sockets::open(&plan, &resolved)?;
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
-    io::drive(&plan, &resolved, sockets)
+    crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
+    let started = std::time::Instant::now();
+    let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
+    run_trace(&plan, &resolved, sockets, &mut report)?;
+    Ok(report.finish(started.elapsed()))
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
-use super::{Method, Plan, Resolved};
+use super::{Method, Observer, Plan, Resolved};
 use crate::error::Exit;
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
@@ -317,6 +317,33 @@ pub(crate) struct Report {
     late: u64,
 }
 
+/// The command's live rows are an observer of the one driver.
+impl Observer for Report {
+    fn event(&mut self, event: Event) {
+        self.record(event);
+    }
+
+    /// An address answered: start looking up its name.
+    fn saw(&mut self, addr: IpAddr) {
+        self.names.start(addr);
+    }
+
+    fn flush(&mut self, now: Instant) {
+        self.print_settled(now);
+    }
+
+    fn is_flushed(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// When to look again at a row waiting for a name: when it must be printed anyway,
+    /// and meanwhile every few milliseconds, since lookups finish on other threads.
+    fn next_wakeup(&self) -> Option<Instant> {
+        let (_, settled) = self.queue.front()?;
+        Some((*settled + NAME_WAIT).min(Instant::now() + NAME_POLL))
+    }
+}
+
 impl Report {
     pub fn new(plan: &Plan, target: &Resolved, raw_receiver: bool) -> Report {
         let addr = target.addr();
@@ -370,12 +397,7 @@ impl Report {
         }
     }
 
-    /// An address answered: start looking up its name.
-    pub fn saw(&mut self, addr: IpAddr) {
-        self.names.start(addr);
-    }
-
-    pub fn event(&mut self, event: Event) {
+    fn record(&mut self, event: Event) {
         match event {
             Event::Hop(hop) => {
                 for addr in hop.responders() {
@@ -390,7 +412,7 @@ impl Report {
     }
 
     /// Prints the settled rows whose names are known or have waited long enough.
-    pub fn flush(&mut self, now: Instant) {
+    fn print_settled(&mut self, now: Instant) {
         self.names.poll();
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
@@ -404,17 +426,6 @@ impl Report {
                 self.print_hop(hop);
             }
         }
-    }
-
-    pub fn is_flushed(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// When to look again at a row waiting for a name: when it must be printed anyway,
-    /// and meanwhile every few milliseconds, since lookups finish on other threads.
-    pub fn next_wakeup(&self) -> Option<Instant> {
-        let (_, settled) = self.queue.front()?;
-        Some((*settled + NAME_WAIT).min(Instant::now() + NAME_POLL))
     }
 
     fn print_hop(&mut self, hop: Hop) {
