@@ -85,6 +85,9 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Judges one run's output: Err(why) when it is wrong (wrong hops, missing ports...).
 type Check<'a> = Box<dyn Fn(&Sample) -> Result<(), String> + 'a>;
+/// Reads the figure a contender is judged by from one run (e.g. the run's median RTT);
+/// contenders without one are judged by wall time.
+type Metric<'a> = Box<dyn Fn(&Sample) -> Option<f64> + 'a>;
 /// A benchmark section: builds its lab, runs its comparisons, appends rows.
 type Section = fn(usize, &mut Vec<Row>);
 
@@ -93,14 +96,48 @@ struct Contender<'a> {
     label: String,
     command: Box<dyn Fn() -> Command + 'a>,
     check: Check<'a>,
+    metric: Option<Metric<'a>>,
+}
+
+impl<'a> Contender<'a> {
+    /// A contender judged by wall time.
+    fn timed(
+        label: &str,
+        command: impl Fn() -> Command + 'a,
+        check: impl Fn(&Sample) -> Result<(), String> + 'a,
+    ) -> Contender<'a> {
+        Contender {
+            label: label.to_string(),
+            command: Box::new(command),
+            check: Box::new(check),
+            metric: None,
+        }
+    }
+
+    /// A contender judged by a figure read from its output.
+    fn measured(
+        label: &str,
+        command: impl Fn() -> Command + 'a,
+        metric: impl Fn(&Sample) -> Option<f64> + 'a,
+    ) -> Contender<'a> {
+        Contender {
+            label: label.to_string(),
+            command: Box::new(command),
+            check: Box::new(|_| Ok(())),
+            metric: Some(Box::new(metric)),
+        }
+    }
 }
 
 struct Row {
     section: String,
     label: String,
     runs: usize,
-    wall_median_ms: f64,
-    ratio: f64,
+    /// The median over runs of the figure (wall ms, or the contender's metric).
+    median: f64,
+    unit: &'static str,
+    /// "1.00×" for times, "+0.004 ms" for RTT figures, relative to the first contender.
+    versus: String,
     max_rss_kib: i64,
     correct: String,
 }
@@ -114,15 +151,23 @@ fn compare(section: &str, runs: usize, contenders: &[Contender<'_>], rows: &mut 
             samples[i].push(measure(&mut (contender.command)()));
         }
     }
+    let figure = |contender: &Contender<'_>, sample: &Sample| match &contender.metric {
+        None => Some(sample.wall.as_secs_f64() * 1000.0),
+        Some(metric) => metric(sample),
+    };
     let medians: Vec<f64> = samples
         .iter()
-        .map(|s| median(s.iter().map(|x| x.wall.as_secs_f64() * 1000.0).collect()))
+        .zip(contenders)
+        .map(|(runs, c)| median(runs.iter().filter_map(|s| figure(c, s)).collect()))
         .collect();
     for (i, contender) in contenders.iter().enumerate() {
         let failures: Vec<String> = samples[i]
             .iter()
             .filter_map(|s| match s.code {
                 None => Some("killed by a signal".to_string()),
+                Some(_) if figure(contender, s).is_none() => {
+                    Some(format!("no figure in the output: {}", s.stderr.trim()))
+                }
                 Some(_) => (contender.check)(s).err(),
             })
             .collect();
@@ -131,12 +176,17 @@ fn compare(section: &str, runs: usize, contenders: &[Contender<'_>], rows: &mut 
         } else {
             format!("NO ({}/{runs}): {}", failures.len(), failures[0])
         };
+        let (unit, versus) = match contender.metric {
+            None => ("ms wall", format!("{:.2}×", medians[i] / medians[0])),
+            Some(_) => ("ms", format!("{:+.3} ms", medians[i] - medians[0])),
+        };
         rows.push(Row {
             section: section.to_string(),
             label: contender.label.clone(),
             runs,
-            wall_median_ms: medians[i],
-            ratio: medians[i] / medians[0],
+            median: medians[i],
+            unit,
+            versus,
             max_rss_kib: samples[i].iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
             correct,
         });
@@ -243,6 +293,7 @@ fn section_scan(runs: usize, rows: &mut Vec<Row>) {
                 .then_some(())
                 .ok_or(format!("open {open:?}, expected {expected_ref:?}"))
         }),
+        metric: None,
     }];
     if tool_present("nmap") {
         contenders.push(Contender {
@@ -256,6 +307,7 @@ fn section_scan(runs: usize, rows: &mut Vec<Row>) {
                     .then_some(())
                     .ok_or(format!("open {open:?}, expected {expected_ref:?}"))
             }),
+            metric: None,
         });
     }
     compare("full TCP scan, 2 routers, veth", runs, &contenders, rows);
@@ -279,18 +331,21 @@ fn section_resolve(runs: usize, rows: &mut Vec<Row>) {
         label: "netlab resolve www.netlab.test".into(),
         command: Box::new(move || netlab_in(lab_ref, &["resolve", "www.netlab.test"])),
         check: Box::new(has_dest),
+        metric: None,
     }];
     if tool_present("dig") {
         contenders.push(Contender {
             label: "dig +short www.netlab.test".into(),
             command: Box::new(move || tool_in(lab_ref, &["dig", "+short", "www.netlab.test"])),
             check: Box::new(has_dest),
+            metric: None,
         });
     }
     contenders.push(Contender {
         label: "getent ahosts www.netlab.test".into(),
         command: Box::new(move || tool_in(lab_ref, &["getent", "ahosts", "www.netlab.test"])),
         check: Box::new(has_dest),
+        metric: None,
     });
     compare("resolve (A+AAAA), lab DNS", runs, &contenders, rows);
 }
@@ -357,17 +412,20 @@ fn section_trace(runs: usize, rows: &mut Vec<Row>) {
         label: "netlab trace (defaults: UDP, names)".into(),
         command: Box::new(move || netlab_in(lab_ref, &["trace", dest_ref])),
         check: Box::new(check),
+        metric: None,
     }];
     contenders.push(Contender {
         label: "netlab trace -n".into(),
         command: Box::new(move || netlab_in(lab_ref, &["trace", "-n", dest_ref])),
         check: Box::new(check),
+        metric: None,
     });
     if tool_present("traceroute") {
         contenders.push(Contender {
             label: "traceroute -n".into(),
             command: Box::new(move || tool_in(lab_ref, &["traceroute", "-n", dest_ref])),
             check: Box::new(check),
+            metric: None,
         });
     }
     if tool_present("tracepath") {
@@ -375,6 +433,7 @@ fn section_trace(runs: usize, rows: &mut Vec<Row>) {
             label: "tracepath -n".into(),
             command: Box::new(move || tool_in(lab_ref, &["tracepath", "-n", dest_ref])),
             check: Box::new(check),
+            metric: None,
         });
     }
     if tool_present("mtr") {
@@ -382,6 +441,7 @@ fn section_trace(runs: usize, rows: &mut Vec<Row>) {
             label: "mtr -r -n -c 3".into(),
             command: Box::new(move || tool_in(lab_ref, &["mtr", "-r", "-n", "-c", "3", dest_ref])),
             check: Box::new(check),
+            metric: None,
         });
     }
     compare(
@@ -390,6 +450,100 @@ fn section_trace(runs: usize, rows: &mut Vec<Row>) {
         &contenders,
         rows,
     );
+}
+
+/// The median RTT of one `netlab ping --json` run.
+fn netlab_median_rtt(s: &Sample) -> Option<f64> {
+    let doc: serde_json::Value = serde_json::from_str(&s.stdout).ok()?;
+    let rtts: Vec<f64> = doc["replies"]
+        .as_array()?
+        .iter()
+        .filter(|r| r["duplicate"] == false && r["late"] == false)
+        .filter_map(|r| r["rtt_ms"].as_f64())
+        .collect();
+    (!rtts.is_empty()).then(|| median(rtts))
+}
+
+/// The median RTT of one iputils `ping` run (`... time=0.056 ms`).
+fn iputils_median_rtt(s: &Sample) -> Option<f64> {
+    let rtts: Vec<f64> = s
+        .stdout
+        .lines()
+        .filter_map(|line| line.split_once("time=")?.1.split_whitespace().next())
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    (!rtts.is_empty()).then(|| median(rtts))
+}
+
+/// RTT as each tool reports it, on one veth path (client → r1 → dest, no delay): the
+/// median of each run's per-reply median, alternating the tools run by run.
+fn section_ping_rtt(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let dest = lab.dest_v4().to_string();
+    let (dest_ref, lab_ref) = (&dest, &lab);
+    let probes = ["-c", "200", "-i", "0.01"];
+    let contenders = vec![
+        Contender::measured(
+            "netlab ping -c 200 -i 0.01 (median RTT)",
+            move || {
+                let mut args = vec!["ping", "--json", "-n"];
+                args.extend(probes);
+                args.push(dest_ref);
+                netlab_in(lab_ref, &args)
+            },
+            netlab_median_rtt,
+        ),
+        Contender::measured(
+            "iputils ping -c 200 -i 0.01 (median RTT)",
+            move || {
+                let mut argv = vec!["ping", "-n"];
+                argv.extend(probes);
+                argv.push(dest_ref);
+                tool_in(lab_ref, &argv)
+            },
+            iputils_median_rtt,
+        ),
+    ];
+    compare("ping RTT, 2 routers, veth", runs, &contenders, rows);
+}
+
+/// One probe to every address in a lab of 6 routers (both sides of each router, the
+/// destination and the DNS address): netlab's fping-style sweep against fping's.
+fn section_sweep(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(LabConfig::default().routers(6)).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let mut hosts: Vec<String> = (1..=6)
+        .flat_map(|i| [lab.router_v4(i), lab.router_east_v4(i)])
+        .map(|a| a.to_string())
+        .collect();
+    hosts.push(lab.dest_v4().to_string());
+    hosts.push(lab.dns_v4().to_string());
+    let (hosts_ref, lab_ref) = (&hosts, &lab);
+    let all_alive = move |s: &Sample| {
+        (s.code == Some(0))
+            .then_some(())
+            .ok_or(format!("exit {:?}: {}", s.code, s.stderr.trim()))
+    };
+    let mut contenders = vec![Contender::timed(
+        &format!("netlab ping -c 1 -n <{} hosts>", hosts.len()),
+        move || {
+            let mut args = vec!["ping", "-c", "1", "-n"];
+            args.extend(hosts_ref.iter().map(String::as_str));
+            netlab_in(lab_ref, &args)
+        },
+        all_alive,
+    )];
+    if tool_present("fping") {
+        contenders.push(Contender::timed(
+            &format!("fping <{} hosts> (defaults)", hosts.len()),
+            move || {
+                let mut argv = vec!["fping"];
+                argv.extend(hosts_ref.iter().map(String::as_str));
+                tool_in(lab_ref, &argv)
+            },
+            all_alive,
+        ));
+    }
+    compare("one-probe sweep, 6 routers", runs, &contenders, rows);
 }
 
 fn main() {
@@ -411,7 +565,9 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 3] = [
+    let all: [(&str, Section); 5] = [
+        ("ping", section_ping_rtt),
+        ("sweep", section_sweep),
         ("scan", section_scan),
         ("resolve", section_resolve),
         ("trace", section_trace),
@@ -429,8 +585,8 @@ fn main() {
         "comparison",
         "tool",
         "runs",
-        "median wall ms",
-        "× netlab",
+        "median",
+        "vs netlab",
         "max RSS KiB",
         "correct",
     ]);
@@ -439,8 +595,12 @@ fn main() {
             row.section,
             row.label,
             row.runs.to_string(),
-            format!("{:.1}", row.wall_median_ms),
-            format!("{:.2}", row.ratio),
+            if row.unit == "ms" {
+                format!("{:.3} {}", row.median, row.unit)
+            } else {
+                format!("{:.1} {}", row.median, row.unit)
+            },
+            row.versus,
             row.max_rss_kib.to_string(),
             row.correct,
         ]);
