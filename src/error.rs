@@ -104,6 +104,30 @@ pub fn resolver_message(err: &std::io::Error) -> String {
     }
 }
 
+/// A name that resolved, but to no address of the family asked for (or to none).
+pub fn no_address_of(
+    what: impl Into<String>,
+    family: crate::cli::Family,
+    found: &[std::net::SocketAddr],
+) -> Failure {
+    if found.is_empty() {
+        return Failure::new(what, "no address found");
+    }
+    let only: Vec<String> = found.iter().map(|a| a.ip().to_string()).collect();
+    Failure::new(
+        what,
+        format!(
+            "no IPv{} address (only {})",
+            if family == crate::cli::Family::V4 {
+                4
+            } else {
+                6
+            },
+            only.join(", ")
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

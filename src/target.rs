@@ -5,7 +5,7 @@
 //! against the DNS limits before any query is sent, so bad input never costs a timeout.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// What a target names: an address, or a name still to be resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,21 @@ pub struct Target {
 pub enum PortSuffix {
     Allowed,
     Forbidden,
+}
+
+/// A target resolved: where the probes for it go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The target as given.
+    pub text: String,
+    /// Port 0 for ICMP.
+    pub sockaddr: SocketAddr,
+}
+
+impl Resolved {
+    pub fn addr(&self) -> IpAddr {
+        self.sockaddr.ip()
+    }
 }
 
 impl Target {

@@ -163,7 +163,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     runtime.shutdown_timeout(Duration::from_millis(100));
 
     let dst = resolved.probe;
-    let ping_target = ping::Resolved {
+    let ping_target = crate::target::Resolved {
         text: plan.target.text.clone(),
         sockaddr: dst,
     };
@@ -179,10 +179,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         family: plan.family,
         format: Format::Table,
     };
-    let mut trace_target = trace::Resolved {
-        text: plan.target.text.clone(),
-        sockaddr: dst,
-    };
+    let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);
     // Both commands' sockets, then one drop, before any thread: capabilities are per
     // thread. The trace keeps to the error queue, as an unprivileged user's would.

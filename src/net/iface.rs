@@ -2,6 +2,18 @@
 
 use std::ffi::CString;
 use std::io;
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
+
+/// The socket address of an IP literal from the command line, its `%zone` (IPv6) made
+/// the scope id; the error says which zone names no interface.
+pub fn literal_sockaddr(addr: IpAddr, zone: Option<&str>, port: u16) -> Result<SocketAddr, String> {
+    match (addr, zone) {
+        (IpAddr::V6(v6), Some(zone)) => index_of(zone)
+            .map(|index| SocketAddr::V6(SocketAddrV6::new(v6, port, 0, index)))
+            .map_err(|_| format!("no network interface named '{zone}'")),
+        _ => Ok(SocketAddr::new(addr, port)),
+    }
+}
 
 /// The index of the interface called `name` (`if_nametoindex`), as an IPv6 scope id.
 pub fn index_of(name: &str) -> io::Result<u32> {

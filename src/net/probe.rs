@@ -230,6 +230,31 @@ pub enum Want {
     Write,
 }
 
+/// Reads every message queued on an ICMP socket, handing each to `each` with what the
+/// kernel said about it; stops when nothing is left.
+pub fn drain_icmp(
+    socket: &crate::net::icmp::IcmpSocket,
+    buf: &mut [u8],
+    mut each: impl FnMut(&[u8], &crate::net::icmp::Received),
+) {
+    let mut failures = 0;
+    for _ in 0..4096 {
+        match socket.recv(buf) {
+            Ok(rx) => each(&buf[..rx.len], &rx),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // A datagram socket reports a pending ICMP error once through recv as well;
+            // the error queue has the details.
+            Err(_) => {
+                failures += 1;
+                if failures > 16 {
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// Waits until one of `fds` is ready or `timeout` passes (EINTR counts as a timeout);
 /// returns, per descriptor, whether it is ready.
 pub fn poll(fds: &[(RawFd, Want)], timeout: Duration) -> io::Result<Vec<bool>> {

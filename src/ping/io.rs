@@ -15,7 +15,6 @@
 //! what was found comes back as a [`PingOutcome`].
 
 use std::future::Future;
-use std::io::ErrorKind;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -27,6 +26,7 @@ use super::engine::{Config, EchoReply, Engine, Event, Idents, ProbeError, ReplyS
 use super::{Resolved, Settings, Sockets};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::net::probe as netprobe;
 use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
 use crate::packet::ipv4::Ipv4;
 use crate::packet::IcmpErrorKind;
@@ -289,22 +289,9 @@ fn drain(socket: &IcmpSocket, engine: &mut Engine, buf: &mut [u8]) {
             }
         }
     }
-    let mut failures = 0;
-    for _ in 0..4096 {
-        match socket.recv(buf) {
-            Ok(rx) => handle_packet(socket, engine, &buf[..rx.len], &rx),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            // A datagram socket reports a pending ICMP error once through recv as well;
-            // the error queue has the details.
-            Err(_) => {
-                failures += 1;
-                if failures > 16 {
-                    break;
-                }
-            }
-        }
-    }
+    netprobe::drain_icmp(socket, buf, |bytes, rx| {
+        handle_packet(socket, engine, bytes, rx)
+    });
 }
 
 fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &icmp::Received) {

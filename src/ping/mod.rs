@@ -60,14 +60,16 @@
 //! missing privilege, socket error).
 
 use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, SocketAddr, SocketAddrV6};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::cli::{Family, PingArgs};
-use crate::error::{resolver_message, Exit, Failure};
+use crate::error::{no_address_of, resolver_message, Exit, Failure};
 use crate::net::icmp::{self, IcmpSocket, Version};
+use crate::net::iface::literal_sockaddr;
 use crate::net::privilege;
 use crate::output::Format;
+pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
@@ -246,20 +248,6 @@ fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
     Ok(out)
 }
 
-/// Where probes for one target go.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The target as given.
-    pub text: String,
-    pub sockaddr: SocketAddr,
-}
-
-impl Resolved {
-    pub fn addr(&self) -> IpAddr {
-        self.sockaddr.ip()
-    }
-}
-
 /// The sockets of a run, opened before privileges are dropped (capabilities are per
 /// thread: drop them before starting the runtime or any thread that pings).
 pub struct Sockets {
@@ -285,30 +273,26 @@ impl Sockets {
         let want = |v: Version, flag: Family| {
             plan.family == flag || (plan.family == Family::Any && (names || literal(v)))
         };
-        let mut sockets = Sockets {
-            v4: None,
-            v6: None,
-            v6_error: None,
-            v4_error: None,
+        // A family that must work fails the run; one only a name might need is kept
+        // as the reason it is missing.
+        let open_family = |version: Version, flag: Family| {
+            if !want(version, flag) {
+                return Ok((None, None));
+            }
+            match open(version, plan.ttl) {
+                Ok(s) => Ok((Some(s), None)),
+                Err(f) if plan.family == Family::Any && !literal(version) => Ok((None, Some(f))),
+                Err(f) => Err(f),
+            }
         };
-        if want(Version::V4, Family::V4) {
-            match open(Version::V4, plan.ttl) {
-                Ok(s) => sockets.v4 = Some(s),
-                Err(f) if plan.family == Family::Any && !literal(Version::V4) => {
-                    sockets.v4_error = Some(f)
-                }
-                Err(f) => return Err(f),
-            }
-        }
-        if want(Version::V6, Family::V6) {
-            match open(Version::V6, plan.ttl) {
-                Ok(s) => sockets.v6 = Some(s),
-                Err(f) if plan.family == Family::Any && !literal(Version::V6) => {
-                    sockets.v6_error = Some(f)
-                }
-                Err(f) => return Err(f),
-            }
-        }
+        let (v4, v4_error) = open_family(Version::V4, Family::V4)?;
+        let (v6, v6_error) = open_family(Version::V6, Family::V6)?;
+        let sockets = Sockets {
+            v4,
+            v6,
+            v6_error,
+            v4_error,
+        };
         if sockets.v4.is_none() && sockets.v6.is_none() {
             return Err(sockets
                 .v4_error
@@ -424,18 +408,8 @@ async fn resolve_one(
     let text = target.text.clone();
     match &target.host {
         Host::Ip { addr, scope } => {
-            let sockaddr = match (addr, scope) {
-                (IpAddr::V6(v6), Some(zone)) => {
-                    let index = icmp::interface_index(zone).ok_or_else(|| {
-                        Failure::usage(
-                            format!("ping {text}"),
-                            format!("no network interface named '{zone}'"),
-                        )
-                    })?;
-                    SocketAddr::V6(SocketAddrV6::new(*v6, 0, 0, index))
-                }
-                _ => SocketAddr::new(*addr, 0),
-            };
+            let sockaddr = literal_sockaddr(*addr, scope.as_deref(), 0)
+                .map_err(|why| Failure::usage(format!("ping {text}"), why))?;
             Ok(Resolved { text, sockaddr })
         }
         Host::Name(name) => {
@@ -460,19 +434,7 @@ async fn resolve_one(
                     text,
                     sockaddr: SocketAddr::new(a.ip(), 0),
                 }),
-                None if addrs.is_empty() => Err(Failure::new(what, "no address found")),
-                None => Err(Failure::new(
-                    what,
-                    format!(
-                        "no IPv{} address (only {})",
-                        if family == Family::V4 { 4 } else { 6 },
-                        addrs
-                            .iter()
-                            .map(|a| a.ip().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )),
+                None => Err(no_address_of(what, family, &addrs)),
             }
         }
     }

@@ -22,7 +22,7 @@ use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, R
 use super::probe::{classify, icmp_payload, udp_payload, Matcher, Method};
 use super::{Plan, Resolved, FLOOR, WINDOW};
 use crate::error::{short_os_error, Failure};
-use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
 use crate::packet::icmp::{error_kind, write_echo_request};
@@ -358,24 +358,9 @@ impl Driver<'_> {
         let no_tcp = |_| None;
         match &self.sockets.main {
             Main::Udp(socket) => {
-                for _ in 0..4096 {
-                    match socket.recv_error(&mut self.rx) {
-                        Ok(err) if !err.local => {
-                            if let Some(r) = self.matcher.queued_error(
-                                &self.rx[..err.len],
-                                err.dst,
-                                err.offender,
-                                err.icmp_type,
-                                err.icmp_code,
-                                err.at,
-                            ) {
-                                out.push(r);
-                            }
-                        }
-                        Ok(_) => {}
-                        Err(_) => break,
-                    }
-                }
+                drain_queue(&self.matcher, &mut self.rx, out, |buf| {
+                    socket.recv_error(buf)
+                });
                 // A service on the probe port answering: nothing to match; discard.
                 for _ in 0..4096 {
                     if socket.discard().is_err() {
@@ -385,50 +370,17 @@ impl Driver<'_> {
             }
             Main::Icmp(socket) => {
                 if socket.mode() == Mode::Datagram {
-                    for _ in 0..4096 {
-                        match socket.recv_error(&mut self.rx) {
-                            Ok(err) if !err.local => {
-                                if let Some(r) = self.matcher.queued_error(
-                                    &self.rx[..err.len],
-                                    err.dst,
-                                    err.offender,
-                                    err.icmp_type,
-                                    err.icmp_code,
-                                    err.at,
-                                ) {
-                                    out.push(r);
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
+                    drain_queue(&self.matcher, &mut self.rx, out, |buf| {
+                        socket.recv_error(buf)
+                    });
                 }
-                let mut failures = 0;
-                for _ in 0..4096 {
-                    match socket.recv(&mut self.rx) {
-                        Ok(rx) => {
-                            let bytes = &self.rx[..rx.len];
-                            let r = match socket.mode() {
-                                Mode::Raw => self.matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
-                                Mode::Datagram => {
-                                    self.matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp)
-                                }
-                            };
-                            out.extend(r);
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                        // A datagram socket reports a pending ICMP error once through
-                        // recv as well; the error queue has the details.
-                        Err(_) => {
-                            failures += 1;
-                            if failures > 16 {
-                                break;
-                            }
-                        }
-                    }
-                }
+                let matcher = &self.matcher;
+                netprobe::drain_icmp(socket, &mut self.rx, |bytes, rx| {
+                    out.extend(match socket.mode() {
+                        Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
+                        Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
+                    })
+                });
             }
             Main::Tcp => {}
         }
@@ -504,5 +456,28 @@ impl Driver<'_> {
         }
         // Otherwise a local error (no route, ...): the socket is done; the engine gives
         // the probe up at its deadline.
+    }
+}
+
+/// Reads a socket's error queue (`recv_error`) into matched responses.
+fn drain_queue(
+    matcher: &Matcher,
+    rx: &mut [u8],
+    out: &mut Vec<Response>,
+    recv_error: impl Fn(&mut [u8]) -> std::io::Result<QueuedError>,
+) {
+    for _ in 0..4096 {
+        match recv_error(rx) {
+            Ok(err) if !err.local => out.extend(matcher.queued_error(
+                &rx[..err.len],
+                err.dst,
+                err.offender,
+                err.icmp_type,
+                err.icmp_code,
+                err.at,
+            )),
+            Ok(_) => {}
+            Err(_) => break,
+        }
     }
 }

@@ -105,12 +105,14 @@
 //! an unreachable error, probes filtered); 2 it could not be done (bad input,
 //! unresolvable name, missing privilege, socket error).
 
-use std::net::{IpAddr, SocketAddr, SocketAddrV6, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::cli::{Family, TraceArgs};
-use crate::error::{resolver_message, Exit, Failure};
+use crate::error::{no_address_of, resolver_message, Exit, Failure};
+use crate::net::iface::literal_sockaddr;
 use crate::output::Format;
+pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
@@ -239,21 +241,6 @@ impl Plan {
     }
 }
 
-/// Where the probes go.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The target as given.
-    pub text: String,
-    /// Port 0 for ICMP.
-    pub sockaddr: SocketAddr,
-}
-
-impl Resolved {
-    pub fn addr(&self) -> IpAddr {
-        self.sockaddr.ip()
-    }
-}
-
 /// Resolves the target as the lab report's `gethostbyname` would (getaddrinfo: hosts
 /// file, then DNS), taking the first address of the allowed family.
 pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
@@ -265,18 +252,8 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
     };
     match &plan.target.host {
         Host::Ip { addr, scope } => {
-            let sockaddr = match (addr, scope) {
-                (IpAddr::V6(v6), Some(zone)) => {
-                    let index = crate::net::icmp::interface_index(zone).ok_or_else(|| {
-                        Failure::usage(
-                            format!("trace {text}"),
-                            format!("no network interface named '{zone}'"),
-                        )
-                    })?;
-                    SocketAddr::V6(SocketAddrV6::new(*v6, port, 0, index))
-                }
-                _ => SocketAddr::new(*addr, port),
-            };
+            let sockaddr = literal_sockaddr(*addr, scope.as_deref(), port)
+                .map_err(|why| Failure::usage(format!("trace {text}"), why))?;
             Ok(Resolved { text, sockaddr })
         }
         Host::Name(name) => {
@@ -287,19 +264,7 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
                 .collect();
             match addrs.iter().find(|a| plan.family.allows(&a.ip())) {
                 Some(a) => Ok(Resolved { text, sockaddr: *a }),
-                None if addrs.is_empty() => Err(Failure::new(what, "no address found")),
-                None => Err(Failure::new(
-                    what,
-                    format!(
-                        "no IPv{} address (only {})",
-                        if plan.family == Family::V4 { 4 } else { 6 },
-                        addrs
-                            .iter()
-                            .map(|a| a.ip().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )),
+                None => Err(no_address_of(what, plan.family, &addrs)),
             }
         }
     }
