@@ -59,8 +59,17 @@ impl Stdout {
 
     /// Writes a finished table.
     pub fn table(table: &Table) {
-        Stdout::line(table.to_string().trim_end());
+        Stdout::line(&trim_lines(&table.to_string()));
     }
+}
+
+/// comfy-table pads every cell, so lines end in spaces; nobody wants those in a pipe.
+fn trim_lines(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn exit_on_write_error(err: io::Error) -> ! {
@@ -154,7 +163,7 @@ impl RowPrinter {
                 .iter()
                 .map(|c| ColumnConstraint::Absolute(Width::Fixed(c.width + 2))),
         );
-        table.to_string().trim_end().to_string()
+        trim_lines(&table.to_string())
     }
 
     pub fn header(&self) -> String {
@@ -216,6 +225,15 @@ mod tests {
             header.find("ms").map(|i| i + 2),
             short.find("1.250").map(|i| i + 5)
         );
+    }
+
+    #[test]
+    fn finished_tables_have_no_trailing_spaces() {
+        let mut t = table(&["a", "longer header"]);
+        t.add_row(vec!["x", "y"]);
+        let text = trim_lines(&t.to_string());
+        assert!(text.lines().all(|l| l == l.trim_end()), "{text:?}");
+        assert_eq!(text.lines().count(), 2);
     }
 
     #[test]
