@@ -193,8 +193,27 @@ impl IcmpSocket {
     }
 
     /// Sends one ICMP message (without IP header).
+    ///
+    /// On a datagram socket an ICMP error about an earlier probe (a router's time
+    /// exceeded, say) is queued on the error queue *and* left as the socket's pending
+    /// error, which the next `sendto` returns (EHOSTUNREACH for a time exceeded) instead
+    /// of sending. That error belongs to the earlier probe and is read from the error
+    /// queue; the failed call has cleared it, so the send is tried again. A few tries
+    /// cover errors arriving in between; a real failure fails every time and is returned.
     pub fn send_to(&self, packet: &[u8], dst: SocketAddr) -> io::Result<usize> {
-        self.socket.send_to(packet, &SockAddr::from(dst))
+        let dst = SockAddr::from(dst);
+        let mut result = self.socket.send_to(packet, &dst);
+        if self.mode == Mode::Datagram {
+            for _ in 0..PENDING_ERROR_RETRIES {
+                match &result {
+                    Err(e) if is_pending_icmp_error(e) => {
+                        result = self.socket.send_to(packet, &dst)
+                    }
+                    _ => break,
+                }
+            }
+        }
+        result
     }
 
     /// Reads one message; `WouldBlock` when there is none.
@@ -215,6 +234,29 @@ impl IcmpSocket {
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
         recv_error_queue(self.socket.as_raw_fd(), buf)
     }
+}
+
+/// How many times a datagram socket's send is tried again after it returned the pending
+/// error of an earlier probe's ICMP error.
+const PENDING_ERROR_RETRIES: usize = 3;
+
+/// The errors an ICMP error leaves pending on a socket with `IP_RECVERR`/`IPV6_RECVERR`
+/// (the kernel's `icmp_err_convert` and `icmpv6_err_convert`).
+fn is_pending_icmp_error(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(
+            libc::EHOSTUNREACH
+                | libc::ENETUNREACH
+                | libc::EHOSTDOWN
+                | libc::ECONNREFUSED
+                | libc::EACCES
+                | libc::EPROTO
+                | libc::EMSGSIZE
+                | libc::ENOPROTOOPT
+                | libc::EOPNOTSUPP
+        )
+    )
 }
 
 /// Reads one entry of the error queue of any socket with `IP_RECVERR`/`IPV6_RECVERR`
