@@ -238,6 +238,12 @@ struct Target {
     in_flight: u64,
 }
 
+/// How many finished probes (replied, errored, timed out) keep their record, so that a
+/// late reply or a duplicate is still recognised. Older ones are forgotten, oldest first:
+/// without a bound, records would pile up until all 65,536 wire numbers are in use, and a
+/// long high-rate run would grow by megabytes instead of staying flat.
+pub const RETAINED_FINISHED: usize = 4096;
+
 /// The state machine.
 #[derive(Debug)]
 pub struct Engine {
@@ -252,6 +258,9 @@ pub struct Engine {
     records: HashMap<u16, Record>,
     /// (wire seq, target, seq) in send order: timeouts fall due in the same order.
     timeouts: VecDeque<(u16, TargetId, u64)>,
+    /// Finished probes, oldest first, whose records are kept (at most
+    /// [`RETAINED_FINISHED`]).
+    finished: VecDeque<(u16, TargetId, u64)>,
     next_wire: u16,
     events: VecDeque<Event>,
     stopped: bool,
@@ -275,8 +284,12 @@ impl Engine {
             cfg,
             idents,
             start: now,
-            records: HashMap::new(),
+            // Twice the steady state: a table that churns (an insert and a removal per
+            // probe) and is more than half full grows again whenever its tombstones use
+            // up its room; at most half full, it is tidied in place instead.
+            records: HashMap::with_capacity(2 * RETAINED_FINISHED),
             timeouts: VecDeque::new(),
+            finished: VecDeque::with_capacity(RETAINED_FINISHED + 1),
             next_wire: 1,
             events: VecDeque::new(),
             stopped: false,
@@ -578,6 +591,17 @@ impl Engine {
                 }
                 self.settle(target);
                 self.events.push_back(Event::Timeout { target, seq });
+            }
+            self.finished.push_back((wire, target, seq));
+        }
+        while self.finished.len() > RETAINED_FINISHED {
+            let Some((wire, target, seq)) = self.finished.pop_front() else {
+                break;
+            };
+            if let Some(r) = self.records.get(&wire) {
+                if r.target == target && r.seq == seq && r.state != State::InFlight {
+                    self.records.remove(&wire);
+                }
             }
         }
     }

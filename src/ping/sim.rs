@@ -629,6 +629,56 @@ fn wire_sequence_numbers_wrap_without_confusion() {
     );
 }
 
+/// Regression: every finished probe kept its record until its wire number came round
+/// again, so a long high-rate run grew by a record per probe up to 65,536 of them
+/// (megabytes). Records of finished probes are now bounded.
+#[test]
+fn a_long_run_keeps_a_bounded_number_of_records() {
+    let t0 = Instant::now();
+    let mut net = Net::new().host("198.18.2.2", 1, |seq| {
+        if seq % 10 == 0 {
+            Fate::Lose
+        } else {
+            Fate::Answer
+        }
+    });
+    let mut c = cfg(Some(100_000), 1);
+    c.timeout = ms(5);
+    let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
+    run(&mut engine, &mut net, t0, None);
+    let s = engine.stats(TargetId(0));
+    assert_eq!(
+        (s.transmitted, s.received, s.duplicates, s.late),
+        (100_000, 90_000, 0, 0)
+    );
+    assert!(
+        engine.records.len() <= RETAINED_FINISHED,
+        "{} records",
+        engine.records.len()
+    );
+}
+
+/// Replies to the most recent finished probes are still recognised: a duplicate and a
+/// late reply within [`RETAINED_FINISHED`] probes, while the run goes on.
+#[test]
+fn late_replies_and_duplicates_are_recognised_within_the_retained_window() {
+    let t0 = Instant::now();
+    let mut net = Net::new().host("198.18.2.2", 1, |seq| match seq {
+        5_000 => Fate::Delay(ms(1_000)),
+        6_000 => Fate::Duplicate,
+        _ => Fate::Answer,
+    });
+    let mut c = cfg(Some(10_000), 1);
+    c.timeout = ms(5);
+    let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
+    run(&mut engine, &mut net, t0, None);
+    let s = engine.stats(TargetId(0));
+    assert_eq!(
+        (s.transmitted, s.received, s.duplicates, s.late),
+        (10_000, 9_999, 1, 1)
+    );
+}
+
 #[test]
 fn send_failures_count_as_errors() {
     let t0 = Instant::now();
