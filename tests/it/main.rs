@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod connect;
+mod hardening;
 mod lab;
 mod lab_selftest;
 mod ping;
