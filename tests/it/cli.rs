@@ -99,6 +99,7 @@ fn help_documents_exit_codes_and_version_prints() {
 /// rejected before any I/O belong here, so the table runs without a network.
 #[test]
 fn malformed_command_lines_exit_2_with_one_line() {
+    let long_name = "a".repeat(300);
     let cases: &[&[&str]] = &[
         &[],
         &["bogus"],
@@ -156,7 +157,61 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "--concurrency", "0", "localhost", "-p", "1-10"],
         &["connect", "1.2.3.4%eth0:80"],
         &["completions", "tcsh"],
+        &["completions"],
+        &["completions", "bash", "zsh"],
+        &["completions", "BASH"],
+        // ping: counts, durations, sizes, targets, files, repeated flags.
+        &["ping", "-c", "99999999999999999999", "127.0.0.1"],
+        &["ping", "-c", "1.5", "127.0.0.1"],
+        &["ping", "-i", "1e999", "127.0.0.1"],
+        &["ping", "-i", "0.0000000001", "127.0.0.1"],
+        &["ping", "-w", "169h", "127.0.0.1"],
+        &["ping", "-W", "1.5.3", "127.0.0.1"],
+        &["ping", "-t", "abc", "127.0.0.1"],
+        &["ping", "-q", "-q", "127.0.0.1"],
+        &["ping", ""],
+        &["ping", "a b"],
+        &["ping", "::1%"],
+        &["ping", &long_name],
+        &["ping", "--file", "/dev/null"],
+        &["ping", "--file", "/"],
+        // trace: hops, TTLs, queries, waits, methods, ports, targets.
+        &["trace", "a", "b"],
+        &["trace", "-m", "x", "localhost"],
+        &["trace", "-f", "0", "localhost"],
+        &["trace", "-q", "-1", "localhost"],
+        &["trace", "-w", "nan", "localhost"],
+        &["trace", "-U", "-T", "localhost"],
+        &["trace", "-p", "http", "localhost"],
+        &["trace", "[::1"],
+        &["trace", "-4", "::1"],
+        &["trace", "fe80::1%nosuchif0"],
+        // serve: listen addresses, limits, modes that conflict, templates, escapes.
+        &["serve"],
+        &["serve", "65536"],
+        &["serve", ":"],
+        &["serve", "[::1]:x"],
+        &["serve", "7000", "7001"],
+        &["serve", "7000", "--max-connections", "0"],
+        &["serve", "7000", "--max-line", "1"],
+        &["serve", "7000", "--banner", "a", "--reply", "b"],
+        &["serve", "7000", "--reply", "{"],
+        &["serve", "7000", "--banner", "\\xZZ"],
+        &["serve", "-6", "127.0.0.1:7000"],
+        &["serve", "[fe80::1%nosuchif0]:7000"],
+        &["serve", "bad!name:7000"],
+        // check: ports, targets, families.
+        &["check", "a", "b"],
+        &["check", "-p", "0", "localhost"],
+        &["check", "-p", "65536", "localhost"],
+        &["check", "localhost:0"],
+        &["check", "localhost:"],
+        &["check", ":80"],
+        &["check", ""],
+        &["check", "-4", "-6", "localhost"],
+        &["check", "fe80::1%nosuchif0"],
     ];
+    assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {
         let out = netlab(args);
         assert_one_line_error(&out, &format!("netlab {args:?}"));
