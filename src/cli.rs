@@ -94,6 +94,17 @@ impl Family {
             Family::V6 => addr.is_ipv6(),
         }
     }
+
+    /// An address typed in that -4/-6 rules out: why, for the usage error.
+    pub fn refusal(self, addr: &std::net::IpAddr) -> Option<String> {
+        (!self.allows(addr)).then(|| {
+            format!(
+                "{addr} is an IPv{} address, but -{} was given",
+                if addr.is_ipv4() { 4 } else { 6 },
+                if addr.is_ipv4() { 6 } else { 4 }
+            )
+        })
+    }
 }
 
 /// DNS record types `resolve -t` understands.

@@ -198,16 +198,8 @@ impl Plan {
             let target = Target::parse(text, PortSuffix::Forbidden)
                 .map_err(|why| Failure::usage("ping: target", why))?;
             if let Host::Ip { addr, .. } = &target.host {
-                let family = args.family.family();
-                if !family.allows(addr) {
-                    return Err(Failure::usage(
-                        "ping: target",
-                        format!(
-                            "{addr} is an IPv{} address, but -{} was given",
-                            if addr.is_ipv4() { 4 } else { 6 },
-                            if addr.is_ipv4() { 6 } else { 4 }
-                        ),
-                    ));
+                if let Some(why) = args.family.family().refusal(addr) {
+                    return Err(Failure::usage("ping: target", why));
                 }
             }
             targets.push(target);

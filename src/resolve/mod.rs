@@ -156,13 +156,8 @@ fn subject(text: &str, want: Want, family: Family) -> Result<Subject, String> {
                     ));
                 }
             }
-            if !family.allows(&addr) {
-                let (is, flag) = if addr.is_ipv4() {
-                    ("an IPv4", "-6")
-                } else {
-                    ("an IPv6", "-4")
-                };
-                return Err(format!("{addr} is {is} address, but {flag} was given"));
+            if let Some(why) = family.refusal(&addr) {
+                return Err(why);
             }
             Ok(Subject::Address(addr))
         }

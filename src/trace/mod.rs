@@ -215,15 +215,8 @@ impl Plan {
             .map_err(|why| Failure::usage("trace: target", why))?;
         let family = args.family.family();
         if let Host::Ip { addr, .. } = &target.host {
-            if !family.allows(addr) {
-                return Err(Failure::usage(
-                    "trace: target",
-                    format!(
-                        "{addr} is an IPv{} address, but -{} was given",
-                        if addr.is_ipv4() { 4 } else { 6 },
-                        if addr.is_ipv4() { 6 } else { 4 }
-                    ),
-                ));
+            if let Some(why) = family.refusal(addr) {
+                return Err(Failure::usage("trace: target", why));
             }
         }
         Ok(Plan {
