@@ -376,8 +376,9 @@ fn a_30_second_high_rate_ping_keeps_flat_memory() {
     );
     assert_eq!(dup, 0, "{text}");
     assert_eq!(errors, 0, "{text}");
-    // The deadline may cut off the one probe in flight, nothing more.
-    assert!(sent - received <= 1, "sent {sent}, received {received}");
+    // The deadline ends the run whatever is in flight: at this rate a few probes at most
+    // (an RTT spike of a few ms on a busy machine), never a steady loss.
+    assert!(sent - received <= 10, "sent {sent}, received {received}");
 
     let at_warm_up = samples
         .iter()
@@ -425,25 +426,34 @@ fn rate_limit_time_exceeded(lab: &Lab, router: usize, burst: u32) {
 
 /// Router 2 of 3 may send only 2 time-exceeded messages: a trace with 5 queries per hop
 /// shows router 2 for the 2 answered probes and `*` for the 3 others (never another
-/// address, never a made-up answer), and every other hop exactly, for every method and
-/// both families.
+/// address, never a made-up answer), and every other hop exactly, for every method, as
+/// root and as nobody, on both families.
 #[test]
 fn a_rate_limited_router_shows_its_answers_and_stars_never_a_wrong_hop() {
     const QUERIES: usize = 5;
     const BURST: usize = 2;
     const LIMITED: usize = 2;
     let lab = lab!(LabConfig::default().routers(3));
+    // Unprivileged -I uses an ICMP datagram socket.
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
     let queries = QUERIES.to_string();
     for v6 in [false, true] {
         let path = lab_path(&lab, v6);
         let dest = path.last().unwrap().to_string();
-        for method in ["-U", "-I", "-T"] {
+        let runs = ["-U", "-I", "-T"]
+            .into_iter()
+            .flat_map(|method| [(method, None), (method, Some(NOBODY))]);
+        for (method, uid) in runs {
             rate_limit_time_exceeded(&lab, LIMITED, BURST as u32);
             let args = [
                 "trace", "-n", "--json", method, "-q", &queries, "-w", "1", &dest,
             ];
-            let name = format!("netlab {args:?}");
-            let out = lab.netlab(&args);
+            let name = format!("netlab {args:?} as {uid:?}");
+            let out = run_bounded(
+                &mut netlab_in_lab(&lab, uid, &args),
+                Duration::from_secs(30),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
             let doc = json(&name, &out);
             let got = hops(&name, &doc);
