@@ -155,12 +155,9 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         Host::Ip { .. } => None,
     };
     // Resolve on a runtime that is gone before any socket or thread of the probes exists.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new("starting the async runtime", e))?;
-    let resolved = runtime.block_on(resolve(&plan, name.as_deref()))?;
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    let resolving = runtime()?;
+    let resolved = resolving.block_on(resolve(&plan, name.as_deref()))?;
+    resolving.shutdown_timeout(Duration::from_millis(100));
 
     let dst = resolved.probe;
     let ping_target = crate::target::Resolved {
@@ -188,16 +185,21 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
 
+    // The ping's runtime (one thread: this one's until handed over) is ready before the
+    // threads start, so its first probe leaves as soon as the trace's do: a router's ICMP
+    // rate limit then shares its errors between them instead of the trace taking all.
+    let ping_runtime = runtime()?;
+
     let (port_state, connect_time, ping, trace) = std::thread::scope(|scope| {
         let connect = scope.spawn(move || probe_port(SocketAddr::new(dst.ip(), plan.port), dst));
-        let ping = scope.spawn(|| {
-            let outcome = on_runtime(ping::measure(
+        let ping = scope.spawn(move || {
+            let outcome = ping_runtime.block_on(ping::measure(
                 &PING,
                 ping_sockets,
                 std::slice::from_ref(&ping_target),
                 &mut (),
                 ping::Signals::Leave,
-            ))??;
+            ))?;
             Ok(outcome.targets.into_iter().next().unwrap_or_default())
         });
         let trace =
@@ -273,13 +275,17 @@ async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
     })
 }
 
-/// Runs `work` on a runtime of this thread's own, started after the capability drop.
-fn on_runtime<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// A runtime on the thread that runs it, started after the capability drop.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::new("starting the async runtime", e))?;
-    Ok(runtime.block_on(work))
+        .map_err(|e| Failure::new("starting the async runtime", e))
+}
+
+/// Runs `work` on a runtime of this thread's own.
+fn on_runtime<F: std::future::Future>(work: F) -> Result<F::Output, Failure> {
+    Ok(runtime()?.block_on(work))
 }
 
 /// The TCP connect.

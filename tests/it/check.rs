@@ -220,6 +220,39 @@ fn check_an_unreachable_address_fails_with_the_routers_word_for_it() {
 }
 
 #[test]
+fn check_drops_capabilities_once_before_its_probe_threads_start() {
+    let lab = lab!(LabConfig::default());
+    let target = lab.unreachable_v4().to_string();
+    let mut cmd = lab.netlab_command(&["check", "--json", &target, "-p", "22"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let pid = child.id() as i32;
+    // The connect, the ping and the trace each run on a thread started after the sockets
+    // are open and the capabilities dropped (before, check has one thread: an address
+    // needs no resolver thread): whenever there is more than one, none may hold any.
+    let started = std::time::Instant::now();
+    let mut checked = 0;
+    while child.try_wait().expect("wait").is_none() {
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| tasks.count())
+            .unwrap_or(0);
+        if threads > 1 {
+            util::assert_no_capabilities(pid);
+            checked += 1;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "check did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(checked > 0, "check's probe threads were never seen");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", util::stderr(&out));
+}
+
+#[test]
 fn check_refuses_bad_input_with_one_line_and_exit_2() {
     for (args, expected) in [
         (vec!["check"], "netlab: command line:"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::lab::{lab, run_bounded, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout, NETLAB};
+use crate::util::{assert_no_capabilities, assert_one_line_error, netlab, stderr, stdout, NETLAB};
 
 // ----- bad input: every case exits 2 with one line, before any packet is sent -----
 
@@ -754,25 +754,6 @@ fn sigquit_prints_interim_statistics_and_sigint_the_summary() {
     let sent: u64 = summary_row[2].parse().unwrap();
     let received: u64 = summary_row[3].parse().unwrap();
     assert!(sent >= 2 && (sent - received) <= 1, "{rest}");
-}
-
-/// Every thread of `pid` has empty effective and permitted capability sets.
-fn assert_no_capabilities(pid: i32) {
-    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir");
-    let mut seen = 0;
-    for task in tasks.flatten() {
-        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-        for key in ["CapEff:", "CapPrm:"] {
-            let value = status
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .map(str::trim)
-                .unwrap_or_else(|| panic!("no {key} in {status}"));
-            assert_eq!(value, "0000000000000000", "{key} of {:?}", task.path());
-        }
-        seen += 1;
-    }
-    assert!(seen >= 1);
 }
 
 /// Reads lines from a child's stdout until one contains `needle`.

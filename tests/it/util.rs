@@ -84,3 +84,25 @@ pub fn assert_one_line_error(out: &Output, context: &str) {
         "{context}: no panics: {err}"
     );
 }
+
+/// Every thread of `pid` has empty effective and permitted capability sets.
+pub fn assert_no_capabilities(pid: i32) {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir");
+    let mut seen = 0;
+    for task in tasks.flatten() {
+        // A thread that ended since the listing is no longer there to hold anything.
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        for key in ["CapEff:", "CapPrm:"] {
+            let value = status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("no {key} in {status}"));
+            assert_eq!(value, "0000000000000000", "{key} of {:?}", task.path());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}
