@@ -3,16 +3,18 @@
 //!
 //! # What runs
 //! 1. Resolve: the system resolver (getaddrinfo: /etc/hosts, then DNS — the answer every
-//!    other tool uses), and the resolv.conf servers asked directly (resolve's `Resolver`,
-//!    dig-style, search list applied to single-label names). The first system address is
-//!    the one probed.
+//!    other tool uses), and DNS without the hosts file: resolve's `Resolver` with the
+//!    resolv.conf servers, search list, `ndots` and options, glibc's rules (2s a try).
+//!    The source is /etc/hosts when resolve's hosts reader lists the name (glibc asks the
+//!    file first), else DNS. The first system address is the one probed.
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
 //!    the port (80 unless `-p`), a ping (3 echo requests, 0.2s apart, 1s timeout, through
 //!    `ping::engine`), and a UDP trace (port 33434, up to 30 hops, 3 queries, waits up to
-//!    2s, through `trace::engine`; UDP needs no privilege). The ping and the trace run
-//!    through the commands' own drivers (`ping::measure`, `trace::run_trace`), with
-//!    observers that print nothing. Sockets are opened first, then capabilities are
-//!    dropped, once, before any thread starts, as ping does.
+//!    2s, through `trace::engine`; UDP needs no privilege, and the trace reads only its
+//!    error queue, as any user's would). The ping and the trace run through the commands'
+//!    own drivers (`ping::measure`, `trace::run_trace`), with observers that print
+//!    nothing. Both commands' sockets are opened first, then capabilities are dropped,
+//!    once, before any thread starts (they are per thread).
 //!
 //! # Checks
 //! - `resolver_agrees_with_dns`: the system resolver's addresses are DNS's. When they
