@@ -187,10 +187,13 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
 
-    // The ping's runtime (one thread: this one's until handed over) is ready before the
-    // threads start, so its first probe leaves as soon as the trace's do: a router's ICMP
-    // rate limit then shares its errors between them instead of the trace taking all.
+    // A router sends only a few ICMP errors at once (Linux: 5, then 1 a second), and the
+    // trace's first window is 16 probes: it waits until the ping's first probe has left,
+    // so the ping is answered too, whatever the scheduler does with the threads. The
+    // ping's runtime is ready before its thread starts, for the same reason.
     let ping_runtime = runtime()?;
+    let (first_ping, ping_left) = std::sync::mpsc::channel();
+    let mut ping_observer = FirstProbe(Some(first_ping));
 
     let (port_state, connect_time, ping, trace) = std::thread::scope(|scope| {
         let connect = scope.spawn(move || probe_port(SocketAddr::new(dst.ip(), plan.port), dst));
@@ -199,13 +202,16 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
                 &PING,
                 ping_sockets,
                 std::slice::from_ref(&ping_target),
-                &mut (),
+                &mut ping_observer,
                 ping::Signals::Leave,
             ))?;
             Ok(outcome.targets.into_iter().next().unwrap_or_default())
         });
-        let trace =
-            scope.spawn(|| trace::run_trace(&trace_plan, &trace_target, trace_sockets, &mut ()));
+        let trace = scope.spawn(move || {
+            // Ends as the ping's first probe leaves, or the ping without one.
+            let _ = ping_left.recv();
+            trace::run_trace(&trace_plan, &trace_target, trace_sockets, &mut ())
+        });
         let (state, time) = join(connect.join())?;
         let ping = join(ping.join())?;
         let trace = join(trace.join())?;
@@ -275,6 +281,18 @@ async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
         hosts,
         dns,
     })
+}
+
+/// Tells once that the ping's first probe has left; dropped with the ping, it tells that
+/// none will.
+struct FirstProbe(Option<std::sync::mpsc::Sender<()>>);
+
+impl ping::Observer for FirstProbe {
+    fn sent(&mut self, _probe: &ping::engine::Probe) {
+        if let Some(first) = self.0.take() {
+            let _ = first.send(());
+        }
+    }
 }
 
 /// A runtime on the thread that runs it, started after the capability drop.

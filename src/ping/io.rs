@@ -22,7 +22,9 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use super::engine::{Config, EchoReply, Engine, Event, Idents, ProbeError, ReplyStatus, TargetId};
+use super::engine::{
+    Config, EchoReply, Engine, Event, Idents, Probe, ProbeError, ReplyStatus, TargetId,
+};
 use super::{Resolved, Settings, Sockets};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
@@ -36,6 +38,8 @@ const BUF_LEN: usize = 65_536 + 60;
 
 /// Sees a run as it happens. Every method has a default that does nothing.
 pub trait Observer {
+    /// A probe has just left (the kernel took it).
+    fn sent(&mut self, _probe: &Probe) {}
     /// An engine event (reply, timeout, ICMP error, failed send), as it happens; the next
     /// probe waits for the returned future.
     fn event(&mut self, _event: &Event) -> impl Future<Output = ()> {
@@ -211,7 +215,10 @@ pub async fn measure<O: Observer>(
                 .map_err(|e| Failure::new("building an echo request", e))?;
             let at = Instant::now();
             match socket.get_ref().send_to(&packet[..len], target.sockaddr) {
-                Ok(_) => engine.sent(&probe, at),
+                Ok(_) => {
+                    engine.sent(&probe, at);
+                    observer.sent(&probe);
+                }
                 Err(e) => engine.send_failed(&probe, short_os_error(&e)),
             }
         }
