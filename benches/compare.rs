@@ -28,46 +28,62 @@ struct Sample {
     stderr: String,
 }
 
-/// Runs `cmd` to completion, timing it and reading its peak RSS from wait4's rusage
-/// (`ip netns exec` execs the tool in place, so the pid is the tool's).
-fn measure(cmd: &mut Command) -> Sample {
+/// A tool started by [`start`], drained on threads so a chatty tool never blocks.
+struct Running {
+    started: Instant,
+    pid: libc::pid_t,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        pipe.read_to_string(&mut text).ok();
+        text
+    })
+}
+
+fn start(cmd: &mut Command) -> Running {
     let started = Instant::now();
-    let child = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    // Drain the pipes on threads so a chatty tool cannot block on a full pipe.
-    let mut child = child;
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut out, &mut text).ok();
-        text
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut err, &mut text).ok();
-        text
-    });
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waiting on our own child; `status` and `usage` are valid for writes.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4 {cmd:?}");
-    let wall = started.elapsed();
-    let status = std::process::ExitStatus::from_raw(status);
-    Sample {
-        wall,
-        max_rss_kib: usage.ru_maxrss,
-        code: status.code(),
-        stdout: out_thread.join().unwrap_or_default(),
-        stderr: err_thread.join().unwrap_or_default(),
+    Running {
+        started,
+        pid: child.id() as libc::pid_t,
+        stdout: drain(child.stdout.take().expect("stdout")),
+        stderr: drain(child.stderr.take().expect("stderr")),
     }
+}
+
+impl Running {
+    /// Waits for the tool to end, reading its peak RSS from wait4's rusage (`ip netns
+    /// exec` execs the tool in place, so the pid is the tool's).
+    fn finish(self) -> Sample {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: waiting on our own child; `status` and `usage` are valid for writes.
+        let waited = unsafe { libc::wait4(self.pid, &mut status, 0, &mut usage) };
+        assert_eq!(waited, self.pid, "wait4");
+        let wall = self.started.elapsed();
+        Sample {
+            wall,
+            max_rss_kib: usage.ru_maxrss,
+            code: std::process::ExitStatus::from_raw(status).code(),
+            stdout: self.stdout.join().unwrap_or_default(),
+            stderr: self.stderr.join().unwrap_or_default(),
+        }
+    }
+}
+
+/// Runs `cmd` to completion: wall time, peak RSS, exit status and output.
+fn measure(cmd: &mut Command) -> Sample {
+    start(cmd).finish()
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -546,6 +562,94 @@ fn section_sweep(runs: usize, rows: &mut Vec<Row>) {
     compare("one-probe sweep, 6 routers", runs, &contenders, rows);
 }
 
+/// Peak memory of the commands no reference tool is compared with: `check` on a
+/// consistent target, and `serve` answering 50 concurrent echo clients.
+fn section_memory(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let lab_ref = &lab;
+    let contenders = vec![Contender::timed(
+        "netlab check -4 www.netlab.test",
+        move || netlab_in(lab_ref, &["check", "-4", "www.netlab.test"]),
+        |s: &Sample| {
+            (s.code == Some(0))
+                .then_some(())
+                .ok_or(format!("exit {:?}: {}", s.code, s.stdout))
+        },
+    )];
+    compare(
+        "check (resolve+connect+ping+trace)",
+        runs,
+        &contenders,
+        rows,
+    );
+
+    let dest = lab.dest_v4().to_string();
+    let clients = 50;
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let mut serve = lab.command(Role::Dest, env!("CARGO_BIN_EXE_netlab"));
+        serve.args(["serve", "--json", "7100"]).env("NO_COLOR", "1");
+        let server = start(&mut serve);
+        // Ready when a connect succeeds (bounded: 5 s).
+        let target = format!("{dest}:7100");
+        let ready = (0..100).any(|_| {
+            let ok =
+                measure(&mut netlab_in(&lab, &["connect", "-w", "50ms", &target])).code == Some(0);
+            if !ok {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            ok
+        });
+        assert!(ready, "serve did not start listening");
+        let running: Vec<Running> = (0..clients)
+            .map(|i| {
+                let text = format!("client {i}");
+                start(&mut netlab_in(
+                    &lab,
+                    &["connect", "--send", &text, "--expect", &text, &target],
+                ))
+            })
+            .collect();
+        let answered = running
+            .into_iter()
+            .map(Running::finish)
+            .filter(|s| s.code == Some(0))
+            .count();
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(server.pid, libc::SIGINT) };
+        let sample = server.finish();
+        samples.push((sample, answered));
+    }
+    let failures: Vec<String> = samples
+        .iter()
+        .filter(|(s, answered)| s.code != Some(0) || *answered != clients)
+        .map(|(s, answered)| format!("exit {:?}, {answered}/{clients} echoed", s.code))
+        .collect();
+    rows.push(Row {
+        section: format!("serve --echo, {clients} concurrent clients"),
+        label: "netlab serve (until SIGINT)".into(),
+        runs,
+        median: median(
+            samples
+                .iter()
+                .map(|(s, _)| s.wall.as_secs_f64() * 1000.0)
+                .collect(),
+        ),
+        unit: "ms wall",
+        versus: "-".into(),
+        max_rss_kib: samples
+            .iter()
+            .map(|(s, _)| s.max_rss_kib)
+            .max()
+            .unwrap_or(0),
+        correct: if failures.is_empty() {
+            "yes".into()
+        } else {
+            format!("NO: {}", failures[0])
+        },
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // cargo bench passes `--bench`; ignore flags we don't know.
@@ -565,12 +669,13 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 5] = [
+    let all: [(&str, Section); 6] = [
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),
         ("resolve", section_resolve),
         ("trace", section_trace),
+        ("memory", section_memory),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {
