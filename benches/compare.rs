@@ -44,6 +44,9 @@ fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHand
     })
 }
 
+// The child is reaped by wait4 in `Running::finish`, which std's Child cannot do (it has no
+// rusage); clippy only sees that `Child::wait` is never called.
+#[allow(clippy::zombie_processes)]
 fn start(cmd: &mut Command) -> Running {
     let started = Instant::now();
     let mut child = cmd
