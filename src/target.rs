@@ -61,6 +61,21 @@ impl Resolved {
 }
 
 impl Target {
+    /// A target to send packets to: like [`Target::parse`], but the unspecified address
+    /// (`0.0.0.0`, `::`), which means "any address" and reaches nothing predictable
+    /// (Linux quietly uses loopback for some protocols and not others), is refused.
+    pub fn parse_destination(text: &str, ports: PortSuffix) -> Result<Target, String> {
+        let target = Target::parse(text, ports)?;
+        if let Host::Ip { addr, .. } = &target.host {
+            if addr.is_unspecified() {
+                return Err(format!(
+                    "'{addr}' means \"any address\" and is not a destination (for this host use 127.0.0.1 or ::1)"
+                ));
+            }
+        }
+        Ok(target)
+    }
+
     pub fn parse(text: &str, ports: PortSuffix) -> Result<Target, String> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
@@ -78,6 +93,15 @@ impl Target {
             port,
             text: trimmed.to_string(),
         })
+    }
+}
+
+/// `::ffff:198.18.0.1` is an IPv4 address written as IPv6: on the wire it is IPv4, and
+/// an IPv6 socket could never reach it, so it is treated as the IPv4 address it names.
+fn unmap(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
     }
 }
 
@@ -143,7 +167,10 @@ fn parse_host(text: &str) -> Result<Host, String> {
         });
     }
     if let Ok(addr) = text.parse::<IpAddr>() {
-        return Ok(Host::Ip { addr, scope: None });
+        return Ok(Host::Ip {
+            addr: unmap(addr),
+            scope: None,
+        });
     }
     if text.contains(':') {
         return Err(format!("'{text}' is not a valid IPv6 address"));
@@ -317,6 +344,32 @@ mod tests {
         }
         assert!(Target::parse("host:80", PortSuffix::Forbidden).is_err());
         assert!(Target::parse("[::1]:80", PortSuffix::Forbidden).is_err());
+    }
+
+    #[test]
+    fn mapped_ipv6_is_the_ipv4_address_it_names() {
+        let t = Target::parse("::ffff:198.18.0.1", PortSuffix::Allowed).unwrap();
+        assert_eq!(t.host, ip("198.18.0.1"));
+        let t = Target::parse("[::ffff:127.0.0.1]:80", PortSuffix::Allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("127.0.0.1"), Some(80)));
+        // Not mapped: stays IPv6.
+        let t = Target::parse("::1", PortSuffix::Allowed).unwrap();
+        assert_eq!(t.host, ip("::1"));
+    }
+
+    #[test]
+    fn the_unspecified_address_is_no_destination() {
+        for text in ["0.0.0.0", "::", "[::]:80", "0.0.0.0:80", "::ffff:0.0.0.0"] {
+            assert!(
+                Target::parse_destination(text, PortSuffix::Allowed).is_err(),
+                "{text}"
+            );
+            assert!(
+                Target::parse(text, PortSuffix::Allowed).is_ok(),
+                "{text} parses"
+            );
+        }
+        assert!(Target::parse_destination("127.0.0.1", PortSuffix::Allowed).is_ok());
     }
 
     #[test]

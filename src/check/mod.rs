@@ -117,7 +117,7 @@ pub struct Plan {
 impl Plan {
     pub fn from_args(args: CheckArgs) -> Result<Plan, Failure> {
         let what = format!("target '{}'", args.target);
-        let target = Target::parse(&args.target, PortSuffix::Allowed)
+        let target = Target::parse_destination(&args.target, PortSuffix::Allowed)
             .map_err(|why| Failure::usage(&what, why))?;
         let port = match (target.port, args.port) {
             (Some(_), Some(_)) => {

@@ -156,7 +156,7 @@ impl Plan {
 
         let mut targets = Vec::with_capacity(args.targets.len());
         for text in &args.targets {
-            let target = Target::parse(text, PortSuffix::Allowed)
+            let target = Target::parse_destination(text, PortSuffix::Allowed)
                 .map_err(|why| Failure::usage(format!("target '{text}'"), why))?;
             check_family(&target, family)?;
             let ports = match (target.port, &port_list) {

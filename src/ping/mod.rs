@@ -195,7 +195,7 @@ impl Plan {
         }
         let mut targets = Vec::with_capacity(texts.len());
         for text in &texts {
-            let target = Target::parse(text, PortSuffix::Forbidden)
+            let target = Target::parse_destination(text, PortSuffix::Forbidden)
                 .map_err(|why| Failure::usage("ping: target", why))?;
             if let Host::Ip { addr, .. } = &target.host {
                 if let Some(why) = args.family.family().refusal(addr) {

@@ -210,6 +210,12 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["check", ""],
         &["check", "-4", "-6", "localhost"],
         &["check", "fe80::1%nosuchif0"],
+        // "Any address" is no destination (and sends nothing).
+        &["ping", "-c", "1", "0.0.0.0"],
+        &["trace", "::"],
+        &["connect", "0.0.0.0:80"],
+        &["connect", "--interactive", "[::]:80"],
+        &["check", "::ffff:0.0.0.0"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {
