@@ -264,6 +264,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
     let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
     let mut more = true;
     let mut fatal = None;
+    let mut inputs_seen = 0usize;
     while more || !running.is_empty() {
         tokio::select! {
             item = inputs.recv(), if more && running.len() < concurrency => {
@@ -271,6 +272,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
                     more = false;
                     continue;
                 };
+                inputs_seen += 1;
                 let qtype = want.label(item.parsed.as_ref().ok());
                 match item.parsed {
                     Err(why) => {
@@ -312,6 +314,14 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
     match reader.join() {
         Ok(result) => result?,
         Err(panic) => std::panic::resume_unwind(panic),
+    }
+    // A --file with no names (empty, only comments) is a mistake, not a success with no
+    // output: the same rule as `ping --file`.
+    if inputs_seen == 0 {
+        return Err(Failure::usage(
+            "resolve",
+            "nothing to resolve: the name file has no names",
+        ));
     }
     report.finish();
     Ok(worst)

@@ -634,12 +634,10 @@ fn datagram_sockets_never_fail_a_send_over_an_earlier_icmp_error() {
     }
 }
 
-/// Known bug, left to the owner of `src/resolve/` (being refactored): a `--file` with no
-/// names (empty, or only comments) exits 0 with nothing on stdout (`{"queries": []}`
-/// with `--json`), a silent empty result, where `ping --file` says "no targets given"
-/// and exits 2. Un-ignore once fixed.
+/// Regression: a `--file` with no names (empty, or only comments) used to exit 0 with
+/// nothing on stdout (`{"queries": []}` with `--json`), a silent empty result, where
+/// `ping --file` says "no targets given" and exits 2.
 #[test]
-#[ignore = "bug in src/resolve: an empty --file is a silent exit 0"]
 fn resolve_with_an_empty_name_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("names");
