@@ -236,6 +236,20 @@ impl IcmpSocket {
     }
 }
 
+/// Reads one packet from any raw socket opened with `SO_TIMESTAMPNS` (trace's raw TCP
+/// socket): the sender, the kernel's receive time; `WouldBlock` when there is none.
+pub fn recv_packet(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
+    let msg = recvmsg(fd, buf, 0)?;
+    Ok(Received {
+        len: msg.len,
+        from: msg
+            .from
+            .ok_or_else(|| io::Error::other("a packet without a sender address"))?,
+        at: msg.at,
+        ttl: msg.ttl,
+    })
+}
+
 /// How many times a datagram socket's send is tried again after it returned the pending
 /// error of an earlier probe's ICMP error.
 const PENDING_ERROR_RETRIES: usize = 3;

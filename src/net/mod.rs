@@ -11,4 +11,5 @@ pub mod limits;
 pub mod listen;
 pub mod privilege;
 pub mod probe;
+pub mod raw_tcp;
 pub mod socket;

@@ -12,7 +12,8 @@
 //!   two connecting sockets share one source port toward the same destination port, so
 //!   the source port differs per probe). A SYN that runs out of TTL aborts the connect
 //!   with `EHOSTUNREACH` and queues the ICMP error; a SYN-ACK makes it writable; a RST
-//!   gives `ECONNREFUSED` with nothing queued.
+//!   gives `ECONNREFUSED` with nothing queued. This is the unprivileged TCP trace; with
+//!   `CAP_NET_RAW` trace sends SYNs from one port instead (`net::raw_tcp`).
 
 use std::io;
 use std::mem::size_of;
@@ -58,6 +59,11 @@ fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     } else {
         setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
     }
+    set_timestamps(fd)
+}
+
+/// Asks for kernel receive timestamps (`SO_TIMESTAMPNS`) on what `fd` reads.
+pub fn set_timestamps(fd: RawFd) -> io::Result<()> {
     setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
 }
 

@@ -5,8 +5,9 @@
 //! engine's next deadline, or a pending reverse name's deadline. Everything read is
 //! matched by `probe.rs` and handed to the engine with the kernel's receive timestamp
 //! (`SO_TIMESTAMPNS`, error queue and raw sockets alike), so wake-up and parsing time
-//! never enter an RTT. The exception is TCP: a SYN-ACK or RST is only seen as the
-//! socket's state change, timed when `poll` returns.
+//! never enter an RTT. The exception is unprivileged TCP: a SYN-ACK or RST is only seen
+//! as the socket's state change, timed when `poll` returns (with `CAP_NET_RAW` the raw
+//! TCP socket reads them, kernel-timestamped like the rest).
 //!
 //! The loop does not print: events go to an [`Observer`] (the command's live rows are
 //! one; `check` passes one that only collects) and the hops come back as a
@@ -19,13 +20,15 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
-use super::probe::{classify, icmp_payload, udp_payload, Matcher, Method};
+use super::probe::{classify, icmp_payload, tcp_sequence, udp_payload, Matcher, Method};
 use super::{Plan, Resolved, FLOOR, WINDOW};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
+use crate::net::raw_tcp::RawTcpSocket;
 use crate::packet::icmp::{error_kind, write_echo_request};
+use crate::packet::transport::write_tcp_syn;
 
 const BUF_LEN: usize = 65_536 + 60;
 
@@ -33,8 +36,11 @@ const BUF_LEN: usize = 65_536 + 60;
 enum Main {
     Icmp(IcmpSocket),
     Udp(UdpProbeSocket),
-    /// One socket per probe, opened as the probe is sent.
+    /// One socket per probe, opened as the probe is sent (no CAP_NET_RAW).
     Tcp,
+    /// SYNs from one source port on a raw TCP socket (CAP_NET_RAW); their ICMP errors
+    /// come to the raw ICMP listener, which this method always has.
+    RawTcp(RawTcpSocket),
 }
 
 /// The sockets of a trace, opened before capabilities are dropped (they are per thread:
@@ -86,13 +92,33 @@ impl Sockets {
             _ if privilege::has_cap_net_raw() => IcmpSocket::open(version, Mode::Raw, 0).ok(),
             _ => None,
         };
+        let main = match main {
+            // With the raw ICMP listener (so CAP_NET_RAW), TCP probes become SYNs from one
+            // source port; should the raw TCP socket fail anyway, connect() still works.
+            Main::Tcp if raw.is_some() => {
+                let scope = match target.sockaddr {
+                    std::net::SocketAddr::V6(a) => a.scope_id(),
+                    _ => 0,
+                };
+                RawTcpSocket::open(src, scope).map_or(Main::Tcp, Main::RawTcp)
+            }
+            other => other,
+        };
         Ok(Sockets { main, raw, src })
     }
 
     /// The same sockets without the raw ICMP listener: what a trace sees from the error
-    /// queue alone, as any user's would.
+    /// queue alone, as any user's would (so TCP goes back to one `connect()` per probe).
     pub fn without_raw_listener(self) -> Sockets {
-        Sockets { raw: None, ..self }
+        let main = match self.main {
+            Main::RawTcp(_) => Main::Tcp,
+            other => other,
+        };
+        Sockets {
+            main,
+            raw: None,
+            ..self
+        }
     }
 
     /// Whether a raw ICMP socket listens beside the probes (MPLS labels are seen).
@@ -165,6 +191,7 @@ pub fn run<O: Observer>(
         Main::Icmp(s) => s.ident(),
         Main::Udp(s) => s.local().port(),
         Main::Tcp => 0,
+        Main::RawTcp(s) => s.local().port(),
     };
     let matcher = Matcher {
         method: plan.method,
@@ -275,6 +302,26 @@ impl Driver<'_> {
                 let at = Instant::now();
                 socket.send(probe.ttl, &payload, dst).map(|()| at)
             }
+            Main::RawTcp(socket) => {
+                let local = socket.local();
+                let seq = tcp_sequence(&self.token, probe.id);
+                match write_tcp_syn(
+                    &mut self.packet,
+                    local.ip(),
+                    dst.ip(),
+                    local.port(),
+                    dst.port(),
+                    seq,
+                ) {
+                    Ok(len) => {
+                        let at = Instant::now();
+                        socket
+                            .send(probe.ttl, &self.packet[..len], dst)
+                            .map(|()| at)
+                    }
+                    Err(e) => Err(std::io::Error::other(e.to_string())),
+                }
+            }
             Main::Tcp => {
                 let at = Instant::now();
                 TcpProbeSocket::connect(self.sockets.src, dst, probe.ttl).map(|socket| {
@@ -317,6 +364,7 @@ impl Driver<'_> {
         match &self.sockets.main {
             Main::Icmp(s) => fds.push((s.as_raw_fd(), Want::Read)),
             Main::Udp(s) => fds.push((s.as_raw_fd(), Want::Read)),
+            Main::RawTcp(s) => fds.push((s.as_raw_fd(), Want::Read)),
             Main::Tcp => {}
         }
         if let Some(raw) = &self.sockets.raw {
@@ -381,6 +429,17 @@ impl Driver<'_> {
                         Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
                     })
                 });
+            }
+            Main::RawTcp(socket) => {
+                for _ in 0..4096 {
+                    match socket.recv(&mut self.rx) {
+                        Ok(rx) => {
+                            out.extend(self.matcher.raw_tcp(&self.rx[..rx.len], rx.from, rx.at))
+                        }
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        Err(_) => break,
+                    }
+                }
             }
             Main::Tcp => {}
         }

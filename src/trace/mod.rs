@@ -8,9 +8,10 @@
 //! - `engine.rs`: the sans-IO state machine — window, adaptive timeouts, hop order, the
 //!   end of the trace. Tested against simulated paths in `sim.rs`.
 //! - `probe.rs`: what probes carry and how responses are matched to them (pure; fuzzed).
-//! - `io.rs`: the driver, one thread around `poll(2)`; every OS call is in `net::probe`
-//!   and `net::icmp`. It prints nothing: [`run_trace`] tells an [`Observer`] what happens
-//!   and returns a [`TraceOutcome`], so `check` traces through the same loop.
+//! - `io.rs`: the driver, one thread around `poll(2)`; every OS call is in `net::probe`,
+//!   `net::raw_tcp` and `net::icmp`. It prints nothing: [`run_trace`] tells an
+//!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
+//!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
 //!
 //! # Default method: UDP
@@ -18,15 +19,17 @@
 //! every ICMP error about its probes on its error queue, with the router's address, the
 //! ICMP type and code, the kernel's receive time and the quoted payload — no capability,
 //! no `ping_group_range`, exactly as Linux traceroute's default method and tracepath.
-//! ICMP (`-I`) needs `CAP_NET_RAW` or `ping_group_range`; TCP (`-T`) completes handshakes
-//! with the destination's service. With `CAP_NET_RAW`, a raw ICMP socket also listens,
+//! ICMP (`-I`) needs `CAP_NET_RAW` or `ping_group_range`; TCP (`-T`) works for anyone
+//! through `connect()`, and with `CAP_NET_RAW` sends its SYNs on a raw socket instead,
+//! from one source port (below). With `CAP_NET_RAW`, a raw ICMP socket also listens,
 //! because only it sees the whole ICMP message, and so the MPLS label stacks (RFC 4950)
 //! routers append.
 //!
 //! # Flow stability (Paris traceroute)
 //! Load balancers pick a path per flow, from addresses, protocol and the first bytes of
-//! the transport header. Every probe of one trace keeps all of these the same; the
-//! probe's identity travels where no balancer looks:
+//! the transport header. Every probe of one trace keeps all of these the same (the one
+//! exception: unprivileged TCP's source port, below); the probe's identity travels where
+//! no balancer looks:
 //!
 //! - UDP: one socket, bound once, so source address, source port and destination port
 //!   never change. The 16-byte payload carries a per-run token and the probe id, plus a
@@ -42,14 +45,31 @@
 //!   kernel-chosen port, fixed for the run); the sequence number is the probe id, and a
 //!   compensation word in the payload keeps the ICMP checksum the same for every probe,
 //!   since some balancers hash type, code and checksum.
-//! - TCP: destination address and port are fixed, but each probe is its own `connect()`
-//!   (that is what works unprivileged), and Linux gives each connecting socket its own
-//!   source port: binding one port with `SO_REUSEADDR`/`SO_REUSEPORT` does not help,
-//!   because two sockets may not connect with the same four-tuple. So TCP traces are *not*
-//!   flow-stable on the source port; a hop behind a per-flow balancer may list several
-//!   responders. The probe's identity is its socket (and, on the raw path, its source
-//!   port). The IP ID is left to the kernel on every path (unprivileged sockets cannot set
-//!   it; it is not part of any flow hash either).
+//! - TCP with `CAP_NET_RAW` (root, or the capability on the binary): SYNs built here go
+//!   out of one raw TCP socket, all from one source port, so addresses, protocol and
+//!   both ports never change. The port is reserved for the run by a TCP socket bound to
+//!   it and never used otherwise: no other program gets it meanwhile, and the kernel,
+//!   which finds no connection for it, answers the destination's SYN-ACKs with a RST
+//!   (no half-open connection stays behind). The probe's identity is the sequence
+//!   number (16 bits of the run's token, then the probe id): routers quote it within the
+//!   first 8 bytes of the TCP header, and the destination acknowledges it (`ack = seq +
+//!   1`) in its SYN-ACK (port open) or RST (port closed), both of which mean "reached",
+//!   as with traceroute -T. Time exceeded and unreachable errors come to the raw ICMP
+//!   socket; the destination's answers are read from the raw TCP socket (it gets a copy
+//!   of every TCP segment the host receives; all but these are dropped unread by the
+//!   matcher). The TCP checksum (bytes 16-17) differs per probe, as in Paris
+//!   traceroute's own TCP probes: balancers hash addresses, protocol and ports. Probes
+//!   that reach an open port while an earlier probe's handshake is still half-open there
+//!   may be answered with a RST instead, which acknowledges them all the same.
+//! - TCP without the capability: destination address and port are fixed, but each probe
+//!   is its own `connect()` (that is what works unprivileged), and Linux gives each
+//!   connecting socket its own source port: binding one port with
+//!   `SO_REUSEADDR`/`SO_REUSEPORT` does not help, because two sockets may not connect
+//!   with the same four-tuple. So unprivileged TCP traces are *not* flow-stable on the
+//!   source port; a hop behind a per-flow balancer may list several responders. The
+//!   probe's identity is its socket (its source port in quoted errors).
+//! - On every path the IP ID is left to the kernel (unprivileged sockets cannot set it;
+//!   it is not part of any flow hash either).
 //!
 //! # Adaptive timeout
 //! See `engine.rs`: a silent probe at hop `h` is given up after `3 ×` the largest RTT
@@ -211,7 +231,7 @@ impl Plan {
             (Method::Tcp, None) => DEFAULT_TCP_PORT,
             _ => DEFAULT_UDP_PORT,
         };
-        let target = Target::parse(&args.target, PortSuffix::Forbidden)
+        let target = Target::parse_destination(&args.target, PortSuffix::Forbidden)
             .map_err(|why| Failure::usage("trace: target", why))?;
         let family = args.family.family();
         if let Host::Ip { addr, .. } = &target.host {

@@ -13,12 +13,18 @@
 //! - UDP: source and destination ports never change; the compensation makes the UDP
 //!   checksum *equal* the probe's identity, so a router that quotes only the 8 bytes
 //!   RFC 792 promises still tells us which probe it was (classic Paris traceroute).
+//! - TCP with `CAP_NET_RAW`: every SYN leaves from one source port; the sequence number
+//!   is the probe's identity ([`tcp_sequence`]: 16 bits of the run's token, then the
+//!   probe id), which the first 8 quoted bytes of the TCP header carry, and which the
+//!   destination's SYN-ACK or RST acknowledges (`ack = seq + 1`). Without the capability
+//!   each probe is its own `connect()`, identified by its source port.
 
 use std::net::IpAddr;
 
 use crate::packet::extensions::mpls_labels;
 use crate::packet::icmp::{error_kind, Icmp, Message, Version};
-use crate::packet::ipv4::{Ipv4, PROTO_UDP};
+use crate::packet::ipv4::{Ipv4, PROTO_TCP, PROTO_UDP};
+use crate::packet::transport::{TcpPrefix, TCP_ACK, TCP_RST, TCP_SYN};
 use crate::packet::{checksum, IcmpErrorKind};
 
 use super::engine::{ProbeId, Reply, Response};
@@ -142,6 +148,20 @@ pub fn payload_id(token: &[u8; 8], data: &[u8]) -> Option<ProbeId> {
     (head[..8] == token[..]).then(|| ProbeId(u16::from_be_bytes([head[8], head[9]])))
 }
 
+/// The sequence number of the raw-socket TCP probe `id`: the first two bytes of the
+/// run's token, then the id — so another run's (or another program's) segments that
+/// happen to use our port do not match.
+pub fn tcp_sequence(token: &[u8; 8], id: ProbeId) -> u32 {
+    u32::from(u16::from_be_bytes([token[0], token[1]])) << 16 | u32::from(id.0)
+}
+
+/// The probe a TCP sequence number names, if [`tcp_sequence`] made it in this run.
+pub fn tcp_sequence_id(token: &[u8; 8], seq: u32) -> Option<ProbeId> {
+    let id = seq as u16;
+    ((seq >> 16) as u16 == u16::from_be_bytes([token[0], token[1]]) && id != 0)
+        .then_some(ProbeId(id))
+}
+
 /// What a response is matched against.
 #[derive(Debug, Clone)]
 pub struct Matcher {
@@ -149,7 +169,9 @@ pub struct Matcher {
     pub version: Version,
     pub target: IpAddr,
     pub token: [u8; 8],
-    /// ICMP: the echo identifier; UDP: our source port.
+    /// ICMP: the echo identifier; UDP: our source port; TCP: the one source port of the
+    /// raw-socket path, or 0 on the `connect()` path (each probe has its own port, which
+    /// `tcp_probe` maps back to it).
     pub ident: u16,
     /// UDP / TCP destination port.
     pub dport: u16,
@@ -246,13 +268,55 @@ impl Matcher {
                         if tcp.dst_port() != self.dport {
                             return None;
                         }
-                        tcp_probe(tcp.src_port())?
+                        if self.ident == 0 {
+                            tcp_probe(tcp.src_port())?
+                        } else if tcp.src_port() == self.ident {
+                            tcp_sequence_id(&self.token, tcp.sequence())?
+                        } else {
+                            return None;
+                        }
                     }
                 };
                 Some(response(probe, classify(self.method, err.kind)))
             }
             _ => None,
         }
+    }
+
+    /// Matches a TCP segment from the raw TCP socket (`bytes` start with the IPv4 header
+    /// on IPv4, with the TCP header on IPv6): the destination's SYN-ACK (port open) or
+    /// RST (port closed) answering a raw-socket probe, which acknowledges its sequence
+    /// number. Either means the destination was reached, as in traceroute -T.
+    pub fn raw_tcp(&self, bytes: &[u8], from: IpAddr, at: std::time::Instant) -> Option<Response> {
+        if self.method != Method::Tcp || self.ident == 0 || from != self.target {
+            return None;
+        }
+        let segment = match self.version {
+            Version::V4 => {
+                let ip = Ipv4::parse(bytes).ok()?;
+                if ip.protocol() != PROTO_TCP || IpAddr::V4(ip.src()) != self.target {
+                    return None;
+                }
+                ip.payload()
+            }
+            Version::V6 => bytes,
+        };
+        let tcp = TcpPrefix::parse(segment).ok()?;
+        if tcp.src_port() != self.dport || tcp.dst_port() != self.ident {
+            return None;
+        }
+        let flags = tcp.flags()?;
+        if flags & TCP_ACK == 0 || flags & (TCP_SYN | TCP_RST) == 0 {
+            return None;
+        }
+        let probe = tcp_sequence_id(&self.token, tcp.acknowledgment()?.wrapping_sub(1))?;
+        Some(Response {
+            probe,
+            from,
+            reply: Reply::Reached,
+            at,
+            mpls: Vec::new(),
+        })
     }
 
     /// Matches an entry of a UDP or ICMP datagram socket's error queue: `data` is what
@@ -548,6 +612,7 @@ mod tests {
                     dport: 33434,
                 };
                 let _ = m.raw_icmp(bytes, v4("198.18.0.2"), at, &some);
+                let _ = m.raw_tcp(bytes, m.target, at);
                 let _ = m.icmp_message(bytes, v4("198.18.0.2"), at, &some);
                 for ty in [0, 1, 3, 11, 129] {
                     let _ = m.queued_error(bytes, None, Some(m.target), ty, 0, at);

@@ -3,11 +3,19 @@
 //! silent, is rate-limited, answers from several addresses, answers late, reports the
 //! destination unreachable); the last hop is the destination. The network also injects
 //! responses that belong to other processes, which must change nothing.
+//!
+//! A `RawTcpWire` puts the privileged TCP trace's real bytes on that path: each probe
+//! becomes a SYN (`write_tcp_syn`), each answer the ICMP error quoting its first 8 TCP
+//! bytes or the destination's SYN-ACK, and the trace's `Matcher` turns them back into
+//! responses — so the engine, the packets and the matcher are tested together.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::packet::icmp::Version;
+use crate::packet::transport::{write_tcp_syn, TcpPrefix, TCP_ACK, TCP_SYN};
+use crate::trace::probe::{tcp_sequence, tcp_sequence_id, Matcher, Method};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -88,6 +96,155 @@ struct Net {
     wire: Vec<(Instant, Response)>,
     /// Inject a foreign response with every probe sent.
     foreign: bool,
+    /// Send probes and answers as raw TCP trace bytes through the matcher.
+    raw_tcp: Option<RawTcpWire>,
+}
+
+/// The privileged TCP trace's packets: SYNs from one port, ICMP errors quoting 8 bytes of
+/// them, SYN-ACKs from the destination.
+struct RawTcpWire {
+    matcher: Matcher,
+    src: IpAddr,
+    /// Every SYN sent: (source port, destination port, sequence).
+    syns: Vec<(u16, u16, u32)>,
+    /// Segments for others (another port, another run, a bare ACK) seen, none matched.
+    foreign_seen: usize,
+}
+
+const SIM_TOKEN: [u8; 8] = *b"sim-tokn";
+const SIM_SPORT: u16 = 47_001;
+
+impl RawTcpWire {
+    fn new(path: &Path, v6: bool) -> RawTcpWire {
+        let target = path.hops.last().unwrap().addr;
+        RawTcpWire {
+            matcher: Matcher {
+                method: Method::Tcp,
+                version: if v6 { Version::V6 } else { Version::V4 },
+                target,
+                token: SIM_TOKEN,
+                ident: SIM_SPORT,
+                dport: 80,
+            },
+            src: if v6 {
+                ip("fd00::100")
+            } else {
+                ip("10.0.0.100")
+            },
+            syns: Vec::new(),
+            foreign_seen: 0,
+        }
+    }
+
+    /// An IP header from `src` to `dst` with `payload_len` bytes of TCP or ICMP after it.
+    fn ip_header(src: IpAddr, dst: IpAddr, proto: u8, payload_len: usize) -> Vec<u8> {
+        match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let mut h = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 1, proto, 0, 0];
+                h[2..4].copy_from_slice(&((20 + payload_len) as u16).to_be_bytes());
+                h.extend_from_slice(&s.octets());
+                h.extend_from_slice(&d.octets());
+                let sum = crate::packet::checksum(&[&h]);
+                h[10..12].copy_from_slice(&sum.to_be_bytes());
+                h
+            }
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                let mut h = vec![0x60, 0, 0, 0, 0, 0, proto, 1];
+                h[4..6].copy_from_slice(&(payload_len as u16).to_be_bytes());
+                h.extend_from_slice(&s.octets());
+                h.extend_from_slice(&d.octets());
+                h
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// The probe's SYN, recorded; then the bytes the network answers it with, read back
+    /// through the matcher.
+    fn answer(&mut self, probe: &Probe, from: IpAddr, reply: Reply, at: Instant) -> Response {
+        let m = &self.matcher;
+        let v6 = m.version == Version::V6;
+        let seq = tcp_sequence(&SIM_TOKEN, probe.id);
+        let mut syn = [0u8; 20];
+        write_tcp_syn(&mut syn, self.src, m.target, SIM_SPORT, m.dport, seq).unwrap();
+        let tcp = TcpPrefix::parse(&syn).unwrap();
+        self.syns
+            .push((tcp.src_port(), tcp.dst_port(), tcp.sequence()));
+        let none = |_| None;
+        // Other traffic on the host first: it must never match.
+        for (sport, dport, ack) in [
+            // Another local port.
+            (m.dport, SIM_SPORT + 1, seq.wrapping_add(1)),
+            // Another run (another token).
+            (m.dport, SIM_SPORT, (seq ^ 0x8000_0000).wrapping_add(1)),
+        ] {
+            let segment = Self::segment(sport, dport, ack, TCP_SYN | TCP_ACK);
+            assert!(m
+                .raw_tcp(&self.read_from_dest(&segment), m.target, at)
+                .is_none());
+            self.foreign_seen += 1;
+        }
+        let response = match reply {
+            Reply::Reached => {
+                // A bare ACK (the destination's challenge ACK) names no probe either.
+                let ack = Self::segment(m.dport, SIM_SPORT, seq.wrapping_add(1), TCP_ACK);
+                assert!(m
+                    .raw_tcp(&self.read_from_dest(&ack), m.target, at)
+                    .is_none());
+                let synack =
+                    Self::segment(m.dport, SIM_SPORT, seq.wrapping_add(1), TCP_SYN | TCP_ACK);
+                m.raw_tcp(&self.read_from_dest(&synack), from, at)
+            }
+            Reply::TimeExceeded | Reply::Unreachable(_) => {
+                let (ty, code) = match (reply, v6) {
+                    (Reply::TimeExceeded, false) => (11, 0),
+                    (Reply::TimeExceeded, true) => (3, 0),
+                    (_, false) => (3, 1),
+                    (_, true) => (1, 3),
+                };
+                // RFC 792's minimum quote: the IP header and 8 bytes of TCP.
+                let mut quoted = Self::ip_header(self.src, m.target, 6, 20);
+                quoted.extend_from_slice(&syn[..8]);
+                let mut icmp = vec![ty, code, 0, 0, 0, 0, 0, 0];
+                icmp.extend_from_slice(&quoted);
+                let bytes = if v6 {
+                    icmp
+                } else {
+                    let sum = crate::packet::checksum(&[&icmp]);
+                    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+                    let mut b = Self::ip_header(from, self.src, 1, icmp.len());
+                    b.extend_from_slice(&icmp);
+                    b
+                };
+                m.raw_icmp(&bytes, from, at, &none)
+            }
+        };
+        let response = response.expect("the matcher recognises the answer to its probe");
+        assert_eq!(response.probe, probe.id);
+        assert_eq!((response.from, response.reply), (from, reply));
+        response
+    }
+
+    fn segment(sport: u16, dport: u16, ack: u32, flags: u8) -> [u8; 20] {
+        let mut t = [0u8; 20];
+        t[0..2].copy_from_slice(&sport.to_be_bytes());
+        t[2..4].copy_from_slice(&dport.to_be_bytes());
+        t[4..8].copy_from_slice(&0x0bad_cafe_u32.to_be_bytes());
+        t[8..12].copy_from_slice(&ack.to_be_bytes());
+        t[12] = 0x50;
+        t[13] = flags;
+        t
+    }
+
+    /// A segment as the raw TCP socket reads it from the destination.
+    fn read_from_dest(&self, segment: &[u8]) -> Vec<u8> {
+        if self.matcher.version == Version::V6 {
+            return segment.to_vec();
+        }
+        let mut b = Self::ip_header(self.matcher.target, self.src, 6, segment.len());
+        b.extend_from_slice(segment);
+        b
+    }
 }
 
 impl Net {
@@ -140,16 +297,17 @@ impl Net {
             return;
         }
         let at = now + rtt;
-        self.wire.push((
-            at,
-            Response {
+        let response = match &mut self.raw_tcp {
+            Some(wire) => wire.answer(probe, from, reply, at),
+            None => Response {
                 probe: probe.id,
                 from,
                 reply,
                 at,
                 mpls: vec![],
             },
-        ));
+        };
+        self.wire.push((at, response));
     }
 }
 
@@ -162,15 +320,20 @@ struct Outcome {
 }
 
 fn run(config: Config, path: Path, foreign: bool) -> Outcome {
-    let first = config.first_ttl;
-    let start = Instant::now();
-    let mut now = start;
-    let mut engine = Engine::new(config);
     let mut net = Net {
         path,
         wire: Vec::new(),
         foreign,
+        raw_tcp: None,
     };
+    run_on(config, &mut net)
+}
+
+fn run_on(config: Config, net: &mut Net) -> Outcome {
+    let first = config.first_ttl;
+    let start = Instant::now();
+    let mut now = start;
+    let mut engine = Engine::new(config);
     let mut hops = Vec::new();
     let mut late = Vec::new();
     let mut ending = None;
@@ -446,4 +609,60 @@ fn annotations_follow_traceroute() {
     assert_eq!(a(PortUnreachable), None);
     assert_eq!(Reply::Reached.annotation(), None);
     assert_eq!(Reply::TimeExceeded.kind_str(), "time_exceeded");
+}
+
+#[test]
+fn raw_tcp_probes_keep_one_flow_and_are_matched_by_their_sequence() {
+    for v6 in [false, true] {
+        let mut path = Path::routers(5, ms(2))
+            .with(3, Behaviour::Silent)
+            .with(4, Behaviour::Reordered(ms(3)));
+        if v6 {
+            for (i, hop) in path.hops.iter_mut().enumerate() {
+                hop.addr = ip(&format!("fd00::{}", i + 1));
+            }
+        }
+        let wire = RawTcpWire::new(&path, v6);
+        let mut net = Net {
+            path,
+            wire: Vec::new(),
+            foreign: false,
+            raw_tcp: Some(wire),
+        };
+        let out = run_on(config(), &mut net);
+        let dest = net.path.hops[5].addr;
+        assert_eq!(out.hops.len(), 6, "v6 {v6}");
+        for (i, hop) in out.hops.iter().enumerate() {
+            if i == 2 {
+                assert_eq!(silent_count(hop), 3);
+            } else {
+                assert_eq!(hop.responders(), [net.path.hops[i].addr], "hop {}", i + 1);
+                assert_eq!(silent_count(hop), 0, "hop {}", i + 1);
+            }
+        }
+        assert_eq!(out.ending, Ending::Reached { ttl: 6, from: dest });
+        let wire = net.raw_tcp.unwrap();
+        // One flow: every SYN from one source port to one destination port; the
+        // identity is in the sequence number, different for every probe.
+        assert!(wire.syns.len() >= 18, "{}", wire.syns.len());
+        let flows: std::collections::BTreeSet<(u16, u16)> =
+            wire.syns.iter().map(|&(s, d, _)| (s, d)).collect();
+        assert_eq!(flows.into_iter().collect::<Vec<_>>(), [(SIM_SPORT, 80)]);
+        let seqs: std::collections::BTreeSet<u32> = wire.syns.iter().map(|s| s.2).collect();
+        assert_eq!(seqs.len(), wire.syns.len());
+        assert!(wire.foreign_seen >= 2 * wire.syns.len());
+    }
+}
+
+#[test]
+fn tcp_sequences_name_only_this_runs_probes() {
+    for id in [1u16, 2, 0x7fff, 0xfffe] {
+        let seq = tcp_sequence(&SIM_TOKEN, ProbeId(id));
+        assert_eq!(tcp_sequence_id(&SIM_TOKEN, seq), Some(ProbeId(id)));
+        assert_eq!(tcp_sequence_id(b"othertkn", seq), None);
+    }
+    assert_eq!(
+        tcp_sequence_id(&SIM_TOKEN, tcp_sequence(&SIM_TOKEN, ProbeId(0))),
+        None
+    );
 }

@@ -124,6 +124,179 @@ fn every_method_gives_traceroutes_hops_on_a_five_router_path_v4_and_v6() {
     }
 }
 
+/// One TCP SYN to the destination's port as tcpdump printed it.
+#[derive(Debug)]
+struct SeenSyn {
+    src: String,
+    sport: u16,
+    seq: u32,
+}
+
+/// Parses a tcpdump `-nn` line of a SYN (`... IP 198.18.0.1.40000 > 198.18.5.2.80: Flags
+/// [S], seq 123, ...`; `IP6` likewise); None for anything else.
+fn parse_syn(line: &str) -> Option<SeenSyn> {
+    if !line.contains("Flags [S],") {
+        return None;
+    }
+    let (before, _) = line.split_once(" > ")?;
+    let (src, sport) = before.rsplit(' ').next()?.rsplit_once('.')?;
+    let seq = line.split_once(", seq ")?.1.split(',').next()?;
+    Some(SeenSyn {
+        src: src.to_string(),
+        sport: sport.parse().ok()?,
+        seq: seq.parse().ok()?,
+    })
+}
+
+/// Runs `netlab args` (as root, or as `uid`) while tcpdump on router 1 watches the SYNs
+/// that arrive there for the destination's `port`, and returns both. The capture ends
+/// with a marker: a connection this test opens after the trace exited, whose SYN crosses
+/// router 1 after every probe, so no probe can still be in flight or in a buffer.
+fn trace_with_syns_at_router_1(
+    lab: &crate::lab::Lab,
+    v6: bool,
+    port: u16,
+    uid: Option<u32>,
+    args: &[&str],
+) -> (Output, Vec<SeenSyn>) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dest: IpAddr = if v6 {
+        lab.dest_v6().into()
+    } else {
+        lab.dest_v4().into()
+    };
+    let filter = format!("tcp and dst host {dest} and dst port {port}");
+    let mut child = lab
+        .command(Role::Router(1), "tcpdump")
+        .args(["-i", "any", "-Q", "in", "-nn", "-l", "--immediate-mode"])
+        .arg(&filter)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tcpdump runs");
+    // `ip netns exec` execs tcpdump: this pid is tcpdump's.
+    let pid = child.id() as libc::pid_t;
+    let stop = |child: &mut std::process::Child| {
+        // SAFETY: kill on the pid of a child we spawned and have not reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let _ = child.wait();
+    };
+    let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = Vec::new();
+    loop {
+        match stderr_lines.next() {
+            Some(Ok(line)) if line.contains("listening on") => break,
+            Some(Ok(line)) => said.push(line),
+            _ => {
+                stop(&mut child);
+                panic!("tcpdump did not start capturing: {said:?}");
+            }
+        }
+    }
+    let stdout_pipe = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let out = match uid {
+        None => lab.netlab(args),
+        Some(uid) => lab.netlab_as(uid, args),
+    };
+    let marker_port = lab.in_ns(Role::Client, || {
+        let stream = std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::new(dest, crate::lab::HTTP_PORT),
+            Duration::from_secs(10),
+        );
+        let stream = stream.expect("the marker connection to the destination's port 80");
+        stream.local_addr().unwrap().port()
+    });
+    assert_eq!(port, crate::lab::HTTP_PORT, "the marker goes to port 80");
+    let mut syns = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut lines = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = lines_rx.recv_timeout(left) else {
+            stop(&mut child);
+            panic!("tcpdump never showed the marker SYN from port {marker_port}: {lines:#?}");
+        };
+        match parse_syn(&line) {
+            Some(syn) if syn.sport == marker_port => break,
+            Some(syn) => syns.push(syn),
+            None => {}
+        }
+        lines.push(line);
+    }
+    stop(&mut child);
+    (out, syns)
+}
+
+/// Paris traceroute for TCP: with CAP_NET_RAW every SYN of a trace leaves from one source
+/// port (the probe's identity is its sequence number), as a capture on the first router
+/// shows; without privilege, -T still works through one connect() per probe, each with
+/// its own port (the documented limitation, seen by the same capture).
+#[test]
+fn tcp_traces_as_root_keep_one_source_port_for_every_syn_v4_and_v6() {
+    let lab = lab!(LabConfig::default()
+        .routers(5)
+        .link_delay(Duration::from_millis(2))
+        .silent_router(3));
+    for v6 in [false, true] {
+        let (dest, client) = if v6 {
+            (lab.dest_v6().to_string(), lab.client_v6().to_string())
+        } else {
+            (lab.dest_v4().to_string(), lab.client_v4().to_string())
+        };
+        let expected = expected_path(&lab, v6, &[3]);
+        let args = ["trace", "-n", "--json", "-T", "-p", "80", dest.as_str()];
+        for uid in [None, Some(NOBODY)] {
+            let (out, syns) = trace_with_syns_at_router_1(&lab, v6, 80, uid, &args);
+            let ctx = format!("as {uid:?}: {}\nSYNs: {syns:#?}", context(&args, &out));
+            assert_eq!(out.status.code(), Some(0), "{ctx}");
+            let doc = json(&out);
+            assert_eq!(hop_addrs(&doc), expected, "{ctx}");
+            assert_eq!(doc["reached"], true, "{ctx}");
+            assert_eq!(doc["hops_to_destination"], 6, "{ctx}");
+            // Every query of the destination's row answered: on an open port, a SYN that
+            // arrives while an earlier one's handshake is half-open gets a RST for itself.
+            let last = doc["hops"][5]["probes"].as_array().unwrap();
+            assert!(last.iter().all(|p| p["kind"] == "reached"), "{ctx}");
+            let sent = doc["hops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["probes"].as_array().unwrap().len())
+                .sum::<usize>();
+            // Every probe of every row crossed router 1 (a TTL-1 probe arrives there too);
+            // more may have been sent beyond the destination, within the window.
+            assert!(syns.len() >= sent && sent == 18, "{ctx}");
+            assert!(syns.iter().all(|s| s.src == client), "{ctx}");
+            let ports: BTreeSet<u16> = syns.iter().map(|s| s.sport).collect();
+            let seqs: BTreeSet<u32> = syns.iter().map(|s| s.seq).collect();
+            if uid.is_none() {
+                assert_eq!(ports.len(), 1, "one flow for the whole trace: {ctx}");
+                assert_eq!(seqs.len(), syns.len(), "one sequence per probe: {ctx}");
+            } else {
+                // One connect() per probe, each from its own port (a SYN the kernel
+                // retransmits keeps its socket's port, so this is not an equality).
+                assert!(ports.len() > 1, "one connect() per probe: {ctx}");
+            }
+        }
+        // A closed port answers with RST: reached too, as traceroute -T says.
+        let port = crate::lab::CLOSED_PORT.to_string();
+        let args = ["trace", "-n", "--json", "-T", "-p", &port, dest.as_str()];
+        let out = lab.netlab(&args);
+        let ctx = context(&args, &out);
+        assert_eq!(out.status.code(), Some(0), "{ctx}");
+        assert_eq!(hop_addrs(&json(&out)), expected, "{ctx}");
+    }
+}
+
 #[test]
 fn rows_print_in_hop_order_with_names_stars_and_the_address_check() {
     let lab = lab!(LabConfig::default()

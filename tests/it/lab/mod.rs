@@ -618,7 +618,7 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
 }
 
 /// The tools the lab and its tests run, with the Debian package of each.
-const LAB_TOOLS: [(&str, &str, &str); 7] = [
+const LAB_TOOLS: [(&str, &str, &str); 8] = [
     ("ip", "-V", "iproute2"),
     ("iptables-restore", "--version", "iptables"),
     ("ip6tables-restore", "--version", "iptables"),
@@ -626,6 +626,7 @@ const LAB_TOOLS: [(&str, &str, &str); 7] = [
     ("sysctl", "-V", "procps"),
     ("dig", "-v", "dnsutils"),
     ("setpriv", "--version", "util-linux"),
+    ("tcpdump", "--version", "tcpdump"),
 ];
 
 fn tool_works(tool: &str, arg: &str) -> bool {
