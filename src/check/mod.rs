@@ -19,7 +19,8 @@
 //! # Checks
 //! - `resolver_agrees_with_dns`: the system resolver's addresses are DNS's. When they
 //!   differ and /etc/hosts lists the name, the explanation says /etc/hosts overrides DNS.
-//!   Skipped for an address, or when DNS cannot be asked.
+//!   Skipped for an address, when DNS cannot be asked, for `localhost` (RFC 6761: never
+//!   sent to DNS), and when only /etc/hosts knows the name (DNS has none to override).
 //! - `port_answers`: the TCP handshake completes (closed, filtered and unreachable are
 //!   explained: RST, silence, or the ICMP error and who sent it).
 //! - `ping_replies_from_address`: echo replies came, and only from the address.
@@ -439,7 +440,9 @@ impl Report<'_> {
                 }),
                 None,
             ),
-            Some(DnsAnswer::Unavailable(why)) => (None, Some(why.clone())),
+            Some(DnsAnswer::Unavailable(why) | DnsAnswer::NotAsked(why)) => {
+                (None, Some(why.clone()))
+            }
             None => (None, None),
         };
         Document {
@@ -533,7 +536,7 @@ impl Report<'_> {
                     ]);
                 }
             }
-            Some(DnsAnswer::Unavailable(why)) => {
+            Some(DnsAnswer::Unavailable(why) | DnsAnswer::NotAsked(why)) => {
                 table.add_row(vec!["-".to_string(), format!("DNS not asked: {why}")]);
             }
             None => {}

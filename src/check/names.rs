@@ -28,6 +28,15 @@ pub enum DnsAnswer {
     },
     /// No server could be asked or none answered.
     Unavailable(String),
+    /// Deliberately not asked, and why (`localhost`, RFC 6761).
+    NotAsked(String),
+}
+
+/// `localhost` and names under it are answered on this host and never sent to DNS
+/// (RFC 6761 §6.3); asking anyway would only send a pointless query off the machine.
+pub fn is_local_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 impl DnsAnswer {
@@ -62,6 +71,11 @@ impl DnsAnswer {
 /// Asks the resolv.conf servers for `name`'s addresses, as the system would but
 /// without the hosts file.
 pub async fn ask_dns(name: &str, family: Family) -> DnsAnswer {
+    if is_local_name(name) {
+        return DnsAnswer::NotAsked(format!(
+            "{name} is answered on this host (RFC 6761), never by DNS"
+        ));
+    }
     let conf = match conf::load() {
         Ok((conf, _ignored_lines)) => conf,
         Err(failure) => {
@@ -111,6 +125,16 @@ pub async fn ask_system(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn localhost_names_are_never_sent_to_dns() {
+        for name in ["localhost", "LOCALHOST.", "a.b.localhost", "x.localhost."] {
+            assert!(super::is_local_name(name), "{name}");
+        }
+        for name in ["localhost.netlab.test", "notlocalhost", "www.netlab.test"] {
+            assert!(!super::is_local_name(name), "{name}");
+        }
+    }
+
     use super::*;
     use crate::resolve::lookup::Row;
 

@@ -162,10 +162,21 @@ fn resolver_agrees(f: &Findings) -> Check {
         Some(DnsAnswer::Unavailable(why)) => {
             return Check::skip(NAME, format!("DNS could not be asked: {why}"))
         }
+        Some(DnsAnswer::NotAsked(why)) => return Check::skip(NAME, why.clone()),
         None => return Check::skip(NAME, "DNS was not asked".into()),
     };
     if same_set(f.system, dns) {
         return Check::pass(NAME);
+    }
+    if dns.is_empty() && !f.hosts.is_empty() {
+        return Check::skip(
+            NAME,
+            format!(
+                "only /etc/hosts knows {name}: DNS ({}) has no address for it, so nothing \
+                 is overridden",
+                server.ip()
+            ),
+        );
     }
     let dns_says = if dns.is_empty() {
         format!("DNS ({}) has no address for it", server.ip())
@@ -423,6 +434,48 @@ mod tests {
             checks[1..].iter().all(|c| c.status == Status::Pass),
             "{checks:?}"
         );
+    }
+
+    #[test]
+    fn localhost_and_hosts_only_names_skip_the_resolver_check_and_judge_the_rest() {
+        let ping = ping_from("127.0.0.1");
+        let trace = reached("127.0.0.1", 1);
+        let system = [ip("127.0.0.1")];
+        let local = DnsAnswer::NotAsked("localhost is answered on this host".into());
+        let nxdomain = DnsAnswer::Answered {
+            server: "198.18.100.53:53".parse().unwrap(),
+            name: "hostsonly.netlab.test".into(),
+            addrs: Vec::new(),
+            status: "nxdomain",
+        };
+        for (name, dns, says) in [
+            ("localhost", &local, "localhost is answered on this host"),
+            (
+                "hostsonly.netlab.test",
+                &nxdomain,
+                "only /etc/hosts knows hostsonly.netlab.test: DNS (198.18.100.53) has no \
+                 address for it, so nothing is overridden",
+            ),
+        ] {
+            let f = Findings {
+                name: Some(name),
+                system: &system,
+                hosts: &system,
+                dns: Some(dns),
+                address: system[0],
+                port: 80,
+                port_state: &PortState::Open,
+                ping: &ping,
+                trace: &trace,
+            };
+            let checks = checks(&f);
+            assert_eq!(checks[0].status, Status::Skip, "{name}");
+            assert_eq!(checks[0].explanation.as_deref(), Some(says), "{name}");
+            assert!(
+                checks[1..].iter().all(|c| c.status == Status::Pass),
+                "{name}: {checks:?}"
+            );
+        }
     }
 
     #[test]
