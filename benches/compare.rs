@@ -281,6 +281,15 @@ fn nmap_open_ports(text: &str) -> BTreeSet<u16> {
         .collect()
 }
 
+/// Open ports from RustScan's greppable output (`198.18.2.2 -> [7,80,9999]`).
+fn rustscan_open_ports(text: &str) -> BTreeSet<u16> {
+    text.lines()
+        .filter_map(|line| line.split_once("-> [")?.1.strip_suffix(']'))
+        .flat_map(|ports| ports.split(','))
+        .filter_map(|port| port.trim().parse().ok())
+        .collect()
+}
+
 /// Open ports from `netlab connect --json`.
 fn netlab_open_ports(text: &str) -> Result<BTreeSet<u16>, String> {
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("json: {e}"))?;
@@ -328,6 +337,25 @@ fn section_scan(runs: usize, rows: &mut Vec<Row>) {
             }),
             metric: None,
         });
+    }
+    if tool_present("rustscan") {
+        // Optional: `cargo install rustscan`. Greppable mode (-g) prints the open ports and
+        // skips its nmap hand-off, so only the scan itself is timed.
+        contenders.push(Contender::timed(
+            "rustscan -g -r 1-65535 (defaults)",
+            move || {
+                tool_in(
+                    lab_ref,
+                    &["rustscan", "-g", "-a", dest_ref, "-r", "1-65535"],
+                )
+            },
+            move |s: &Sample| {
+                let open = rustscan_open_ports(&s.stdout);
+                (open == *expected_ref)
+                    .then_some(())
+                    .ok_or(format!("open {open:?}, expected {expected_ref:?}"))
+            },
+        ));
     }
     compare("full TCP scan, 2 routers, veth", runs, &contenders, rows);
 }

@@ -76,8 +76,8 @@ fn parse(args: &ConnectArgs) -> Result<(Target, u16), Failure> {
         ));
     };
     let what = format!("target '{text}'");
-    let target =
-        Target::parse_destination(text, PortSuffix::Allowed).map_err(|why| Failure::usage(&what, why))?;
+    let target = Target::parse_destination(text, PortSuffix::Allowed)
+        .map_err(|why| Failure::usage(&what, why))?;
     let port = match (target.port, &args.ports) {
         (Some(port), None) => port,
         (None, Some(ports)) => match parse_port_list(ports).as_deref() {
