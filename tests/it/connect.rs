@@ -1099,3 +1099,59 @@ mod in_the_lab {
         );
     }
 }
+
+/// The scan's progress bar goes to stderr when stderr is a terminal (here a pseudo-terminal
+/// from util-linux `script`), and nothing at all reaches stderr when it is not one.
+#[test]
+fn a_scan_draws_progress_only_on_a_terminal() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_script {
+        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
+        assert!(
+            !ci,
+            "CI=true but util-linux `script` (package bsdutils) is missing"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a_scan_draws_progress_only_on_a_terminal: needs util-linux `script`"
+        );
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let low = open.saturating_sub(2000).max(1);
+    let range = format!("{low}-{open}");
+    let ports = open - low + 1;
+
+    let command = format!("{NETLAB} connect 127.0.0.1 -p {range}");
+    let on_terminal = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert_eq!(on_terminal.status.code(), Some(0), "{screen}");
+    assert!(
+        screen.contains(&format!("/{ports} ports")),
+        "no progress bar on the terminal: {screen:?}"
+    );
+
+    let piped = netlab(&["connect", "127.0.0.1", "-p", &range]);
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert_eq!(
+        stderr(&piped),
+        "",
+        "no progress (or anything) on a non-terminal stderr"
+    );
+    assert!(
+        stdout(&piped).contains(&format!(" {open} ")),
+        "{}",
+        stdout(&piped)
+    );
+    drop(listener);
+}
