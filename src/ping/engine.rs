@@ -25,9 +25,10 @@ use crate::packet::IcmpErrorKind;
 /// Bytes of payload that carry the token, target index and sequence number.
 pub const MARK_LEN: usize = 16;
 
-/// What the run asks for (validated by `Plan`).
+/// How the probes go (validated by `Plan`; `check` uses fixed ones): what the driver
+/// ([`super::measure`]) is asked for.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct Settings {
     /// Probes per target; `None`: until stopped or the deadline.
     pub count: Option<u64>,
     pub interval: Duration,
@@ -36,7 +37,13 @@ pub struct Config {
     /// The whole run ends this long after it started (`-w`).
     pub deadline: Option<Duration>,
     /// ICMP data bytes per probe (`-s`).
-    pub payload_len: usize,
+    pub size: usize,
+}
+
+/// What the engine runs with: the settings and this run's token.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
     /// Per-run random token echoed in every payload.
     pub token: [u8; 8],
 }
@@ -310,7 +317,7 @@ impl Engine {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.cfg.deadline.map(|d| self.start + d)
+        self.cfg.settings.deadline.map(|d| self.start + d)
     }
 
     fn past_deadline(&self, now: Instant) -> bool {
@@ -322,7 +329,7 @@ impl Engine {
         if self.stopped {
             return false;
         }
-        match (self.cfg.count, self.cfg.deadline) {
+        match (self.cfg.settings.count, self.cfg.settings.deadline) {
             (None, _) => true,
             // With a deadline, -c counts replies (as iputils does): keep trying until then.
             (Some(count), Some(_)) => t.stats.received < count,
@@ -347,7 +354,7 @@ impl Engine {
             } // else: done with this target; it leaves the schedule
         };
         let wire_seq = self.allocate_wire_seq();
-        let interval = self.cfg.interval;
+        let interval = self.cfg.settings.interval;
         let t = &mut self.targets[index];
         t.sent += 1;
         t.stats.transmitted += 1;
@@ -408,9 +415,20 @@ impl Engine {
         self.in_flight = self.in_flight.saturating_sub(1);
     }
 
-    /// Writes the probe's payload (`payload_len` bytes) into `buf`.
+    /// Bookkeeping when an answer (reply or ICMP error) to the probe `record` came in: its
+    /// number moves to `state`, and a probe still in flight settles.
+    fn answered(&mut self, wire_seq: u16, record: &Record, state: State) {
+        if let Some(r) = self.records.get_mut(&wire_seq) {
+            r.state = state;
+        }
+        if record.state == State::InFlight {
+            self.settle(record.target);
+        }
+    }
+
+    /// Writes the probe's payload (`size` bytes) into `buf`.
     pub fn payload<'b>(&self, probe: &Probe, buf: &'b mut [u8]) -> &'b [u8] {
-        let len = self.cfg.payload_len.min(buf.len());
+        let len = self.cfg.settings.size.min(buf.len());
         let out = &mut buf[..len];
         for (i, b) in out.iter_mut().enumerate() {
             *b = i as u8;
@@ -471,7 +489,7 @@ impl Engine {
                 return None;
             }
         }
-        let marked = self.cfg.payload_len >= MARK_LEN;
+        let marked = self.cfg.settings.size >= MARK_LEN;
         if marked && data.len() >= MARK_LEN {
             let expected_target = (record.target.0 as u32).to_be_bytes();
             let expected_seq = (record.seq as u32).to_be_bytes();
@@ -520,12 +538,7 @@ impl Engine {
                 ReplyStatus::Duplicate
             }
         };
-        if let Some(r) = self.records.get_mut(&reply.wire_seq) {
-            r.state = State::Replied;
-        }
-        if record.state == State::InFlight {
-            self.settle(record.target);
-        }
+        self.answered(reply.wire_seq, &record, State::Replied);
         self.events.push_back(Event::Reply {
             target: record.target,
             seq: record.seq,
@@ -554,12 +567,7 @@ impl Engine {
             return true; // already answered or failed: nothing new to count
         }
         self.targets[record.target.0].stats.errors += 1;
-        if let Some(r) = self.records.get_mut(&err.wire_seq) {
-            r.state = State::Failed;
-        }
-        if record.state == State::InFlight {
-            self.settle(record.target);
-        }
+        self.answered(err.wire_seq, &record, State::Failed);
         self.events.push_back(Event::Error {
             target: record.target,
             seq: record.seq,
@@ -581,7 +589,7 @@ impl Engine {
                 self.timeouts.pop_front(); // number reused: that probe was settled
                 continue;
             }
-            if record.state == State::InFlight && record.sent_at + self.cfg.timeout > now {
+            if record.state == State::InFlight && record.sent_at + self.cfg.settings.timeout > now {
                 break;
             }
             self.timeouts.pop_front();
@@ -638,7 +646,7 @@ impl Engine {
         let timeout = self.timeouts.iter().find_map(|(wire, target, seq)| {
             let r = self.records.get(wire)?;
             (r.target == *target && r.seq == *seq && r.state == State::InFlight)
-                .then(|| r.sent_at + self.cfg.timeout)
+                .then(|| r.sent_at + self.cfg.settings.timeout)
         });
         [send, timeout, self.deadline()].into_iter().flatten().min()
     }

@@ -181,11 +181,7 @@ pub async fn measure<O: Observer>(
     let mut watched = Watched::new(signals)?;
 
     let config = Config {
-        count: settings.count,
-        interval: settings.interval,
-        timeout: settings.timeout,
-        deadline: settings.deadline,
-        payload_len: settings.size,
+        settings: settings.clone(),
         token: icmp::random_bytes::<8>(),
     };
     let addrs: Vec<_> = targets.iter().map(Resolved::addr).collect();

@@ -76,6 +76,7 @@ pub mod engine;
 mod io;
 mod report;
 
+pub use engine::Settings;
 pub use io::{measure, Observer, PingOutcome, Signals, Summary};
 
 /// Default ICMP data bytes, as ping.
@@ -90,42 +91,15 @@ pub const MIN_USER_INTERVAL: Duration = Duration::from_millis(2);
 pub struct Plan {
     pub targets: Vec<Target>,
     pub family: Family,
-    pub count: Option<u64>,
-    pub interval: Duration,
-    pub timeout: Duration,
-    pub deadline: Option<Duration>,
-    pub size: usize,
+    /// How the probes go.
+    pub settings: Settings,
     pub ttl: Option<u8>,
     pub quiet: bool,
     pub numeric: bool,
     pub format: Format,
 }
 
-/// How the probes go: what [`measure`] needs of a plan.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Probes per target; `None`: until stopped or the deadline.
-    pub count: Option<u64>,
-    pub interval: Duration,
-    /// How long a probe waits for its reply.
-    pub timeout: Duration,
-    /// The whole run ends this long after it started.
-    pub deadline: Option<Duration>,
-    /// ICMP data bytes per probe.
-    pub size: usize,
-}
-
 impl Plan {
-    pub fn settings(&self) -> Settings {
-        Settings {
-            count: self.count,
-            interval: self.interval,
-            timeout: self.timeout,
-            deadline: self.deadline,
-            size: self.size,
-        }
-    }
-
     pub fn from_args(args: PingArgs) -> Result<Plan, Failure> {
         let count = match args.count {
             None => None,
@@ -207,11 +181,13 @@ impl Plan {
         Ok(Plan {
             targets,
             family: args.family.family(),
-            count,
-            interval: args.interval,
-            timeout: args.timeout,
-            deadline: args.deadline,
-            size: args.size as usize,
+            settings: Settings {
+                count,
+                interval: args.interval,
+                timeout: args.timeout,
+                deadline: args.deadline,
+                size: args.size as usize,
+            },
             ttl,
             quiet: args.quiet,
             numeric: args.numeric,
@@ -324,7 +300,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         let resolved = resolve_all(&plan, &sockets).await?;
         let mut report = report::Report::new(&plan, &resolved);
         let outcome = measure(
-            &plan.settings(),
+            &plan.settings,
             sockets,
             &resolved,
             &mut report,

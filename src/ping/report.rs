@@ -164,7 +164,7 @@ impl Report {
             format: plan.format,
             quiet: plan.quiet,
             multi,
-            timeout: plan.timeout,
+            timeout: plan.settings.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
             names,
             printer: RowPrinter::new(&columns),
@@ -186,6 +186,13 @@ impl Report {
         row.extend(cells);
         self.printer.print(&row);
         self.rows_printed = true;
+    }
+
+    /// A row with only the sequence number and a note (no reply to show).
+    fn note_row(&mut self, target: TargetId, seq: u64, note: String) {
+        let blank = String::new;
+        let cells = [seq.to_string(), blank(), blank(), blank(), blank(), note];
+        self.row(target, cells);
     }
 
     async fn shown(&mut self, addr: IpAddr) -> String {
@@ -245,17 +252,8 @@ impl Report {
             }
             Event::Timeout { target, seq } => {
                 if table {
-                    self.row(
-                        *target,
-                        [
-                            seq.to_string(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                            format!("no reply within {:?}", self.timeout),
-                        ],
-                    );
+                    let note = format!("no reply within {:?}", self.timeout);
+                    self.note_row(*target, *seq, note);
                 }
             }
             Event::Error {
@@ -293,17 +291,7 @@ impl Report {
                 reason,
             } => {
                 if table {
-                    self.row(
-                        *target,
-                        [
-                            seq.to_string(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                            format!("send failed: {reason}"),
-                        ],
-                    );
+                    self.note_row(*target, *seq, format!("send failed: {reason}"));
                 }
                 self.errors.push(JsonError {
                     target: self.target_text(*target),

@@ -17,11 +17,13 @@ const IDENTS: Idents = Idents {
 
 fn cfg(count: Option<u64>, interval_ms: u64) -> Config {
     Config {
-        count,
-        interval: Duration::from_millis(interval_ms),
-        timeout: Duration::from_secs(1),
-        deadline: None,
-        payload_len: 56,
+        settings: Settings {
+            count,
+            interval: Duration::from_millis(interval_ms),
+            timeout: Duration::from_secs(1),
+            deadline: None,
+            size: 56,
+        },
         token: TOKEN,
     }
 }
@@ -553,7 +555,7 @@ fn a_deadline_with_a_count_keeps_trying_until_count_replies() {
         }
     });
     let mut c = cfg(Some(3), 1000);
-    c.deadline = Some(Duration::from_secs(30));
+    c.settings.deadline = Some(Duration::from_secs(30));
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     let run = run(&mut engine, &mut net, t0, None);
     let s = engine.stats(TargetId(0));
@@ -566,7 +568,7 @@ fn the_deadline_ends_an_endless_run() {
     let t0 = Instant::now();
     let mut net = Net::new().host("198.18.2.2", 10, |_| Fate::Answer);
     let mut c = cfg(None, 1000);
-    c.deadline = Some(Duration::from_millis(3500));
+    c.settings.deadline = Some(Duration::from_millis(3500));
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     let run = run(&mut engine, &mut net, t0, None);
     assert_eq!(run.ended, t0 + ms(3500));
@@ -589,13 +591,13 @@ fn short_payloads_match_by_address() {
     let t0 = Instant::now();
     let mut net = Net::new().host("198.18.2.2", 10, |_| Fate::Answer);
     let mut c = cfg(Some(2), 100);
-    c.payload_len = 0;
+    c.settings.size = 0;
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     run(&mut engine, &mut net, t0, None);
     assert_eq!(engine.stats(TargetId(0)).received, 2);
     // ... and a reply from elsewhere does not count.
     let mut engine = Engine::new(cfg(Some(1), 100), &[ip("198.18.2.2")], IDENTS, t0);
-    engine.cfg.payload_len = 0;
+    engine.cfg.settings.size = 0;
     let p = engine.poll_probe(t0).unwrap();
     assert!(!engine.on_reply(&EchoReply {
         from: ip("198.18.2.3"),
@@ -619,7 +621,7 @@ fn wire_sequence_numbers_wrap_without_confusion() {
         }
     });
     let mut c = cfg(Some(70_000), 1);
-    c.timeout = ms(5);
+    c.settings.timeout = ms(5);
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     run(&mut engine, &mut net, t0, None);
     let s = engine.stats(TargetId(0));
@@ -643,7 +645,7 @@ fn a_long_run_keeps_a_bounded_number_of_records() {
         }
     });
     let mut c = cfg(Some(100_000), 1);
-    c.timeout = ms(5);
+    c.settings.timeout = ms(5);
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     run(&mut engine, &mut net, t0, None);
     let s = engine.stats(TargetId(0));
@@ -669,7 +671,7 @@ fn late_replies_and_duplicates_are_recognised_within_the_retained_window() {
         _ => Fate::Answer,
     });
     let mut c = cfg(Some(10_000), 1);
-    c.timeout = ms(5);
+    c.settings.timeout = ms(5);
     let mut engine = Engine::new(c, &[ip("198.18.2.2")], IDENTS, t0);
     run(&mut engine, &mut net, t0, None);
     let s = engine.stats(TargetId(0));
