@@ -12,18 +12,17 @@
 //! - Exit status: 0 once connected and ended by either side; 1 when no address of the
 //!   target accepted the connection (refused, unreachable, timed out); 2 for bad input.
 
-use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout};
 
 use crate::cli::ConnectArgs;
 use crate::error::{Exit, Failure};
 use crate::output::Stdout;
 use crate::serve::protocol::{is_bye, printable, strip_line_ending};
+use crate::serve::stdin_lines;
 use crate::target::{parse_port_list, PortSuffix, Target};
 
 /// After sending `bye`, how long the server may take to close.
@@ -175,26 +174,4 @@ async fn converse(mut stream: TcpStream) -> Result<(), Failure> {
             }
         }
     }
-}
-
-/// Lines typed on stdin, read on a plain thread (a read blocked on a terminal must not
-/// keep the runtime from shutting down).
-fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            let mut line = Vec::new();
-            match stdin.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    let text = strip_line_ending(&line).to_vec();
-                    if tx.blocking_send(text).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
 }

@@ -21,6 +21,10 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+pub use super::errqueue::QueuedError;
+use super::errqueue::{self, parse_extended_err, IcmpReport};
+use super::probe::bound_address;
+use super::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int, setsockopt_raw};
 pub use crate::packet::icmp::Version;
 
 /// Which kind of ICMP socket.
@@ -46,7 +50,6 @@ impl Mode {
 const SOL_RAW: libc::c_int = 255;
 const ICMP_FILTER: libc::c_int = 1;
 const ICMP6_FILTER: libc::c_int = 1;
-const SO_EE_ORIGIN_LOCAL: u8 = 1;
 
 /// An open, non-blocking ICMP socket of one family.
 pub struct IcmpSocket {
@@ -69,53 +72,6 @@ pub struct Received {
     pub ttl: Option<u8>,
 }
 
-/// One entry of a datagram socket's error queue: an ICMP error about a packet we sent.
-#[derive(Debug, Clone, Copy)]
-pub struct QueuedError {
-    /// Bytes in the buffer: the ICMP header and data of the packet that caused it, as
-    /// quoted back (the kernel has already put its identifier in it).
-    pub len: usize,
-    /// Where the packet was going.
-    pub dst: Option<IpAddr>,
-    /// Who complained (a router, or the destination).
-    pub offender: Option<IpAddr>,
-    /// ICMP type and code of the error.
-    pub icmp_type: u8,
-    pub icmp_code: u8,
-    /// True for errors raised by this host's own stack without any ICMP message
-    /// (e.g. a message too long for the interface).
-    pub local: bool,
-    pub errno: u32,
-    pub at: Instant,
-}
-
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: i32) -> io::Result<()> {
-    setsockopt_raw(fd, level, name, &value)
-}
-
-fn setsockopt_raw<T>(
-    fd: RawFd,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: &T,
-) -> io::Result<()> {
-    // SAFETY: value points to a live T of the given size.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            value as *const T as *const libc::c_void,
-            size_of::<T>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
 impl IcmpSocket {
     /// Opens a socket. `raw_ident` is the identifier raw-socket probes will carry; a
     /// datagram socket ignores it and reports the kernel's choice from [`Self::ident`].
@@ -133,7 +89,7 @@ impl IcmpSocket {
         // Many targets at once: room for a burst of replies.
         let _ = socket.set_recv_buffer_size(1 << 20);
         let fd = socket.as_raw_fd();
-        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)?;
+        set_timestamps(fd)?;
         let mut ident = raw_ident;
         match (version, mode) {
             (Version::V4, Mode::Raw) => {
@@ -150,13 +106,13 @@ impl IcmpSocket {
                 setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
             }
             (Version::V4, Mode::Datagram) => {
-                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
+                enable_error_queue(fd, false)?;
                 setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
                 socket.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)).into())?;
                 ident = local_port(&socket)?;
             }
             (Version::V6, Mode::Datagram) => {
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)?;
+                enable_error_queue(fd, true)?;
                 setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
                 socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)).into())?;
                 ident = local_port(&socket)?;
@@ -183,13 +139,7 @@ impl IcmpSocket {
 
     /// Sets the TTL (IPv4) or unicast hop limit (IPv6) of outgoing probes.
     pub fn set_ttl(&self, ttl: u8) -> io::Result<()> {
-        let fd = self.socket.as_raw_fd();
-        match self.version {
-            Version::V4 => setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl.into()),
-            Version::V6 => {
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl.into())
-            }
-        }
+        set_ttl(self.socket.as_raw_fd(), self.version == Version::V6, ttl)
     }
 
     /// Sends one ICMP message (without IP header).
@@ -232,7 +182,7 @@ impl IcmpSocket {
 
     /// Reads one entry of the error queue; `WouldBlock` when it is empty.
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
-        recv_error_queue(self.socket.as_raw_fd(), buf)
+        errqueue::recv(self.socket.as_raw_fd(), buf)
     }
 }
 
@@ -273,28 +223,6 @@ fn is_pending_icmp_error(err: &io::Error) -> bool {
     )
 }
 
-/// Reads one entry of the error queue of any socket with `IP_RECVERR`/`IPV6_RECVERR`
-/// (trace's UDP and TCP probe sockets too); `WouldBlock` when it is empty. With
-/// `SO_TIMESTAMPNS` set, `at` is when the ICMP error arrived.
-pub fn recv_error_queue(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
-    let msg = recvmsg(fd, buf, libc::MSG_ERRQUEUE)?;
-    let Some(ee) = msg.ext_err else {
-        return Err(io::Error::other(
-            "error queue entry without sock_extended_err",
-        ));
-    };
-    Ok(QueuedError {
-        len: msg.len,
-        dst: msg.from,
-        offender: ee.offender,
-        icmp_type: ee.ee_type,
-        icmp_code: ee.ee_code,
-        local: ee.origin == SO_EE_ORIGIN_LOCAL,
-        errno: ee.errno,
-        at: msg.at,
-    })
-}
-
 impl AsRawFd for IcmpSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.socket.as_raw_fd()
@@ -308,31 +236,20 @@ impl AsFd for IcmpSocket {
 }
 
 fn local_port(socket: &Socket) -> io::Result<u16> {
-    socket
-        .local_addr()?
-        .as_socket()
-        .map(|a| a.port())
-        .ok_or_else(|| io::Error::other("getsockname gave no IP address"))
+    bound_address(socket).map(|a| a.port())
 }
 
-struct ExtErr {
-    errno: u32,
-    origin: u8,
-    ee_type: u8,
-    ee_code: u8,
-    offender: Option<IpAddr>,
-}
-
-struct Message {
-    len: usize,
-    from: Option<IpAddr>,
-    at: Instant,
-    ttl: Option<u8>,
-    ext_err: Option<ExtErr>,
+pub(super) struct Message {
+    pub(super) len: usize,
+    pub(super) from: Option<IpAddr>,
+    pub(super) at: Instant,
+    pub(super) ttl: Option<u8>,
+    /// From an `IP_RECVERR` / `IPV6_RECVERR` control message (error queue reads).
+    pub(super) ext_err: Option<IcmpReport>,
 }
 
 /// recvmsg with the control messages netlab asks for.
-fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message> {
+pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message> {
     let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
     let mut control = [0u64; 64]; // 512 bytes, aligned for cmsghdr
     let mut iov = libc::iovec {
@@ -373,7 +290,9 @@ fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message>
         ext_err: None,
     };
     // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by msg_controllen;
-    // each payload is read unaligned and only when cmsg_len covers it.
+    // each payload is read unaligned and only when cmsg_len covers it, or (a
+    // sock_extended_err) handed on as the cmsg_len bytes the kernel wrote (it truncates
+    // cmsg_len to the buffer), which are then parsed by bounds-checked slicing.
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
         while !cmsg.is_null() {
@@ -399,29 +318,11 @@ fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message>
                     let hops: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
                     out.ttl = u8::try_from(hops).ok();
                 }
-                (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
-                    if data_len >= size_of::<libc::sock_extended_err>() =>
-                {
-                    let ee: libc::sock_extended_err =
-                        std::ptr::read_unaligned(data as *const libc::sock_extended_err);
-                    let offender_len = data_len - size_of::<libc::sock_extended_err>();
-                    let offender = if offender_len >= size_of::<libc::sockaddr_in>() {
-                        let sa = data.add(size_of::<libc::sock_extended_err>());
-                        let mut storage = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-                        let copy = offender_len.min(size_of::<libc::sockaddr_storage>());
-                        std::ptr::copy_nonoverlapping(sa, storage.as_mut_ptr() as *mut u8, copy);
-                        sockaddr_to_ip(storage.as_ptr() as *const libc::sockaddr, copy)
-                            .filter(|ip| !ip.is_unspecified())
-                    } else {
-                        None
-                    };
-                    out.ext_err = Some(ExtErr {
-                        errno: ee.ee_errno,
-                        origin: ee.ee_origin,
-                        ee_type: ee.ee_type,
-                        ee_code: ee.ee_code,
-                        offender,
-                    });
+                (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => {
+                    let bytes = std::slice::from_raw_parts(data, data_len);
+                    if let Some(report) = parse_extended_err(bytes) {
+                        out.ext_err = Some(report);
+                    }
                 }
                 _ => {}
             }
@@ -525,14 +426,6 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
         }
     }
     buf
-}
-
-/// The index of a network interface (for a `%zone` on a link-local IPv6 target).
-pub fn interface_index(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
-    // SAFETY: c is a valid NUL-terminated string.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (index != 0).then_some(index)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! ICMP type/code and who sent it, the time it took. That split keeps the classification
 //! testable without sockets, and keeps `unsafe` in a handful of small, commented places.
 
+pub mod errqueue;
 pub mod icmp;
 pub mod iface;
 pub mod limits;
@@ -13,3 +14,4 @@ pub mod privilege;
 pub mod probe;
 pub mod raw_tcp;
 pub mod socket;
+pub mod sockopt;

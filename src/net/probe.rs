@@ -16,55 +16,19 @@
 //!   `CAP_NET_RAW` trace sends SYNs from one port instead (`net::raw_tcp`).
 
 use std::io;
-use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-pub use crate::net::icmp::{recv_error_queue, QueuedError};
-
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: i32) -> io::Result<()> {
-    // SAFETY: value is a live c_int of the size passed.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            &value as *const i32 as *const libc::c_void,
-            size_of::<i32>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-/// Sets the TTL (IPv4) or unicast hop limit (IPv6) of what `fd` sends next.
-pub fn set_ttl(fd: RawFd, v6: bool, ttl: u8) -> io::Result<()> {
-    if v6 {
-        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl.into())
-    } else {
-        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl.into())
-    }
-}
+use crate::net::errqueue::{self, QueuedError};
+use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl};
 
 /// Asks for ICMP errors on the error queue, with kernel receive timestamps.
-fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
-    if v6 {
-        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)?;
-    } else {
-        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
-    }
+fn enable_timed_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
+    enable_error_queue(fd, v6)?;
     set_timestamps(fd)
-}
-
-/// Asks for kernel receive timestamps (`SO_TIMESTAMPNS`) on what `fd` reads.
-pub fn set_timestamps(fd: RawFd) -> io::Result<()> {
-    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
 }
 
 /// The source address this host would use toward `dst` (a connected UDP socket sends
@@ -81,6 +45,23 @@ pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
     }
     probe.connect(to)?;
     Ok(probe.local_addr()?.ip())
+}
+
+/// `src` with port 0 (the kernel picks one), and for IPv6 the interface of a link-local
+/// destination: what a probe socket binds to.
+pub(super) fn any_port(src: IpAddr, scope_id: u32) -> SocketAddr {
+    match src {
+        IpAddr::V4(a) => (a, 0).into(),
+        IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope_id).into(),
+    }
+}
+
+/// The address and port a socket is bound to (getsockname).
+pub(super) fn bound_address(socket: &Socket) -> io::Result<SocketAddr> {
+    socket
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::other("getsockname gave no IP address"))
 }
 
 /// Errnos the kernel derives from ICMP errors (pending on a socket after one arrived).
@@ -114,16 +95,9 @@ impl UdpProbeSocket {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
         socket.set_nonblocking(true)?;
-        enable_error_queue(socket.as_raw_fd(), v6)?;
-        let bind: SocketAddr = match src {
-            IpAddr::V4(a) => (a, 0).into(),
-            IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope_id).into(),
-        };
-        socket.bind(&bind.into())?;
-        let local = socket
-            .local_addr()?
-            .as_socket()
-            .ok_or_else(|| io::Error::other("getsockname gave no IP address"))?;
+        enable_timed_error_queue(socket.as_raw_fd(), v6)?;
+        socket.bind(&any_port(src, scope_id).into())?;
+        let local = bound_address(&socket)?;
         Ok(UdpProbeSocket { socket, local, v6 })
     }
 
@@ -147,7 +121,7 @@ impl UdpProbeSocket {
 
     /// One error-queue entry; `WouldBlock` when empty.
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
-        recv_error_queue(self.socket.as_raw_fd(), buf)
+        errqueue::recv(self.socket.as_raw_fd(), buf)
     }
 
     /// Discards one ordinary datagram (a service answering on the probe port);
@@ -179,7 +153,7 @@ impl TcpProbeSocket {
             Type::STREAM.nonblocking(),
             Some(Protocol::TCP),
         )?;
-        enable_error_queue(socket.as_raw_fd(), v6)?;
+        enable_timed_error_queue(socket.as_raw_fd(), v6)?;
         set_ttl(socket.as_raw_fd(), v6, ttl)?;
         // No lingering: closing an answered probe sends a RST, not a FIN handshake.
         socket.set_linger(Some(Duration::ZERO))?;
@@ -187,11 +161,7 @@ impl TcpProbeSocket {
             SocketAddr::V6(a) => a.scope_id(),
             SocketAddr::V4(_) => 0,
         };
-        let bind: SocketAddr = match src {
-            IpAddr::V4(a) => (a, 0).into(),
-            IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope).into(),
-        };
-        socket.bind(&bind.into())?;
+        socket.bind(&any_port(src, scope).into())?;
         match socket.connect(&dst.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
@@ -217,7 +187,7 @@ impl TcpProbeSocket {
 
     /// One error-queue entry; `WouldBlock` when empty.
     pub fn recv_error(&self, buf: &mut [u8]) -> io::Result<QueuedError> {
-        recv_error_queue(self.socket.as_raw_fd(), buf)
+        errqueue::recv(self.socket.as_raw_fd(), buf)
     }
 }
 

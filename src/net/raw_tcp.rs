@@ -18,13 +18,14 @@
 //!   read from the trace's raw ICMP socket.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr, SocketAddrV6};
+use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::icmp::{recv_packet, Received};
-use crate::net::probe::{set_timestamps, set_ttl};
+use crate::net::probe::{any_port, bound_address};
+use crate::net::sockopt::{set_timestamps, set_ttl};
 
 /// The raw TCP socket of a trace and the socket that reserves its source port.
 pub struct RawTcpSocket {
@@ -40,10 +41,7 @@ impl RawTcpSocket {
     pub fn open(src: IpAddr, scope_id: u32) -> io::Result<RawTcpSocket> {
         let v6 = src.is_ipv6();
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
-        let bind: SocketAddr = match src {
-            IpAddr::V4(a) => (a, 0).into(),
-            IpAddr::V6(a) => SocketAddrV6::new(a, 0, 0, scope_id).into(),
-        };
+        let bind = any_port(src, scope_id);
         let raw = Socket::new(domain, Type::RAW, Some(Protocol::TCP))?;
         raw.set_nonblocking(true)?;
         // Every TCP segment of the host comes through here: room for bursts.
@@ -52,10 +50,7 @@ impl RawTcpSocket {
         set_timestamps(raw.as_raw_fd())?;
         let reserved = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
         reserved.bind(&bind.into())?;
-        let local = reserved
-            .local_addr()?
-            .as_socket()
-            .ok_or_else(|| io::Error::other("getsockname gave no IP address"))?;
+        let local = bound_address(&reserved)?;
         Ok(RawTcpSocket {
             raw,
             _reserved: reserved,

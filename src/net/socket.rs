@@ -4,7 +4,8 @@
 //! more: which router answered, and whether the network, the host or a firewall
 //! ("administratively prohibited") was the reason. Linux hands that message to a socket
 //! that asked for it with `IP_RECVERR` / `IPV6_RECVERR`, on the socket's error queue
-//! (`recvmsg(MSG_ERRQUEUE)`), as a `sock_extended_err` followed by the sender's address.
+//! (`recvmsg(MSG_ERRQUEUE)`), as a `sock_extended_err` followed by the sender's address;
+//! [`super::errqueue`] reads it, for ping and trace as well.
 //!
 //! Sockets are non-blocking socket2 sockets driven by tokio's reactor through `AsyncFd`,
 //! because tokio's own `TcpSocket::connect` closes the socket on failure — taking the error
@@ -12,7 +13,7 @@
 
 use std::io::{self, Read};
 use std::mem;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -20,28 +21,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-/// Who produced an error report on the error queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorOrigin {
-    /// This host's own stack (e.g. a local MTU or neighbour error).
-    Local,
-    /// An ICMP (IPv4) message.
-    Icmp4,
-    /// An ICMPv6 message.
-    Icmp6,
-}
-
-/// One error from the socket's error queue: the ICMP message behind an errno.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IcmpReport {
-    pub origin: ErrorOrigin,
-    pub icmp_type: u8,
-    pub icmp_code: u8,
-    /// The errno the kernel derived from the message.
-    pub errno: i32,
-    /// The address that sent the message (a router, the target, or this host).
-    pub from: Option<IpAddr>,
-}
+pub use super::errqueue::{ErrorOrigin, IcmpReport};
+use super::{errqueue, sockopt};
 
 /// How a TCP handshake ended.
 pub enum TcpAttempt {
@@ -338,185 +319,17 @@ fn register(socket: Socket, interest: Interest) -> io::Result<AsyncFd<Socket>> {
 
 /// Asks the kernel to queue ICMP errors (with the sender's address) on this socket.
 fn enable_error_queue(socket: &Socket, addr: SocketAddr) -> io::Result<()> {
-    let (level, name) = match addr {
-        SocketAddr::V4(_) => (libc::SOL_IP, libc::IP_RECVERR),
-        SocketAddr::V6(_) => (libc::SOL_IPV6, libc::IPV6_RECVERR),
-    };
-    let on: libc::c_int = 1;
-    // SAFETY: a valid descriptor and a pointer to a live c_int of the length we pass.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            level,
-            name,
-            (&on as *const libc::c_int).cast(),
-            mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    sockopt::enable_error_queue(socket.as_raw_fd(), addr.is_ipv6())
 }
 
 /// Drains the socket's error queue and returns the last ICMP (or local) report on it.
 fn read_error_queue(socket: &Socket) -> Option<IcmpReport> {
-    let mut found = None;
-    // A handful of reports at most (one per retransmitted SYN); bound the loop anyway.
-    for _ in 0..8 {
-        let mut data = [0u8; 128];
-        // u64 elements keep the control buffer aligned for cmsghdr.
-        let mut control = [0u64; 64];
-        let mut iov = libc::iovec {
-            iov_base: data.as_mut_ptr().cast(),
-            iov_len: data.len(),
-        };
-        // SAFETY: all-zero is a valid sockaddr_storage and msghdr.
-        let mut name: libc::sockaddr_storage = unsafe { mem::zeroed() };
-        let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-        msg.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
-        msg.msg_namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = mem::size_of_val(&control) as _;
-        // SAFETY: every pointer in `msg` points to a live buffer of the stated length.
-        let rc = unsafe {
-            libc::recvmsg(
-                socket.as_raw_fd(),
-                &mut msg,
-                libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
-            )
-        };
-        if rc < 0 {
-            break;
-        }
-        // SAFETY: `msg` was filled in by recvmsg; the CMSG_* macros walk its control
-        // buffer within msg_controllen, and CMSG_DATA's length is bounded by cmsg_len.
-        unsafe {
-            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-            while !cmsg.is_null() {
-                let header = &*cmsg;
-                let is_recverr = (header.cmsg_level == libc::SOL_IP
-                    && header.cmsg_type == libc::IP_RECVERR)
-                    || (header.cmsg_level == libc::SOL_IPV6
-                        && header.cmsg_type == libc::IPV6_RECVERR);
-                if is_recverr {
-                    let data = libc::CMSG_DATA(cmsg);
-                    let offset = data as usize - cmsg as usize;
-                    let len = (header.cmsg_len as usize).saturating_sub(offset);
-                    let bytes = std::slice::from_raw_parts(data, len);
-                    if let Some(report) = parse_extended_err(bytes) {
-                        found = Some(report);
-                    }
-                }
-                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
-            }
-        }
-    }
-    found
-}
-
-/// Parses a `struct sock_extended_err` and the `SO_EE_OFFENDER` address after it.
-/// Bytes come from the kernel, but are still parsed by bounds-checked slicing.
-fn parse_extended_err(bytes: &[u8]) -> Option<IcmpReport> {
-    const HEADER: usize = 16; // u32 errno, u8 origin, type, code, pad, u32 info, u32 data
-    let header = bytes.get(..HEADER)?;
-    let errno = u32::from_ne_bytes(header[0..4].try_into().ok()?) as i32;
-    let origin = match header[4] {
-        libc::SO_EE_ORIGIN_LOCAL => ErrorOrigin::Local,
-        libc::SO_EE_ORIGIN_ICMP => ErrorOrigin::Icmp4,
-        libc::SO_EE_ORIGIN_ICMP6 => ErrorOrigin::Icmp6,
-        _ => return None, // timestamps, zerocopy notifications: not errors
-    };
-    Some(IcmpReport {
-        origin,
-        icmp_type: header[5],
-        icmp_code: header[6],
-        errno,
-        from: parse_sockaddr(&bytes[HEADER..]),
-    })
-}
-
-/// The address in a raw `sockaddr_in` / `sockaddr_in6`; None for AF_UNSPEC or short input.
-fn parse_sockaddr(bytes: &[u8]) -> Option<IpAddr> {
-    let family = u16::from_ne_bytes(bytes.get(0..2)?.try_into().ok()?);
-    match i32::from(family) {
-        libc::AF_INET => {
-            let octets: [u8; 4] = bytes.get(4..8)?.try_into().ok()?;
-            Some(IpAddr::V4(Ipv4Addr::from(octets)))
-        }
-        libc::AF_INET6 => {
-            let octets: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
-            Some(IpAddr::V6(Ipv6Addr::from(octets)))
-        }
-        _ => None,
-    }
+    errqueue::last_report(socket.as_raw_fd())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn extended_err(origin: u8, kind: u8, code: u8, errno: i32, offender: &[u8]) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&(errno as u32).to_ne_bytes());
-        bytes.extend_from_slice(&[origin, kind, code, 0]);
-        bytes.extend_from_slice(&[0; 8]);
-        bytes.extend_from_slice(offender);
-        bytes
-    }
-
-    fn sockaddr_in(addr: [u8; 4]) -> Vec<u8> {
-        let mut bytes = (libc::AF_INET as u16).to_ne_bytes().to_vec();
-        bytes.extend_from_slice(&[0, 0]);
-        bytes.extend_from_slice(&addr);
-        bytes.extend_from_slice(&[0; 8]);
-        bytes
-    }
-
-    #[test]
-    fn parses_an_icmp_admin_prohibited_report() {
-        let bytes = extended_err(
-            libc::SO_EE_ORIGIN_ICMP,
-            3,
-            13,
-            libc::EHOSTUNREACH,
-            &sockaddr_in([198, 18, 1, 1]),
-        );
-        let report = parse_extended_err(&bytes).unwrap();
-        assert_eq!(report.origin, ErrorOrigin::Icmp4);
-        assert_eq!((report.icmp_type, report.icmp_code), (3, 13));
-        assert_eq!(report.errno, libc::EHOSTUNREACH);
-        assert_eq!(report.from, Some("198.18.1.1".parse().unwrap()));
-    }
-
-    #[test]
-    fn parses_an_icmpv6_report() {
-        let mut offender = (libc::AF_INET6 as u16).to_ne_bytes().to_vec();
-        offender.extend_from_slice(&[0; 6]);
-        offender.extend_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
-        offender.extend_from_slice(&[0; 4]);
-        let bytes = extended_err(libc::SO_EE_ORIGIN_ICMP6, 1, 1, libc::EACCES, &offender);
-        let report = parse_extended_err(&bytes).unwrap();
-        assert_eq!(report.origin, ErrorOrigin::Icmp6);
-        assert_eq!(report.from, Some("2001:db8::1".parse().unwrap()));
-    }
-
-    #[test]
-    fn hostile_or_short_reports_do_not_panic() {
-        assert_eq!(parse_extended_err(&[]), None);
-        assert_eq!(parse_extended_err(&[0; 15]), None);
-        let no_offender = extended_err(libc::SO_EE_ORIGIN_ICMP, 3, 1, 113, &[]);
-        assert_eq!(parse_extended_err(&no_offender).unwrap().from, None);
-        let short = extended_err(libc::SO_EE_ORIGIN_ICMP, 3, 1, 113, &[2, 0, 0]);
-        assert_eq!(parse_extended_err(&short).unwrap().from, None);
-        let timestamp = extended_err(libc::SO_EE_ORIGIN_TIMESTAMPING, 0, 0, 0, &[]);
-        assert_eq!(parse_extended_err(&timestamp), None);
-        for len in 0..40 {
-            let _ = parse_extended_err(&vec![0xff; len]);
-        }
-    }
 
     #[tokio::test]
     async fn a_connection_to_itself_is_recognised() {

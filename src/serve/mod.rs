@@ -110,7 +110,7 @@ pub mod protocol;
 mod report;
 mod udp;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,6 +122,7 @@ use tokio::task::JoinSet;
 
 use crate::cli::{Family, ServeArgs};
 use crate::error::{Exit, Failure};
+use crate::net::iface::literal_sockaddr;
 use crate::net::listen::{self, Bind, Transport};
 use crate::output;
 use crate::target::{Host, PortSuffix, Target};
@@ -267,14 +268,9 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
     let addr = match &target.host {
         Host::Ip { addr, scope: None } => SocketAddr::new(*addr, port),
         Host::Ip {
-            addr: IpAddr::V6(v6),
+            addr: addr @ IpAddr::V6(_),
             scope: Some(zone),
-        } => {
-            let index = crate::net::icmp::interface_index(zone).ok_or_else(|| {
-                Failure::usage(&what, format!("no network interface named '{zone}'"))
-            })?;
-            SocketAddr::V6(SocketAddrV6::new(*v6, port, 0, index))
-        }
+        } => literal_sockaddr(*addr, Some(zone), port).map_err(|why| Failure::usage(&what, why))?,
         Host::Ip { .. } => return Err(Failure::usage(&what, "a %zone needs an IPv6 address")),
         Host::Name(name) => {
             let found: Vec<SocketAddr> = (name.as_str(), port)
@@ -506,9 +502,10 @@ async fn grace_over(until: Option<tokio::time::Instant>) {
     }
 }
 
-/// Lines typed on stdin (chat). A plain thread, not tokio's stdin: a read blocked on a
-/// terminal must not keep the runtime from shutting down.
-fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
+/// Lines typed on stdin (chat, here and in `connect --interactive`), line endings
+/// stripped. A plain thread, not tokio's stdin: a read blocked on a terminal must not
+/// keep the runtime from shutting down.
+pub(crate) fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
