@@ -360,6 +360,23 @@ impl Engine {
 
     /// Feeds one response.
     pub fn on_response(&mut self, response: Response) {
+        self.record(response);
+        self.emit_ready();
+    }
+
+    /// Feeds every response read in one wake-up, then emits what is settled. With a raw
+    /// ICMP listener beside an error queue, one answer comes twice, and only the raw copy
+    /// carries MPLS labels: both copies must be recorded before the hop they complete is
+    /// emitted, or the row goes out with the first copy and without the labels.
+    pub fn on_responses(&mut self, responses: impl IntoIterator<Item = Response>) {
+        for response in responses {
+            self.record(response);
+        }
+        self.emit_ready();
+    }
+
+    /// Records one response without emitting anything.
+    fn record(&mut self, response: Response) {
         let Some(&(ttl, query)) = self.ids.get(&response.probe) else {
             self.counters.foreign += 1;
             return;
@@ -415,7 +432,6 @@ impl Engine {
                 }
             }
         }
-        self.emit_ready();
     }
 
     /// The largest RTT among answers at hops in `range`.

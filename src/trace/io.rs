@@ -257,10 +257,12 @@ pub fn run<O: Observer>(
         let responses = driver
             .wait(timeout)
             .map_err(|e| Failure::new("waiting for answers", e))?;
-        for response in responses {
+        for response in &responses {
             observer.saw(response.from);
-            engine.on_response(response);
         }
+        // One batch: the raw copy of an answer is read in the same wake-up as its error
+        // queue copy (see `wait`), and must be merged before the hop is emitted.
+        engine.on_responses(responses);
     }
     Ok(TraceOutcome {
         hops,
@@ -388,6 +390,10 @@ impl Driver<'_> {
             index += 1;
             r
         };
+        // The error queue before the raw listener: the kernel hands an ICMP error to raw
+        // sockets before its protocol handler queues it on the probe socket, so the raw
+        // copy of every queued error read here is already waiting when the raw listener
+        // is drained below, and both copies reach the engine in one batch.
         if !matches!(self.sockets.main, Main::Tcp) && next_ready() {
             self.drain_main(&mut out);
         }

@@ -297,6 +297,26 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
     ]
 }
 
+/// The longest MPLS line of a row, `  [MPLS: L=1048575 E=7 S=1 T=255]`.
+const MPLS_LINE_WIDTH: u16 = 33;
+
+/// The row columns. With a raw receiver (labels can be seen) the address column is at
+/// least [`MPLS_LINE_WIDTH`] wide, so a label stack entry never wraps mid-line.
+fn columns(target: IpAddr, numeric: bool, raw_receiver: bool) -> [Column; 3] {
+    let addr_width = target.to_string().len().max(15) as u16;
+    let addr_width = if numeric { addr_width } else { addr_width + 34 };
+    let addr_width = if raw_receiver {
+        addr_width.max(MPLS_LINE_WIDTH)
+    } else {
+        addr_width
+    };
+    [
+        Column::right("hop", 5),
+        Column::left("address", addr_width),
+        Column::left("rtt", 40),
+    ]
+}
+
 pub(crate) struct Report {
     format: Format,
     target_text: String,
@@ -347,17 +367,7 @@ impl Observer for Report {
 impl Report {
     pub fn new(plan: &Plan, target: &Resolved, raw_receiver: bool) -> Report {
         let addr = target.addr();
-        let addr_width = addr.to_string().len().max(15) as u16;
-        let addr_width = if plan.numeric {
-            addr_width
-        } else {
-            addr_width + 34
-        };
-        let printer = RowPrinter::new(&[
-            Column::right("hop", 5),
-            Column::left("address", addr_width),
-            Column::left("rtt", 40),
-        ]);
+        let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         if plan.format == Format::Table {
             let method = match port {
@@ -725,5 +735,44 @@ mod tests {
             probes: vec![ProbeResult::Silent; 3],
         };
         assert_eq!(hop_cells(&silent, |a| a.to_string())[1..], ["*", "*  *  *"]);
+    }
+
+    /// Regression: with -n the address column was 15 wide, and comfy-table wrapped the
+    /// label lines (`[MPLS: L=24001` / `E=0 S=0 T=1]`), as the lab's MPLS router showed.
+    #[test]
+    fn label_lines_never_wrap_with_numeric_addresses() {
+        let widest = MplsLabel {
+            label: 0xfffff,
+            exp: 7,
+            bottom: true,
+            ttl: 255,
+        };
+        assert_eq!(
+            format!("  [MPLS: {widest}]").len(),
+            usize::from(MPLS_LINE_WIDTH)
+        );
+        let hop = Hop {
+            ttl: 2,
+            probes: vec![ProbeResult::Answered {
+                from: ip("198.18.1.2"),
+                rtt: Duration::from_millis(8),
+                reply: Reply::TimeExceeded,
+                mpls: vec![widest, widest],
+            }],
+        };
+        for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
+            let printer = RowPrinter::new(&columns(ip(target), true, true));
+            let row = printer.render(&hop_cells(&hop, |a| a.to_string()));
+            let lines: Vec<&str> = row.lines().map(str::trim).collect();
+            assert_eq!(
+                lines,
+                [
+                    "2  198.18.1.2                         8.000 ms",
+                    "[MPLS: L=1048575 E=7 S=1 T=255]",
+                    "[MPLS: L=1048575 E=7 S=1 T=255]",
+                ],
+                "{row}"
+            );
+        }
     }
 }

@@ -666,3 +666,51 @@ fn tcp_sequences_name_only_this_runs_probes() {
         None
     );
 }
+
+/// Regression: with a raw ICMP listener beside a UDP socket's error queue, every answer
+/// comes twice in one wake-up, the error queue's copy first and without labels. Fed one
+/// by one, the label-less copy completed the hop and its row went out before the raw
+/// copy's MPLS labels were merged (found end to end by the lab's MPLS router).
+#[test]
+fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
+    let labels = vec![MplsLabel {
+        label: 24001,
+        exp: 0,
+        bottom: true,
+        ttl: 1,
+    }];
+    let config = Config {
+        max_ttl: 2,
+        queries: 1,
+        ..config()
+    };
+    let mut engine = Engine::new(config);
+    let start = Instant::now();
+    let mut probes = Vec::new();
+    while let Some(probe) = engine.poll_probe() {
+        engine.sent(&probe, start);
+        probes.push(probe);
+    }
+    assert_eq!(probes.len(), 2);
+    let copy = |mpls: Vec<MplsLabel>| Response {
+        probe: probes[0].id,
+        from: ip("10.0.0.1"),
+        reply: Reply::TimeExceeded,
+        at: start + ms(3),
+        mpls,
+    };
+    engine.on_responses([copy(vec![]), copy(labels.clone())]);
+    let Some(Event::Hop(hop)) = engine.poll_event() else {
+        panic!("hop 1 is settled");
+    };
+    assert_eq!(
+        hop.probes,
+        [ProbeResult::Answered {
+            from: ip("10.0.0.1"),
+            rtt: ms(3),
+            reply: Reply::TimeExceeded,
+            mpls: labels,
+        }]
+    );
+    assert_eq!(engine.counters().duplicates, 0);
+}

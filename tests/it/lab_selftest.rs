@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::lab::{
-    dns, lab, netns, run_bounded, Lab, LabConfig, Role, RunError, CLOSED_PORT, ECHO_PORT,
-    FILTERED_PORT, HTTP_PORT, HTTP_RESPONSE, NOBODY, WELCOME_PORT,
+    dns, lab, netns, run_bounded, Lab, LabConfig, LabelEntry, Role, RunError, CLOSED_PORT,
+    ECHO_PORT, FILTERED_PORT, HTTP_PORT, HTTP_RESPONSE, NOBODY, WELCOME_PORT,
 };
 
 fn stdout(out: &Output) -> String {
@@ -223,6 +223,118 @@ fn lab_link_delay_adds_two_delays_per_link_to_the_rtt() {
         answer.answer,
         ["www.netlab.test. 300 IN AAAA fd4e:6c61:62:2::2"]
     );
+}
+
+/// The forwarder in front of an MPLS router answers, in that router's name, exactly the
+/// packets that expire there, with the RFC 4950 extension tcpdump decodes; every other
+/// router and the destination are untouched.
+#[test]
+fn lab_mpls_router_answers_expiring_packets_with_its_label_stack() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let labels = [
+        LabelEntry::new(24001, 0, false, 1),
+        LabelEntry::new(0xfffff, 5, true, 254),
+    ];
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .link_delay(Duration::from_millis(2))
+        .mpls_router(2, &labels));
+    let mut tcpdump = lab
+        .command(Role::Client, "tcpdump")
+        .args([
+            "-i",
+            "any",
+            "-Q",
+            "in",
+            "-nn",
+            "-l",
+            "-vv",
+            "--immediate-mode",
+        ])
+        .args(["-c", "2"])
+        .arg(format!(
+            "(icmp and src host {}) or (icmp6 and src host {})",
+            lab.hop_v4(2),
+            lab.hop_v6(2)
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tcpdump runs");
+    // Probes go out only once tcpdump captures.
+    for line in BufReader::new(tcpdump.stderr.take().unwrap()).lines() {
+        if line.expect("tcpdump stderr").contains("listening on") {
+            break;
+        }
+    }
+    for (ttl, v4, v6) in [
+        (1, lab.hop_v4(1), lab.hop_v6(1)),
+        (2, lab.hop_v4(2), lab.hop_v6(2)),
+        (3, lab.hop_v4(3), lab.hop_v6(3)),
+    ] {
+        let ttl = ttl.to_string();
+        let out = ping(&lab, &["-c1", "-W2", "-t", &ttl], lab.dest_v4());
+        assert!(
+            out.contains(&format!("From {v4} icmp_seq=1 Time to live exceeded")),
+            "ttl {ttl}: {out}"
+        );
+        let out = ping(&lab, &["-c1", "-W2", "-t", &ttl], lab.dest_v6());
+        assert!(
+            out.contains(&format!("From {v6} icmp_seq=1 Time exceeded: Hop limit")),
+            "hop limit {ttl}: {out}"
+        );
+    }
+    // Router 2 itself still answers, and forwards everything else.
+    let out = ping(&lab, &["-c1", "-W2", "-t", "2"], lab.hop_v4(2));
+    assert!(out.contains("1 received"), "{out}");
+    let out = ping(&lab, &["-c1", "-W2"], lab.dest_v6());
+    assert!(out.contains("1 received"), "{out}");
+    let mut pipe = tcpdump.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    });
+    // `-c 2` ends tcpdump after router 2's two answers; a bound in case they never came.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut exited = false;
+    while !exited && Instant::now() < deadline {
+        exited = tcpdump.try_wait().expect("tcpdump status").is_some();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if !exited {
+        // `ip netns exec` execs tcpdump: the child's pid is tcpdump's.
+        // SAFETY: kill on the pid of a child we spawned and have not reaped.
+        unsafe { libc::kill(tcpdump.id() as libc::pid_t, libc::SIGTERM) };
+    }
+    let _ = tcpdump.wait();
+    let captured = reader.join().expect("tcpdump reader");
+    // tcpdump's own decoding is the oracle: the v4 message is 8 + 128 + 16 bytes, its
+    // extension checksum is right, and tcpdump prints the outermost entry of the object;
+    // the v6 message has the same length and a correct pseudo-header checksum.
+    for expected in [
+        format!(
+            "{} > {}: ICMP time exceeded in-transit, length 152",
+            lab.hop_v4(2),
+            lab.client_v4()
+        ),
+        "ICMP Multi-Part extension v2, checksum".into(),
+        "(correct), length 16".into(),
+        "MPLS Stack Entry Object (1), Class-Type: 1, length 12".into(),
+        "label 24001, tc 0, ttl 1".into(),
+        "payload length: 152".into(),
+        format!(
+            "{} > {}: [icmp6 sum ok] ICMP6, time exceeded in-transit",
+            lab.hop_v6(2),
+            lab.client_v6()
+        ),
+    ] {
+        assert!(
+            captured.contains(&expected),
+            "no {expected:?} in:\n{captured}"
+        );
+    }
 }
 
 // ----- services -----

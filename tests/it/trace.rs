@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::lab::{lab, LabConfig, Role, FILTERED_PORT, NOBODY};
+use crate::lab::{lab, LabConfig, LabelEntry, Role, FILTERED_PORT, NOBODY};
 use crate::util::{assert_one_line_error, netlab, stderr, stdout};
 
 fn json(out: &Output) -> Value {
@@ -120,6 +120,136 @@ fn every_method_gives_traceroutes_hops_on_a_five_router_path_v4_and_v6() {
             let ctx = format!("as nobody: {}", context(&args, &out));
             assert_eq!(out.status.code(), Some(0), "{ctx}");
             assert_eq!(hop_addrs(&json(&out)), expected, "{ctx}");
+        }
+    }
+}
+
+/// The `mpls` arrays of every probe, hop by hop.
+fn mpls_of_probes(doc: &Value) -> Vec<Vec<Value>> {
+    doc["hops"]
+        .as_array()
+        .expect("hops array")
+        .iter()
+        .map(|h| {
+            h["probes"]
+                .as_array()
+                .expect("probes")
+                .iter()
+                .map(|p| p["mpls"].clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// RFC 4950 end to end: router 2 reports an MPLS label stack (the lab's forwarder plays
+/// it; Linux routers never append ICMP extensions). As root a raw ICMP socket listens
+/// and sees whole messages: exactly that hop shows exactly the configured stack, in the
+/// rows and in JSON, for every method and both families. Unprivileged UDP reads the
+/// error queue, which returns no extensions: the hop is right, without labels (the
+/// documented limitation).
+#[test]
+fn an_mpls_routers_label_stack_shows_on_its_hop_only_v4_and_v6() {
+    let labels = [
+        LabelEntry::new(24001, 0, false, 1),
+        LabelEntry::new(0xfffff, 5, true, 254),
+    ];
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .link_delay(Duration::from_millis(2))
+        .mpls_router(2, &labels));
+    let stack = serde_json::json!([
+        { "label": 24001, "exp": 0, "bottom": false, "ttl": 1 },
+        { "label": 1048575, "exp": 5, "bottom": true, "ttl": 254 },
+    ]);
+    let rows = [
+        "[MPLS: L=24001 E=0 S=0 T=1]",
+        "[MPLS: L=1048575 E=5 S=1 T=254]",
+    ];
+    let none = Value::Array(vec![]);
+    for v6 in [false, true] {
+        let dest = if v6 {
+            lab.dest_v6().to_string()
+        } else {
+            lab.dest_v4().to_string()
+        };
+        let expected = expected_path(&lab, v6, &[]);
+        for method in ["-U", "-I", "-T"] {
+            let args = ["trace", "-n", "--json", method, dest.as_str()];
+            let out = lab.netlab(&args);
+            let ctx = context(&args, &out);
+            assert_eq!(out.status.code(), Some(0), "{ctx}");
+            let doc = json(&out);
+            assert_eq!(hop_addrs(&doc), expected, "{ctx}");
+            let mpls = mpls_of_probes(&doc);
+            assert_eq!(mpls.len(), 4, "{ctx}");
+            for (hop, probes) in mpls.iter().enumerate() {
+                let want = if hop == 1 { &stack } else { &none };
+                assert_eq!(probes.len(), 3, "{ctx}");
+                assert!(
+                    probes.iter().all(|m| m == want),
+                    "hop {}: {probes:?}\n{ctx}",
+                    hop + 1
+                );
+            }
+            assert!(
+                doc["hops"][1]["probes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|p| p["kind"] == "time_exceeded"),
+                "{ctx}"
+            );
+        }
+        // The row: the hop's address, then one line per entry, outermost first.
+        let args = ["trace", "-n", dest.as_str()];
+        let out = lab.netlab(&args);
+        let ctx = context(&args, &out);
+        assert_eq!(out.status.code(), Some(0), "{ctx}");
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(", MPLS labels on"), "{ctx}");
+        let hop2 = lines
+            .iter()
+            .position(|l| l.split_whitespace().next() == Some("2"))
+            .unwrap_or_else(|| panic!("no row for hop 2\n{ctx}"));
+        let hop2_addr = if v6 {
+            lab.hop_v6(2).to_string()
+        } else {
+            lab.hop_v4(2).to_string()
+        };
+        assert_eq!(
+            lines[hop2].split_whitespace().nth(1),
+            Some(hop2_addr.as_str()),
+            "{ctx}"
+        );
+        assert_eq!(
+            lines[hop2 + 1..hop2 + 3]
+                .iter()
+                .map(|l| l.trim())
+                .collect::<Vec<_>>(),
+            rows,
+            "{ctx}"
+        );
+        assert_eq!(text.matches("[MPLS:").count(), 2, "{ctx}");
+
+        // Unprivileged: the error queue gives the hop, not the labels.
+        for args in [
+            ["trace", "-n", "--json", dest.as_str()].as_slice(),
+            ["trace", "-n", dest.as_str()].as_slice(),
+        ] {
+            let out = lab.netlab_as(NOBODY, args);
+            let ctx = format!("as nobody: {}", context(args, &out));
+            assert_eq!(out.status.code(), Some(0), "{ctx}");
+            if args.contains(&"--json") {
+                let doc = json(&out);
+                assert_eq!(hop_addrs(&doc), expected, "{ctx}");
+                let mpls = mpls_of_probes(&doc);
+                assert!(mpls.iter().flatten().all(|m| *m == none), "{ctx}");
+            } else {
+                let text = stdout(&out);
+                assert!(!text.contains("MPLS"), "{ctx}");
+                assert!(text.contains(&format!(" {hop2_addr} ")), "{ctx}");
+            }
         }
     }
 }

@@ -26,6 +26,17 @@
 //! side .1/::1; so with N routers the destination is 198.18.N.2 / fd4e:6c61:62:N::2 and
 //! router i answers a trace from 198.18.(i-1).2. Services and DNS records: `services`, `dns`.
 //!
+//! MPLS routers: Linux never appends RFC 4884 extensions to its ICMP errors, so
+//! `LabConfig::mpls_router(i, &labels)` makes the forwarder of the link in front of
+//! router i answer, in router i's name (from `hop_v4(i)` / `hop_v6(i)`), every packet that
+//! would expire there — one arriving with TTL or hop limit 1 and not addressed to router
+//! i — with a Time Exceeded (v4 type 11 / v6 type 3, code 0) whose original datagram is
+//! padded to 128 bytes with the RFC 4884 length set, followed by an RFC 4950 extension
+//! carrying `labels`. Router i still forwards everything else. It needs TUN links, so it
+//! implies them (with no delay unless `link_delay` says otherwise); see `tun` for how.
+//! Only a raw ICMP socket sees the whole message: a trace reading the error queue (UDP
+//! without `CAP_NET_RAW`) still shows the hop, without labels.
+//!
 //! Host-global effects: `/run/netns/nl*` and `/etc/netns/nl*` while a lab lives (and
 //! `ip netns` makes `/run/netns` a shared mount once). Every sysctl is set inside the
 //! lab's own namespaces only: on this kernel (6.18) even the ICMP token bucket
@@ -38,6 +49,9 @@ pub mod netns;
 pub mod services;
 pub mod topology;
 pub mod tun;
+
+#[allow(unused_imports)]
+pub use tun::LabelEntry;
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -81,6 +95,9 @@ pub struct LabConfig {
     pub link_delay: Option<Duration>,
     /// 1-based indexes of routers whose ICMP time-exceeded (v4 and v6) is dropped.
     pub silent_routers: Vec<usize>,
+    /// 1-based routers that report an MPLS label stack (outermost first) in their
+    /// time-exceeded messages (module docs).
+    pub mpls_routers: Vec<(usize, Vec<LabelEntry>)>,
 }
 
 impl Default for LabConfig {
@@ -89,6 +106,7 @@ impl Default for LabConfig {
             routers: 2,
             link_delay: None,
             silent_routers: Vec::new(),
+            mpls_routers: Vec::new(),
         }
     }
 }
@@ -108,6 +126,19 @@ impl LabConfig {
     pub fn silent_router(mut self, index: usize) -> Self {
         self.silent_routers.push(index);
         self
+    }
+
+    /// Makes router `index` (1-based) an MPLS router: its time-exceeded messages carry
+    /// `labels` (outermost first) in an RFC 4950 extension. Implies TUN links.
+    pub fn mpls_router(mut self, index: usize, labels: &[LabelEntry]) -> Self {
+        self.mpls_routers.push((index, labels.to_vec()));
+        self
+    }
+
+    /// Whether links are TUN pairs bridged by forwarder threads (a delay or an MPLS
+    /// router needs them) rather than veths.
+    fn tun_links(&self) -> bool {
+        self.link_delay.is_some() || !self.mpls_routers.is_empty()
     }
 }
 
@@ -167,6 +198,35 @@ impl Lab {
                 "silent router {bad} does not exist"
             )));
         }
+        for (router, labels) in &config.mpls_routers {
+            if *router == 0 || *router > config.routers {
+                return Err(LabError::Failed(format!(
+                    "MPLS router {router} does not exist"
+                )));
+            }
+            if config.silent_routers.contains(router) {
+                return Err(LabError::Failed(format!(
+                    "router {router} cannot be both silent and an MPLS router"
+                )));
+            }
+            if config
+                .mpls_routers
+                .iter()
+                .filter(|(r, _)| r == router)
+                .count()
+                > 1
+            {
+                return Err(LabError::Failed(format!(
+                    "MPLS router {router} is configured twice"
+                )));
+            }
+            if labels.is_empty() || !labels.iter().all(LabelEntry::is_valid) {
+                return Err(LabError::Failed(format!(
+                    "MPLS router {router}: labels must be 1 or more entries with 20-bit \
+                     labels and 3-bit EXP: {labels:?}"
+                )));
+            }
+        }
         netns::sweep_stale_once();
         let started = Instant::now();
         let names = Names::new(&netns::unique_prefix(), config.routers);
@@ -210,15 +270,16 @@ impl Lab {
         Plan {
             names: &self.names,
             silent_routers: &self.config.silent_routers,
-            tun_links: self.config.link_delay.is_some(),
+            tun_links: self.config.tun_links(),
         }
     }
 
     fn build(&mut self) -> Result<(), String> {
         topology::create_namespaces(&self.plan())?;
-        match self.config.link_delay {
-            None => topology::create_veth_links(&self.plan())?,
-            Some(delay) => self.create_delay_links(delay)?,
+        if self.config.tun_links() {
+            self.create_delay_links(self.config.link_delay.unwrap_or_default())?;
+        } else {
+            topology::create_veth_links(&self.plan())?;
         }
         topology::configure_addresses_and_routes(&self.plan())?;
         topology::install_firewall(&self.plan())?;
@@ -245,12 +306,30 @@ impl Lab {
 
     fn create_delay_links(&mut self, delay: Duration) -> Result<(), String> {
         let nodes: Vec<String> = self.names.nodes().into_iter().map(String::from).collect();
-        for pair in nodes.windows(2) {
+        // Link k joins node k and node k + 1, which is router k + 1 for k < N.
+        for (link, pair) in nodes.windows(2).enumerate() {
             let left = tun::create_tun(&pair[0], "east")
                 .map_err(|e| format!("tun in {}: {e}", pair[0]))?;
             let right = tun::create_tun(&pair[1], "west")
                 .map_err(|e| format!("tun in {}: {e}", pair[1]))?;
-            let link = tun::DelayLink::start(left, right, delay)
+            let router = link + 1;
+            let mpls = self
+                .config
+                .mpls_routers
+                .iter()
+                .find(|(r, _)| *r == router)
+                .map(|(_, labels)| tun::MplsResponder {
+                    labels: labels.clone(),
+                    from_v4: link_v4(link, Side::Right),
+                    from_v6: link_v6(link, Side::Right),
+                    own: vec![
+                        link_v4(link, Side::Right).into(),
+                        link_v4(link + 1, Side::Left).into(),
+                        link_v6(link, Side::Right).into(),
+                        link_v6(link + 1, Side::Left).into(),
+                    ],
+                });
+            let link = tun::DelayLink::start(left, right, delay, mpls)
                 .map_err(|e| format!("delay forwarder: {e}"))?;
             self.delay_links.push(link);
         }
@@ -611,8 +690,8 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
             Ok(())
         })
         .clone()?;
-    if config.link_delay.is_some() && !std::path::Path::new("/dev/net/tun").exists() {
-        return Err("/dev/net/tun is missing (delayed links need TUN)".into());
+    if config.tun_links() && !std::path::Path::new("/dev/net/tun").exists() {
+        return Err("/dev/net/tun is missing (delayed links and MPLS routers need TUN)".into());
     }
     Ok(())
 }

@@ -5,10 +5,24 @@
 //! for the delay and writes it to the other. The delay is constant, so a FIFO per direction
 //! keeps packet order. The thread sleeps in `ppoll` until the next packet is due or
 //! another one arrives, which keeps the added error well under a millisecond.
+//!
+//! # MPLS routers (RFC 4950)
+//! Linux routers never append ICMP extensions, so a router that reports its MPLS label
+//! stack is played by the forwarder of the link in front of it (see [`MplsResponder`]).
+//! That forwarder sees every packet heading east to the router with the TTL (hop limit)
+//! it will arrive with, so it knows before the router does which ones expire there: the
+//! router would drop a packet arriving with TTL 1 (or 0) that is not addressed to one of
+//! its own addresses. When such a packet is due, the forwarder does not hand it over;
+//! it answers in the router's name, with the Time Exceeded a label switching router
+//! sends, queued back west with the link's delay (so the RTT is what the router's own
+//! answer would have had). The message is built here, byte by byte from RFC 792/4443,
+//! 4884 and 4950, and not with netlab's code, so the trace tests have an independent
+//! oracle. Packets travelling west (a trace from the destination side) are not touched.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::thread::JoinHandle;
@@ -55,7 +69,14 @@ pub struct DelayLink {
 }
 
 impl DelayLink {
-    pub fn start(left: File, right: File, delay: Duration) -> io::Result<Self> {
+    /// Forwards between `left` (the client side) and `right`; with `mpls`, packets that
+    /// would expire at the router behind `right` are answered instead (module docs).
+    pub fn start(
+        left: File,
+        right: File,
+        delay: Duration,
+        mpls: Option<MplsResponder>,
+    ) -> io::Result<Self> {
         // SAFETY: eventfd has no memory-safety preconditions; the result is checked.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
@@ -66,7 +87,7 @@ impl DelayLink {
         let wake = stop.try_clone()?;
         let thread = std::thread::Builder::new()
             .name("lab-delay-link".into())
-            .spawn(move || forward(left, right, wake, delay))?;
+            .spawn(move || forward(left, right, wake, delay, mpls))?;
         Ok(DelayLink {
             stop,
             thread: Some(thread),
@@ -110,15 +131,25 @@ impl Direction {
         }
     }
 
+    /// The oldest packet, if it is due at `now`.
+    fn pop_due(&mut self, now: Instant) -> Option<Vec<u8>> {
+        if self.queue.front()?.0 > now {
+            return None;
+        }
+        self.queue.pop_front().map(|(_, packet)| packet)
+    }
+
     /// Writes every due packet to `to`. A failed write drops the packet, as a wire would.
     fn deliver_due(&mut self, mut to: &File, now: Instant) {
-        while let Some((due, _)) = self.queue.front() {
-            if *due > now {
-                return;
-            }
-            let (_, packet) = self.queue.pop_front().expect("front exists");
+        while let Some(packet) = self.pop_due(now) {
             let _ = to.write(&packet);
         }
+    }
+
+    /// Queues a packet `delay` from `now` (which is never before an earlier arrival's
+    /// time, so the queue stays in due order).
+    fn push(&mut self, due: Instant, packet: Vec<u8>) {
+        self.queue.push_back((due, packet));
     }
 
     fn next_due(&self) -> Option<Instant> {
@@ -126,12 +157,20 @@ impl Direction {
     }
 }
 
-fn forward(left: File, right: File, stop: File, delay: Duration) {
+fn forward(left: File, right: File, stop: File, delay: Duration, mpls: Option<MplsResponder>) {
     let mut east = Direction::new(); // left -> right
     let mut west = Direction::new(); // right -> left
     loop {
         let now = Instant::now();
-        east.deliver_due(&right, now);
+        while let Some(packet) = east.pop_due(now) {
+            // The packet reaches the router now; an MPLS router's answer leaves now.
+            match mpls.as_ref().and_then(|m| m.answer(&packet)) {
+                Some(reply) => west.push(now + delay, reply),
+                None => {
+                    let _ = (&right).write(&packet);
+                }
+            }
+        }
         west.deliver_due(&left, now);
         let next = [east.next_due(), west.next_due()]
             .into_iter()
@@ -186,4 +225,197 @@ fn pollfd(file: &File) -> libc::pollfd {
         events: libc::POLLIN,
         revents: 0,
     }
+}
+
+/// One MPLS label stack entry (RFC 3032): label (20 bits), traffic class, formerly EXP
+/// (3 bits), bottom of stack, TTL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabelEntry {
+    pub label: u32,
+    pub exp: u8,
+    pub bottom: bool,
+    pub ttl: u8,
+}
+
+impl LabelEntry {
+    pub const fn new(label: u32, exp: u8, bottom: bool, ttl: u8) -> Self {
+        LabelEntry {
+            label,
+            exp,
+            bottom,
+            ttl,
+        }
+    }
+
+    /// Whether the fields fit their bit widths.
+    pub fn is_valid(&self) -> bool {
+        self.label < 1 << 20 && self.exp < 8
+    }
+
+    fn encode(&self) -> [u8; 4] {
+        let entry = self.label << 12
+            | u32::from(self.exp) << 9
+            | u32::from(self.bottom) << 8
+            | u32::from(self.ttl);
+        entry.to_be_bytes()
+    }
+}
+
+/// Plays an MPLS label switching router: answers the packets that would expire at it with
+/// a Time Exceeded carrying an RFC 4950 label stack (module docs).
+#[derive(Clone, Debug)]
+pub struct MplsResponder {
+    /// The stack reported, outermost entry first.
+    pub labels: Vec<LabelEntry>,
+    /// The router's client-facing addresses: the source of its ICMP errors.
+    pub from_v4: Ipv4Addr,
+    pub from_v6: Ipv6Addr,
+    /// Every address of the router: packets to these are delivered to it, not expired.
+    pub own: Vec<IpAddr>,
+}
+
+/// RFC 4884: the original datagram field is padded (or cut) to 128 bytes.
+const QUOTE_LEN: usize = 128;
+const PROTO_ICMP: u8 = 1;
+const PROTO_ICMPV6: u8 = 58;
+const REPLY_TTL: u8 = 64;
+
+impl MplsResponder {
+    /// The Time Exceeded this router sends for `packet` (an IP packet as it arrives at
+    /// the router), or None when the router would forward or deliver it.
+    pub fn answer(&self, packet: &[u8]) -> Option<Vec<u8>> {
+        match packet.first()? >> 4 {
+            4 => self.answer_v4(packet),
+            6 => self.answer_v6(packet),
+            _ => None,
+        }
+    }
+
+    fn answer_v4(&self, packet: &[u8]) -> Option<Vec<u8>> {
+        let ihl = usize::from(packet[0] & 0xf) * 4;
+        if packet.len() < 20 || ihl < 20 || packet.len() < ihl {
+            return None;
+        }
+        let ttl = packet[8];
+        let src = Ipv4Addr::from(<[u8; 4]>::try_from(&packet[12..16]).ok()?);
+        let dst = Ipv4Addr::from(<[u8; 4]>::try_from(&packet[16..20]).ok()?);
+        let fragment_offset = u16::from_be_bytes([packet[6], packet[7]]) & 0x1fff;
+        if ttl > 1
+            || dst.is_multicast()
+            || dst.is_broadcast()
+            || self.own.contains(&dst.into())
+            || fragment_offset != 0
+            // RFC 1812 4.3.2.7: no ICMP error about an ICMP error.
+            || (packet[9] == PROTO_ICMP
+                && packet.get(ihl).is_some_and(|t| ![0, 8, 13, 14].contains(t)))
+        {
+            return None;
+        }
+        // RFC 792 type 11 code 0; RFC 4884 length in 32-bit words (byte 5).
+        let mut icmp = vec![11, 0, 0, 0, 0, (QUOTE_LEN / 4) as u8, 0, 0];
+        icmp.extend_from_slice(&quote(packet));
+        icmp.extend_from_slice(&self.extension());
+        let sum = checksum(&[&icmp]);
+        icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+
+        let total = (20 + icmp.len()) as u16;
+        let mut ip = vec![0x45, 0xc0];
+        ip.extend_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&[0, 0, 0, 0, REPLY_TTL, PROTO_ICMP, 0, 0]);
+        ip.extend_from_slice(&self.from_v4.octets());
+        ip.extend_from_slice(&src.octets());
+        let sum = checksum(&[&ip]);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        ip.extend_from_slice(&icmp);
+        Some(ip)
+    }
+
+    fn answer_v6(&self, packet: &[u8]) -> Option<Vec<u8>> {
+        if packet.len() < 40 {
+            return None;
+        }
+        let hop_limit = packet[7];
+        let src = Ipv6Addr::from(<[u8; 16]>::try_from(&packet[8..24]).ok()?);
+        let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&packet[24..40]).ok()?);
+        let link_local = dst.segments()[0] & 0xffc0 == 0xfe80;
+        if hop_limit > 1
+            || dst.is_multicast()
+            || dst.is_unspecified()
+            || link_local
+            || self.own.contains(&dst.into())
+            // RFC 4443 2.4 (e): no error about an error (types below 128).
+            || (packet[6] == PROTO_ICMPV6 && packet.get(40).is_some_and(|t| *t < 128))
+        {
+            return None;
+        }
+        // RFC 4443 type 3 code 0; RFC 4884 length in 64-bit words (byte 4).
+        let mut icmp = vec![3, 0, 0, 0, (QUOTE_LEN / 8) as u8, 0, 0, 0];
+        icmp.extend_from_slice(&quote(packet));
+        icmp.extend_from_slice(&self.extension());
+        let len = icmp.len() as u32;
+        // RFC 8200 8.1: the pseudo-header is source, destination, upper-layer length and
+        // the next header value.
+        let pseudo_len = len.to_be_bytes();
+        let pseudo_next = [0, 0, 0, PROTO_ICMPV6];
+        let sum = checksum(&[
+            &self.from_v6.octets(),
+            &src.octets(),
+            &pseudo_len,
+            &pseudo_next,
+            &icmp,
+        ]);
+        icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+
+        let mut ip = vec![0x60, 0, 0, 0];
+        ip.extend_from_slice(&(len as u16).to_be_bytes());
+        ip.extend_from_slice(&[PROTO_ICMPV6, REPLY_TTL]);
+        ip.extend_from_slice(&self.from_v6.octets());
+        ip.extend_from_slice(&src.octets());
+        ip.extend_from_slice(&icmp);
+        Some(ip)
+    }
+
+    /// RFC 4884 extension structure (version 2, checksum over the whole structure) with
+    /// one RFC 4950 object: class 1 (MPLS label stack), c-type 1 (incoming stack).
+    fn extension(&self) -> Vec<u8> {
+        let mut ext = vec![0x20, 0, 0, 0];
+        let object_len = (4 + 4 * self.labels.len()) as u16;
+        ext.extend_from_slice(&object_len.to_be_bytes());
+        ext.extend_from_slice(&[1, 1]);
+        for entry in &self.labels {
+            ext.extend_from_slice(&entry.encode());
+        }
+        let sum = checksum(&[&ext]);
+        ext[2..4].copy_from_slice(&sum.to_be_bytes());
+        ext
+    }
+}
+
+/// The original datagram as RFC 4884 wants it beside extensions: exactly 128 bytes, cut
+/// or zero-padded.
+fn quote(packet: &[u8]) -> [u8; QUOTE_LEN] {
+    let mut out = [0u8; QUOTE_LEN];
+    let n = packet.len().min(QUOTE_LEN);
+    out[..n].copy_from_slice(&packet[..n]);
+    out
+}
+
+/// The Internet checksum (RFC 1071) over the concatenation of `parts`.
+fn checksum(parts: &[&[u8]]) -> u16 {
+    let mut sum: u32 = 0;
+    let bytes = parts.iter().flat_map(|p| p.iter().copied());
+    let mut high: Option<u8> = None;
+    for b in bytes {
+        match high.take() {
+            None => high = Some(b),
+            Some(h) => sum += u32::from(u16::from_be_bytes([h, b])),
+        }
+    }
+    if let Some(h) = high {
+        sum += u32::from(u16::from_be_bytes([h, 0]));
+    }
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
 }
