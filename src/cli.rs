@@ -315,40 +315,17 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub method: TraceMethodArgs,
     /// Destination port (UDP default 33434, TCP default 80); the same for every probe
-    #[arg(
-        short = 'p',
-        long = "port",
-        value_name = "PORT",
-        allow_negative_numbers = true
-    )]
-    pub port: Option<i64>,
+    #[arg(short = 'p', long = "port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
     /// Largest TTL (hop limit) to probe
-    #[arg(
-        short = 'm',
-        long = "max-hops",
-        default_value_t = 30,
-        value_name = "HOPS",
-        allow_negative_numbers = true
-    )]
-    pub max_hops: i64,
+    #[arg(short = 'm', long = "max-hops", default_value_t = 30, value_name = "HOPS", value_parser = clap::value_parser!(u8).range(1..))]
+    pub max_hops: u8,
     /// TTL of the first hop to probe
-    #[arg(
-        short = 'f',
-        long = "first",
-        default_value_t = 1,
-        value_name = "TTL",
-        allow_negative_numbers = true
-    )]
-    pub first_ttl: i64,
+    #[arg(short = 'f', long = "first", default_value_t = 1, value_name = "TTL", value_parser = clap::value_parser!(u8).range(1..))]
+    pub first_ttl: u8,
     /// Probes per hop
-    #[arg(
-        short = 'q',
-        long = "queries",
-        default_value_t = 3,
-        value_name = "N",
-        allow_negative_numbers = true
-    )]
-    pub queries: i64,
+    #[arg(short = 'q', long = "queries", default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=crate::trace::MAX_QUERIES as i64))]
+    pub queries: u8,
     /// The longest a probe waits for its answer (most wait far less: see the README)
     #[arg(short = 'w', long = "wait", default_value = "5s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
     pub wait: Duration,

@@ -151,7 +151,7 @@ pub const DEFAULT_TCP_PORT: u16 = 80;
 pub const FLOOR: Duration = Duration::from_millis(50);
 /// Probes in flight at once (traceroute's `-N` default).
 pub const WINDOW: usize = 16;
-pub const MAX_QUERIES: i64 = 10;
+pub const MAX_QUERIES: u8 = 10;
 
 /// A validated trace.
 #[derive(Debug, Clone)]
@@ -178,39 +178,15 @@ impl Plan {
         } else {
             Method::Udp
         };
-        let max_ttl = match args.max_hops {
-            m @ 1..=255 => m as u8,
-            m => {
-                return Err(Failure::usage(
-                    "trace -m",
-                    format!("max hops {m} is out of range (1-255)"),
-                ))
-            }
-        };
-        let first_ttl = match args.first_ttl {
-            f @ 1..=255 if f <= i64::from(max_ttl) => f as u8,
-            f @ 1..=255 => {
-                return Err(Failure::usage(
-                    "trace -f",
-                    format!("first TTL {f} is above the max hops ({max_ttl})"),
-                ))
-            }
-            f => {
-                return Err(Failure::usage(
-                    "trace -f",
-                    format!("first TTL {f} is out of range (1-255)"),
-                ))
-            }
-        };
-        let queries = match args.queries {
-            q @ 1..=MAX_QUERIES => q as u8,
-            q => {
-                return Err(Failure::usage(
-                    "trace -q",
-                    format!("{q} queries per hop is out of range (1-{MAX_QUERIES})"),
-                ))
-            }
-        };
+        // clap has checked the ranges (1-255, 1-MAX_QUERIES, ports 1-65535); what is left
+        // are the rules that tie two flags together.
+        let (max_ttl, first_ttl, queries) = (args.max_hops, args.first_ttl, args.queries);
+        if first_ttl > max_ttl {
+            return Err(Failure::usage(
+                "trace -f",
+                format!("first TTL {first_ttl} is above the max hops ({max_ttl})"),
+            ));
+        }
         if args.wait.is_zero() {
             return Err(Failure::usage("trace -w", "the wait must be longer than 0"));
         }
@@ -221,13 +197,7 @@ impl Plan {
                     "ICMP probes have no port; -p goes with -U or -T",
                 ))
             }
-            (_, Some(p @ 1..=65535)) => p as u16,
-            (_, Some(p)) => {
-                return Err(Failure::usage(
-                    "trace -p",
-                    format!("port {p} is out of range (1-65535)"),
-                ))
-            }
+            (_, Some(port)) => port,
             (Method::Tcp, None) => DEFAULT_TCP_PORT,
             _ => DEFAULT_UDP_PORT,
         };
