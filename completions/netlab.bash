@@ -85,7 +85,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__check)
-            opts="-p -4 -6 -h -V --port --json --help --version"
+            opts="-p -4 -6 -h -V --port --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,6 +97,10 @@ _netlab() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -121,7 +125,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --recv-bytes --expect --expect-regex --concurrency --json --interactive --help --version"
+            opts="-p -u -w -c -i -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --recv-bytes --expect --expect-regex --concurrency --format --json --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,6 +185,10 @@ _netlab() {
                     ;;
                 --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -317,7 +325,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__ping)
-            opts="-c -i -W -w -s -t -q -n -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --json --help --version"
+            opts="-c -i -W -w -s -t -q -n -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +383,10 @@ _netlab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -383,7 +395,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__resolve)
-            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --json --help --version"
+            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +437,10 @@ _netlab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -433,7 +449,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__serve)
-            opts="-u -4 -6 -h -V --echo --banner --reply --words --chat --udp --idle-timeout --max-connections --max-line --json --help --version"
+            opts="-u -4 -6 -h -V --echo --banner --reply --words --chat --udp --idle-timeout --max-connections --max-line --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,6 +475,10 @@ _netlab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -467,7 +487,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --json --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +531,10 @@ _netlab() {
                     ;;
                 -w)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)

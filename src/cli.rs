@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration::parse_duration;
+use crate::output::Format;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -155,9 +156,8 @@ pub struct ResolveArgs {
     pub concurrency: u16,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document instead of tables
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,13 +205,12 @@ pub struct ConnectArgs {
     pub concurrency: Option<u32>,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document instead of tables
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Talk: send lines typed on stdin, print the server's lines, until either side closes or says `bye`
     #[arg(
         long,
-        conflicts_with_all = ["udp", "count", "send", "send_file", "recv_bytes", "expect", "expect_regex", "concurrency", "json"]
+        conflicts_with_all = ["udp", "count", "send", "send_file", "recv_bytes", "expect", "expect_regex", "concurrency", "json", "format"]
     )]
     pub interactive: bool,
 }
@@ -274,9 +273,8 @@ pub struct PingArgs {
     pub numeric: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document instead of rows and tables
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub const TRACE_EXIT_CODES_HELP: &str = "\
@@ -334,9 +332,8 @@ pub struct TraceArgs {
     pub numeric: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document instead of rows
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub const SERVE_EXIT_CODES_HELP: &str = "\
@@ -384,9 +381,8 @@ pub struct ServeArgs {
     pub max_line: u32,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document (connections and totals) when the server stops
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub const CHECK_EXIT_CODES_HELP: &str = "\
@@ -411,9 +407,8 @@ pub struct CheckArgs {
     pub port: Option<u16>,
     #[command(flatten)]
     pub family: FamilyArgs,
-    /// Print one JSON document instead of tables
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 fn duration_arg(text: &str) -> Result<Duration, String> {
@@ -438,5 +433,29 @@ mod tests {
         };
         assert_eq!(args.ports.as_deref(), Some("-"));
         assert_eq!(args.targets, vec!["localhost"]);
+    }
+}
+
+/// The one output switch of every command (CONVENTIONS.md): `--format table|json|...`,
+/// with `--json` as its short form. A new format is a new [`Format`] value, never a new
+/// flag; a command that cannot print a format refuses it in its plan.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// How to print the result: a table for people, or one JSON document for scripts
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
+    pub format: Format,
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl OutputArgs {
+    /// The format asked for, `--json` included.
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
     }
 }

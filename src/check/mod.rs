@@ -138,7 +138,7 @@ impl Plan {
             target,
             port,
             family,
-            json: args.json,
+            json: args.output.format() == Format::Json,
         })
     }
 }

@@ -283,7 +283,7 @@ impl Plan {
             },
             family,
             concurrency: args.concurrency.map(|n| n as usize),
-            format: Format::from_json_flag(args.json),
+            format: args.output.format(),
         })
     }
 }

@@ -12,21 +12,13 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, Table, Width};
 use serde::Serialize;
 
-/// How results are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How results are shown: the values of the one `--format` switch (`cli::OutputArgs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned tables and rows for people
     Table,
+    /// One JSON document on stdout when the command ends
     Json,
-}
-
-impl Format {
-    pub fn from_json_flag(json: bool) -> Format {
-        if json {
-            Format::Json
-        } else {
-            Format::Table
-        }
-    }
 }
 
 /// The only door to stdout.

@@ -191,7 +191,7 @@ impl Plan {
             ttl,
             quiet: args.quiet,
             numeric: args.numeric,
-            format: Format::from_json_flag(args.json),
+            format: args.output.format(),
         })
     }
 }

@@ -202,7 +202,7 @@ impl Plan {
                 )
                 .with_hint("drop --udp; --udp serves --echo, --banner, --reply and --words"));
             }
-            if args.json {
+            if args.output.format() == crate::output::Format::Json {
                 return Err(Failure::usage(
                     "--chat",
                     "the conversation is printed on stdout, so it cannot be one JSON document",
@@ -231,7 +231,7 @@ impl Plan {
             idle: args.idle_timeout,
             max_connections: args.max_connections.unwrap_or(default_max) as usize,
             max_line: args.max_line as usize,
-            json: args.json,
+            json: args.output.format() == crate::output::Format::Json,
         })
     }
 }

@@ -219,7 +219,7 @@ impl Plan {
             wait: args.wait,
             numeric: args.numeric,
             family,
-            format: Format::from_json_flag(args.json),
+            format: args.output.format(),
         })
     }
 }

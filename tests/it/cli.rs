@@ -5,7 +5,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use netlab::cli::Cli;
 
-use crate::util::{assert_one_line_error, netlab, stdout};
+use crate::util::{assert_one_line_error, netlab, stderr, stdout};
 
 const SHELLS: [(clap_complete::Shell, &str); 5] = [
     (clap_complete::Shell::Bash, "netlab.bash"),
@@ -94,6 +94,32 @@ fn help_documents_exit_codes_and_version_prints() {
     );
 }
 
+/// `--json` is the short form of `--format json`: both print the same document, and every
+/// command takes the switch (the flag itself is one clap struct flattened into each).
+#[test]
+fn format_json_and_json_flag_print_the_same_document() {
+    let long = netlab(&["resolve", "--format", "json", "localhost"]);
+    let short = netlab(&["resolve", "--json", "localhost"]);
+    assert_eq!(long.status.code(), Some(0), "{}", stderr(&long));
+    let long_doc: serde_json::Value = serde_json::from_slice(&long.stdout).expect("JSON");
+    let short_doc: serde_json::Value = serde_json::from_slice(&short.stdout).expect("JSON");
+    // Timings differ run to run; the answers must not.
+    assert_eq!(
+        long_doc["queries"][0]["query"],
+        short_doc["queries"][0]["query"]
+    );
+    assert_eq!(
+        long_doc["queries"][0]["records"].as_array().map(Vec::len),
+        short_doc["queries"][0]["records"].as_array().map(Vec::len)
+    );
+    let table = netlab(&["resolve", "--format", "table", "localhost"]);
+    assert!(stdout(&table).contains(" type "), "{}", stdout(&table));
+    for cmd in ["resolve", "connect", "ping", "trace", "serve", "check"] {
+        let help = stdout(&netlab(&[cmd, "--help"]));
+        assert!(help.contains("--format <FORMAT>"), "{cmd} --help");
+    }
+}
+
 /// Malformed command lines: each must exit 2 with one `netlab:` line (plus an optional
 /// hint), print nothing on stdout, send no packet and never panic. Only arguments that are
 /// rejected before any I/O belong here, so the table runs without a network.
@@ -104,6 +130,16 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &[],
         &["bogus"],
         &["resolve", "--bogus"],
+        &["resolve", "--format", "bogus", "localhost"],
+        &["resolve", "--format", "json", "--json", "localhost"],
+        &["ping", "--json", "--format", "table", "::1"],
+        &[
+            "connect",
+            "--format",
+            "json",
+            "--interactive",
+            "localhost:7",
+        ],
         &["resolve", "-4", "-6", "localhost"],
         &["resolve", "-t", "BOGUS", "localhost"],
         &["resolve", "--timeout", "-1", "localhost"],
