@@ -273,7 +273,13 @@ mod tests {
             results.lock().unwrap().iter().all(|&n| n == 1),
             "every port exactly once"
         );
-        assert!(report.final_window <= 100);
+        // Every shortage shrinks the window by one, and a probe is only short when 8
+        // others hold permits (so the window was at least 9): it ends below the 100
+        // asked for, and never below the 8 the system allows.
+        assert!(
+            (8..100).contains(&report.final_window),
+            "the window shrank to what fits, no further: {report:?}"
+        );
         assert!(
             tries.load(Ordering::Relaxed) > 400,
             "some probes were retried"

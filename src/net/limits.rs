@@ -74,10 +74,54 @@ mod tests {
         assert_eq!(budget.available(1000), 0);
     }
 
+    fn current() -> (u64, u64) {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `limit` is a valid, writable rlimit.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        (limit.rlim_cur, limit.rlim_max)
+    }
+
+    /// The only test in this binary that touches RLIMIT_NOFILE (a process-wide value), so
+    /// the exact figures below cannot be moved by another test running beside it.
     #[test]
     fn raising_never_lowers_and_stays_under_the_hard_limit() {
-        let budget = raise_nofile(64).unwrap();
-        assert!(budget.soft <= budget.hard);
-        assert!(budget.in_use >= 3);
+        let (soft_before, hard) = current();
+        // Asking for less than is there changes nothing: the soft limit is never lowered.
+        let small = raise_nofile(1).unwrap();
+        assert_eq!(
+            (small.soft, small.hard),
+            (soft_before, hard),
+            "never lowers"
+        );
+        assert_eq!(
+            current(),
+            (soft_before, hard),
+            "the limit in force is untouched"
+        );
+        assert!(small.in_use >= 3, "stdio at least: {small:?}");
+
+        // Asking for more raises the soft limit to what is wanted plus what is open,
+        // capped at the hard limit (raising up to the hard limit needs no privilege).
+        let wanted = soft_before + 100;
+        let raised = raise_nofile(wanted).unwrap();
+        let expected = (wanted + raised.in_use).min(hard).max(soft_before);
+        assert_eq!(raised.soft, expected, "{raised:?}");
+        assert_eq!(raised.hard, hard, "the hard limit is never changed");
+        assert_eq!(
+            current(),
+            (raised.soft, hard),
+            "the budget is what is in force"
+        );
+
+        // And asking for less again keeps the raised limit.
+        let again = raise_nofile(1).unwrap();
+        assert_eq!(again.soft, raised.soft, "never lowers");
+        assert!(again.soft <= again.hard);
     }
 }

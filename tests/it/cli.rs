@@ -16,7 +16,13 @@ const SHELLS: [(clap_complete::Shell, &str); 5] = [
 ];
 
 fn bless() -> bool {
-    std::env::var_os("NETLAB_BLESS").is_some()
+    let bless = std::env::var_os("NETLAB_BLESS").is_some();
+    // A blessing run rewrites and passes: never let it stand in for CI's check.
+    assert!(
+        !(bless && crate::skip::ci()),
+        "NETLAB_BLESS and CI=true: CI never blesses"
+    );
+    bless
 }
 
 /// Compares a generated file with the checked-in one; `NETLAB_BLESS=1` rewrites it.

@@ -6,7 +6,6 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Output;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::lab::{
@@ -760,24 +759,36 @@ fn lab_teardown_leaves_nothing_behind() {
 
 #[test]
 fn lab_teardown_also_runs_when_the_test_panics() {
-    let built = Mutex::new(None);
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let lab = lab!(LabConfig::default());
-        *built.lock().unwrap() = Some((lab.namespaces(), lab.client_etc_dir()));
+    // Built outside catch_unwind: under CI=true a lab that cannot be built fails the
+    // test here instead of being caught below.
+    let lab = lab!(LabConfig::default());
+    let (namespaces, etc) = (lab.namespaces(), lab.client_etc_dir());
+    assert!(namespaces.iter().all(|ns| netns::namespace_exists(ns)));
+    let result = catch_unwind(AssertUnwindSafe(move || {
+        let _lab = lab;
         panic!("deliberate panic: the lab must still be torn down");
     }));
-    let Some((namespaces, etc)) = built.into_inner().unwrap() else {
-        return; // skipped: no lab could be built here
-    };
     assert!(result.is_err());
     assert_gone(&namespaces, &etc);
 }
 
 #[test]
 fn lab_two_labs_at_once_do_not_collide() {
+    // The builder threads carry the test's name, so a skip is reported under it.
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("<test>")
+        .to_string();
     let (one, two) = std::thread::scope(|s| {
-        let one = s.spawn(|| Lab::build_or_skip(LabConfig::default().routers(1)));
-        let two = s.spawn(|| Lab::build_or_skip(LabConfig::default().routers(3)));
+        let build = |routers| {
+            std::thread::Builder::new()
+                .name(name.clone())
+                .spawn_scoped(s, move || {
+                    Lab::build_or_skip(LabConfig::default().routers(routers))
+                })
+                .expect("spawn")
+        };
+        let (one, two) = (build(1), build(3));
         (one.join().unwrap(), two.join().unwrap())
     });
     let (Some(one), Some(two)) = (one, two) else {

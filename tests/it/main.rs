@@ -10,5 +10,6 @@ mod lab_selftest;
 mod ping;
 mod resolve;
 mod serve;
+mod skip;
 mod trace;
 mod util;

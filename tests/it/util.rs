@@ -106,3 +106,13 @@ pub fn assert_no_capabilities(pid: i32) {
     }
     assert!(seen >= 1);
 }
+
+/// Whether this host has the IPv6 loopback address `::1` configured.
+pub fn has_ipv6_loopback() -> bool {
+    std::fs::read_to_string("/proc/net/if_inet6")
+        .map(|t| {
+            t.lines()
+                .any(|l| l.starts_with("00000000000000000000000000000001 "))
+        })
+        .unwrap_or(false)
+}

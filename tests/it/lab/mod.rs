@@ -16,8 +16,9 @@
 //! }
 //! ```
 //!
-//! Building a lab needs root and `ip netns`. Without them the test skips loudly (a line
-//! `SKIPPED <test>: ...` on stderr); with `CI=true` it fails instead, so CI can never go
+//! Building a lab needs root and `ip netns`. Without them the test skips loudly through
+//! `crate::skip` (a `SKIPPED <test>: ...` line at once, and a count with the command that
+//! runs them after libtest's summary); with `CI=true` it fails instead, so CI can never go
 //! green by skipping. Everything is torn down in `Drop`, which also runs when a test
 //! panics; namespaces of processes that died without tearing down are swept by the next
 //! lab built on the machine.
@@ -246,22 +247,13 @@ impl Lab {
 
     /// [`Lab::new`] with the skip policy: `None` means "skipped, return from the test".
     pub fn build_or_skip(config: LabConfig) -> Option<Lab> {
-        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
         match Lab::new(config) {
             Ok(lab) => Some(lab),
-            Err(LabError::Unavailable(why)) if !ci => {
-                let thread = std::thread::current();
-                let test = thread.name().unwrap_or("<test>");
-                // Straight to the stderr handle: eprintln! would be swallowed by the test
-                // harness's output capture, and a skip must never be silent.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED {test}: {why}: needs root and ip netns \
-                     (run: sudo -E cargo test, or CI=true to make this a failure)"
-                );
+            Err(LabError::Unavailable(why)) => {
+                // Fails under CI=true; otherwise counted and summarised at exit.
+                crate::skip::skip(&format!("no lab: {why}: needs root and ip netns"));
                 None
             }
-            Err(LabError::Unavailable(why)) => panic!("CI=true and no lab can be built: {why}"),
             Err(LabError::Failed(why)) => panic!("building the lab failed: {why}"),
         }
     }
