@@ -19,7 +19,7 @@ fn bless() -> bool {
     let bless = std::env::var_os("NETLAB_BLESS").is_some();
     // A blessing run rewrites and passes: never let it stand in for CI's check.
     assert!(
-        !(bless && crate::skip::ci()),
+        !(bless && crate::lab::skip::ci()),
         "NETLAB_BLESS and CI=true: CI never blesses"
     );
     bless

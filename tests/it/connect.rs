@@ -152,7 +152,7 @@ fn open_and_closed_ports_each_get_a_row() {
 #[test]
 fn ipv6_loopback_with_brackets() {
     if !crate::util::has_ipv6_loopback() {
-        crate::skip::skip("no ::1 on this host");
+        crate::lab::skip::skip("no ::1 on this host");
         return;
     }
     let listener = TcpListener::bind("[::1]:0").expect("::1 is configured: bind [::1]:0");
@@ -1153,7 +1153,7 @@ fn a_scan_draws_progress_only_on_a_terminal() {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_script {
-        crate::skip::skip("needs util-linux `script` (package bsdutils)");
+        crate::lab::skip::skip("needs util-linux `script` (package bsdutils)");
         return;
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

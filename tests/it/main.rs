@@ -10,6 +10,5 @@ mod lab_selftest;
 mod ping;
 mod resolve;
 mod serve;
-mod skip;
 mod trace;
 mod util;

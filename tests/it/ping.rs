@@ -776,7 +776,7 @@ fn wait_for_line(reader: &mut impl std::io::BufRead, needle: &str) -> String {
 fn a_binary_with_cap_net_raw_works_for_users_and_drops_it() {
     let lab = lab!(LabConfig::default());
     if Command::new("setcap").arg("-v").output().is_err() {
-        crate::skip::skip("no setcap (libcap2-bin)");
+        crate::lab::skip::skip("no setcap (libcap2-bin)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Building a lab needs root and `ip netns`. Without them the test skips loudly through
-//! `crate::skip` (a `SKIPPED <test>: ...` line at once, and a count with the command that
+//! `skip` (a `SKIPPED <test>: ...` line at once, and a count with the command that
 //! runs them after libtest's summary); with `CI=true` it fails instead, so CI can never go
 //! green by skipping. Everything is torn down in `Drop`, which also runs when a test
 //! panics; namespaces of processes that died without tearing down are swept by the next
@@ -48,6 +48,7 @@
 pub mod dns;
 pub mod netns;
 pub mod services;
+pub mod skip;
 pub mod topology;
 pub mod tun;
 
@@ -251,7 +252,7 @@ impl Lab {
             Ok(lab) => Some(lab),
             Err(LabError::Unavailable(why)) => {
                 // Fails under CI=true; otherwise counted and summarised at exit.
-                crate::skip::skip(&format!("no lab: {why}: needs root and ip netns"));
+                crate::lab::skip::skip(&format!("no lab: {why}: needs root and ip netns"));
                 None
             }
             Err(LabError::Failed(why)) => panic!("building the lab failed: {why}"),
