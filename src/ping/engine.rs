@@ -25,6 +25,9 @@ use crate::packet::IcmpErrorKind;
 /// Bytes of payload that carry the token, target index and sequence number.
 pub const MARK_LEN: usize = 16;
 
+/// The most backlog a target's schedule catches up in one burst (see `poll_probe`).
+pub const MAX_CATCH_UP: Duration = Duration::from_millis(5);
+
 /// How the probes go (validated by `Plan`; `check` uses fixed ones): what the driver
 /// ([`super::measure`]) is asked for.
 #[derive(Debug, Clone)]
@@ -358,9 +361,13 @@ impl Engine {
         let t = &mut self.targets[index];
         t.sent += 1;
         t.stats.transmitted += 1;
-        // Keep the schedule (no drift), but never try to catch up a backlog in a burst.
+        // Keep the schedule (no drift), but never try to catch up more than
+        // MAX_CATCH_UP of backlog in a burst: a probe due sooner than the driver's timer
+        // can wake (tokio's timer ticks in milliseconds; -i 0.0002 is five probes a tick)
+        // is sent on the next wake, as iputils' token bucket does; a longer stall
+        // (a suspended process) restarts the schedule from now.
         t.next_due += interval;
-        if t.next_due + interval < now {
+        if t.next_due + interval.max(MAX_CATCH_UP) < now {
             t.next_due = now;
         }
         t.in_flight += 1;

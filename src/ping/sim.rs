@@ -751,3 +751,24 @@ fn a_sweep_of_ten_thousand_hosts_is_one_burst() {
     assert_eq!(run.ended, t0 + Duration::from_micros(599));
     assert!(engine.all_answered());
 }
+
+#[test]
+fn intervals_below_a_timer_tick_keep_their_rate_but_a_stall_is_not_caught_up() {
+    // -i 0.0002 woken once a millisecond (tokio's timer tick): each wake sends the five
+    // probes due since the last one, so the rate is the one asked for.
+    let t0 = Instant::now();
+    let mut config = cfg(None, 1);
+    config.settings.interval = Duration::from_micros(200);
+    let mut engine = Engine::new(config, &[ip("192.0.2.1")], IDENTS, t0);
+    let mut sends_at = |now: Instant| std::iter::from_fn(|| engine.poll_probe(now)).count();
+    assert_eq!(sends_at(t0), 1);
+    for tick in 1..=100u64 {
+        assert_eq!(sends_at(t0 + ms(tick)), 5, "tick {tick}");
+    }
+    // A 50 ms stall (beyond MAX_CATCH_UP): the overdue probe, then the schedule restarts
+    // from now with one more, instead of a 250-probe burst.
+    assert!(MAX_CATCH_UP < ms(50));
+    let stalled = t0 + ms(150);
+    assert_eq!(sends_at(stalled), 2);
+    assert_eq!(sends_at(stalled + Duration::from_micros(200)), 1);
+}

@@ -305,13 +305,15 @@ fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
 }
 
 /// A 30-second ping as fast as root may send (an interval of 0.2 ms) keeps a flat
-/// memory: the resident set after a 5 s warm-up and at the end differ by less than 1 MiB,
-/// while tens of thousands of replies come and go. Nothing per probe may be kept.
+/// memory: the resident set after a 5 s warm-up and at the end differ by less than 4 MiB,
+/// while some 100,000 replies come and go. Nothing per probe may be kept: 64 bytes kept
+/// per probe would already exceed it, while the allocator's own moves (a new arena page,
+/// a freed one not yet returned) stay well below it.
 #[test]
 fn a_30_second_high_rate_ping_keeps_flat_memory() {
     const WARM_UP: Duration = Duration::from_secs(5);
     const RUN: &str = "30";
-    const BOUND_KIB: u64 = 1024;
+    const BOUND_KIB: u64 = 4096;
     let lab = lab!(LabConfig::default().routers(1));
     let dest = lab.dest_v4().to_string();
     let args = ["ping", "-n", "-q", "-i", "0.0002", "-w", RUN, dest.as_str()];
@@ -370,9 +372,14 @@ fn a_30_second_high_rate_ping_keeps_flat_memory() {
         .collect();
     let num = |i: usize| -> u64 { row[i].parse().unwrap_or_else(|_| panic!("{row:?}")) };
     let (sent, received, dup, errors) = (num(2), num(3), num(4), num(5));
+    // 30 s at 0.2 ms is 150,000 probes due. A loaded 2-core machine wakes the sender
+    // late now and then (a stall past the engine's MAX_CATCH_UP restarts the schedule),
+    // so half of them is the bound: a sender half as fast as asked, or one stuck at
+    // tokio's millisecond timer tick (30,000), fails.
+    let due = 30 * 5000;
     assert!(
-        received >= 10_000,
-        "tens of thousands of replies expected, got {received}: {text}"
+        sent >= due / 2,
+        "sent {sent} of the {due} probes due at -i 0.0002 for 30 s: {text}"
     );
     assert_eq!(dup, 0, "{text}");
     assert_eq!(errors, 0, "{text}");

@@ -205,9 +205,12 @@ fn lab_link_delay_adds_two_delays_per_link_to_the_rtt() {
         assert!(out.contains("5 received"), "{out}");
         let [min, avg, max, _] = rtt_summary(&out);
         eprintln!("{target}: rtt min/avg/max {min}/{avg}/{max} ms with 3 links x {delay:?}");
+        // The forwarder never releases a packet early, so the fastest of five replies is
+        // at least the 30 ms added; a loaded machine only delays replies further, so
+        // the upper bound is on the fastest one and only rules out a doubled delay.
         assert!(
-            min >= 28.0 && max <= 60.0,
-            "rtt {min}..{max} ms outside 28..60:\n{out}"
+            (29.0..60.0).contains(&min),
+            "fastest rtt {min} ms (avg {avg}, max {max}) outside 29..60:\n{out}"
         );
     }
     // Every service works across the TUN links too.

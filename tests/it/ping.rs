@@ -731,16 +731,38 @@ fn sigquit_prints_interim_statistics_and_sigint_the_summary() {
     assert!(first.contains(&dest), "{first}");
     // Root started it with every capability; with its sockets open it holds none.
     assert_no_capabilities(pid);
+    // The interim line on stderr is the readiness signal for the SIGINT that follows.
+    let (lines, interim) = std::sync::mpsc::channel();
+    let mut err_pipe = std::io::BufReader::new(child.stderr.take().unwrap());
+    let err_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut err_pipe, &mut line).unwrap_or(0) > 0 {
+            let _ = lines.send(line.clone());
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    crate::util::wait_for_handler(pid as u32, libc::SIGQUIT);
     // SAFETY: pid is our child, still running (it only ends on a signal).
     unsafe { libc::kill(pid, libc::SIGQUIT) };
-    std::thread::sleep(Duration::from_millis(200));
+    let first_err = interim
+        .recv_timeout(Duration::from_secs(20))
+        .expect("an interim statistics line on stderr after SIGQUIT");
+    assert!(first_err.contains("received, "), "{first_err}");
+    // One more reply row, so the run has sent at least two probes before SIGINT.
+    let mut second = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut second).unwrap();
+    assert!(second.contains(&dest), "{second}");
+    crate::util::wait_for_handler(pid as u32, libc::SIGINT);
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGINT) };
     let out = child.wait_with_output().expect("wait");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let err = stderr(&out);
+    let err = err_reader.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
         err.contains(&format!("{dest} ({dest}): ")) && err.contains("received, 0% loss"),
         "{err}"

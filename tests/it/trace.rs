@@ -666,8 +666,9 @@ fn ctrl_c_prints_the_settled_hops_and_a_footer() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn netlab");
-    std::thread::sleep(Duration::from_millis(500));
-    // `ip netns exec` execs netlab in place: the child's pid is netlab's.
+    // `ip netns exec` execs netlab in place: the child's pid is netlab's; `ip` catches
+    // no SIGINT, so the handler seen is netlab's.
+    crate::util::wait_for_handler(child.id(), libc::SIGINT);
     // SAFETY: kill has no memory-safety preconditions.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     let out = child.wait_with_output().expect("wait");

@@ -116,3 +116,56 @@ pub fn has_ipv6_loopback() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Waits (up to 10 s) until process `pid` catches `signal`: its handler is installed, so
+/// sending it now tests the handling, not a race with start-up. The readiness signal is
+/// the kernel's own (`SigCgt` in /proc/PID/status), so netlab prints nothing for it.
+pub fn wait_for_handler(pid: u32, signal: i32) {
+    let bit = 1u64 << (signal - 1);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & bit != 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pid {pid} never installed a handler for signal {signal}: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Waits (up to 10 s) until every thread of `pid` is asleep (state S) in two reads in a
+/// row: whatever woke it (a packet the kernel already counted) has been handled.
+pub fn wait_until_idle(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut idle_reads = 0;
+    while idle_reads < 2 {
+        let states: Vec<char> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
+                    // The state follows the command name, which is in parentheses.
+                    .filter_map(|stat| stat.rsplit_once(") ").and_then(|(_, r)| r.chars().next()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !states.is_empty() && states.iter().all(|&s| s == 'S') {
+            idle_reads += 1;
+        } else {
+            idle_reads = 0;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pid {pid} never went idle: {states:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
