@@ -45,6 +45,7 @@
 
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod dns;
 pub mod netns;
 pub mod services;
@@ -444,6 +445,11 @@ impl Lab {
             .args(args)
             .env("NO_COLOR", "1");
         self.run(&mut cmd)
+    }
+
+    /// Starts a tcpdump witness in a node (see `capture`).
+    pub fn capture(&self, role: Role, filter: &str) -> capture::Capture {
+        capture::Capture::start(self, role, filter)
     }
 
     /// Runs `f` on a thread inside a node's namespace (to open sockets there).

@@ -4,7 +4,9 @@
 //! forwarder thread in the test process that reads an IP packet from one device, holds it
 //! for the delay and writes it to the other. The delay is constant, so a FIFO per direction
 //! keeps packet order. The thread sleeps in `ppoll` until the next packet is due or
-//! another one arrives, which keeps the added error well under a millisecond.
+//! another one arrives, which keeps the added error well under a millisecond. Forwarders
+//! run SCHED_FIFO, so the delay stays what it says on a loaded machine too (a user-space
+//! forwarder at normal priority would add the scheduler's latency to every packet).
 //!
 //! # MPLS routers (RFC 4950)
 //! Linux routers never append ICMP extensions, so a router that reports its MPLS label
@@ -85,14 +87,39 @@ impl DelayLink {
         // SAFETY: fd is a fresh eventfd that nothing else owns.
         let stop = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
         let wake = stop.try_clone()?;
+        let (ready, realtime) = std::sync::mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("lab-delay-link".into())
-            .spawn(move || forward(left, right, wake, delay, mpls))?;
-        Ok(DelayLink {
+            .spawn(move || {
+                let _ = ready.send(make_realtime());
+                forward(left, right, wake, delay, mpls)
+            })?;
+        let link = DelayLink {
             stop,
             thread: Some(thread),
-        })
+        };
+        // Dropping `link` on an error stops the thread again.
+        realtime
+            .recv()
+            .map_err(|_| io::Error::other("the forwarder thread died"))??;
+        Ok(link)
     }
+}
+
+/// Makes the calling thread SCHED_FIFO: a forwarder then runs the moment a packet is due
+/// however busy the CPUs are, so a link's delay is the same under load as idle (the test
+/// of kernel timestamps relies on it, and every delay test gains from it). A forwarder
+/// sleeps between packets, so it never starves anything.
+fn make_realtime() -> io::Result<()> {
+    let param = libc::sched_param { sched_priority: 10 };
+    // SAFETY: `param` is a valid sched_param; 0 is the calling thread.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
+        return Err(io::Error::other(format!(
+            "SCHED_FIFO for the delay forwarder: {}",
+            io::Error::last_os_error()
+        )));
+    }
+    Ok(())
 }
 
 impl Drop for DelayLink {
