@@ -1197,12 +1197,7 @@ mod in_the_lab {
 /// from util-linux `script`), and nothing at all reaches stderr when it is not one.
 #[test]
 fn a_scan_draws_progress_only_on_a_terminal() {
-    let has_script = Command::new("script")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !has_script {
+    if !crate::util::has_script() {
         crate::lab::skip::skip("needs util-linux `script` (package bsdutils)");
         return;
     }

@@ -166,12 +166,7 @@ fn has_sgr(text: &str) -> bool {
 #[test]
 fn no_colour_on_a_terminal_with_or_without_no_color() {
     assert!(has_sgr("a \x1b[31mred\x1b[0m b") && !has_sgr("\x1b[2K\r plain"));
-    let has_script = Command::new("script")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !has_script {
+    if !crate::util::has_script() {
         skip::skip("needs util-linux `script` (package bsdutils)");
         return;
     }

@@ -169,3 +169,12 @@ pub fn wait_until_idle(pid: u32) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Whether util-linux `script` (a pseudo-terminal for a command) is installed.
+pub fn has_script() -> bool {
+    Command::new("script")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
