@@ -441,7 +441,7 @@ mod tests {
 /// flag; a command that cannot print a format refuses it in its plan.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// How to print the result: a table for people, or one JSON document for scripts
+    /// How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
     pub format: Format,
     /// Short for --format json
@@ -456,6 +456,21 @@ impl OutputArgs {
             Format::Json
         } else {
             self.format
+        }
+    }
+}
+
+impl Command {
+    /// The output switch of the command, if it prints results (all but `completions`).
+    pub fn output(&self) -> Option<&OutputArgs> {
+        match self {
+            Command::Resolve(a) => Some(&a.output),
+            Command::Connect(a) => Some(&a.output),
+            Command::Ping(a) => Some(&a.output),
+            Command::Trace(a) => Some(&a.output),
+            Command::Serve(a) => Some(&a.output),
+            Command::Check(a) => Some(&a.output),
+            Command::Completions { .. } => None,
         }
     }
 }

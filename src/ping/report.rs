@@ -203,7 +203,7 @@ impl Report {
     }
 
     async fn show(&mut self, event: &Event) {
-        let table = self.format == Format::Table && !self.quiet;
+        let table = self.format.shows_tables() && !self.quiet;
         match event {
             Event::Reply {
                 target,

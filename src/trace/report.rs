@@ -369,7 +369,7 @@ impl Report {
         let addr = target.addr();
         let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
         let port = (plan.method != Method::Icmp).then_some(plan.port);
-        if plan.format == Format::Table {
+        if plan.format.shows_tables() {
             let method = match port {
                 Some(p) => format!("{} port {p}", plan.method.as_str()),
                 None => plan.method.as_str().to_string(),
@@ -426,13 +426,13 @@ impl Report {
         self.names.poll();
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
-            let waiting = self.format == Format::Table
+            let waiting = self.format.shows_tables()
                 && hop.responders().iter().any(|a| self.names.is_pending(a));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
             let (hop, _) = self.queue.pop_front().expect("front exists");
-            if self.format == Format::Table {
+            if self.format.shows_tables() {
                 self.print_hop(hop);
             }
         }
