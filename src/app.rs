@@ -19,9 +19,9 @@ where
         Ok(cli) => cli,
         Err(err) => return report_clap_error(err),
     };
-    if cli.command.output().map(|o| o.format()) == Some(crate::output::Format::Markdown) {
-        crate::output::markdown::begin(&args);
-    }
+    let markdown =
+        cli.command.output().map(|o| o.format()) == Some(crate::output::Format::Markdown);
+    crate::output::markdown::begin(&args, markdown);
     match run(cli) {
         Ok(exit) => exit.code(),
         Err(failure) => {

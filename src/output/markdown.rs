@@ -10,12 +10,12 @@
 //! always separated from what comes before and after by a blank line: a line of text
 //! right under a table would otherwise be read as one more row.
 //!
-//! The page is one per process ([`begin`], called once by `app` with the format asked
-//! for); [`super::Stdout`] asks [`active`] whether to write markdown. `check --report`
+//! The page is one per process ([`begin`], called once by `app` with the command line);
+//! [`super::Stdout`] asks [`active`] whether to write markdown. `check --report`
 //! renders into a file with the same functions ([`table`], [`preamble`], [`text`]).
 
 use std::ffi::OsString;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
@@ -57,15 +57,25 @@ enum Last {
 static LAST: Mutex<Last> = Mutex::new(Last::Nothing);
 static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
 
-/// Makes this process write markdown, for the run of `args`. Called once, before any
-/// output; later calls change nothing.
-pub fn begin(args: &[OsString]) {
-    let _ = RUN.set(Run::new(args));
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Records the run of `args` (for `check --report` and for the page), and makes stdout
+/// markdown when `stdout` is set. Called once, before any output; later calls change
+/// nothing.
+pub fn begin(args: &[OsString], stdout: bool) {
+    if RUN.set(Run::new(args)).is_ok() && stdout {
+        ACTIVE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The run [`begin`] recorded.
+pub fn run() -> Option<&'static Run> {
+    RUN.get()
 }
 
 /// Whether stdout gets markdown.
 pub fn active() -> bool {
-    RUN.get().is_some()
+    ACTIVE.load(Ordering::Relaxed)
 }
 
 /// A fresh id for a live table (one per [`super::RowPrinter`]).
@@ -235,8 +245,14 @@ pub fn escape_inline(text: &str) -> String {
             j.and_then(|j| chars.get(j))
                 .is_none_or(|c| c.is_whitespace())
         };
+        let word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         match c {
             '*' | '_' if loose(i.checked_sub(1)) && loose(Some(i + 1)) => out.push(c),
+            // GFM never reads an underscore inside a word as emphasis (`port_answers`).
+            '_' if word(i.checked_sub(1)) && word(Some(i + 1)) => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
@@ -302,7 +318,7 @@ mod tests {
     #[test]
     fn lonely_stars_stay_and_emphasis_is_escaped() {
         assert_eq!(escape_inline("*  *  *"), "*  *  *");
-        assert_eq!(escape_inline("*bold* a_b"), "\\*bold\\* a\\_b");
+        assert_eq!(escape_inline("*bold* a_b _c_"), "\\*bold\\* a_b \\_c\\_");
         assert_eq!(escape_inline("<br>"), "\\<br\\>");
     }
 

@@ -335,6 +335,8 @@ pub(crate) struct Report {
     hops: Vec<Hop>,
     ending: Option<Ending>,
     late: u64,
+    /// `--plot`: where to draw the path.
+    plot: Option<crate::plot::PlotFile>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -404,6 +406,7 @@ impl Report {
             hops: Vec::new(),
             ending: None,
             late: 0,
+            plot: plan.plot.clone(),
         }
     }
 
@@ -479,8 +482,39 @@ impl Report {
         }
     }
 
-    /// The footer or the JSON document; returns the exit status.
+    /// The footer or the JSON document, and the plot; returns the exit status.
     pub fn finish(mut self, elapsed: Duration) -> Exit {
+        let exit = self.finish_output(elapsed);
+        match self.save_plot() {
+            Ok(()) => exit,
+            Err(failure) => {
+                eprintln!("{failure}");
+                Exit::Failed
+            }
+        }
+    }
+
+    /// `--plot`: the hops as the rows show them.
+    fn save_plot(&mut self) -> Result<(), crate::error::Failure> {
+        let Some(file) = &self.plot else {
+            return Ok(());
+        };
+        self.names.poll();
+        let hops: Vec<crate::plot::path::HopSamples> = self
+            .hops
+            .iter()
+            .map(|hop| crate::plot::path::HopSamples::of(hop, |addr| self.shown(addr)))
+            .collect();
+        let shown = if self.target_text == self.target.to_string() {
+            self.target_text.clone()
+        } else {
+            format!("{} ({})", self.target_text, self.target)
+        };
+        let title = format!("trace to {shown}, {}: RTT per hop", self.method.as_str());
+        file.save(&crate::plot::path::svg(&hops, &title))
+    }
+
+    fn finish_output(&mut self, elapsed: Duration) -> Exit {
         let ending = self.ending.unwrap_or(Ending::Stopped);
         let check = address_check(ending, &self.hops, self.target, self.method, self.max_ttl);
         let reached = match ending {
