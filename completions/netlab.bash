@@ -85,7 +85,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__check)
-            opts="-p -4 -6 -h -V --port --format --json --help --version"
+            opts="-p -4 -6 -h -V --port --format --json --plot --report --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -100,7 +100,15 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -188,7 +196,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -325,7 +333,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__ping)
-            opts="-c -i -W -w -s -t -q -n -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --format --json --help --version"
+            opts="-c -i -W -w -s -t -q -n -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --format --json --plot --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,7 +392,11 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -438,7 +450,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -476,7 +488,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -487,7 +499,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --format --json --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --format --json --plot --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,7 +546,11 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -14,10 +14,14 @@ where
     I: IntoIterator<Item = OsString>,
 {
     install_panic_hook();
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => return report_clap_error(err),
     };
+    let markdown =
+        cli.command.output().map(|o| o.format()) == Some(crate::output::Format::Markdown);
+    crate::output::markdown::begin(&args, markdown);
     match run(cli) {
         Ok(exit) => exit.code(),
         Err(failure) => {

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration::parse_duration;
 use crate::output::Format;
+use crate::plot::PlotFile;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -275,6 +276,9 @@ pub struct PingArgs {
     pub family: FamilyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)
+    #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
+    pub plot: Option<PlotFile>,
 }
 
 pub const TRACE_EXIT_CODES_HELP: &str = "\
@@ -334,6 +338,9 @@ pub struct TraceArgs {
     pub family: FamilyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)
+    #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
+    pub plot: Option<PlotFile>,
 }
 
 pub const SERVE_EXIT_CODES_HELP: &str = "\
@@ -409,6 +416,12 @@ pub struct CheckArgs {
     pub family: FamilyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Draw the four parts and the verdict on one page into FILE (.svg or .png)
+    #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
+    pub plot: Option<PlotFile>,
+    /// Write the lab report into DIR: report.md with every table, and the pictures beside it
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 fn duration_arg(text: &str) -> Result<Duration, String> {
@@ -441,7 +454,7 @@ mod tests {
 /// flag; a command that cannot print a format refuses it in its plan.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// How to print the result: a table for people, or one JSON document for scripts
+    /// How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
     pub format: Format,
     /// Short for --format json
@@ -456,6 +469,21 @@ impl OutputArgs {
             Format::Json
         } else {
             self.format
+        }
+    }
+}
+
+impl Command {
+    /// The output switch of the command, if it prints results (all but `completions`).
+    pub fn output(&self) -> Option<&OutputArgs> {
+        match self {
+            Command::Resolve(a) => Some(&a.output),
+            Command::Connect(a) => Some(&a.output),
+            Command::Ping(a) => Some(&a.output),
+            Command::Trace(a) => Some(&a.output),
+            Command::Serve(a) => Some(&a.output),
+            Command::Check(a) => Some(&a.output),
+            Command::Completions { .. } => None,
         }
     }
 }

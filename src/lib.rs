@@ -17,6 +17,7 @@ pub mod net;
 pub mod output;
 pub mod packet;
 pub mod ping;
+pub mod plot;
 pub mod resolve;
 pub mod serve;
 pub mod target;

@@ -77,6 +77,7 @@
 //! }
 //! ```
 
+mod lab;
 mod names;
 mod verdict;
 
@@ -91,6 +92,8 @@ use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::output::{self, Format, Stdout};
 use crate::ping::{self, Summary as PingSummary};
+use crate::plot::ping::Timeline;
+use crate::plot::PlotFile;
 use crate::target::{Host, PortSuffix, Target};
 use crate::trace::{self, TraceOutcome};
 
@@ -113,6 +116,10 @@ pub struct Plan {
     port: u16,
     family: crate::cli::Family,
     json: bool,
+    /// `--plot`: the one-page picture.
+    plot: Option<PlotFile>,
+    /// `--report`: the folder of the lab report.
+    report: Option<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -139,6 +146,11 @@ impl Plan {
             port,
             family,
             json: args.output.format() == Format::Json,
+            plot: match args.plot {
+                Some(plot) => Some(plot.checked()?),
+                None => None,
+            },
+            report: args.report.map(lab::checked_dir).transpose()?,
         })
     }
 }
@@ -178,6 +190,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         numeric: true,
         family: plan.family,
         format: Format::Table,
+        plot: None,
     };
     let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);
@@ -194,7 +207,8 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     // ping's runtime is ready before its thread starts, for the same reason.
     let ping_runtime = runtime()?;
     let (first_ping, ping_left) = std::sync::mpsc::channel();
-    let mut ping_observer = FirstProbe(Some(first_ping));
+    let mut ping_observer = FirstProbe(Some(first_ping), Timeline::new([plan.target.text.clone()]));
+    let ping_observer_ref = &mut ping_observer;
 
     let (port_state, connect_time, ping, trace) = std::thread::scope(|scope| {
         let connect = scope.spawn(move || probe_port(SocketAddr::new(dst.ip(), plan.port), dst));
@@ -203,7 +217,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
                 &PING,
                 ping_sockets,
                 std::slice::from_ref(&ping_target),
-                &mut ping_observer,
+                ping_observer_ref,
                 ping::Signals::Leave,
             ))?;
             Ok(outcome.targets.into_iter().next().unwrap_or_default())
@@ -247,6 +261,13 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     } else {
         report.print();
     }
+    let pictures = lab::Pictures::new(&report, &ping_observer.1);
+    if let Some(file) = &plan.plot {
+        file.save(&pictures.page())?;
+    }
+    if let Some(dir) = &plan.report {
+        lab::write(dir, &report, &pictures)?;
+    }
     Ok(Exit::from_answered(passed))
 }
 
@@ -285,14 +306,19 @@ async fn resolve(plan: &Plan, name: Option<&str>) -> Result<Resolved, Failure> {
 }
 
 /// Tells once that the ping's first probe has left; dropped with the ping, it tells that
-/// none will.
-struct FirstProbe(Option<std::sync::mpsc::Sender<()>>);
+/// none will. It keeps the ping's timeline for the pictures.
+struct FirstProbe(Option<std::sync::mpsc::Sender<()>>, Timeline);
 
 impl ping::Observer for FirstProbe {
-    fn sent(&mut self, _probe: &ping::engine::Probe) {
+    fn sent(&mut self, probe: &ping::engine::Probe) {
         if let Some(first) = self.0.take() {
             let _ = first.send(());
         }
+        self.1.sent(probe.target.0, probe.seq);
+    }
+
+    async fn event(&mut self, event: &ping::engine::Event) {
+        self.1.record(event);
     }
 }
 
@@ -502,7 +528,9 @@ impl Report<'_> {
         }
     }
 
-    fn print(&self) {
+    /// The tables people see: resolve, connect, ping, trace, and the verdict.
+    fn tables(&self) -> Vec<comfy_table::Table> {
+        let mut tables = Vec::with_capacity(5);
         let r = self.resolved;
         let mut table = output::table(&["address", "source"]);
         let source = match self.source() {
@@ -541,8 +569,7 @@ impl Report<'_> {
             }
             None => {}
         }
-        Stdout::table(&table);
-        Stdout::line("");
+        tables.push(table);
 
         let mut table = output::table(&["connect", "state", "time", "detail"]);
         let detail = match (self.connect_from(), self.connect_detail()) {
@@ -559,8 +586,7 @@ impl Report<'_> {
                 .unwrap_or_else(|| "-".into()),
             detail,
         ]);
-        Stdout::table(&table);
-        Stdout::line("");
+        tables.push(table);
 
         let mut table = output::table(&[
             "ping",
@@ -583,8 +609,7 @@ impl Report<'_> {
             ms(opt_ms(self.ping.max)),
             texts(&self.ping.replies_from).join(", "),
         ]);
-        Stdout::table(&table);
-        Stdout::line("");
+        tables.push(table);
 
         let mut table = output::table(&["hop", "address", "rtt ms"]);
         for hop in &self.trace.hops {
@@ -603,8 +628,7 @@ impl Report<'_> {
                 rtts.join(" "),
             ]);
         }
-        Stdout::table(&table);
-        Stdout::line("");
+        tables.push(table);
 
         let mut table = output::table(&["check", "result", "explanation"]);
         for check in self.checks {
@@ -619,7 +643,17 @@ impl Report<'_> {
                 check.explanation.clone().unwrap_or_default(),
             ]);
         }
-        Stdout::table(&table);
+        tables.push(table);
+        tables
+    }
+
+    fn print(&self) {
+        for (i, table) in self.tables().iter().enumerate() {
+            if i > 0 {
+                Stdout::line("");
+            }
+            Stdout::table(table);
+        }
     }
 }
 

@@ -181,7 +181,7 @@ const PROBE_COLUMNS: [Column; 7] = [
 
 impl ProbeRows {
     pub fn new(format: Format, with_seq: bool) -> ProbeRows {
-        let printer = (format == Format::Table).then(|| {
+        let printer = format.shows_tables().then(|| {
             let mut columns = Vec::new();
             if with_seq {
                 columns.push(Column::right("seq", 4));

@@ -12,6 +12,8 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, Table, Width};
 use serde::Serialize;
 
+pub mod markdown;
+
 /// How results are shown: the values of the one `--format` switch (`cli::OutputArgs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -19,15 +21,47 @@ pub enum Format {
     Table,
     /// One JSON document on stdout when the command ends
     Json,
+    /// The tables as GitHub-flavoured markdown, below the command line and the time
+    Markdown,
+}
+
+impl Format {
+    /// Whether the command prints its tables and rows (as text or as markdown: one table
+    /// model, rendered by [`Stdout`]), rather than a document of its own.
+    pub fn shows_tables(self) -> bool {
+        match self {
+            Format::Table | Format::Markdown => true,
+            Format::Json => false,
+        }
+    }
 }
 
 /// The only door to stdout.
 pub struct Stdout;
 
 impl Stdout {
-    /// Writes one line; a closed pipe ends the process quietly with status 0, since the
-    /// reader has all it asked for.
+    /// Writes one line of text (with `--format markdown`, one paragraph per line).
     pub fn line(text: &str) {
+        if markdown::active() {
+            let mut lines = Vec::new();
+            for line in text.split('\n') {
+                lines.extend(markdown::page_text(line));
+            }
+            Stdout::lines(&lines);
+        } else {
+            Stdout::raw(text);
+        }
+    }
+
+    fn lines(lines: &[String]) {
+        for line in lines {
+            Stdout::raw(line);
+        }
+    }
+
+    /// Writes one line as it is; a closed pipe ends the process quietly with status 0,
+    /// since the reader has all it asked for.
+    fn raw(text: &str) {
         let mut out = io::stdout().lock();
         let result = out
             .write_all(text.as_bytes())
@@ -41,7 +75,7 @@ impl Stdout {
     /// Writes the command's one JSON document.
     pub fn json<T: Serialize>(value: &T) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => Stdout::line(&text),
+            Ok(text) => Stdout::raw(&text),
             Err(err) => {
                 eprintln!("netlab: writing JSON output: {err}");
                 std::process::exit(crate::error::Exit::Failed.code());
@@ -51,7 +85,11 @@ impl Stdout {
 
     /// Writes a finished table.
     pub fn table(table: &Table) {
-        Stdout::line(&trim_lines(&table.to_string()));
+        if markdown::active() {
+            Stdout::lines(&markdown::page_table(table));
+        } else {
+            Stdout::raw(&trim_lines(&table.to_string()));
+        }
     }
 }
 
@@ -127,6 +165,8 @@ impl Column {
 pub struct RowPrinter {
     columns: Vec<Column>,
     header_done: bool,
+    /// Which table its rows are, for markdown (a header again after other output).
+    id: u64,
 }
 
 impl RowPrinter {
@@ -134,6 +174,7 @@ impl RowPrinter {
         RowPrinter {
             columns: columns.to_vec(),
             header_done: false,
+            id: markdown::table_id(),
         }
     }
 
@@ -165,11 +206,17 @@ impl RowPrinter {
 
     /// Writes the header once, then the row.
     pub fn print(&mut self, cells: &[String]) {
+        if markdown::active() {
+            let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
+            let aligns: Vec<CellAlignment> = self.columns.iter().map(|c| c.align).collect();
+            Stdout::lines(&markdown::page_row(self.id, &titles, &aligns, cells));
+            return;
+        }
         if !self.header_done {
             self.header_done = true;
-            Stdout::line(&self.header());
+            Stdout::raw(&self.header());
         }
-        Stdout::line(&self.render(cells));
+        Stdout::raw(&self.render(cells));
     }
 }
 

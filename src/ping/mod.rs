@@ -97,6 +97,8 @@ pub struct Plan {
     pub quiet: bool,
     pub numeric: bool,
     pub format: Format,
+    /// `--plot`: where to draw the run.
+    pub plot: Option<crate::plot::PlotFile>,
 }
 
 impl Plan {
@@ -192,6 +194,10 @@ impl Plan {
             quiet: args.quiet,
             numeric: args.numeric,
             format: args.output.format(),
+            plot: match args.plot {
+                Some(plot) => Some(plot.checked()?),
+                None => None,
+            },
         })
     }
 }
@@ -307,6 +313,9 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
             Signals::Handle,
         )
         .await?;
+        if let Some(failure) = report.plot_failure.take() {
+            return Err(failure);
+        }
         Ok(Exit::from_answered(outcome.all_answered()))
     })
 }

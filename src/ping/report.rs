@@ -13,10 +13,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
-use super::engine::{Engine, Event, ReplyStatus, Stats, TargetId};
+use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
+use crate::plot::ping::Timeline;
+use crate::plot::PlotFile;
 
 /// The longest a live row waits for a reverse name.
 const NAME_WAIT: Duration = Duration::from_millis(100);
@@ -119,6 +121,10 @@ pub(crate) struct Report {
     rows_printed: bool,
     replies: Vec<(JsonReply, IpAddr)>,
     errors: Vec<JsonError>,
+    /// `--plot`: the file, and what to draw in it.
+    plot: Option<(PlotFile, Timeline)>,
+    /// Why the plot could not be written (the run then exits 2).
+    pub plot_failure: Option<crate::error::Failure>,
 }
 
 impl Report {
@@ -171,6 +177,21 @@ impl Report {
             rows_printed: false,
             replies: Vec::new(),
             errors: Vec::new(),
+            plot: plan.plot.clone().map(|file| {
+                let labels = targets.iter().map(|t| t.text.clone());
+                (file, Timeline::new(labels))
+            }),
+            plot_failure: None,
+        }
+    }
+
+    fn save_plot(&mut self) {
+        if let Some((file, timeline)) = &self.plot {
+            let names: Vec<&str> = self.targets.iter().map(|(t, _)| t.as_str()).collect();
+            let title = format!("ping {}: RTT per probe", names.join(", "));
+            if let Err(failure) = file.save(&timeline.svg(&title)) {
+                self.plot_failure = Some(failure);
+            }
         }
     }
 
@@ -203,7 +224,10 @@ impl Report {
     }
 
     async fn show(&mut self, event: &Event) {
-        let table = self.format == Format::Table && !self.quiet;
+        if let Some((_, timeline)) = &mut self.plot {
+            timeline.record(event);
+        }
+        let table = self.format.shows_tables() && !self.quiet;
         match event {
             Event::Reply {
                 target,
@@ -327,6 +351,7 @@ impl Report {
 
     /// Prints the summary table, or the whole JSON document.
     async fn summarize(&mut self, engine: &Engine) {
+        self.save_plot();
         let summary: Vec<JsonSummary> = (0..self.targets.len())
             .map(|i| self.summary_row(engine, i))
             .collect();
@@ -404,6 +429,12 @@ impl Report {
 
 /// The command's output is an observer of the one driver.
 impl Observer for Report {
+    fn sent(&mut self, probe: &Probe) {
+        if let Some((_, timeline)) = &mut self.plot {
+            timeline.sent(probe.target.0, probe.seq);
+        }
+    }
+
     async fn event(&mut self, event: &Event) {
         self.show(event).await
     }

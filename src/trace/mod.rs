@@ -167,6 +167,8 @@ pub struct Plan {
     pub numeric: bool,
     pub family: Family,
     pub format: Format,
+    /// `--plot`: where to draw the path.
+    pub plot: Option<crate::plot::PlotFile>,
 }
 
 impl Plan {
@@ -220,6 +222,10 @@ impl Plan {
             numeric: args.numeric,
             family,
             format: args.output.format(),
+            plot: match args.plot {
+                Some(plot) => Some(plot.checked()?),
+                None => None,
+            },
         })
     }
 }

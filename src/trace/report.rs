@@ -335,6 +335,8 @@ pub(crate) struct Report {
     hops: Vec<Hop>,
     ending: Option<Ending>,
     late: u64,
+    /// `--plot`: where to draw the path.
+    plot: Option<crate::plot::PlotFile>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -369,7 +371,7 @@ impl Report {
         let addr = target.addr();
         let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
         let port = (plan.method != Method::Icmp).then_some(plan.port);
-        if plan.format == Format::Table {
+        if plan.format.shows_tables() {
             let method = match port {
                 Some(p) => format!("{} port {p}", plan.method.as_str()),
                 None => plan.method.as_str().to_string(),
@@ -404,6 +406,7 @@ impl Report {
             hops: Vec::new(),
             ending: None,
             late: 0,
+            plot: plan.plot.clone(),
         }
     }
 
@@ -426,13 +429,13 @@ impl Report {
         self.names.poll();
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
-            let waiting = self.format == Format::Table
+            let waiting = self.format.shows_tables()
                 && hop.responders().iter().any(|a| self.names.is_pending(a));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
             let (hop, _) = self.queue.pop_front().expect("front exists");
-            if self.format == Format::Table {
+            if self.format.shows_tables() {
                 self.print_hop(hop);
             }
         }
@@ -479,8 +482,39 @@ impl Report {
         }
     }
 
-    /// The footer or the JSON document; returns the exit status.
+    /// The footer or the JSON document, and the plot; returns the exit status.
     pub fn finish(mut self, elapsed: Duration) -> Exit {
+        let exit = self.finish_output(elapsed);
+        match self.save_plot() {
+            Ok(()) => exit,
+            Err(failure) => {
+                eprintln!("{failure}");
+                Exit::Failed
+            }
+        }
+    }
+
+    /// `--plot`: the hops as the rows show them.
+    fn save_plot(&mut self) -> Result<(), crate::error::Failure> {
+        let Some(file) = &self.plot else {
+            return Ok(());
+        };
+        self.names.poll();
+        let hops: Vec<crate::plot::path::HopSamples> = self
+            .hops
+            .iter()
+            .map(|hop| crate::plot::path::HopSamples::of(hop, |addr| self.shown(addr)))
+            .collect();
+        let shown = if self.target_text == self.target.to_string() {
+            self.target_text.clone()
+        } else {
+            format!("{} ({})", self.target_text, self.target)
+        };
+        let title = format!("trace to {shown}, {}: RTT per hop", self.method.as_str());
+        file.save(&crate::plot::path::svg(&hops, &title))
+    }
+
+    fn finish_output(&mut self, elapsed: Duration) -> Exit {
         let ending = self.ending.unwrap_or(Ending::Stopped);
         let check = address_check(ending, &self.hops, self.target, self.method, self.max_ttl);
         let reached = match ending {

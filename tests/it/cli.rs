@@ -258,6 +258,24 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0.0.0.0:80"],
         &["connect", "--interactive", "[::]:80"],
         &["check", "::ffff:0.0.0.0"],
+        // --plot and --report: the file kind and folder are checked before anything runs.
+        &["ping", "--plot", "rtt.jpg", "-c", "1", "::1"],
+        &["ping", "--plot", "rtt", "-c", "1", "::1"],
+        &[
+            "ping",
+            "--plot",
+            "/nonexistent-netlab-dir/rtt.svg",
+            "-c",
+            "1",
+            "::1",
+        ],
+        &["trace", "--plot", "path.pdf", "::1"],
+        &["trace", "--plot", "/nonexistent-netlab-dir/path.png", "::1"],
+        &["check", "--plot", ".svg", "::1"],
+        &["check", "--plot", "/nonexistent-netlab-dir/page.svg", "::1"],
+        &["check", "--report", "/proc/netlab-report", "::1"],
+        &["resolve", "--format", "markdown", "--json", "localhost"],
+        &["resolve", "--format", "md", "localhost"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {

@@ -1,0 +1,222 @@
+//! `--plot FILE.svg|FILE.png`: pictures of what a run measured, for a lab report.
+//!
+//! - `ping.rs`: RTT per probe over time, losses marked, and the spread of RTTs.
+//! - `path.rs`: RTT per hop and the share of unanswered probes per hop (`*` hops stand
+//!   out as full bars). It takes samples per hop, not a trace: one trace gives `-q`
+//!   samples a hop; a trace run in rounds gives more, and draws with the same code.
+//! - `page.rs`: `check` on one page: resolve, connect, ping and trace side by side, and
+//!   the verdict.
+//!
+//! Charts are drawn with plotters' SVG backend and nothing else: every mark is an SVG
+//! element (a reply a `<circle>`, a lost probe a `<polygon>`, a hop a `<text>` label), so
+//! tests can count them. A PNG is that SVG rendered by resvg, with the system's fonts
+//! (plotters' own bitmap backend would need its font stack at build time and gives the
+//! same picture). Every chart has an opaque white background and dark ink, so it reads
+//! the same in light and dark viewers, and axis labels with units. Only measured values
+//! are drawn: no point is interpolated, and a run without replies draws empty axes with
+//! the losses.
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+use crate::error::Failure;
+
+pub mod page;
+pub mod path;
+pub mod ping;
+
+/// The backend every chart draws on.
+pub type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// A file to draw into, its kind taken from its extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotFile {
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Svg,
+    Png,
+}
+
+impl PlotFile {
+    /// For clap: `out.svg` or `out.png` (any case); anything else is a usage error.
+    pub fn parse(text: &str) -> Result<PlotFile, String> {
+        let path = PathBuf::from(text);
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let kind = match ext.as_deref() {
+            Some("svg") => Kind::Svg,
+            Some("png") => Kind::Png,
+            _ => return Err("the file name must end in .svg or .png".into()),
+        };
+        if path.file_stem().is_none_or(|s| s.is_empty()) {
+            return Err("no file name given".into());
+        }
+        Ok(PlotFile { path, kind })
+    }
+
+    /// Itself, once [`PlotFile::check_writable`] passed.
+    pub fn checked(self) -> Result<PlotFile, Failure> {
+        self.check_writable()?;
+        Ok(self)
+    }
+
+    /// Fails before the run, not after it, when the file cannot be written: its folder
+    /// must exist.
+    pub fn check_writable(&self) -> Result<(), Failure> {
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(Failure::usage(
+                format!("--plot {}", self.path.display()),
+                format!("no folder {}", dir.display()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes `svg`, as it is or rendered to PNG.
+    pub fn save(&self, svg: &str) -> Result<(), Failure> {
+        let what = || format!("writing the plot {}", self.path.display());
+        let bytes = match self.kind {
+            Kind::Svg => svg.as_bytes().to_vec(),
+            Kind::Png => png(svg).map_err(|why| Failure::new(what(), why))?,
+        };
+        std::fs::write(&self.path, bytes).map_err(|e| Failure::new(what(), e))
+    }
+}
+
+/// Width and height of a chart, in SVG pixels (PNGs get twice as many).
+pub const SIZE: (u32, u32) = (960, 640);
+/// PNG pixels per SVG pixel: sharp on high-density screens and in print.
+const PNG_SCALE: f32 = 2.0;
+
+/// The family every label asks for; [`png`] maps it to a font the system has.
+pub const FONT: &str = "sans-serif";
+
+/// Colours: dark ink on white, and marks that stay apart for colour-blind readers
+/// (Okabe–Ito).
+pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+pub const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+pub const REPLY: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+pub const LOST: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+pub const ERROR: RGBColor = RGBColor(0xcc, 0x79, 0xa7);
+pub const PASS: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+/// Series after the first (ping with many targets).
+pub const PALETTE: [RGBColor; 5] = [
+    REPLY,
+    RGBColor(0x00, 0x9e, 0x73),
+    RGBColor(0xe6, 0x9f, 0x00),
+    RGBColor(0x56, 0xb4, 0xe9),
+    RGBColor(0x00, 0x00, 0x00),
+];
+
+/// Draws with `draw` on a white SVG page of `size` and returns the SVG text.
+pub fn svg(size: (u32, u32), draw: impl FnOnce(&Area) -> Result<(), String>) -> String {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        let drawn = root
+            .fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().map_err(|e| e.to_string()));
+        // Drawing into a string fails only on a bug (a range plotters cannot draw).
+        if let Err(why) = drawn {
+            crate::output::warn(&format!("drawing the plot: {why}"));
+        }
+    }
+    text
+}
+
+/// A font of `size` points in ink colour.
+pub fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&INK)
+}
+
+/// The upper end of an axis that starts at 0 and holds `max`, with some headroom.
+pub fn headroom(max: f64) -> f64 {
+    if max.is_finite() && max > 0.0 {
+        max * 1.15
+    } else {
+        1.0
+    }
+}
+
+/// Renders `svg` to PNG bytes with the system's fonts.
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let mut options = usvg::Options::default();
+    let db = options.fontdb_mut();
+    db.load_system_fonts();
+    // fontdb maps sans-serif to Arial, which Linux seldom has: take one that is there.
+    let families: Vec<String> = db
+        .faces()
+        .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+        .collect();
+    let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
+    if let Some(family) = preferred
+        .iter()
+        .find(|p| families.iter().any(|f| f == *p))
+        .map(|p| p.to_string())
+        .or_else(|| families.first().cloned())
+    {
+        db.set_sans_serif_family(family);
+    }
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(PNG_SCALE)
+        .ok_or("empty picture")?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("empty picture")?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Every `<text>` of an SVG: its opening tag and its content.
+    pub fn texts(svg: &str) -> Vec<(String, String)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|part| {
+                let (tag, rest) = part.split_once('>')?;
+                let (content, _) = rest.split_once("</text>")?;
+                Some((tag.to_string(), content.trim().to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn file_kind_comes_from_the_extension() {
+        assert_eq!(PlotFile::parse("a/b.SVG").unwrap().kind, Kind::Svg);
+        assert_eq!(PlotFile::parse("b.png").unwrap().kind, Kind::Png);
+        assert!(PlotFile::parse("b.jpg").is_err());
+        assert!(PlotFile::parse("plot").is_err());
+        assert!(PlotFile::parse(".svg").is_err());
+    }
+
+    #[test]
+    fn an_svg_renders_to_a_png() {
+        let text = svg((100, 50), |area| {
+            area.draw(&Circle::new((50, 25), 10, REPLY.filled()))
+                .map_err(|e| e.to_string())
+        });
+        let bytes = png(&text).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+}
