@@ -300,6 +300,9 @@ fn trace_with_syns_at_router_1(
     let mut child = lab
         .command(Role::Router(1), "tcpdump")
         .args(["-i", "any", "-Q", "in", "-nn", "-l", "--immediate-mode"])
+        // A short snap length: libpcap's ring then holds thousands of packets, not the 8
+        // of a 256 KiB snap, and a burst of probes on a busy machine is not dropped.
+        .args(["-s", "128"])
         .arg(&filter)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -27,7 +27,10 @@ impl Capture {
     pub fn start(lab: &Lab, role: Role, filter: &str) -> Capture {
         let mut child = lab
             .command(role, "tcpdump")
-            .args(["-i", "any", "-nn", "-l", "--immediate-mode"])
+            // A short snap length: libpcap's ring (immediate mode) then holds thousands
+            // of packets, not the 8 of the default 256 KiB snap, so a burst on a busy
+            // machine is not dropped; `stop` checks that none was.
+            .args(["-i", "any", "-nn", "-l", "--immediate-mode", "-s", "128"])
             .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -69,16 +72,19 @@ impl Capture {
     /// summaries.
     pub fn stop(self) -> (u64, String) {
         let (stderr, stdout) = self.finish();
-        let captured = stderr
-            .lines()
-            .find_map(|l| l.strip_suffix(" packets captured"))
-            .or_else(|| {
-                stderr
-                    .lines()
-                    .find_map(|l| l.strip_suffix(" packet captured"))
-            })
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no capture count from tcpdump: {stderr}"));
+        // tcpdump's closing counts: "N packets captured", "1 packet dropped by kernel".
+        let count = |what: &str| -> u64 {
+            stderr
+                .lines()
+                .find_map(|l| {
+                    l.strip_suffix(&format!(" packets {what}"))
+                        .or_else(|| l.strip_suffix(&format!(" packet {what}")))
+                })
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or_else(|| panic!("no '{what}' count from tcpdump: {stderr}"))
+        };
+        let (captured, dropped) = (count("captured"), count("dropped by kernel"));
+        assert_eq!(dropped, 0, "the witness missed packets: {stderr}");
         (captured, stdout)
     }
 

@@ -101,6 +101,8 @@ pub struct LabConfig {
     /// 1-based routers that report an MPLS label stack (outermost first) in their
     /// time-exceeded messages (module docs).
     pub mpls_routers: Vec<(usize, Vec<LabelEntry>)>,
+    /// Delay forwarders run SCHED_FIFO, so a link's delay holds on a loaded machine.
+    pub realtime_links: bool,
 }
 
 impl Default for LabConfig {
@@ -110,6 +112,7 @@ impl Default for LabConfig {
             link_delay: None,
             silent_routers: Vec::new(),
             mpls_routers: Vec::new(),
+            realtime_links: false,
         }
     }
 }
@@ -135,6 +138,14 @@ impl LabConfig {
     /// `labels` (outermost first) in an RFC 4950 extension. Implies TUN links.
     pub fn mpls_router(mut self, index: usize, labels: &[LabelEntry]) -> Self {
         self.mpls_routers.push((index, labels.to_vec()));
+        self
+    }
+
+    /// Makes the delay forwarders SCHED_FIFO (see `tun`): the path's delay then stays the
+    /// same however busy the CPUs are. Opt-in: it changes how packets interleave with
+    /// the rest of the machine, which some capture-based tests are sensitive to.
+    pub fn realtime_links(mut self) -> Self {
+        self.realtime_links = true;
         self
     }
 
@@ -323,7 +334,7 @@ impl Lab {
                         link_v6(link + 1, Side::Left).into(),
                     ],
                 });
-            let link = tun::DelayLink::start(left, right, delay, mpls)
+            let link = tun::DelayLink::start(left, right, delay, mpls, self.config.realtime_links)
                 .map_err(|e| format!("delay forwarder: {e}"))?;
             self.delay_links.push(link);
         }

@@ -4,9 +4,10 @@
 //! forwarder thread in the test process that reads an IP packet from one device, holds it
 //! for the delay and writes it to the other. The delay is constant, so a FIFO per direction
 //! keeps packet order. The thread sleeps in `ppoll` until the next packet is due or
-//! another one arrives, which keeps the added error well under a millisecond. Forwarders
-//! run SCHED_FIFO, so the delay stays what it says on a loaded machine too (a user-space
-//! forwarder at normal priority would add the scheduler's latency to every packet).
+//! another one arrives, which keeps the added error well under a millisecond. With
+//! `LabConfig::realtime_links` forwarders run SCHED_FIFO, so the delay stays what it says
+//! on a loaded machine too (at normal priority they add the scheduler's latency to a
+//! packet now and then).
 //!
 //! # MPLS routers (RFC 4950)
 //! Linux routers never append ICMP extensions, so a router that reports its MPLS label
@@ -78,6 +79,7 @@ impl DelayLink {
         right: File,
         delay: Duration,
         mpls: Option<MplsResponder>,
+        realtime: bool,
     ) -> io::Result<Self> {
         // SAFETY: eventfd has no memory-safety preconditions; the result is checked.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
@@ -87,11 +89,11 @@ impl DelayLink {
         // SAFETY: fd is a fresh eventfd that nothing else owns.
         let stop = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
         let wake = stop.try_clone()?;
-        let (ready, realtime) = std::sync::mpsc::sync_channel(1);
+        let (ready, started) = std::sync::mpsc::sync_channel(1);
         let thread = std::thread::Builder::new()
             .name("lab-delay-link".into())
             .spawn(move || {
-                let _ = ready.send(make_realtime());
+                let _ = ready.send(if realtime { make_realtime() } else { Ok(()) });
                 forward(left, right, wake, delay, mpls)
             })?;
         let link = DelayLink {
@@ -99,7 +101,7 @@ impl DelayLink {
             thread: Some(thread),
         };
         // Dropping `link` on an error stops the thread again.
-        realtime
+        started
             .recv()
             .map_err(|_| io::Error::other("the forwarder thread died"))??;
         Ok(link)
@@ -108,8 +110,8 @@ impl DelayLink {
 
 /// Makes the calling thread SCHED_FIFO: a forwarder then runs the moment a packet is due
 /// however busy the CPUs are, so a link's delay is the same under load as idle (the test
-/// of kernel timestamps relies on it, and every delay test gains from it). A forwarder
-/// sleeps between packets, so it never starves anything.
+/// of kernel timestamps relies on it). A forwarder sleeps between packets, so it never
+/// starves anything.
 fn make_realtime() -> io::Result<()> {
     let param = libc::sched_param { sched_priority: 10 };
     // SAFETY: `param` is a valid sched_param; 0 is the calling thread.
