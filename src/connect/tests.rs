@@ -41,7 +41,10 @@ fn host_port_forms_become_single_probes() {
     assert_eq!(ports, vec![vec![80], vec![22], vec![8080]]);
     assert_eq!(p.spec.protocol, Protocol::Tcp);
     let read = p.spec.read.as_ref().unwrap();
-    assert!(read.greeting, "a bare probe reads only what the server says first");
+    assert!(
+        read.greeting,
+        "a bare probe reads only what the server says first"
+    );
     assert!(read.expect.is_none());
 }
 
