@@ -605,6 +605,8 @@ fn assert_four_parts(who: &str, out: &std::process::Output) {
 
 /// Runs `netlab ARGS` on this host and returns its exit code and peak resident memory
 /// (wait4's ru_maxrss, in KiB), as the kernel measured it for that one process.
+// The child is reaped by wait4 (which also gives its rusage), not by Child::wait.
+#[allow(clippy::zombie_processes)]
 fn peak_memory(args: &[&str]) -> (Option<i32>, u64, String) {
     let child = Command::new(NETLAB)
         .args(args)
