@@ -252,6 +252,23 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0.0.0.0:80"],
         &["connect", "--interactive", "[::]:80"],
         &["check", "::ffff:0.0.0.0"],
+        // Issue 9: --eol, -N, --send-file bounds, name-file bounds, inet_aton and IDN forms.
+        &["connect", "--eol", "cr", "--send", "x", "localhost:80"],
+        &["connect", "--eol", "lf", "localhost:80"],
+        &["connect", "--eol", "lf", "--send-file", "/dev/null", "localhost:80"],
+        &["connect", "-N", "localhost:80"],
+        &["connect", "-N", "-u", "--send", "x", "localhost:80"],
+        &["connect", "--interactive", "-N", "localhost:80"],
+        &["connect", "--send-file", "/nonexistent/netlab", "localhost:80"],
+        &["connect", "-u", "--send-file", "/dev/zero", "localhost:80"],
+        &["serve", "7000", "--eol", "none"],
+        &["serve", "7000", "--chat", "--eol", "cr"],
+        &["resolve", "-f", "/dev/zero"],
+        &["ping", "--file", "/dev/zero"],
+        &["connect", "08.1.1.1:80"],
+        &["connect", "0x.1.1.1:80"],
+        &["ping", "1.2.65536"],
+        &["connect", "bü cher.example:80"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {
