@@ -8,7 +8,9 @@
 //!    The source is /etc/hosts when resolve's hosts reader lists the name (glibc asks the
 //!    file first), else DNS. The first system address is the one probed.
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
-//!    the port (80 unless `-p`), a ping (3 echo requests, 0.2s apart, 1s timeout, through
+//!    the port (80 unless `-p`; with no port given and a loopback address, a listener
+//!    netlab opens itself for the run, so `check localhost` shows the four parts working
+//!    on a bare machine: the connect row and `port_answers`' explanation say so), a ping (3 echo requests, 0.2s apart, 1s timeout, through
 //!    `ping::engine`), and a UDP trace (port 33434, up to 30 hops, 3 queries, waits up to
 //!    2s, through `trace::engine`; UDP needs no privilege, and the trace reads only its
 //!    error queue, as any user's would). The ping and the trace run through the commands'
