@@ -28,9 +28,9 @@ Exit codes:
 Answers: after --send/--send-file the answer is complete when the server
 closes, --expect matches, --recv-bytes arrived, or --timeout passes, whichever
 is first; -N (--shutdown) half-closes after sending, so a server that reads to
-end-of-file (an echo) answers and closes at once. A single probe without
---send shows what the server says first (a greeting), waiting at most 200ms
-when it is silent; scans do not wait.";
+end-of-file (an echo) answers and closes at once. A probe without --send (no
+port range, no -c) shows what the server says first (a greeting), waiting at
+most 200ms when it is silent; scans and -c runs do not wait.";
 
 #[derive(Debug, Parser)]
 #[command(

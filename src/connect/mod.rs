@@ -273,8 +273,9 @@ impl Plan {
             || expect.is_some()
             || args.recv_bytes.is_some()
             || protocol == Protocol::Udp;
-        // A single probe (not a scan) shows what a server says first, as nc does.
-        let greeting = !wants_answer && !scan;
+        // A single probe shows what a server says first, as nc does; a scan and the
+        // repeated probes of -c (tcping-style timing) never wait for one.
+        let greeting = !wants_answer && !scan && args.count.is_none();
         let read = (wants_answer || greeting).then(|| ReadSpec {
             max_bytes: args.recv_bytes.map_or(DEFAULT_ANSWER_LIMIT, |n| n as usize),
             expect,

@@ -304,6 +304,11 @@ fn a_single_probe_reads_a_greeting_and_a_scan_does_not() {
     assert!(!p.spec.read.as_ref().unwrap().greeting);
     let p = plan(&["127.0.0.1", "-p", "1-1024"]).unwrap();
     assert!(p.spec.read.is_none());
+    let p = plan(&["127.0.0.1:8000", "-c", "3"]).unwrap();
+    assert!(
+        p.spec.read.is_none(),
+        "-c times handshakes, it waits for no greeting"
+    );
 }
 
 #[test]
