@@ -133,7 +133,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --recv-bytes --expect --expect-regex --concurrency --format --json --interactive --help --version"
+            opts="-p -u -w -c -i -N -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --concurrency --format --json --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +177,10 @@ _netlab() {
                     ;;
                 --send-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eol)
+                    COMPREPLY=($(compgen -W "none lf crlf" -- "${cur}"))
                     return 0
                     ;;
                 --recv-bytes)
@@ -461,7 +465,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__serve)
-            opts="-u -4 -6 -h -V --echo --banner --reply --words --chat --udp --idle-timeout --max-connections --max-line --format --json --help --version"
+            opts="-u -4 -6 -h -V --echo --banner --reply --words --chat --eol --udp --idle-timeout --max-connections --max-line --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,6 +477,10 @@ _netlab() {
                     ;;
                 --reply)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --eol)
+                    COMPREPLY=($(compgen -W "none lf crlf" -- "${cur}"))
                     return 0
                     ;;
                 --idle-timeout)

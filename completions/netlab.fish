@@ -61,8 +61,11 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s p -l port -d '
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s w -l timeout -d 'How long to wait for a handshake or an answer' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s c -l count -d 'Probe COUNT times and print statistics (single port only)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s i -l interval -d 'Time between repeated probes' -r
-complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send -d 'Send TEXT once connected (escapes: \\n \\r \\t \\\\ \\xNN)' -r
-complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send-file -d 'Send the contents of FILE once connected' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send -d 'Send TEXT once connected (escapes: \\n \\r \\t \\\\ \\xNN), then read the answer' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l send-file -d 'Send the contents of FILE once connected (streamed as it is read; UDP: at most one datagram)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l eol -d 'What ends the text sent: --send adds none, --interactive lf (none: `bye`, not `bye\\n`)' -r -f -a "none\t'Nothing: the text is the message (as the lab\'s Python clients send)'
+lf\t'A newline'
+crlf\t'Carriage return and newline (telnet, HTTP, SMTP)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l recv-bytes -d 'Stop reading the answer after N bytes' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect -d 'Exit 1 unless the answer contains TEXT (escapes as for --send)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -d 'Exit 1 unless the answer matches the regular expression RE' -r
@@ -71,6 +74,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Short for --format json'
@@ -115,6 +119,9 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s h -l help -d 'Pr
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l banner -d 'Greet each client with TEXT and a newline, then close (escapes: \\n \\r \\t \\\\ \\xNN)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l reply -d 'Answer each line with TEMPLATE: {line} the line, {peer} the client, {{ }} braces' -r
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l eol -d 'With --chat: what ends each typed line sent to the client (none: `bye`, not `bye\\n`)' -r -f -a "none\t'Nothing: the text is the message (as the lab\'s Python clients send)'
+lf\t'A newline'
+crlf\t'Carriage return and newline (telnet, HTTP, SMTP)'"
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l idle-timeout -d 'Close a connection after this long without data in either direction' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-connections -d 'Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-line -d 'Longest line in bytes (newline included); a longer one ends the connection' -r
@@ -123,7 +130,7 @@ json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l echo -d 'Send back every byte received, as it arrives (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l words -d 'Answer each line with its unique words (first-seen order) and its length in characters'
-complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print the client\'s lines, send lines typed on stdin; `bye` from either side ends it'
+complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print what the client sends as it arrives, send lines typed on stdin; `bye` from either side ends it'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -s u -l udp -d 'Serve UDP datagrams (echo, banner, reply, words): one answer per datagram'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -s 6 -d 'Use IPv6 only'

@@ -19,6 +19,20 @@ Exit codes:
   2  the run could not be done (bad input, missing privilege, socket or
      resolver error)";
 
+pub const CONNECT_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  every target answered as asked (port open, --expect met)
+  1  the run completed but some port was closed, filtered or unreachable, or
+     the answer did not meet --expect
+  2  the run could not be done (bad input, unresolvable name, socket error)
+
+Answers: after --send/--send-file the answer is complete when the server
+closes, --expect matches, --recv-bytes arrived, or --timeout passes, whichever
+is first; -N (--shutdown) half-closes after sending, so a server that reads to
+end-of-file (an echo) answers and closes at once. A probe without --send (no
+port range, no -c) shows what the server says first (a greeting), waiting at
+most 200ms when it is silent; scans and -c runs do not wait.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "netlab",
@@ -38,7 +52,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Resolve(ResolveArgs),
     /// Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = CONNECT_EXIT_CODES_HELP)]
     Connect(ConnectArgs),
     /// Send ICMP echo requests to one or many hosts, with live rows and statistics
     #[command(after_help = PING_EXIT_CODES_HELP)]
@@ -186,12 +200,18 @@ pub struct ConnectArgs {
     /// Time between repeated probes
     #[arg(short = 'i', long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION")]
     pub interval: Duration,
-    /// Send TEXT once connected (escapes: \n \r \t \\ \xNN)
+    /// Send TEXT once connected (escapes: \n \r \t \\ \xNN), then read the answer
     #[arg(long, value_name = "TEXT", conflicts_with = "send_file")]
     pub send: Option<String>,
-    /// Send the contents of FILE once connected
+    /// Send the contents of FILE once connected (streamed as it is read; UDP: at most one datagram)
     #[arg(long, value_name = "FILE")]
     pub send_file: Option<PathBuf>,
+    /// What ends the text sent: --send adds none, --interactive lf (none: `bye`, not `bye\n`)
+    #[arg(long, value_enum, value_name = "EOL", conflicts_with = "send_file")]
+    pub eol: Option<Eol>,
+    /// Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once
+    #[arg(short = 'N', long, conflicts_with = "udp")]
+    pub shutdown: bool,
     /// Stop reading the answer after N bytes
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
     pub recv_bytes: Option<u32>,
@@ -211,7 +231,7 @@ pub struct ConnectArgs {
     /// Talk: send lines typed on stdin, print the server's lines, until either side closes or says `bye`
     #[arg(
         long,
-        conflicts_with_all = ["udp", "count", "send", "send_file", "recv_bytes", "expect", "expect_regex", "concurrency", "json", "format"]
+        conflicts_with_all = ["udp", "count", "send", "send_file", "recv_bytes", "expect", "expect_regex", "concurrency", "json", "format", "shutdown"]
     )]
     pub interactive: bool,
 }
@@ -349,9 +369,11 @@ Exit codes:
   2  it could not run (bad input, port in use, a port below 1024 without
      CAP_NET_BIND_SERVICE, socket error)
 
-A line ends with a newline; an unfinished line is answered after 1s of silence
-or when the client half-closes. Ctrl-C stops accepting, gives open connections
-2s to finish, then prints the totals.";
+Messages: a line ends with a newline; bytes without one are a message of their
+own once the client has sent nothing more for 5ms, or half-closes (as the lab's
+servers treat one recv() as one message), so newline-less clients are answered
+at once. --chat prints every read as it arrives. Ctrl-C stops accepting, gives
+open connections 2s to finish, then prints the totals.";
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("mode").args(["echo", "banner", "reply", "words", "chat"])))]
@@ -371,9 +393,12 @@ pub struct ServeArgs {
     /// Answer each line with its unique words (first-seen order) and its length in characters
     #[arg(long)]
     pub words: bool,
-    /// Print the client's lines, send lines typed on stdin; `bye` from either side ends it
+    /// Print what the client sends as it arrives, send lines typed on stdin; `bye` from either side ends it
     #[arg(long)]
     pub chat: bool,
+    /// With --chat: what ends each typed line sent to the client (none: `bye`, not `bye\n`)
+    #[arg(long, value_enum, value_name = "EOL", default_value_t = Eol::Lf, requires = "chat")]
+    pub eol: Eol,
     /// Serve UDP datagrams (echo, banner, reply, words): one answer per datagram
     #[arg(short = 'u', long)]
     pub udp: bool,
@@ -422,6 +447,27 @@ pub struct CheckArgs {
     /// Write the lab report into DIR: report.md with every table, and the pictures beside it
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+}
+
+/// What ends a message sent from typed or given text (`--eol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Eol {
+    /// Nothing: the text is the message (as the lab's Python clients send)
+    None,
+    /// A newline
+    Lf,
+    /// Carriage return and newline (telnet, HTTP, SMTP)
+    Crlf,
+}
+
+impl Eol {
+    pub fn bytes(self) -> &'static [u8] {
+        match self {
+            Eol::None => b"",
+            Eol::Lf => b"\n",
+            Eol::Crlf => b"\r\n",
+        }
+    }
 }
 
 fn duration_arg(text: &str) -> Result<Duration, String> {

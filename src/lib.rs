@@ -5,7 +5,8 @@
 //! - [`resolve`], [`connect`]: the commands, each with its whole story in its folder.
 //! - [`net`]: sockets, resource limits and other platform calls.
 //! - [`output`]: tables, JSON and stderr diagnostics.
-//! - [`target`], [`duration`]: the shared parsers of command-line values.
+//! - [`target`], [`duration`]: the shared parsers of command-line values; [`lines`]: the
+//!   bounded reader of name files.
 
 pub mod app;
 pub mod check;
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod connect;
 pub mod duration;
 pub mod error;
+pub mod lines;
 pub mod net;
 pub mod output;
 pub mod packet;

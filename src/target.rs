@@ -3,9 +3,23 @@
 //! Accepts a hostname, an IPv4 literal, an IPv6 literal (`::1`, `[::1]`, `fe80::1%eth0`)
 //! and, where the command takes a port, `host:port` / `[v6]:port`. Hostnames are checked
 //! against the DNS limits before any query is sent, so bad input never costs a timeout.
+//!
+//! Two readings follow what `gethostbyname`/`getaddrinfo` do, since the lab's own programs
+//! call them:
+//! - IPv4 in every numeric form `inet_aton` reads: 1 to 4 parts, each decimal, octal (a
+//!   leading `0`) or hexadecimal (`0x`); with fewer than 4 parts the last fills the
+//!   remaining bytes (`10.77.1026` is 10.77.4.2, `172819458` is 10.77.4.2). A form other
+//!   than the plain dotted quad gets a note saying what it means (`010.077.004.002` is
+//!   8.63.4.2, not 10.77.4.2): that trap is what a lab check should reveal.
+//! - Internationalised names (`bücher.example`) become their ASCII form
+//!   (`xn--bcher-kva.example`) by IDNA/UTS 46, as `getaddrinfo` with `AI_IDN` and dig do;
+//!   the note shows both forms.
+//!
+//! The note goes to stderr (`netlab: note: ...`) from the parser itself, so every command
+//! says it the same way, and it is kept in [`Target::note`] for the commands' own use.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// What a target names: an address, or a name still to be resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +50,8 @@ pub struct Target {
     pub port: Option<u16>,
     /// The text as given, for messages and output.
     pub text: String,
+    /// How a non-obvious form was read (an `inet_aton` number, an IDN name); also printed.
+    pub note: Option<String>,
 }
 
 /// Whether a `:port` suffix is allowed for this command.
@@ -87,11 +103,15 @@ impl Target {
                 "'{trimmed}': this command takes a host, not host:port"
             ));
         }
-        let host = parse_host(host_part)?;
+        let (host, note) = parse_host(host_part)?;
+        if let Some(note) = &note {
+            crate::output::note(note);
+        }
         Ok(Target {
             host,
             port,
             text: trimmed.to_string(),
+            note,
         })
     }
 }
@@ -150,7 +170,89 @@ pub fn parse_port(text: &str) -> Result<u16, String> {
     }
 }
 
-fn parse_host(text: &str) -> Result<Host, String> {
+/// The host, and a note when its form needs one.
+fn parse_host(text: &str) -> Result<(Host, Option<String>), String> {
+    if !text.is_ascii() {
+        let ascii = idna::domain_to_ascii(text)
+            .map_err(|_| format!("'{text}' is not a valid internationalised name (IDNA)"))?;
+        validate_hostname(&ascii).map_err(|why| format!("'{text}' as {ascii}: {why}"))?;
+        let note =
+            format!("'{text}' is {ascii} in DNS (IDNA, as getaddrinfo with AI_IDN reads it)");
+        return Ok((Host::Name(ascii), Some(note)));
+    }
+    if let Some((addr, why)) = inet_aton(text) {
+        let note = why.map(|why| format!("'{text}' is {addr}: {why}, as inet_aton reads it"));
+        return Ok((
+            Host::Ip {
+                addr: IpAddr::V4(addr),
+                scope: None,
+            },
+            note,
+        ));
+    }
+    parse_plain_host(text).map(|host| (host, None))
+}
+
+/// An IPv4 address in any form `inet_aton` (and so `gethostbyname`, iputils ping and
+/// Python's socket module) accepts, with why it is not the plain dotted quad (None when
+/// it is). Hand-written: std only reads the dotted quad, and no crate reads these forms;
+/// the grammar is small (glibc `inet_aton`: 1–4 parts; `0x` hex, leading `0` octal).
+pub fn inet_aton(text: &str) -> Option<(Ipv4Addr, Option<String>)> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut values = Vec::with_capacity(4);
+    let (mut octal, mut hex) = (false, false);
+    for part in &parts {
+        let (digits, radix) = if let Some(h) = part.strip_prefix("0x").or(part.strip_prefix("0X")) {
+            hex = true;
+            (h, 16)
+        } else if part.len() > 1 && part.starts_with('0') {
+            octal = true;
+            (&part[1..], 8)
+        } else {
+            (*part, 10)
+        };
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        values.push(u64::from_str_radix(digits, radix).ok()?);
+    }
+    // Every part but the last is one byte; the last fills the bytes that remain.
+    let (last, leading) = values.split_last()?;
+    if leading.iter().any(|&v| v > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - leading.len() as u32);
+    if *last >= 1u64 << rest_bits {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for v in leading {
+        value = value << 8 | v;
+    }
+    value = value << rest_bits | last;
+    let addr = Ipv4Addr::from(value as u32);
+    let mut why = Vec::new();
+    if octal {
+        why.push("a leading 0 is octal".to_string());
+    }
+    if hex {
+        why.push("0x is hexadecimal".to_string());
+    }
+    match parts.len() {
+        1 => why.push("one number is the whole 32-bit address".to_string()),
+        n @ 2..=3 => why.push(format!(
+            "with {n} parts the last fills the low {} bytes",
+            5 - n
+        )),
+        _ => {}
+    }
+    Some((addr, (!why.is_empty()).then(|| why.join("; "))))
+}
+
+fn parse_plain_host(text: &str) -> Result<Host, String> {
     if text.is_empty() {
         return Err("missing host before ':'".into());
     }
@@ -382,6 +484,91 @@ mod tests {
         let ok = vec!["abcdefghi"; 25].join(".") + ".x"; // 251 bytes
         assert!(validate_hostname(&ok).is_ok());
         assert!(validate_hostname("_echo._tcp.netlab.test").is_ok());
+    }
+
+    #[test]
+    fn every_inet_aton_form_is_an_ipv4_address_with_a_note() {
+        for (text, addr, why) in [
+            ("010.077.004.002", "8.63.4.2", "a leading 0 is octal"),
+            (
+                "10.77.1026",
+                "10.77.4.2",
+                "with 3 parts the last fills the low 2 bytes",
+            ),
+            ("0x0a.0x4d.4.2", "10.77.4.2", "0x is hexadecimal"),
+            (
+                "172819458",
+                "10.77.4.2",
+                "one number is the whole 32-bit address",
+            ),
+            (
+                "127.1",
+                "127.0.0.1",
+                "with 2 parts the last fills the low 3 bytes",
+            ),
+            ("0XFF.0.0.1", "255.0.0.1", "0x is hexadecimal"),
+            ("4294967295", "255.255.255.255", "one number"),
+        ] {
+            let t = Target::parse(text, PortSuffix::Allowed).unwrap();
+            assert_eq!(t.host, ip(addr), "{text}");
+            let note = t.note.unwrap();
+            assert!(note.contains(why), "{text}: {note}");
+            assert!(note.starts_with(&format!("'{text}' is {addr}: ")), "{note}");
+        }
+        let t = Target::parse("10.77.1026:8000", PortSuffix::Allowed).unwrap();
+        assert_eq!((t.host, t.port), (ip("10.77.4.2"), Some(8000)));
+        // The plain dotted quad needs no explanation.
+        assert_eq!(
+            Target::parse("10.77.4.2", PortSuffix::Allowed)
+                .unwrap()
+                .note,
+            None
+        );
+        // What inet_aton refuses stays refused.
+        for bad in [
+            "08.1.1.1",
+            "0x.1.1.1",
+            "1.2.3.256",
+            "1.2.65536",
+            "1.16777216",
+            "4294967296",
+            "1.2.3.4.5",
+            "0xg.1.1.1",
+        ] {
+            assert!(inet_aton(bad).is_none(), "{bad}");
+            assert!(Target::parse(bad, PortSuffix::Allowed).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn internationalised_names_get_their_ascii_form() {
+        let t = Target::parse("bücher.example", PortSuffix::Forbidden).unwrap();
+        assert_eq!(t.host, Host::Name("xn--bcher-kva.example".into()));
+        assert_eq!(t.text, "bücher.example");
+        let note = t.note.unwrap();
+        assert!(note.contains("bücher.example") && note.contains("xn--bcher-kva.example"));
+        // UTS 46 maps case and full-width forms too.
+        let t = Target::parse("BÜCHER.example:80", PortSuffix::Allowed).unwrap();
+        assert_eq!(
+            (t.host, t.port),
+            (Host::Name("xn--bcher-kva.example".into()), Some(80))
+        );
+        let t = Target::parse("bücher.example.", PortSuffix::Allowed).unwrap();
+        assert_eq!(t.host, Host::Name("xn--bcher-kva.example.".into()));
+        // ASCII names are left as written.
+        assert_eq!(
+            Target::parse("WWW.example", PortSuffix::Allowed)
+                .unwrap()
+                .note,
+            None
+        );
+        for bad in [
+            "b\u{fffd}.example",
+            "a\u{200b}\u{0301}b..example",
+            "bü cher.example",
+        ] {
+            assert!(Target::parse(bad, PortSuffix::Allowed).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!    The source is /etc/hosts when resolve's hosts reader lists the name (glibc asks the
 //!    file first), else DNS. The first system address is the one probed.
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
-//!    the port (80 unless `-p`), a ping (3 echo requests, 0.2s apart, 1s timeout, through
+//!    the port (80 unless `-p`; with no port given and a loopback address, a listener
+//!    netlab opens itself for the run, so `check localhost` shows the four parts working
+//!    on a bare machine: the connect row and `port_answers`' explanation say so), a ping (3 echo requests, 0.2s apart, 1s timeout, through
 //!    `ping::engine`), and a UDP trace (port 33434, up to 30 hops, 3 queries, waits up to
 //!    2s, through `trace::engine`; UDP needs no privilege, and the trace reads only its
 //!    error queue, as any user's would). The ping and the trace run through the commands'
@@ -114,6 +116,9 @@ const PING: ping::Settings = ping::Settings {
 pub struct Plan {
     target: Target,
     port: u16,
+    /// No port was given (`-p` or `HOST:PORT`): a loopback target is connected to a
+    /// listener netlab opens itself for the run.
+    port_given: bool,
     family: crate::cli::Family,
     json: bool,
     /// `--plot`: the one-page picture.
@@ -127,6 +132,7 @@ impl Plan {
         let what = format!("target '{}'", args.target);
         let target = Target::parse_destination(&args.target, PortSuffix::Allowed)
             .map_err(|why| Failure::usage(&what, why))?;
+        let target_port_given = target.port.is_some() || args.port.is_some();
         let port = match (target.port, args.port) {
             (Some(_), Some(_)) => {
                 return Err(Failure::usage(&what, "names a port, and -p gives one too"))
@@ -144,6 +150,7 @@ impl Plan {
         Ok(Plan {
             target,
             port,
+            port_given: target_port_given,
             family,
             json: args.output.format() == Format::Json,
             plot: match args.plot {
@@ -164,7 +171,7 @@ struct Resolved {
     dns: Option<DnsAnswer>,
 }
 
-pub fn run(plan: Plan) -> Result<Exit, Failure> {
+pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
     let name = match &plan.target.host {
         Host::Name(name) => Some(name.clone()),
         Host::Ip { .. } => None,
@@ -175,6 +182,20 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     resolving.shutdown_timeout(Duration::from_millis(100));
 
     let dst = resolved.probe;
+    // `check localhost` on a machine with nothing on port 80 must still show the four
+    // parts working: with no port given, a loopback target is connected to a listener
+    // of netlab's own, and the output says so (`-p PORT` checks a server of yours).
+    let own_listener = if !plan.port_given && dst.ip().is_loopback() {
+        let bound = crate::net::listen::bind(
+            crate::net::listen::Bind::Addr(SocketAddr::new(dst.ip(), 0)),
+            crate::net::listen::Transport::Tcp,
+        )?;
+        plan.port = bound.local.port();
+        Some(bound)
+    } else {
+        None
+    };
+    let own_partner = own_listener.as_ref().map(|bound| bound.local);
     let ping_target = crate::target::Resolved {
         text: plan.target.text.clone(),
         sockaddr: dst,
@@ -244,7 +265,20 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         ping: &ping,
         trace: &trace,
     };
-    let checks = verdict::checks(&findings);
+    let mut checks = verdict::checks(&findings);
+    if let Some(partner) = own_partner {
+        if let Some(check) = checks.iter_mut().find(|c| c.name == "port_answers") {
+            check.explanation = Some(format!(
+                "no port was given, so netlab listened on {partner} itself for this run: {}",
+                if check.status == Status::Pass {
+                    "the loopback TCP path works (-p PORT checks a server of yours)"
+                } else {
+                    "and even that did not answer"
+                }
+            ));
+        }
+    }
+    drop(own_listener);
     let passed = checks.iter().all(|c| c.status != Status::Fail);
     let report = Report {
         plan: &plan,
@@ -432,6 +466,12 @@ impl Report<'_> {
     }
 
     fn connect_detail(&self) -> Option<String> {
+        if !self.plan.port_given
+            && self.resolved.probe.ip().is_loopback()
+            && matches!(self.port_state, PortState::Open)
+        {
+            return Some("netlab's own listener for this run (no -p given)".into());
+        }
         match self.port_state {
             PortState::Unreachable { why, .. } => Some(why.clone()),
             PortState::Error(why) => Some(why.clone()),

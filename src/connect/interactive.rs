@@ -2,7 +2,8 @@
 //! a line-based `nc`: lines typed on stdin go to the server, the server's lines are
 //! printed on stdout, until either side closes or says `bye`.
 //!
-//! - Each stdin line is sent with a `\n`. Sending `bye` (any case, surrounding spaces
+//! - Each stdin line is sent ended by `--eol` (default `lf`; `none` sends `bye` as the
+//!   seed 002 chat server compares it, `crlf` for telnet-style servers). Sending `bye` (any case, surrounding spaces
 //!   ignored) half-closes the connection and waits at most [`BYE_WAIT`] for the server to
 //!   close; end of stdin (Ctrl-D) half-closes too, and the server's remaining lines are
 //!   still printed until it closes.
@@ -18,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{sleep_until, timeout};
 
-use crate::cli::ConnectArgs;
+use crate::cli::{ConnectArgs, Eol};
 use crate::error::{Exit, Failure};
 use crate::output::Stdout;
 use crate::serve::protocol::{is_bye, printable, strip_line_ending};
@@ -27,8 +28,9 @@ use crate::target::{parse_port_list, PortSuffix, Target};
 
 /// After sending `bye`, how long the server may take to close.
 pub const BYE_WAIT: Duration = Duration::from_secs(2);
-/// How long an unfinished server line waits before it is printed anyway.
-pub const PARTIAL_WAIT: Duration = Duration::from_millis(200);
+/// How long an unfinished server line waits before it is printed anyway: short, since
+/// the lab's chat server answers without a newline.
+pub const PARTIAL_WAIT: Duration = Duration::from_millis(20);
 /// Longest server line kept whole; longer ones are printed in pieces of this size.
 const MAX_LINE: usize = 64 * 1024;
 
@@ -62,7 +64,7 @@ pub async fn run(args: ConnectArgs) -> Result<Exit, Failure> {
         return Ok(Exit::NotAnswered);
     };
     eprintln!("netlab: connected to {addr}; lines typed here are sent, `bye` or Ctrl-D ends");
-    converse(stream).await?;
+    converse(stream, args.eol.unwrap_or(Eol::Lf).bytes()).await?;
     Ok(Exit::Answered)
 }
 
@@ -108,7 +110,7 @@ fn short(err: &std::io::Error) -> String {
     }
 }
 
-async fn converse(mut stream: TcpStream) -> Result<(), Failure> {
+async fn converse(mut stream: TcpStream, eol: &[u8]) -> Result<(), Failure> {
     let mut typed = stdin_lines();
     let mut typing = true;
     let mut pending: Vec<u8> = Vec::new();
@@ -122,7 +124,7 @@ async fn converse(mut stream: TcpStream) -> Result<(), Failure> {
             line = typed.recv(), if typing && closing_by.is_none() => match line {
                 Some(mut line) => {
                     let bye = is_bye(&line);
-                    line.push(b'\n');
+                    line.extend_from_slice(eol);
                     if let Err(err) = stream.write_all(&line).await {
                         eprintln!("netlab: the connection ended: {}", short(&err));
                         return Ok(());

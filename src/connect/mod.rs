@@ -102,7 +102,7 @@ use crate::net::socket::RefusalDetail;
 use crate::output::{self, Format};
 use crate::target::{parse_port_list, Host, PortSuffix, Target};
 
-use payload::{unescape, Expectation};
+use payload::{unescape, Expectation, Payload};
 use probe::{Outcome, ProbeSpec, Protocol, ReadSpec, State};
 use report::{ProbeRecord, ScanRecord};
 use stats::Statistics;
@@ -196,13 +196,29 @@ impl Plan {
             Protocol::Tcp
         };
         let payload = match (&args.send, &args.send_file) {
-            (Some(text), _) => Some(unescape(text).map_err(|why| Failure::usage("--send", why))?),
-            (None, Some(path)) => Some(
-                std::fs::read(path)
-                    .map_err(|err| Failure::new(format!("--send-file {}", path.display()), err))?,
-            ),
-            (None, None) => None,
+            (Some(text), _) => {
+                let mut bytes = unescape(text).map_err(|why| Failure::usage("--send", why))?;
+                bytes.extend_from_slice(args.eol.map_or(&b""[..], |eol| eol.bytes()));
+                Some(Payload::Bytes(bytes))
+            }
+            (None, Some(path)) => Some(send_file(path, protocol)?),
+            (None, None) => {
+                if args.eol.is_some() {
+                    return Err(Failure::usage(
+                        "--eol",
+                        "ends the text of --send or --interactive, and neither was given",
+                    ));
+                }
+                None
+            }
         };
+        if args.shutdown && payload.is_none() {
+            return Err(Failure::usage(
+                "--shutdown",
+                "half-closes after sending, and nothing is sent",
+            )
+            .with_hint("add --send TEXT or --send-file FILE"));
+        }
         let expect = match (&args.expect, &args.expect_regex) {
             (Some(text), _) => {
                 Some(Expectation::contains(text).map_err(|why| Failure::usage("--expect", why))?)
@@ -241,28 +257,29 @@ impl Plan {
                 .with_hint("list the ports (-p 80,443) or name one (HOST:PORT) to send"));
             }
         }
-        if protocol == Protocol::Udp && payload.as_ref().is_some_and(|p| p.len() > MAX_UDP_PAYLOAD)
-        {
-            return Err(Failure::usage(
-                if args.send.is_some() {
-                    "--send"
-                } else {
-                    "--send-file"
-                },
-                format!(
-                    "{} bytes do not fit in one UDP datagram (at most {MAX_UDP_PAYLOAD})",
-                    payload.as_ref().map_or(0, Vec::len)
-                ),
-            ));
+        if let (Protocol::Udp, Some(Payload::Bytes(bytes))) = (protocol, &payload) {
+            if bytes.len() > MAX_UDP_PAYLOAD {
+                return Err(Failure::usage(
+                    "--send",
+                    format!(
+                        "{} bytes do not fit in one UDP datagram (at most {MAX_UDP_PAYLOAD})",
+                        bytes.len()
+                    ),
+                ));
+            }
         }
 
         let wants_answer = payload.is_some()
             || expect.is_some()
             || args.recv_bytes.is_some()
             || protocol == Protocol::Udp;
-        let read = wants_answer.then(|| ReadSpec {
+        // A single probe shows what a server says first, as nc does; a scan and the
+        // repeated probes of -c (tcping-style timing) never wait for one.
+        let greeting = !wants_answer && !scan && args.count.is_none();
+        let read = (wants_answer || greeting).then(|| ReadSpec {
             max_bytes: args.recv_bytes.map_or(DEFAULT_ANSWER_LIMIT, |n| n as usize),
             expect,
+            greeting,
         });
 
         Ok(Plan {
@@ -274,6 +291,7 @@ impl Plan {
                 protocol,
                 timeout: args.timeout,
                 payload,
+                shutdown: args.shutdown,
                 read,
                 refusal: if scan {
                     RefusalDetail::Skip
@@ -286,6 +304,32 @@ impl Plan {
             format: args.output.format(),
         })
     }
+}
+
+/// `--send-file`: checked now, streamed per probe over TCP; for UDP read into one
+/// datagram, reading at most one byte more than a datagram holds (so `/dev/zero` is
+/// refused at once, never read whole).
+fn send_file(path: &std::path::Path, protocol: Protocol) -> Result<Payload, Failure> {
+    use std::io::Read;
+    let what = format!("--send-file {}", path.display());
+    let file = std::fs::File::open(path).map_err(|err| Failure::new(&what, err))?;
+    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+        return Err(Failure::usage(what, "is a directory"));
+    }
+    if protocol == Protocol::Tcp {
+        return Ok(Payload::File(path.to_path_buf()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_UDP_PAYLOAD as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| Failure::new(&what, err))?;
+    if bytes.len() > MAX_UDP_PAYLOAD {
+        return Err(Failure::usage(
+            what,
+            format!("more than {MAX_UDP_PAYLOAD} bytes do not fit in one UDP datagram"),
+        ));
+    }
+    Ok(Payload::Bytes(bytes))
 }
 
 /// `-4 ::1` or `-6 127.0.0.1` cannot be honoured; say so before anything is sent.

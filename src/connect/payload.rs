@@ -1,7 +1,19 @@
 //! What `connect` sends (`--send`, `--send-file`) and what it expects back (`--expect`,
 //! `--expect-regex`). Pure functions: no sockets here.
 
+use std::path::PathBuf;
+
 use regex::bytes::Regex;
+
+/// What a probe sends once connected.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// `--send` (with its `--eol`), or a `--send-file` read whole for one UDP datagram.
+    Bytes(Vec<u8>),
+    /// `--send-file` over TCP: streamed from the file in chunks for each probe, never held
+    /// whole, so `--send-file /dev/zero` costs one buffer, not the file.
+    File(PathBuf),
+}
 
 /// Turns `--send`/`--expect` text into bytes. Escapes: `\n`, `\r`, `\t`, `\\`, `\0` and
 /// `\xNN`; anything else after a backslash is an error rather than a guess, so a typo

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::payload::Expectation;
+use super::payload::{Expectation, Payload};
 use crate::net::socket::{
     self, ErrorOrigin, IcmpReport, RefusalDetail, TcpAttempt, TcpConn, UdpAttempt,
 };
@@ -68,8 +68,11 @@ impl Protocol {
 pub struct ProbeSpec {
     pub protocol: Protocol,
     pub timeout: Duration,
-    /// Sent once connected (TCP) or as the datagram (UDP; empty when None).
-    pub payload: Option<Vec<u8>>,
+    /// Sent once connected (TCP) or as the datagram (UDP; empty when None; always
+    /// `Payload::Bytes` for UDP).
+    pub payload: Option<Payload>,
+    /// Shut the write side once the payload is sent (`-N`, as `nc -N`).
+    pub shutdown: bool,
     /// Whether and how to read an answer. Always set for UDP.
     pub read: Option<ReadSpec>,
     /// Whether a refusal's ICMP sender is worth a system call (not in scans).
@@ -80,7 +83,16 @@ pub struct ProbeSpec {
 pub struct ReadSpec {
     pub max_bytes: usize,
     pub expect: Option<Expectation>,
+    /// Nothing was sent or expected: read what the server says first, as `nc` and `telnet`
+    /// show it, for at most [`GREETING_WAIT`] (until it closes, or pauses for
+    /// [`GREETING_QUIET`] after saying something). Silence is no answer.
+    pub greeting: bool,
 }
+
+/// How long a single probe waits for a server to say something first.
+pub const GREETING_WAIT: Duration = Duration::from_millis(200);
+/// Once a greeting has begun, a pause this long ends it.
+pub const GREETING_QUIET: Duration = Duration::from_millis(20);
 
 /// The result of one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,36 +175,41 @@ async fn probe_tcp(
                 conn.abort();
                 return Ok(Outcome::bare(State::Open, Some(elapsed), None));
             };
-            let (answer, detail) =
-                converse(&conn, spec.payload.as_deref(), read, spec.timeout).await;
+            let (answer, detail) = converse(&conn, spec, read).await;
             let expect_matched = read.expect.as_ref().map(|e| e.matches(&answer));
             Ok(Outcome {
                 state: State::Open,
                 time: Some(elapsed),
                 detail,
-                answer: Some(answer),
+                answer: (!(read.greeting && answer.is_empty())).then_some(answer),
                 expect_matched,
             })
         }
     }
 }
 
-/// Sends the payload, then reads until the peer closes, `timeout` passes, `max_bytes`
-/// arrived, or the expectation is met (so `--expect` does not wait out the timeout on a
-/// server that keeps the connection open).
-async fn converse(
-    conn: &TcpConn,
-    payload: Option<&[u8]>,
-    read: &ReadSpec,
-    timeout: Duration,
-) -> (Vec<u8>, Option<String>) {
-    let deadline = Instant::now() + timeout;
+/// Sends the payload (and half-closes with `-N`), then reads until the peer closes,
+/// `timeout` passes, `max_bytes` arrived, or the expectation is met (so `--expect` does
+/// not wait out the timeout on a server that keeps the connection open). A greeting read
+/// waits [`GREETING_WAIT`] at most.
+async fn converse(conn: &TcpConn, spec: &ProbeSpec, read: &ReadSpec) -> (Vec<u8>, Option<String>) {
+    let window = if read.greeting {
+        GREETING_WAIT.min(spec.timeout)
+    } else {
+        spec.timeout
+    };
+    let deadline = Instant::now() + window;
     let mut detail = None;
-    if let Some(payload) = payload {
-        match tokio::time::timeout_at(deadline, conn.write_all(payload)).await {
+    if let Some(payload) = &spec.payload {
+        match tokio::time::timeout_at(deadline, send_payload(conn, payload)).await {
             Ok(Ok(())) => {}
-            Ok(Err(err)) => detail = Some(format!("sending failed: {}", error_text(&err))),
+            Ok(Err(why)) => detail = Some(why),
             Err(_) => detail = Some("sending timed out (the peer is not reading)".into()),
+        }
+        if spec.shutdown && detail.is_none() {
+            if let Err(err) = conn.shutdown_write() {
+                detail = Some(format!("half-closing failed: {}", error_text(&err)));
+            }
         }
     }
     let mut answer = Vec::new();
@@ -203,8 +220,13 @@ async fn converse(
                 break;
             }
         }
+        let until = if read.greeting && !answer.is_empty() {
+            deadline.min(Instant::now() + GREETING_QUIET)
+        } else {
+            deadline
+        };
         let room = (read.max_bytes - answer.len()).min(buf.len());
-        match tokio::time::timeout_at(deadline, conn.read(&mut buf[..room])).await {
+        match tokio::time::timeout_at(until, conn.read(&mut buf[..room])).await {
             Err(_) | Ok(Ok(0)) => break,
             Ok(Ok(len)) => answer.extend_from_slice(&buf[..len]),
             Ok(Err(err)) => {
@@ -222,13 +244,39 @@ async fn converse(
     (answer, detail)
 }
 
+/// Writes the payload; a file is streamed a chunk at a time (the caller bounds the time).
+async fn send_payload(conn: &TcpConn, payload: &Payload) -> Result<(), String> {
+    let sending = |err: io::Error| format!("sending failed: {}", error_text(&err));
+    match payload {
+        Payload::Bytes(bytes) => conn.write_all(bytes).await.map_err(sending),
+        Payload::File(path) => {
+            use tokio::io::AsyncReadExt;
+            let reading =
+                |err: io::Error| format!("reading {}: {}", path.display(), error_text(&err));
+            let mut file = tokio::fs::File::open(path).await.map_err(reading)?;
+            let mut chunk = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut chunk).await.map_err(reading)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                conn.write_all(&chunk[..n]).await.map_err(sending)?;
+            }
+        }
+    }
+}
+
 async fn probe_udp(
     spec: &ProbeSpec,
     addr: SocketAddr,
     timeout: Duration,
 ) -> Result<Outcome, ProbeError> {
     let max_bytes = spec.read.as_ref().map_or(65_536, |r| r.max_bytes);
-    let payload = spec.payload.as_deref().unwrap_or_default();
+    let payload = match &spec.payload {
+        Some(Payload::Bytes(bytes)) => bytes.as_slice(),
+        // The plan reads a --send-file for UDP into one datagram's bytes.
+        Some(Payload::File(_)) | None => &[],
+    };
     let attempt = socket::udp_exchange(addr, payload, timeout, max_bytes)
         .await
         .map_err(creation_error)?;

@@ -40,7 +40,12 @@ fn host_port_forms_become_single_probes() {
     let ports: Vec<Vec<u16>> = p.targets.iter().map(|t| t.ports.to_vec()).collect();
     assert_eq!(ports, vec![vec![80], vec![22], vec![8080]]);
     assert_eq!(p.spec.protocol, Protocol::Tcp);
-    assert!(p.spec.read.is_none(), "a bare probe reads nothing");
+    let read = p.spec.read.as_ref().unwrap();
+    assert!(
+        read.greeting,
+        "a bare probe reads only what the server says first"
+    );
+    assert!(read.expect.is_none());
 }
 
 #[test]
@@ -138,7 +143,11 @@ fn payload_escapes_and_expectations_are_checked() {
         "Hello",
     ])
     .unwrap();
-    assert_eq!(p.spec.payload.as_deref(), Some(&b"Hello, world\r\n"[..]));
+    assert!(
+        matches!(&p.spec.payload, Some(Payload::Bytes(b)) if b == b"Hello, world\r\n"),
+        "{:?}",
+        p.spec.payload
+    );
     let read = p.spec.read.as_ref().unwrap();
     assert!(read.expect.as_ref().unwrap().matches(b"Hello, world"));
     assert_eq!(refused(&["127.0.0.1:7", "--send", r"\q"]).what, "--send");
@@ -256,4 +265,60 @@ fn link_local_and_multicast_v6_need_a_zone() {
         f.hint.as_deref(),
         Some("a link-local or multicast IPv6 address needs its interface: [ff02::1%IFACE]:80")
     );
+}
+
+#[test]
+fn eol_ends_the_sent_text_and_shutdown_needs_something_sent() {
+    let sent = |args: &[&str]| match plan(args).unwrap().spec.payload {
+        Some(Payload::Bytes(bytes)) => bytes,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(sent(&["127.0.0.1:7", "--send", "bye"]), b"bye");
+    assert_eq!(
+        sent(&["127.0.0.1:7", "--send", "bye", "--eol", "none"]),
+        b"bye"
+    );
+    assert_eq!(
+        sent(&["127.0.0.1:7", "--send", "bye", "--eol", "lf"]),
+        b"bye\n"
+    );
+    assert_eq!(
+        sent(&["127.0.0.1:7", "--send", "bye", "--eol", "crlf"]),
+        b"bye\r\n"
+    );
+    assert_eq!(refused(&["127.0.0.1:7", "--eol", "lf"]).what, "--eol");
+    assert_eq!(refused(&["127.0.0.1:7", "-N"]).what, "--shutdown");
+    assert!(
+        plan(&["127.0.0.1:7", "-N", "--send", "x"])
+            .unwrap()
+            .spec
+            .shutdown
+    );
+}
+
+#[test]
+fn a_single_probe_reads_a_greeting_and_a_scan_does_not() {
+    let p = plan(&["127.0.0.1:8000"]).unwrap();
+    assert!(p.spec.read.as_ref().unwrap().greeting);
+    let p = plan(&["127.0.0.1:22", "--recv-bytes", "64"]).unwrap();
+    assert!(!p.spec.read.as_ref().unwrap().greeting);
+    let p = plan(&["127.0.0.1", "-p", "1-1024"]).unwrap();
+    assert!(p.spec.read.is_none());
+    let p = plan(&["127.0.0.1:8000", "-c", "3"]).unwrap();
+    assert!(
+        p.spec.read.is_none(),
+        "-c times handshakes, it waits for no greeting"
+    );
+}
+
+#[test]
+fn send_file_streams_over_tcp_and_is_bounded_for_udp() {
+    let p = plan(&["127.0.0.1:7", "--send-file", "/dev/zero"]).unwrap();
+    assert!(matches!(p.spec.payload, Some(Payload::File(_))));
+    // UDP reads one datagram's worth plus one byte, then refuses: never the whole file.
+    let f = refused(&["127.0.0.1:7", "-u", "--send-file", "/dev/zero"]);
+    assert!(f.why.contains("do not fit in one UDP datagram"), "{f}");
+    assert!(refused(&["127.0.0.1:7", "--send-file", "/nonexistent/x"])
+        .what
+        .contains("--send-file"));
 }

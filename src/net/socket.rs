@@ -234,6 +234,12 @@ impl TcpConn {
         }
     }
 
+    /// Shuts the write side (a FIN), as `nc -N` does after its input ends: a server that
+    /// reads to end-of-file then answers and closes.
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        self.fd.get_ref().shutdown(std::net::Shutdown::Write)
+    }
+
     /// Closes with a RST instead of a FIN, so a probe leaves no TIME_WAIT behind: a scan
     /// of many open ports would otherwise pin thousands of them.
     pub fn abort(self) {

@@ -116,6 +116,13 @@ pub fn warn(text: &str) {
     let _ = writeln!(err, "netlab: warning: {text}");
 }
 
+/// An explanation on stderr that is neither a warning nor an error (how an input was
+/// read, for instance).
+pub fn note(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "netlab: note: {text}");
+}
+
 /// Colour only on a terminal and never with NO_COLOR set (CONVENTIONS.md "Output").
 pub fn stderr_wants_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && io::stderr().is_terminal()

@@ -202,6 +202,10 @@ impl Plan {
     }
 }
 
+/// Most targets one ping run takes from a file: each holds a row of statistics and a
+/// slot in the engine, so an endless file (`yes host | netlab ping --file -`) must stop.
+pub const MAX_TARGETS: usize = 65_536;
+
 fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
     let shown = path.display().to_string();
     let reader: Box<dyn BufRead> = if shown == "-" {
@@ -211,13 +215,33 @@ fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
             .map_err(|e| Failure::new(format!("reading targets from {shown}"), e))?;
         Box::new(BufReader::new(file))
     };
+    let mut reader = reader;
+    let what = format!("reading targets from {shown}");
     let mut out = Vec::new();
-    for line in reader.lines() {
-        let line = line.map_err(|e| Failure::new(format!("reading targets from {shown}"), e))?;
-        let line = line.split('#').next().unwrap_or("").trim();
-        if !line.is_empty() {
-            out.push(line.to_string());
+    let mut buffer = Vec::new();
+    for number in 1.. {
+        match crate::lines::read_line(&mut reader, &mut buffer, crate::lines::MAX_LINE)
+            .map_err(|e| Failure::new(&what, e))?
+        {
+            crate::lines::Line::End => break,
+            crate::lines::Line::TooLong => {
+                return Err(Failure::usage(&what, crate::lines::too_long(number)))
+            }
+            crate::lines::Line::Read => {}
         }
+        let line = std::str::from_utf8(&buffer)
+            .map_err(|_| Failure::usage(&what, format!("line {number} is not UTF-8 text")))?;
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if out.len() == MAX_TARGETS {
+            return Err(Failure::usage(
+                &what,
+                format!("more than {MAX_TARGETS} targets (line {number})"),
+            ));
+        }
+        out.push(line.to_string());
     }
     Ok(out)
 }

@@ -35,7 +35,7 @@ mod names;
 pub mod record;
 pub mod report;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -402,14 +402,19 @@ fn read_names(
     let mut number = 0usize;
     let mut buffer = Vec::new();
     loop {
-        buffer.clear();
-        let read = reader
-            .read_until(b'\n', &mut buffer)
+        let read = crate::lines::read_line(&mut reader, &mut buffer, crate::lines::MAX_LINE)
             .map_err(|err| Failure::new(format!("reading {label}"), err))?;
-        if read == 0 {
-            return Ok(());
-        }
         number += 1;
+        match read {
+            crate::lines::Line::End => return Ok(()),
+            crate::lines::Line::TooLong => {
+                return Err(Failure::usage(
+                    format!("reading {label}"),
+                    crate::lines::too_long(number),
+                ))
+            }
+            crate::lines::Line::Read => {}
+        }
         let Some((query, parsed)) = parse_line(&buffer, want, family) else {
             continue;
         };

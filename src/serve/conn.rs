@@ -19,7 +19,7 @@ use tokio::time::{sleep_until, timeout};
 
 use super::protocol::{is_bye, printable, words_answer, Framed, Lines};
 use super::report::{End, Record};
-use super::{Mode, PARTIAL_LINE_WAIT};
+use super::{Mode, MESSAGE_QUIET};
 use crate::output::{self, Stdout};
 
 /// Bytes read at a time.
@@ -38,6 +38,8 @@ pub struct Ctx {
     pub started: Instant,
     /// Chat with several clients: prefix each printed line with its peer.
     pub chat_prefix: bool,
+    /// What ends each typed chat line sent to the client (`--eol`).
+    pub eol: &'static [u8],
 }
 
 /// Serves one connection. `stop` turns true when the shutdown grace period is over;
@@ -124,13 +126,13 @@ async fn talk(
     let mut last_read = last_activity;
     loop {
         let idle_at = last_activity + ctx.idle;
-        let partial_at = lines.has_partial().then(|| last_read + PARTIAL_LINE_WAIT);
+        let partial_at = lines.has_partial().then(|| last_read + MESSAGE_QUIET);
         tokio::select! {
             biased;
             _ = stopped(stop) => return Err((End::ServerShutdown, None)),
             said = chat_line(chat) => {
                 let mut out = said.to_vec();
-                out.push(b'\n');
+                out.extend_from_slice(ctx.eol);
                 send(stream, &out, ctx.idle, record).await?;
                 last_activity = Instant::now();
                 if is_bye(&said) {
@@ -160,6 +162,13 @@ async fn talk(
                     match framed {
                         Framed::Line(line) => answer(stream, peer, ctx, &line, record).await?,
                         Framed::TooLong => return Err(too_long(stream, ctx, record, &mut buf).await),
+                    }
+                }
+                // A chat shows what arrived at once: the end of a read is the end of a
+                // message (the seed's chat client sends no newline), never held back.
+                if matches!(ctx.mode, Mode::Chat) {
+                    if let Some(line) = lines.take_partial() {
+                        answer(stream, peer, ctx, &line, record).await?;
                     }
                 }
             }

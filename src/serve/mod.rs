@@ -25,18 +25,23 @@
 //!   punctuation kept); words are listed once, in first-seen order. N is the line's
 //!   length in characters: Unicode scalar values of the line without its line ending
 //!   (bytes that are not UTF-8 count one each). Seed lab 003's exercise.
-//! - `--chat`: the client's lines are printed on stdout (control characters escaped);
-//!   lines typed on stdin go to the client. A line `bye` (any case, surrounding spaces
-//!   ignored) from either side ends that conversation; the server then waits for the
-//!   next client. One client at a time unless `--max-connections` says more (then stdin
+//! - `--chat`: what the client sends is printed on stdout as it arrives, one printed
+//!   line per line received and one for what a read ends with (control characters
+//!   escaped), so nothing received is held back while the person types; lines typed on
+//!   stdin go to the client, ended by `--eol` (default `lf`; `none` sends `bye`, which
+//!   seed 002's server compares with `msg=='bye'`). A message `bye` (any case,
+//!   surrounding spaces ignored, newline or not) from either side ends that
+//!   conversation; the server then waits for the next client. One client at a time unless `--max-connections` says more (then stdin
 //!   lines go to every client and printed lines start with `[PEER]`). Not with `--udp`
 //!   or `--json`.
 //!
-//! # Lines
+//! # Messages
 //! A line is the bytes up to and including `\n` (a `\r` before it is removed too). A
 //! client that sends a message without a newline and waits for the answer (as the
 //! seed lab clients do with `send`/`recv`) is answered once it has sent nothing more for
-//! 1 second, or when it half-closes: that unfinished line counts as a line.
+//! [`MESSAGE_QUIET`] (5 ms), or when it half-closes: those bytes count as a line. That is
+//! the seeds' own rule (one `recv()` is one message) with a few milliseconds to join a
+//! line the network split; line-framed clients are unaffected.
 //! A line may hold at most `--max-line` bytes (default 8192, newline included). A longer
 //! one ends the connection: the client gets `error: line longer than N bytes; closing`,
 //! the server half-closes and discards input for at most 1 second (so the explanation
@@ -131,8 +136,11 @@ use self::conn::{Ctx, Slot};
 use self::protocol::{unescape, Template};
 use self::report::{End, Record, Report};
 
-/// How long an unfinished line waits for more before it is answered as a line.
-pub const PARTIAL_LINE_WAIT: Duration = Duration::from_secs(1);
+/// How long bytes without a newline wait for more before they are answered as one
+/// message. The lab's servers treat one `recv()` as one message and their clients send
+/// no newline; a few milliseconds still joins a line a client wrote in one go but the
+/// network delivered in pieces (back-to-back segments arrive microseconds apart).
+pub const MESSAGE_QUIET: Duration = Duration::from_millis(5);
 /// How long open connections may finish after SIGINT/SIGTERM.
 pub const GRACE: Duration = Duration::from_secs(2);
 /// `--max-connections` without the flag.
@@ -170,6 +178,8 @@ pub struct Plan {
     pub max_connections: usize,
     pub max_line: usize,
     pub json: bool,
+    /// What ends a line typed for `--chat`.
+    pub eol: &'static [u8],
 }
 
 impl Plan {
@@ -232,6 +242,7 @@ impl Plan {
             max_connections: args.max_connections.unwrap_or(default_max) as usize,
             max_line: args.max_line as usize,
             json: args.output.format() == crate::output::Format::Json,
+            eol: args.eol.bytes(),
         })
     }
 }
@@ -387,6 +398,7 @@ async fn serve_tcp(
         max_line: plan.max_line,
         started,
         chat_prefix: chat && plan.max_connections > 1,
+        eol: plan.eol,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let chat_tx = chat.then(|| broadcast::channel::<Arc<Vec<u8>>>(256).0);

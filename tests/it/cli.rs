@@ -258,6 +258,7 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0.0.0.0:80"],
         &["connect", "--interactive", "[::]:80"],
         &["check", "::ffff:0.0.0.0"],
+<<<<<<< HEAD
         // --plot and --report: the file kind and folder are checked before anything runs.
         &["ping", "--plot", "rtt.jpg", "-c", "1", "::1"],
         &["ping", "--plot", "rtt", "-c", "1", "::1"],
@@ -276,6 +277,37 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["check", "--report", "/proc/netlab-report", "::1"],
         &["resolve", "--format", "markdown", "--json", "localhost"],
         &["resolve", "--format", "md", "localhost"],
+=======
+        // Issue 9: --eol, -N, --send-file bounds, name-file bounds, inet_aton and IDN forms.
+        &["connect", "--eol", "cr", "--send", "x", "localhost:80"],
+        &["connect", "--eol", "lf", "localhost:80"],
+        &[
+            "connect",
+            "--eol",
+            "lf",
+            "--send-file",
+            "/dev/null",
+            "localhost:80",
+        ],
+        &["connect", "-N", "localhost:80"],
+        &["connect", "-N", "-u", "--send", "x", "localhost:80"],
+        &["connect", "--interactive", "-N", "localhost:80"],
+        &[
+            "connect",
+            "--send-file",
+            "/nonexistent/netlab",
+            "localhost:80",
+        ],
+        &["connect", "-u", "--send-file", "/dev/zero", "localhost:80"],
+        &["serve", "7000", "--eol", "none"],
+        &["serve", "7000", "--chat", "--eol", "cr"],
+        &["resolve", "-f", "/dev/zero"],
+        &["ping", "--file", "/dev/zero"],
+        &["connect", "08.1.1.1:80"],
+        &["connect", "0x.1.1.1:80"],
+        &["ping", "1.2.65536"],
+        &["connect", "bü cher.example:80"],
+>>>>>>> h-seeds
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {

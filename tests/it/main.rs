@@ -9,6 +9,7 @@ mod lab;
 mod lab_selftest;
 mod ping;
 mod resolve;
+mod seeds;
 mod serve;
 mod trace;
 mod trust;
