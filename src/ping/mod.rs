@@ -72,6 +72,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod atlas;
 pub mod engine;
 mod io;
 mod report;
