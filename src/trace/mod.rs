@@ -135,6 +135,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod atlas;
 pub mod engine;
 mod io;
 pub mod probe;
@@ -263,6 +264,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let started = std::time::Instant::now();
     let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
+    report.atlas_facts(sockets.source(), sockets.one_flow());
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))
 }
