@@ -100,7 +100,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -188,7 +188,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -384,7 +384,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -438,7 +438,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -476,7 +476,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -534,7 +534,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -428,3 +428,29 @@ fn sagan_fails_on_malformed_and_erroneous_results() {
         assert!(!out.status.success(), "sagan accepted {bad}");
     }
 }
+
+/// connect, serve and check have no Atlas result type: one clear error, exit 2, nothing
+/// on stdout, before anything is sent or bound.
+#[test]
+fn commands_without_an_atlas_type_refuse_it() {
+    for (command, args) in [
+        (
+            "connect",
+            &["connect", "--format", "atlas", "localhost:7"][..],
+        ),
+        ("serve", &["serve", "--format", "atlas", "7000"][..]),
+        ("check", &["check", "--format", "atlas", "localhost"][..]),
+    ] {
+        let out = crate::util::netlab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "netlab: {command} --format atlas: {command} has no RIPE Atlas result type \
+                 (ping, trace and resolve have)\nhint: use --format table or --format json\n"
+            ),
+            "{args:?}"
+        );
+    }
+}

@@ -252,6 +252,12 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0.0.0.0:80"],
         &["connect", "--interactive", "[::]:80"],
         &["check", "::ffff:0.0.0.0"],
+        // --format atlas: only ping, trace and resolve have an Atlas result type.
+        &["connect", "--format", "atlas", "localhost:7"],
+        &["serve", "--format", "atlas", "7000"],
+        &["check", "--format", "atlas", "localhost"],
+        &["ping", "--json", "--format", "atlas", "::1"],
+        &["trace", "--format", "ATLAS", "::1"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {
