@@ -50,7 +50,9 @@ pub struct Header {
     pub src_addr: String,
     pub dst_addr: String,
     pub dst_name: String,
-    pub af: u8,
+    /// 4 or 6; absent when there is no destination (an /etc/hosts answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub af: Option<u8>,
 }
 
 impl Header {
@@ -77,7 +79,7 @@ impl Header {
             src_addr: src,
             dst_addr: dst.to_string(),
             dst_name: dst_name.to_string(),
-            af: if dst.is_ipv4() { 4 } else { 6 },
+            af: Some(if dst.is_ipv4() { 4 } else { 6 }),
         }
     }
 }

@@ -10,6 +10,7 @@
 //!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
+//! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
 //!
 //! # JSON output (`--json`)
 //!

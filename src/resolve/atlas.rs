@@ -86,6 +86,7 @@ pub fn result(res: &Resolution, started: SystemTime) -> DnsResult {
     );
     if dst.is_none() {
         header.dst_addr = String::new();
+        header.af = None;
     }
     let proto = |tcp: bool| if tcp { "TCP" } else { "UDP" };
     let (result, resultset) = match res.messages.as_slice() {
@@ -240,6 +241,6 @@ mod tests {
             .unwrap()
             .contains("/etc/hosts"));
         assert_eq!(value["dst_addr"], "");
-        assert!(value.get("proto").is_none());
+        assert!(value.get("proto").is_none() && value.get("af").is_none());
     }
 }

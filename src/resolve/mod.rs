@@ -25,7 +25,8 @@
 //!
 //! Layout: `lookup.rs` (the rules, against the `Dns` trait), `dns.rs` (the only file that
 //! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
-//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema).
+//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema),
+//! `atlas.rs` (RIPE Atlas DNS results from the JSON records and the received messages).
 
 mod atlas;
 pub mod conf;

@@ -13,6 +13,7 @@
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//! - `atlas.rs`: the JSON document as a RIPE Atlas traceroute result (`--format atlas`).
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
