@@ -26,9 +26,12 @@ import json, sys
 from ripe.atlas.sagan import Result
 
 FAIL = Result.ACTION_FAIL
+# "errors-ignored": results that report an error (a timeout, SERVFAIL) must still be
+# well-formed; errors are then recorded in is_error instead of failing.
+on_error = Result.ACTION_IGNORE if sys.argv[2:] == ["errors-ignored"] else FAIL
 out = []
 for raw in json.load(open(sys.argv[1])):
-    r = Result.get(raw, on_error=FAIL, on_malformation=FAIL)
+    r = Result.get(raw, on_error=on_error, on_malformation=FAIL)
     fig = {"type": r.type, "fw": r.firmware, "msm_id": r.measurement_id,
            "prb_id": r.probe_id, "created": r.created_timestamp, "origin": r.origin}
     if r.type == "ping":
@@ -50,9 +53,12 @@ for raw in json.load(open(sys.argv[1])):
         responses = []
         for x in r.responses:
             abuf = x.abuf
+            if abuf is None:
+                continue
             responses.append({
                 "rt": x.response_time, "size": x.response_size, "proto": x.protocol,
                 "dst": x.destination_address, "rcode": abuf.header.return_code,
+                "is_error": x.is_error,
                 "questions": [[q.name, q.type] for q in abuf.questions],
                 "answers": [[a.name, a.type, getattr(a, "address", None) or
                              getattr(a, "target", None), a.ttl] for a in abuf.answers]})
@@ -141,19 +147,7 @@ fn run(lab: &Lab, python: &Path, args: &[&str]) -> (Vec<Value>, Value, Value) {
     assert!(atlas.is_array(), "{ctx}");
     let doc: Value = serde_json::from_slice(&std::fs::read(&copy).expect("the JSON copy"))
         .expect("the JSON copy is JSON");
-    let atlas_file = dir.path().join("atlas.json");
-    std::fs::write(&atlas_file, &out.stdout).unwrap();
-    let parsed = Command::new(python)
-        .args(["-c", SAGAN_SCRIPT])
-        .arg(&atlas_file)
-        .output()
-        .expect("run python");
-    assert!(
-        parsed.status.success(),
-        "sagan refused the result: {}\n{ctx}",
-        String::from_utf8_lossy(&parsed.stderr)
-    );
-    let figures: Vec<Value> = serde_json::from_slice(&parsed.stdout).expect("sagan's figures");
+    let figures = sagan(python, &out.stdout, &[], &ctx);
     for f in &figures {
         assert_eq!(f["is_error"], false, "{f}\n{ctx}");
         assert_eq!(f["is_malformed"], false, "{f}\n{ctx}");
@@ -164,6 +158,25 @@ fn run(lab: &Lab, python: &Path, args: &[&str]) -> (Vec<Value>, Value, Value) {
         assert_eq!(f["prb_id"], 0);
     }
     (figures, atlas, doc)
+}
+
+/// Sagan's figures for an Atlas array (`mode`: extra script arguments).
+fn sagan(python: &Path, atlas: &[u8], mode: &[&str], ctx: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let atlas_file = dir.path().join("atlas.json");
+    std::fs::write(&atlas_file, atlas).unwrap();
+    let parsed = Command::new(python)
+        .args(["-c", SAGAN_SCRIPT])
+        .arg(&atlas_file)
+        .args(mode)
+        .output()
+        .expect("run python");
+    assert!(
+        parsed.status.success(),
+        "sagan refused the result: {}\n{ctx}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    serde_json::from_slice(&parsed.stdout).expect("sagan's figures")
 }
 
 fn context(args: &[&str], out: &Output) -> String {
@@ -361,6 +374,7 @@ fn sagan_decodes_the_dns_answers_netlab_received() {
         let answers = doc["queries"][0]["answers"].as_array().unwrap();
         for (response, kind) in responses.iter().zip(types) {
             assert_eq!(response["rcode"], "NOERROR");
+            assert_eq!(response["is_error"], false);
             assert_eq!(response["dst"], server);
             let tcp = extra.contains(&"--tcp");
             assert_eq!(response["proto"], if tcp { "TCP" } else { "UDP" });
@@ -453,4 +467,102 @@ fn commands_without_an_atlas_type_refuse_it() {
             "{args:?}"
         );
     }
+}
+
+/// Without CAP_NET_RAW, TCP probes are separate connect()s, each from its own port:
+/// `paris_id` 0 (classic traceroute), and the path is still the lab's.
+#[test]
+fn unprivileged_tcp_traces_say_they_are_not_one_flow() {
+    let Some(python) = sagan_python() else { return };
+    let lab = lab!(LabConfig::default());
+    let dest = lab.dest_v4().to_string();
+    let args = ["trace", "-n", "-T", "--format", "atlas", dest.as_str()];
+    let out = lab.netlab_as(crate::lab::NOBODY, &args);
+    let ctx = context(&args, &out);
+    assert_eq!(out.status.code(), Some(0), "{ctx}");
+    let figures = sagan(&python, &out.stdout, &[], &ctx);
+    let fig = &figures[0];
+    assert_eq!(fig["paris_id"], 0, "{ctx}");
+    assert_eq!(fig["proto"], "TCP");
+    assert_eq!(fig["responded"], true);
+    let first: Vec<String> = fig["ip_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hop| hop[0].as_str().unwrap_or("*").to_string())
+        .collect();
+    let want: Vec<String> = vec![
+        lab.hop_v4(1).to_string(),
+        lab.hop_v4(2).to_string(),
+        dest.clone(),
+    ];
+    assert_eq!(first, want, "{ctx}");
+}
+
+/// Queries without an answer are results that say so, well-formed for sagan (which
+/// records them as errors): SERVFAIL carries the server's message (rcode 2 in `abuf`),
+/// a silent server is a timeout, an /etc/hosts answer has no DNS message to show.
+#[test]
+fn dns_results_without_an_answer_say_why() {
+    use base64::Engine as _;
+    let Some(python) = sagan_python() else { return };
+    let lab = lab!(LabConfig::default());
+    let run = |args: &[&str]| {
+        let out = lab.netlab(args);
+        let ctx = context(args, &out);
+        let atlas: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {ctx}"));
+        let figures = sagan(&python, &out.stdout, &["errors-ignored"], &ctx);
+        (out.status.code(), atlas[0].clone(), figures[0].clone(), ctx)
+    };
+    let (code, servfail, fig, ctx) = run(&[
+        "resolve",
+        "--format",
+        "atlas",
+        "--server",
+        "198.18.100.53",
+        "-t",
+        "A",
+        "servfail.netlab.test",
+    ]);
+    assert_eq!(code, Some(1), "{ctx}");
+    // Sagan judges the message when it decodes it: the response is the error.
+    assert_eq!(fig["responses"][0]["is_error"], true, "{ctx}");
+    let abuf = base64::engine::general_purpose::STANDARD
+        .decode(servfail["result"]["abuf"].as_str().expect("abuf"))
+        .expect("base64");
+    assert_eq!(abuf[3] & 0x0f, 2, "rcode SERVFAIL: {ctx}");
+    assert_eq!(fig["responses"][0]["rcode"], "SERVFAIL");
+
+    let (code, silent, fig, ctx) = run(&[
+        "resolve",
+        "--format",
+        "atlas",
+        "--server",
+        "198.18.100.53",
+        "-t",
+        "A",
+        "-W",
+        "0.3",
+        "silent.netlab.test",
+    ]);
+    assert_eq!(code, Some(1), "{ctx}");
+    assert_eq!(fig["is_error"], true, "{ctx}");
+    assert!(
+        silent["error"]["timeout"].as_f64().unwrap() >= 300.0,
+        "{ctx}"
+    );
+    assert!(silent.get("result").is_none() && silent.get("resultset").is_none());
+
+    let (code, hosts, fig, ctx) = run(&["resolve", "--format", "atlas", "override"]);
+    assert_eq!(code, Some(0), "{ctx}");
+    assert_eq!(fig["is_error"], true, "{ctx}");
+    assert!(
+        hosts["error"]["hosts"]
+            .as_str()
+            .unwrap()
+            .contains("/etc/hosts"),
+        "{ctx}"
+    );
+    assert_eq!(hosts["dst_addr"], "");
 }
