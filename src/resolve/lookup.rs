@@ -1515,4 +1515,64 @@ pub(crate) mod tests {
         assert_eq!(Status::Error.exit(), Exit::Failed);
         assert_eq!(Status::Invalid.exit(), Exit::Failed);
     }
+
+    /// `--format atlas` shows the messages the status rests on: the answering server's
+    /// (not the one that failed before it), else the last server that replied at all.
+    #[tokio::test]
+    async fn the_messages_kept_are_those_the_status_rests_on() {
+        let wire = |rcode, bytes: &[u8]| {
+            Ok(Reply {
+                rcode,
+                answers: Vec::new(),
+                tcp: false,
+                wire: bytes.to_vec(),
+                rtt: Duration::from_millis(2),
+            })
+        };
+        let key = |server: &str| {
+            (
+                server.parse().unwrap(),
+                "www.netlab.test.".to_string(),
+                RecordKind::A,
+            )
+        };
+        let mut fake = FakeDns::default();
+        fake.replies
+            .insert(key(NS1), wire(Rcode::ServFail, b"ns1 servfail"));
+        fake.replies
+            .insert(key(NS2), wire(Rcode::NoError, b"ns2 answer"));
+        let dns = std::sync::Arc::new(fake);
+        let r = system(&dns, b"", conf(&[NS1, NS2], &[]));
+        let v4 = Want::Addresses(Family::V4);
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::NoData);
+        assert_eq!(
+            res.messages,
+            [Wire {
+                server: NS2.parse().unwrap(),
+                tcp: false,
+                kind: RecordKind::A,
+                bytes: b"ns2 answer".to_vec(),
+                rtt: Duration::from_millis(2),
+            }]
+        );
+
+        let mut fake = FakeDns::default();
+        fake.replies
+            .insert(key(NS1), wire(Rcode::ServFail, b"ns1 servfail"));
+        fake.replies
+            .insert(key(NS2), wire(Rcode::Refused, b"ns2 refused"));
+        let dns = std::sync::Arc::new(fake);
+        let r = system(&dns, b"", conf(&[NS1, NS2], &[]));
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::Refused);
+        let kept: Vec<&[u8]> = res.messages.iter().map(|w| w.bytes.as_slice()).collect();
+        assert_eq!(kept, [b"ns2 refused".as_slice()]);
+
+        let dns = std::sync::Arc::new(FakeDns::default().silent(NS1));
+        let r = system(&dns, b"", conf(&[NS1], &[]));
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::Timeout);
+        assert!(res.messages.is_empty());
+    }
 }

@@ -507,24 +507,17 @@ fn dns_results_without_an_answer_say_why() {
     use base64::Engine as _;
     let Some(python) = sagan_python() else { return };
     let lab = lab!(LabConfig::default());
-    let run = |args: &[&str]| {
-        let out = lab.netlab(args);
-        let ctx = context(args, &out);
+    let run = |line: &str| {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let out = lab.netlab(&args);
+        let ctx = context(&args, &out);
         let atlas: Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {ctx}"));
         let figures = sagan(&python, &out.stdout, &["errors-ignored"], &ctx);
         (out.status.code(), atlas[0].clone(), figures[0].clone(), ctx)
     };
-    let (code, servfail, fig, ctx) = run(&[
-        "resolve",
-        "--format",
-        "atlas",
-        "--server",
-        "198.18.100.53",
-        "-t",
-        "A",
-        "servfail.netlab.test",
-    ]);
+    let (code, servfail, fig, ctx) =
+        run("resolve --format atlas --server 198.18.100.53 -t A servfail.netlab.test");
     assert_eq!(code, Some(1), "{ctx}");
     // Sagan judges the message when it decodes it: the response is the error.
     assert_eq!(fig["responses"][0]["is_error"], true, "{ctx}");
@@ -534,18 +527,8 @@ fn dns_results_without_an_answer_say_why() {
     assert_eq!(abuf[3] & 0x0f, 2, "rcode SERVFAIL: {ctx}");
     assert_eq!(fig["responses"][0]["rcode"], "SERVFAIL");
 
-    let (code, silent, fig, ctx) = run(&[
-        "resolve",
-        "--format",
-        "atlas",
-        "--server",
-        "198.18.100.53",
-        "-t",
-        "A",
-        "-W",
-        "0.3",
-        "silent.netlab.test",
-    ]);
+    let (code, silent, fig, ctx) =
+        run("resolve --format atlas --server 198.18.100.53 -t A -W 0.3 silent.netlab.test");
     assert_eq!(code, Some(1), "{ctx}");
     assert_eq!(fig["is_error"], true, "{ctx}");
     assert!(
@@ -554,7 +537,7 @@ fn dns_results_without_an_answer_say_why() {
     );
     assert!(silent.get("result").is_none() && silent.get("resultset").is_none());
 
-    let (code, hosts, fig, ctx) = run(&["resolve", "--format", "atlas", "override"]);
+    let (code, hosts, fig, ctx) = run("resolve --format atlas override");
     assert_eq!(code, Some(0), "{ctx}");
     assert_eq!(fig["is_error"], true, "{ctx}");
     assert!(
