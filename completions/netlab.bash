@@ -100,7 +100,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 --plot)
@@ -200,7 +200,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -396,7 +396,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 --plot)
@@ -454,7 +454,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -496,7 +496,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -554,7 +554,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
                     ;;
                 --plot)

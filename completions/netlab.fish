@@ -50,7 +50,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s W -l timeout -
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d 'How many names to resolve at once with --file' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6 only'
@@ -72,7 +73,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d 'Probes in flight at once when scanning (default: as many as the open-file limit allows)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
@@ -90,7 +92,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s s -l size -d 'ICM
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s t -l ttl -d 'Time to live (IPv6: hop limit) of the probes, 1-255' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l plot -d 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
@@ -106,7 +109,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l plot -d 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
@@ -127,7 +131,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-connections 
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-line -d 'Longest line in bytes (newline included); a longer one ends the connection' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l echo -d 'Send back every byte received, as it arrives (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l words -d 'Answer each line with its unique words (first-seen order) and its length in characters'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print what the client sends as it arrives, send lines typed on stdin; `bye` from either side ends it'
@@ -140,7 +145,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand serve" -s V -l version -d 
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s p -l port -d 'TCP port to connect to [default: 80]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
-markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'"
+markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l plot -d 'Draw the four parts and the verdict on one page into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l report -d 'Write the lab report into DIR: report.md with every table, and the pictures beside it' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s 4 -d 'Use IPv4 only'

@@ -129,6 +129,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: CheckArgs) -> Result<Plan, Failure> {
+        if args.output.format() == crate::output::Format::Atlas {
+            return Err(crate::output::atlas::refuse("check"));
+        }
         let what = format!("target '{}'", args.target);
         let target = Target::parse_destination(&args.target, PortSuffix::Allowed)
             .map_err(|why| Failure::usage(&what, why))?;

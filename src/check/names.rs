@@ -158,6 +158,7 @@ mod tests {
                 .collect(),
             error: None,
             asked: Some(asked.into()),
+            messages: Vec::new(),
         }
     }
 

@@ -140,6 +140,9 @@ struct TargetPorts {
 
 impl Plan {
     pub fn from_args(args: ConnectArgs) -> Result<Plan, Failure> {
+        if args.output.format() == crate::output::Format::Atlas {
+            return Err(crate::output::atlas::refuse("connect"));
+        }
         if args.targets.is_empty() {
             return Err(Failure::usage("connect", "no target given")
                 .with_hint("netlab connect HOST:PORT, or netlab connect HOST -p PORTS"));

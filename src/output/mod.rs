@@ -12,6 +12,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, Table, Width};
 use serde::Serialize;
 
+pub mod atlas;
 pub mod markdown;
 
 /// How results are shown: the values of the one `--format` switch (`cli::OutputArgs`).
@@ -23,6 +24,8 @@ pub enum Format {
     Json,
     /// The tables as GitHub-flavoured markdown, below the command line and the time
     Markdown,
+    /// RIPE Atlas measurement results (ping, trace, resolve), a JSON array
+    Atlas,
 }
 
 impl Format {
@@ -31,10 +34,14 @@ impl Format {
     pub fn shows_tables(self) -> bool {
         match self {
             Format::Table | Format::Markdown => true,
-            Format::Json => false,
+            Format::Json | Format::Atlas => false,
         }
     }
 }
+
+/// Environment variable: a file that also gets the `--json` document of a run printed in
+/// another format (see [`Stdout::also_json`]).
+pub const ALSO_JSON: &str = "NETLAB_ALSO_JSON";
 
 /// The only door to stdout.
 pub struct Stdout;
@@ -80,6 +87,23 @@ impl Stdout {
                 eprintln!("netlab: writing JSON output: {err}");
                 std::process::exit(crate::error::Exit::Failed.code());
             }
+        }
+    }
+
+    /// Writes the `--json` document to the file named by [`ALSO_JSON`], when it is set:
+    /// the test suite compares another format with the JSON of the same run this way.
+    pub fn also_json<T: Serialize>(value: &T) {
+        let Some(path) = std::env::var_os(ALSO_JSON) else {
+            return;
+        };
+        let written = serde_json::to_vec_pretty(value)
+            .map_err(io::Error::other)
+            .and_then(|bytes| std::fs::write(&path, bytes));
+        if let Err(err) = written {
+            let shown = std::path::Path::new(&path).display().to_string();
+            warn(&format!(
+                "writing the JSON copy to {shown} ({ALSO_JSON}): {err}"
+            ));
         }
     }
 

@@ -10,6 +10,7 @@
 //!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
+//! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
 //!
 //! # JSON output (`--json`)
 //!
@@ -72,6 +73,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod atlas;
 pub mod engine;
 mod io;
 mod report;

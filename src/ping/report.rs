@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
+use super::atlas;
 use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
@@ -65,42 +66,42 @@ impl Names {
 }
 
 #[derive(Serialize)]
-struct JsonReply {
-    target: String,
-    seq: u64,
-    from: String,
-    name: Option<String>,
-    bytes: usize,
-    ttl: Option<u8>,
-    rtt_ms: f64,
-    duplicate: bool,
-    late: bool,
+pub(super) struct JsonReply {
+    pub(super) target: String,
+    pub(super) seq: u64,
+    pub(super) from: String,
+    pub(super) name: Option<String>,
+    pub(super) bytes: usize,
+    pub(super) ttl: Option<u8>,
+    pub(super) rtt_ms: f64,
+    pub(super) duplicate: bool,
+    pub(super) late: bool,
 }
 
 #[derive(Serialize)]
-struct JsonError {
-    target: String,
-    seq: u64,
-    from: Option<String>,
-    kind: String,
-    detail: String,
+pub(super) struct JsonError {
+    pub(super) target: String,
+    pub(super) seq: u64,
+    pub(super) from: Option<String>,
+    pub(super) kind: String,
+    pub(super) detail: String,
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
-    target: String,
-    address: String,
-    transmitted: u64,
-    received: u64,
-    duplicates: u64,
-    errors: u64,
-    late: u64,
-    loss_percent: f64,
-    min_ms: Option<f64>,
-    avg_ms: Option<f64>,
-    max_ms: Option<f64>,
-    mdev_ms: Option<f64>,
-    jitter_ms: Option<f64>,
+pub(super) struct JsonSummary {
+    pub(super) target: String,
+    pub(super) address: String,
+    pub(super) transmitted: u64,
+    pub(super) received: u64,
+    pub(super) duplicates: u64,
+    pub(super) errors: u64,
+    pub(super) late: u64,
+    pub(super) loss_percent: f64,
+    pub(super) min_ms: Option<f64>,
+    pub(super) avg_ms: Option<f64>,
+    pub(super) max_ms: Option<f64>,
+    pub(super) mdev_ms: Option<f64>,
+    pub(super) jitter_ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -119,12 +120,23 @@ pub(crate) struct Report {
     names: Names,
     printer: RowPrinter,
     rows_printed: bool,
-    replies: Vec<(JsonReply, IpAddr)>,
-    errors: Vec<JsonError>,
+    /// Every reply (with its target's index and who sent it), for JSON and Atlas.
+    replies: Vec<(usize, JsonReply, IpAddr)>,
+    errors: Vec<(usize, JsonError)>,
     /// `--plot`: the file, and what to draw in it.
     plot: Option<(PlotFile, Timeline)>,
     /// Why the plot could not be written (the run then exits 2).
     pub plot_failure: Option<crate::error::Failure>,
+    /// What `--format atlas` needs beyond the JSON records.
+    atlas: Option<AtlasRun>,
+}
+
+/// The Atlas header facts of a run: when it started, the data size, each target's
+/// source address (found before the first probe, as the route then was).
+struct AtlasRun {
+    started: std::time::SystemTime,
+    size: usize,
+    targets: Vec<atlas::Target>,
 }
 
 impl Report {
@@ -182,6 +194,18 @@ impl Report {
                 (file, Timeline::new(labels))
             }),
             plot_failure: None,
+            atlas: (plan.format == Format::Atlas).then(|| AtlasRun {
+                started: std::time::SystemTime::now(),
+                size: plan.settings.size,
+                targets: targets
+                    .iter()
+                    .map(|t| atlas::Target {
+                        text: t.text.clone(),
+                        addr: t.addr(),
+                        src: output::atlas::source_toward(t.sockaddr),
+                    })
+                    .collect(),
+            }),
         }
     }
 
@@ -256,9 +280,10 @@ impl Report {
                             note,
                         ],
                     );
-                } else if self.format == Format::Json {
+                } else if matches!(self.format, Format::Json | Format::Atlas) {
                     self.names.start(*from);
                     self.replies.push((
+                        target.0,
                         JsonReply {
                             target: self.target_text(*target),
                             seq: *seq,
@@ -301,13 +326,16 @@ impl Report {
                         ],
                     );
                 }
-                self.errors.push(JsonError {
-                    target: self.target_text(*target),
-                    seq: *seq,
-                    from: Some(from.to_string()),
-                    kind: kind.as_str().into(),
-                    detail: kind.describe(),
-                });
+                self.errors.push((
+                    target.0,
+                    JsonError {
+                        target: self.target_text(*target),
+                        seq: *seq,
+                        from: Some(from.to_string()),
+                        kind: kind.as_str().into(),
+                        detail: kind.describe(),
+                    },
+                ));
             }
             Event::SendFailed {
                 target,
@@ -317,13 +345,16 @@ impl Report {
                 if table {
                     self.note_row(*target, *seq, format!("send failed: {reason}"));
                 }
-                self.errors.push(JsonError {
-                    target: self.target_text(*target),
-                    seq: *seq,
-                    from: None,
-                    kind: "send_failed".into(),
-                    detail: reason.clone(),
-                });
+                self.errors.push((
+                    target.0,
+                    JsonError {
+                        target: self.target_text(*target),
+                        seq: *seq,
+                        from: None,
+                        kind: "send_failed".into(),
+                        detail: reason.clone(),
+                    },
+                ));
             }
         }
     }
@@ -355,19 +386,41 @@ impl Report {
         let summary: Vec<JsonSummary> = (0..self.targets.len())
             .map(|i| self.summary_row(engine, i))
             .collect();
-        if self.format == Format::Json {
+        if matches!(self.format, Format::Json | Format::Atlas) {
             let deadline = tokio::time::Instant::now() + FINAL_NAME_WAIT;
             let mut replies = Vec::with_capacity(self.replies.len());
-            for (mut reply, from) in std::mem::take(&mut self.replies) {
+            let mut indexes = Vec::with_capacity(self.replies.len());
+            for (index, mut reply, from) in std::mem::take(&mut self.replies) {
                 let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
                 reply.name = self.names.get(from, budget).await;
                 replies.push(reply);
+                indexes.push(index);
             }
-            Stdout::json(&JsonDoc {
+            let (error_indexes, errors): (Vec<usize>, Vec<JsonError>) =
+                std::mem::take(&mut self.errors).into_iter().unzip();
+            let doc = JsonDoc {
                 replies,
-                errors: std::mem::take(&mut self.errors),
+                errors,
                 summary,
-            });
+            };
+            match &self.atlas {
+                Some(run) => {
+                    let results = atlas::results(
+                        run.started,
+                        run.size,
+                        &run.targets,
+                        &indexes.into_iter().zip(&doc.replies).collect::<Vec<_>>(),
+                        &error_indexes
+                            .into_iter()
+                            .zip(&doc.errors)
+                            .collect::<Vec<_>>(),
+                        &doc.summary,
+                    );
+                    Stdout::json(&results);
+                    Stdout::also_json(&doc);
+                }
+                None => Stdout::json(&doc),
+            }
             return;
         }
         if self.rows_printed {

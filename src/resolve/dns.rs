@@ -56,6 +56,13 @@ pub struct Reply {
     pub answers: Vec<Record>,
     /// Whether the reply came over TCP (asked for, or after a truncated UDP reply).
     pub tcp: bool,
+    /// The DNS message as it arrived (the Atlas `abuf`). These are the original bytes,
+    /// not a re-encoding: hickory's UDP and TCP streams build each `DnsResponse` with
+    /// `DnsResponse::from_buffer`, which keeps the buffer it parsed (`as_buffer`).
+    pub wire: Vec<u8>,
+    /// From sending the question to this reply (with a truncated UDP reply, both
+    /// exchanges).
+    pub rtt: Duration,
 }
 
 /// Why a server gave no reply.
@@ -121,6 +128,7 @@ impl HickoryDns {
             DnsRequest::from_query(Query::query(name.clone(), record_type(ask.kind)), options)
         };
         let mut tcp = ask.tcp;
+        let started = tokio::time::Instant::now();
         let mut response = if tcp {
             self.tcp(ask.server, request(), ask.timeout).await
         } else {
@@ -138,6 +146,8 @@ impl HickoryDns {
             rcode: rcode(response.metadata.response_code),
             answers: response.answers.iter().map(convert).collect(),
             tcp,
+            wire: response.as_buffer().to_vec(),
+            rtt: started.elapsed(),
         })
     }
 }

@@ -146,6 +146,18 @@ impl Row {
     }
 }
 
+/// One DNS message a server sent about the query, as it arrived (`--format atlas`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wire {
+    pub server: SocketAddr,
+    pub tcp: bool,
+    /// The record type the question asked for.
+    pub kind: RecordKind,
+    pub bytes: Vec<u8>,
+    /// From the question to this answer.
+    pub rtt: Duration,
+}
+
 /// Everything known about one query once it is done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolution {
@@ -161,6 +173,10 @@ pub struct Resolution {
     /// The absolute name the status is about, as asked of DNS (the search list applied);
     /// None when no server was asked (hosts file, invalid input).
     pub asked: Option<String>,
+    /// The replies the status rests on, one per type asked (A and AAAA: two), from the
+    /// server that answered, or from the last that replied at all (SERVFAIL, REFUSED);
+    /// empty when no reply came or no server was asked.
+    pub messages: Vec<Wire>,
 }
 
 /// The servers to ask and how.
@@ -296,10 +312,13 @@ enum Asked {
         tcp: bool,
         verdict: Verdict,
         chain: Chain,
+        messages: Vec<Wire>,
     },
     Failed {
         tries: Vec<(SocketAddr, Trouble)>,
         tcp: bool,
+        /// The replies of the last server that sent any.
+        messages: Vec<Wire>,
     },
 }
 
@@ -331,7 +350,7 @@ impl Asked {
                 addr: *server,
                 tcp: *tcp,
             }),
-            Asked::Failed { tries, tcp } => tries
+            Asked::Failed { tries, tcp, .. } => tries
                 .iter()
                 .rev()
                 .find(|(_, t)| matches!(t, Trouble::Rcode(_)))
@@ -447,6 +466,7 @@ impl<D: Dns> Resolver<D> {
             .map(|next| next.fetch_add(1, Ordering::Relaxed) % count.max(1))
             .unwrap_or(0);
         let mut tries = Vec::new();
+        let mut last_messages = Vec::new();
         for attempt in 0..servers.attempts {
             let wait = servers.wait(attempt);
             for offset in 0..count {
@@ -462,6 +482,7 @@ impl<D: Dns> Resolver<D> {
                     })
                     .collect();
                 let replies = self.exchange_all(asks, servers.single_request).await;
+                let messages = wires(server, kinds, &replies);
                 match judge(name, kinds, &replies) {
                     Ok((verdict, chain, tcp)) => {
                         return Asked::Answered {
@@ -469,15 +490,22 @@ impl<D: Dns> Resolver<D> {
                             tcp,
                             verdict,
                             chain,
+                            messages,
                         }
                     }
-                    Err(trouble) => tries.push((server, trouble.with_wait(wait))),
+                    Err(trouble) => {
+                        tries.push((server, trouble.with_wait(wait)));
+                        if !messages.is_empty() {
+                            last_messages = messages;
+                        }
+                    }
                 }
             }
         }
         Asked::Failed {
             tries,
             tcp: servers.tcp,
+            messages: last_messages,
         }
     }
 
@@ -504,6 +532,28 @@ impl<D: Dns> Resolver<D> {
             _ => Vec::new(),
         }
     }
+}
+
+/// The messages among one server's replies (`kinds[i]` was asked for `replies[i]`).
+fn wires(
+    server: SocketAddr,
+    kinds: &[RecordKind],
+    replies: &[Result<Reply, ExchangeError>],
+) -> Vec<Wire> {
+    kinds
+        .iter()
+        .zip(replies)
+        .filter_map(|(kind, reply)| match reply {
+            Ok(reply) => Some(Wire {
+                server,
+                tcp: reply.tcp,
+                kind: *kind,
+                bytes: reply.wire.clone(),
+                rtt: reply.rtt,
+            }),
+            Err(_) => None,
+        })
+        .collect()
 }
 
 /// One server's replies to the questions about one name: a verdict if any reply is real
@@ -599,6 +649,7 @@ fn resolution(query: &str, tried: &[Candidate], chosen: usize, kinds: &[RecordKi
             rows: Vec::new(),
             error: Some("no server to ask".into()),
             asked: None,
+            messages: Vec::new(),
         };
     };
     let status = candidate.asked.status();
@@ -632,6 +683,9 @@ fn resolution(query: &str, tried: &[Candidate], chosen: usize, kinds: &[RecordKi
         rows,
         error,
         asked: Some(candidate.name.clone()),
+        messages: match &candidate.asked {
+            Asked::Answered { messages, .. } | Asked::Failed { messages, .. } => messages.clone(),
+        },
     }
 }
 
@@ -791,6 +845,7 @@ fn from_hosts(hosts: &Hosts, query: &str, subject: &Subject, want: Want) -> Opti
         rows,
         error: None,
         asked: None,
+        messages: Vec::new(),
     })
 }
 
@@ -825,6 +880,8 @@ pub(crate) mod tests {
                     rcode,
                     answers,
                     tcp: false,
+                    wire: Vec::new(),
+                    rtt: Duration::ZERO,
                 }),
             );
             self
@@ -873,6 +930,8 @@ pub(crate) mod tests {
                         rcode: Rcode::NxDomain,
                         answers: Vec::new(),
                         tcp: ask.tcp,
+                        wire: Vec::new(),
+                        rtt: Duration::ZERO,
                     }))
             };
             async move { reply }
@@ -1455,5 +1514,65 @@ pub(crate) mod tests {
         }
         assert_eq!(Status::Error.exit(), Exit::Failed);
         assert_eq!(Status::Invalid.exit(), Exit::Failed);
+    }
+
+    /// `--format atlas` shows the messages the status rests on: the answering server's
+    /// (not the one that failed before it), else the last server that replied at all.
+    #[tokio::test]
+    async fn the_messages_kept_are_those_the_status_rests_on() {
+        let wire = |rcode, bytes: &[u8]| {
+            Ok(Reply {
+                rcode,
+                answers: Vec::new(),
+                tcp: false,
+                wire: bytes.to_vec(),
+                rtt: Duration::from_millis(2),
+            })
+        };
+        let key = |server: &str| {
+            (
+                server.parse().unwrap(),
+                "www.netlab.test.".to_string(),
+                RecordKind::A,
+            )
+        };
+        let mut fake = FakeDns::default();
+        fake.replies
+            .insert(key(NS1), wire(Rcode::ServFail, b"ns1 servfail"));
+        fake.replies
+            .insert(key(NS2), wire(Rcode::NoError, b"ns2 answer"));
+        let dns = std::sync::Arc::new(fake);
+        let r = system(&dns, b"", conf(&[NS1, NS2], &[]));
+        let v4 = Want::Addresses(Family::V4);
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::NoData);
+        assert_eq!(
+            res.messages,
+            [Wire {
+                server: NS2.parse().unwrap(),
+                tcp: false,
+                kind: RecordKind::A,
+                bytes: b"ns2 answer".to_vec(),
+                rtt: Duration::from_millis(2),
+            }]
+        );
+
+        let mut fake = FakeDns::default();
+        fake.replies
+            .insert(key(NS1), wire(Rcode::ServFail, b"ns1 servfail"));
+        fake.replies
+            .insert(key(NS2), wire(Rcode::Refused, b"ns2 refused"));
+        let dns = std::sync::Arc::new(fake);
+        let r = system(&dns, b"", conf(&[NS1, NS2], &[]));
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::Refused);
+        let kept: Vec<&[u8]> = res.messages.iter().map(|w| w.bytes.as_slice()).collect();
+        assert_eq!(kept, [b"ns2 refused".as_slice()]);
+
+        let dns = std::sync::Arc::new(FakeDns::default().silent(NS1));
+        let r = system(&dns, b"", conf(&[NS1], &[]));
+        let res = run(&r, "www.netlab.test.", v4).await;
+        assert_eq!(res.status, Status::Timeout);
+        assert!(res.messages.is_empty());
     }
 }

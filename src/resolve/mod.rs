@@ -25,8 +25,10 @@
 //!
 //! Layout: `lookup.rs` (the rules, against the `Dns` trait), `dns.rs` (the only file that
 //! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
-//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema).
+//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema),
+//! `atlas.rs` (RIPE Atlas DNS results from the JSON records and the received messages).
 
+mod atlas;
 pub mod conf;
 pub mod dns;
 pub mod hosts;
@@ -93,6 +95,7 @@ pub struct Plan {
     timeout: Option<Duration>,
     concurrency: usize,
     json: bool,
+    atlas: bool,
 }
 
 impl Plan {
@@ -138,6 +141,7 @@ impl Plan {
             timeout: args.timeout,
             concurrency: usize::from(args.concurrency.max(1)),
             json: args.output.format() == crate::output::Format::Json,
+            atlas: args.output.format() == crate::output::Format::Atlas,
         })
     }
 }
@@ -259,7 +263,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
         }
     });
 
-    let mut report = Report::new(plan.json);
+    let mut report = Report::new(plan.json, plan.atlas);
     let mut worst = Exit::Answered;
     let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
     let mut more = true;

@@ -44,19 +44,23 @@ const COLUMNS: [Column; 6] = [
     Column::right("time (ms)", 9),
 ];
 
-/// Prints results as they come (table mode) or keeps them for the document (JSON mode).
+/// Prints results as they come (table mode) or keeps them for the document (JSON mode)
+/// or the Atlas results (Atlas mode, which keeps the JSON records too: see
+/// `Stdout::also_json`).
 pub struct Report {
     json: bool,
     printer: RowPrinter,
     done: Vec<(usize, QueryJson)>,
+    atlas: Option<Vec<(usize, super::atlas::DnsResult)>>,
 }
 
 impl Report {
-    pub fn new(json: bool) -> Report {
+    pub fn new(json: bool, atlas: bool) -> Report {
         Report {
-            json,
+            json: json || atlas,
             printer: RowPrinter::new(&COLUMNS),
             done: Vec::new(),
+            atlas: atlas.then(Vec::new),
         }
     }
 
@@ -75,6 +79,12 @@ impl Report {
             Some(error) => eprintln!("netlab: {}: {}", res.query, one_line(error)),
             None => {}
         }
+        if let Some(results) = &mut self.atlas {
+            let started = std::time::SystemTime::now()
+                .checked_sub(res.elapsed)
+                .unwrap_or(std::time::UNIX_EPOCH);
+            results.push((index, super::atlas::result(&res, started)));
+        }
         if self.json {
             self.done.push((index, QueryJson::new(qtype, res)));
         }
@@ -85,7 +95,15 @@ impl Report {
         if self.json {
             self.done.sort_by_key(|(index, _)| *index);
             let queries: Vec<QueryJson> = self.done.into_iter().map(|(_, q)| q).collect();
-            Stdout::json(&Document { queries });
+            match self.atlas {
+                Some(mut results) => {
+                    results.sort_by_key(|(index, _)| *index);
+                    let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+                    Stdout::json(&results);
+                    Stdout::also_json(&Document { queries });
+                }
+                None => Stdout::json(&Document { queries }),
+            }
         }
     }
 }
@@ -188,6 +206,7 @@ pub fn invalid(query: &str, why: String) -> Resolution {
         rows: Vec::new(),
         error: Some(why),
         asked: None,
+        messages: Vec::new(),
     }
 }
 
@@ -214,6 +233,7 @@ mod tests {
             }],
             error: None,
             asked: None,
+            messages: Vec::new(),
         }
     }
 
@@ -238,6 +258,7 @@ mod tests {
             }],
             error: None,
             asked: None,
+            messages: Vec::new(),
         };
         let doc = Document {
             queries: vec![

@@ -184,6 +184,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: ServeArgs) -> Result<Plan, Failure> {
+        if args.output.format() == crate::output::Format::Atlas {
+            return Err(crate::output::atlas::refuse("serve"));
+        }
         let family = args.family.family();
         let bind = parse_listen(&args.listen, family)?;
         let mode = if let Some(text) = &args.banner {

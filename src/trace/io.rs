@@ -125,6 +125,17 @@ impl Sockets {
     pub fn has_raw_listener(&self) -> bool {
         self.raw.is_some()
     }
+
+    /// The address the probes leave from.
+    pub fn source(&self) -> IpAddr {
+        self.src
+    }
+
+    /// Whether every probe is in one flow: all methods but TCP without the raw socket,
+    /// where each probe is its own `connect()` from its own port.
+    pub fn one_flow(&self) -> bool {
+        !matches!(self.main, Main::Tcp)
+    }
 }
 
 /// Sees a trace as it happens. Every method has a default that does nothing.

@@ -13,6 +13,7 @@
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//! - `atlas.rs`: the JSON document as a RIPE Atlas traceroute result (`--format atlas`).
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -135,6 +136,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod atlas;
 pub mod engine;
 mod io;
 pub mod probe;
@@ -269,6 +271,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let started = std::time::Instant::now();
     let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
+    report.atlas_facts(sockets.source(), sockets.one_flow());
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))
 }

@@ -99,55 +99,55 @@ impl Names {
 }
 
 #[derive(Serialize)]
-struct JsonMpls {
-    label: u32,
-    exp: u8,
-    bottom: bool,
-    ttl: u8,
+pub(super) struct JsonMpls {
+    pub(super) label: u32,
+    pub(super) exp: u8,
+    pub(super) bottom: bool,
+    pub(super) ttl: u8,
 }
 
 #[derive(Serialize)]
-struct JsonProbe {
-    rtt_ms: Option<f64>,
-    from: Option<String>,
-    kind: String,
-    annotation: Option<String>,
-    mpls: Vec<JsonMpls>,
+pub(super) struct JsonProbe {
+    pub(super) rtt_ms: Option<f64>,
+    pub(super) from: Option<String>,
+    pub(super) kind: String,
+    pub(super) annotation: Option<String>,
+    pub(super) mpls: Vec<JsonMpls>,
 }
 
 #[derive(Serialize)]
-struct JsonResponder {
-    address: String,
-    name: Option<String>,
+pub(super) struct JsonResponder {
+    pub(super) address: String,
+    pub(super) name: Option<String>,
 }
 
 #[derive(Serialize)]
-struct JsonHop {
-    ttl: u8,
-    responders: Vec<JsonResponder>,
-    probes: Vec<JsonProbe>,
+pub(super) struct JsonHop {
+    pub(super) ttl: u8,
+    pub(super) responders: Vec<JsonResponder>,
+    pub(super) probes: Vec<JsonProbe>,
 }
 
 #[derive(Serialize)]
-struct JsonCheck {
-    matches: bool,
-    last_hop: Option<String>,
-    explanation: Option<String>,
+pub(super) struct JsonCheck {
+    pub(super) matches: bool,
+    pub(super) last_hop: Option<String>,
+    pub(super) explanation: Option<String>,
 }
 
 #[derive(Serialize)]
-struct JsonDoc {
-    target: String,
-    address: String,
-    method: &'static str,
-    port: Option<u16>,
-    first_ttl: u8,
-    max_hops: u8,
-    queries: u8,
-    reached: bool,
-    hops_to_destination: Option<u8>,
-    address_check: JsonCheck,
-    hops: Vec<JsonHop>,
+pub(super) struct JsonDoc {
+    pub(super) target: String,
+    pub(super) address: String,
+    pub(super) method: &'static str,
+    pub(super) port: Option<u16>,
+    pub(super) first_ttl: u8,
+    pub(super) max_hops: u8,
+    pub(super) queries: u8,
+    pub(super) reached: bool,
+    pub(super) hops_to_destination: Option<u8>,
+    pub(super) address_check: JsonCheck,
+    pub(super) hops: Vec<JsonHop>,
 }
 
 /// The lab's check: does the trace end on the address the name resolved to?
@@ -337,6 +337,8 @@ pub(crate) struct Report {
     late: u64,
     /// `--plot`: where to draw the path.
     plot: Option<crate::plot::PlotFile>,
+    /// What `--format atlas` needs beyond the JSON document.
+    atlas: Option<super::atlas::Facts>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -407,6 +409,20 @@ impl Report {
             ending: None,
             late: 0,
             plot: plan.plot.clone(),
+            atlas: None,
+        }
+    }
+
+    /// For `--format atlas`: the probes' source address and whether they share one flow,
+    /// as the sockets know them; the trace starts now.
+    pub fn atlas_facts(&mut self, src: IpAddr, one_flow: bool) {
+        if self.format == Format::Atlas {
+            self.atlas = Some(super::atlas::Facts {
+                started: std::time::SystemTime::now(),
+                ended: std::time::SystemTime::now(),
+                src: Some(src),
+                one_flow,
+            });
         }
     }
 
@@ -521,10 +537,17 @@ impl Report {
             Ending::Reached { ttl, .. } => Some(ttl),
             _ => None,
         };
-        if self.format == Format::Json {
+        if matches!(self.format, Format::Json | Format::Atlas) {
             self.names.wait_all(FINAL_NAME_WAIT);
             let doc = self.json(reached, &check);
-            Stdout::json(&doc);
+            match &mut self.atlas {
+                Some(facts) => {
+                    facts.ended = std::time::SystemTime::now();
+                    Stdout::json(&[super::atlas::result(&doc, self.target, facts)]);
+                    Stdout::also_json(&doc);
+                }
+                None => Stdout::json(&doc),
+            }
             return Exit::from_answered(reached.is_some());
         }
         self.finish_rows();

@@ -258,7 +258,6 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0.0.0.0:80"],
         &["connect", "--interactive", "[::]:80"],
         &["check", "::ffff:0.0.0.0"],
-<<<<<<< HEAD
         // --plot and --report: the file kind and folder are checked before anything runs.
         &["ping", "--plot", "rtt.jpg", "-c", "1", "::1"],
         &["ping", "--plot", "rtt", "-c", "1", "::1"],
@@ -277,7 +276,6 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["check", "--report", "/proc/netlab-report", "::1"],
         &["resolve", "--format", "markdown", "--json", "localhost"],
         &["resolve", "--format", "md", "localhost"],
-=======
         // Issue 9: --eol, -N, --send-file bounds, name-file bounds, inet_aton and IDN forms.
         &["connect", "--eol", "cr", "--send", "x", "localhost:80"],
         &["connect", "--eol", "lf", "localhost:80"],
@@ -307,7 +305,12 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["connect", "0x.1.1.1:80"],
         &["ping", "1.2.65536"],
         &["connect", "bü cher.example:80"],
->>>>>>> h-seeds
+        // --format atlas: only ping, trace and resolve have an Atlas result type.
+        &["connect", "--format", "atlas", "localhost:7"],
+        &["serve", "--format", "atlas", "7000"],
+        &["check", "--format", "atlas", "localhost"],
+        &["ping", "--json", "--format", "atlas", "::1"],
+        &["trace", "--format", "ATLAS", "::1"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {

@@ -1,6 +1,7 @@
 //! The one integration-test binary (ripgrep-style): CLI tests run the real executable;
 //! network tests build their own namespace lab (see lab/).
 
+mod atlas;
 mod check;
 mod cli;
 mod connect;
