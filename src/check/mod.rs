@@ -41,7 +41,8 @@
 //! ```text
 //! {
 //!   "target": "www.netlab.test",            // as given
-//!   "port": 80,
+//!   "port": 80,                             // -p, or 80; netlab's own listener's port
+//!                                           // for a loopback target without -p
 //!   "address": "198.18.2.2",                // the address probed
 //!   "resolve": {
 //!     "addresses": ["198.18.2.2", "fd4e:6c61:62:2::2"],   // system resolver, in order
@@ -59,7 +60,9 @@
 //!     "state": "open",                      // open, closed, filtered, unreachable, error
 //!     "time_ms": 0.123,                     // handshake or refusal time; null if none
 //!     "from": null,                         // who sent the ICMP error, if one did
-//!     "detail": null },                     // the error, for unreachable and error
+//!     "detail": null },                     // the error, for unreachable and error;
+//!                                           // "netlab's own listener for this run
+//!                                           // (no -p given)" when it was that
 //!   "ping": {
 //!     "address": "198.18.2.2",
 //!     "transmitted": 3, "received": 3, "loss_percent": 0.0,

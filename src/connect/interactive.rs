@@ -3,10 +3,10 @@
 //! printed on stdout, until either side closes or says `bye`.
 //!
 //! - Each stdin line is sent ended by `--eol` (default `lf`; `none` sends `bye` as the
-//!   seed 002 chat server compares it, `crlf` for telnet-style servers). Sending `bye` (any case, surrounding spaces
-//!   ignored) half-closes the connection and waits at most [`BYE_WAIT`] for the server to
-//!   close; end of stdin (Ctrl-D) half-closes too, and the server's remaining lines are
-//!   still printed until it closes.
+//!   seed 002 chat server compares it, `crlf` for telnet-style servers). Sending `bye`
+//!   (any case, surrounding spaces ignored) half-closes the connection and waits at most
+//!   [`BYE_WAIT`] for the server to close; end of stdin (Ctrl-D) half-closes too, and the
+//!   server's remaining lines are still printed until it closes.
 //! - Each server line is printed as it arrives, control characters escaped (a peer cannot
 //!   drive the terminal). An unfinished line (a prompt without a newline) is printed after
 //!   [`PARTIAL_WAIT`] of silence. A line `bye` from the server ends the session.

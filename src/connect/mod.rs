@@ -28,6 +28,15 @@
 //!   `--timeout` passes, `--recv-bytes` arrived, or the expectation is met (so a server that
 //!   keeps the connection open does not cost the timeout). Expectations match the raw bytes.
 //!   A range scan only connects; it refuses these options (UDP scans may `--send`).
+//! - `-N`/`--shutdown` half-closes once the payload is sent (as `nc -N`), so a server that
+//!   reads to end-of-file (an echo that keeps the connection open) answers and closes at
+//!   once; `--eol none|lf|crlf` ends the `--send` text (nothing by default: the lab's
+//!   clients send none). `--send-file` is streamed from the file for each TCP probe, never
+//!   held whole; for UDP it must fit one datagram and is read at most one byte past that.
+//! - A plain probe (no payload, no expectation, not a range, not `-c`) reads what the
+//!   server says first, as `nc` and `telnet` show it: until the server closes, pauses
+//!   20 ms after speaking, or 200 ms pass in silence (seed 004's greeting). Scans and `-c`
+//!   runs never wait for one, so their timing is unchanged.
 //!
 //! # Exit status
 //! - probes: 0 when every address and port was found open — with `-c`, open at least once,
@@ -55,6 +64,7 @@
 //!     "time_ms": 0.123,              // TCP handshake or UDP reply time, or when the error came; null when nothing came back
 //!     "detail": null,                // e.g. "administratively prohibited from 198.18.1.2 (ICMP 3/13)"
 //!     "answer": null,                // what the peer sent, escaped as \n \r \t \\ \xNN; null if not read
+//!                                    // (or no greeting came: a plain probe reads one for 200 ms)
 //!     "expect_matched": null         // true | false with --expect/--expect-regex, else null
 //!   }],
 //!   "statistics": [{                 // one per address and port, with or without -c
