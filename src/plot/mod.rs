@@ -169,6 +169,10 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
         .or_else(|| families.first().cloned())
     {
         db.set_sans_serif_family(family);
+    } else {
+        crate::output::warn(
+            "no fonts found: the PNG has no text (install fonts, e.g. fonts-dejavu-core)",
+        );
     }
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
     let size = tree
@@ -208,6 +212,34 @@ pub(crate) mod tests {
         assert!(PlotFile::parse("b.jpg").is_err());
         assert!(PlotFile::parse("plot").is_err());
         assert!(PlotFile::parse(".svg").is_err());
+    }
+
+    /// The labels of a PNG are drawn with a system font. Without any font the test skips
+    /// loudly, and fails under CI=true (.ci/run installs fonts-dejavu-core).
+    #[test]
+    fn png_labels_are_drawn_with_a_system_font() {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_system_fonts();
+        if db.is_empty() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "no system fonts under CI"
+            );
+            eprintln!("SKIPPED png_labels_are_drawn_with_a_system_font: no system fonts");
+            return;
+        }
+        let text = svg((200, 60), |area| {
+            area.draw(&Text::new("RTT (ms)", (10, 20), font(24)))
+                .map_err(|e| e.to_string())
+        });
+        let bytes = png(&text).unwrap();
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
+        let inked = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() < 128 && p.alpha() == 255)
+            .count();
+        assert!(inked > 100, "{inked} dark pixels: the text was not drawn");
     }
 
     #[test]

@@ -101,18 +101,25 @@ fn draw_labels(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Res
         .build_cartesian_2d(x, 0.0..1.0)
         .map_err(err)?;
     let plot = chart.plotting_area();
-    // Reads top down, starting at the top of the band.
-    let style = font(if hops.len() > 20 { 11 } else { 13 })
-        .transform(FontTransform::Rotate90)
-        .pos(Pos::new(HPos::Left, VPos::Center));
+    let size = if hops.len() > 20 { 11 } else { 13 };
+    // Reads top down from the top of the band; a longer label is cut with `…` (plotters'
+    // naive metrics without a font stack: about 0.6 em a letter).
+    let fits = (plot.dim_in_pixel().1 as f64 / (size as f64 * 0.62)) as usize;
     for hop in hops {
-        let colour = if hop.rtts_ms.is_empty() { LOST } else { INK };
-        plot.draw(&Text::new(
-            hop.label.clone(),
-            (hop.ttl as f64, 1.0),
-            style.clone().color(&colour),
-        ))
-        .map_err(err)?;
+        let (label, size, colour) = if hop.rtts_ms.is_empty() {
+            (hop.label.clone(), 24, LOST)
+        } else if hop.label.chars().count() > fits {
+            let cut: String = hop.label.chars().take(fits.saturating_sub(1)).collect();
+            (format!("{cut}…"), size, INK)
+        } else {
+            (hop.label.clone(), size, INK)
+        };
+        let style = font(size)
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Left, VPos::Center))
+            .color(&colour);
+        plot.draw(&Text::new(label, (hop.ttl as f64, 1.0), style))
+            .map_err(err)?;
     }
     Ok(())
 }

@@ -57,6 +57,22 @@ impl Series {
         })
     }
 
+    /// Runs of consecutive answered probes, as (time, RTT) points.
+    pub fn runs(&self) -> Vec<Vec<(f64, f64)>> {
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in &self.probes {
+            match p.outcome {
+                Outcome::Reply { rtt_ms } => {
+                    runs.last_mut().expect("one run").push((p.sent_s, rtt_ms))
+                }
+                Outcome::Pending => {}
+                Outcome::Lost | Outcome::Error => runs.push(Vec::new()),
+            }
+        }
+        runs.retain(|r| r.len() > 1);
+        runs
+    }
+
     fn with(&self, outcome: Outcome) -> impl Iterator<Item = f64> + '_ {
         self.probes
             .iter()
@@ -193,9 +209,12 @@ impl Timeline {
         for (i, series) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let replies: Vec<(f64, f64)> = series.replies().collect();
-            chart
-                .draw_series(LineSeries::new(replies.iter().copied(), colour.mix(0.35)))
-                .map_err(err)?;
+            // A line joins consecutive replies only: none is drawn across a lost probe.
+            for run in series.runs() {
+                chart
+                    .draw_series(LineSeries::new(run, colour.mix(0.35)))
+                    .map_err(err)?;
+            }
             let legend = if self.series.len() > 1 {
                 series.label.clone()
             } else {
@@ -284,6 +303,9 @@ impl Timeline {
             .axis_desc_style(font(16))
             .x_desc("RTT (ms)")
             .y_desc("replies")
+            // Counts are whole numbers: one label per count at most.
+            .y_labels((y_max + 1).min(10))
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
         let alpha = if self.series.len() > 1 { 0.55 } else { 0.9 };
@@ -407,6 +429,25 @@ mod tests {
             .count();
         assert_eq!(polygons_lost, 1, "{svg}");
         assert!(svg.contains("RTT (ms)") && svg.contains("time since the first probe (s)"));
+    }
+
+    #[test]
+    fn lines_never_cross_a_lost_probe() {
+        let t = timeline();
+        // Replies 1 and 3 are apart: 2 was lost, so no line joins them.
+        assert!(t.series[0].runs().is_empty());
+        let mut t = Timeline::new(["h".to_string()]);
+        for seq in 1..=4 {
+            t.sent(0, seq);
+            let outcome = match seq {
+                3 => Outcome::Lost,
+                _ => Outcome::Reply { rtt_ms: seq as f64 },
+            };
+            t.settle(0, seq, outcome);
+        }
+        let runs = t.series[0].runs();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].iter().map(|p| p.1).collect::<Vec<_>>(), [1.0, 2.0]);
     }
 
     #[test]
