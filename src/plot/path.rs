@@ -66,6 +66,27 @@ impl HopSamples {
     }
 }
 
+/// The picture of one trace to `target` (typed as `text`), its responders shown by
+/// `shown`.
+pub fn trace_svg(
+    text: &str,
+    target: IpAddr,
+    method: &str,
+    hops: &[Hop],
+    shown: impl Fn(IpAddr) -> String,
+) -> String {
+    let samples: Vec<HopSamples> = hops.iter().map(|h| HopSamples::of(h, &shown)).collect();
+    let target = if text == target.to_string() {
+        text.to_string()
+    } else {
+        format!("{text} ({target})")
+    };
+    svg(
+        &samples,
+        &format!("trace to {target}, {method}: RTT per hop"),
+    )
+}
+
 /// The whole picture as SVG text.
 pub fn svg(hops: &[HopSamples], title: &str) -> String {
     super::svg(SIZE, |area| draw(area, hops, title))
