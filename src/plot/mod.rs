@@ -141,6 +141,28 @@ pub fn font(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&INK)
 }
 
+/// The house style of every chart's axes: light grid, dark axes and labels, and the
+/// axis titles with their units.
+pub fn axes<'a, 'b, 'm, X, Y, XT, YT>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, SVGBackend<'a>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, SVGBackend<'a>>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = XT>
+        + plotters::coord::ranged1d::ValueFormatter<XT>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = YT>
+        + plotters::coord::ranged1d::ValueFormatter<YT>,
+{
+    mesh.light_line_style(GRID.mix(0.5))
+        .bold_line_style(GRID)
+        .axis_style(INK)
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+}
+
 /// The upper end of an axis that starts at 0 and holds `max`, with some headroom.
 pub fn headroom(max: f64) -> f64 {
     if max.is_finite() && max > 0.0 {

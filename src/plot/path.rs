@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, headroom, Area, GRID, INK, LOST, REPLY, SIZE};
+use super::{axes, font, headroom, Area, INK, LOST, REPLY, SIZE};
 use crate::trace::engine::{Hop, ProbeResult};
 
 /// What was measured at one TTL.
@@ -96,8 +96,8 @@ pub fn svg(hops: &[HopSamples], title: &str) -> String {
 pub fn draw(area: &Area, hops: &[HopSamples], title: &str) -> Result<(), String> {
     let area = area.titled(title, font(22)).map_err(|e| e.to_string())?;
     let height = area.dim_in_pixel().1;
-    let (labels, rest) = area.split_vertically(height * 26 / 100);
-    let (rtt, loss) = rest.split_vertically((height - height * 26 / 100) * 62 / 100);
+    let (labels, rest) = area.split_vertically(height * 30 / 100);
+    let (rtt, loss) = rest.split_vertically((height - height * 30 / 100) * 62 / 100);
     let x = x_range(hops);
     draw_labels(&labels, hops, x.clone())?;
     draw_rtts(&rtt, hops, x.clone())?;
@@ -124,8 +124,8 @@ fn draw_labels(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Res
     let plot = chart.plotting_area();
     let size = if hops.len() > 20 { 11 } else { 13 };
     // Reads top down from the top of the band; a longer label is cut with `…` (plotters'
-    // naive metrics without a font stack: about 0.6 em a letter).
-    let fits = (plot.dim_in_pixel().1 as f64 / (size as f64 * 0.62)) as usize;
+    // naive metrics without a font stack: about 0.5 em a letter in DejaVu Sans).
+    let fits = (plot.dim_in_pixel().1 as f64 / (size as f64 * 0.5)) as usize;
     for hop in hops {
         let (label, size, colour) = if hop.rtts_ms.is_empty() {
             (hop.label.clone(), 24, LOST)
@@ -157,16 +157,9 @@ fn draw_rtts(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
         .x_label_area_size(8)
         .build_cartesian_2d(x, 0.0..headroom(max))
         .map_err(err)?;
-    chart
-        .configure_mesh()
+    axes(&mut chart.configure_mesh(), "", "RTT (ms)")
         .disable_x_mesh()
         .disable_x_axis()
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK)
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .y_desc("RTT (ms)")
         .draw()
         .map_err(err)?;
     chart
@@ -188,8 +181,7 @@ fn draw_loss(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
         .build_cartesian_2d(x, 0.0..100.0)
         .map_err(err)?;
     let ticks = hops.len().clamp(1, 30);
-    chart
-        .configure_mesh()
+    axes(&mut chart.configure_mesh(), "hop (TTL)", "no answer (%)")
         .disable_x_mesh()
         .x_labels(ticks)
         .x_label_formatter(&|v| {
@@ -201,13 +193,6 @@ fn draw_loss(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
             }
         })
         .y_labels(5)
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK)
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .x_desc("hop (TTL)")
-        .y_desc("no answer (%)")
         .draw()
         .map_err(err)?;
     chart

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use crate::ping::engine::Event;
 
-use super::{font, headroom, Area, ERROR, GRID, INK, LOST, PALETTE, SIZE};
+use super::{axes, font, headroom, Area, ERROR, GRID, LOST, PALETTE, SIZE};
 
 /// Probes kept per target (a day at one a second).
 pub const KEPT: usize = 86_400;
@@ -191,17 +191,13 @@ impl Timeline {
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..x_max, 0.0..y_max)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(GRID.mix(0.5))
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(font(14))
-            .axis_desc_style(font(16))
-            .x_desc("time since the first probe (s)")
-            .y_desc("RTT (ms)")
-            .draw()
-            .map_err(err)?;
+        axes(
+            &mut chart.configure_mesh(),
+            "time since the first probe (s)",
+            "RTT (ms)",
+        )
+        .draw()
+        .map_err(err)?;
         // The triangles sit in a band at the top, under the headroom.
         let band = y_max * 0.95;
         let mut lost = 0;
@@ -294,15 +290,7 @@ impl Timeline {
             .y_label_area_size(64)
             .build_cartesian_2d(bins.lo..bins.hi(), 0.0..headroom(y_max as f64))
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(GRID.mix(0.5))
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(font(14))
-            .axis_desc_style(font(16))
-            .x_desc("RTT (ms)")
-            .y_desc("replies")
+        axes(&mut chart.configure_mesh(), "RTT (ms)", "replies")
             // Counts are whole numbers: one label per count at most.
             .y_labels((y_max + 1).min(10))
             .y_label_formatter(&|v| format!("{v:.0}"))
