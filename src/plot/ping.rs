@@ -439,6 +439,46 @@ mod tests {
     }
 
     #[test]
+    fn many_targets_each_get_their_circles_and_a_legend_entry() {
+        let mut t = Timeline::new(["a.test".to_string(), "b.test".to_string()]);
+        for seq in 1..=3 {
+            for target in 0..2 {
+                t.sent(target, seq);
+                t.settle(
+                    target,
+                    seq,
+                    Outcome::Reply {
+                        rtt_ms: seq as f64 + target as f64,
+                    },
+                );
+            }
+        }
+        let svg = t.svg("ping a.test, b.test");
+        assert_eq!(svg.matches("<circle").count(), 6);
+        let texts: Vec<String> = crate::plot::tests::texts(&svg)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert!(texts.iter().any(|t| t == "a.test") && texts.iter().any(|t| t == "b.test"));
+    }
+
+    #[test]
+    fn a_run_without_replies_draws_its_losses_on_empty_axes() {
+        let mut t = Timeline::new(["h".to_string()]);
+        for seq in 1..=3 {
+            t.sent(0, seq);
+            t.settle(0, seq, Outcome::Lost);
+        }
+        let svg = t.svg("ping h");
+        assert_eq!(svg.matches("<circle").count(), 0);
+        assert_eq!(svg.matches("<polygon").count(), 3, "{svg}");
+        assert!(svg.contains("lost (3)"));
+        // And nothing at all (an interrupted run before the first probe) still draws.
+        let empty = Timeline::new(["h".to_string()]).svg("ping h");
+        assert!(empty.contains("RTT (ms)"));
+    }
+
+    #[test]
     fn memory_is_bounded() {
         let mut t = Timeline::new(["h".to_string()]);
         for seq in 1..=(KEPT as u64 + 10) {
