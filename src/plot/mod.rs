@@ -172,30 +172,43 @@ pub fn headroom(max: f64) -> f64 {
     }
 }
 
+/// The system's fonts, read once a process (`check --report` renders three PNGs).
+fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static FONTS: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut db = resvg::usvg::fontdb::Database::new();
+            db.load_system_fonts();
+            // fontdb maps sans-serif to Arial, which Linux seldom has: take one that is there.
+            let families: Vec<String> = db
+                .faces()
+                .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+                .collect();
+            let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
+            match preferred
+                .iter()
+                .find(|p| families.iter().any(|f| f == *p))
+                .map(|p| p.to_string())
+                .or_else(|| families.first().cloned())
+            {
+                Some(family) => db.set_sans_serif_family(family),
+                None => crate::output::warn(
+                    "no fonts found: the PNG has no text (install fonts, e.g. fonts-dejavu-core)",
+                ),
+            }
+            std::sync::Arc::new(db)
+        })
+        .clone()
+}
+
 /// Renders `svg` to PNG bytes with the system's fonts.
 pub fn png(svg: &str) -> Result<Vec<u8>, String> {
     use resvg::{tiny_skia, usvg};
-    let mut options = usvg::Options::default();
-    let db = options.fontdb_mut();
-    db.load_system_fonts();
-    // fontdb maps sans-serif to Arial, which Linux seldom has: take one that is there.
-    let families: Vec<String> = db
-        .faces()
-        .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
-        .collect();
-    let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
-    if let Some(family) = preferred
-        .iter()
-        .find(|p| families.iter().any(|f| f == *p))
-        .map(|p| p.to_string())
-        .or_else(|| families.first().cloned())
-    {
-        db.set_sans_serif_family(family);
-    } else {
-        crate::output::warn(
-            "no fonts found: the PNG has no text (install fonts, e.g. fonts-dejavu-core)",
-        );
-    }
+    let options = usvg::Options {
+        fontdb: fonts(),
+        ..usvg::Options::default()
+    };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
     let size = tree
         .size()
