@@ -77,10 +77,9 @@ impl Pictures {
         Pictures {
             page: page.svg(),
             ping: ping.svg(&format!("ping {target} ({address}): RTT per probe")),
-            trace: path::svg(
-                &hops,
-                &format!("trace to {target} ({address}, udp): RTT per hop"),
-            ),
+            trace: path::trace_svg(target, address, "udp", &report.trace.hops, |a| {
+                a.to_string()
+            }),
         }
     }
 

@@ -32,6 +32,11 @@
 //! /etc/hosts entry that sends packets elsewhere fails them too, naming the hosts file;
 //! for an address typed in, it is that address.
 //!
+//! # Pictures and the lab report
+//! `--plot FILE` draws the run on one page, `--report DIR` writes `report.md` with every
+//! table and the pictures beside it (`lab.rs`). The ping's probes are kept for them by
+//! the observer that also starts the trace (`FirstProbe`).
+//!
 //! # Exit codes
 //! 0 every check passed (skipped ones do not count); 1 a check failed; 2 the run could
 //! not be done (bad input, a name that does not resolve, missing privilege for the ping,

@@ -5,6 +5,9 @@
 //! successful exit (`netlab resolve -f names | head -1` must not print an error), the way
 //! ripgrep does. Rows that arrive over time go through [`RowPrinter`], which renders each
 //! row with fixed column widths so live rows line up without knowing the rows to come.
+//!
+//! With `--format markdown` the same two doors write GitHub-flavoured markdown instead
+//! ([`markdown`]): commands build one table model and never know which way it is shown.
 
 use std::io::{self, IsTerminal, Write};
 

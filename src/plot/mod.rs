@@ -141,6 +141,28 @@ pub fn font(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&INK)
 }
 
+/// The house style of every chart's axes: light grid, dark axes and labels, and the
+/// axis titles with their units.
+pub fn axes<'a, 'b, 'm, X, Y, XT, YT>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, SVGBackend<'a>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, SVGBackend<'a>>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = XT>
+        + plotters::coord::ranged1d::ValueFormatter<XT>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = YT>
+        + plotters::coord::ranged1d::ValueFormatter<YT>,
+{
+    mesh.light_line_style(GRID.mix(0.5))
+        .bold_line_style(GRID)
+        .axis_style(INK)
+        .label_style(font(14))
+        .axis_desc_style(font(16))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+}
+
 /// The upper end of an axis that starts at 0 and holds `max`, with some headroom.
 pub fn headroom(max: f64) -> f64 {
     if max.is_finite() && max > 0.0 {
@@ -150,26 +172,43 @@ pub fn headroom(max: f64) -> f64 {
     }
 }
 
+/// The system's fonts, read once a process (`check --report` renders three PNGs).
+fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static FONTS: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> =
+        std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut db = resvg::usvg::fontdb::Database::new();
+            db.load_system_fonts();
+            // fontdb maps sans-serif to Arial, which Linux seldom has: take one that is there.
+            let families: Vec<String> = db
+                .faces()
+                .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+                .collect();
+            let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
+            match preferred
+                .iter()
+                .find(|p| families.iter().any(|f| f == *p))
+                .map(|p| p.to_string())
+                .or_else(|| families.first().cloned())
+            {
+                Some(family) => db.set_sans_serif_family(family),
+                None => crate::output::warn(
+                    "no fonts found: the PNG has no text (install fonts, e.g. fonts-dejavu-core)",
+                ),
+            }
+            std::sync::Arc::new(db)
+        })
+        .clone()
+}
+
 /// Renders `svg` to PNG bytes with the system's fonts.
 pub fn png(svg: &str) -> Result<Vec<u8>, String> {
     use resvg::{tiny_skia, usvg};
-    let mut options = usvg::Options::default();
-    let db = options.fontdb_mut();
-    db.load_system_fonts();
-    // fontdb maps sans-serif to Arial, which Linux seldom has: take one that is there.
-    let families: Vec<String> = db
-        .faces()
-        .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
-        .collect();
-    let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
-    if let Some(family) = preferred
-        .iter()
-        .find(|p| families.iter().any(|f| f == *p))
-        .map(|p| p.to_string())
-        .or_else(|| families.first().cloned())
-    {
-        db.set_sans_serif_family(family);
-    }
+    let options = usvg::Options {
+        fontdb: fonts(),
+        ..usvg::Options::default()
+    };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
     let size = tree
         .size()
@@ -208,6 +247,34 @@ pub(crate) mod tests {
         assert!(PlotFile::parse("b.jpg").is_err());
         assert!(PlotFile::parse("plot").is_err());
         assert!(PlotFile::parse(".svg").is_err());
+    }
+
+    /// The labels of a PNG are drawn with a system font. Without any font the test skips
+    /// loudly, and fails under CI=true (.ci/run installs fonts-dejavu-core).
+    #[test]
+    fn png_labels_are_drawn_with_a_system_font() {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_system_fonts();
+        if db.is_empty() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "no system fonts under CI"
+            );
+            eprintln!("SKIPPED png_labels_are_drawn_with_a_system_font: no system fonts");
+            return;
+        }
+        let text = svg((200, 60), |area| {
+            area.draw(&Text::new("RTT (ms)", (10, 20), font(24)))
+                .map_err(|e| e.to_string())
+        });
+        let bytes = png(&text).unwrap();
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&bytes).unwrap();
+        let inked = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() < 128 && p.alpha() == 255)
+            .count();
+        assert!(inked > 100, "{inked} dark pixels: the text was not drawn");
     }
 
     #[test]

@@ -110,3 +110,38 @@ fn text_panel(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_shows_four_parts_and_the_verdict_in_words() {
+        let ping = Timeline::new(["h".to_string()]);
+        let page = Page {
+            title: "netlab check h (port 80)".into(),
+            resolve: vec!["198.18.2.2  system resolver: DNS".into()],
+            connect: vec!["198.18.2.2:80  closed".into()],
+            ping: &ping,
+            hops: &[],
+            verdict: vec![Verdict {
+                name: "port_answers".into(),
+                result: "FAIL".into(),
+                explanation: "refused".into(),
+            }],
+            passed: false,
+        };
+        let svg = page.svg();
+        let texts: Vec<String> = crate::plot::tests::texts(&svg)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        for part in ["1. resolve", "2. connect", "3. ping: RTT per probe"] {
+            assert!(texts.iter().any(|t| t == part), "{part}: {texts:?}");
+        }
+        assert!(texts.iter().any(|t| t.starts_with("4. trace")), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "verdict: a check FAILED"));
+        assert!(texts.iter().any(|t| t == "FAIL  port_answers: refused"));
+        assert!(texts.iter().any(|t| t == "198.18.2.2:80  closed"));
+    }
+}

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, headroom, Area, GRID, INK, LOST, REPLY, SIZE};
+use super::{axes, font, headroom, Area, INK, LOST, REPLY, SIZE};
 use crate::trace::engine::{Hop, ProbeResult};
 
 /// What was measured at one TTL.
@@ -66,6 +66,27 @@ impl HopSamples {
     }
 }
 
+/// The picture of one trace to `target` (typed as `text`), its responders shown by
+/// `shown`.
+pub fn trace_svg(
+    text: &str,
+    target: IpAddr,
+    method: &str,
+    hops: &[Hop],
+    shown: impl Fn(IpAddr) -> String,
+) -> String {
+    let samples: Vec<HopSamples> = hops.iter().map(|h| HopSamples::of(h, &shown)).collect();
+    let target = if text == target.to_string() {
+        text.to_string()
+    } else {
+        format!("{text} ({target})")
+    };
+    svg(
+        &samples,
+        &format!("trace to {target}, {method}: RTT per hop"),
+    )
+}
+
 /// The whole picture as SVG text.
 pub fn svg(hops: &[HopSamples], title: &str) -> String {
     super::svg(SIZE, |area| draw(area, hops, title))
@@ -75,8 +96,8 @@ pub fn svg(hops: &[HopSamples], title: &str) -> String {
 pub fn draw(area: &Area, hops: &[HopSamples], title: &str) -> Result<(), String> {
     let area = area.titled(title, font(22)).map_err(|e| e.to_string())?;
     let height = area.dim_in_pixel().1;
-    let (labels, rest) = area.split_vertically(height * 26 / 100);
-    let (rtt, loss) = rest.split_vertically((height - height * 26 / 100) * 62 / 100);
+    let (labels, rest) = area.split_vertically(height * 30 / 100);
+    let (rtt, loss) = rest.split_vertically((height - height * 30 / 100) * 62 / 100);
     let x = x_range(hops);
     draw_labels(&labels, hops, x.clone())?;
     draw_rtts(&rtt, hops, x.clone())?;
@@ -101,18 +122,25 @@ fn draw_labels(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Res
         .build_cartesian_2d(x, 0.0..1.0)
         .map_err(err)?;
     let plot = chart.plotting_area();
-    // Reads top down, starting at the top of the band.
-    let style = font(if hops.len() > 20 { 11 } else { 13 })
-        .transform(FontTransform::Rotate90)
-        .pos(Pos::new(HPos::Left, VPos::Center));
+    let size = if hops.len() > 20 { 11 } else { 13 };
+    // Reads top down from the top of the band; a longer label is cut with `…` (plotters'
+    // naive metrics without a font stack: about 0.5 em a letter in DejaVu Sans).
+    let fits = (plot.dim_in_pixel().1 as f64 / (size as f64 * 0.5)) as usize;
     for hop in hops {
-        let colour = if hop.rtts_ms.is_empty() { LOST } else { INK };
-        plot.draw(&Text::new(
-            hop.label.clone(),
-            (hop.ttl as f64, 1.0),
-            style.clone().color(&colour),
-        ))
-        .map_err(err)?;
+        let (label, size, colour) = if hop.rtts_ms.is_empty() {
+            (hop.label.clone(), 24, LOST)
+        } else if hop.label.chars().count() > fits {
+            let cut: String = hop.label.chars().take(fits.saturating_sub(1)).collect();
+            (format!("{cut}…"), size, INK)
+        } else {
+            (hop.label.clone(), size, INK)
+        };
+        let style = font(size)
+            .transform(FontTransform::Rotate90)
+            .pos(Pos::new(HPos::Left, VPos::Center))
+            .color(&colour);
+        plot.draw(&Text::new(label, (hop.ttl as f64, 1.0), style))
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -129,16 +157,9 @@ fn draw_rtts(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
         .x_label_area_size(8)
         .build_cartesian_2d(x, 0.0..headroom(max))
         .map_err(err)?;
-    chart
-        .configure_mesh()
+    axes(&mut chart.configure_mesh(), "", "RTT (ms)")
         .disable_x_mesh()
         .disable_x_axis()
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK)
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .y_desc("RTT (ms)")
         .draw()
         .map_err(err)?;
     chart
@@ -160,8 +181,7 @@ fn draw_loss(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
         .build_cartesian_2d(x, 0.0..100.0)
         .map_err(err)?;
     let ticks = hops.len().clamp(1, 30);
-    chart
-        .configure_mesh()
+    axes(&mut chart.configure_mesh(), "hop (TTL)", "no answer (%)")
         .disable_x_mesh()
         .x_labels(ticks)
         .x_label_formatter(&|v| {
@@ -173,13 +193,6 @@ fn draw_loss(area: &Area, hops: &[HopSamples], x: std::ops::Range<f64>) -> Resul
             }
         })
         .y_labels(5)
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK)
-        .label_style(font(14))
-        .axis_desc_style(font(16))
-        .x_desc("hop (TTL)")
-        .y_desc("no answer (%)")
         .draw()
         .map_err(err)?;
     chart

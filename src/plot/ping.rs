@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use crate::ping::engine::Event;
 
-use super::{font, headroom, Area, ERROR, GRID, INK, LOST, PALETTE, SIZE};
+use super::{axes, font, headroom, Area, ERROR, GRID, LOST, PALETTE, SIZE};
 
 /// Probes kept per target (a day at one a second).
 pub const KEPT: usize = 86_400;
@@ -55,6 +55,22 @@ impl Series {
             Outcome::Reply { rtt_ms } => Some((p.sent_s, rtt_ms)),
             _ => None,
         })
+    }
+
+    /// Runs of consecutive answered probes, as (time, RTT) points.
+    pub fn runs(&self) -> Vec<Vec<(f64, f64)>> {
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in &self.probes {
+            match p.outcome {
+                Outcome::Reply { rtt_ms } => {
+                    runs.last_mut().expect("one run").push((p.sent_s, rtt_ms))
+                }
+                Outcome::Pending => {}
+                Outcome::Lost | Outcome::Error => runs.push(Vec::new()),
+            }
+        }
+        runs.retain(|r| r.len() > 1);
+        runs
     }
 
     fn with(&self, outcome: Outcome) -> impl Iterator<Item = f64> + '_ {
@@ -175,17 +191,13 @@ impl Timeline {
             .y_label_area_size(64)
             .build_cartesian_2d(0.0..x_max, 0.0..y_max)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(GRID.mix(0.5))
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(font(14))
-            .axis_desc_style(font(16))
-            .x_desc("time since the first probe (s)")
-            .y_desc("RTT (ms)")
-            .draw()
-            .map_err(err)?;
+        axes(
+            &mut chart.configure_mesh(),
+            "time since the first probe (s)",
+            "RTT (ms)",
+        )
+        .draw()
+        .map_err(err)?;
         // The triangles sit in a band at the top, under the headroom.
         let band = y_max * 0.95;
         let mut lost = 0;
@@ -193,9 +205,12 @@ impl Timeline {
         for (i, series) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let replies: Vec<(f64, f64)> = series.replies().collect();
-            chart
-                .draw_series(LineSeries::new(replies.iter().copied(), colour.mix(0.35)))
-                .map_err(err)?;
+            // A line joins consecutive replies only: none is drawn across a lost probe.
+            for run in series.runs() {
+                chart
+                    .draw_series(LineSeries::new(run, colour.mix(0.35)))
+                    .map_err(err)?;
+            }
             let legend = if self.series.len() > 1 {
                 series.label.clone()
             } else {
@@ -275,15 +290,10 @@ impl Timeline {
             .y_label_area_size(64)
             .build_cartesian_2d(bins.lo..bins.hi(), 0.0..headroom(y_max as f64))
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(GRID.mix(0.5))
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(font(14))
-            .axis_desc_style(font(16))
-            .x_desc("RTT (ms)")
-            .y_desc("replies")
+        axes(&mut chart.configure_mesh(), "RTT (ms)", "replies")
+            // Counts are whole numbers: one label per count at most.
+            .y_labels((y_max + 1).min(10))
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(err)?;
         let alpha = if self.series.len() > 1 { 0.55 } else { 0.9 };
@@ -407,6 +417,65 @@ mod tests {
             .count();
         assert_eq!(polygons_lost, 1, "{svg}");
         assert!(svg.contains("RTT (ms)") && svg.contains("time since the first probe (s)"));
+    }
+
+    #[test]
+    fn lines_never_cross_a_lost_probe() {
+        let t = timeline();
+        // Replies 1 and 3 are apart: 2 was lost, so no line joins them.
+        assert!(t.series[0].runs().is_empty());
+        let mut t = Timeline::new(["h".to_string()]);
+        for seq in 1..=4 {
+            t.sent(0, seq);
+            let outcome = match seq {
+                3 => Outcome::Lost,
+                _ => Outcome::Reply { rtt_ms: seq as f64 },
+            };
+            t.settle(0, seq, outcome);
+        }
+        let runs = t.series[0].runs();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].iter().map(|p| p.1).collect::<Vec<_>>(), [1.0, 2.0]);
+    }
+
+    #[test]
+    fn many_targets_each_get_their_circles_and_a_legend_entry() {
+        let mut t = Timeline::new(["a.test".to_string(), "b.test".to_string()]);
+        for seq in 1..=3 {
+            for target in 0..2 {
+                t.sent(target, seq);
+                t.settle(
+                    target,
+                    seq,
+                    Outcome::Reply {
+                        rtt_ms: seq as f64 + target as f64,
+                    },
+                );
+            }
+        }
+        let svg = t.svg("ping a.test, b.test");
+        assert_eq!(svg.matches("<circle").count(), 6);
+        let texts: Vec<String> = crate::plot::tests::texts(&svg)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert!(texts.iter().any(|t| t == "a.test") && texts.iter().any(|t| t == "b.test"));
+    }
+
+    #[test]
+    fn a_run_without_replies_draws_its_losses_on_empty_axes() {
+        let mut t = Timeline::new(["h".to_string()]);
+        for seq in 1..=3 {
+            t.sent(0, seq);
+            t.settle(0, seq, Outcome::Lost);
+        }
+        let svg = t.svg("ping h");
+        assert_eq!(svg.matches("<circle").count(), 0);
+        assert_eq!(svg.matches("<polygon").count(), 3, "{svg}");
+        assert!(svg.contains("lost (3)"));
+        // And nothing at all (an interrupted run before the first probe) still draws.
+        let empty = Timeline::new(["h".to_string()]).svg("ping h");
+        assert!(empty.contains("RTT (ms)"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::error::Exit;
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::packet::extensions::MplsLabel;
+use crate::plot;
 
 /// The longest a settled row waits for a reverse name.
 pub const NAME_WAIT: Duration = Duration::from_millis(150);
@@ -516,18 +517,9 @@ impl Report {
             return Ok(());
         };
         self.names.poll();
-        let hops: Vec<crate::plot::path::HopSamples> = self
-            .hops
-            .iter()
-            .map(|hop| crate::plot::path::HopSamples::of(hop, |addr| self.shown(addr)))
-            .collect();
-        let shown = if self.target_text == self.target.to_string() {
-            self.target_text.clone()
-        } else {
-            format!("{} ({})", self.target_text, self.target)
-        };
-        let title = format!("trace to {shown}, {}: RTT per hop", self.method.as_str());
-        file.save(&crate::plot::path::svg(&hops, &title))
+        let (text, method) = (&self.target_text, self.method.as_str());
+        let svg = plot::path::trace_svg(text, self.target, method, &self.hops, |a| self.shown(a));
+        file.save(&svg)
     }
 
     fn finish_output(&mut self, elapsed: Duration) -> Exit {

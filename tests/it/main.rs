@@ -9,6 +9,7 @@ mod hardening;
 mod lab;
 mod lab_selftest;
 mod ping;
+mod report;
 mod resolve;
 mod seeds;
 mod serve;
