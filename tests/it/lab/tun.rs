@@ -112,7 +112,7 @@ impl DelayLink {
 /// however busy the CPUs are, so a link's delay is the same under load as idle (the test
 /// of kernel timestamps relies on it). A forwarder sleeps between packets, so it never
 /// starves anything.
-fn make_realtime() -> io::Result<()> {
+pub fn make_realtime() -> io::Result<()> {
     let param = libc::sched_param { sched_priority: 10 };
     // SAFETY: `param` is a valid sched_param; 0 is the calling thread.
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
