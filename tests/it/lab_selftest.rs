@@ -33,7 +33,8 @@ fn rtt_summary(ping_output: &str) -> [f64; 4] {
         .find(|l| l.starts_with("rtt "))
         .unwrap_or_else(|| panic!("no rtt line in:\n{ping_output}"));
     let numbers = line.split('=').nth(1).expect("rtt values").trim();
-    let numbers = numbers.trim_end_matches(" ms");
+    // "30.5/30.6/30.8/0.1 ms", with ", pipe 2" after it when replies overlapped.
+    let numbers = numbers.split(" ms").next().expect("rtt values");
     let v: Vec<f64> = numbers
         .split('/')
         .map(|n| n.parse().expect("number"))
@@ -198,20 +199,33 @@ fn lab_unreachable_and_prohibited_addresses_get_icmp_errors_from_the_last_router
 #[test]
 fn lab_link_delay_adds_two_delays_per_link_to_the_rtt() {
     let delay = Duration::from_millis(5);
-    let lab = lab!(LabConfig::default().link_delay(delay));
+    // With SCHED_FIFO forwarders the delay is exact on a loaded machine too; at normal
+    // priority a busy machine adds its scheduling latency, so only "never early" holds.
+    let realtime = lab!(LabConfig::default().link_delay(delay));
+    let lab = lab!(LabConfig::default().link_delay(delay).realtime_links(false));
     // 3 links, 5 ms each way: 30 ms expected.
-    for target in [IpAddr::from(lab.dest_v4()), lab.dest_v6().into()] {
-        let out = ping(&lab, &["-c", "5", "-i", "0.1", "-W", "2"], target);
-        assert!(out.contains("5 received"), "{out}");
-        let [min, avg, max, _] = rtt_summary(&out);
-        eprintln!("{target}: rtt min/avg/max {min}/{avg}/{max} ms with 3 links x {delay:?}");
-        // The forwarder never releases a packet early, so the fastest of five replies is
-        // at least the 30 ms added; a loaded machine only delays replies further, so
-        // the upper bound is on the fastest one and only rules out a doubled delay.
-        assert!(
-            (29.0..60.0).contains(&min),
-            "fastest rtt {min} ms (avg {avg}, max {max}) outside 29..60:\n{out}"
-        );
+    for (which, lab) in [("realtime", &realtime), ("normal", &lab)] {
+        for target in [IpAddr::from(lab.dest_v4()), lab.dest_v6().into()] {
+            let out = ping(lab, &["-c", "5", "-i", "0.1", "-W", "2"], target);
+            assert!(out.contains("5 received"), "{out}");
+            let [min, avg, max, _] = rtt_summary(&out);
+            eprintln!(
+                "{which} {target}: rtt min/avg/max {min}/{avg}/{max} ms, 3 links x {delay:?}"
+            );
+            // The forwarder never releases a packet early, so the fastest of five is at
+            // least the 30 ms added; the upper bound (on the fastest) rules out a doubled
+            // delay, where the forwarders run the moment a packet is due.
+            assert!(
+                min >= 29.0,
+                "{which}: fastest rtt {min} ms below 29:\n{out}"
+            );
+            if which == "realtime" {
+                assert!(
+                    min < 60.0,
+                    "{which}: fastest rtt {min} ms (avg {avg}, max {max}) not below 60:\n{out}"
+                );
+            }
+        }
     }
     // Every service works across the TUN links too.
     let reply = tcp_exchange(

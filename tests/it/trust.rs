@@ -108,7 +108,7 @@ fn rtts_under_cpu_load_stay_near_the_idle_ones() {
     let lab = lab!(LabConfig::default()
         .routers(1)
         .link_delay(Duration::from_millis(2))
-        .realtime_links());
+        .realtime_links(true));
     let dest = lab.dest_v4().to_string();
     let idle = rtts(&lab, &dest);
     let idle_user = user_space_rtts(&lab);

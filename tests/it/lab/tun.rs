@@ -4,10 +4,10 @@
 //! forwarder thread in the test process that reads an IP packet from one device, holds it
 //! for the delay and writes it to the other. The delay is constant, so a FIFO per direction
 //! keeps packet order. The thread sleeps in `ppoll` until the next packet is due or
-//! another one arrives, which keeps the added error well under a millisecond. With
-//! `LabConfig::realtime_links` forwarders run SCHED_FIFO, so the delay stays what it says
-//! on a loaded machine too (at normal priority they add the scheduler's latency to a
-//! packet now and then).
+//! another one arrives, which keeps the added error well under a millisecond. Forwarders
+//! run SCHED_FIFO (`LabConfig::realtime_links`, on by default), so the delay stays what it
+//! says on a loaded machine too: at normal priority they add the scheduler's latency to
+//! every packet, tens of ms with both CPUs busy.
 //!
 //! # MPLS routers (RFC 4950)
 //! Linux routers never append ICMP extensions, so a router that reports its MPLS label
@@ -112,7 +112,7 @@ impl DelayLink {
 /// however busy the CPUs are, so a link's delay is the same under load as idle (the test
 /// of kernel timestamps relies on it). A forwarder sleeps between packets, so it never
 /// starves anything.
-fn make_realtime() -> io::Result<()> {
+pub fn make_realtime() -> io::Result<()> {
     let param = libc::sched_param { sched_priority: 10 };
     // SAFETY: `param` is a valid sched_param; 0 is the calling thread.
     if unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) } != 0 {
