@@ -9,11 +9,13 @@
 //!   bounded reader of name files.
 
 pub mod app;
+pub mod chat;
 pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod duration;
 pub mod error;
+pub mod family;
 pub mod lines;
 pub mod net;
 pub mod output;

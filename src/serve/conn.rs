@@ -17,9 +17,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{sleep_until, timeout};
 
-use super::protocol::{is_bye, printable, words_answer, Framed, Lines};
+use super::protocol::{words_answer, Framed, Lines};
 use super::report::{End, Record};
 use super::{Mode, MESSAGE_QUIET};
+use crate::chat::{is_bye, printable};
 use crate::output::{self, Stdout};
 
 /// Bytes read at a time.

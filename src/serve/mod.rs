@@ -119,12 +119,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::io::BufRead;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::chat::stdin_lines;
 use crate::cli::{Family, ServeArgs};
 use crate::error::{Exit, Failure};
 use crate::net::iface::literal_sockaddr;
@@ -515,29 +515,6 @@ async fn grace_over(until: Option<tokio::time::Instant>) {
         Some(until) => tokio::time::sleep_until(until).await,
         None => std::future::pending().await,
     }
-}
-
-/// Lines typed on stdin (chat, here and in `connect --interactive`), line endings
-/// stripped. A plain thread, not tokio's stdin: a read blocked on a terminal must not
-/// keep the runtime from shutting down.
-pub(crate) fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            let mut line = Vec::new();
-            match stdin.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    let text = protocol::strip_line_ending(&line).to_vec();
-                    if tx.blocking_send(text).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
 }
 
 async fn next_typed(typed: &mut Option<mpsc::Receiver<Vec<u8>>>) -> Option<Vec<u8>> {
