@@ -52,7 +52,7 @@ pub async fn run(args: ConnectArgs) -> Result<Exit, Failure> {
             Ok(Err(err)) => short(&err),
             Err(_) => format!(
                 "no answer within {}",
-                crate::resolve::fmt_duration(args.timeout)
+                crate::duration::format_duration(args.timeout)
             ),
         };
         // A name can have several addresses: say which one answered so.

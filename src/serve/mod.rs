@@ -126,6 +126,7 @@ use tokio::task::JoinSet;
 
 use crate::chat::stdin_lines;
 use crate::cli::{Family, ServeArgs};
+use crate::duration::format_duration;
 use crate::error::{Exit, Failure};
 use crate::net::iface::literal_sockaddr;
 use crate::net::listen::{self, Bind, Transport};
@@ -306,16 +307,6 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
     Ok(Bind::Addr(addr))
 }
 
-/// `2s`, `300ms`.
-fn fmt_duration(d: Duration) -> String {
-    let trim = |text: String| text.trim_end_matches('0').trim_end_matches('.').to_string();
-    if d < Duration::from_secs(1) {
-        format!("{}ms", trim(format!("{:.3}", d.as_secs_f64() * 1000.0)))
-    } else {
-        format!("{}s", trim(format!("{:.3}", d.as_secs_f64())))
-    }
-}
-
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let bound = listen::bind(plan.bind, plan.transport)?;
@@ -449,7 +440,7 @@ async fn serve_tcp(
                         eprintln!(
                             "netlab: stopping: {} open connection(s) get {} to finish (Ctrl-C again ends them now)",
                             tasks.len(),
-                            fmt_duration(GRACE)
+                            format_duration(GRACE)
                         );
                     }
                 } else if !stopped {
@@ -578,11 +569,5 @@ mod tests {
         }
         let err = parse_listen("127.0.0.1:80", Family::V6).unwrap_err();
         assert!(err.why.contains("does not match"), "{err}");
-    }
-
-    #[test]
-    fn durations_print_short() {
-        assert_eq!(fmt_duration(Duration::from_millis(300)), "300ms");
-        assert_eq!(fmt_duration(Duration::from_secs(30)), "30s");
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::resolution::{Resolution, Row, Status};
 use super::servers::{Asked, Candidate, Trouble, Verdict};
 use crate::cli::RecordKind;
+use crate::duration::format_duration;
 use crate::resolve::dns::Rcode;
 use crate::resolve::record::kind_name;
 
@@ -136,7 +137,7 @@ fn troubles(tries: &[(SocketAddr, Trouble)]) -> String {
                     let waits: Vec<String> = mine
                         .iter()
                         .filter_map(|t| match t {
-                            Trouble::Timeout(wait) => Some(crate::resolve::fmt_duration(*wait)),
+                            Trouble::Timeout(wait) => Some(format_duration(*wait)),
                             _ => None,
                         })
                         .collect();
