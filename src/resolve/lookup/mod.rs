@@ -6,14 +6,14 @@
 //! Four stories, one file each, in the order a query meets them:
 //! - here, the walk (`res_nsearch`): the hosts file, then the candidate names of the
 //!   search list, each asked of the servers, until one resolves or the walk must stop;
-//! - [`servers`], asking the server list about one candidate name (`res_send`): which
+//! - `servers.rs`, asking the server list about one candidate name (`res_send`): which
 //!   server, how long to wait, what counts as an answer;
-//! - [`outcome`], turning the candidates tried into what the user is shown: the rows of the
+//! - `outcome.rs`, turning the candidates tried into what the user is shown: the rows of the
 //!   chosen one, or the one line that says why nothing resolved and where;
-//! - [`resolution`], the result types the report, the Atlas mapping and `check` read.
+//! - `resolution.rs`, the result types the report, the Atlas mapping and `check` read.
 //!
 //! The glibc rule kept here, because it decides what a user of `ping NAME` sees (the
-//! server rules are in [`servers`]): along the search list, NXDOMAIN, "no data" and
+//! server rules are in `servers.rs`): along the search list, NXDOMAIN, "no data" and
 //! SERVFAIL move on to the next candidate name; REFUSED or a timeout stop the walk (the
 //! name as typed is still tried if it has not been); when nothing answers, the result is
 //! the as-typed name's if it was tried first, else "no data" if any candidate had the

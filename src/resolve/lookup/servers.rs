@@ -1,6 +1,6 @@
 //! Asking the server list about one name, as glibc's `res_send` does: which server is
 //! asked, how long each try waits, and which reply counts as the answer. The search walk
-//! (in [`super`]) calls this once per candidate name; what it needs back is an [`Asked`].
+//! (in `mod.rs`) calls [`ask`] once per candidate name and gets an [`Asked`] back.
 //!
 //! The glibc rules kept, because they decide what a user of `ping NAME` sees:
 //! - servers are asked one at a time in file order (`rotate` starts at the next one each
