@@ -11,6 +11,9 @@ use crate::duration::parse_duration;
 use crate::output::Format;
 use crate::plot::PlotFile;
 
+/// Defined below the commands (error messages take it too); clap code here names it as before.
+pub use crate::family::Family;
+
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  every target answered as asked (resolved, port open, reply received)
@@ -73,6 +76,9 @@ pub enum Command {
     },
 }
 
+/// `trace -q`: the most probes per hop (here, so clap's range needs no command module).
+pub const MAX_QUERIES: u8 = 10;
+
 /// Address families to use.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct FamilyArgs {
@@ -84,14 +90,6 @@ pub struct FamilyArgs {
     pub ipv6: bool,
 }
 
-/// Which address families a run may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Any,
-    V4,
-    V6,
-}
-
 impl FamilyArgs {
     pub fn family(self) -> Family {
         match (self.ipv4, self.ipv6) {
@@ -99,27 +97,6 @@ impl FamilyArgs {
             (_, true) => Family::V6,
             _ => Family::Any,
         }
-    }
-}
-
-impl Family {
-    pub fn allows(self, addr: &std::net::IpAddr) -> bool {
-        match self {
-            Family::Any => true,
-            Family::V4 => addr.is_ipv4(),
-            Family::V6 => addr.is_ipv6(),
-        }
-    }
-
-    /// An address typed in that -4/-6 rules out: why, for the usage error.
-    pub fn refusal(self, addr: &std::net::IpAddr) -> Option<String> {
-        (!self.allows(addr)).then(|| {
-            format!(
-                "{addr} is an IPv{} address, but -{} was given",
-                if addr.is_ipv4() { 4 } else { 6 },
-                if addr.is_ipv4() { 6 } else { 4 }
-            )
-        })
     }
 }
 
@@ -346,7 +323,7 @@ pub struct TraceArgs {
     #[arg(short = 'f', long = "first", default_value_t = 1, value_name = "TTL", value_parser = clap::value_parser!(u8).range(1..))]
     pub first_ttl: u8,
     /// Probes per hop
-    #[arg(short = 'q', long = "queries", default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=crate::trace::MAX_QUERIES as i64))]
+    #[arg(short = 'q', long = "queries", default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=MAX_QUERIES as i64))]
     pub queries: u8,
     /// The longest a probe waits for its answer (most wait far less: see the README)
     #[arg(short = 'w', long = "wait", default_value = "5s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]

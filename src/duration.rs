@@ -1,5 +1,6 @@
 //! Durations on the command line: plain seconds (`0.2`, like ping's `-i 0.2`) or a number
-//! with a unit (`200ms`, `2s`, `1.5m`, `500us`).
+//! with a unit (`200ms`, `2s`, `1.5m`, `500us`); and the other way, a duration written
+//! back in those terms for a message (`no reply within 2s`), the same in every command.
 
 use std::time::Duration;
 
@@ -43,9 +44,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// `2s`, `300ms`, `1.5s`: durations as the user would write them.
+pub fn format_duration(d: Duration) -> String {
+    let trim = |text: String| text.trim_end_matches('0').trim_end_matches('.').to_string();
+    if d < Duration::from_secs(1) {
+        format!("{}ms", trim(format!("{:.3}", d.as_secs_f64() * 1000.0)))
+    } else {
+        format!("{}s", trim(format!("{:.3}", d.as_secs_f64())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(format_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_micros(250)), "0.25ms");
+        assert_eq!(format_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(format_duration(Duration::from_secs(30)), "30s");
+        for d in [Duration::from_millis(300), Duration::from_millis(1500)] {
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+    }
 
     #[test]
     fn accepts_seconds_and_units() {

@@ -107,7 +107,7 @@ pub fn resolver_message(err: &std::io::Error) -> String {
 /// A name that resolved, but to no address of the family asked for (or to none).
 pub fn no_address_of(
     what: impl Into<String>,
-    family: crate::cli::Family,
+    family: crate::family::Family,
     found: &[std::net::SocketAddr],
 ) -> Failure {
     if found.is_empty() {
@@ -118,7 +118,7 @@ pub fn no_address_of(
         what,
         format!(
             "no IPv{} address (only {})",
-            if family == crate::cli::Family::V4 {
+            if family == crate::family::Family::V4 {
                 4
             } else {
                 6

@@ -7,13 +7,18 @@
 //! - [`output`]: tables, JSON and stderr diagnostics.
 //! - [`target`], [`duration`]: the shared parsers of command-line values; [`lines`]: the
 //!   bounded reader of name files.
+//! - [`family`] (`-4`/`-6`), [`chat`] (what `serve --chat` and `connect --interactive`
+//!   share): pieces several modules take live below all of them, so no command reaches
+//!   into another, and `cli` and `error` into none.
 
 pub mod app;
+pub mod chat;
 pub mod check;
 pub mod cli;
 pub mod connect;
 pub mod duration;
 pub mod error;
+pub mod family;
 pub mod lines;
 pub mod net;
 pub mod output;

@@ -19,11 +19,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{sleep_until, timeout};
 
+use crate::chat::{is_bye, printable, stdin_lines, strip_line_ending};
 use crate::cli::{ConnectArgs, Eol};
 use crate::error::{Exit, Failure};
 use crate::output::Stdout;
-use crate::serve::protocol::{is_bye, printable, strip_line_ending};
-use crate::serve::stdin_lines;
 use crate::target::{parse_port_list, PortSuffix, Target};
 
 /// After sending `bye`, how long the server may take to close.
@@ -53,7 +52,7 @@ pub async fn run(args: ConnectArgs) -> Result<Exit, Failure> {
             Ok(Err(err)) => short(&err),
             Err(_) => format!(
                 "no answer within {}",
-                crate::resolve::fmt_duration(args.timeout)
+                crate::duration::format_duration(args.timeout)
             ),
         };
         // A name can have several addresses: say which one answered so.

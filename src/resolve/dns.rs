@@ -1,6 +1,6 @@
 //! The one door to the DNS library. netlab asks one question of one server and gets the
 //! reply's response code and answer records back, in netlab's own types; which servers to
-//! ask, in what order, and what a reply means is decided in `lookup.rs`, against the
+//! ask, in what order, and what a reply means is decided in `lookup/`, against the
 //! [`Dns`] trait, so tests inject answers without a network. hickory (pinned, its API
 //! changes between minor releases) appears in this file only.
 //!

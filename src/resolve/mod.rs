@@ -3,7 +3,7 @@
 //! Without `--server`, names resolve the way glibc's `getaddrinfo` resolves them, because
 //! that is what every other tool on the machine sees: /etc/hosts first, then the
 //! resolv.conf servers in order with its search list and `ndots`, A and AAAA together
-//! (`lookup.rs` has the exact rules). Unlike `getaddrinfo`, netlab says which source
+//! (`lookup/` has the exact rules). Unlike `getaddrinfo`, netlab says which source
 //! answered, and when nothing did, what each server said. With `--server` it asks that one
 //! server directly, as `dig @server` does: the name as typed, no search list, no hosts file.
 //! `-t TYPE` asks DNS for that type (servers as above, search list included, hosts file
@@ -23,7 +23,7 @@
 //! unreadable `--file`, no usable resolv.conf when DNS is needed, or a query that could
 //! not be made (socket error, unusable reply, an unexpected response code).
 //!
-//! Layout: `lookup.rs` (the rules, against the `Dns` trait), `dns.rs` (the only file that
+//! Layout: `lookup/` (the rules, against the `Dns` trait), `dns.rs` (the only file that
 //! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
 //! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema),
 //! `atlas.rs` (RIPE Atlas DNS results from the JSON records and the received messages).
@@ -194,16 +194,6 @@ fn open_file(path: PathBuf) -> Result<NameFile, Failure> {
         Ok(meta) if meta.is_dir() => Err(Failure::usage(what, "is a directory")),
         Ok(_) => Ok(NameFile::File(path, file)),
         Err(err) => Err(Failure::usage(what, err)),
-    }
-}
-
-/// `2s`, `300ms`, `1.5s`: durations as the user would write them.
-pub(crate) fn fmt_duration(d: Duration) -> String {
-    let trim = |text: String| text.trim_end_matches('0').trim_end_matches('.').to_string();
-    if d < Duration::from_secs(1) {
-        format!("{}ms", trim(format!("{:.3}", d.as_secs_f64() * 1000.0)))
-    } else {
-        format!("{}s", trim(format!("{:.3}", d.as_secs_f64())))
     }
 }
 
@@ -460,15 +450,6 @@ fn parse_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(fmt_duration(Duration::from_secs(2)), "2s");
-        assert_eq!(fmt_duration(Duration::from_millis(300)), "300ms");
-        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(fmt_duration(Duration::from_micros(250)), "0.25ms");
-        assert_eq!(fmt_duration(Duration::from_secs(10)), "10s");
-    }
 
     #[test]
     fn names_file_lines() {

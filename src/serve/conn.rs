@@ -17,9 +17,11 @@ use tokio::net::TcpStream;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{sleep_until, timeout};
 
-use super::protocol::{is_bye, printable, words_answer, Framed, Lines};
+use super::protocol::{words_answer, Framed, Lines};
 use super::report::{End, Record};
 use super::{Mode, MESSAGE_QUIET};
+use crate::chat::{is_bye, printable};
+use crate::duration::format_duration;
 use crate::output::{self, Stdout};
 
 /// Bytes read at a time.
@@ -178,7 +180,7 @@ async fn talk(
                 }
             }
             _ = sleep_until(idle_at.into()) => {
-                return Err((End::IdleTimeout, Some(format!("{} without data", super::fmt_duration(ctx.idle)))));
+                return Err((End::IdleTimeout, Some(format!("{} without data", format_duration(ctx.idle)))));
             }
         }
     }

@@ -119,13 +119,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::io::BufRead;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::chat::stdin_lines;
 use crate::cli::{Family, ServeArgs};
+use crate::duration::format_duration;
 use crate::error::{Exit, Failure};
 use crate::net::iface::literal_sockaddr;
 use crate::net::listen::{self, Bind, Transport};
@@ -306,16 +307,6 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
     Ok(Bind::Addr(addr))
 }
 
-/// `2s`, `300ms`.
-fn fmt_duration(d: Duration) -> String {
-    let trim = |text: String| text.trim_end_matches('0').trim_end_matches('.').to_string();
-    if d < Duration::from_secs(1) {
-        format!("{}ms", trim(format!("{:.3}", d.as_secs_f64() * 1000.0)))
-    } else {
-        format!("{}s", trim(format!("{:.3}", d.as_secs_f64())))
-    }
-}
-
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let bound = listen::bind(plan.bind, plan.transport)?;
@@ -449,7 +440,7 @@ async fn serve_tcp(
                         eprintln!(
                             "netlab: stopping: {} open connection(s) get {} to finish (Ctrl-C again ends them now)",
                             tasks.len(),
-                            fmt_duration(GRACE)
+                            format_duration(GRACE)
                         );
                     }
                 } else if !stopped {
@@ -517,29 +508,6 @@ async fn grace_over(until: Option<tokio::time::Instant>) {
     }
 }
 
-/// Lines typed on stdin (chat, here and in `connect --interactive`), line endings
-/// stripped. A plain thread, not tokio's stdin: a read blocked on a terminal must not
-/// keep the runtime from shutting down.
-pub(crate) fn stdin_lines() -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel(64);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            let mut line = Vec::new();
-            match stdin.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    let text = protocol::strip_line_ending(&line).to_vec();
-                    if tx.blocking_send(text).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
 async fn next_typed(typed: &mut Option<mpsc::Receiver<Vec<u8>>>) -> Option<Vec<u8>> {
     match typed {
         Some(rx) => rx.recv().await,
@@ -601,11 +569,5 @@ mod tests {
         }
         let err = parse_listen("127.0.0.1:80", Family::V6).unwrap_err();
         assert!(err.why.contains("does not match"), "{err}");
-    }
-
-    #[test]
-    fn durations_print_short() {
-        assert_eq!(fmt_duration(Duration::from_millis(300)), "300ms");
-        assert_eq!(fmt_duration(Duration::from_secs(30)), "30s");
     }
 }

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use crate::chat::strip_line_ending;
+
 /// A `--reply` template, parsed once at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
@@ -132,35 +134,6 @@ pub fn words_answer(line: &[u8]) -> Vec<u8> {
         text.chars().count()
     )
     .into_bytes()
-}
-
-/// Strips one line ending (`\n` or `\r\n`) from a complete line.
-pub fn strip_line_ending(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Whether a line is the chat's `bye` (any case, surrounding spaces ignored).
-pub fn is_bye(line: &[u8]) -> bool {
-    String::from_utf8_lossy(line)
-        .trim()
-        .eq_ignore_ascii_case("bye")
-}
-
-/// A line from the network made safe for a terminal: UTF-8 as is (invalid bytes become
-/// U+FFFD), tabs kept, every other control character escaped (`\x1b`), so a peer cannot
-/// move the cursor or change colours.
-pub fn printable(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\t' || !c.is_control() {
-            out.push(c);
-        } else {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        }
-    }
-    out
 }
 
 /// Splits a byte stream into lines of at most `max` bytes (line ending included).
@@ -339,23 +312,5 @@ mod tests {
             lines.push(b"ok\n12345678901234567"),
             vec![Framed::Line(b"ok".to_vec()), Framed::TooLong]
         );
-    }
-
-    #[test]
-    fn printable_escapes_terminal_controls() {
-        assert_eq!(
-            printable(b"hi\tthere\x1b[31m\xff"),
-            "hi\tthere\\x1b[31m\u{fffd}"
-        );
-        // C1 controls are control characters too (U+0085 NEL).
-        assert_eq!(printable("h\u{e9}\u{85}".as_bytes()), "h\u{e9}\\x85");
-    }
-
-    #[test]
-    fn bye_is_a_whole_line_in_any_case() {
-        assert!(is_bye(b"bye"));
-        assert!(is_bye(b" BYE "));
-        assert!(!is_bye(b"bye now"));
-        assert!(!is_bye(b"goodbye"));
     }
 }

@@ -12,9 +12,10 @@ use std::time::{Instant, SystemTime};
 use tokio::net::UdpSocket;
 use tokio::signal::unix::Signal;
 
-use super::protocol::{strip_line_ending, words_answer};
+use super::protocol::words_answer;
 use super::report::{End, Record, Report};
 use super::Mode;
+use crate::chat::strip_line_ending;
 use crate::error::Failure;
 use crate::output;
 

@@ -153,7 +153,7 @@ pub const DEFAULT_TCP_PORT: u16 = 80;
 pub const FLOOR: Duration = Duration::from_millis(50);
 /// Probes in flight at once (traceroute's `-N` default).
 pub const WINDOW: usize = 16;
-pub const MAX_QUERIES: u8 = 10;
+pub use crate::cli::MAX_QUERIES;
 
 /// A validated trace.
 #[derive(Debug, Clone)]
