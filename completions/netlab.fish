@@ -77,15 +77,29 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d '
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s c -l count -d 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)' -r
-complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s W -l timeout -d 'How long to wait for each reply before counting it lost (later ones count as late)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s w -l deadline -d 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s s -l size -d 'ICMP data bytes per probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s t -l ttl -d 'Time to live (IPv6: hop limit) of the probes, 1-255' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s I -l interface -d 'Send from this interface (SO_BINDTODEVICE) or source address' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s p -l pattern -d 'Fill the probe data with this pattern of up to 16 hex bytes (e.g. ff00)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s M -l pmtudisc -d 'Path-MTU discovery: do (DF set, never fragment), want, dont (no DF), probe (DF, ignore the path MTU)' -r -f -a "do\t''
+want\t''
+dont\t''
+probe\t''"
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s Q -l tos -d 'TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s l -l preload -d 'Send this many probes at once before waiting (more than 3 needs CAP_NET_RAW)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s m -l mark -d 'Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s f -l flood -d 'Flood: send as fast as replies come back, at least every 10ms; print . per probe and a backspace per reply (CAP_NET_RAW)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s A -l adaptive -d 'Adaptive: send the next probe as soon as the reply comes (at most -i apart; at least 200ms without CAP_NET_RAW)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s D -l timestamps -d 'Print the Unix time before each row'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s O -l report-outstanding -d 'Say "no answer yet" when a probe is still unanswered as the next one goes out'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s b -l broadcast -d 'Allow pinging a broadcast address'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l json -d 'Short for --format json'

@@ -104,6 +104,10 @@ const PING: ping::Settings = ping::Settings {
     timeout: Duration::from_secs(1),
     deadline: None,
     size: ping::DEFAULT_SIZE,
+    pattern: Vec::new(),
+    preload: 1,
+    adaptive: None,
+    report_outstanding: false,
 };
 
 /// A validated `check` command line.

@@ -34,6 +34,23 @@ pub fn index_of(name: &str) -> io::Result<u32> {
     Ok(index)
 }
 
+/// Whether the kernel routes `addr` as a broadcast (the limited broadcast, or a subnet's
+/// broadcast address on one of this host's links): the destinations ping refuses without
+/// `-b`, as iputils does. Asked the way iputils asks: connecting a UDP socket (which sends
+/// nothing) to a broadcast destination without `SO_BROADCAST` fails with EACCES.
+pub fn is_broadcast(addr: std::net::Ipv4Addr) -> bool {
+    if addr.is_broadcast() {
+        return true;
+    }
+    let Ok(socket) = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)) else {
+        return false;
+    };
+    matches!(
+        socket.connect((addr, 9)),
+        Err(e) if e.raw_os_error() == Some(libc::EACCES)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +61,11 @@ mod tests {
         let err = index_of("netlab-nope0").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         assert!(index_of("a\0b").is_err());
+    }
+
+    #[test]
+    fn the_limited_broadcast_is_a_broadcast_and_loopback_is_not() {
+        assert!(is_broadcast(std::net::Ipv4Addr::BROADCAST));
+        assert!(!is_broadcast(std::net::Ipv4Addr::LOCALHOST));
     }
 }

@@ -38,6 +38,18 @@ pub struct Settings {
     pub deadline: Option<Duration>,
     /// ICMP data bytes per probe (`-s`).
     pub size: usize,
+    /// The data fill, repeated from the first data byte as iputils does (`-p`); the mark
+    /// then overwrites the first [`MARK_LEN`] bytes. Empty: bytes 0, 1, 2, ...
+    pub pattern: Vec<u8>,
+    /// Probes each target sends at once when the run starts (`-l`); 1 without it.
+    pub preload: u64,
+    /// `-A` / `-f`: a reply brings the target's next probe forward to the moment it
+    /// arrives, but never closer than this to the previous probe; `interval` stays the
+    /// longest gap.
+    pub adaptive: Option<Duration>,
+    /// `-O`: an [`Event::Outstanding`] when a target's previous probe is still unanswered
+    /// as its next one leaves.
+    pub report_outstanding: bool,
 }
 
 /// What the engine runs with: the settings and this run's token.
@@ -108,6 +120,8 @@ pub struct ProbeError<'a> {
     pub wire_seq: u16,
     /// As much of the probe's data as was quoted (maybe nothing).
     pub data: &'a [u8],
+    /// The MTU of a fragmentation-needed / packet-too-big message.
+    pub mtu: Option<u32>,
     pub at: Instant,
 }
 
@@ -143,13 +157,19 @@ pub enum Event {
         from: IpAddr,
         kind: IcmpErrorKind,
         rtt: Duration,
+        /// The MTU a fragmentation-needed / packet-too-big message gave.
+        mtu: Option<u32>,
     },
     /// The probe could not be sent (counted as an error).
     SendFailed {
         target: TargetId,
         seq: u64,
         reason: String,
+        /// The path MTU, when the probe was too big for it (`-M do`: message too long).
+        mtu: Option<u32>,
     },
+    /// `-O`: probe `seq` had no answer yet when the target's next probe went out.
+    Outstanding { target: TargetId, seq: u64 },
 }
 
 /// Per-target counters and RTT statistics.
@@ -243,6 +263,8 @@ struct Target {
     stats: Stats,
     /// Probes waiting for a reply within their timeout.
     in_flight: u64,
+    /// The wire number and send time of the target's latest probe (`-O`, `-A`).
+    last: Option<(u16, Instant)>,
 }
 
 /// How many finished probes (replied, errored, timed out) keep their record, so that a
@@ -284,6 +306,7 @@ impl Engine {
                     next_due: now,
                     stats: Stats::default(),
                     in_flight: 0,
+                    last: None,
                 })
                 .collect(),
             schedule: (0..addrs.len()).map(|i| Reverse((now, i))).collect(),
@@ -349,20 +372,29 @@ impl Engine {
                 return None;
             }
             self.schedule.pop();
+            if due != self.targets[index].next_due {
+                continue; // superseded: an adaptive reply brought this target forward
+            }
             if self.wants_more(&self.targets[index]) {
                 break index;
             } // else: done with this target; it leaves the schedule
         };
+        self.report_outstanding(index);
         let wire_seq = self.allocate_wire_seq();
         let interval = self.cfg.settings.interval;
+        let preload = self.cfg.settings.preload;
         let t = &mut self.targets[index];
         t.sent += 1;
         t.stats.transmitted += 1;
-        // Keep the schedule (no drift), but never try to catch up a backlog in a burst.
-        t.next_due += interval;
-        if t.next_due + interval < now {
-            t.next_due = now;
+        // A preload goes out at once; then keep the schedule (no drift), but never try
+        // to catch up a backlog in a burst.
+        if t.sent >= preload {
+            t.next_due += interval;
+            if t.next_due + interval < now {
+                t.next_due = now;
+            }
         }
+        t.last = Some((wire_seq, now));
         t.in_flight += 1;
         self.in_flight += 1;
         self.schedule.push(Reverse((t.next_due, index)));
@@ -391,6 +423,40 @@ impl Engine {
             wire_seq,
             ident: self.idents.get(Version::of(&addr)),
         })
+    }
+
+    /// `-O`: the event for a target whose latest probe is still in flight.
+    fn report_outstanding(&mut self, index: usize) {
+        if !self.cfg.settings.report_outstanding {
+            return;
+        }
+        let t = &self.targets[index];
+        let Some((wire, _)) = t.last else { return };
+        if let Some(r) = self.records.get(&wire) {
+            if r.target.0 == index && r.seq == t.sent && r.state == State::InFlight {
+                self.events.push_back(Event::Outstanding {
+                    target: r.target,
+                    seq: r.seq,
+                });
+            }
+        }
+    }
+
+    /// `-A` / `-f`: a timely reply brings the target's next probe forward.
+    fn adapt(&mut self, target: TargetId, at: Instant) {
+        let Some(min_gap) = self.cfg.settings.adaptive else {
+            return;
+        };
+        let t = &self.targets[target.0];
+        let Some((_, last_sent)) = t.last else { return };
+        if !self.wants_more(t) || t.sent < self.cfg.settings.preload {
+            return;
+        }
+        let due = at.max(last_sent + min_gap);
+        if due < t.next_due {
+            self.targets[target.0].next_due = due;
+            self.schedule.push(Reverse((due, target.0)));
+        }
     }
 
     /// A wire sequence number not used by a probe still waiting for its reply. Records of
@@ -430,8 +496,13 @@ impl Engine {
     pub fn payload<'b>(&self, probe: &Probe, buf: &'b mut [u8]) -> &'b [u8] {
         let len = self.cfg.settings.size.min(buf.len());
         let out = &mut buf[..len];
+        let pattern = &self.cfg.settings.pattern;
         for (i, b) in out.iter_mut().enumerate() {
-            *b = i as u8;
+            *b = if pattern.is_empty() {
+                i as u8
+            } else {
+                pattern[i % pattern.len()]
+            };
         }
         if len >= MARK_LEN {
             out[..8].copy_from_slice(&self.cfg.token);
@@ -451,7 +522,7 @@ impl Engine {
     }
 
     /// The probe could not be sent: it counts as transmitted with an error.
-    pub fn send_failed(&mut self, probe: &Probe, reason: String) {
+    pub fn send_failed(&mut self, probe: &Probe, reason: String, mtu: Option<u32>) {
         if let Some(r) = self.records.get_mut(&probe.wire_seq) {
             if r.target == probe.target && r.seq == probe.seq && r.state == State::InFlight {
                 r.state = State::Failed;
@@ -461,6 +532,7 @@ impl Engine {
                     target: probe.target,
                     seq: probe.seq,
                     reason,
+                    mtu,
                 });
             }
         }
@@ -527,6 +599,7 @@ impl Engine {
             State::InFlight | State::Failed => {
                 stats.received += 1;
                 stats.record_rtt(rtt);
+                self.adapt(record.target, reply.at);
                 ReplyStatus::Ok
             }
             State::TimedOut => {
@@ -574,6 +647,7 @@ impl Engine {
             from: err.from,
             kind: err.kind,
             rtt: err.at.saturating_duration_since(record.sent_at),
+            mtu: err.mtu,
         });
         true
     }

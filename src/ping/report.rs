@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
-use super::engine::{Engine, Event, ReplyStatus, Stats, TargetId};
+use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
@@ -73,6 +73,7 @@ struct JsonReply {
     rtt_ms: f64,
     duplicate: bool,
     late: bool,
+    unix_time: f64,
 }
 
 #[derive(Serialize)]
@@ -82,6 +83,7 @@ struct JsonError {
     from: Option<String>,
     kind: String,
     detail: String,
+    mtu: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -111,6 +113,8 @@ struct JsonDoc {
 pub(crate) struct Report {
     format: Format,
     quiet: bool,
+    flood: bool,
+    timestamps: bool,
     multi: bool,
     timeout: Duration,
     targets: Vec<(String, IpAddr)>,
@@ -149,6 +153,9 @@ impl Report {
             .unwrap_or(6)
             .clamp(6, 32);
         let mut columns = Vec::new();
+        if plan.timestamps {
+            columns.push(Column::left("time", 19));
+        }
         if multi {
             columns.push(Column::left("target", target_width as u16));
         }
@@ -163,6 +170,8 @@ impl Report {
         Report {
             format: plan.format,
             quiet: plan.quiet,
+            flood: plan.flood && plan.format == Format::Table,
+            timestamps: plan.timestamps,
             multi,
             timeout: plan.settings.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
@@ -179,7 +188,11 @@ impl Report {
     }
 
     fn row(&mut self, target: TargetId, cells: [String; 6]) {
-        let mut row = Vec::with_capacity(7);
+        let mut row = Vec::with_capacity(8);
+        if self.timestamps {
+            // iputils' -D: [seconds.microseconds] of the moment the row's event was read.
+            row.push(format!("[{:.6}]", unix_now()));
+        }
         if self.multi {
             row.push(self.target_text(target));
         }
@@ -204,6 +217,19 @@ impl Report {
 
     async fn show(&mut self, event: &Event) {
         let table = self.format == Format::Table && !self.quiet;
+        let unix_time = unix_now();
+        if self.flood {
+            // iputils: a backspace takes back a probe's dot when its reply comes; an
+            // error leaves an E.
+            match event {
+                Event::Reply {
+                    status: ReplyStatus::Ok,
+                    ..
+                } => Stdout::raw("\x08 \x08"),
+                Event::Error { .. } | Event::SendFailed { .. } => Stdout::raw("\x08E"),
+                _ => {}
+            }
+        }
         match event {
             Event::Reply {
                 target,
@@ -245,6 +271,7 @@ impl Report {
                             rtt_ms: output::ms(*rtt),
                             duplicate: *status == ReplyStatus::Duplicate,
                             late: *status == ReplyStatus::Late,
+                            unix_time: (unix_time * 1e6).round() / 1e6,
                         },
                         *from,
                     ));
@@ -262,7 +289,12 @@ impl Report {
                 from,
                 kind,
                 rtt,
+                mtu,
             } => {
+                let detail = match mtu {
+                    Some(mtu) => format!("{} (mtu = {mtu})", kind.describe()),
+                    None => kind.describe(),
+                };
                 if table {
                     let from_text = self.shown(*from).await;
                     self.row(
@@ -273,7 +305,7 @@ impl Report {
                             String::new(),
                             String::new(),
                             format!("{:.3} ms", output::ms(*rtt)),
-                            kind.describe(),
+                            detail.clone(),
                         ],
                     );
                 }
@@ -282,24 +314,41 @@ impl Report {
                     seq: *seq,
                     from: Some(from.to_string()),
                     kind: kind.as_str().into(),
-                    detail: kind.describe(),
+                    detail,
+                    mtu: *mtu,
                 });
             }
             Event::SendFailed {
                 target,
                 seq,
                 reason,
+                mtu,
             } => {
                 if table {
-                    self.note_row(*target, *seq, format!("send failed: {reason}"));
+                    let note = match mtu {
+                        Some(_) => reason.clone(),
+                        None => format!("send failed: {reason}"),
+                    };
+                    self.note_row(*target, *seq, note);
                 }
                 self.errors.push(JsonError {
                     target: self.target_text(*target),
                     seq: *seq,
                     from: None,
-                    kind: "send_failed".into(),
+                    kind: if mtu.is_some() {
+                        "message_too_long"
+                    } else {
+                        "send_failed"
+                    }
+                    .into(),
                     detail: reason.clone(),
+                    mtu: *mtu,
                 });
+            }
+            Event::Outstanding { target, seq } => {
+                if table {
+                    self.note_row(*target, *seq, "no answer yet".into());
+                }
             }
         }
     }
@@ -345,7 +394,7 @@ impl Report {
             });
             return;
         }
-        if self.rows_printed {
+        if self.rows_printed || self.flood {
             Stdout::line("");
         }
         let mut table = output::table(&[
@@ -404,6 +453,12 @@ impl Report {
 
 /// The command's output is an observer of the one driver.
 impl Observer for Report {
+    fn sent(&mut self, _probe: &Probe) {
+        if self.flood {
+            Stdout::raw(".");
+        }
+    }
+
     async fn event(&mut self, event: &Event) {
         self.show(event).await
     }
@@ -415,6 +470,13 @@ impl Observer for Report {
     async fn finish(&mut self, engine: &Engine) {
         self.summarize(engine).await
     }
+}
+
+/// Seconds since 1970 (the -D column, the JSON `unix_time`).
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// 0.0 -> "0", 33.333 -> "33.333".

@@ -211,6 +211,23 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["ping", &long_name],
         &["ping", "--file", "/dev/null"],
         &["ping", "--file", "/"],
+        // ping's iputils flags: patterns, TOS, DF hints, interfaces, sizes, broadcast.
+        &["ping", "-p", "zz", "127.0.0.1"],
+        &[
+            "ping",
+            "-p",
+            "000102030405060708090a0b0c0d0e0f10",
+            "127.0.0.1",
+        ],
+        &["ping", "-Q", "256", "127.0.0.1"],
+        &["ping", "-Q", "AF51", "127.0.0.1"],
+        &["ping", "-M", "sometimes", "127.0.0.1"],
+        &["ping", "-I", "nosuchif0", "127.0.0.1"],
+        &["ping", "-I", "127.0.0.1", "::1"],
+        &["ping", "-s", "65528", "::1"],
+        &["ping", "-l", "0", "127.0.0.1"],
+        &["ping", "-m", "-1", "127.0.0.1"],
+        &["ping", "255.255.255.255"],
         // trace: hops, TTLs, queries, waits, methods, ports, targets.
         &["trace", "a", "b"],
         &["trace", "-m", "x", "localhost"],

@@ -8,6 +8,7 @@ mod hardening;
 mod lab;
 mod lab_selftest;
 mod ping;
+mod ping_flags;
 mod resolve;
 mod serve;
 mod trace;
