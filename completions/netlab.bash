@@ -535,7 +535,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --format --json --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +578,34 @@ _netlab() {
                     return 0
                     ;;
                 -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sim-queries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

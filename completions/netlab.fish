@@ -110,12 +110,17 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s m -l max-hops -d
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s f -l first -d 'TTL of the first hop to probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s s -l source -d 'Source address of the probes' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l interface -d 'Send the probes through this interface (SO_BINDTODEVICE; traceroute\'s -i, which is the interval here)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s t -l tos -d 'TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s N -l sim-queries -d 'Probes in flight at once [default: 16]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'"
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Probe with TCP SYNs (connect attempts) to one port'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s F -l dont-fragment -d 'Don\'t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'

@@ -372,6 +372,24 @@ pub struct TraceArgs {
     /// Show addresses only (no reverse DNS names)
     #[arg(short = 'n', long = "numeric")]
     pub numeric: bool,
+    /// Length of each probe packet in bytes, IP and transport headers included (traceroute's packetlen; UDP and ICMP)
+    #[arg(value_name = "PACKETLEN", value_parser = clap::value_parser!(u32).range(1..=crate::trace::options::MAX_PACKET_LEN as i64))]
+    pub packet_len: Option<u32>,
+    /// Source address of the probes
+    #[arg(short = 's', long = "source", value_name = "ADDR")]
+    pub source: Option<std::net::IpAddr>,
+    /// Send the probes through this interface (SO_BINDTODEVICE; traceroute's -i, which is the interval here)
+    #[arg(long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)
+    #[arg(short = 't', long = "tos", value_name = "TOS", value_parser = tos_arg)]
+    pub tos: Option<u8>,
+    /// Don't fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F
+    #[arg(short = 'F', long = "dont-fragment")]
+    pub dont_fragment: bool,
+    /// Probes in flight at once [default: 16]
+    #[arg(short = 'N', long = "sim-queries", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub sim_queries: Option<u16>,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]

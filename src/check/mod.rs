@@ -182,6 +182,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         numeric: true,
         family: plan.family,
         format: Format::Table,
+        probe: trace::options::ProbeOptions::default(),
     };
     let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);

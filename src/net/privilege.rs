@@ -212,7 +212,9 @@ pub fn open_icmp_socket_with(
     Ok(socket)
 }
 
-fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Error) -> Failure {
+/// A socket that could not bind to `source` (`-I ADDR`, `-s ADDR`): the address is named,
+/// with the fix when it is not one of this host's.
+pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Error) -> Failure {
     match source {
         Some(src) if err.raw_os_error() == Some(libc::EADDRNOTAVAIL) => Failure::new(
             format!("binding to source address {src}"),

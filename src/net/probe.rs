@@ -23,6 +23,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::errqueue::{self, QueuedError};
+use crate::net::options::{self, Refused, SocketOptions};
 use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl};
 
 /// Asks for ICMP errors on the error queue, with kernel receive timestamps.
@@ -105,6 +106,11 @@ impl UdpProbeSocket {
         self.local
     }
 
+    /// Applies trace's `--interface`, `-t`, `-F` ([`super::options`]).
+    pub fn apply(&self, opts: &SocketOptions) -> Result<(), Refused> {
+        options::apply(self.socket.as_raw_fd(), self.v6, opts)
+    }
+
     /// Sends one probe with this TTL.
     ///
     /// An ICMP error about an earlier probe also sets the socket's pending error, and the
@@ -147,6 +153,17 @@ pub struct TcpProbeSocket {
 impl TcpProbeSocket {
     /// Starts a non-blocking connect with this TTL from `src`.
     pub fn connect(src: IpAddr, dst: SocketAddr, ttl: u8) -> io::Result<TcpProbeSocket> {
+        Self::connect_with(src, dst, ttl, &SocketOptions::default())
+    }
+
+    /// [`Self::connect`] with trace's `--interface`, `-t`, `-F` set before the SYN leaves
+    /// (a refused option is an `io::Error` naming it).
+    pub fn connect_with(
+        src: IpAddr,
+        dst: SocketAddr,
+        ttl: u8,
+        opts: &SocketOptions,
+    ) -> io::Result<TcpProbeSocket> {
         let v6 = dst.is_ipv6();
         let socket = Socket::new(
             Domain::for_address(dst),
@@ -155,6 +172,8 @@ impl TcpProbeSocket {
         )?;
         enable_timed_error_queue(socket.as_raw_fd(), v6)?;
         set_ttl(socket.as_raw_fd(), v6, ttl)?;
+        options::apply(socket.as_raw_fd(), v6, opts)
+            .map_err(|r| io::Error::new(r.error.kind(), format!("{}: {}", r.option, r.error)))?;
         // No lingering: closing an answered probe sends a RST, not a FIN handshake.
         socket.set_linger(Some(Duration::ZERO))?;
         let scope = match dst {

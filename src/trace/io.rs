@@ -20,10 +20,11 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
-use super::probe::{classify, icmp_payload, tcp_sequence, udp_payload, Matcher, Method};
-use super::{Plan, Resolved, FLOOR, WINDOW};
+use super::probe::{classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method};
+use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
+use crate::net::options::SocketOptions;
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
 use crate::net::raw_tcp::RawTcpSocket;
@@ -51,6 +52,8 @@ pub struct Sockets {
     /// messages, so MPLS labels, and quotes the error queue does not return.
     raw: Option<IcmpSocket>,
     src: IpAddr,
+    /// `--interface`, `-t`, `-F` for the per-probe TCP sockets (the others have them).
+    options: SocketOptions,
 }
 
 impl Sockets {
@@ -58,21 +61,30 @@ impl Sockets {
     /// CAP_NET_RAW is held.
     pub fn open(plan: &Plan, target: &Resolved) -> Result<Sockets, Failure> {
         let version = Version::of(&target.addr());
-        let src = netprobe::source_address(target.sockaddr)
-            .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?;
+        let opts = &plan.probe;
+        opts.check_family(target.addr())?;
+        let src = match opts.source {
+            Some(src) => src,
+            None => netprobe::source_address(target.sockaddr)
+                .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?,
+        };
         let main = match plan.method {
             Method::Icmp => {
                 let ident = u16::from_be_bytes(icmp::random_bytes::<2>());
-                let socket = privilege::open_icmp_socket(version, ident, "opening an ICMP socket")
-                    .map_err(|mut failure| {
-                        // Only the missing-privilege error has a hint to extend.
-                        failure.hint = failure.hint.map(|h| {
-                            format!(
-                                "{h}; or trace with UDP (the default, no -I), which needs neither"
-                            )
-                        });
-                        failure
-                    })?;
+                let socket = privilege::open_icmp_socket_with(
+                    version,
+                    ident,
+                    "opening an ICMP socket",
+                    opts.source,
+                    &opts.socket,
+                )
+                .map_err(|mut failure| {
+                    // Only the missing-privilege error has a hint to extend.
+                    failure.hint = failure.hint.map(|h| {
+                        format!("{h}; or trace with UDP (the default, no -I), which needs neither")
+                    });
+                    failure
+                })?;
                 Main::Icmp(socket)
             }
             Method::Udp => {
@@ -80,10 +92,13 @@ impl Sockets {
                     std::net::SocketAddr::V6(a) => a.scope_id(),
                     _ => 0,
                 };
-                Main::Udp(
-                    UdpProbeSocket::open(src, scope)
-                        .map_err(|e| Failure::new("opening the UDP probe socket", e))?,
-                )
+                let socket = UdpProbeSocket::open(src, scope).map_err(|e| {
+                    privilege::source_refused("opening the UDP probe socket", opts.source, e)
+                })?;
+                socket
+                    .apply(&opts.socket)
+                    .map_err(|r| privilege::option_refused(&r))?;
+                Main::Udp(socket)
             }
             Method::Tcp => Main::Tcp,
         };
@@ -100,11 +115,24 @@ impl Sockets {
                     std::net::SocketAddr::V6(a) => a.scope_id(),
                     _ => 0,
                 };
-                RawTcpSocket::open(src, scope).map_or(Main::Tcp, Main::RawTcp)
+                match RawTcpSocket::open(src, scope) {
+                    Ok(socket) => {
+                        socket
+                            .apply(&opts.socket)
+                            .map_err(|r| privilege::option_refused(&r))?;
+                        Main::RawTcp(socket)
+                    }
+                    Err(_) => Main::Tcp,
+                }
             }
             other => other,
         };
-        Ok(Sockets { main, raw, src })
+        Ok(Sockets {
+            main,
+            raw,
+            src,
+            options: opts.socket.clone(),
+        })
     }
 
     /// The same sockets without the raw ICMP listener: what a trace sees from the error
@@ -170,6 +198,9 @@ struct Driver<'a> {
     tcp_ports: HashMap<u16, ProbeId>,
     packet: Vec<u8>,
     rx: Vec<u8>,
+    /// Probe data bytes (UDP payload, ICMP echo data): the identity, then zeros up to
+    /// the packet length asked for.
+    data_len: usize,
 }
 
 /// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
@@ -184,6 +215,7 @@ pub fn run<O: Observer>(
     observer: &mut O,
 ) -> Result<TraceOutcome, Failure> {
     let version = Version::of(&target.addr());
+    let data_len = plan.probe.data_len(version)?;
     let token = icmp::random_bytes::<8>();
     // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
     let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
@@ -207,7 +239,7 @@ pub fn run<O: Observer>(
         queries: plan.queries,
         max_wait: plan.wait,
         floor: FLOOR,
-        window: WINDOW,
+        window: plan.probe.window(),
         seq_base,
     });
     let mut driver = Driver {
@@ -217,8 +249,9 @@ pub fn run<O: Observer>(
         token,
         tcp: HashMap::new(),
         tcp_ports: HashMap::new(),
-        packet: vec![0u8; 512],
+        packet: vec![0u8; 512.max(data_len + 64)],
         rx: vec![0u8; BUF_LEN],
+        data_len,
     };
     let mut hops = Vec::new();
     let mut ending = None;
@@ -275,7 +308,8 @@ impl Driver<'_> {
         let dst = self.target.sockaddr;
         let result = match &self.sockets.main {
             Main::Icmp(socket) => {
-                let payload = icmp_payload(&self.token, socket.ident(), probe.id);
+                let mut payload = icmp_payload(&self.token, socket.ident(), probe.id).to_vec();
+                payload.resize(self.data_len, 0);
                 let version = socket.version();
                 match write_echo_request(
                     &mut self.packet,
@@ -293,14 +327,17 @@ impl Driver<'_> {
             }
             Main::Udp(socket) => {
                 let local = socket.local();
-                let payload = udp_payload(
+                let mut payload = udp_payload_for(
                     &self.token,
                     probe.id,
                     local.ip(),
                     dst.ip(),
                     local.port(),
                     dst.port(),
-                );
+                    self.data_len,
+                )
+                .to_vec();
+                payload.resize(self.data_len, 0);
                 let at = Instant::now();
                 socket.send(probe.ttl, &payload, dst).map(|()| at)
             }
@@ -326,7 +363,13 @@ impl Driver<'_> {
             }
             Main::Tcp => {
                 let at = Instant::now();
-                TcpProbeSocket::connect(self.sockets.src, dst, probe.ttl).map(|socket| {
+                TcpProbeSocket::connect_with(
+                    self.sockets.src,
+                    dst,
+                    probe.ttl,
+                    &self.sockets.options,
+                )
+                .map(|socket| {
                     self.tcp_ports.insert(socket.local_port(), probe.id);
                     self.tcp.insert(
                         probe.id,

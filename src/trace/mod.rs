@@ -13,6 +13,8 @@
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//! - `options.rs`: traceroute's per-probe flags (`-s`, `--interface`, `-t`, `-F`, the
+//!   packet length, `-N`): socket options and probe size, applied by the driver.
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -137,6 +139,7 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
 mod io;
+pub mod options;
 pub mod probe;
 mod report;
 
@@ -167,6 +170,8 @@ pub struct Plan {
     pub numeric: bool,
     pub family: Family,
     pub format: Format,
+    /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
+    pub probe: options::ProbeOptions,
 }
 
 impl Plan {
@@ -203,11 +208,19 @@ impl Plan {
         };
         let target = Target::parse_destination(&args.target, PortSuffix::Forbidden)
             .map_err(|why| Failure::usage("trace: target", why))?;
-        let family = args.family.family();
+        let probe = options::ProbeOptions::from_args(&args, method)?;
+        // A source address decides the family, as with traceroute.
+        let family = match (args.family.family(), args.source) {
+            (Family::Any, Some(src)) if src.is_ipv4() => Family::V4,
+            (Family::Any, Some(_)) => Family::V6,
+            (family, _) => family,
+        };
         if let Host::Ip { addr, .. } = &target.host {
+            probe.check_family(*addr)?;
             if let Some(why) = family.refusal(addr) {
                 return Err(Failure::usage("trace: target", why));
             }
+            probe.data_len(crate::packet::icmp::Version::of(addr))?;
         }
         Ok(Plan {
             target,
@@ -220,6 +233,7 @@ impl Plan {
             numeric: args.numeric,
             family,
             format: args.output.format(),
+            probe,
         })
     }
 }

@@ -239,6 +239,15 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["trace", "[::1"],
         &["trace", "-4", "::1"],
         &["trace", "fe80::1%nosuchif0"],
+        // trace's traceroute flags: sources, interfaces, TOS, lengths, probes in flight.
+        &["trace", "-s", "0.0.0.0", "127.0.0.1"],
+        &["trace", "-s", "127.0.0.1", "::1"],
+        &["trace", "--interface", "nosuchif0", "127.0.0.1"],
+        &["trace", "-t", "AF51", "127.0.0.1"],
+        &["trace", "127.0.0.1", "43"],
+        &["trace", "127.0.0.1", "65001"],
+        &["trace", "-T", "127.0.0.1", "100"],
+        &["trace", "-N", "0", "127.0.0.1"],
         // serve: listen addresses, limits, modes that conflict, templates, escapes.
         &["serve"],
         &["serve", "65536"],

@@ -12,4 +12,5 @@ mod ping_flags;
 mod resolve;
 mod serve;
 mod trace;
+mod trace_flags;
 mod util;

@@ -1,0 +1,320 @@
+//! `netlab trace` with traceroute's per-probe flags: `-s ADDR`, `--interface IFACE`,
+//! `-t TOS`, `-F`, the packet length (second positional argument) and `-N`. Bad input
+//! first (no network); then each flag in the namespace lab, as root and as an ordinary
+//! user, checked on the wire with iptables counters and against traceroute on the same
+//! path.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
+use crate::util::{assert_one_line_error, netlab, stderr, stdout};
+
+fn s(v: impl ToString) -> String {
+    v.to_string()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr: {}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+/// The first responder of every hop ("*" for a silent one), in TTL order.
+fn hop_addresses(doc: &Value) -> Vec<String> {
+    doc["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .map(|h| {
+            h["responders"][0]["address"]
+                .as_str()
+                .unwrap_or("*")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The first address on each hop line of `traceroute -n` ("*" for a silent hop).
+fn traceroute_hops(text: &str) -> Vec<String> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            words.next()?.parse::<u8>().ok()?;
+            words.find(|w| *w == "*" || w.parse::<std::net::IpAddr>().is_ok())
+        })
+        .map(String::from)
+        .collect()
+}
+
+fn trace(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Output {
+    let mut full = vec!["trace"];
+    full.extend_from_slice(args);
+    match uid {
+        None => lab.netlab(&full),
+        Some(uid) => lab.netlab_as(uid, &full),
+    }
+}
+
+fn rule(lab: &Lab, role: Role, tool: &str, args: &str) {
+    let mut argv = vec![tool];
+    argv.extend(args.split_whitespace());
+    let out = lab.exec(role, &argv);
+    assert!(out.status.success(), "{tool} {args}: {out:?}");
+}
+
+/// Packets counted by the first rule of `chain` whose line contains `needle`.
+fn counted(lab: &Lab, role: Role, tool: &str, chain: &str, needle: &str) -> u64 {
+    let out = lab.exec(role, &[tool, "-L", chain, "-v", "-x", "-n"]);
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no rule with {needle:?}:\n{text}"));
+    line.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn bad_flag_values_exit_2_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["trace", "-s", "0.0.0.0", "127.0.0.1"],
+            "no source address",
+        ),
+        (
+            &["trace", "-s", "127.0.0.1", "::1"],
+            "cannot be traced from",
+        ),
+        (&["trace", "-s", "::1", "-4", "127.0.0.1"], "IPv6 address"),
+        (&["trace", "-s", "nope", "127.0.0.1"], "invalid value"),
+        (
+            &["trace", "--interface", "nosuchif0", "127.0.0.1"],
+            "no network interface",
+        ),
+        (&["trace", "-t", "256", "127.0.0.1"], "DSCP name"),
+        (&["trace", "127.0.0.1", "43"], "below 44"),
+        (&["trace", "::1", "63"], "below 64"),
+        (&["trace", "127.0.0.1", "65001"], "65001"),
+        (&["trace", "-T", "127.0.0.1", "100"], "bare SYNs"),
+        (&["trace", "-N", "0", "127.0.0.1"], "--sim-queries"),
+        (&["trace", "127.0.0.1", "big"], "invalid value"),
+    ];
+    for (args, expect) in cases {
+        let out = netlab(args);
+        assert_one_line_error(&out, &format!("{args:?}"));
+        assert!(
+            stderr(&out).contains(expect),
+            "{args:?}: stderr should mention {expect:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// -s, --interface and -N: the same hops as a plain trace, and as traceroute's with the
+/// same flags; a source that is not this host's is refused.
+#[test]
+fn source_interface_and_probes_in_flight() {
+    let lab = lab!(LabConfig::default());
+    let expected: Vec<String> = (1..=3).map(|h| s(lab.hop_v4(h))).collect();
+    let dest = s(lab.dest_v4());
+    let src = s(lab.client_v4());
+    for (uid, who) in [(None, "root"), (Some(NOBODY), "nobody")] {
+        for args in [
+            vec!["-s", src.as_str()],
+            vec!["--interface", "east"],
+            vec!["-N", "1"],
+            vec![
+                "-N",
+                "1",
+                "-q",
+                "1",
+                "-s",
+                src.as_str(),
+                "--interface",
+                "east",
+            ],
+        ] {
+            let mut full = vec!["-n", "--json"];
+            full.extend(&args);
+            full.push(&dest);
+            let out = trace(&lab, uid, &full);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{who} {args:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(hop_addresses(&json(&out)), expected, "{who} {args:?}");
+        }
+        let out = trace(&lab, uid, &["-n", "-s", "198.18.9.9", &dest]);
+        assert_one_line_error(&out, &format!("{who} -s 198.18.9.9"));
+        assert!(
+            stderr(&out).contains("binding to source address 198.18.9.9"),
+            "{}",
+            stderr(&out)
+        );
+        let out = trace(
+            &lab,
+            uid,
+            &["-n", "-s", &s(lab.client_v6()), &s(lab.dest_v6())],
+        );
+        assert_eq!(out.status.code(), Some(0), "{who}: {}", stderr(&out));
+    }
+    let theirs = lab.exec(
+        Role::Client,
+        &["traceroute", "-n", "-s", &src, "-N", "1", &dest],
+    );
+    assert!(theirs.status.success(), "{theirs:?}");
+    assert_eq!(
+        traceroute_hops(&stdout(&theirs)),
+        expected,
+        "{}",
+        stdout(&theirs)
+    );
+}
+
+/// -t and the packet length reach the wire: every probe to the destination carries the
+/// DSCP and has exactly the length asked for (UDP and ICMP, v4 and v6).
+#[test]
+fn tos_and_packet_length_are_on_every_probe() {
+    let lab = lab!(LabConfig::default());
+    let (d4, d6) = (s(lab.dest_v4()), s(lab.dest_v6()));
+    rule(
+        &lab,
+        Role::Client,
+        "iptables",
+        &format!("-A OUTPUT -d {d4}"),
+    );
+    rule(
+        &lab,
+        Role::Client,
+        "iptables",
+        &format!("-A OUTPUT -d {d4} -m dscp --dscp 46"),
+    );
+    rule(
+        &lab,
+        Role::Client,
+        "iptables",
+        &format!("-A OUTPUT -d {d4} -m length --length 1400"),
+    );
+    rule(
+        &lab,
+        Role::Client,
+        "ip6tables",
+        &format!("-A OUTPUT -d {d6}"),
+    );
+    rule(
+        &lab,
+        Role::Client,
+        "ip6tables",
+        &format!("-A OUTPUT -d {d6} -m dscp --dscp 46"),
+    );
+    rule(
+        &lab,
+        Role::Client,
+        "ip6tables",
+        &format!("-A OUTPUT -d {d6} -m length --length 1400"),
+    );
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
+    for (uid, who) in [(None, "root"), (Some(NOBODY), "nobody")] {
+        for method in ["-U", "-I"] {
+            for (tool, dest, hops) in [
+                (
+                    "iptables",
+                    &d4,
+                    (1..=3).map(|h| s(lab.hop_v4(h))).collect::<Vec<_>>(),
+                ),
+                (
+                    "ip6tables",
+                    &d6,
+                    (1..=3).map(|h| s(lab.hop_v6(h))).collect(),
+                ),
+            ] {
+                let what = format!("{who} {method} {dest}");
+                rule(&lab, Role::Client, tool, "-Z");
+                let out = trace(
+                    &lab,
+                    uid,
+                    &["-n", method, "-t", "EF", "--json", dest, "1400"],
+                );
+                assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+                assert_eq!(hop_addresses(&json(&out)), hops, "{what}");
+                let all = counted(&lab, Role::Client, tool, "OUTPUT", &format!("{dest} "));
+                assert!(all >= 9, "{what}: {all} probes");
+                assert_eq!(
+                    counted(&lab, Role::Client, tool, "OUTPUT", "DSCP"),
+                    all,
+                    "{what}"
+                );
+                assert_eq!(
+                    counted(&lab, Role::Client, tool, "OUTPUT", "length"),
+                    all,
+                    "{what}"
+                );
+                // Without the flags, neither.
+                rule(&lab, Role::Client, tool, "-Z");
+                let out = trace(&lab, uid, &["-n", method, dest]);
+                assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+                assert_eq!(
+                    counted(&lab, Role::Client, tool, "OUTPUT", "DSCP"),
+                    0,
+                    "{what}"
+                );
+                assert_eq!(
+                    counted(&lab, Role::Client, tool, "OUTPUT", "length"),
+                    0,
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// -F with packets bigger than a 1400-byte link: router 1 answers fragmentation needed,
+/// shown as !F (traceroute: !F-1400); without -F the big probes get through.
+#[test]
+fn dont_fragment_stops_at_the_small_link() {
+    let lab = lab!(LabConfig::default().link_mtu(1, 1400));
+    // Each run its own destination: the path MTU is cached per destination, and a
+    // second run would be refused locally at once.
+    for (uid, who, dest) in [
+        (None, "root", s(lab.dest_v4())),
+        (Some(NOBODY), "nobody", s(lab.multi_v4()[1])),
+    ] {
+        let out = trace(&lab, uid, &["-n", "-F", "-q", "1", "--json", &dest, "1500"]);
+        assert_eq!(out.status.code(), Some(1), "{who}: {}", stderr(&out));
+        let doc = json(&out);
+        let hops = doc["hops"].as_array().unwrap();
+        assert_eq!(
+            hops[0]["probes"][0]["kind"], "time_exceeded",
+            "{who}: {doc:#}"
+        );
+        assert_eq!(
+            hops[1]["responders"][0]["address"],
+            s(lab.router_v4(1)),
+            "{doc:#}"
+        );
+        assert_eq!(hops[1]["probes"][0]["annotation"], "!F", "{who}: {doc:#}");
+        let out = trace(&lab, uid, &["-n", "--json", &dest, "1500"]);
+        assert_eq!(out.status.code(), Some(0), "{who}: {}", stderr(&out));
+    }
+    let theirs = lab.exec(
+        Role::Client,
+        &[
+            "traceroute",
+            "-n",
+            "-F",
+            "-q",
+            "1",
+            &s(lab.multi_v4()[0]),
+            "1500",
+        ],
+    );
+    assert!(stdout(&theirs).contains("!F"), "{}", stdout(&theirs));
+}
