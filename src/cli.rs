@@ -390,6 +390,9 @@ pub struct TraceArgs {
     /// Probes in flight at once [default: 16]
     #[arg(short = 'N', long = "sim-queries", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub sim_queries: Option<u16>,
+    /// Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route's MTU with DF, and shrink where a router says the next link is smaller
+    #[arg(long = "mtu", conflicts_with = "dont_fragment")]
+    pub mtu: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]

@@ -78,6 +78,8 @@ fn is_icmp_errno(err: &io::Error) -> bool {
                 | libc::EHOSTDOWN
                 | libc::ENONET
                 | libc::EOPNOTSUPP
+                // A router's fragmentation needed (trace -F, --mtu).
+                | libc::EMSGSIZE
         )
     )
 }

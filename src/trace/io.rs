@@ -20,11 +20,15 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
-use super::probe::{classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method};
+use super::options::ProbeOptions;
+use super::pmtu::PathMtu;
+use super::probe::{
+    classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method, PAYLOAD_LEN,
+};
 use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
-use crate::net::options::SocketOptions;
+use crate::net::options::{path_mtu, SocketOptions};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
 use crate::net::raw_tcp::RawTcpSocket;
@@ -159,6 +163,9 @@ impl Sockets {
 pub trait Observer {
     /// An engine event: a hop settled (in TTL order), a late answer, the end.
     fn event(&mut self, _event: Event) {}
+    /// `--mtu`: the largest packet length hop `ttl` answered to, told right before the
+    /// hop's [`Event::Hop`].
+    fn path_mtu(&mut self, _ttl: u8, _mtu: u32) {}
     /// An address answered a probe (its hop may not be settled yet).
     fn saw(&mut self, _from: IpAddr) {}
     /// Time passes: show what is ready.
@@ -201,6 +208,8 @@ struct Driver<'a> {
     /// Probe data bytes (UDP payload, ICMP echo data): the identity, then zeros up to
     /// the packet length asked for.
     data_len: usize,
+    /// `--mtu`: the sizes, and which answers mean "send again smaller".
+    pmtu: Option<PathMtu>,
 }
 
 /// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
@@ -215,7 +224,30 @@ pub fn run<O: Observer>(
     observer: &mut O,
 ) -> Result<TraceOutcome, Failure> {
     let version = Version::of(&target.addr());
-    let data_len = plan.probe.data_len(version)?;
+    let mut data_len = plan.probe.data_len(version)?;
+    let pmtu = match plan.probe.mtu {
+        false => None,
+        true => {
+            let headers = ProbeOptions::headers(version);
+            // The first link's MTU, not the kernel's cached path MTU (an earlier run's
+            // answer): the trace must find every drop itself.
+            let device = plan
+                .probe
+                .socket
+                .device
+                .clone()
+                .or_else(|| crate::net::iface::name_of_address(sockets.src));
+            let start = match (plan.probe.packet_len, device) {
+                (Some(len), _) => Ok(len),
+                (None, Some(name)) => crate::net::iface::mtu_of(&name),
+                (None, None) => path_mtu(target.sockaddr, Some(sockets.src), None),
+            }
+            .map_err(|e| Failure::new(format!("reading the MTU toward {}", target.addr()), e))?;
+            let pmtu = PathMtu::new(start, headers as u32, PAYLOAD_LEN as u32);
+            data_len = pmtu.data_len();
+            Some(pmtu)
+        }
+    };
     let token = icmp::random_bytes::<8>();
     // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
     let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
@@ -252,6 +284,7 @@ pub fn run<O: Observer>(
         packet: vec![0u8; 512.max(data_len + 64)],
         rx: vec![0u8; BUF_LEN],
         data_len,
+        pmtu,
     };
     let mut hops = Vec::new();
     let mut ending = None;
@@ -267,6 +300,12 @@ pub fn run<O: Observer>(
             match &event {
                 Event::Hop(hop) => {
                     driver.forget_tcp(hop.ttl);
+                    if let Some(pmtu) = &mut driver.pmtu {
+                        if let Some(mtu) = pmtu.hop_mtu(hop.ttl) {
+                            observer.path_mtu(hop.ttl, mtu);
+                        }
+                        pmtu.forget(hop.ttl);
+                    }
                     hops.push(hop.clone());
                 }
                 Event::Done(end) => ending = Some(*end),
@@ -293,6 +332,7 @@ pub fn run<O: Observer>(
         for response in &responses {
             observer.saw(response.from);
         }
+        let responses = driver.path_mtu_sort(&mut engine, responses);
         // One batch: the raw copy of an answer is read in the same wake-up as its error
         // queue copy (see `wait`), and must be merged before the hop is emitted.
         engine.on_responses(responses);
@@ -304,7 +344,28 @@ pub fn run<O: Observer>(
 }
 
 impl Driver<'_> {
+    /// `--mtu`: "too big" answers become the same probes sent again smaller; the rest
+    /// goes to the engine.
+    fn path_mtu_sort(&mut self, engine: &mut Engine, responses: Vec<Response>) -> Vec<Response> {
+        let Some(pmtu) = &mut self.pmtu else {
+            return responses;
+        };
+        let (dst, source) = (self.target.sockaddr, self.sockets.src);
+        let device = self.sockets.options.device.clone();
+        let sorted = pmtu.sort(responses, || {
+            path_mtu(dst, Some(source), device.as_deref()).ok()
+        });
+        self.data_len = pmtu.data_len();
+        for probe in &sorted.resend {
+            self.send(engine, probe);
+        }
+        sorted.responses
+    }
+
     fn send(&mut self, engine: &mut Engine, probe: &Probe) {
+        if let Some(pmtu) = &mut self.pmtu {
+            pmtu.sent(probe, Instant::now());
+        }
         let dst = self.target.sockaddr;
         let result = match &self.sockets.main {
             Main::Icmp(socket) => {

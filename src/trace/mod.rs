@@ -117,7 +117,9 @@
 //!           "annotation": null,         // "!H", "!N", "!P", "!X", "!A", ... or null
 //!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
 //!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
-//!       ] }
+//!       ],
+//!       "mtu": 1400 }                // --mtu only: the largest packet length (IP
+//!                                       // header included) this hop answered to
 //!   ]
 //! }
 //! ```
@@ -140,6 +142,7 @@ use crate::target::{Host, PortSuffix, Target};
 pub mod engine;
 mod io;
 pub mod options;
+mod pmtu;
 pub mod probe;
 mod report;
 

@@ -33,6 +33,8 @@ pub struct ProbeOptions {
     pub packet_len: Option<u32>,
     /// `-N`: probes in flight at once; `None` is [`WINDOW`].
     pub in_flight: Option<usize>,
+    /// `--mtu`: path-MTU discovery along the trace (`super::pmtu`).
+    pub mtu: bool,
 }
 
 impl ProbeOptions {
@@ -57,6 +59,12 @@ impl ProbeOptions {
                 .with_hint("give an interface from `ip link`")
             })?;
         }
+        if args.mtu && method == Method::Tcp {
+            return Err(Failure::usage(
+                "trace --mtu",
+                "TCP probes are bare SYNs, too small to find an MTU; use UDP or ICMP probes",
+            ));
+        }
         if args.packet_len.is_some() && method == Method::Tcp {
             return Err(Failure::usage(
                 "trace: packet length",
@@ -68,12 +76,19 @@ impl ProbeOptions {
             socket: SocketOptions {
                 device: args.interface.clone(),
                 tos: args.tos,
-                pmtu: args.dont_fragment.then_some(Pmtu::Do),
+                // --mtu: DF, and the kernel's cached path MTU ignored, so every router
+                // in front of a smaller link says so.
+                pmtu: if args.mtu {
+                    Some(Pmtu::Probe)
+                } else {
+                    args.dont_fragment.then_some(Pmtu::Do)
+                },
                 mark: None,
                 broadcast: false,
             },
             packet_len: args.packet_len,
             in_flight: args.sim_queries.map(usize::from),
+            mtu: args.mtu,
         })
     }
 
@@ -102,6 +117,14 @@ impl ProbeOptions {
                 ),
             )),
             Some(len) => Ok(len as usize - headers),
+        }
+    }
+
+    /// IP and transport header bytes of a probe of `version`.
+    pub fn headers(version: Version) -> usize {
+        match version {
+            Version::V4 => 20 + 8,
+            Version::V6 => 40 + 8,
         }
     }
 

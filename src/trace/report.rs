@@ -126,6 +126,8 @@ struct JsonHop {
     ttl: u8,
     responders: Vec<JsonResponder>,
     probes: Vec<JsonProbe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mtu: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -335,6 +337,9 @@ pub(crate) struct Report {
     hops: Vec<Hop>,
     ending: Option<Ending>,
     late: u64,
+    /// `--mtu`: the packet length each hop answered to, and the last one printed.
+    mtus: std::collections::HashMap<u8, u32>,
+    shown_mtu: Option<u32>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -346,6 +351,10 @@ impl Observer for Report {
     /// An address answered: start looking up its name.
     fn saw(&mut self, addr: IpAddr) {
         self.names.start(addr);
+    }
+
+    fn path_mtu(&mut self, ttl: u8, mtu: u32) {
+        self.mtus.insert(ttl, mtu);
     }
 
     fn flush(&mut self, now: Instant) {
@@ -404,6 +413,8 @@ impl Report {
             hops: Vec::new(),
             ending: None,
             late: 0,
+            mtus: std::collections::HashMap::new(),
+            shown_mtu: None,
         }
     }
 
@@ -457,7 +468,14 @@ impl Report {
     }
 
     fn print_row(&mut self, hop: &Hop) {
-        let cells = hop_cells(hop, |addr| self.shown(addr));
+        let mut cells = hop_cells(hop, |addr| self.shown(addr));
+        // traceroute --mtu: F=N on the first hop reached with a new MTU.
+        if let Some(&mtu) = self.mtus.get(&hop.ttl) {
+            if self.shown_mtu != Some(mtu) {
+                cells[2] = format!("F={mtu}  {}", cells[2]);
+                self.shown_mtu = Some(mtu);
+            }
+        }
         self.printer.print(&cells);
     }
 
@@ -594,6 +612,7 @@ impl Report {
                         },
                     })
                     .collect(),
+                mtu: self.mtus.get(&hop.ttl).copied(),
             })
             .collect();
         JsonDoc {

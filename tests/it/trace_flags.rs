@@ -318,3 +318,65 @@ fn dont_fragment_stops_at_the_small_link() {
     );
     assert!(stdout(&theirs).contains("!F"), "{}", stdout(&theirs));
 }
+
+/// --mtu over a 1400-byte link between router 1 and router 2: hop 1 is reached at 1500,
+/// hops 2 and 3 at 1400 (`F=1400` on hop 2's row), as tracepath and traceroute --mtu
+/// report on the same path; UDP and ICMP, v4 and v6, root and nobody.
+#[test]
+fn path_mtu_discovery_along_the_trace() {
+    let lab = lab!(LabConfig::default().link_mtu(1, 1400));
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
+    let v4 = (1..=3).map(|h| s(lab.hop_v4(h))).collect::<Vec<_>>();
+    let v6 = (1..=3).map(|h| s(lab.hop_v6(h))).collect::<Vec<_>>();
+    for (uid, who) in [(None, "root"), (Some(NOBODY), "nobody")] {
+        for method in ["-U", "-I"] {
+            for (dest, hops) in [(s(lab.dest_v4()), &v4), (s(lab.dest_v6()), &v6)] {
+                let what = format!("{who} {method} {dest}");
+                let out = trace(&lab, uid, &["-n", method, "--mtu", "--json", &dest]);
+                assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+                let doc = json(&out);
+                assert_eq!(&hop_addresses(&doc), hops, "{what}");
+                let mtus: Vec<&Value> = doc["hops"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| &h["mtu"])
+                    .collect();
+                assert_eq!(mtus, [1500, 1400, 1400], "{what}: {doc:#}");
+            }
+        }
+    }
+    let out = lab.netlab(&["trace", "-n", "--mtu", &s(lab.dest_v4())]);
+    let text = stdout(&out);
+    let row = |hop: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(hop))
+            .unwrap_or_else(|| panic!("no hop {hop}: {text}"))
+            .to_string()
+    };
+    assert!(row("1").contains("F=1500"), "{text}");
+    assert!(row("2").contains("F=1400"), "{text}");
+    assert!(!row("3").contains("F="), "{text}");
+    // Every probe went out: a router's "too big" left pending on the socket is not
+    // taken for a failed send.
+    assert!(!text.contains("send failed"), "{text}");
+    assert!(!text.contains('*'), "{text}");
+    // tracepath and traceroute --mtu, each to a destination address of its own (the
+    // kernel caches what it learnt per destination).
+    for (dest, route) in [(s(lab.multi_v4()[2]), "v4"), (s(lab.silent_dns_v6()), "v6")] {
+        let theirs = lab.exec(Role::Client, &["tracepath", "-n", &dest]);
+        let text = stdout(&theirs);
+        assert!(theirs.status.success(), "{route}: {text}");
+        let drop = text
+            .lines()
+            .find(|l| l.contains("pmtu 1400") && !l.contains("Resume"))
+            .unwrap_or_else(|| panic!("{route}: {text}"));
+        assert!(drop.trim_start().starts_with("2:"), "{route}: {text}");
+        assert!(text.contains("Resume: pmtu 1400"), "{route}: {text}");
+    }
+    let theirs = lab.exec(
+        Role::Client,
+        &["traceroute", "-n", "--mtu", &s(lab.multi_v4()[0])],
+    );
+    assert!(stdout(&theirs).contains("F=1400"), "{}", stdout(&theirs));
+}
