@@ -164,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Don''t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F')
             [CompletionResult]::new('--dont-fragment', '--dont-fragment', [CompletionResultType]::ParameterName, 'Don''t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F')
             [CompletionResult]::new('--mtu', '--mtu', [CompletionResultType]::ParameterName, 'Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route''s MTU with DF, and shrink where a router says the next link is smaller')
+            [CompletionResult]::new('--back', '--back', [CompletionResultType]::ParameterName, 'Show the number of hops back where it differs from the hops forward, guessed from each answer''s TTL (traceroute --back, tracepath''s asymm)')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')

@@ -157,6 +157,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -F 'Don''t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
             cand --dont-fragment 'Don''t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
             cand --mtu 'Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route''s MTU with DF, and shrink where a router says the next link is smaller'
+            cand --back 'Show the number of hops back where it differs from the hops forward, guessed from each answer''s TTL (traceroute --back, tracepath''s asymm)'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand --json 'Short for --format json'

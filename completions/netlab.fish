@@ -122,6 +122,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Pro
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s F -l dont-fragment -d 'Don\'t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l mtu -d 'Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route\'s MTU with DF, and shrink where a router says the next link is smaller'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l back -d 'Show the number of hops back where it differs from the hops forward, guessed from each answer\'s TTL (traceroute --back, tracepath\'s asymm)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'

@@ -393,6 +393,9 @@ pub struct TraceArgs {
     /// Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route's MTU with DF, and shrink where a router says the next link is smaller
     #[arg(long = "mtu", conflicts_with = "dont_fragment")]
     pub mtu: bool,
+    /// Show the number of hops back where it differs from the hops forward, guessed from each answer's TTL (traceroute --back, tracepath's asymm)
+    #[arg(long = "back")]
+    pub back: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]

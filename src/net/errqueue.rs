@@ -63,6 +63,9 @@ pub struct QueuedError {
     /// `ee_info`: the MTU a fragmentation-needed or packet-too-big message gave (or this
     /// host's, for a local message-too-long), 0 when the message has none.
     pub info: u32,
+    /// The TTL / hop limit the ICMP error arrived with, on a socket that asked for it
+    /// (`IP_RECVTTL` / `IPV6_RECVHOPLIMIT`): how far back its sender is (trace --back).
+    pub ttl: Option<u8>,
     pub at: Instant,
 }
 
@@ -85,6 +88,7 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
         local: report.origin == ErrorOrigin::Local,
         errno: report.errno as u32,
         info: report.info,
+        ttl: msg.ttl,
         at: msg.at,
     })
 }

@@ -24,11 +24,17 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::errqueue::{self, QueuedError};
 use crate::net::options::{self, Refused, SocketOptions};
-use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl};
+use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int};
 
-/// Asks for ICMP errors on the error queue, with kernel receive timestamps.
+/// Asks for ICMP errors on the error queue, with kernel receive timestamps and the TTL /
+/// hop limit each error arrived with (tracepath's way to guess the way back).
 fn enable_timed_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     enable_error_queue(fd, v6)?;
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+    }
     set_timestamps(fd)
 }
 

@@ -166,6 +166,9 @@ pub trait Observer {
     /// `--mtu`: the largest packet length hop `ttl` answered to, told right before the
     /// hop's [`Event::Hop`].
     fn path_mtu(&mut self, _ttl: u8, _mtu: u32) {}
+    /// `--back`: how many hops hop `ttl`'s answer came back over (guessed from its TTL),
+    /// told right before the hop's [`Event::Hop`].
+    fn back_hops(&mut self, _ttl: u8, _hops: u8) {}
     /// An address answered a probe (its hop may not be settled yet).
     fn saw(&mut self, _from: IpAddr) {}
     /// Time passes: show what is ready.
@@ -210,6 +213,8 @@ struct Driver<'a> {
     data_len: usize,
     /// `--mtu`: the sizes, and which answers mean "send again smaller".
     pmtu: Option<PathMtu>,
+    /// The TTL each answer read since the last wake-up arrived with (`--back`).
+    reply_ttls: Vec<(ProbeId, u8)>,
 }
 
 /// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
@@ -285,7 +290,10 @@ pub fn run<O: Observer>(
         rx: vec![0u8; BUF_LEN],
         data_len,
         pmtu,
+        reply_ttls: Vec::new(),
     };
+    // --back: the TTL of each hop's first answer, until the hop is settled.
+    let mut back_ttl: HashMap<u8, u8> = HashMap::new();
     let mut hops = Vec::new();
     let mut ending = None;
     loop {
@@ -305,6 +313,9 @@ pub fn run<O: Observer>(
                             observer.path_mtu(hop.ttl, mtu);
                         }
                         pmtu.forget(hop.ttl);
+                    }
+                    if let Some(ttl) = back_ttl.remove(&hop.ttl) {
+                        observer.back_hops(hop.ttl, ProbeOptions::back_hops(ttl));
                     }
                     hops.push(hop.clone());
                 }
@@ -331,6 +342,11 @@ pub fn run<O: Observer>(
             .map_err(|e| Failure::new("waiting for answers", e))?;
         for response in &responses {
             observer.saw(response.from);
+        }
+        for (id, ttl) in std::mem::take(&mut driver.reply_ttls) {
+            if let (true, Some(hop)) = (plan.probe.back, engine.probe_ttl(id)) {
+                back_ttl.entry(hop).or_insert(ttl);
+            }
         }
         let responses = driver.path_mtu_sort(&mut engine, responses);
         // One batch: the raw copy of an answer is read in the same wake-up as its error
@@ -516,9 +532,13 @@ impl Driver<'_> {
         let no_tcp = |_| None;
         match &self.sockets.main {
             Main::Udp(socket) => {
-                drain_queue(&self.matcher, &mut self.rx, out, |buf| {
-                    socket.recv_error(buf)
-                });
+                drain_queue(
+                    &self.matcher,
+                    &mut self.rx,
+                    out,
+                    &mut self.reply_ttls,
+                    |buf| socket.recv_error(buf),
+                );
                 // A service on the probe port answering: nothing to match; discard.
                 for _ in 0..4096 {
                     if socket.discard().is_err() {
@@ -528,23 +548,42 @@ impl Driver<'_> {
             }
             Main::Icmp(socket) => {
                 if socket.mode() == Mode::Datagram {
-                    drain_queue(&self.matcher, &mut self.rx, out, |buf| {
-                        socket.recv_error(buf)
-                    });
+                    drain_queue(
+                        &self.matcher,
+                        &mut self.rx,
+                        out,
+                        &mut self.reply_ttls,
+                        |buf| socket.recv_error(buf),
+                    );
                 }
                 let matcher = &self.matcher;
+                let ttls = &mut self.reply_ttls;
                 netprobe::drain_icmp(socket, &mut self.rx, |bytes, rx| {
-                    out.extend(match socket.mode() {
+                    let response = match socket.mode() {
                         Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
                         Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
-                    })
+                    };
+                    if let Some(response) = response {
+                        let raw_v4 = socket.mode() == Mode::Raw && socket.version() == Version::V4;
+                        if let Some(ttl) = arrival_ttl(raw_v4, bytes, rx.ttl) {
+                            ttls.push((response.probe, ttl));
+                        }
+                        out.push(response);
+                    }
                 });
             }
             Main::RawTcp(socket) => {
                 for _ in 0..4096 {
                     match socket.recv(&mut self.rx) {
                         Ok(rx) => {
-                            out.extend(self.matcher.raw_tcp(&self.rx[..rx.len], rx.from, rx.at))
+                            let bytes = &self.rx[..rx.len];
+                            if let Some(response) = self.matcher.raw_tcp(bytes, rx.from, rx.at) {
+                                let v4 = self.matcher.version == Version::V4;
+                                if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
+                                    self.reply_ttls.push((response.probe, ttl));
+                                }
+                                out.push(response);
+                            }
                         }
                         Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                         Err(_) => break,
@@ -564,10 +603,14 @@ impl Driver<'_> {
         for _ in 0..4096 {
             match raw.recv(&mut self.rx) {
                 Ok(rx) => {
-                    out.extend(
-                        self.matcher
-                            .raw_icmp(&self.rx[..rx.len], rx.from, rx.at, &lookup),
-                    );
+                    let bytes = &self.rx[..rx.len];
+                    if let Some(response) = self.matcher.raw_icmp(bytes, rx.from, rx.at, &lookup) {
+                        let v4 = raw.version() == Version::V4;
+                        if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
+                            self.reply_ttls.push((response.probe, ttl));
+                        }
+                        out.push(response);
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => break,
@@ -594,6 +637,9 @@ impl Driver<'_> {
                         continue;
                     };
                     queued = true;
+                    if let Some(ttl) = err.ttl {
+                        self.reply_ttls.push((id, ttl));
+                    }
                     out.push(Response {
                         probe: id,
                         from,
@@ -633,20 +679,41 @@ fn drain_queue(
     matcher: &Matcher,
     rx: &mut [u8],
     out: &mut Vec<Response>,
+    ttls: &mut Vec<(ProbeId, u8)>,
     recv_error: impl Fn(&mut [u8]) -> std::io::Result<QueuedError>,
 ) {
     for _ in 0..4096 {
         match recv_error(rx) {
-            Ok(err) if !err.local => out.extend(matcher.queued_error(
-                &rx[..err.len],
-                err.dst,
-                err.offender,
-                err.icmp_type,
-                err.icmp_code,
-                err.at,
-            )),
+            Ok(err) if !err.local => {
+                let response = matcher.queued_error(
+                    &rx[..err.len],
+                    err.dst,
+                    err.offender,
+                    err.icmp_type,
+                    err.icmp_code,
+                    err.at,
+                );
+                if let Some(response) = response {
+                    if let Some(ttl) = err.ttl {
+                        ttls.push((response.probe, ttl));
+                    }
+                    out.push(response);
+                }
+            }
             Ok(_) => {}
             Err(_) => break,
         }
+    }
+}
+
+/// The TTL / hop limit an answer arrived with: from its IPv4 header on a raw IPv4 socket
+/// (`bytes` start with it), from the control message otherwise.
+fn arrival_ttl(ipv4_header: bool, bytes: &[u8], cmsg: Option<u8>) -> Option<u8> {
+    if ipv4_header {
+        crate::packet::ipv4::Ipv4::parse(bytes)
+            .ok()
+            .map(|ip| ip.ttl())
+    } else {
+        cmsg
     }
 }

@@ -118,8 +118,10 @@
 //!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
 //!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
 //!       ],
-//!       "mtu": 1400 }                // --mtu only: the largest packet length (IP
+//!       "mtu": 1400,                  // --mtu only: the largest packet length (IP
 //!                                       // header included) this hop answered to
+//!       "back_hops": 2 }              // --back only: hops of the way back, guessed
+//!                                       // from the answer's TTL (64, 128 or 255 minus it)
 //!   ]
 //! }
 //! ```

@@ -35,6 +35,8 @@ pub struct ProbeOptions {
     pub in_flight: Option<usize>,
     /// `--mtu`: path-MTU discovery along the trace (`super::pmtu`).
     pub mtu: bool,
+    /// `--back`: the hops of the way back, from each answer's TTL.
+    pub back: bool,
 }
 
 impl ProbeOptions {
@@ -89,6 +91,7 @@ impl ProbeOptions {
             packet_len: args.packet_len,
             in_flight: args.sim_queries.map(usize::from),
             mtu: args.mtu,
+            back: args.back,
         })
     }
 
@@ -128,6 +131,17 @@ impl ProbeOptions {
         }
     }
 
+    /// traceroute --back: the hops an answer came back over, guessed from the TTL it
+    /// arrived with, assuming its sender started from 64, 128 or 255 (what systems use).
+    pub fn back_hops(arrived: u8) -> u8 {
+        let initial: u16 = match arrived {
+            0..=64 => 64,
+            65..=128 => 128,
+            _ => 255,
+        };
+        (initial - u16::from(arrived) + 1) as u8
+    }
+
     /// The source family must match the target's.
     pub fn check_family(&self, target: IpAddr) -> Result<(), Failure> {
         match self.source {
@@ -159,6 +173,16 @@ mod tests {
         assert_eq!(opts(44).data_len(Version::V4), Ok(16));
         assert!(opts(43).data_len(Version::V4).is_err());
         assert!(opts(63).data_len(Version::V6).is_err());
+    }
+
+    #[test]
+    fn the_way_back_is_guessed_from_the_usual_initial_ttls() {
+        assert_eq!(ProbeOptions::back_hops(64), 1);
+        assert_eq!(ProbeOptions::back_hops(59), 6);
+        assert_eq!(ProbeOptions::back_hops(126), 3);
+        assert_eq!(ProbeOptions::back_hops(255), 1);
+        assert_eq!(ProbeOptions::back_hops(250), 6);
+        assert_eq!(ProbeOptions::back_hops(1), 64);
     }
 
     #[test]

@@ -128,6 +128,8 @@ struct JsonHop {
     probes: Vec<JsonProbe>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mtu: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    back_hops: Option<u8>,
 }
 
 #[derive(Serialize)]
@@ -340,6 +342,8 @@ pub(crate) struct Report {
     /// `--mtu`: the packet length each hop answered to, and the last one printed.
     mtus: std::collections::HashMap<u8, u32>,
     shown_mtu: Option<u32>,
+    /// `--back`: the hops back of each hop that answered.
+    back: std::collections::HashMap<u8, u8>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -355,6 +359,10 @@ impl Observer for Report {
 
     fn path_mtu(&mut self, ttl: u8, mtu: u32) {
         self.mtus.insert(ttl, mtu);
+    }
+
+    fn back_hops(&mut self, ttl: u8, hops: u8) {
+        self.back.insert(ttl, hops);
     }
 
     fn flush(&mut self, now: Instant) {
@@ -415,6 +423,7 @@ impl Report {
             late: 0,
             mtus: std::collections::HashMap::new(),
             shown_mtu: None,
+            back: std::collections::HashMap::new(),
         }
     }
 
@@ -474,6 +483,12 @@ impl Report {
             if self.shown_mtu != Some(mtu) {
                 cells[2] = format!("F={mtu}  {}", cells[2]);
                 self.shown_mtu = Some(mtu);
+            }
+        }
+        // traceroute --back: '-N' where the way back is not as long as the way out.
+        if let Some(&back) = self.back.get(&hop.ttl) {
+            if back != hop.ttl {
+                cells[2] = format!("'-{back}'  {}", cells[2]);
             }
         }
         self.printer.print(&cells);
@@ -613,6 +628,7 @@ impl Report {
                     })
                     .collect(),
                 mtu: self.mtus.get(&hop.ttl).copied(),
+                back_hops: self.back.get(&hop.ttl).copied(),
             })
             .collect();
         JsonDoc {

@@ -250,6 +250,7 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["trace", "-N", "0", "127.0.0.1"],
         &["trace", "--mtu", "-F", "127.0.0.1"],
         &["trace", "--mtu", "-T", "127.0.0.1"],
+        &["trace", "--back", "--back", "127.0.0.1"],
         // serve: listen addresses, limits, modes that conflict, templates, escapes.
         &["serve"],
         &["serve", "65536"],

@@ -380,3 +380,51 @@ fn path_mtu_discovery_along_the_trace() {
     );
     assert!(stdout(&theirs).contains("F=1400"), "{}", stdout(&theirs));
 }
+
+/// --back: router 2 sends its errors with TTL 60 instead of 64, so its answer looks 6
+/// hops away while it is hop 2: shown as '-6' there, as traceroute --back does, and
+/// nowhere else; UDP and ICMP, v4 and v6, root and nobody.
+#[test]
+fn hops_back_where_they_differ() {
+    let lab = lab!(LabConfig::default());
+    lab.sysctl(Role::Router(2), "net.ipv4.ip_default_ttl", "60");
+    lab.sysctl(Role::Router(2), "net.ipv6.conf.all.hop_limit", "60");
+    lab.sysctl(Role::Router(2), "net.ipv6.conf.west.hop_limit", "60");
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
+    for (uid, who) in [(None, "root"), (Some(NOBODY), "nobody")] {
+        for method in ["-U", "-I"] {
+            for dest in [s(lab.dest_v4()), s(lab.dest_v6())] {
+                let what = format!("{who} {method} {dest}");
+                let out = trace(&lab, uid, &["-n", method, "--back", "--json", &dest]);
+                assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+                let doc = json(&out);
+                let back: Vec<&Value> = doc["hops"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| &h["back_hops"])
+                    .collect();
+                assert_eq!(back, [1, 6, 3], "{what}: {doc:#}");
+            }
+        }
+    }
+    let out = lab.netlab(&["trace", "-n", "--back", &s(lab.dest_v4())]);
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("ms")).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(!rows[0].contains("'-"), "{text}");
+    assert!(rows[1].contains("'-6'"), "{text}");
+    assert!(!rows[2].contains("'-"), "{text}");
+    let out = lab.netlab(&["trace", "-n", "--json", &s(lab.dest_v4())]);
+    assert!(json(&out)["hops"][1].get("back_hops").is_none());
+    let theirs = lab.exec(
+        Role::Client,
+        &["traceroute", "-n", "--back", &s(lab.dest_v4())],
+    );
+    let text = stdout(&theirs);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("2 "))
+        .unwrap_or("");
+    assert!(line.contains("'-6'"), "{text}");
+}
