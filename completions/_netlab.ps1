@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many names to resolve at once with --file')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the result: a table for people, or one JSON document for scripts')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)')
+            [CompletionResult]::new('--short', '--short', [CompletionResultType]::ParameterName, 'Print only the values, one per line, as dig +short (CNAME targets, then the records)')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')

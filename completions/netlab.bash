@@ -443,7 +443,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__resolve)
-            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --format --json --help --version"
+            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --short --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -466,11 +466,11 @@ _netlab() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA HTTPS SVCB DS DNSKEY TLSA SSHFP NAPTR ANY" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA HTTPS SVCB DS DNSKEY TLSA SSHFP NAPTR ANY" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

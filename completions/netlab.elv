@@ -43,6 +43,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --concurrency 'How many names to resolve at once with --file'
             cand --format 'How to print the result: a table for people, or one JSON document for scripts'
             cand --tcp 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
+            cand --short 'Print only the values, one per line, as dig +short (CNAME targets, then the records)'
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand --json 'Short for --format json'

@@ -45,12 +45,21 @@ TXT\t''
 SOA\t''
 SRV\t''
 PTR\t''
-CAA\t''"
+CAA\t''
+HTTPS\t''
+SVCB\t''
+DS\t''
+DNSKEY\t''
+TLSA\t''
+SSHFP\t''
+NAPTR\t''
+ANY\t'Every record a server still gives for ANY (many answer RFC 8482\'s HINFO instead)'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s W -l timeout -d 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d 'How many names to resolve at once with --file' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l short -d 'Print only the values, one per line, as dig +short (CNAME targets, then the records)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l json -d 'Short for --format json'

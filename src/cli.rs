@@ -123,6 +123,15 @@ pub enum RecordKind {
     Srv,
     Ptr,
     Caa,
+    Https,
+    Svcb,
+    Ds,
+    Dnskey,
+    Tlsa,
+    Sshfp,
+    Naptr,
+    /// Every record a server still gives for ANY (many answer RFC 8482's HINFO instead)
+    Any,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +163,9 @@ pub struct ResolveArgs {
     /// How many names to resolve at once with --file
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: u16,
+    /// Print only the values, one per line, as dig +short (CNAME targets, then the records)
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    pub short: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]

@@ -93,6 +93,8 @@ pub struct Plan {
     timeout: Option<Duration>,
     concurrency: usize,
     json: bool,
+    /// `--short`: values only, as dig +short.
+    short: bool,
 }
 
 impl Plan {
@@ -138,6 +140,7 @@ impl Plan {
             timeout: args.timeout,
             concurrency: usize::from(args.concurrency.max(1)),
             json: args.output.format() == crate::output::Format::Json,
+            short: args.short,
         })
     }
 }
@@ -259,7 +262,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
         }
     });
 
-    let mut report = Report::new(plan.json);
+    let mut report = Report::new(plan.json, plan.short);
     let mut worst = Exit::Answered;
     let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
     let mut more = true;

@@ -47,14 +47,17 @@ const COLUMNS: [Column; 6] = [
 /// Prints results as they come (table mode) or keeps them for the document (JSON mode).
 pub struct Report {
     json: bool,
+    /// `--short`: one value per line, nothing else (dig +short).
+    short: bool,
     printer: RowPrinter,
     done: Vec<(usize, QueryJson)>,
 }
 
 impl Report {
-    pub fn new(json: bool) -> Report {
+    pub fn new(json: bool, short: bool) -> Report {
         Report {
             json,
+            short,
             printer: RowPrinter::new(&COLUMNS),
             done: Vec::new(),
         }
@@ -62,7 +65,11 @@ impl Report {
 
     /// One finished query, `index` being its place in the input.
     pub fn add(&mut self, index: usize, qtype: &str, res: Resolution) {
-        if !self.json {
+        if self.short {
+            for row in &res.rows {
+                Stdout::line(&row.value);
+            }
+        } else if !self.json {
             for cells in table_rows(&res) {
                 self.printer.print(&cells);
             }

@@ -10,6 +10,7 @@ mod lab_selftest;
 mod ping;
 mod ping_flags;
 mod resolve;
+mod resolve_types;
 mod serve;
 mod trace;
 mod trace_flags;

@@ -20,6 +20,11 @@
 //! - `client`, `r1`..`rN`: A and AAAA of every address of that node (routers have two)
 //! - `silent`: never answered, any type, UDP or TCP (timeout tests); `servfail`: SERVFAIL
 //!   (not authoritative); both exact names only
+//! - the record types of `resolve -t` beyond the basics: `www` HTTPS [`HTTPS`] and SSHFP
+//!   [`SSHFP`], `svc` SVCB [`SVCB`], `_443._tcp.www` TLSA [`TLSA`], `naptr` NAPTR
+//!   [`NAPTR`], `signed` DS ([`ds_rdata`]) and the apex DNSKEY ([`dnskey_rdata`]). DS and
+//!   DNSKEY are added as opaque data after the zone text is parsed: hickory's zone parser
+//!   reads them only with its DNSSEC features (DNSKEY not at all)
 //! - anything else under `netlab.test.`: NXDOMAIN (negative TTL [`NEGATIVE_TTL`])
 //!
 //! Reverse zones `18.198.in-addr.arpa.` (198.18.0.0/16) and `2.6.0.0.1.6.c.6.e.4.d.f.ip6.arpa.`
@@ -36,7 +41,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -63,6 +69,26 @@ pub const TXT: &str = "v=netlab lab";
 pub const MX_PREFERENCE: u16 = 10;
 pub const MX_HOST: &str = "mail.netlab.test.";
 pub const NS_HOST: &str = "ns1.netlab.test.";
+/// The extra record types, as zone-file text (and so as dig writes them, bar case).
+pub const HTTPS: &str = "1 . alpn=h2,h3 port=443";
+pub const SVCB: &str = "1 www.netlab.test. port=8443";
+pub const TLSA: &str = "3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+pub const SSHFP: &str = "4 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
+pub const NAPTR: &str = "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.netlab.test.";
+/// DS of `signed.netlab.test.`: key tag 12345, algorithm 13, digest type 2, a 32-byte
+/// digest 0x00..0x1f.
+pub fn ds_rdata() -> Vec<u8> {
+    let mut rdata = vec![0x30, 0x39, 13, 2];
+    rdata.extend(0u8..32);
+    rdata
+}
+/// The apex DNSKEY: flags 257 (a KSK), protocol 3, algorithm 13, a 64-byte key 0x40..0x7f.
+pub fn dnskey_rdata() -> Vec<u8> {
+    let mut rdata = vec![0x01, 0x01, 3, 13];
+    rdata.extend(0x40u8..0x80);
+    rdata
+}
+
 /// Never answered, over UDP or TCP.
 pub const SILENT_NAME: &str = "silent.netlab.test.";
 /// Always answered with SERVFAIL.
@@ -106,6 +132,11 @@ mail IN A {d4}
 v4only IN A {d4}
 v6only IN AAAA {d6}
 _echo._tcp IN SRV 0 0 7 www.netlab.test.
+www IN HTTPS {HTTPS}
+www IN SSHFP {SSHFP}
+svc IN SVCB {SVCB}
+_443._tcp.www IN TLSA {TLSA}
+naptr IN NAPTR {NAPTR}
 "
         );
         for addr in MULTI_V4 {
@@ -153,9 +184,29 @@ _echo._tcp IN SRV 0 0 7 www.netlab.test.
         let mut catalog = Catalog::new();
         for (origin, text) in &self.text {
             let origin_name = Name::from_ascii(origin).map_err(|e| e.to_string())?;
-            let (name, records) = Parser::new(text.as_str(), None, Some(origin_name))
+            let (name, mut records) = Parser::new(text.as_str(), None, Some(origin_name))
                 .parse()
                 .map_err(|e| format!("zone {origin}: {e}\n{text}"))?;
+            if origin == ZONE {
+                let signed = Name::from_ascii("signed.netlab.test.").map_err(|e| e.to_string())?;
+                for (owner, kind, rdata) in [
+                    (signed, RecordType::DS, ds_rdata()),
+                    (name.clone(), RecordType::DNSKEY, dnskey_rdata()),
+                ] {
+                    let record = Record::from_rdata(
+                        owner.clone(),
+                        TTL,
+                        RData::Unknown {
+                            code: kind,
+                            rdata: NULL::with(rdata),
+                        },
+                    );
+                    records
+                        .entry(RrKey::new(LowerName::new(&owner), kind))
+                        .or_insert_with(|| RecordSet::new(owner.clone(), kind, SERIAL))
+                        .insert(record, SERIAL);
+                }
+            }
             let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
                 name.clone(),
                 records,
