@@ -535,7 +535,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --mtu --back --format --json --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -A -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --mtu --back --asn --asn-zone --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +606,10 @@ _netlab() {
                     return 0
                     ;;
                 -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --asn-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

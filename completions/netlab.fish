@@ -123,6 +123,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s s -l source -d '
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l interface -d 'Send the probes through this interface (SO_BINDTODEVICE; traceroute\'s -i, which is the interval here)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s t -l tos -d 'TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s N -l sim-queries -d 'Probes in flight at once [default: 16]' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l asn-zone -d 'The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'"
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
@@ -132,6 +133,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s F -l dont-fragment -d 'Don\'t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l mtu -d 'Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route\'s MTU with DF, and shrink where a router says the next link is smaller'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l back -d 'Show the number of hops back where it differs from the hops forward, guessed from each answer\'s TTL (traceroute --back, tracepath\'s asymm)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s A -l asn -d 'Show the AS number, prefix and AS name of every hop, from DNS TXT records in Team Cymru\'s format (mtr -z, traceroute -A)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'

@@ -408,6 +408,12 @@ pub struct TraceArgs {
     /// Show the number of hops back where it differs from the hops forward, guessed from each answer's TTL (traceroute --back, tracepath's asymm)
     #[arg(long = "back")]
     pub back: bool,
+    /// Show the AS number, prefix and AS name of every hop, from DNS TXT records in Team Cymru's format (mtr -z, traceroute -A)
+    #[arg(short = 'A', long = "asn")]
+    pub asn: bool,
+    /// The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE
+    #[arg(long = "asn-zone", value_name = "ZONE", default_value = crate::trace::asn::DEFAULT_ZONE, requires = "asn")]
+    pub asn_zone: String,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]

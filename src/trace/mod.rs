@@ -106,7 +106,10 @@
 //!     { "ttl": 1,
 //!       "responders": [                 // distinct addresses, in order of appearance
 //!         { "address": "198.18.0.2",
-//!           "name": "r1.netlab.test" }  // reverse name, or null (always null with -n)
+//!           "name": "r1.netlab.test",   // reverse name, or null (always null with -n)
+//!           "asn": {                    // -A only; null when the lookup gave nothing
+//!             "number": 64500, "prefix": "198.18.0.0/24",
+//!             "name": "NETLAB-LINK0 - netlab lab link 0, ZZ" } }  // name may be null
 //!       ],
 //!       "probes": [                     // one per query, in query order
 //!         { "rtt_ms": 4.123,            // null when no answer
@@ -141,6 +144,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+pub mod asn;
 pub mod engine;
 mod io;
 pub mod options;

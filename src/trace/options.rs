@@ -37,6 +37,9 @@ pub struct ProbeOptions {
     pub mtu: bool,
     /// `--back`: the hops of the way back, from each answer's TTL.
     pub back: bool,
+    /// `-A`: the zone AS numbers are asked from (`super::asn`). Not a probe setting, but
+    /// one of the same traceroute flags, kept here so the plan keeps its shape.
+    pub asn_zone: Option<String>,
 }
 
 impl ProbeOptions {
@@ -67,6 +70,20 @@ impl ProbeOptions {
                 "TCP probes are bare SYNs, too small to find an MTU; use UDP or ICMP probes",
             ));
         }
+        if args.asn {
+            crate::target::Target::parse(
+                args.asn_zone.trim_end_matches('.'),
+                crate::target::PortSuffix::Forbidden,
+            )
+            .ok()
+            .filter(|t| matches!(t.host, crate::target::Host::Name(_)))
+            .ok_or_else(|| {
+                Failure::usage(
+                    "trace --asn-zone",
+                    format!("'{}' is not a DNS zone name", args.asn_zone),
+                )
+            })?;
+        }
         if args.packet_len.is_some() && method == Method::Tcp {
             return Err(Failure::usage(
                 "trace: packet length",
@@ -92,6 +109,7 @@ impl ProbeOptions {
             in_flight: args.sim_queries.map(usize::from),
             mtu: args.mtu,
             back: args.back,
+            asn_zone: args.asn.then(|| args.asn_zone.clone()),
         })
     }
 

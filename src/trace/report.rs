@@ -119,6 +119,16 @@ struct JsonProbe {
 struct JsonResponder {
     address: String,
     name: Option<String>,
+    /// `-A` only: who owns the address (null when the lookup gave nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asn: Option<Option<JsonAsn>>,
+}
+
+#[derive(Serialize)]
+struct JsonAsn {
+    number: u32,
+    prefix: String,
+    name: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -344,6 +354,8 @@ pub(crate) struct Report {
     shown_mtu: Option<u32>,
     /// `--back`: the hops back of each hop that answered.
     back: std::collections::HashMap<u8, u8>,
+    /// `-A`: AS lookups, started as addresses answer.
+    asn: Option<super::asn::Lookups>,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -355,6 +367,9 @@ impl Observer for Report {
     /// An address answered: start looking up its name.
     fn saw(&mut self, addr: IpAddr) {
         self.names.start(addr);
+        if let Some(asn) = &mut self.asn {
+            asn.start(addr);
+        }
     }
 
     fn path_mtu(&mut self, ttl: u8, mtu: u32) {
@@ -424,6 +439,7 @@ impl Report {
             mtus: std::collections::HashMap::new(),
             shown_mtu: None,
             back: std::collections::HashMap::new(),
+            asn: plan.probe.asn_zone.as_deref().map(super::asn::Lookups::new),
         }
     }
 
@@ -444,10 +460,17 @@ impl Report {
     /// Prints the settled rows whose names are known or have waited long enough.
     fn print_settled(&mut self, now: Instant) {
         self.names.poll();
+        if let Some(asn) = &mut self.asn {
+            asn.poll();
+        }
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
+            let asn = self.asn.as_ref();
             let waiting = self.format == Format::Table
-                && hop.responders().iter().any(|a| self.names.is_pending(a));
+                && hop
+                    .responders()
+                    .iter()
+                    .any(|a| self.names.is_pending(a) || asn.is_some_and(|l| l.is_pending(a)));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
@@ -470,10 +493,21 @@ impl Report {
     }
 
     fn shown(&self, addr: IpAddr) -> String {
-        match self.names.get(&addr) {
+        let mut text = match self.names.get(&addr) {
             Some(name) => format!("{addr} ({name})"),
             None => addr.to_string(),
+        };
+        // -A: [AS64500 NAME], as mtr -z / traceroute -A put it beside the address.
+        if let Some(info) = self.asn.as_ref().and_then(|l| l.get(&addr)) {
+            let name = info.name.as_deref().unwrap_or("");
+            let name = name.split(" - ").next().unwrap_or(name);
+            text.push_str(&format!(
+                " [AS{}{}{name}]",
+                info.number,
+                if name.is_empty() { "" } else { " " }
+            ));
         }
+        text
     }
 
     fn print_row(&mut self, hop: &Hop) {
@@ -522,6 +556,9 @@ impl Report {
         };
         if self.format == Format::Json {
             self.names.wait_all(FINAL_NAME_WAIT);
+            if let Some(asn) = &mut self.asn {
+                asn.wait_all(FINAL_NAME_WAIT);
+            }
             let doc = self.json(reached, &check);
             Stdout::json(&doc);
             return Exit::from_answered(reached.is_some());
@@ -585,6 +622,13 @@ impl Report {
                     .map(|a| JsonResponder {
                         address: a.to_string(),
                         name: self.names.get(&a),
+                        asn: self.asn.as_ref().map(|l| {
+                            l.get(&a).map(|info| JsonAsn {
+                                number: info.number,
+                                prefix: info.prefix.clone(),
+                                name: info.name.clone(),
+                            })
+                        }),
                     })
                     .collect(),
                 probes: hop

@@ -254,6 +254,8 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["trace", "--mtu", "-F", "127.0.0.1"],
         &["trace", "--mtu", "-T", "127.0.0.1"],
         &["trace", "--back", "--back", "127.0.0.1"],
+        &["trace", "--asn-zone", "asn.example", "127.0.0.1"],
+        &["trace", "-A", "--asn-zone", "bad zone", "127.0.0.1"],
         // serve: listen addresses, limits, modes that conflict, templates, escapes.
         &["serve"],
         &["serve", "65536"],

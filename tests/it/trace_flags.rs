@@ -104,6 +104,14 @@ fn bad_flag_values_exit_2_with_one_line() {
         (&["trace", "-T", "127.0.0.1", "100"], "bare SYNs"),
         (&["trace", "-N", "0", "127.0.0.1"], "--sim-queries"),
         (&["trace", "127.0.0.1", "big"], "invalid value"),
+        (
+            &["trace", "--asn-zone", "x.example", "127.0.0.1"],
+            "required",
+        ),
+        (
+            &["trace", "-A", "--asn-zone", "bad zone", "127.0.0.1"],
+            "not a DNS zone",
+        ),
     ];
     for (args, expect) in cases {
         let out = netlab(args);
@@ -427,4 +435,64 @@ fn hops_back_where_they_differ() {
         .find(|l| l.trim_start().starts_with("2 "))
         .unwrap_or("");
     assert!(line.contains("'-6'"), "{text}");
+}
+
+/// -A: every hop's AS number, prefix and AS name from the lab's Cymru-style zone, in the
+/// JSON and beside the address in the table; the same data dig gets for the same name.
+#[test]
+fn as_numbers_of_every_hop() {
+    use crate::lab::dns::{link_as_name, link_asn, ASN_ZONE};
+    let lab = lab!(LabConfig::default());
+    for (uid, who) in [(None, "root"), (Some(NOBODY), "nobody")] {
+        for (dest, v6) in [(s(lab.dest_v4()), false), (s(lab.dest_v6()), true)] {
+            let what = format!("{who} {dest}");
+            let out = trace(
+                &lab,
+                uid,
+                &["-n", "-A", "--asn-zone", ASN_ZONE, "--json", &dest],
+            );
+            assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+            let doc = json(&out);
+            for (link, hop) in doc["hops"].as_array().unwrap().iter().enumerate() {
+                let asn = &hop["responders"][0]["asn"];
+                assert_eq!(asn["number"], link_asn(link), "{what}: {doc:#}");
+                let prefix = if v6 {
+                    format!("fd4e:6c61:62:{link:x}::/64")
+                } else {
+                    format!("198.18.{link}.0/24")
+                };
+                assert_eq!(asn["prefix"], prefix, "{what}: {doc:#}");
+                assert_eq!(asn["name"], link_as_name(link), "{what}: {doc:#}");
+            }
+        }
+    }
+    let out = lab.netlab(&[
+        "trace",
+        "-n",
+        "-A",
+        "--asn-zone",
+        ASN_ZONE,
+        &s(lab.dest_v4()),
+    ]);
+    let text = stdout(&out);
+    for link in 0..3 {
+        assert!(
+            text.contains(&format!("[AS{} NETLAB-LINK{link}]", link_asn(link))),
+            "{text}"
+        );
+    }
+    // Without -A: no lookups, no field.
+    let out = lab.netlab(&["trace", "-n", "--json", &s(lab.dest_v4())]);
+    assert!(json(&out)["hops"][0]["responders"][0].get("asn").is_none());
+    // dig reads the same record.
+    let dig = lab.exec(
+        Role::Client,
+        &[
+            "dig",
+            "+short",
+            "TXT",
+            &format!("2.0.18.198.origin.{ASN_ZONE}"),
+        ],
+    );
+    assert!(stdout(&dig).contains("64500 | 198.18.0.0/24"), "{dig:?}");
 }

@@ -25,6 +25,11 @@
 //!   [`NAPTR`], `signed` DS ([`ds_rdata`]) and the apex DNSKEY ([`dnskey_rdata`]). DS and
 //!   DNSKEY are added as opaque data after the zone text is parsed: hickory's zone parser
 //!   reads them only with its DNSSEC features (DNSKEY not at all)
+//! - the AS zone [`ASN_ZONE`] in Team Cymru's format (trace -A): every address of link k
+//!   is in AS [`link_asn`]`(k)` = 64500 + k, prefix 198.18.k.0/24 or fd4e:6c61:62:k::/64:
+//!   `2.0.18.198.origin.asn` / `<nibbles>.origin6.asn` TXT
+//!   `"64500 | 198.18.0.0/24 | ZZ | netlab | 2026-12-01"`, and `AS64500.asn` TXT
+//!   `"64500 | ZZ | netlab | 2026-12-01 | NETLAB-LINK0 - netlab lab link 0, ZZ"`
 //! - anything else under `netlab.test.`: NXDOMAIN (negative TTL [`NEGATIVE_TTL`])
 //!
 //! Reverse zones `18.198.in-addr.arpa.` (198.18.0.0/16) and `2.6.0.0.1.6.c.6.e.4.d.f.ip6.arpa.`
@@ -89,6 +94,51 @@ pub fn dnskey_rdata() -> Vec<u8> {
     rdata
 }
 
+/// The AS zone the lab serves, inside `netlab.test.` (`trace -A --asn-zone asn.netlab.test`).
+pub const ASN_ZONE: &str = "asn.netlab.test";
+/// The AS of every address on link k.
+pub fn link_asn(link: usize) -> u32 {
+    64500 + link as u32
+}
+/// The AS name record's name field of link k's AS.
+pub fn link_as_name(link: usize) -> String {
+    format!("NETLAB-LINK{link} - netlab lab link {link}, ZZ")
+}
+
+/// The link an address of the lab's plan is on (None for the service addresses).
+fn link_of(addr: &IpAddr) -> Option<usize> {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            (o[0] == 198 && o[1] == 18 && o[2] < 100).then_some(usize::from(o[2]))
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            (s[0..3] == [0xfd4e, 0x6c61, 0x62] && s[3] < 0x100).then_some(usize::from(s[3]))
+        }
+    }
+}
+
+/// The Cymru origin name of `addr`, relative to `netlab.test.`.
+fn origin_label(addr: &IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            format!("{}.{}.{}.{}.origin.asn", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(a) => {
+            let nibbles: Vec<String> = a
+                .octets()
+                .iter()
+                .rev()
+                .flat_map(|b| [b & 0xf, b >> 4])
+                .map(|n| format!("{n:x}"))
+                .collect();
+            format!("{}.origin6.asn", nibbles.join("."))
+        }
+    }
+}
+
 /// Never answered, over UDP or TCP.
 pub const SILENT_NAME: &str = "silent.netlab.test.";
 /// Always answered with SERVFAIL.
@@ -146,6 +196,25 @@ naptr IN NAPTR {NAPTR}
             for addr in &host.addrs {
                 let ty = if addr.is_ipv4() { "A" } else { "AAAA" };
                 forward.push_str(&format!("{} IN {ty} {addr}\n", host.label));
+            }
+        }
+        let mut as_names = std::collections::BTreeSet::new();
+        for addr in hosts.iter().flat_map(|h| h.addrs.iter()) {
+            let Some(link) = link_of(addr) else { continue };
+            let asn = link_asn(link);
+            let prefix = match addr {
+                IpAddr::V4(_) => format!("198.18.{link}.0/24"),
+                IpAddr::V6(_) => format!("fd4e:6c61:62:{link:x}::/64"),
+            };
+            forward.push_str(&format!(
+                "{} IN TXT \"{asn} | {prefix} | ZZ | netlab | 2026-12-01\"\n",
+                origin_label(addr)
+            ));
+            if as_names.insert(link) {
+                forward.push_str(&format!(
+                    "AS{asn}.asn IN TXT \"{asn} | ZZ | netlab | 2026-12-01 | {}\"\n",
+                    link_as_name(link)
+                ));
             }
         }
 
