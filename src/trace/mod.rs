@@ -13,6 +13,8 @@
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//! - `pmtu.rs` (`--mtu`), `asn.rs` (`-A`), `extras.rs` (what they and `--back` add to
+//!   a row and to the JSON).
 //! - `options.rs`: traceroute's per-probe flags (`-s`, `--interface`, `-t`, `-F`, the
 //!   packet length, `-N`): socket options and probe size, applied by the driver.
 //!
@@ -146,6 +148,7 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod asn;
 pub mod engine;
+mod extras;
 mod io;
 pub mod options;
 mod pmtu;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
+use super::extras::{HopExtras, JsonAsn};
 use super::{Method, Observer, Plan, Resolved};
 use crate::error::Exit;
 use crate::net::icmp::reverse_name;
@@ -122,13 +123,6 @@ struct JsonResponder {
     /// `-A` only: who owns the address (null when the lookup gave nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     asn: Option<Option<JsonAsn>>,
-}
-
-#[derive(Serialize)]
-struct JsonAsn {
-    number: u32,
-    prefix: String,
-    name: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -349,13 +343,8 @@ pub(crate) struct Report {
     hops: Vec<Hop>,
     ending: Option<Ending>,
     late: u64,
-    /// `--mtu`: the packet length each hop answered to, and the last one printed.
-    mtus: std::collections::HashMap<u8, u32>,
-    shown_mtu: Option<u32>,
-    /// `--back`: the hops back of each hop that answered.
-    back: std::collections::HashMap<u8, u8>,
-    /// `-A`: AS lookups, started as addresses answer.
-    asn: Option<super::asn::Lookups>,
+    /// `--mtu`, `--back`, `-A`.
+    extras: HopExtras,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -367,17 +356,15 @@ impl Observer for Report {
     /// An address answered: start looking up its name.
     fn saw(&mut self, addr: IpAddr) {
         self.names.start(addr);
-        if let Some(asn) = &mut self.asn {
-            asn.start(addr);
-        }
+        self.extras.saw(addr);
     }
 
     fn path_mtu(&mut self, ttl: u8, mtu: u32) {
-        self.mtus.insert(ttl, mtu);
+        self.extras.path_mtu(ttl, mtu);
     }
 
     fn back_hops(&mut self, ttl: u8, hops: u8) {
-        self.back.insert(ttl, hops);
+        self.extras.back_hops(ttl, hops);
     }
 
     fn flush(&mut self, now: Instant) {
@@ -436,10 +423,7 @@ impl Report {
             hops: Vec::new(),
             ending: None,
             late: 0,
-            mtus: std::collections::HashMap::new(),
-            shown_mtu: None,
-            back: std::collections::HashMap::new(),
-            asn: plan.probe.asn_zone.as_deref().map(super::asn::Lookups::new),
+            extras: HopExtras::new(plan.probe.asn_zone.as_deref()),
         }
     }
 
@@ -460,17 +444,14 @@ impl Report {
     /// Prints the settled rows whose names are known or have waited long enough.
     fn print_settled(&mut self, now: Instant) {
         self.names.poll();
-        if let Some(asn) = &mut self.asn {
-            asn.poll();
-        }
+        self.extras.poll();
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
-            let asn = self.asn.as_ref();
             let waiting = self.format == Format::Table
                 && hop
                     .responders()
                     .iter()
-                    .any(|a| self.names.is_pending(a) || asn.is_some_and(|l| l.is_pending(a)));
+                    .any(|a| self.names.is_pending(a) || self.extras.is_pending(a));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
@@ -493,38 +474,16 @@ impl Report {
     }
 
     fn shown(&self, addr: IpAddr) -> String {
-        let mut text = match self.names.get(&addr) {
+        let text = match self.names.get(&addr) {
             Some(name) => format!("{addr} ({name})"),
             None => addr.to_string(),
         };
-        // -A: [AS64500 NAME], as mtr -z / traceroute -A put it beside the address.
-        if let Some(info) = self.asn.as_ref().and_then(|l| l.get(&addr)) {
-            let name = info.name.as_deref().unwrap_or("");
-            let name = name.split(" - ").next().unwrap_or(name);
-            text.push_str(&format!(
-                " [AS{}{}{name}]",
-                info.number,
-                if name.is_empty() { "" } else { " " }
-            ));
-        }
-        text
+        text + &self.extras.address_suffix(&addr)
     }
 
     fn print_row(&mut self, hop: &Hop) {
         let mut cells = hop_cells(hop, |addr| self.shown(addr));
-        // traceroute --mtu: F=N on the first hop reached with a new MTU.
-        if let Some(&mtu) = self.mtus.get(&hop.ttl) {
-            if self.shown_mtu != Some(mtu) {
-                cells[2] = format!("F={mtu}  {}", cells[2]);
-                self.shown_mtu = Some(mtu);
-            }
-        }
-        // traceroute --back: '-N' where the way back is not as long as the way out.
-        if let Some(&back) = self.back.get(&hop.ttl) {
-            if back != hop.ttl {
-                cells[2] = format!("'-{back}'  {}", cells[2]);
-            }
-        }
+        cells[2] = self.extras.annotate(hop.ttl, std::mem::take(&mut cells[2]));
         self.printer.print(&cells);
     }
 
@@ -556,9 +515,7 @@ impl Report {
         };
         if self.format == Format::Json {
             self.names.wait_all(FINAL_NAME_WAIT);
-            if let Some(asn) = &mut self.asn {
-                asn.wait_all(FINAL_NAME_WAIT);
-            }
+            self.extras.wait_all(FINAL_NAME_WAIT);
             let doc = self.json(reached, &check);
             Stdout::json(&doc);
             return Exit::from_answered(reached.is_some());
@@ -622,13 +579,7 @@ impl Report {
                     .map(|a| JsonResponder {
                         address: a.to_string(),
                         name: self.names.get(&a),
-                        asn: self.asn.as_ref().map(|l| {
-                            l.get(&a).map(|info| JsonAsn {
-                                number: info.number,
-                                prefix: info.prefix.clone(),
-                                name: info.name.clone(),
-                            })
-                        }),
+                        asn: self.extras.json_asn(&a),
                     })
                     .collect(),
                 probes: hop
@@ -671,8 +622,8 @@ impl Report {
                         },
                     })
                     .collect(),
-                mtu: self.mtus.get(&hop.ttl).copied(),
-                back_hops: self.back.get(&hop.ttl).copied(),
+                mtu: self.extras.mtu(hop.ttl),
+                back_hops: self.extras.back(hop.ttl),
             })
             .collect();
         JsonDoc {
