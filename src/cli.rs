@@ -238,7 +238,8 @@ Exit codes:
 Privileges: raw ICMP sockets are used when netlab holds CAP_NET_RAW (root, or
 `setcap cap_net_raw+ep`), ICMP datagram sockets otherwise when
 net.ipv4.ping_group_range includes your group. Capabilities are dropped once
-the sockets are open.";
+the sockets are open. -f, -l above 3 and -i below 2ms need CAP_NET_RAW; -m
+needs CAP_NET_ADMIN.";
 
 #[derive(Debug, Args)]
 pub struct PingArgs {
@@ -343,7 +344,8 @@ Methods: UDP (the default) and TCP need no privilege: ICMP errors come back on
 the probe socket's error queue (IP_RECVERR), as with Linux traceroute and
 tracepath. ICMP (-I) uses a raw socket with CAP_NET_RAW, an ICMP datagram
 socket otherwise when net.ipv4.ping_group_range includes your group. With
-CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950).";
+CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950). -s, -t, -F,
+--interface, --mtu, --back and -A need no privilege.";
 
 /// How `trace` probes.
 #[derive(Debug, Clone, Copy, Default, Args)]
