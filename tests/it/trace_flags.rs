@@ -466,6 +466,31 @@ fn as_numbers_of_every_hop() {
             }
         }
     }
+    // Cached per address: three queries per hop answer, but each address is asked
+    // about once, and each AS once: 3 origin + 3 AS-name questions, counted on the wire.
+    rule(
+        &lab,
+        Role::Client,
+        "iptables",
+        "-A OUTPUT -p udp --dport 53",
+    );
+    let args = [
+        "trace",
+        "-n",
+        "-q",
+        "3",
+        "-A",
+        "--asn-zone",
+        ASN_ZONE,
+        "--json",
+    ];
+    let dest = s(lab.dest_v4());
+    let out = lab.netlab(&[&args[..], &[dest.as_str()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        counted(&lab, Role::Client, "iptables", "OUTPUT", "dpt:53"),
+        6
+    );
     let out = lab.netlab(&[
         "trace",
         "-n",
