@@ -337,7 +337,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__ping)
-            opts="-c -i -W -w -s -t -q -n -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --format --json --plot --help --version"
+            opts="-c -i -W -w -s -t -q -n -I -p -M -Q -f -A -l -D -O -b -m -4 -6 -h -V --file --count --interval --timeout --deadline --size --ttl --quiet --numeric --interface --pattern --pmtudisc --tos --flood --adaptive --preload --timestamps --report-outstanding --broadcast --mark --format --json --plot --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,6 +395,54 @@ _netlab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pmtudisc)
+                    COMPREPLY=($(compgen -W "do want dont probe" -- "${cur}"))
+                    return 0
+                    ;;
+                -M)
+                    COMPREPLY=($(compgen -W "do want dont probe" -- "${cur}"))
+                    return 0
+                    ;;
+                --tos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -Q)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --preload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mark)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
                     return 0
@@ -411,7 +459,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__resolve)
-            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --format --json --help --version"
+            opts="-f -s -t -W -4 -6 -h -V --file --server --type --tcp --timeout --concurrency --short --format --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,11 +482,11 @@ _netlab() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA HTTPS SVCB DS DNSKEY TLSA SSHFP NAPTR ANY" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "A AAAA CNAME MX NS TXT SOA SRV PTR CAA HTTPS SVCB DS DNSKEY TLSA SSHFP NAPTR ANY" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -507,7 +555,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --format --json --plot --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -A -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --mtu --back --asn --asn-zone --format --json --plot --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,6 +598,38 @@ _netlab() {
                     return 0
                     ;;
                 -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sim-queries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --asn-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,7 +45,15 @@ TXT\t''
 SOA\t''
 SRV\t''
 PTR\t''
-CAA\t''"
+CAA\t''
+HTTPS\t''
+SVCB\t''
+DS\t''
+DNSKEY\t''
+TLSA\t''
+SSHFP\t''
+NAPTR\t''
+ANY\t'Every record a server still gives for ANY (many answer RFC 8482\'s HINFO instead)'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s W -l timeout -d 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d 'How many names to resolve at once with --file' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
@@ -53,6 +61,7 @@ json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
 atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
+complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l short -d 'Print only the values, one per line, as dig +short (CNAME targets, then the records)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l json -d 'Short for --format json'
@@ -85,11 +94,20 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d '
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s c -l count -d 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)' -r
-complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s W -l timeout -d 'How long to wait for each reply before counting it lost (later ones count as late)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s w -l deadline -d 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s s -l size -d 'ICMP data bytes per probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s t -l ttl -d 'Time to live (IPv6: hop limit) of the probes, 1-255' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s I -l interface -d 'Send from this interface (SO_BINDTODEVICE) or source address' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s p -l pattern -d 'Fill the probe data with this pattern of up to 16 hex bytes (e.g. ff00)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s M -l pmtudisc -d 'Path-MTU discovery: do (DF set, never fragment), want, dont (no DF), probe (DF, ignore the path MTU)' -r -f -a "do\t''
+want\t''
+dont\t''
+probe\t''"
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s Q -l tos -d 'TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s l -l preload -d 'Send this many probes at once before waiting (more than 3 needs CAP_NET_RAW)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s m -l mark -d 'Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
@@ -97,6 +115,11 @@ atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l plot -d 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s f -l flood -d 'Flood: send as fast as replies come back, at least every 10ms; print . per probe and a backspace per reply (CAP_NET_RAW)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s A -l adaptive -d 'Adaptive: send the next probe as soon as the reply comes (at most -i apart; at least 200ms without CAP_NET_RAW)'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s D -l timestamps -d 'Print the Unix time before each row'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s O -l report-outstanding -d 'Say "no answer yet" when a probe is still unanswered as the next one goes out'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s b -l broadcast -d 'Allow pinging a broadcast address'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l json -d 'Short for --format json'
@@ -107,6 +130,11 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s m -l max-hops -d
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s f -l first -d 'TTL of the first hop to probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s s -l source -d 'Source address of the probes' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l interface -d 'Send the probes through this interface (SO_BINDTODEVICE; traceroute\'s -i, which is the interval here)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s t -l tos -d 'TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s N -l sim-queries -d 'Probes in flight at once [default: 16]' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l asn-zone -d 'The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
@@ -116,6 +144,10 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Pr
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Probe with TCP SYNs (connect attempts) to one port'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s F -l dont-fragment -d 'Don\'t fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l mtu -d 'Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route\'s MTU with DF, and shrink where a router says the next link is smaller'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l back -d 'Show the number of hops back where it differs from the hops forward, guessed from each answer\'s TTL (traceroute --back, tracepath\'s asymm)'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s A -l asn -d 'Show the AS number, prefix and AS name of every hop, from DNS TXT records in Team Cymru\'s format (mtr -z, traceroute -A)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'

@@ -115,6 +115,15 @@ pub enum RecordKind {
     Srv,
     Ptr,
     Caa,
+    Https,
+    Svcb,
+    Ds,
+    Dnskey,
+    Tlsa,
+    Sshfp,
+    Naptr,
+    /// Every record a server still gives for ANY (many answer RFC 8482's HINFO instead)
+    Any,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +155,9 @@ pub struct ResolveArgs {
     /// How many names to resolve at once with --file
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: u16,
+    /// Print only the values, one per line, as dig +short (CNAME targets, then the records)
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    pub short: bool,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]
@@ -224,7 +236,8 @@ Exit codes:
 Privileges: raw ICMP sockets are used when netlab holds CAP_NET_RAW (root, or
 `setcap cap_net_raw+ep`), ICMP datagram sockets otherwise when
 net.ipv4.ping_group_range includes your group. Capabilities are dropped once
-the sockets are open.";
+the sockets are open. -f, -l above 3 and -i below 2ms need CAP_NET_RAW; -m
+needs CAP_NET_ADMIN.";
 
 #[derive(Debug, Args)]
 pub struct PingArgs {
@@ -237,9 +250,9 @@ pub struct PingArgs {
     /// Stop after COUNT probes per target (default: until Ctrl-C or the deadline)
     #[arg(short = 'c', long, value_name = "COUNT", allow_negative_numbers = true)]
     pub count: Option<i64>,
-    /// Time between probes to a target (at least 2ms without CAP_NET_RAW)
-    #[arg(short = 'i', long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
-    pub interval: Duration,
+    /// Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]
+    #[arg(short = 'i', long, value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub interval: Option<Duration>,
     /// How long to wait for each reply before counting it lost (later ones count as late)
     #[arg(short = 'W', long = "timeout", default_value = "2s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
     pub timeout: Duration,
@@ -269,6 +282,39 @@ pub struct PingArgs {
     /// Show addresses only (no reverse DNS names)
     #[arg(short = 'n', long = "numeric")]
     pub numeric: bool,
+    /// Send from this interface (SO_BINDTODEVICE) or source address
+    #[arg(short = 'I', long = "interface", value_name = "IFACE|ADDR")]
+    pub interface: Option<String>,
+    /// Fill the probe data with this pattern of up to 16 hex bytes (e.g. ff00)
+    #[arg(short = 'p', long = "pattern", value_name = "HEX")]
+    pub pattern: Option<String>,
+    /// Path-MTU discovery: do (DF set, never fragment), want, dont (no DF), probe (DF, ignore the path MTU)
+    #[arg(short = 'M', long = "pmtudisc", value_enum, value_name = "HINT")]
+    pub pmtudisc: Option<PmtuDiscArg>,
+    /// TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)
+    #[arg(short = 'Q', long = "tos", value_name = "TOS", value_parser = tos_arg)]
+    pub tos: Option<u8>,
+    /// Flood: send as fast as replies come back, at least every 10ms; print . per probe and a backspace per reply (CAP_NET_RAW)
+    #[arg(short = 'f', long)]
+    pub flood: bool,
+    /// Adaptive: send the next probe as soon as the reply comes (at most -i apart; at least 200ms without CAP_NET_RAW)
+    #[arg(short = 'A', long)]
+    pub adaptive: bool,
+    /// Send this many probes at once before waiting (more than 3 needs CAP_NET_RAW)
+    #[arg(short = 'l', long = "preload", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=65535))]
+    pub preload: Option<u16>,
+    /// Print the Unix time before each row
+    #[arg(short = 'D', long = "timestamps")]
+    pub timestamps: bool,
+    /// Say "no answer yet" when a probe is still unanswered as the next one goes out
+    #[arg(short = 'O', long = "report-outstanding")]
+    pub report_outstanding: bool,
+    /// Allow pinging a broadcast address
+    #[arg(short = 'b', long)]
+    pub broadcast: bool,
+    /// Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)
+    #[arg(short = 'm', long = "mark", value_name = "MARK")]
+    pub mark: Option<u32>,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]
@@ -276,6 +322,15 @@ pub struct PingArgs {
     /// Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)
     #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
     pub plot: Option<PlotFile>,
+}
+
+/// `ping -M` values, as iputils names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PmtuDiscArg {
+    Do,
+    Want,
+    Dont,
+    Probe,
 }
 
 pub const TRACE_EXIT_CODES_HELP: &str = "\
@@ -290,7 +345,8 @@ Methods: UDP (the default) and TCP need no privilege: ICMP errors come back on
 the probe socket's error queue (IP_RECVERR), as with Linux traceroute and
 tracepath. ICMP (-I) uses a raw socket with CAP_NET_RAW, an ICMP datagram
 socket otherwise when net.ipv4.ping_group_range includes your group. With
-CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950).";
+CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950). -s, -t, -F,
+--interface, --mtu, --back and -A need no privilege.";
 
 /// How `trace` probes.
 #[derive(Debug, Clone, Copy, Default, Args)]
@@ -331,6 +387,36 @@ pub struct TraceArgs {
     /// Show addresses only (no reverse DNS names)
     #[arg(short = 'n', long = "numeric")]
     pub numeric: bool,
+    /// Length of each probe packet in bytes, IP and transport headers included (traceroute's packetlen; UDP and ICMP)
+    #[arg(value_name = "PACKETLEN", value_parser = clap::value_parser!(u32).range(1..=crate::trace::options::MAX_PACKET_LEN as i64))]
+    pub packet_len: Option<u32>,
+    /// Source address of the probes
+    #[arg(short = 's', long = "source", value_name = "ADDR")]
+    pub source: Option<std::net::IpAddr>,
+    /// Send the probes through this interface (SO_BINDTODEVICE; traceroute's -i, which is the interval here)
+    #[arg(long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// TOS (IPv6: traffic class): 0-255, decimal or 0x hex, or a DSCP name (EF, AF11-AF43, CS0-CS7)
+    #[arg(short = 't', long = "tos", value_name = "TOS", value_parser = tos_arg)]
+    pub tos: Option<u8>,
+    /// Don't fragment: set DF (IPv6: never fragment locally); a hop behind a smaller MTU answers !F
+    #[arg(short = 'F', long = "dont-fragment")]
+    pub dont_fragment: bool,
+    /// Probes in flight at once [default: 16]
+    #[arg(short = 'N', long = "sim-queries", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub sim_queries: Option<u16>,
+    /// Discover the path MTU along the trace (traceroute --mtu, tracepath): probes start at the route's MTU with DF, and shrink where a router says the next link is smaller
+    #[arg(long = "mtu", conflicts_with = "dont_fragment")]
+    pub mtu: bool,
+    /// Show the number of hops back where it differs from the hops forward, guessed from each answer's TTL (traceroute --back, tracepath's asymm)
+    #[arg(long = "back")]
+    pub back: bool,
+    /// Show the AS number, prefix and AS name of every hop, from DNS TXT records in Team Cymru's format (mtr -z, traceroute -A)
+    #[arg(short = 'A', long = "asn")]
+    pub asn: bool,
+    /// The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE
+    #[arg(long = "asn-zone", value_name = "ZONE", default_value = crate::trace::asn::DEFAULT_ZONE, requires = "asn")]
+    pub asn_zone: String,
     #[command(flatten)]
     pub family: FamilyArgs,
     #[command(flatten)]
@@ -451,6 +537,36 @@ fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text)
 }
 
+/// A TOS byte / IPv6 traffic class: 0-255 (decimal, or hex after 0x), or a DSCP name
+/// (RFC 2474 class selectors CS0-CS7, RFC 2597 AF11-AF43, RFC 3246 EF, DF/BE = 0), which
+/// is the DSCP shifted into the upper six bits (EF = 46 = 0xb8 as a TOS byte).
+pub fn tos_arg(text: &str) -> Result<u8, String> {
+    let number = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16).ok(),
+        None => text.parse::<u8>().ok(),
+    };
+    if let Some(tos) = number {
+        return Ok(tos);
+    }
+    let name = text.to_ascii_uppercase();
+    let dscp = match name.as_str() {
+        "EF" => Some(46),
+        "DF" | "BE" => Some(0),
+        _ => match (name.get(..2), name.get(2..)) {
+            (Some("CS"), Some(n)) => n.parse::<u8>().ok().filter(|n| *n <= 7).map(|n| n * 8),
+            (Some("AF"), Some(xy)) if xy.len() == 2 => {
+                let (x, y) = (xy.as_bytes()[0], xy.as_bytes()[1]);
+                ((b'1'..=b'4').contains(&x) && (b'1'..=b'3').contains(&y))
+                    .then(|| 8 * (x - b'0') + 2 * (y - b'0'))
+            }
+            _ => None,
+        },
+    };
+    dscp.map(|d| d << 2).ok_or_else(|| {
+        format!("'{text}' is neither 0-255 nor a DSCP name (EF, AF11-AF43, CS0-CS7, DF)")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +575,22 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tos_takes_numbers_and_dscp_names() {
+        assert_eq!(tos_arg("0"), Ok(0));
+        assert_eq!(tos_arg("184"), Ok(0xb8));
+        assert_eq!(tos_arg("0xb8"), Ok(0xb8));
+        assert_eq!(tos_arg("EF"), Ok(0xb8));
+        assert_eq!(tos_arg("ef"), Ok(0xb8));
+        assert_eq!(tos_arg("AF41"), Ok(34 << 2));
+        assert_eq!(tos_arg("AF11"), Ok(10 << 2));
+        assert_eq!(tos_arg("CS6"), Ok(48 << 2));
+        assert_eq!(tos_arg("CS0"), Ok(0));
+        for bad in ["256", "-1", "0x100", "AF51", "AF14", "CS8", "fast", ""] {
+            assert!(tos_arg(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -117,6 +117,10 @@ const PING: ping::Settings = ping::Settings {
     timeout: Duration::from_secs(1),
     deadline: None,
     size: ping::DEFAULT_SIZE,
+    pattern: Vec::new(),
+    preload: 1,
+    adaptive: None,
+    report_outstanding: false,
 };
 
 /// A validated `check` command line.
@@ -223,6 +227,7 @@ pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
         family: plan.family,
         format: Format::Table,
         plot: None,
+        probe: trace::options::ProbeOptions::default(),
     };
     let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);

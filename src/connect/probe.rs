@@ -483,6 +483,7 @@ mod tests {
             icmp_type: kind,
             icmp_code: code,
             errno,
+            info: 0,
             from: Some(from.parse().unwrap()),
         }
     }
@@ -585,6 +586,7 @@ mod tests {
             icmp_type: 0,
             icmp_code: 0,
             errno: libc::EMSGSIZE,
+            info: 0,
             from: None,
         };
         assert_eq!(describe_icmp(&local), "message too long (local error)");

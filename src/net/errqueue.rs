@@ -35,6 +35,9 @@ pub struct IcmpReport {
     pub icmp_code: u8,
     /// The errno the kernel derived from the message.
     pub errno: i32,
+    /// `ee_info`: the MTU of a fragmentation-needed / packet-too-big message, or of a
+    /// local message-too-long error.
+    pub info: u32,
     /// The address that sent the message (a router, the target, or this host).
     pub from: Option<IpAddr>,
 }
@@ -57,6 +60,12 @@ pub struct QueuedError {
     /// (e.g. a message too long for the interface).
     pub local: bool,
     pub errno: u32,
+    /// `ee_info`: the MTU a fragmentation-needed or packet-too-big message gave (or this
+    /// host's, for a local message-too-long), 0 when the message has none.
+    pub info: u32,
+    /// The TTL / hop limit the ICMP error arrived with, on a socket that asked for it
+    /// (`IP_RECVTTL` / `IPV6_RECVHOPLIMIT`): how far back its sender is (trace --back).
+    pub ttl: Option<u8>,
     pub at: Instant,
 }
 
@@ -78,6 +87,8 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
         icmp_code: report.icmp_code,
         local: report.origin == ErrorOrigin::Local,
         errno: report.errno as u32,
+        info: report.info,
+        ttl: msg.ttl,
         at: msg.at,
     })
 }
@@ -120,6 +131,7 @@ pub(super) fn parse_extended_err(bytes: &[u8]) -> Option<IcmpReport> {
         icmp_type: header[5],
         icmp_code: header[6],
         errno,
+        info: u32::from_ne_bytes(header[8..12].try_into().ok()?),
         from: parse_sockaddr(&bytes[HEADER..]),
     })
 }

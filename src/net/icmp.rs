@@ -76,6 +76,16 @@ impl IcmpSocket {
     /// Opens a socket. `raw_ident` is the identifier raw-socket probes will carry; a
     /// datagram socket ignores it and reports the kernel's choice from [`Self::ident`].
     pub fn open(version: Version, mode: Mode, raw_ident: u16) -> io::Result<IcmpSocket> {
+        Self::open_from(version, mode, raw_ident, None)
+    }
+
+    /// [`Self::open`], bound to `source` (ping `-I ADDR`) instead of any address.
+    pub fn open_from(
+        version: Version,
+        mode: Mode,
+        raw_ident: u16,
+        source: Option<IpAddr>,
+    ) -> io::Result<IcmpSocket> {
         let (domain, protocol) = match version {
             Version::V4 => (Domain::IPV4, Protocol::ICMPV4),
             Version::V6 => (Domain::IPV6, Protocol::ICMPV6),
@@ -108,15 +118,20 @@ impl IcmpSocket {
             (Version::V4, Mode::Datagram) => {
                 enable_error_queue(fd, false)?;
                 setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
-                socket.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)).into())?;
+                let src = source.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
+                socket.bind(&SocketAddr::from((src, 0)).into())?;
                 ident = local_port(&socket)?;
             }
             (Version::V6, Mode::Datagram) => {
                 enable_error_queue(fd, true)?;
                 setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
-                socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)).into())?;
+                let src = source.unwrap_or(Ipv6Addr::UNSPECIFIED.into());
+                socket.bind(&SocketAddr::from((src, 0)).into())?;
                 ident = local_port(&socket)?;
             }
+        }
+        if let (Mode::Raw, Some(src)) = (mode, source) {
+            socket.bind(&SocketAddr::from((src, 0)).into())?;
         }
         Ok(IcmpSocket {
             socket,
@@ -124,6 +139,14 @@ impl IcmpSocket {
             mode,
             ident,
         })
+    }
+
+    /// Applies `-I IFACE`, `-Q`, `-M`, `-m`, `-b` (see [`super::options`]).
+    pub fn apply(
+        &self,
+        opts: &super::options::SocketOptions,
+    ) -> Result<(), super::options::Refused> {
+        super::options::apply(self.socket.as_raw_fd(), self.version == Version::V6, opts)
     }
 
     pub fn version(&self) -> Version {

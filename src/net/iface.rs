@@ -34,6 +34,96 @@ pub fn index_of(name: &str) -> io::Result<u32> {
     Ok(index)
 }
 
+/// Whether the kernel routes `addr` as a broadcast (the limited broadcast, or a subnet's
+/// broadcast address on one of this host's links): the destinations ping refuses without
+/// `-b`, as iputils does. Asked the way iputils asks: connecting a UDP socket (which sends
+/// nothing) to a broadcast destination without `SO_BROADCAST` fails with EACCES.
+pub fn is_broadcast(addr: std::net::Ipv4Addr) -> bool {
+    if addr.is_broadcast() {
+        return true;
+    }
+    let Ok(socket) = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)) else {
+        return false;
+    };
+    matches!(
+        socket.connect((addr, 9)),
+        Err(e) if e.raw_os_error() == Some(libc::EACCES)
+    )
+}
+
+/// The MTU of the interface called `name` (`SIOCGIFMTU`).
+pub fn mtu_of(name: &str) -> io::Result<u32> {
+    let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?;
+    // SAFETY: an all-zero ifreq is valid; the name is copied in bounded by IFNAMSIZ - 1
+    // (so it stays NUL-terminated), and SIOCGIFMTU writes only ifru_mtu.
+    unsafe {
+        let mut req: libc::ifreq = std::mem::zeroed();
+        if name.len() >= libc::IFNAMSIZ || name.bytes().any(|b| b == 0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "bad interface name",
+            ));
+        }
+        for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes()) {
+            *dst = src as libc::c_char;
+        }
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+        if libc::ioctl(fd, libc::SIOCGIFMTU, &mut req) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        u32::try_from(req.ifr_ifru.ifru_mtu).map_err(|_| io::Error::other("negative MTU"))
+    }
+}
+
+/// The name of the interface that holds `addr` (getifaddrs), if one does.
+pub fn name_of_address(addr: IpAddr) -> Option<String> {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list freed by freeifaddrs below; each
+    // entry's pointers are valid until then; addresses are read unaligned, by family.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return None;
+        }
+        let mut found = None;
+        let mut entry = list;
+        while !entry.is_null() && found.is_none() {
+            let ifa = &*entry;
+            let sa = ifa.ifa_addr;
+            let here = if sa.is_null() {
+                None
+            } else {
+                match i32::from((*sa).sa_family) {
+                    libc::AF_INET => {
+                        let sin: libc::sockaddr_in =
+                            std::ptr::read_unaligned(sa as *const libc::sockaddr_in);
+                        Some(IpAddr::from(std::net::Ipv4Addr::from(u32::from_be(
+                            sin.sin_addr.s_addr,
+                        ))))
+                    }
+                    libc::AF_INET6 => {
+                        let sin6: libc::sockaddr_in6 =
+                            std::ptr::read_unaligned(sa as *const libc::sockaddr_in6);
+                        Some(IpAddr::from(std::net::Ipv6Addr::from(
+                            sin6.sin6_addr.s6_addr,
+                        )))
+                    }
+                    _ => None,
+                }
+            };
+            if here == Some(addr) && !ifa.ifa_name.is_null() {
+                found = Some(
+                    std::ffi::CStr::from_ptr(ifa.ifa_name)
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+            entry = ifa.ifa_next;
+        }
+        libc::freeifaddrs(list);
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +134,20 @@ mod tests {
         let err = index_of("netlab-nope0").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         assert!(index_of("a\0b").is_err());
+    }
+
+    #[test]
+    fn loopback_has_a_name_and_an_mtu() {
+        let name = name_of_address("127.0.0.1".parse().unwrap()).unwrap();
+        assert_eq!(name, "lo");
+        assert!(mtu_of(&name).unwrap() >= 1280);
+        assert!(mtu_of("netlab-nope0").is_err());
+        assert_eq!(name_of_address("198.51.100.77".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn the_limited_broadcast_is_a_broadcast_and_loopback_is_not() {
+        assert!(is_broadcast(std::net::Ipv4Addr::BROADCAST));
+        assert!(!is_broadcast(std::net::Ipv4Addr::LOCALHOST));
     }
 }

@@ -10,6 +10,7 @@ pub mod icmp;
 pub mod iface;
 pub mod limits;
 pub mod listen;
+pub mod options;
 pub mod privilege;
 pub mod probe;
 pub mod raw_tcp;

@@ -12,6 +12,7 @@ use std::io;
 
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{IcmpSocket, Mode, Version};
+use crate::net::options::{Refused, SocketOptions};
 
 /// The capability raw sockets need (linux/capability.h).
 const CAP_NET_RAW: u32 = 13;
@@ -185,6 +186,78 @@ pub fn open_icmp_socket(
             Err(dgram) => Err(Failure::new(what, dgram)),
         },
         Err(raw) => Err(Failure::new(what, raw)),
+    }
+}
+
+/// [`open_icmp_socket`] bound to `source`, with `opts` applied: the one way ping opens
+/// its sockets, so every refusal becomes one error with its fix ([`option_refused`]).
+pub fn open_icmp_socket_with(
+    version: Version,
+    raw_ident: u16,
+    what: &str,
+    source: Option<std::net::IpAddr>,
+    opts: &SocketOptions,
+) -> Result<IcmpSocket, Failure> {
+    let open = |mode, ident| IcmpSocket::open_from(version, mode, ident, source);
+    let socket = match open(Mode::Raw, raw_ident) {
+        Ok(s) => s,
+        Err(raw) if is_permission(&raw) => match open(Mode::Datagram, 0) {
+            Ok(s) => s,
+            Err(dgram) if is_permission(&dgram) => return Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) => return Err(source_refused(what, source, dgram)),
+        },
+        Err(raw) => return Err(source_refused(what, source, raw)),
+    };
+    socket.apply(opts).map_err(|r| option_refused(&r))?;
+    Ok(socket)
+}
+
+/// A socket that could not bind to `source` (`-I ADDR`, `-s ADDR`): the address is named,
+/// with the fix when it is not one of this host's.
+pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Error) -> Failure {
+    match source {
+        Some(src) if err.raw_os_error() == Some(libc::EADDRNOTAVAIL) => Failure::new(
+            format!("binding to source address {src}"),
+            short_os_error(&err),
+        )
+        .with_hint("give an address of this host (see `ip address`), or an interface name"),
+        _ => Failure::new(what, err),
+    }
+}
+
+/// The fix when CAP_NET_RAW is missing.
+pub fn cap_net_raw_hint() -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/path/to/netlab".into());
+    format!("run as root, or grant the capability with `sudo setcap cap_net_raw+ep {exe}`")
+}
+
+/// The error for a socket option the kernel refused, with the fix where one exists.
+pub fn option_refused(refused: &Refused) -> Failure {
+    let failure = Failure::new(
+        format!("setting {}", refused.option),
+        short_os_error(&refused.error),
+    );
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/path/to/netlab".into());
+    match (
+        refused.option.split(' ').next(),
+        refused.error.raw_os_error(),
+    ) {
+        (Some("SO_MARK"), Some(libc::EPERM)) => failure.with_hint(format!(
+            "a firewall mark needs CAP_NET_ADMIN: run as root, or grant it with \
+             `sudo setcap cap_net_raw,cap_net_admin+ep {exe}`"
+        )),
+        (Some("SO_BINDTODEVICE"), Some(libc::EPERM)) => failure.with_hint(format!(
+            "binding to an interface needs CAP_NET_RAW here: run as root, or grant it with \
+             `sudo setcap cap_net_raw+ep {exe}`"
+        )),
+        (Some("SO_BINDTODEVICE"), Some(libc::ENODEV)) => {
+            failure.with_hint("name an interface that exists (see `ip link`)")
+        }
+        _ => failure,
     }
 }
 

@@ -23,11 +23,18 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::errqueue::{self, QueuedError};
-use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl};
+use crate::net::options::{self, Refused, SocketOptions};
+use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int};
 
-/// Asks for ICMP errors on the error queue, with kernel receive timestamps.
+/// Asks for ICMP errors on the error queue, with kernel receive timestamps and the TTL /
+/// hop limit each error arrived with (tracepath's way to guess the way back).
 fn enable_timed_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     enable_error_queue(fd, v6)?;
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+    }
     set_timestamps(fd)
 }
 
@@ -77,6 +84,8 @@ fn is_icmp_errno(err: &io::Error) -> bool {
                 | libc::EHOSTDOWN
                 | libc::ENONET
                 | libc::EOPNOTSUPP
+                // A router's fragmentation needed (trace -F, --mtu).
+                | libc::EMSGSIZE
         )
     )
 }
@@ -103,6 +112,11 @@ impl UdpProbeSocket {
 
     pub fn local(&self) -> SocketAddr {
         self.local
+    }
+
+    /// Applies trace's `--interface`, `-t`, `-F` ([`super::options`]).
+    pub fn apply(&self, opts: &SocketOptions) -> Result<(), Refused> {
+        options::apply(self.socket.as_raw_fd(), self.v6, opts)
     }
 
     /// Sends one probe with this TTL.
@@ -147,6 +161,17 @@ pub struct TcpProbeSocket {
 impl TcpProbeSocket {
     /// Starts a non-blocking connect with this TTL from `src`.
     pub fn connect(src: IpAddr, dst: SocketAddr, ttl: u8) -> io::Result<TcpProbeSocket> {
+        Self::connect_with(src, dst, ttl, &SocketOptions::default())
+    }
+
+    /// [`Self::connect`] with trace's `--interface`, `-t`, `-F` set before the SYN leaves
+    /// (a refused option is an `io::Error` naming it).
+    pub fn connect_with(
+        src: IpAddr,
+        dst: SocketAddr,
+        ttl: u8,
+        opts: &SocketOptions,
+    ) -> io::Result<TcpProbeSocket> {
         let v6 = dst.is_ipv6();
         let socket = Socket::new(
             Domain::for_address(dst),
@@ -155,6 +180,8 @@ impl TcpProbeSocket {
         )?;
         enable_timed_error_queue(socket.as_raw_fd(), v6)?;
         set_ttl(socket.as_raw_fd(), v6, ttl)?;
+        options::apply(socket.as_raw_fd(), v6, opts)
+            .map_err(|r| io::Error::new(r.error.kind(), format!("{}: {}", r.option, r.error)))?;
         // No lingering: closing an answered probe sends a RST, not a FIN handshake.
         socket.set_linger(Some(Duration::ZERO))?;
         let scope = match dst {

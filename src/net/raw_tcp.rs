@@ -59,6 +59,14 @@ impl RawTcpSocket {
         })
     }
 
+    /// Applies trace's `--interface`, `-t`, `-F` ([`super::options`]).
+    pub fn apply(
+        &self,
+        opts: &super::options::SocketOptions,
+    ) -> Result<(), super::options::Refused> {
+        super::options::apply(self.raw.as_raw_fd(), self.v6, opts)
+    }
+
     /// The source address and the reserved source port every SYN carries.
     pub fn local(&self) -> SocketAddr {
         self.local

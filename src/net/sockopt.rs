@@ -61,3 +61,28 @@ pub fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
         setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVERR, 1)
     }
 }
+
+/// `getsockopt` of an int option.
+pub(super) fn getsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: value and len are valid out-pointers of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            &mut value as *mut libc::c_int as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(value)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

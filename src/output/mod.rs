@@ -82,6 +82,14 @@ impl Stdout {
         }
     }
 
+    /// Writes `text` as it is (no newline), flushed: ping's flood dots.
+    pub fn unterminated(text: &str) {
+        let mut out = io::stdout().lock();
+        if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            exit_on_write_error(err);
+        }
+    }
+
     /// Writes the command's one JSON document.
     pub fn json<T: Serialize>(value: &T) {
         match serde_json::to_string_pretty(value) {

@@ -159,6 +159,7 @@ mod tests {
             rtt_ms,
             duplicate,
             late,
+            unix_time: 0.0,
         }
     }
 
@@ -195,6 +196,7 @@ mod tests {
             from: Some("198.18.1.2".into()),
             kind: "host_unreachable".into(),
             detail: "host unreachable".into(),
+            mtu: None,
         };
         let targets = [Target {
             text: "dest".into(),

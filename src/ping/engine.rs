@@ -41,6 +41,18 @@ pub struct Settings {
     pub deadline: Option<Duration>,
     /// ICMP data bytes per probe (`-s`).
     pub size: usize,
+    /// The data fill, repeated from the first data byte as iputils does (`-p`); the mark
+    /// then overwrites the first [`MARK_LEN`] bytes. Empty: bytes 0, 1, 2, ...
+    pub pattern: Vec<u8>,
+    /// Probes each target sends at once when the run starts (`-l`); 1 without it.
+    pub preload: u64,
+    /// `-A` / `-f`: a reply brings the target's next probe forward to the moment it
+    /// arrives, but never closer than this to the previous probe; `interval` stays the
+    /// longest gap.
+    pub adaptive: Option<Duration>,
+    /// `-O`: an [`Event::Outstanding`] when a target's previous probe is still unanswered
+    /// as its next one leaves.
+    pub report_outstanding: bool,
 }
 
 /// What the engine runs with: the settings and this run's token.
@@ -111,6 +123,8 @@ pub struct ProbeError<'a> {
     pub wire_seq: u16,
     /// As much of the probe's data as was quoted (maybe nothing).
     pub data: &'a [u8],
+    /// The MTU of a fragmentation-needed / packet-too-big message.
+    pub mtu: Option<u32>,
     pub at: Instant,
 }
 
@@ -146,13 +160,19 @@ pub enum Event {
         from: IpAddr,
         kind: IcmpErrorKind,
         rtt: Duration,
+        /// The MTU a fragmentation-needed / packet-too-big message gave.
+        mtu: Option<u32>,
     },
     /// The probe could not be sent (counted as an error).
     SendFailed {
         target: TargetId,
         seq: u64,
         reason: String,
+        /// The path MTU, when the probe was too big for it (`-M do`: message too long).
+        mtu: Option<u32>,
     },
+    /// `-O`: probe `seq` had no answer yet when the target's next probe went out.
+    Outstanding { target: TargetId, seq: u64 },
 }
 
 /// Per-target counters and RTT statistics.
@@ -246,6 +266,8 @@ struct Target {
     stats: Stats,
     /// Probes waiting for a reply within their timeout.
     in_flight: u64,
+    /// The wire number and send time of the target's latest probe (`-O`, `-A`).
+    last: Option<(u16, Instant)>,
 }
 
 /// How many finished probes (replied, errored, timed out) keep their record, so that a
@@ -287,6 +309,7 @@ impl Engine {
                     next_due: now,
                     stats: Stats::default(),
                     in_flight: 0,
+                    last: None,
                 })
                 .collect(),
             schedule: (0..addrs.len()).map(|i| Reverse((now, i))).collect(),
@@ -352,24 +375,32 @@ impl Engine {
                 return None;
             }
             self.schedule.pop();
+            if due != self.targets[index].next_due {
+                continue; // superseded: an adaptive reply brought this target forward
+            }
             if self.wants_more(&self.targets[index]) {
                 break index;
             } // else: done with this target; it leaves the schedule
         };
+        self.report_outstanding(index);
         let wire_seq = self.allocate_wire_seq();
         let interval = self.cfg.settings.interval;
+        let preload = self.cfg.settings.preload;
         let t = &mut self.targets[index];
         t.sent += 1;
         t.stats.transmitted += 1;
-        // Keep the schedule (no drift), but never try to catch up more than
-        // MAX_CATCH_UP of backlog in a burst: a probe due sooner than the driver's timer
-        // can wake (tokio's timer ticks in milliseconds; -i 0.0002 is five probes a tick)
-        // is sent on the next wake, as iputils' token bucket does; a longer stall
-        // (a suspended process) restarts the schedule from now.
-        t.next_due += interval;
-        if t.next_due + interval.max(MAX_CATCH_UP) < now {
-            t.next_due = now;
+        // A preload goes out at once; then keep the schedule (no drift), but never try
+        // to catch up more than MAX_CATCH_UP of backlog in a burst: a probe due sooner
+        // than the driver's timer can wake (tokio's timer ticks in milliseconds; -i 0.0002
+        // is five probes a tick) is sent on the next wake, as iputils' token bucket does;
+        // a longer stall (a suspended process) restarts the schedule from now.
+        if t.sent >= preload {
+            t.next_due += interval;
+            if t.next_due + interval.max(MAX_CATCH_UP) < now {
+                t.next_due = now;
+            }
         }
+        t.last = Some((wire_seq, now));
         t.in_flight += 1;
         self.in_flight += 1;
         self.schedule.push(Reverse((t.next_due, index)));
@@ -398,6 +429,40 @@ impl Engine {
             wire_seq,
             ident: self.idents.get(Version::of(&addr)),
         })
+    }
+
+    /// `-O`: the event for a target whose latest probe is still in flight.
+    fn report_outstanding(&mut self, index: usize) {
+        if !self.cfg.settings.report_outstanding {
+            return;
+        }
+        let t = &self.targets[index];
+        let Some((wire, _)) = t.last else { return };
+        if let Some(r) = self.records.get(&wire) {
+            if r.target.0 == index && r.seq == t.sent && r.state == State::InFlight {
+                self.events.push_back(Event::Outstanding {
+                    target: r.target,
+                    seq: r.seq,
+                });
+            }
+        }
+    }
+
+    /// `-A` / `-f`: a timely reply brings the target's next probe forward.
+    fn adapt(&mut self, target: TargetId, at: Instant) {
+        let Some(min_gap) = self.cfg.settings.adaptive else {
+            return;
+        };
+        let t = &self.targets[target.0];
+        let Some((_, last_sent)) = t.last else { return };
+        if !self.wants_more(t) || t.sent < self.cfg.settings.preload {
+            return;
+        }
+        let due = at.max(last_sent + min_gap);
+        if due < t.next_due {
+            self.targets[target.0].next_due = due;
+            self.schedule.push(Reverse((due, target.0)));
+        }
     }
 
     /// A wire sequence number not used by a probe still waiting for its reply. Records of
@@ -437,8 +502,13 @@ impl Engine {
     pub fn payload<'b>(&self, probe: &Probe, buf: &'b mut [u8]) -> &'b [u8] {
         let len = self.cfg.settings.size.min(buf.len());
         let out = &mut buf[..len];
+        let pattern = &self.cfg.settings.pattern;
         for (i, b) in out.iter_mut().enumerate() {
-            *b = i as u8;
+            *b = if pattern.is_empty() {
+                i as u8
+            } else {
+                pattern[i % pattern.len()]
+            };
         }
         if len >= MARK_LEN {
             out[..8].copy_from_slice(&self.cfg.token);
@@ -458,7 +528,7 @@ impl Engine {
     }
 
     /// The probe could not be sent: it counts as transmitted with an error.
-    pub fn send_failed(&mut self, probe: &Probe, reason: String) {
+    pub fn send_failed(&mut self, probe: &Probe, reason: String, mtu: Option<u32>) {
         if let Some(r) = self.records.get_mut(&probe.wire_seq) {
             if r.target == probe.target && r.seq == probe.seq && r.state == State::InFlight {
                 r.state = State::Failed;
@@ -468,6 +538,7 @@ impl Engine {
                     target: probe.target,
                     seq: probe.seq,
                     reason,
+                    mtu,
                 });
             }
         }
@@ -534,6 +605,7 @@ impl Engine {
             State::InFlight | State::Failed => {
                 stats.received += 1;
                 stats.record_rtt(rtt);
+                self.adapt(record.target, reply.at);
                 ReplyStatus::Ok
             }
             State::TimedOut => {
@@ -581,6 +653,7 @@ impl Engine {
             from: err.from,
             kind: err.kind,
             rtt: err.at.saturating_duration_since(record.sent_at),
+            mtu: err.mtu,
         });
         true
     }

@@ -28,6 +28,7 @@ use super::engine::{
 use super::{Resolved, Settings, Sockets};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::net::options::path_mtu;
 use crate::net::probe as netprobe;
 use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
 use crate::packet::ipv4::Ipv4;
@@ -176,6 +177,7 @@ pub async fn measure<O: Observer>(
         v4: sockets.v4.as_ref().map_or(0, |s| s.ident()),
         v6: sockets.v6.as_ref().map_or(0, |s| s.ident()),
     };
+    let route = (sockets.source, sockets.device.clone());
     let v4 = register(sockets.v4)?;
     let v6 = register(sockets.v6)?;
     let mut watched = Watched::new(signals)?;
@@ -203,7 +205,7 @@ pub async fn measure<O: Observer>(
                 Version::V6 => v6.as_ref(),
             };
             let Some(socket) = socket else {
-                engine.send_failed(&probe, "no socket for this address family".into());
+                engine.send_failed(&probe, "no socket for this address family".into(), None);
                 continue;
             };
             let data = engine.payload(&probe, &mut payload);
@@ -215,7 +217,17 @@ pub async fn measure<O: Observer>(
                     engine.sent(&probe, at);
                     observer.sent(&probe);
                 }
-                Err(e) => engine.send_failed(&probe, short_os_error(&e)),
+                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                    // iputils' "local error: message too long, mtu=N": the probe exceeds
+                    // the path MTU this host knows and -M forbids fragmenting it.
+                    let mtu = path_mtu(target.sockaddr, route.0, route.1.as_deref()).ok();
+                    let reason = match mtu {
+                        Some(mtu) => format!("local error: message too long, mtu={mtu}"),
+                        None => "local error: message too long".into(),
+                    };
+                    engine.send_failed(&probe, reason, mtu)
+                }
+                Err(e) => engine.send_failed(&probe, short_os_error(&e), None),
             }
         }
         engine.advance(Instant::now());
@@ -328,6 +340,12 @@ fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &ic
             let (Ok(ip), Ok(echo)) = (err.quoted.ip(), err.quoted.echo_request()) else {
                 return;
             };
+            let mtu = match (version, err.kind) {
+                // RFC 1191: the next-hop MTU is the low 16 bits of the second word.
+                (Version::V4, IcmpErrorKind::FragmentationNeeded) => Some(err.info & 0xffff),
+                (Version::V6, IcmpErrorKind::PacketTooBig) => Some(err.info),
+                _ => None,
+            };
             engine.on_error(&ProbeError {
                 from: rx.from,
                 kind: err.kind,
@@ -336,6 +354,7 @@ fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &ic
                 ident: echo.id,
                 wire_seq: echo.seq,
                 data: echo.data,
+                mtu: mtu.filter(|&m| m > 0),
                 at: rx.at,
             });
         }
@@ -373,6 +392,12 @@ fn handle_queued_error(
         ident: echo.id,
         wire_seq: echo.seq,
         data: echo.data,
+        mtu: matches!(
+            kind,
+            IcmpErrorKind::FragmentationNeeded | IcmpErrorKind::PacketTooBig
+        )
+        .then_some(err.info)
+        .filter(|&m| m > 0),
         at: err.at,
     });
 }

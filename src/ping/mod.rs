@@ -12,6 +12,13 @@
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
 //! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
 //!
+//! iputils' other flags fit this split: what changes the schedule or the payload (`-l`,
+//! `-A`, `-f`, `-O`, `-p`) is engine settings, tested in virtual time (`sim_flags.rs`);
+//! what changes the socket (`-I`, `-Q`, `-M`, `-m`, `-b`) is one `net::options` value
+//! applied where the sockets open, so a refusal is one error naming the fix
+//! (`net::privilege::option_refused`); what needs `CAP_NET_RAW` (`-f`, `-l` above 3,
+//! `-i` below 2 ms) is refused by the plan before anything opens.
+//!
 //! # JSON output (`--json`)
 //!
 //! One document on stdout when the run ends, nothing else on stdout:
@@ -27,7 +34,8 @@
 //!       "ttl": 62,                      // TTL / hop limit of the reply, or null
 //!       "rtt_ms": 0.123,                // round-trip time, ms, microsecond precision
 //!       "duplicate": false,             // another reply to a probe already answered
-//!       "late": false }                 // first reply, but after the -W timeout
+//!       "late": false,                  // first reply, but after the -W timeout
+//!       "unix_time": 1764635000.123456 } // when it was read, seconds since 1970 (-D's)
 //!   ],
 //!   "errors": [                  // ICMP errors about our probes, and failed sends
 //!     { "target": "198.18.250.1",
@@ -35,8 +43,12 @@
 //!       "from": "198.18.1.2",           // the router (or host) that sent the error;
 //!                                       // null for a send that failed locally
 //!       "kind": "host_unreachable",     // time_exceeded, net_unreachable, host_unreachable,
-//!                                       // admin_prohibited, port_unreachable, ..., send_failed
-//!       "detail": "host unreachable" }  // the same for people
+//!                                       // admin_prohibited, port_unreachable,
+//!                                       // fragmentation_needed, packet_too_big, ...,
+//!                                       // message_too_long (local, -M do), send_failed
+//!       "detail": "host unreachable",   // the same for people
+//!       "mtu": null }                   // the MTU fragmentation_needed / packet_too_big
+//!                                       // gave, or message_too_long's path MTU
 //!   ],
 //!   "summary": [                 // one object per target, in command-line order
 //!     { "target": "dest.netlab.test",
@@ -64,10 +76,11 @@ use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::{Family, PingArgs};
+use crate::cli::{Family, PingArgs, PmtuDiscArg};
 use crate::error::{no_address_of, resolver_message, Exit, Failure};
 use crate::net::icmp::{self, IcmpSocket, Version};
-use crate::net::iface::literal_sockaddr;
+use crate::net::iface::{self, literal_sockaddr};
+use crate::net::options::{Pmtu, SocketOptions};
 use crate::net::privilege;
 use crate::output::Format;
 pub use crate::target::Resolved;
@@ -85,6 +98,18 @@ pub use io::{measure, Observer, PingOutcome, Signals, Summary};
 pub const DEFAULT_SIZE: usize = 56;
 /// The most ICMP data an IPv4 packet can carry (65535 - 20 - 8).
 pub const MAX_SIZE: i64 = 65_507;
+/// The most ICMPv6 data an IPv6 packet can carry (65535 - 8: the payload length does
+/// not count the IPv6 header).
+pub const MAX_SIZE_V6: i64 = 65_527;
+/// The default interval, and flood's (`-f`): as iputils.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+pub const FLOOD_INTERVAL: Duration = Duration::from_millis(10);
+/// `-A` without CAP_NET_RAW never sends closer together than this (iputils' floor).
+pub const MIN_USER_ADAPTIVE: Duration = Duration::from_millis(200);
+/// The most `-l` probes a user without CAP_NET_RAW may send at once (iputils' limit).
+pub const MAX_USER_PRELOAD: u16 = 3;
+/// The longest `-p` pattern, in bytes (iputils' limit).
+pub const MAX_PATTERN: usize = 16;
 /// iputils' floor for unprivileged users.
 pub const MIN_USER_INTERVAL: Duration = Duration::from_millis(2);
 
@@ -101,6 +126,14 @@ pub struct Plan {
     pub format: Format,
     /// `--plot`: where to draw the run.
     pub plot: Option<crate::plot::PlotFile>,
+    /// `-I ADDR`: the probes' source address.
+    pub source: Option<IpAddr>,
+    /// `-I IFACE`, `-Q`, `-M`, `-m`, `-b`: what every probe socket is given.
+    pub options: SocketOptions,
+    /// `-f`: dots and backspaces instead of rows.
+    pub flood: bool,
+    /// `-D`: the Unix time before each row.
+    pub timestamps: bool,
 }
 
 impl Plan {
@@ -127,15 +160,76 @@ impl Plan {
                 "the deadline must be longer than 0",
             ));
         }
-        if args.size < 0 || args.size > MAX_SIZE {
-            return Err(Failure::usage(
-                "ping -s",
-                format!(
-                    "{} bytes of data: the size must be 0-{MAX_SIZE} (what fits in one IPv4 packet)",
-                    args.size
-                ),
-            ));
+        let privileged = privilege::has_cap_net_raw();
+        let (source, device) = match args.interface.as_deref() {
+            None => (None, None),
+            Some(text) => match text.parse::<IpAddr>() {
+                Ok(addr) if addr.is_unspecified() => {
+                    return Err(Failure::usage(
+                        "ping -I",
+                        format!("{addr} is no source address (it means any)"),
+                    ))
+                }
+                Ok(addr) => (Some(addr), None),
+                Err(_) => {
+                    iface::index_of(text).map_err(|_| {
+                        Failure::usage("ping -I", format!("no network interface named '{text}'"))
+                            .with_hint("give an interface from `ip link`, or a source address")
+                    })?;
+                    (None, Some(text.to_string()))
+                }
+            },
+        };
+        // A source address decides the family, as with iputils.
+        let family = match (args.family.family(), source) {
+            (Family::Any, Some(IpAddr::V4(_))) => Family::V4,
+            (Family::Any, Some(IpAddr::V6(_))) => Family::V6,
+            (family, Some(src)) => {
+                if let Some(why) = family.refusal(&src) {
+                    return Err(Failure::usage("ping -I", why));
+                }
+                family
+            }
+            (family, None) => family,
+        };
+        if args.size < 0
+            || args.size > MAX_SIZE_V6
+            || (args.size > MAX_SIZE && family == Family::V4)
+        {
+            return Err(size_refusal(args.size));
         }
+        let pattern = match &args.pattern {
+            None => Vec::new(),
+            Some(text) => parse_pattern(text).map_err(|why| Failure::usage("ping -p", why))?,
+        };
+        if args.flood && !privileged {
+            return Err(Failure::usage(
+                "ping -f",
+                "flooding needs CAP_NET_RAW (iputils allows it only to the super-user)",
+            )
+            .with_hint(privilege::cap_net_raw_hint()));
+        }
+        if let Some(n) = args
+            .preload
+            .filter(|&n| n > MAX_USER_PRELOAD && !privileged)
+        {
+            return Err(Failure::usage(
+                "ping -l",
+                format!("a preload of {n} is above {MAX_USER_PRELOAD}, the most for users without CAP_NET_RAW"),
+            )
+            .with_hint(privilege::cap_net_raw_hint()));
+        }
+        let interval = args.interval.unwrap_or(if args.flood {
+            FLOOD_INTERVAL
+        } else {
+            DEFAULT_INTERVAL
+        });
+        let adaptive = match (args.flood, args.adaptive) {
+            (true, _) => Some(Duration::ZERO),
+            (false, true) if privileged => Some(Duration::ZERO),
+            (false, true) => Some(MIN_USER_ADAPTIVE),
+            (false, false) => None,
+        };
         let ttl = match args.ttl {
             None => None,
             Some(t @ 1..=255) => Some(t as u8),
@@ -146,18 +240,18 @@ impl Plan {
                 ))
             }
         };
-        if args.interval < MIN_USER_INTERVAL && !privilege::has_cap_net_raw() {
+        if interval < MIN_USER_INTERVAL && !privileged {
             return Err(Failure::usage(
                 "ping -i",
                 format!(
                     "an interval of {:?} is below the {}ms minimum for users without CAP_NET_RAW",
-                    args.interval,
+                    interval,
                     MIN_USER_INTERVAL.as_millis()
                 ),
             )
             .with_hint("use -i 0.002 or more, or run with CAP_NET_RAW"));
         }
-        if args.interval.is_zero() && count.is_none() && args.deadline.is_none() {
+        if interval.is_zero() && count.is_none() && args.deadline.is_none() {
             return Err(Failure::usage(
                 "ping -i",
                 "an interval of 0 needs -c or -w to end the run",
@@ -176,30 +270,61 @@ impl Plan {
             let target = Target::parse_destination(text, PortSuffix::Forbidden)
                 .map_err(|why| Failure::usage("ping: target", why))?;
             if let Host::Ip { addr, .. } = &target.host {
-                if let Some(why) = args.family.family().refusal(addr) {
+                if let Some(why) = family.refusal(addr) {
+                    let why = match source {
+                        Some(src) => format!("{addr} cannot be pinged from -I {src}"),
+                        None => why,
+                    };
                     return Err(Failure::usage("ping: target", why));
+                }
+                if addr.is_ipv4() && args.size > MAX_SIZE {
+                    return Err(size_refusal(args.size));
+                }
+                if let IpAddr::V4(v4) = addr {
+                    if !args.broadcast && iface::is_broadcast(*v4) {
+                        return Err(broadcast_refusal(*addr));
+                    }
                 }
             }
             targets.push(target);
         }
         Ok(Plan {
             targets,
-            family: args.family.family(),
+            family,
             settings: Settings {
                 count,
-                interval: args.interval,
+                interval,
                 timeout: args.timeout,
                 deadline: args.deadline,
                 size: args.size as usize,
+                pattern,
+                preload: args.preload.map_or(1, u64::from),
+                adaptive,
+                report_outstanding: args.report_outstanding,
             },
             ttl,
-            quiet: args.quiet,
+            quiet: args.quiet || args.flood,
             numeric: args.numeric,
             format: args.output.format(),
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,
             },
+            source,
+            options: SocketOptions {
+                device,
+                tos: args.tos,
+                pmtu: args.pmtudisc.map(|m| match m {
+                    PmtuDiscArg::Do => Pmtu::Do,
+                    PmtuDiscArg::Want => Pmtu::Want,
+                    PmtuDiscArg::Dont => Pmtu::Dont,
+                    PmtuDiscArg::Probe => Pmtu::Probe,
+                }),
+                mark: args.mark,
+                broadcast: args.broadcast,
+            },
+            flood: args.flood,
+            timestamps: args.timestamps,
         })
     }
 }
@@ -207,6 +332,46 @@ impl Plan {
 /// Most targets one ping run takes from a file: each holds a row of statistics and a
 /// slot in the engine, so an endless file (`yes host | netlab ping --file -`) must stop.
 pub const MAX_TARGETS: usize = 65_536;
+fn size_refusal(size: i64) -> Failure {
+    Failure::usage(
+        "ping -s",
+        format!(
+            "{size} bytes of data: the size must be 0-{MAX_SIZE} for IPv4 \
+             (0-{MAX_SIZE_V6} for IPv6): what fits in one packet"
+        ),
+    )
+}
+
+/// iputils' "Do you want to ping broadcast? Then -b."
+fn broadcast_refusal(addr: IpAddr) -> Failure {
+    Failure::usage(format!("ping {addr}"), "this is a broadcast address").with_hint(
+        "add -b to ping it (every host on the link that answers broadcasts replies); \
+         if you did not mean a broadcast, check the address",
+    )
+}
+
+/// `-p`: up to [`MAX_PATTERN`] bytes as hex digits, two per byte (`ff00`).
+fn parse_pattern(text: &str) -> Result<Vec<u8>, String> {
+    let digits = text.strip_prefix("0x").unwrap_or(text);
+    if digits.is_empty()
+        || !digits.len().is_multiple_of(2)
+        || !digits.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(format!(
+            "'{text}' is not a pattern: give hex bytes, two digits each (e.g. ff00)"
+        ));
+    }
+    if digits.len() / 2 > MAX_PATTERN {
+        return Err(format!(
+            "'{text}' is {} bytes: a pattern is at most {MAX_PATTERN}",
+            digits.len() / 2
+        ));
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
+}
 
 fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
     let shown = path.display().to_string();
@@ -256,6 +421,10 @@ pub struct Sockets {
     /// Why IPv6 could not be opened, reported if an IPv6 target turns up.
     pub v6_error: Option<Failure>,
     pub v4_error: Option<Failure>,
+    /// `-I`: what the sockets are bound to, so a local "message too long" names the MTU
+    /// of the route the probes take.
+    pub source: Option<IpAddr>,
+    pub device: Option<String>,
 }
 
 impl Sockets {
@@ -279,7 +448,7 @@ impl Sockets {
             if !want(version, flag) {
                 return Ok((None, None));
             }
-            match open(version, plan.ttl) {
+            match open(version, plan) {
                 Ok(s) => Ok((Some(s), None)),
                 Err(f) if plan.family == Family::Any && !literal(version) => Ok((None, Some(f))),
                 Err(f) => Err(f),
@@ -292,6 +461,8 @@ impl Sockets {
             v6,
             v6_error,
             v4_error,
+            source: plan.source,
+            device: plan.options.device.clone(),
         };
         if sockets.v4.is_none() && sockets.v6.is_none() {
             return Err(sockets
@@ -304,7 +475,15 @@ impl Sockets {
 
     /// The one socket that pinging `addr` needs, with the system's TTL.
     pub fn for_address(addr: IpAddr) -> Result<Sockets, Failure> {
-        let socket = Some(open(Version::of(&addr), None)?);
+        let what = match addr {
+            IpAddr::V4(_) => "opening an ICMP socket",
+            IpAddr::V6(_) => "opening an ICMPv6 socket",
+        };
+        let socket = Some(privilege::open_icmp_socket(
+            Version::of(&addr),
+            random_u16(),
+            what,
+        )?);
         let (v4, v6) = match addr {
             IpAddr::V4(_) => (socket, None),
             IpAddr::V6(_) => (None, socket),
@@ -314,6 +493,8 @@ impl Sockets {
             v6,
             v6_error: None,
             v4_error: None,
+            source: None,
+            device: None,
         })
     }
 }
@@ -346,15 +527,16 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     })
 }
 
-/// Opens a raw socket, or a datagram socket when raw sockets are not allowed, and sets
-/// the TTL.
-fn open(version: Version, ttl: Option<u8>) -> Result<IcmpSocket, Failure> {
+/// Opens a raw socket, or a datagram socket when raw sockets are not allowed, with the
+/// plan's source, options and TTL.
+fn open(version: Version, plan: &Plan) -> Result<IcmpSocket, Failure> {
     let what = match version {
         Version::V4 => "opening an ICMP socket",
         Version::V6 => "opening an ICMPv6 socket",
     };
-    let socket = privilege::open_icmp_socket(version, random_u16(), what)?;
-    if let Some(ttl) = ttl {
+    let socket =
+        privilege::open_icmp_socket_with(version, random_u16(), what, plan.source, &plan.options)?;
+    if let Some(ttl) = plan.ttl {
         socket
             .set_ttl(ttl)
             .map_err(|e| Failure::new(format!("setting TTL {ttl}"), e))?;
@@ -394,6 +576,15 @@ async fn resolve_all(plan: &Plan, sockets: &Sockets) -> Result<Vec<Resolved>, Fa
                 return Err(sockets.v6_error.clone().unwrap_or_else(|| {
                     Failure::new(format!("ping {}", resolved.text), "IPv6 is not available")
                 }))
+            }
+            _ => {}
+        }
+        match resolved.addr() {
+            IpAddr::V4(v4) if !plan.options.broadcast && iface::is_broadcast(v4) => {
+                return Err(broadcast_refusal(v4.into()))
+            }
+            IpAddr::V4(_) if plan.settings.size as i64 > MAX_SIZE => {
+                return Err(size_refusal(plan.settings.size as i64))
             }
             _ => {}
         }

@@ -76,6 +76,7 @@ pub(super) struct JsonReply {
     pub(super) rtt_ms: f64,
     pub(super) duplicate: bool,
     pub(super) late: bool,
+    pub(super) unix_time: f64,
 }
 
 #[derive(Serialize)]
@@ -85,6 +86,7 @@ pub(super) struct JsonError {
     pub(super) from: Option<String>,
     pub(super) kind: String,
     pub(super) detail: String,
+    pub(super) mtu: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -114,6 +116,8 @@ struct JsonDoc {
 pub(crate) struct Report {
     format: Format,
     quiet: bool,
+    flood: bool,
+    timestamps: bool,
     multi: bool,
     timeout: Duration,
     targets: Vec<(String, IpAddr)>,
@@ -167,6 +171,9 @@ impl Report {
             .unwrap_or(6)
             .clamp(6, 32);
         let mut columns = Vec::new();
+        if plan.timestamps {
+            columns.push(Column::left("time", 19));
+        }
         if multi {
             columns.push(Column::left("target", target_width as u16));
         }
@@ -181,6 +188,8 @@ impl Report {
         Report {
             format: plan.format,
             quiet: plan.quiet,
+            flood: plan.flood && plan.format == Format::Table,
+            timestamps: plan.timestamps,
             multi,
             timeout: plan.settings.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
@@ -224,7 +233,11 @@ impl Report {
     }
 
     fn row(&mut self, target: TargetId, cells: [String; 6]) {
-        let mut row = Vec::with_capacity(7);
+        let mut row = Vec::with_capacity(8);
+        if self.timestamps {
+            // iputils' -D: [seconds.microseconds] of the moment the row's event was read.
+            row.push(format!("[{:.6}]", unix_now()));
+        }
         if self.multi {
             row.push(self.target_text(target));
         }
@@ -252,6 +265,19 @@ impl Report {
             timeline.record(event);
         }
         let table = self.format.shows_tables() && !self.quiet;
+        let unix_time = unix_now();
+        if self.flood {
+            // iputils: a backspace takes back a probe's dot when its reply comes; an
+            // error leaves an E.
+            match event {
+                Event::Reply {
+                    status: ReplyStatus::Ok,
+                    ..
+                } => Stdout::unterminated("\x08 \x08"),
+                Event::Error { .. } | Event::SendFailed { .. } => Stdout::unterminated("\x08E"),
+                _ => {}
+            }
+        }
         match event {
             Event::Reply {
                 target,
@@ -294,6 +320,7 @@ impl Report {
                             rtt_ms: output::ms(*rtt),
                             duplicate: *status == ReplyStatus::Duplicate,
                             late: *status == ReplyStatus::Late,
+                            unix_time: (unix_time * 1e6).round() / 1e6,
                         },
                         *from,
                     ));
@@ -311,7 +338,12 @@ impl Report {
                 from,
                 kind,
                 rtt,
+                mtu,
             } => {
+                let detail = match mtu {
+                    Some(mtu) => format!("{} (mtu = {mtu})", kind.describe()),
+                    None => kind.describe(),
+                };
                 if table {
                     let from_text = self.shown(*from).await;
                     self.row(
@@ -322,7 +354,7 @@ impl Report {
                             String::new(),
                             String::new(),
                             format!("{:.3} ms", output::ms(*rtt)),
-                            kind.describe(),
+                            detail.clone(),
                         ],
                     );
                 }
@@ -333,7 +365,8 @@ impl Report {
                         seq: *seq,
                         from: Some(from.to_string()),
                         kind: kind.as_str().into(),
-                        detail: kind.describe(),
+                        detail,
+                        mtu: *mtu,
                     },
                 ));
             }
@@ -341,9 +374,14 @@ impl Report {
                 target,
                 seq,
                 reason,
+                mtu,
             } => {
                 if table {
-                    self.note_row(*target, *seq, format!("send failed: {reason}"));
+                    let note = match mtu {
+                        Some(_) => reason.clone(),
+                        None => format!("send failed: {reason}"),
+                    };
+                    self.note_row(*target, *seq, note);
                 }
                 self.errors.push((
                     target.0,
@@ -351,10 +389,21 @@ impl Report {
                         target: self.target_text(*target),
                         seq: *seq,
                         from: None,
-                        kind: "send_failed".into(),
+                        kind: if mtu.is_some() {
+                            "message_too_long"
+                        } else {
+                            "send_failed"
+                        }
+                        .into(),
                         detail: reason.clone(),
+                        mtu: *mtu,
                     },
                 ));
+            }
+            Event::Outstanding { target, seq } => {
+                if table {
+                    self.note_row(*target, *seq, "no answer yet".into());
+                }
             }
         }
     }
@@ -423,7 +472,7 @@ impl Report {
             }
             return;
         }
-        if self.rows_printed {
+        if self.rows_printed || self.flood {
             Stdout::line("");
         }
         let mut table = output::table(&[
@@ -486,6 +535,9 @@ impl Observer for Report {
         if let Some((_, timeline)) = &mut self.plot {
             timeline.sent(probe.target.0, probe.seq);
         }
+        if self.flood {
+            Stdout::unterminated(".");
+        }
     }
 
     async fn event(&mut self, event: &Event) {
@@ -499,6 +551,13 @@ impl Observer for Report {
     async fn finish(&mut self, engine: &Engine) {
         self.summarize(engine).await
     }
+}
+
+/// Seconds since 1970 (the -D column, the JSON `unix_time`).
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// 0.0 -> "0", 33.333 -> "33.333".

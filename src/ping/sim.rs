@@ -23,6 +23,10 @@ fn cfg(count: Option<u64>, interval_ms: u64) -> Config {
             timeout: Duration::from_secs(1),
             deadline: None,
             size: 56,
+            pattern: Vec::new(),
+            preload: 1,
+            adaptive: None,
+            report_outstanding: false,
         },
         token: TOKEN,
     }
@@ -166,6 +170,7 @@ impl Net {
                         ident,
                         wire_seq,
                         data: &data,
+                        mtu: None,
                         at,
                     });
                 }
@@ -208,10 +213,13 @@ fn run(engine: &mut Engine, net: &mut Net, t0: Instant, stop_at: Option<Instant>
             out.ended = now;
             return out;
         }
-        let next = [engine.next_wakeup(), net.next_arrival(), stop_at]
+        // A reply can bring a probe forward to this very moment (-A): the driver then
+        // wakes at once, as io.rs does.
+        let next = [net.next_arrival(), stop_at]
             .into_iter()
             .flatten()
             .filter(|t| *t > now)
+            .chain(engine.next_wakeup().filter(|t| *t >= now))
             .min()
             .expect("an unfinished engine always has something to wait for");
         now = next;
@@ -234,6 +242,10 @@ fn replies(run: &Run) -> Vec<(u64, ReplyStatus, Duration)> {
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+
+/// The iputils flags that change the schedule or the payload (-l, -A/-f, -O, -p).
+#[path = "sim_flags.rs"]
+mod flags;
 
 #[test]
 fn ping_counts_replies_and_finishes_after_the_last() {
@@ -477,6 +489,7 @@ fn other_processes_replies_are_ignored() {
         ident: IDENTS.v4,
         wire_seq: probe.wire_seq,
         data: &[],
+        mtu: None,
         at: t0 + ms(1),
     }));
     assert!(engine.poll_event().is_none());
@@ -686,13 +699,14 @@ fn send_failures_count_as_errors() {
     let t0 = Instant::now();
     let mut engine = Engine::new(cfg(Some(1), 100), &[ip("198.18.2.2")], IDENTS, t0);
     let p = engine.poll_probe(t0).unwrap();
-    engine.send_failed(&p, "network is unreachable".into());
+    engine.send_failed(&p, "network is unreachable".into(), None);
     assert_eq!(
         engine.poll_event(),
         Some(Event::SendFailed {
             target: TargetId(0),
             seq: 1,
-            reason: "network is unreachable".into()
+            reason: "network is unreachable".into(),
+            mtu: None,
         })
     );
     assert!(engine.is_finished(t0));

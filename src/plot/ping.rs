@@ -151,6 +151,8 @@ impl Timeline {
             Event::Error { target, seq, .. } | Event::SendFailed { target, seq, .. } => {
                 (target, seq, Outcome::Error)
             }
+            // `-O` says a probe is late, not that it is lost: it may still be answered.
+            Event::Outstanding { .. } => return,
         };
         self.settle(target.0, *seq, outcome);
     }

@@ -24,6 +24,7 @@ use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
 use super::record::{Rdata, Record};
 use crate::cli::RecordKind;
+use crate::resolve::record::{dig_hex, dnskey_text, ds_text, quoted};
 
 /// One question for one server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +180,14 @@ fn record_type(kind: RecordKind) -> RecordType {
         RecordKind::Srv => RecordType::SRV,
         RecordKind::Ptr => RecordType::PTR,
         RecordKind::Caa => RecordType::CAA,
+        RecordKind::Https => RecordType::HTTPS,
+        RecordKind::Svcb => RecordType::SVCB,
+        RecordKind::Ds => RecordType::DS,
+        RecordKind::Dnskey => RecordType::DNSKEY,
+        RecordKind::Tlsa => RecordType::TLSA,
+        RecordKind::Sshfp => RecordType::SSHFP,
+        RecordKind::Naptr => RecordType::NAPTR,
+        RecordKind::Any => RecordType::ANY,
     }
 }
 
@@ -254,6 +263,58 @@ fn convert(record: &hickory_resolver::proto::rr::Record) -> Record {
             tag: caa.tag.clone(),
             value: caa.value.clone(),
         },
+        RData::HTTPS(https) => Rdata::Other {
+            kind: "HTTPS".into(),
+            text: svcb_text(&https.0),
+        },
+        RData::SVCB(svcb) => Rdata::Other {
+            kind: "SVCB".into(),
+            text: svcb_text(svcb),
+        },
+        RData::TLSA(tlsa) => Rdata::Other {
+            kind: "TLSA".into(),
+            text: format!(
+                "{} {} {} {}",
+                u8::from(tlsa.cert_usage),
+                u8::from(tlsa.selector),
+                u8::from(tlsa.matching),
+                dig_hex(&tlsa.cert_data)
+            ),
+        },
+        RData::SSHFP(sshfp) => Rdata::Other {
+            kind: "SSHFP".into(),
+            text: format!(
+                "{} {} {}",
+                u8::from(sshfp.algorithm),
+                u8::from(sshfp.fingerprint_type),
+                dig_hex(&sshfp.fingerprint)
+            ),
+        },
+        RData::NAPTR(naptr) => Rdata::Other {
+            kind: "NAPTR".into(),
+            text: format!(
+                "{} {} {} {} {} {}",
+                naptr.order,
+                naptr.preference,
+                quoted(&naptr.flags),
+                quoted(&naptr.services),
+                quoted(&naptr.regexp),
+                name(&naptr.replacement)
+            ),
+        },
+        // The library reads DNSSEC types as opaque data without its DNSSEC features.
+        RData::Unknown { code, rdata } if *code == RecordType::DS => Rdata::Other {
+            kind: "DS".into(),
+            text: ds_text(&rdata.anything).unwrap_or_else(|| generic(&rdata.anything)),
+        },
+        RData::Unknown { code, rdata } if *code == RecordType::DNSKEY => Rdata::Other {
+            kind: "DNSKEY".into(),
+            text: dnskey_text(&rdata.anything).unwrap_or_else(|| generic(&rdata.anything)),
+        },
+        RData::Unknown { code, rdata } => Rdata::Other {
+            kind: code.to_string(),
+            text: generic(&rdata.anything),
+        },
         other => Rdata::Other {
             kind: other.record_type().to_string(),
             text: crate::output::escape_bytes(other.to_string().as_bytes()),
@@ -264,4 +325,25 @@ fn convert(record: &hickory_resolver::proto::rr::Record) -> Record {
         ttl: record.ttl,
         data,
     }
+}
+
+/// RFC 3597's generic form, `\# LENGTH HEX`, for data netlab cannot decode.
+fn generic(rdata: &[u8]) -> String {
+    format!("\\# {} {}", rdata.len(), dig_hex(rdata))
+}
+
+/// SVCB / HTTPS as dig writes them: priority, target, then `key=value` parameters, an
+/// ALPN list quoted (`alpn="h2,h3"`). Written here because the library's own text puts a
+/// comma after the last ALPN id; other parameters use the library's text.
+fn svcb_text(svcb: &hickory_resolver::proto::rr::rdata::SVCB) -> String {
+    use hickory_resolver::proto::rr::rdata::svcb::SvcParamValue;
+    let mut text = format!("{} {}", svcb.svc_priority, svcb.target_name.to_ascii());
+    for (key, value) in &svcb.svc_params {
+        let value = match value {
+            SvcParamValue::Alpn(alpn) => format!("\"{}\"", alpn.0.join(",")),
+            other => other.to_string(),
+        };
+        text.push_str(&format!(" {key}={value}"));
+    }
+    crate::output::escape_bytes(text.as_bytes())
 }

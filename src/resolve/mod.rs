@@ -96,6 +96,8 @@ pub struct Plan {
     concurrency: usize,
     json: bool,
     atlas: bool,
+    /// `--short`: values only, as dig +short.
+    short: bool,
 }
 
 impl Plan {
@@ -142,6 +144,7 @@ impl Plan {
             concurrency: usize::from(args.concurrency.max(1)),
             json: args.output.format() == crate::output::Format::Json,
             atlas: args.output.format() == crate::output::Format::Atlas,
+            short: args.short,
         })
     }
 }
@@ -253,7 +256,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
         }
     });
 
-    let mut report = Report::new(plan.json, plan.atlas);
+    let mut report = Report::new(plan.json, plan.atlas, plan.short);
     let mut worst = Exit::Answered;
     let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
     let mut more = true;

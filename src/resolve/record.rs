@@ -76,8 +76,9 @@ impl Rdata {
         }
     }
 
+    /// Whether this record answers a question for `kind` (every record answers ANY).
     pub fn is(&self, kind: RecordKind) -> bool {
-        self.kind_name() == kind_name(kind)
+        kind == RecordKind::Any || self.kind_name() == kind_name(kind)
     }
 
     /// The value column, in dig's presentation format.
@@ -129,7 +130,56 @@ pub fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Srv => "SRV",
         RecordKind::Ptr => "PTR",
         RecordKind::Caa => "CAA",
+        RecordKind::Https => "HTTPS",
+        RecordKind::Svcb => "SVCB",
+        RecordKind::Ds => "DS",
+        RecordKind::Dnskey => "DNSKEY",
+        RecordKind::Tlsa => "TLSA",
+        RecordKind::Sshfp => "SSHFP",
+        RecordKind::Naptr => "NAPTR",
+        RecordKind::Any => "ANY",
     }
+}
+
+/// Binary data as BIND's dig writes it in hex (DS digests, TLSA, SSHFP): uppercase, and
+/// broken with a space every 56 characters.
+pub fn dig_hex(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    chunked(&hex)
+}
+
+/// Binary data as dig writes it in base64 (DNSKEY keys): a space every 56 characters.
+pub fn dig_base64(bytes: &[u8]) -> String {
+    chunked(&data_encoding::BASE64.encode(bytes))
+}
+
+fn chunked(text: &str) -> String {
+    text.as_bytes()
+        .chunks(56)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// DS rdata (RFC 4034 5.1): key tag, algorithm, digest type, digest; None when short.
+/// Decoded here because the DNS library parses DNSSEC types only with its DNSSEC
+/// features (and their crypto dependencies), which netlab does not need otherwise.
+pub fn ds_text(rdata: &[u8]) -> Option<String> {
+    let (head, digest) = (rdata.get(..4)?, rdata.get(4..)?);
+    let tag = u16::from_be_bytes([head[0], head[1]]);
+    Some(format!("{tag} {} {} {}", head[2], head[3], dig_hex(digest)))
+}
+
+/// DNSKEY rdata (RFC 4034 2.1): flags, protocol, algorithm, public key; None when short.
+pub fn dnskey_text(rdata: &[u8]) -> Option<String> {
+    let (head, key) = (rdata.get(..4)?, rdata.get(4..)?);
+    let flags = u16::from_be_bytes([head[0], head[1]]);
+    Some(format!(
+        "{flags} {} {} {}",
+        head[2],
+        head[3],
+        dig_base64(key)
+    ))
 }
 
 /// A character-string in double quotes, escaped as dig does: `\"` and `\\`, printable
@@ -175,7 +225,8 @@ impl Chain {
     pub fn follow(qname: &str, kind: RecordKind, answers: &[Record]) -> Chain {
         let mut chain = Chain::default();
         let mut current = qname.to_string();
-        if kind != RecordKind::Cname {
+        // ANY asks for what the name itself holds, CNAME included, as dig shows it.
+        if kind != RecordKind::Cname && kind != RecordKind::Any {
             for _ in 0..16 {
                 let link = answers
                     .iter()
@@ -206,6 +257,24 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dnssec_data_reads_as_dig_writes_it() {
+        let mut ds = vec![0x30, 0x39, 13, 2];
+        ds.extend(0u8..32);
+        assert_eq!(
+            ds_text(&ds).unwrap(),
+            "12345 13 2 000102030405060708090A0B0C0D0E0F101112131415161718191A1B 1C1D1E1F"
+        );
+        let key = [1, 1, 3, 13, 0xff, 0x00];
+        assert_eq!(dnskey_text(&key).unwrap(), "257 3 13 /wA=");
+        // Short or empty data never panics.
+        assert_eq!(ds_text(&[1, 2, 3]), None);
+        assert_eq!(dnskey_text(&[]), None);
+        assert_eq!(dig_hex(&[]), "");
+        assert_eq!(dig_hex(&[0xab; 28]).len(), 56);
+        assert_eq!(dig_hex(&[0xab; 29]).split(' ').count(), 2);
+    }
 
     fn rec(name: &str, data: Rdata) -> Record {
         Record {

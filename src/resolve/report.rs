@@ -49,15 +49,18 @@ const COLUMNS: [Column; 6] = [
 /// `Stdout::also_json`).
 pub struct Report {
     json: bool,
+    /// `--short`: one value per line, nothing else (dig +short).
+    short: bool,
     printer: RowPrinter,
     done: Vec<(usize, QueryJson)>,
     atlas: Option<Vec<(usize, super::atlas::DnsResult)>>,
 }
 
 impl Report {
-    pub fn new(json: bool, atlas: bool) -> Report {
+    pub fn new(json: bool, atlas: bool, short: bool) -> Report {
         Report {
             json: json || atlas,
+            short,
             printer: RowPrinter::new(&COLUMNS),
             done: Vec::new(),
             atlas: atlas.then(Vec::new),
@@ -66,7 +69,11 @@ impl Report {
 
     /// One finished query, `index` being its place in the input.
     pub fn add(&mut self, index: usize, qtype: &str, res: Resolution) {
-        if !self.json {
+        if self.short {
+            for row in &res.rows {
+                Stdout::line(&row.value);
+            }
+        } else if !self.json {
             for cells in table_rows(&res) {
                 self.printer.print(&cells);
             }

@@ -20,10 +20,15 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
-use super::probe::{classify, icmp_payload, tcp_sequence, udp_payload, Matcher, Method};
-use super::{Plan, Resolved, FLOOR, WINDOW};
+use super::options::ProbeOptions;
+use super::pmtu::PathMtu;
+use super::probe::{
+    classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method, PAYLOAD_LEN,
+};
+use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
+use crate::net::options::{path_mtu, SocketOptions};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
 use crate::net::raw_tcp::RawTcpSocket;
@@ -51,6 +56,8 @@ pub struct Sockets {
     /// messages, so MPLS labels, and quotes the error queue does not return.
     raw: Option<IcmpSocket>,
     src: IpAddr,
+    /// `--interface`, `-t`, `-F` for the per-probe TCP sockets (the others have them).
+    options: SocketOptions,
 }
 
 impl Sockets {
@@ -58,21 +65,30 @@ impl Sockets {
     /// CAP_NET_RAW is held.
     pub fn open(plan: &Plan, target: &Resolved) -> Result<Sockets, Failure> {
         let version = Version::of(&target.addr());
-        let src = netprobe::source_address(target.sockaddr)
-            .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?;
+        let opts = &plan.probe;
+        opts.check_family(target.addr())?;
+        let src = match opts.source {
+            Some(src) => src,
+            None => netprobe::source_address(target.sockaddr)
+                .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?,
+        };
         let main = match plan.method {
             Method::Icmp => {
                 let ident = u16::from_be_bytes(icmp::random_bytes::<2>());
-                let socket = privilege::open_icmp_socket(version, ident, "opening an ICMP socket")
-                    .map_err(|mut failure| {
-                        // Only the missing-privilege error has a hint to extend.
-                        failure.hint = failure.hint.map(|h| {
-                            format!(
-                                "{h}; or trace with UDP (the default, no -I), which needs neither"
-                            )
-                        });
-                        failure
-                    })?;
+                let socket = privilege::open_icmp_socket_with(
+                    version,
+                    ident,
+                    "opening an ICMP socket",
+                    opts.source,
+                    &opts.socket,
+                )
+                .map_err(|mut failure| {
+                    // Only the missing-privilege error has a hint to extend.
+                    failure.hint = failure.hint.map(|h| {
+                        format!("{h}; or trace with UDP (the default, no -I), which needs neither")
+                    });
+                    failure
+                })?;
                 Main::Icmp(socket)
             }
             Method::Udp => {
@@ -80,10 +96,13 @@ impl Sockets {
                     std::net::SocketAddr::V6(a) => a.scope_id(),
                     _ => 0,
                 };
-                Main::Udp(
-                    UdpProbeSocket::open(src, scope)
-                        .map_err(|e| Failure::new("opening the UDP probe socket", e))?,
-                )
+                let socket = UdpProbeSocket::open(src, scope).map_err(|e| {
+                    privilege::source_refused("opening the UDP probe socket", opts.source, e)
+                })?;
+                socket
+                    .apply(&opts.socket)
+                    .map_err(|r| privilege::option_refused(&r))?;
+                Main::Udp(socket)
             }
             Method::Tcp => Main::Tcp,
         };
@@ -100,11 +119,24 @@ impl Sockets {
                     std::net::SocketAddr::V6(a) => a.scope_id(),
                     _ => 0,
                 };
-                RawTcpSocket::open(src, scope).map_or(Main::Tcp, Main::RawTcp)
+                match RawTcpSocket::open(src, scope) {
+                    Ok(socket) => {
+                        socket
+                            .apply(&opts.socket)
+                            .map_err(|r| privilege::option_refused(&r))?;
+                        Main::RawTcp(socket)
+                    }
+                    Err(_) => Main::Tcp,
+                }
             }
             other => other,
         };
-        Ok(Sockets { main, raw, src })
+        Ok(Sockets {
+            main,
+            raw,
+            src,
+            options: opts.socket.clone(),
+        })
     }
 
     /// The same sockets without the raw ICMP listener: what a trace sees from the error
@@ -142,6 +174,12 @@ impl Sockets {
 pub trait Observer {
     /// An engine event: a hop settled (in TTL order), a late answer, the end.
     fn event(&mut self, _event: Event) {}
+    /// `--mtu`: the largest packet length hop `ttl` answered to, told right before the
+    /// hop's [`Event::Hop`].
+    fn path_mtu(&mut self, _ttl: u8, _mtu: u32) {}
+    /// `--back`: how many hops hop `ttl`'s answer came back over (guessed from its TTL),
+    /// told right before the hop's [`Event::Hop`].
+    fn back_hops(&mut self, _ttl: u8, _hops: u8) {}
     /// An address answered a probe (its hop may not be settled yet).
     fn saw(&mut self, _from: IpAddr) {}
     /// Time passes: show what is ready.
@@ -181,6 +219,13 @@ struct Driver<'a> {
     tcp_ports: HashMap<u16, ProbeId>,
     packet: Vec<u8>,
     rx: Vec<u8>,
+    /// Probe data bytes (UDP payload, ICMP echo data): the identity, then zeros up to
+    /// the packet length asked for.
+    data_len: usize,
+    /// `--mtu`: the sizes, and which answers mean "send again smaller".
+    pmtu: Option<PathMtu>,
+    /// The TTL each answer read since the last wake-up arrived with (`--back`).
+    reply_ttls: Vec<(ProbeId, u8)>,
 }
 
 /// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
@@ -195,6 +240,30 @@ pub fn run<O: Observer>(
     observer: &mut O,
 ) -> Result<TraceOutcome, Failure> {
     let version = Version::of(&target.addr());
+    let mut data_len = plan.probe.data_len(version)?;
+    let pmtu = match plan.probe.mtu {
+        false => None,
+        true => {
+            let headers = ProbeOptions::headers(version);
+            // The first link's MTU, not the kernel's cached path MTU (an earlier run's
+            // answer): the trace must find every drop itself.
+            let device = plan
+                .probe
+                .socket
+                .device
+                .clone()
+                .or_else(|| crate::net::iface::name_of_address(sockets.src));
+            let start = match (plan.probe.packet_len, device) {
+                (Some(len), _) => Ok(len),
+                (None, Some(name)) => crate::net::iface::mtu_of(&name),
+                (None, None) => path_mtu(target.sockaddr, Some(sockets.src), None),
+            }
+            .map_err(|e| Failure::new(format!("reading the MTU toward {}", target.addr()), e))?;
+            let pmtu = PathMtu::new(start, headers as u32, PAYLOAD_LEN as u32);
+            data_len = pmtu.data_len();
+            Some(pmtu)
+        }
+    };
     let token = icmp::random_bytes::<8>();
     // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
     let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
@@ -218,7 +287,7 @@ pub fn run<O: Observer>(
         queries: plan.queries,
         max_wait: plan.wait,
         floor: FLOOR,
-        window: WINDOW,
+        window: plan.probe.window(),
         seq_base,
     });
     let mut driver = Driver {
@@ -228,9 +297,14 @@ pub fn run<O: Observer>(
         token,
         tcp: HashMap::new(),
         tcp_ports: HashMap::new(),
-        packet: vec![0u8; 512],
+        packet: vec![0u8; 512.max(data_len + 64)],
         rx: vec![0u8; BUF_LEN],
+        data_len,
+        pmtu,
+        reply_ttls: Vec::new(),
     };
+    // --back: the TTL of each hop's first answer, until the hop is settled.
+    let mut back_ttl: HashMap<u8, u8> = HashMap::new();
     let mut hops = Vec::new();
     let mut ending = None;
     loop {
@@ -245,6 +319,15 @@ pub fn run<O: Observer>(
             match &event {
                 Event::Hop(hop) => {
                     driver.forget_tcp(hop.ttl);
+                    if let Some(pmtu) = &mut driver.pmtu {
+                        if let Some(mtu) = pmtu.hop_mtu(hop.ttl) {
+                            observer.path_mtu(hop.ttl, mtu);
+                        }
+                        pmtu.forget(hop.ttl);
+                    }
+                    if let Some(ttl) = back_ttl.remove(&hop.ttl) {
+                        observer.back_hops(hop.ttl, ProbeOptions::back_hops(ttl));
+                    }
                     hops.push(hop.clone());
                 }
                 Event::Done(end) => ending = Some(*end),
@@ -271,6 +354,12 @@ pub fn run<O: Observer>(
         for response in &responses {
             observer.saw(response.from);
         }
+        for (id, ttl) in std::mem::take(&mut driver.reply_ttls) {
+            if let (true, Some(hop)) = (plan.probe.back, engine.probe_ttl(id)) {
+                back_ttl.entry(hop).or_insert(ttl);
+            }
+        }
+        let responses = driver.path_mtu_sort(&mut engine, responses);
         // One batch: the raw copy of an answer is read in the same wake-up as its error
         // queue copy (see `wait`), and must be merged before the hop is emitted.
         engine.on_responses(responses);
@@ -282,11 +371,33 @@ pub fn run<O: Observer>(
 }
 
 impl Driver<'_> {
+    /// `--mtu`: "too big" answers become the same probes sent again smaller; the rest
+    /// goes to the engine.
+    fn path_mtu_sort(&mut self, engine: &mut Engine, responses: Vec<Response>) -> Vec<Response> {
+        let Some(pmtu) = &mut self.pmtu else {
+            return responses;
+        };
+        let (dst, source) = (self.target.sockaddr, self.sockets.src);
+        let device = self.sockets.options.device.clone();
+        let sorted = pmtu.sort(responses, || {
+            path_mtu(dst, Some(source), device.as_deref()).ok()
+        });
+        self.data_len = pmtu.data_len();
+        for probe in &sorted.resend {
+            self.send(engine, probe);
+        }
+        sorted.responses
+    }
+
     fn send(&mut self, engine: &mut Engine, probe: &Probe) {
+        if let Some(pmtu) = &mut self.pmtu {
+            pmtu.sent(probe, Instant::now());
+        }
         let dst = self.target.sockaddr;
         let result = match &self.sockets.main {
             Main::Icmp(socket) => {
-                let payload = icmp_payload(&self.token, socket.ident(), probe.id);
+                let mut payload = icmp_payload(&self.token, socket.ident(), probe.id).to_vec();
+                payload.resize(self.data_len, 0);
                 let version = socket.version();
                 match write_echo_request(
                     &mut self.packet,
@@ -304,14 +415,17 @@ impl Driver<'_> {
             }
             Main::Udp(socket) => {
                 let local = socket.local();
-                let payload = udp_payload(
+                let mut payload = udp_payload_for(
                     &self.token,
                     probe.id,
                     local.ip(),
                     dst.ip(),
                     local.port(),
                     dst.port(),
-                );
+                    self.data_len,
+                )
+                .to_vec();
+                payload.resize(self.data_len, 0);
                 let at = Instant::now();
                 socket.send(probe.ttl, &payload, dst).map(|()| at)
             }
@@ -337,7 +451,13 @@ impl Driver<'_> {
             }
             Main::Tcp => {
                 let at = Instant::now();
-                TcpProbeSocket::connect(self.sockets.src, dst, probe.ttl).map(|socket| {
+                TcpProbeSocket::connect_with(
+                    self.sockets.src,
+                    dst,
+                    probe.ttl,
+                    &self.sockets.options,
+                )
+                .map(|socket| {
                     self.tcp_ports.insert(socket.local_port(), probe.id);
                     self.tcp.insert(
                         probe.id,
@@ -423,9 +543,13 @@ impl Driver<'_> {
         let no_tcp = |_| None;
         match &self.sockets.main {
             Main::Udp(socket) => {
-                drain_queue(&self.matcher, &mut self.rx, out, |buf| {
-                    socket.recv_error(buf)
-                });
+                drain_queue(
+                    &self.matcher,
+                    &mut self.rx,
+                    out,
+                    &mut self.reply_ttls,
+                    |buf| socket.recv_error(buf),
+                );
                 // A service on the probe port answering: nothing to match; discard.
                 for _ in 0..4096 {
                     if socket.discard().is_err() {
@@ -435,23 +559,42 @@ impl Driver<'_> {
             }
             Main::Icmp(socket) => {
                 if socket.mode() == Mode::Datagram {
-                    drain_queue(&self.matcher, &mut self.rx, out, |buf| {
-                        socket.recv_error(buf)
-                    });
+                    drain_queue(
+                        &self.matcher,
+                        &mut self.rx,
+                        out,
+                        &mut self.reply_ttls,
+                        |buf| socket.recv_error(buf),
+                    );
                 }
                 let matcher = &self.matcher;
+                let ttls = &mut self.reply_ttls;
                 netprobe::drain_icmp(socket, &mut self.rx, |bytes, rx| {
-                    out.extend(match socket.mode() {
+                    let response = match socket.mode() {
                         Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
                         Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
-                    })
+                    };
+                    if let Some(response) = response {
+                        let raw_v4 = socket.mode() == Mode::Raw && socket.version() == Version::V4;
+                        if let Some(ttl) = arrival_ttl(raw_v4, bytes, rx.ttl) {
+                            ttls.push((response.probe, ttl));
+                        }
+                        out.push(response);
+                    }
                 });
             }
             Main::RawTcp(socket) => {
                 for _ in 0..4096 {
                     match socket.recv(&mut self.rx) {
                         Ok(rx) => {
-                            out.extend(self.matcher.raw_tcp(&self.rx[..rx.len], rx.from, rx.at))
+                            let bytes = &self.rx[..rx.len];
+                            if let Some(response) = self.matcher.raw_tcp(bytes, rx.from, rx.at) {
+                                let v4 = self.matcher.version == Version::V4;
+                                if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
+                                    self.reply_ttls.push((response.probe, ttl));
+                                }
+                                out.push(response);
+                            }
                         }
                         Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                         Err(_) => break,
@@ -471,10 +614,14 @@ impl Driver<'_> {
         for _ in 0..4096 {
             match raw.recv(&mut self.rx) {
                 Ok(rx) => {
-                    out.extend(
-                        self.matcher
-                            .raw_icmp(&self.rx[..rx.len], rx.from, rx.at, &lookup),
-                    );
+                    let bytes = &self.rx[..rx.len];
+                    if let Some(response) = self.matcher.raw_icmp(bytes, rx.from, rx.at, &lookup) {
+                        let v4 = raw.version() == Version::V4;
+                        if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
+                            self.reply_ttls.push((response.probe, ttl));
+                        }
+                        out.push(response);
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => break,
@@ -501,6 +648,9 @@ impl Driver<'_> {
                         continue;
                     };
                     queued = true;
+                    if let Some(ttl) = err.ttl {
+                        self.reply_ttls.push((id, ttl));
+                    }
                     out.push(Response {
                         probe: id,
                         from,
@@ -540,20 +690,41 @@ fn drain_queue(
     matcher: &Matcher,
     rx: &mut [u8],
     out: &mut Vec<Response>,
+    ttls: &mut Vec<(ProbeId, u8)>,
     recv_error: impl Fn(&mut [u8]) -> std::io::Result<QueuedError>,
 ) {
     for _ in 0..4096 {
         match recv_error(rx) {
-            Ok(err) if !err.local => out.extend(matcher.queued_error(
-                &rx[..err.len],
-                err.dst,
-                err.offender,
-                err.icmp_type,
-                err.icmp_code,
-                err.at,
-            )),
+            Ok(err) if !err.local => {
+                let response = matcher.queued_error(
+                    &rx[..err.len],
+                    err.dst,
+                    err.offender,
+                    err.icmp_type,
+                    err.icmp_code,
+                    err.at,
+                );
+                if let Some(response) = response {
+                    if let Some(ttl) = err.ttl {
+                        ttls.push((response.probe, ttl));
+                    }
+                    out.push(response);
+                }
+            }
             Ok(_) => {}
             Err(_) => break,
         }
+    }
+}
+
+/// The TTL / hop limit an answer arrived with: from its IPv4 header on a raw IPv4 socket
+/// (`bytes` start with it), from the control message otherwise.
+fn arrival_ttl(ipv4_header: bool, bytes: &[u8], cmsg: Option<u8>) -> Option<u8> {
+    if ipv4_header {
+        crate::packet::ipv4::Ipv4::parse(bytes)
+            .ok()
+            .map(|ip| ip.ttl())
+    } else {
+        cmsg
     }
 }

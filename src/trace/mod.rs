@@ -14,6 +14,10 @@
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
 //! - `atlas.rs`: the JSON document as a RIPE Atlas traceroute result (`--format atlas`).
+//! - `pmtu.rs` (`--mtu`), `asn.rs` (`-A`), `extras.rs` (what they and `--back` add to
+//!   a row and to the JSON).
+//! - `options.rs`: traceroute's per-probe flags (`-s`, `--interface`, `-t`, `-F`, the
+//!   packet length, `-N`): socket options and probe size, applied by the driver.
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -105,7 +109,10 @@
 //!     { "ttl": 1,
 //!       "responders": [                 // distinct addresses, in order of appearance
 //!         { "address": "198.18.0.2",
-//!           "name": "r1.netlab.test" }  // reverse name, or null (always null with -n)
+//!           "name": "r1.netlab.test",   // reverse name, or null (always null with -n)
+//!           "asn": {                    // -A only; null when the lookup gave nothing
+//!             "number": 64500, "prefix": "198.18.0.0/24",
+//!             "name": "NETLAB-LINK0 - netlab lab link 0, ZZ" } }  // name may be null
 //!       ],
 //!       "probes": [                     // one per query, in query order
 //!         { "rtt_ms": 4.123,            // null when no answer
@@ -116,7 +123,11 @@
 //!           "annotation": null,         // "!H", "!N", "!P", "!X", "!A", ... or null
 //!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
 //!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
-//!       ] }
+//!       ],
+//!       "mtu": 1400,                  // --mtu only: the largest packet length (IP
+//!                                       // header included) this hop answered to
+//!       "back_hops": 2 }              // --back only: hops of the way back, guessed
+//!                                       // from the answer's TTL (64, 128 or 255 minus it)
 //!   ]
 //! }
 //! ```
@@ -136,9 +147,13 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+pub mod asn;
 mod atlas;
 pub mod engine;
+mod extras;
 mod io;
+pub mod options;
+mod pmtu;
 pub mod probe;
 mod report;
 
@@ -171,6 +186,8 @@ pub struct Plan {
     pub format: Format,
     /// `--plot`: where to draw the path.
     pub plot: Option<crate::plot::PlotFile>,
+    /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
+    pub probe: options::ProbeOptions,
 }
 
 impl Plan {
@@ -207,11 +224,19 @@ impl Plan {
         };
         let target = Target::parse_destination(&args.target, PortSuffix::Forbidden)
             .map_err(|why| Failure::usage("trace: target", why))?;
-        let family = args.family.family();
+        let probe = options::ProbeOptions::from_args(&args, method)?;
+        // A source address decides the family, as with traceroute.
+        let family = match (args.family.family(), args.source) {
+            (Family::Any, Some(src)) if src.is_ipv4() => Family::V4,
+            (Family::Any, Some(_)) => Family::V6,
+            (family, _) => family,
+        };
         if let Host::Ip { addr, .. } = &target.host {
+            probe.check_family(*addr)?;
             if let Some(why) = family.refusal(addr) {
                 return Err(Failure::usage("trace: target", why));
             }
+            probe.data_len(crate::packet::icmp::Version::of(addr))?;
         }
         Ok(Plan {
             target,
@@ -228,6 +253,7 @@ impl Plan {
                 Some(plot) => Some(plot.checked()?),
                 None => None,
             },
+            probe,
         })
     }
 }

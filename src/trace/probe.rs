@@ -112,8 +112,22 @@ pub fn udp_payload(
     sport: u16,
     dport: u16,
 ) -> [u8; PAYLOAD_LEN] {
+    udp_payload_for(token, id, src, dst, sport, dport, PAYLOAD_LEN)
+}
+
+/// [`udp_payload`] for a datagram of `data_len` payload bytes (this identity, then zero
+/// padding, which adds nothing to the checksum: only the length fields change it).
+pub fn udp_payload_for(
+    token: &[u8; 8],
+    id: ProbeId,
+    src: IpAddr,
+    dst: IpAddr,
+    sport: u16,
+    dport: u16,
+    data_len: usize,
+) -> [u8; PAYLOAD_LEN] {
     let mut p = base_payload(token, id);
-    let len = (8 + PAYLOAD_LEN) as u16;
+    let len = (8 + data_len.max(PAYLOAD_LEN)) as u16;
     let mut pseudo = Vec::with_capacity(40);
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {

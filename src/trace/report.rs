@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
+use super::extras::{HopExtras, JsonAsn};
 use super::{Method, Observer, Plan, Resolved};
 use crate::error::Exit;
 use crate::net::icmp::reverse_name;
@@ -120,6 +121,9 @@ pub(super) struct JsonProbe {
 pub(super) struct JsonResponder {
     pub(super) address: String,
     pub(super) name: Option<String>,
+    /// `-A` only: who owns the address (null when the lookup gave nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) asn: Option<Option<JsonAsn>>,
 }
 
 #[derive(Serialize)]
@@ -127,6 +131,10 @@ pub(super) struct JsonHop {
     pub(super) ttl: u8,
     pub(super) responders: Vec<JsonResponder>,
     pub(super) probes: Vec<JsonProbe>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) mtu: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) back_hops: Option<u8>,
 }
 
 #[derive(Serialize)]
@@ -340,6 +348,8 @@ pub(crate) struct Report {
     plot: Option<crate::plot::PlotFile>,
     /// What `--format atlas` needs beyond the JSON document.
     atlas: Option<super::atlas::Facts>,
+    /// `--mtu`, `--back`, `-A`.
+    extras: HopExtras,
 }
 
 /// The command's live rows are an observer of the one driver.
@@ -351,6 +361,15 @@ impl Observer for Report {
     /// An address answered: start looking up its name.
     fn saw(&mut self, addr: IpAddr) {
         self.names.start(addr);
+        self.extras.saw(addr);
+    }
+
+    fn path_mtu(&mut self, ttl: u8, mtu: u32) {
+        self.extras.path_mtu(ttl, mtu);
+    }
+
+    fn back_hops(&mut self, ttl: u8, hops: u8) {
+        self.extras.back_hops(ttl, hops);
     }
 
     fn flush(&mut self, now: Instant) {
@@ -411,6 +430,7 @@ impl Report {
             late: 0,
             plot: plan.plot.clone(),
             atlas: None,
+            extras: HopExtras::new(plan.probe.asn_zone.as_deref()),
         }
     }
 
@@ -444,10 +464,14 @@ impl Report {
     /// Prints the settled rows whose names are known or have waited long enough.
     fn print_settled(&mut self, now: Instant) {
         self.names.poll();
+        self.extras.poll();
         while let Some((hop, settled)) = self.queue.front() {
             // JSON waits for names once, at the end; rows wait here, a little.
             let waiting = self.format.shows_tables()
-                && hop.responders().iter().any(|a| self.names.is_pending(a));
+                && hop
+                    .responders()
+                    .iter()
+                    .any(|a| self.names.is_pending(a) || self.extras.is_pending(a));
             if waiting && now < *settled + NAME_WAIT {
                 return;
             }
@@ -470,14 +494,16 @@ impl Report {
     }
 
     fn shown(&self, addr: IpAddr) -> String {
-        match self.names.get(&addr) {
+        let text = match self.names.get(&addr) {
             Some(name) => format!("{addr} ({name})"),
             None => addr.to_string(),
-        }
+        };
+        text + &self.extras.address_suffix(&addr)
     }
 
     fn print_row(&mut self, hop: &Hop) {
-        let cells = hop_cells(hop, |addr| self.shown(addr));
+        let mut cells = hop_cells(hop, |addr| self.shown(addr));
+        cells[2] = self.extras.annotate(hop.ttl, std::mem::take(&mut cells[2]));
         self.printer.print(&cells);
     }
 
@@ -531,6 +557,7 @@ impl Report {
         };
         if matches!(self.format, Format::Json | Format::Atlas) {
             self.names.wait_all(FINAL_NAME_WAIT);
+            self.extras.wait_all(FINAL_NAME_WAIT);
             let doc = self.json(reached, &check);
             match &mut self.atlas {
                 Some(facts) => {
@@ -601,6 +628,7 @@ impl Report {
                     .map(|a| JsonResponder {
                         address: a.to_string(),
                         name: self.names.get(&a),
+                        asn: self.extras.json_asn(&a),
                     })
                     .collect(),
                 probes: hop
@@ -643,6 +671,8 @@ impl Report {
                         },
                     })
                     .collect(),
+                mtu: self.extras.mtu(hop.ttl),
+                back_hops: self.extras.back(hop.ttl),
             })
             .collect();
         JsonDoc {

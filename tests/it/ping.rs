@@ -650,12 +650,13 @@ fn json_has_exactly_the_documented_fields() {
             "rtt_ms",
             "seq",
             "target",
-            "ttl"
+            "ttl",
+            "unix_time"
         ]
     );
     assert_eq!(
         keys(&errors(&doc)[0]),
-        vec!["detail", "from", "kind", "seq", "target"]
+        vec!["detail", "from", "kind", "mtu", "seq", "target"]
     );
     assert_eq!(
         keys(&summary(&doc)[0]),

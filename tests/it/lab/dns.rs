@@ -20,6 +20,16 @@
 //! - `client`, `r1`..`rN`: A and AAAA of every address of that node (routers have two)
 //! - `silent`: never answered, any type, UDP or TCP (timeout tests); `servfail`: SERVFAIL
 //!   (not authoritative); both exact names only
+//! - the record types of `resolve -t` beyond the basics: `www` HTTPS [`HTTPS`] and SSHFP
+//!   [`SSHFP`], `svc` SVCB [`SVCB`], `_443._tcp.www` TLSA [`TLSA`], `naptr` NAPTR
+//!   [`NAPTR`], `signed` DS ([`ds_rdata`]) and the apex DNSKEY ([`dnskey_rdata`]). DS and
+//!   DNSKEY are added as opaque data after the zone text is parsed: hickory's zone parser
+//!   reads them only with its DNSSEC features (DNSKEY not at all)
+//! - the AS zone [`ASN_ZONE`] in Team Cymru's format (trace -A): every address of link k
+//!   is in AS [`link_asn`]`(k)` = 64500 + k, prefix 198.18.k.0/24 or fd4e:6c61:62:k::/64:
+//!   `2.0.18.198.origin.asn` / `<nibbles>.origin6.asn` TXT
+//!   `"64500 | 198.18.0.0/24 | ZZ | netlab | 2026-12-01"`, and `AS64500.asn` TXT
+//!   `"64500 | ZZ | netlab | 2026-12-01 | NETLAB-LINK0 - netlab lab link 0, ZZ"`
 //! - anything else under `netlab.test.`: NXDOMAIN (negative TTL [`NEGATIVE_TTL`])
 //!
 //! Reverse zones `18.198.in-addr.arpa.` (198.18.0.0/16) and `2.6.0.0.1.6.c.6.e.4.d.f.ip6.arpa.`
@@ -36,7 +46,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
-use hickory_proto::rr::{LowerName, Name};
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
 use hickory_proto::serialize::txt::Parser;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -63,6 +74,71 @@ pub const TXT: &str = "v=netlab lab";
 pub const MX_PREFERENCE: u16 = 10;
 pub const MX_HOST: &str = "mail.netlab.test.";
 pub const NS_HOST: &str = "ns1.netlab.test.";
+/// The extra record types, as zone-file text (and so as dig writes them, bar case).
+pub const HTTPS: &str = "1 . alpn=h2,h3 port=443";
+pub const SVCB: &str = "1 www.netlab.test. port=8443";
+pub const TLSA: &str = "3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+pub const SSHFP: &str = "4 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
+pub const NAPTR: &str = "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.netlab.test.";
+/// DS of `signed.netlab.test.`: key tag 12345, algorithm 13, digest type 2, a 32-byte
+/// digest 0x00..0x1f.
+pub fn ds_rdata() -> Vec<u8> {
+    let mut rdata = vec![0x30, 0x39, 13, 2];
+    rdata.extend(0u8..32);
+    rdata
+}
+/// The apex DNSKEY: flags 257 (a KSK), protocol 3, algorithm 13, a 64-byte key 0x40..0x7f.
+pub fn dnskey_rdata() -> Vec<u8> {
+    let mut rdata = vec![0x01, 0x01, 3, 13];
+    rdata.extend(0x40u8..0x80);
+    rdata
+}
+
+/// The AS zone the lab serves, inside `netlab.test.` (`trace -A --asn-zone asn.netlab.test`).
+pub const ASN_ZONE: &str = "asn.netlab.test";
+/// The AS of every address on link k.
+pub fn link_asn(link: usize) -> u32 {
+    64500 + link as u32
+}
+/// The AS name record's name field of link k's AS.
+pub fn link_as_name(link: usize) -> String {
+    format!("NETLAB-LINK{link} - netlab lab link {link}, ZZ")
+}
+
+/// The link an address of the lab's plan is on (None for the service addresses).
+fn link_of(addr: &IpAddr) -> Option<usize> {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            (o[0] == 198 && o[1] == 18 && o[2] < 100).then_some(usize::from(o[2]))
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            (s[0..3] == [0xfd4e, 0x6c61, 0x62] && s[3] < 0x100).then_some(usize::from(s[3]))
+        }
+    }
+}
+
+/// The Cymru origin name of `addr`, relative to `netlab.test.`.
+fn origin_label(addr: &IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            format!("{}.{}.{}.{}.origin.asn", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(a) => {
+            let nibbles: Vec<String> = a
+                .octets()
+                .iter()
+                .rev()
+                .flat_map(|b| [b & 0xf, b >> 4])
+                .map(|n| format!("{n:x}"))
+                .collect();
+            format!("{}.origin6.asn", nibbles.join("."))
+        }
+    }
+}
+
 /// Never answered, over UDP or TCP.
 pub const SILENT_NAME: &str = "silent.netlab.test.";
 /// Always answered with SERVFAIL.
@@ -106,6 +182,11 @@ mail IN A {d4}
 v4only IN A {d4}
 v6only IN AAAA {d6}
 _echo._tcp IN SRV 0 0 7 www.netlab.test.
+www IN HTTPS {HTTPS}
+www IN SSHFP {SSHFP}
+svc IN SVCB {SVCB}
+_443._tcp.www IN TLSA {TLSA}
+naptr IN NAPTR {NAPTR}
 "
         );
         for addr in MULTI_V4 {
@@ -115,6 +196,25 @@ _echo._tcp IN SRV 0 0 7 www.netlab.test.
             for addr in &host.addrs {
                 let ty = if addr.is_ipv4() { "A" } else { "AAAA" };
                 forward.push_str(&format!("{} IN {ty} {addr}\n", host.label));
+            }
+        }
+        let mut as_names = std::collections::BTreeSet::new();
+        for addr in hosts.iter().flat_map(|h| h.addrs.iter()) {
+            let Some(link) = link_of(addr) else { continue };
+            let asn = link_asn(link);
+            let prefix = match addr {
+                IpAddr::V4(_) => format!("198.18.{link}.0/24"),
+                IpAddr::V6(_) => format!("fd4e:6c61:62:{link:x}::/64"),
+            };
+            forward.push_str(&format!(
+                "{} IN TXT \"{asn} | {prefix} | ZZ | netlab | 2026-12-01\"\n",
+                origin_label(addr)
+            ));
+            if as_names.insert(link) {
+                forward.push_str(&format!(
+                    "AS{asn}.asn IN TXT \"{asn} | ZZ | netlab | 2026-12-01 | {}\"\n",
+                    link_as_name(link)
+                ));
             }
         }
 
@@ -153,9 +253,29 @@ _echo._tcp IN SRV 0 0 7 www.netlab.test.
         let mut catalog = Catalog::new();
         for (origin, text) in &self.text {
             let origin_name = Name::from_ascii(origin).map_err(|e| e.to_string())?;
-            let (name, records) = Parser::new(text.as_str(), None, Some(origin_name))
+            let (name, mut records) = Parser::new(text.as_str(), None, Some(origin_name))
                 .parse()
                 .map_err(|e| format!("zone {origin}: {e}\n{text}"))?;
+            if origin == ZONE {
+                let signed = Name::from_ascii("signed.netlab.test.").map_err(|e| e.to_string())?;
+                for (owner, kind, rdata) in [
+                    (signed, RecordType::DS, ds_rdata()),
+                    (name.clone(), RecordType::DNSKEY, dnskey_rdata()),
+                ] {
+                    let record = Record::from_rdata(
+                        owner.clone(),
+                        TTL,
+                        RData::Unknown {
+                            code: kind,
+                            rdata: NULL::with(rdata),
+                        },
+                    );
+                    records
+                        .entry(RrKey::new(LowerName::new(&owner), kind))
+                        .or_insert_with(|| RecordSet::new(owner.clone(), kind, SERIAL))
+                        .insert(record, SERIAL);
+                }
+            }
             let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
                 name.clone(),
                 records,

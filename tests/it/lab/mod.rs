@@ -38,6 +38,10 @@
 //! Only a raw ICMP socket sees the whole message: a trace reading the error queue (UDP
 //! without `CAP_NET_RAW`) still shows the hop, without labels.
 //!
+//! Small-MTU links: `LabConfig::link_mtu(k, mtu)` sets both ends of link k to `mtu`
+//! (`link_mtu(1, 1400)`: 1400 bytes between router 1 and router 2, on IPv4 and IPv6), so
+//! path-MTU discovery (ping -M do, trace --mtu, tracepath) sees router 1 report it.
+//!
 //! Host-global effects: `/run/netns/nl*` and `/etc/netns/nl*` while a lab lives (and
 //! `ip netns` makes `/run/netns` a shared mount once). Every sysctl is set inside the
 //! lab's own namespaces only: on this kernel (6.18) even the ICMP token bucket
@@ -105,6 +109,10 @@ pub struct LabConfig {
     /// link's delay and the lab's answers hold on a loaded machine: at normal priority,
     /// with both CPUs busy, 3 links of 5 ms gave RTTs of 76-158 ms instead of 30.
     pub realtime_links: bool,
+    /// (link k, MTU): both ends of link k (between node k and node k+1) get this MTU, so
+    /// the router in front of it answers bigger don't-fragment packets with a
+    /// fragmentation needed (v4) or packet too big (v6) naming the MTU.
+    pub link_mtus: Vec<(usize, u32)>,
 }
 
 impl Default for LabConfig {
@@ -115,6 +123,7 @@ impl Default for LabConfig {
             silent_routers: Vec::new(),
             mpls_routers: Vec::new(),
             realtime_links: true,
+            link_mtus: Vec::new(),
         }
     }
 }
@@ -148,6 +157,14 @@ impl LabConfig {
     /// own test of what normal priority does.
     pub fn realtime_links(mut self, realtime: bool) -> Self {
         self.realtime_links = realtime;
+        self
+    }
+
+    /// Gives link `link` (0 = client–r1, 1 = r1–r2, ...) the MTU `mtu` on both ends: a
+    /// default lab with `link_mtu(1, 1400)` has a 1400-byte link between its two routers,
+    /// and router 1 (hop 1, `router_v4(1)`) reports it.
+    pub fn link_mtu(mut self, link: usize, mtu: u32) -> Self {
+        self.link_mtus.push((link, mtu));
         self
     }
 
@@ -243,6 +260,16 @@ impl Lab {
                 )));
             }
         }
+        if let Some((link, mtu)) = config
+            .link_mtus
+            .iter()
+            .find(|(link, mtu)| *link > config.routers || !(1280..=65535).contains(mtu))
+        {
+            return Err(LabError::Failed(format!(
+                "link {link} with MTU {mtu}: links are 0..={}, MTUs 1280-65535 (IPv6's floor)",
+                config.routers
+            )));
+        }
         netns::sweep_stale_once();
         let started = Instant::now();
         let names = Names::new(&netns::unique_prefix(), config.routers);
@@ -289,6 +316,7 @@ impl Lab {
             topology::create_veth_links(&self.plan())?;
         }
         topology::configure_addresses_and_routes(&self.plan())?;
+        topology::set_link_mtus(&self.names, &self.config.link_mtus)?;
         topology::install_firewall(&self.plan())?;
         self.write_client_files()?;
 
@@ -727,7 +755,7 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
 }
 
 /// The tools the lab and its tests run, with the Debian package of each.
-const LAB_TOOLS: [(&str, &str, &str); 8] = [
+const LAB_TOOLS: [(&str, &str, &str); 10] = [
     ("ip", "-V", "iproute2"),
     ("iptables-restore", "--version", "iptables"),
     ("ip6tables-restore", "--version", "iptables"),
@@ -736,6 +764,9 @@ const LAB_TOOLS: [(&str, &str, &str); 8] = [
     ("dig", "-v", "dnsutils"),
     ("setpriv", "--version", "util-linux"),
     ("tcpdump", "--version", "tcpdump"),
+    // The tools netlab's ping, trace --mtu and trace flags are compared with.
+    ("traceroute", "--version", "traceroute"),
+    ("tracepath", "-V", "iputils-tracepath"),
 ];
 
 fn tool_works(tool: &str, arg: &str) -> bool {

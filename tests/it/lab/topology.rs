@@ -270,6 +270,16 @@ pub fn configure_addresses_and_routes(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
+/// Sets the MTU of both ends of each (link, MTU): `east` of node k, `west` of node k+1.
+pub fn set_link_mtus(names: &Names, mtus: &[(usize, u32)]) -> Result<(), String> {
+    let nodes = names.nodes();
+    for &(link, mtu) in mtus {
+        ip_batch(nodes[link], &[format!("link set east mtu {mtu}")])?;
+        ip_batch(nodes[link + 1], &[format!("link set west mtu {mtu}")])?;
+    }
+    Ok(())
+}
+
 /// Firewall rules (iptables, as CI installs it): silent routers drop their own
 /// time-exceeded; the destination filters port 82 and the silent DNS address.
 pub fn install_firewall(plan: &Plan) -> Result<(), String> {
