@@ -13,6 +13,11 @@
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
 //! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
+//! - `rounds.rs`: `-c N` and `--watch`: the engine run round after round, a state
+//!   machine that consumes the engine (one per round) behind the same driver, through
+//!   the `Machine` trait both implement; tested in virtual time in `rounds_sim.rs`.
+//! - `stats.rs`: per-hop statistics over the rounds, bounded in memory, and the verdict
+//!   that explains loss (forwarding or the router's own replies).
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -139,8 +144,11 @@ pub mod engine;
 mod io;
 pub mod probe;
 mod report;
+pub mod rounds;
+pub mod stats;
 
 pub use io::{run as run_trace, Observer, Sockets, TraceOutcome};
+pub use io::{run_rounds, Control, RoundObserver};
 pub use probe::Method;
 
 /// traceroute's base UDP port; netlab keeps it fixed for every probe.
