@@ -142,6 +142,7 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
 mod io;
+pub mod names;
 pub mod probe;
 mod report;
 pub mod rounds;

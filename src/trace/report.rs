@@ -8,17 +8,16 @@
 //! at most [`FINAL_NAME_WAIT`] at the end. Runs of three or more silent hops at the end of
 //! a trace that did not reach its destination are printed as one line.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
+use super::names::Names;
 use super::{Method, Observer, Plan, Resolved};
 use crate::error::Exit;
-use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::packet::extensions::MplsLabel;
 
@@ -30,73 +29,6 @@ pub const FINAL_NAME_WAIT: Duration = Duration::from_secs(1);
 const NAME_POLL: Duration = Duration::from_millis(3);
 /// Trailing silent hops collapse into one line from this many on.
 const COLLAPSE_FROM: usize = 3;
-
-/// Reverse names, looked up on threads and cached.
-struct Names {
-    enabled: bool,
-    known: HashMap<IpAddr, Option<String>>,
-    pending: HashSet<IpAddr>,
-    tx: Sender<(IpAddr, Option<String>)>,
-    rx: Receiver<(IpAddr, Option<String>)>,
-}
-
-impl Names {
-    fn new(enabled: bool) -> Names {
-        let (tx, rx) = channel();
-        Names {
-            enabled,
-            known: HashMap::new(),
-            pending: HashSet::new(),
-            tx,
-            rx,
-        }
-    }
-
-    fn start(&mut self, addr: IpAddr) {
-        if !self.enabled || self.known.contains_key(&addr) || !self.pending.insert(addr) {
-            return;
-        }
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("reverse-name".into())
-            .spawn(move || {
-                let _ = tx.send((addr, reverse_name(addr)));
-            });
-        if spawned.is_err() {
-            self.pending.remove(&addr);
-            self.known.insert(addr, None);
-        }
-    }
-
-    fn poll(&mut self) {
-        while let Ok((addr, name)) = self.rx.try_recv() {
-            self.pending.remove(&addr);
-            self.known.insert(addr, name);
-        }
-    }
-
-    fn wait_all(&mut self, budget: Duration) {
-        let deadline = Instant::now() + budget;
-        while !self.pending.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok((addr, name)) => {
-                    self.pending.remove(&addr);
-                    self.known.insert(addr, name);
-                }
-                Err(_) => return,
-            }
-        }
-    }
-
-    fn is_pending(&self, addr: &IpAddr) -> bool {
-        self.pending.contains(addr)
-    }
-
-    fn get(&self, addr: &IpAddr) -> Option<String> {
-        self.known.get(addr).cloned().flatten()
-    }
-}
 
 #[derive(Serialize)]
 struct JsonMpls {
