@@ -138,7 +138,7 @@ impl Plan {
             target,
             port,
             family,
-            json: args.output.format() == Format::Json,
+            json: args.output.format_without_csv("check")? == Format::Json,
         })
     }
 }
@@ -178,6 +178,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         numeric: true,
         family: plan.family,
         format: Format::Table,
+        repeat: None,
     };
     let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);

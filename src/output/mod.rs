@@ -19,6 +19,8 @@ pub enum Format {
     Table,
     /// One JSON document on stdout when the command ends
     Json,
+    /// Comma-separated values with a header row (trace -c and --watch only)
+    Csv,
 }
 
 /// The only door to stdout.

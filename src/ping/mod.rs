@@ -191,7 +191,7 @@ impl Plan {
             ttl,
             quiet: args.quiet,
             numeric: args.numeric,
-            format: args.output.format(),
+            format: args.output.format_without_csv("ping")?,
         })
     }
 }

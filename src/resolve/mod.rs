@@ -137,7 +137,7 @@ impl Plan {
             tcp: args.tcp,
             timeout: args.timeout,
             concurrency: usize::from(args.concurrency.max(1)),
-            json: args.output.format() == crate::output::Format::Json,
+            json: args.output.format_without_csv("resolve")? == crate::output::Format::Json,
         })
     }
 }

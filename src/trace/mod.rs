@@ -147,6 +147,7 @@ pub mod probe;
 mod report;
 pub mod rounds;
 pub mod stats;
+pub mod watch;
 
 pub use io::{run as run_trace, Observer, Sockets, TraceOutcome};
 pub use io::{run_rounds, Control, RoundObserver};
@@ -176,7 +177,24 @@ pub struct Plan {
     pub numeric: bool,
     pub family: Family,
     pub format: Format,
+    /// `-c N` / `--watch`: rounds and their statistics instead of one trace.
+    pub repeat: Option<Repeat>,
 }
+
+/// Rounds of a trace (`-c`, `--watch`, `-i`, `-o`, `--flows`).
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    /// `None`: until Ctrl-C.
+    pub rounds: Option<u64>,
+    pub interval: Duration,
+    /// Stream one line (or NDJSON object, or CSV block) per round.
+    pub watch: bool,
+    pub fields: Vec<watch::Field>,
+    pub flows: u16,
+}
+
+/// The default interval between rounds (mtr's).
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Plan {
     pub fn from_args(args: TraceArgs) -> Result<Plan, Failure> {
@@ -189,7 +207,10 @@ impl Plan {
         };
         // clap has checked the ranges (1-255, 1-MAX_QUERIES, ports 1-65535); what is left
         // are the rules that tie two flags together.
-        let (max_ttl, first_ttl, queries) = (args.max_hops, args.first_ttl, args.queries);
+        let repeat = Repeat::from_args(&args.repeat)?;
+        // One probe per hop per round, as mtr; three in one trace, as traceroute.
+        let queries = args.queries.unwrap_or(if repeat.is_some() { 1 } else { 3 });
+        let (max_ttl, first_ttl) = (args.max_hops, args.first_ttl);
         if first_ttl > max_ttl {
             return Err(Failure::usage(
                 "trace -f",
@@ -228,8 +249,67 @@ impl Plan {
             wait: args.wait,
             numeric: args.numeric,
             family,
-            format: args.output.format(),
+            format: match (args.output.format(), &repeat) {
+                (Format::Csv, None) => {
+                    return Err(Failure::usage(
+                        "trace --format csv",
+                        "CSV is the statistics of rounds: it needs -c N or --watch",
+                    ))
+                }
+                (format, _) => format,
+            },
+            repeat,
         })
+    }
+}
+
+impl Repeat {
+    fn from_args(args: &crate::cli::TraceRepeatArgs) -> Result<Option<Repeat>, Failure> {
+        let repeating = args.cycles.is_some() || args.watch;
+        if !repeating {
+            let given = [
+                (args.interval.is_some(), "trace -i"),
+                (args.fields.is_some(), "trace -o"),
+                (args.flows.is_some(), "trace --flows"),
+            ];
+            if let Some((_, flag)) = given.iter().find(|(given, _)| *given) {
+                return Err(Failure::usage(
+                    *flag,
+                    "goes with rounds: add -c N or --watch",
+                ));
+            }
+            return Ok(None);
+        }
+        let interval = args.interval.unwrap_or(DEFAULT_INTERVAL);
+        if interval < crate::ping::MIN_USER_INTERVAL && !crate::net::privilege::has_cap_net_raw() {
+            return Err(Failure::usage(
+                "trace -i",
+                format!(
+                    "an interval of {interval:?} is below the {}ms minimum for users without CAP_NET_RAW",
+                    crate::ping::MIN_USER_INTERVAL.as_millis()
+                ),
+            )
+            .with_hint("use -i 0.002 or more, or run with CAP_NET_RAW"));
+        }
+        if interval.is_zero() && args.cycles.is_none() {
+            return Err(Failure::usage(
+                "trace -i",
+                "an interval of 0 needs -c to end the run",
+            ));
+        }
+        let fields = match &args.fields {
+            Some(text) => {
+                watch::Field::parse_list(text).map_err(|why| Failure::usage("trace -o", why))?
+            }
+            None => watch::Field::DEFAULT.to_vec(),
+        };
+        Ok(Some(Repeat {
+            rounds: args.cycles,
+            interval,
+            watch: args.watch,
+            fields,
+            flows: args.flows.unwrap_or(1),
+        }))
     }
 }
 
@@ -270,6 +350,9 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
+    if plan.repeat.is_some() {
+        return watch::run(&plan, &resolved, sockets);
+    }
     let started = std::time::Instant::now();
     let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
     run_trace(&plan, &resolved, sockets, &mut report)?;

@@ -1,0 +1,852 @@
+//! `trace -c N` and `trace --watch` without a terminal: the rounds' consumer that
+//! prints. After the last round (or Ctrl-C, SIGTERM) it prints the per-hop statistics:
+//! a table with the columns `-o` chose (like `mtr -r`), the loss explained, the path
+//! events; one JSON document; or CSV, one row per hop. With `--watch` it also prints,
+//! as each round ends, one line (table format), one JSON object (NDJSON, `"type":
+//! "round"`), or the CSV rows of the statistics so far, so a script can follow a path for
+//! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
+//!
+//! Memory is flat: what is printed is computed from [`Stats`] (bounded) and the round
+//! just finished; nothing accumulates here but the reverse-name cache, one entry per
+//! address seen.
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::engine::{Ending, Hop, ProbeResult};
+use super::names::Names;
+use super::report::FINAL_NAME_WAIT;
+use super::rounds::Round;
+use super::stats::{HopSummary, PathChange, PathEvent, Snapshot, Stats};
+use super::{run_rounds, Control, Method, Plan, Repeat, Resolved, RoundObserver, Sockets};
+use crate::error::{Exit, Failure};
+use crate::output::{self, Format, Stdout};
+
+/// A statistics column of the table (`-o`), by name or by mtr's `-o` letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Loss,
+    Sent,
+    Received,
+    Last,
+    Avg,
+    Best,
+    Worst,
+    Stdev,
+    Jitter,
+    JitterMean,
+    JitterMax,
+    Interarrival,
+    P50,
+    P90,
+    P95,
+    P99,
+    Kind,
+}
+
+/// (field, name, mtr letter, column title)
+const FIELDS: &[(Field, &str, Option<char>, &str)] = &[
+    (Field::Loss, "loss", Some('L'), "loss%"),
+    (Field::Sent, "sent", Some('S'), "sent"),
+    (Field::Received, "recv", Some('R'), "recv"),
+    (Field::Last, "last", Some('N'), "last"),
+    (Field::Avg, "avg", Some('A'), "avg"),
+    (Field::Best, "best", Some('B'), "best"),
+    (Field::Worst, "worst", Some('W'), "worst"),
+    (Field::Stdev, "stdev", Some('V'), "stdev"),
+    (Field::Jitter, "jitter", Some('J'), "jttr"),
+    (Field::JitterMean, "javg", Some('M'), "javg"),
+    (Field::JitterMax, "jmax", Some('X'), "jmax"),
+    (Field::Interarrival, "jint", Some('I'), "jint"),
+    (Field::P50, "p50", None, "p50"),
+    (Field::P90, "p90", None, "p90"),
+    (Field::P95, "p95", None, "p95"),
+    (Field::P99, "p99", None, "p99"),
+    (Field::Kind, "kind", None, "loss kind"),
+];
+
+impl Field {
+    /// mtr's default columns (`LS NABWV`), then the mean jitter and the loss verdict.
+    pub const DEFAULT: &'static [Field] = &[
+        Field::Loss,
+        Field::Sent,
+        Field::Last,
+        Field::Avg,
+        Field::Best,
+        Field::Worst,
+        Field::Stdev,
+        Field::JitterMean,
+        Field::Kind,
+    ];
+
+    /// `loss,sent,avg` (names) or `LSNABWV` (mtr's letters).
+    pub fn parse_list(text: &str) -> Result<Vec<Field>, String> {
+        let names: Vec<&str> = FIELDS.iter().map(|f| f.1).collect();
+        let unknown = |what: &str| {
+            format!(
+                "unknown field '{what}' (fields: {}; or mtr's letters {})",
+                names.join(","),
+                FIELDS.iter().filter_map(|f| f.2).collect::<String>()
+            )
+        };
+        let text = text.trim();
+        let letters = !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c == ' ' || FIELDS.iter().any(|f| f.2 == Some(c)));
+        let fields: Vec<Field> = if letters {
+            text.chars()
+                .filter(|c| *c != ' ')
+                .map(|c| FIELDS.iter().find(|f| f.2 == Some(c)).unwrap().0)
+                .collect()
+        } else {
+            text.split(',')
+                .map(|name| {
+                    let name = name.trim();
+                    FIELDS
+                        .iter()
+                        .find(|f| f.1.eq_ignore_ascii_case(name))
+                        .map(|f| f.0)
+                        .ok_or_else(|| unknown(name))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        if fields.is_empty() {
+            return Err(unknown(""));
+        }
+        Ok(fields)
+    }
+
+    fn title(self) -> &'static str {
+        FIELDS.iter().find(|f| f.0 == self).unwrap().3
+    }
+
+    fn cell(self, hop: &HopSummary) -> String {
+        let ms =
+            |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.3}", output::ms(d)));
+        let rtt = hop.rtt;
+        let jitter = hop.jitter;
+        let pct = hop.percentiles;
+        match self {
+            Field::Loss => format!("{:.1}", hop.loss_percent),
+            Field::Sent => hop.sent.to_string(),
+            Field::Received => hop.received.to_string(),
+            Field::Last => ms(rtt.map(|r| r.last)),
+            Field::Avg => ms(rtt.map(|r| r.avg)),
+            Field::Best => ms(rtt.map(|r| r.best)),
+            Field::Worst => ms(rtt.map(|r| r.worst)),
+            Field::Stdev => ms(rtt.map(|r| r.stdev)),
+            Field::Jitter => ms(jitter.map(|j| j.last)),
+            Field::JitterMean => ms(jitter.map(|j| j.mean)),
+            Field::JitterMax => ms(jitter.map(|j| j.max)),
+            Field::Interarrival => ms(jitter.map(|j| j.interarrival)),
+            Field::P50 => ms(pct.map(|p| p.p50)),
+            Field::P90 => ms(pct.map(|p| p.p90)),
+            Field::P95 => ms(pct.map(|p| p.p95)),
+            Field::P99 => ms(pct.map(|p| p.p99)),
+            Field::Kind => hop.loss.kind.as_str().to_string(),
+        }
+    }
+}
+
+/// Runs the rounds of `plan` (its `repeat` set) and prints them; the exit status says
+/// whether the destination answered in any round.
+pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Exit, Failure> {
+    let repeat = plan.repeat.clone().expect("rounds were asked for");
+    if repeat.watch && plan.format == Format::Table && std::io::stdout().is_terminal() {
+        // The full-screen live view (ratatui) plugs in here; until then a terminal
+        // gets the same one line per round as a pipe.
+    }
+    let mut printer = Printer::new(plan, resolved, &repeat);
+    let started = Instant::now();
+    let stats = run_rounds(
+        plan,
+        resolved,
+        sockets,
+        repeat.rounds,
+        repeat.interval,
+        &mut printer,
+    )?;
+    Ok(printer.finish(&stats, started.elapsed()))
+}
+
+/// The rounds' observer that prints.
+struct Printer {
+    format: Format,
+    repeat: Repeat,
+    header: Header,
+    names: Names,
+    /// Path events already printed with their round.
+    events_printed: u64,
+    csv_header_done: bool,
+    start: Option<Instant>,
+    reached_rounds: u64,
+}
+
+/// What the summary says about the run, whatever the format.
+#[derive(Debug, Clone, Serialize)]
+struct Header {
+    target: String,
+    address: String,
+    method: &'static str,
+    port: Option<u16>,
+    first_ttl: u8,
+    max_hops: u8,
+    queries: u8,
+    interval_s: f64,
+}
+
+impl Printer {
+    fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat) -> Printer {
+        let addr = resolved.addr();
+        let port = (plan.method != Method::Icmp).then_some(plan.port);
+        let mut names = Names::new(!plan.numeric);
+        names.start(addr);
+        let header = Header {
+            target: resolved.text.clone(),
+            address: addr.to_string(),
+            method: plan.method.as_str(),
+            port,
+            first_ttl: plan.first_ttl,
+            max_hops: plan.max_ttl,
+            queries: plan.queries,
+            interval_s: repeat.interval.as_secs_f64(),
+        };
+        if plan.format == Format::Table {
+            let method = match port {
+                Some(p) => format!("{} port {p}", plan.method.as_str()),
+                None => plan.method.as_str().to_string(),
+            };
+            let shown = if resolved.text == addr.to_string() {
+                addr.to_string()
+            } else {
+                format!("{} ({addr})", resolved.text)
+            };
+            let rounds = match repeat.rounds {
+                Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
+                None => "rounds until Ctrl-C".to_string(),
+            };
+            Stdout::line(&format!(
+                "trace to {shown}, {method}, {rounds} {} s apart, {} probe{} per hop per round",
+                repeat.interval.as_secs_f64(),
+                plan.queries,
+                if plan.queries == 1 { "" } else { "s" },
+            ));
+        }
+        Printer {
+            format: plan.format,
+            repeat: repeat.clone(),
+            header,
+            names,
+            events_printed: 0,
+            csv_header_done: false,
+            start: None,
+            reached_rounds: 0,
+        }
+    }
+
+    fn shown(&self, addr: IpAddr) -> String {
+        match self.names.get(&addr) {
+            Some(name) => format!("{addr} ({name})"),
+            None => addr.to_string(),
+        }
+    }
+
+    fn snapshot(&self, stats: &Stats) -> Snapshot {
+        stats.snapshot(&|addr| self.names.get(&addr))
+    }
+
+    /// The events raised since the last round printed, oldest first.
+    fn new_events(&mut self, stats: &Stats) -> Vec<PathEvent> {
+        let fresh = stats.events_total().saturating_sub(self.events_printed);
+        self.events_printed = stats.events_total();
+        let kept: Vec<&PathEvent> = stats.events().collect();
+        let skip = kept.len().saturating_sub(fresh as usize);
+        kept[skip..].iter().map(|e| (*e).clone()).collect()
+    }
+
+    fn stream_round(&mut self, round: &Round, stats: &Stats) {
+        let start = *self.start.get_or_insert(round.started);
+        let elapsed = round.started.saturating_duration_since(start);
+        let events = self.new_events(stats);
+        match self.format {
+            Format::Json => {
+                let doc = JsonRound {
+                    kind: "round",
+                    round: round.number,
+                    flow: round.flow,
+                    elapsed_s: secs(elapsed),
+                    ending: ending_str(round.ending),
+                    destination_ttl: match round.ending {
+                        Ending::Reached { ttl, .. } => Some(ttl),
+                        _ => None,
+                    },
+                    hops: round.hops.iter().map(json_round_hop).collect(),
+                    events: events.iter().map(json_event).collect(),
+                };
+                json_line(&doc);
+            }
+            Format::Csv => self.csv_rows(&self.snapshot(stats)),
+            Format::Table => {
+                let hops: Vec<String> = round
+                    .hops
+                    .iter()
+                    .map(|hop| format!("{} {}", hop.ttl, self.round_hop(hop)))
+                    .collect();
+                let end = match round.ending {
+                    Ending::Reached { ttl, .. } => format!("reached at hop {ttl}"),
+                    Ending::Unreachable { ttl, kind, .. } => {
+                        format!("unreachable at hop {ttl} ({})", kind.describe())
+                    }
+                    Ending::MaxHops => "not reached".to_string(),
+                    Ending::Stopped => "stopped".to_string(),
+                };
+                let mut line = format!(
+                    "round {} +{:.2}s {end}: {}",
+                    round.number,
+                    elapsed.as_secs_f64(),
+                    hops.join(", ")
+                );
+                for e in &events {
+                    line.push_str(&format!("; {}", e.describe()));
+                }
+                Stdout::line(&line);
+            }
+        }
+    }
+
+    fn round_hop(&self, hop: &Hop) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut last: Option<IpAddr> = None;
+        for probe in &hop.probes {
+            match probe {
+                ProbeResult::Answered { from, rtt, .. } => {
+                    if last != Some(*from) {
+                        parts.push(self.shown(*from));
+                        last = Some(*from);
+                    }
+                    parts.push(format!("{:.3}ms", output::ms(*rtt)));
+                }
+                ProbeResult::Silent => parts.push("*".into()),
+                ProbeResult::SendFailed(why) => parts.push(format!("!({why})")),
+            }
+        }
+        parts.join(" ")
+    }
+
+    fn csv_rows(&mut self, snapshot: &Snapshot) {
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        if !self.csv_header_done {
+            self.csv_header_done = true;
+            let _ = writer.write_record(CSV_COLUMNS);
+        }
+        for hop in &snapshot.hops {
+            let _ = writer.serialize(csv_row(snapshot.rounds, hop));
+        }
+        let bytes = writer.into_inner().unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        if !text.is_empty() {
+            Stdout::line(text.trim_end_matches('\n'));
+        }
+    }
+
+    fn finish(mut self, stats: &Stats, elapsed: Duration) -> Exit {
+        self.names.wait_all(FINAL_NAME_WAIT);
+        let snapshot = self.snapshot(stats);
+        let reached = self.reached_rounds > 0;
+        match self.format {
+            Format::Json => {
+                let doc = summary_doc(&self.header, &snapshot, self.reached_rounds, elapsed);
+                if self.repeat.watch {
+                    json_line(&doc);
+                } else {
+                    Stdout::json(&doc);
+                }
+            }
+            // With --watch, the last round's rows are out already.
+            Format::Csv if self.repeat.watch && snapshot.rounds > 0 => {}
+            Format::Csv => self.csv_rows(&snapshot),
+            Format::Table => self.table(&snapshot, elapsed),
+        }
+        Exit::from_answered(reached)
+    }
+
+    fn table(&self, snapshot: &Snapshot, elapsed: Duration) {
+        let fields = &self.repeat.fields;
+        let mut header = vec!["hop", "address"];
+        header.extend(fields.iter().map(|f| f.title()));
+        let mut table = output::table(&header);
+        for hop in &snapshot.hops {
+            let mut addrs: Vec<String> = hop
+                .responders
+                .iter()
+                .map(|r| {
+                    let shown = match &r.name {
+                        Some(name) => format!("{} ({name})", r.address),
+                        None => r.address.to_string(),
+                    };
+                    if hop.responders.len() > 1 {
+                        format!("{shown} {:.0}%", r.share * 100.0)
+                    } else {
+                        shown
+                    }
+                })
+                .collect();
+            if hop.other_responders > 0 {
+                addrs.push(format!("+{} answers from others", hop.other_responders));
+            }
+            if addrs.is_empty() {
+                addrs.push("*".into());
+            }
+            let mut row = vec![hop.ttl.to_string(), addrs.join("\n")];
+            row.extend(fields.iter().map(|f| f.cell(hop)));
+            table.add_row(row);
+        }
+        for (i, align) in
+            std::iter::repeat_n(comfy_table::CellAlignment::Right, header.len()).enumerate()
+        {
+            if i != 1 && header[i] != "loss kind" {
+                if let Some(column) = table.column_mut(i) {
+                    column.set_cell_alignment(align);
+                }
+            }
+        }
+        Stdout::table(&table);
+        Stdout::line("");
+        let target = &self.header.address;
+        // Loss explained.
+        match snapshot.loss_begins_at {
+            Some(ttl) => Stdout::line(&format!(
+                "loss: real loss (in forwarding) begins at hop {ttl}; every later hop shares it"
+            )),
+            None => Stdout::line("loss: none in forwarding"),
+        }
+        for hop in &snapshot.hops {
+            if hop.loss.kind != super::stats::LossKind::None {
+                Stdout::line(&format!(
+                    "  hop {}: {}: {}",
+                    hop.ttl,
+                    hop.loss.kind.as_str(),
+                    hop.loss.explanation
+                ));
+            }
+        }
+        if snapshot.events_total > 0 {
+            Stdout::line(&format!("path changes: {}", snapshot.events_total));
+            for e in &snapshot.events {
+                Stdout::line(&format!(
+                    "  +{:.2}s round {}: {}",
+                    e.at.as_secs_f64(),
+                    e.round,
+                    e.describe()
+                ));
+            }
+        }
+        let rounds = snapshot.rounds;
+        match snapshot.destination_ttl {
+            Some(ttl) if self.reached_rounds > 0 => Stdout::line(&format!(
+                "reached {target} at hop {ttl} in {} of {rounds} round{} ({:.2} s)",
+                self.reached_rounds,
+                if rounds == 1 { "" } else { "s" },
+                elapsed.as_secs_f64()
+            )),
+            _ => Stdout::line(&format!(
+                "did not reach {target} in {rounds} round{} ({:.2} s)",
+                if rounds == 1 { "" } else { "s" },
+                elapsed.as_secs_f64()
+            )),
+        }
+    }
+}
+
+impl RoundObserver for Printer {
+    fn round(&mut self, round: &Round, stats: &Stats) {
+        if matches!(round.ending, Ending::Reached { .. }) {
+            self.reached_rounds += 1;
+        }
+        self.names.poll();
+        if self.repeat.watch {
+            self.stream_round(round, stats);
+        }
+    }
+
+    fn saw(&mut self, from: IpAddr) {
+        self.names.start(from);
+    }
+
+    fn tick(&mut self, _now: Instant, _stats: &Stats) -> Control {
+        self.names.poll();
+        Control::Continue
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn ms_opt(d: Option<Duration>) -> Option<f64> {
+    d.map(output::ms)
+}
+
+fn ending_str(ending: Ending) -> &'static str {
+    match ending {
+        Ending::Reached { .. } => "reached",
+        Ending::Unreachable { .. } => "unreachable",
+        Ending::MaxHops => "max_hops",
+        Ending::Stopped => "stopped",
+    }
+}
+
+fn json_line<T: Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(text) => Stdout::line(&text),
+        Err(err) => output::warn(&format!("writing JSON output: {err}")),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRound {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    round: u64,
+    flow: u16,
+    elapsed_s: f64,
+    ending: &'static str,
+    destination_ttl: Option<u8>,
+    hops: Vec<JsonRoundHop>,
+    events: Vec<JsonEvent>,
+}
+
+#[derive(Serialize)]
+struct JsonRoundHop {
+    ttl: u8,
+    probes: Vec<JsonRoundProbe>,
+}
+
+#[derive(Serialize)]
+struct JsonRoundProbe {
+    from: Option<String>,
+    rtt_ms: Option<f64>,
+}
+
+fn json_round_hop(hop: &Hop) -> JsonRoundHop {
+    JsonRoundHop {
+        ttl: hop.ttl,
+        probes: hop
+            .probes
+            .iter()
+            .map(|p| match p {
+                ProbeResult::Answered { from, rtt, .. } => JsonRoundProbe {
+                    from: Some(from.to_string()),
+                    rtt_ms: Some(output::ms(*rtt)),
+                },
+                _ => JsonRoundProbe {
+                    from: None,
+                    rtt_ms: None,
+                },
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonEvent {
+    round: u64,
+    at_s: f64,
+    kind: &'static str,
+    ttl: Option<u8>,
+    address: Option<String>,
+    previous: Option<String>,
+    from_ttl: Option<u8>,
+    to_ttl: Option<u8>,
+    description: String,
+}
+
+fn json_event(e: &PathEvent) -> JsonEvent {
+    let (ttl, address, previous, from_ttl, to_ttl) = match &e.change {
+        PathChange::NewResponder {
+            ttl,
+            address,
+            previous,
+        } => (
+            Some(*ttl),
+            Some(address.to_string()),
+            previous.map(|p| p.to_string()),
+            None,
+            None,
+        ),
+        PathChange::DestinationMoved { from_ttl, to_ttl } => {
+            (None, None, None, Some(*from_ttl), Some(*to_ttl))
+        }
+    };
+    JsonEvent {
+        round: e.round,
+        at_s: secs(e.at),
+        kind: e.kind_str(),
+        ttl,
+        address,
+        previous,
+        from_ttl,
+        to_ttl,
+        description: e.describe(),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonResponder {
+    address: String,
+    name: Option<String>,
+    count: u64,
+    share: f64,
+}
+
+/// One hop of the summary: the JSON object, and (without `responders`) the CSV row.
+#[derive(Serialize)]
+struct JsonHop {
+    ttl: u8,
+    sent: u64,
+    received: u64,
+    loss_percent: f64,
+    responders: Vec<JsonResponder>,
+    last_ms: Option<f64>,
+    avg_ms: Option<f64>,
+    best_ms: Option<f64>,
+    worst_ms: Option<f64>,
+    stdev_ms: Option<f64>,
+    jitter_ms: Option<f64>,
+    jitter_mean_ms: Option<f64>,
+    jitter_max_ms: Option<f64>,
+    jitter_interarrival_ms: Option<f64>,
+    p50_ms: Option<f64>,
+    p90_ms: Option<f64>,
+    p95_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    loss_kind: &'static str,
+    forwarding_loss_percent: f64,
+    replies_only_loss_percent: f64,
+    explanation: String,
+}
+
+fn json_hop(hop: &HopSummary) -> JsonHop {
+    let (rtt, jitter, pct) = (hop.rtt, hop.jitter, hop.percentiles);
+    JsonHop {
+        ttl: hop.ttl,
+        sent: hop.sent,
+        received: hop.received,
+        loss_percent: hop.loss_percent,
+        responders: hop
+            .responders
+            .iter()
+            .map(|r| JsonResponder {
+                address: r.address.to_string(),
+                name: r.name.clone(),
+                count: r.count,
+                share: (r.share * 1000.0).round() / 1000.0,
+            })
+            .collect(),
+        last_ms: ms_opt(rtt.map(|r| r.last)),
+        avg_ms: ms_opt(rtt.map(|r| r.avg)),
+        best_ms: ms_opt(rtt.map(|r| r.best)),
+        worst_ms: ms_opt(rtt.map(|r| r.worst)),
+        stdev_ms: ms_opt(rtt.map(|r| r.stdev)),
+        jitter_ms: ms_opt(jitter.map(|j| j.last)),
+        jitter_mean_ms: ms_opt(jitter.map(|j| j.mean)),
+        jitter_max_ms: ms_opt(jitter.map(|j| j.max)),
+        jitter_interarrival_ms: ms_opt(jitter.map(|j| j.interarrival)),
+        p50_ms: ms_opt(pct.map(|p| p.p50)),
+        p90_ms: ms_opt(pct.map(|p| p.p90)),
+        p95_ms: ms_opt(pct.map(|p| p.p95)),
+        p99_ms: ms_opt(pct.map(|p| p.p99)),
+        loss_kind: hop.loss.kind.as_str(),
+        forwarding_loss_percent: hop.loss.forwarding_percent,
+        replies_only_loss_percent: hop.loss.replies_only_percent,
+        explanation: hop.loss.explanation.clone(),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    header: &'a Header,
+    rounds: u64,
+    reached_rounds: u64,
+    elapsed_s: f64,
+    destination_ttl: Option<u8>,
+    loss_begins_at: Option<u8>,
+    hops: Vec<JsonHop>,
+    events_total: u64,
+    events: Vec<JsonEvent>,
+}
+
+fn summary_doc<'a>(
+    header: &'a Header,
+    s: &Snapshot,
+    reached_rounds: u64,
+    elapsed: Duration,
+) -> JsonSummary<'a> {
+    JsonSummary {
+        kind: "summary",
+        header,
+        rounds: s.rounds,
+        reached_rounds,
+        elapsed_s: secs(elapsed),
+        destination_ttl: s.destination_ttl,
+        loss_begins_at: s.loss_begins_at,
+        hops: s.hops.iter().map(json_hop).collect(),
+        events_total: s.events_total,
+        events: s.events.iter().map(json_event).collect(),
+    }
+}
+
+/// The CSV columns: the JSON hop's, `responders` as `address share;...`.
+const CSV_COLUMNS: &[&str] = &[
+    "rounds",
+    "ttl",
+    "address",
+    "name",
+    "responders",
+    "sent",
+    "received",
+    "loss_percent",
+    "last_ms",
+    "avg_ms",
+    "best_ms",
+    "worst_ms",
+    "stdev_ms",
+    "jitter_ms",
+    "jitter_mean_ms",
+    "jitter_max_ms",
+    "jitter_interarrival_ms",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "loss_kind",
+    "forwarding_loss_percent",
+    "replies_only_loss_percent",
+    "explanation",
+];
+
+type CsvRow = (
+    u64,
+    u8,
+    Option<String>,
+    Option<String>,
+    String,
+    u64,
+    u64,
+    f64,
+    [Option<f64>; 13],
+    &'static str,
+    f64,
+    f64,
+    String,
+);
+
+fn csv_row(rounds: u64, hop: &HopSummary) -> CsvRow {
+    let j = json_hop(hop);
+    let main = hop.responders.first();
+    (
+        rounds,
+        j.ttl,
+        main.map(|r| r.address.to_string()),
+        main.and_then(|r| r.name.clone()),
+        j.responders
+            .iter()
+            .map(|r| format!("{} {}", r.address, r.share))
+            .collect::<Vec<_>>()
+            .join(";"),
+        j.sent,
+        j.received,
+        j.loss_percent,
+        [
+            j.last_ms,
+            j.avg_ms,
+            j.best_ms,
+            j.worst_ms,
+            j.stdev_ms,
+            j.jitter_ms,
+            j.jitter_mean_ms,
+            j.jitter_max_ms,
+            j.jitter_interarrival_ms,
+            j.p50_ms,
+            j.p90_ms,
+            j.p95_ms,
+            j.p99_ms,
+        ],
+        j.loss_kind,
+        j.forwarding_loss_percent,
+        j.replies_only_loss_percent,
+        j.explanation,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_parse_by_name_and_by_mtr_letter() {
+        assert_eq!(
+            Field::parse_list("loss,sent,avg").unwrap(),
+            [Field::Loss, Field::Sent, Field::Avg]
+        );
+        assert_eq!(
+            Field::parse_list("LS NABWV").unwrap(),
+            [
+                Field::Loss,
+                Field::Sent,
+                Field::Last,
+                Field::Avg,
+                Field::Best,
+                Field::Worst,
+                Field::Stdev
+            ]
+        );
+        let err = Field::parse_list("loss,bogus").unwrap_err();
+        assert!(err.contains("unknown field 'bogus'"), "{err}");
+        assert!(Field::parse_list("").is_err());
+        assert!(Field::parse_list(",").is_err());
+    }
+
+    #[test]
+    fn csv_rows_have_as_many_cells_as_columns() {
+        let summary = HopSummary {
+            ttl: 3,
+            sent: 10,
+            received: 9,
+            send_failed: 0,
+            loss_percent: 10.0,
+            responders: vec![],
+            other_responders: 0,
+            rtt: None,
+            jitter: None,
+            percentiles: None,
+            loss: super::super::stats::LossVerdict {
+                kind: super::super::stats::LossKind::RepliesOnly,
+                forwarding_percent: 0.0,
+                replies_only_percent: 10.0,
+                explanation: "a, with \"commas\"".into(),
+            },
+            history: vec![],
+        };
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.serialize(csv_row(10, &summary)).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record.len(), CSV_COLUMNS.len());
+        assert_eq!(&record[CSV_COLUMNS.len() - 1], "a, with \"commas\"");
+    }
+}
