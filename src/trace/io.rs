@@ -327,12 +327,26 @@ pub fn run_rounds<O: RoundObserver>(
     interval: Duration,
     observer: &mut O,
 ) -> Result<Stats, Failure> {
+    run_flow_rounds(plan, target, sockets, 0, rounds, interval, observer)
+}
+
+/// [`run_rounds`] for flow number `flow` of `--flows` (its sockets are its own, so
+/// its flow identifiers differ from every other flow's; rounds carry the number).
+pub fn run_flow_rounds<O: RoundObserver>(
+    plan: &Plan,
+    target: &Resolved,
+    sockets: Sockets,
+    flow: u16,
+    rounds: Option<u64>,
+    interval: Duration,
+    observer: &mut O,
+) -> Result<Stats, Failure> {
     let (mut driver, engine) = Driver::new(plan, target, sockets);
     let mut machine = Rounds::new(RoundsConfig {
         engine,
         rounds,
         interval,
-        flow: 0,
+        flow,
     });
     let mut consumer = RoundsConsumer {
         observer,

@@ -142,6 +142,7 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
 mod io;
+pub mod multipath;
 pub mod names;
 pub mod probe;
 mod report;
@@ -150,7 +151,7 @@ pub mod stats;
 pub mod watch;
 
 pub use io::{run as run_trace, Observer, Sockets, TraceOutcome};
-pub use io::{run_rounds, Control, RoundObserver};
+pub use io::{run_flow_rounds, run_rounds, Control, RoundObserver};
 pub use probe::Method;
 
 /// traceroute's base UDP port; netlab keeps it fixed for every probe.
@@ -347,11 +348,18 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
     let resolved = resolve(&plan)?;
     let sockets = Sockets::open(&plan, &resolved)?;
+    // `--flows N`: every flow its own sockets (own source port or ICMP identifier).
+    let flows = plan.repeat.as_ref().map_or(1, |r| r.flows);
+    let mut more = Vec::new();
+    for _ in 1..flows {
+        more.push(Sockets::open(&plan, &resolved)?);
+    }
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     if plan.repeat.is_some() {
-        return watch::run(&plan, &resolved, sockets);
+        more.insert(0, sockets);
+        return watch::run(&plan, &resolved, more);
     }
     let started = std::time::Instant::now();
     let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());

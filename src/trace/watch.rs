@@ -12,16 +12,20 @@
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::engine::{Ending, Hop, ProbeResult};
+use super::multipath::{self, Multipath};
 use super::names::Names;
 use super::report::FINAL_NAME_WAIT;
 use super::rounds::Round;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot, Stats};
-use super::{run_rounds, Control, Method, Plan, Repeat, Resolved, RoundObserver, Sockets};
+use super::{
+    run_flow_rounds, run_rounds, Control, Method, Plan, Repeat, Resolved, RoundObserver, Sockets,
+};
 use crate::error::{Exit, Failure};
 use crate::output::{self, Format, Stdout};
 
@@ -152,25 +156,98 @@ impl Field {
     }
 }
 
-/// Runs the rounds of `plan` (its `repeat` set) and prints them; the exit status says
-/// whether the destination answered in any round.
-pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Exit, Failure> {
+/// Runs the rounds of `plan` (its `repeat` set) through `sockets` (one set per flow)
+/// and prints them; the exit status says whether the destination answered in any round.
+pub fn run(plan: &Plan, resolved: &Resolved, sockets: Vec<Sockets>) -> Result<Exit, Failure> {
     let repeat = plan.repeat.clone().expect("rounds were asked for");
     if repeat.watch && plan.format == Format::Table && std::io::stdout().is_terminal() {
         // The full-screen live view (ratatui) plugs in here; until then a terminal
         // gets the same one line per round as a pipe.
     }
-    let mut printer = Printer::new(plan, resolved, &repeat);
+    let mut printer = Printer::new(plan, resolved, &repeat, sockets.len());
     let started = Instant::now();
-    let stats = run_rounds(
-        plan,
-        resolved,
-        sockets,
-        repeat.rounds,
-        repeat.interval,
-        &mut printer,
-    )?;
-    Ok(printer.finish(&stats, started.elapsed()))
+    if sockets.len() == 1 {
+        let sockets = sockets.into_iter().next().expect("one set");
+        run_rounds(
+            plan,
+            resolved,
+            sockets,
+            repeat.rounds,
+            repeat.interval,
+            &mut printer,
+        )?;
+    } else {
+        run_flows(plan, resolved, sockets, &repeat, &mut printer)?;
+    }
+    Ok(printer.finish(started.elapsed()))
+}
+
+/// What a flow's thread tells the printer.
+enum Message {
+    Saw(IpAddr),
+    Round(Box<Round>),
+}
+
+/// Forwards a flow's rounds to the printing thread.
+struct Forward(mpsc::Sender<Message>);
+
+impl RoundObserver for Forward {
+    fn round(&mut self, round: &Round, _stats: &Stats) {
+        let _ = self.0.send(Message::Round(Box::new(round.clone())));
+    }
+    fn saw(&mut self, from: IpAddr) {
+        let _ = self.0.send(Message::Saw(from));
+    }
+}
+
+/// `--flows N`: one thread per flow, each the one-thread driver with its own sockets
+/// (capabilities were dropped before any of them started), all reporting to this one.
+fn run_flows(
+    plan: &Plan,
+    resolved: &Resolved,
+    sockets: Vec<Sockets>,
+    repeat: &Repeat,
+    printer: &mut Printer,
+) -> Result<(), Failure> {
+    let (tx, rx) = mpsc::channel();
+    let mut threads = Vec::new();
+    for (flow, sockets) in sockets.into_iter().enumerate() {
+        let (plan, resolved, tx) = (plan.clone(), resolved.clone(), tx.clone());
+        let (rounds, interval) = (repeat.rounds, repeat.interval);
+        let thread = std::thread::Builder::new()
+            .name(format!("flow-{flow}"))
+            .spawn(move || {
+                let mut forward = Forward(tx);
+                run_flow_rounds(
+                    &plan,
+                    &resolved,
+                    sockets,
+                    flow as u16,
+                    rounds,
+                    interval,
+                    &mut forward,
+                )
+                .map(|_| ())
+            })
+            .map_err(|e| Failure::new("starting the flows' threads", e))?;
+        threads.push(thread);
+    }
+    drop(tx);
+    for message in rx {
+        match message {
+            Message::Saw(addr) => printer.saw(addr),
+            Message::Round(round) => printer.on_round(&round),
+        }
+    }
+    let mut result = Ok(());
+    for thread in threads {
+        match thread.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => result = result.and(Err(failure)),
+            Err(_) => result = result.and(Err(Failure::new("a flow", "its thread panicked"))),
+        }
+    }
+    result
 }
 
 /// The rounds' observer that prints.
@@ -179,11 +256,13 @@ struct Printer {
     repeat: Repeat,
     header: Header,
     names: Names,
-    /// Path events already printed with their round.
-    events_printed: u64,
+    /// Path events already printed with their round, per flow.
+    events_printed: Vec<u64>,
     csv_header_done: bool,
     start: Option<Instant>,
-    reached_rounds: u64,
+    /// Per flow.
+    stats: Vec<Stats>,
+    reached_rounds: Vec<u64>,
 }
 
 /// What the summary says about the run, whatever the format.
@@ -200,7 +279,7 @@ struct Header {
 }
 
 impl Printer {
-    fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat) -> Printer {
+    fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
         let addr = resolved.addr();
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         let mut names = Names::new(!plan.numeric);
@@ -230,10 +309,15 @@ impl Printer {
                 None => "rounds until Ctrl-C".to_string(),
             };
             Stdout::line(&format!(
-                "trace to {shown}, {method}, {rounds} {} s apart, {} probe{} per hop per round",
+                "trace to {shown}, {method}, {rounds} {} s apart, {} probe{} per hop per round{}",
                 repeat.interval.as_secs_f64(),
                 plan.queries,
                 if plan.queries == 1 { "" } else { "s" },
+                if flows > 1 {
+                    format!(", {flows} flows")
+                } else {
+                    String::new()
+                }
             ));
         }
         Printer {
@@ -241,10 +325,11 @@ impl Printer {
             repeat: repeat.clone(),
             header,
             names,
-            events_printed: 0,
+            events_printed: vec![0; flows.max(1)],
             csv_header_done: false,
             start: None,
-            reached_rounds: 0,
+            stats: vec![Stats::default(); flows.max(1)],
+            reached_rounds: vec![0; flows.max(1)],
         }
     }
 
@@ -260,18 +345,34 @@ impl Printer {
     }
 
     /// The events raised since the last round printed, oldest first.
-    fn new_events(&mut self, stats: &Stats) -> Vec<PathEvent> {
-        let fresh = stats.events_total().saturating_sub(self.events_printed);
-        self.events_printed = stats.events_total();
+    fn new_events(&mut self, flow: usize) -> Vec<PathEvent> {
+        let stats = &self.stats[flow];
+        let fresh = stats
+            .events_total()
+            .saturating_sub(self.events_printed[flow]);
+        self.events_printed[flow] = stats.events_total();
         let kept: Vec<&PathEvent> = stats.events().collect();
         let skip = kept.len().saturating_sub(fresh as usize);
         kept[skip..].iter().map(|e| (*e).clone()).collect()
     }
 
-    fn stream_round(&mut self, round: &Round, stats: &Stats) {
+    /// A round is over: record it, and stream it with `--watch`.
+    fn on_round(&mut self, round: &Round) {
+        let flow = usize::from(round.flow).min(self.stats.len() - 1);
+        self.stats[flow].record(round);
+        if matches!(round.ending, Ending::Reached { .. }) {
+            self.reached_rounds[flow] += 1;
+        }
+        self.names.poll();
+        if self.repeat.watch {
+            self.stream_round(round, flow);
+        }
+    }
+
+    fn stream_round(&mut self, round: &Round, flow: usize) {
         let start = *self.start.get_or_insert(round.started);
         let elapsed = round.started.saturating_duration_since(start);
-        let events = self.new_events(stats);
+        let events = self.new_events(flow);
         match self.format {
             Format::Json => {
                 let doc = JsonRound {
@@ -289,7 +390,7 @@ impl Printer {
                 };
                 json_line(&doc);
             }
-            Format::Csv => self.csv_rows(&self.snapshot(stats)),
+            Format::Csv => self.csv_rows(flow, &self.snapshot(&self.stats[flow])),
             Format::Table => {
                 let hops: Vec<String> = round
                     .hops
@@ -304,8 +405,13 @@ impl Printer {
                     Ending::MaxHops => "not reached".to_string(),
                     Ending::Stopped => "stopped".to_string(),
                 };
+                let flow = if self.stats.len() > 1 {
+                    format!(" flow {}", round.flow)
+                } else {
+                    String::new()
+                };
                 let mut line = format!(
-                    "round {} +{:.2}s {end}: {}",
+                    "round {}{flow} +{:.2}s {end}: {}",
                     round.number,
                     elapsed.as_secs_f64(),
                     hops.join(", ")
@@ -337,7 +443,7 @@ impl Printer {
         parts.join(" ")
     }
 
-    fn csv_rows(&mut self, snapshot: &Snapshot) {
+    fn csv_rows(&mut self, flow: usize, snapshot: &Snapshot) {
         let mut writer = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
@@ -346,7 +452,7 @@ impl Printer {
             let _ = writer.write_record(CSV_COLUMNS);
         }
         for hop in &snapshot.hops {
-            let _ = writer.serialize(csv_row(snapshot.rounds, hop));
+            let _ = writer.serialize(csv_row(snapshot.rounds, flow as u16, hop));
         }
         let bytes = writer.into_inner().unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes);
@@ -355,13 +461,21 @@ impl Printer {
         }
     }
 
-    fn finish(mut self, stats: &Stats, elapsed: Duration) -> Exit {
+    fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
-        let snapshot = self.snapshot(stats);
-        let reached = self.reached_rounds > 0;
+        let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
+        let multipath = (snapshots.len() > 1).then(|| multipath::analyze(&snapshots));
+        let reached = self.reached_rounds.iter().any(|n| *n > 0);
         match self.format {
             Format::Json => {
-                let doc = summary_doc(&self.header, &snapshot, self.reached_rounds, elapsed);
+                let doc = summary_doc(
+                    &self.header,
+                    &snapshots,
+                    &self.reached_rounds,
+                    multipath.as_ref(),
+                    &self.names,
+                    elapsed,
+                );
                 if self.repeat.watch {
                     json_line(&doc);
                 } else {
@@ -369,11 +483,73 @@ impl Printer {
                 }
             }
             // With --watch, the last round's rows are out already.
-            Format::Csv if self.repeat.watch && snapshot.rounds > 0 => {}
-            Format::Csv => self.csv_rows(&snapshot),
-            Format::Table => self.table(&snapshot, elapsed),
+            Format::Csv if self.repeat.watch && snapshots[0].rounds > 0 => {}
+            Format::Csv => {
+                for (flow, snapshot) in snapshots.iter().enumerate() {
+                    self.csv_rows(flow, snapshot);
+                }
+            }
+            Format::Table => {
+                self.table(&snapshots[0], elapsed);
+                if let Some(m) = &multipath {
+                    self.paths(m, &snapshots);
+                }
+            }
         }
         Exit::from_answered(reached)
+    }
+
+    /// `--flows`: where the paths split and merge, and each path's figures.
+    fn paths(&self, m: &Multipath, snapshots: &[Snapshot]) {
+        let splits: Vec<String> = m.splits.iter().map(u8::to_string).collect();
+        let merges: Vec<String> = m.merges.iter().map(u8::to_string).collect();
+        Stdout::line("");
+        if m.splits.is_empty() {
+            Stdout::line(&format!(
+                "paths: all {} flows take one path (the table is flow 0's)",
+                snapshots.len()
+            ));
+            return;
+        }
+        Stdout::line(&format!(
+            "paths: {} flows, up to {} paths; split at hop {}{} (the table is flow 0's)",
+            snapshots.len(),
+            m.width(),
+            splits.join(", "),
+            if merges.is_empty() {
+                String::new()
+            } else {
+                format!(", merge at hop {}", merges.join(", "))
+            }
+        ));
+        for hop in m.hops.iter().filter(|h| h.routers.len() > 1) {
+            for (addr, flows) in &hop.routers {
+                let (mut sent, mut received) = (0, 0);
+                for f in flows {
+                    if let Some(h) = snapshots[usize::from(*f)]
+                        .hops
+                        .iter()
+                        .find(|h| h.ttl == hop.ttl)
+                    {
+                        sent += h.sent;
+                        received += h.received;
+                    }
+                }
+                let loss = if sent == 0 {
+                    0.0
+                } else {
+                    100.0 * (sent - received) as f64 / sent as f64
+                };
+                let list: Vec<String> = flows.iter().map(u16::to_string).collect();
+                Stdout::line(&format!(
+                    "  hop {}: {} flows {} ({:.1}% loss)",
+                    hop.ttl,
+                    self.shown(*addr),
+                    list.join(","),
+                    loss
+                ));
+            }
+        }
     }
 
     fn table(&self, snapshot: &Snapshot, elapsed: Duration) {
@@ -449,9 +625,9 @@ impl Printer {
         }
         let rounds = snapshot.rounds;
         match snapshot.destination_ttl {
-            Some(ttl) if self.reached_rounds > 0 => Stdout::line(&format!(
+            Some(ttl) if self.reached_rounds[0] > 0 => Stdout::line(&format!(
                 "reached {target} at hop {ttl} in {} of {rounds} round{} ({:.2} s)",
-                self.reached_rounds,
+                self.reached_rounds[0],
                 if rounds == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
             )),
@@ -465,14 +641,8 @@ impl Printer {
 }
 
 impl RoundObserver for Printer {
-    fn round(&mut self, round: &Round, stats: &Stats) {
-        if matches!(round.ending, Ending::Reached { .. }) {
-            self.reached_rounds += 1;
-        }
-        self.names.poll();
-        if self.repeat.watch {
-            self.stream_round(round, stats);
-        }
+    fn round(&mut self, round: &Round, _stats: &Stats) {
+        self.on_round(round);
     }
 
     fn saw(&mut self, from: IpAddr) {
@@ -675,9 +845,19 @@ struct JsonSummary<'a> {
     kind: &'static str,
     #[serde(flatten)]
     header: &'a Header,
+    elapsed_s: f64,
+    #[serde(flatten)]
+    flow0: JsonFlow,
+    flows: Option<Vec<JsonFlow>>,
+    multipath: Option<JsonMultipath>,
+}
+
+/// One flow's statistics (the summary's own fields are flow 0's).
+#[derive(Serialize)]
+struct JsonFlow {
+    flow: u16,
     rounds: u64,
     reached_rounds: u64,
-    elapsed_s: f64,
     destination_ttl: Option<u8>,
     loss_begins_at: Option<u8>,
     hops: Vec<JsonHop>,
@@ -685,18 +865,31 @@ struct JsonSummary<'a> {
     events: Vec<JsonEvent>,
 }
 
-fn summary_doc<'a>(
-    header: &'a Header,
-    s: &Snapshot,
-    reached_rounds: u64,
-    elapsed: Duration,
-) -> JsonSummary<'a> {
-    JsonSummary {
-        kind: "summary",
-        header,
+#[derive(Serialize)]
+struct JsonMultipath {
+    splits: Vec<u8>,
+    merges: Vec<u8>,
+    hops: Vec<JsonMultipathHop>,
+}
+
+#[derive(Serialize)]
+struct JsonMultipathHop {
+    ttl: u8,
+    routers: Vec<JsonPathRouter>,
+}
+
+#[derive(Serialize)]
+struct JsonPathRouter {
+    address: String,
+    name: Option<String>,
+    flows: Vec<u16>,
+}
+
+fn json_flow(flow: usize, s: &Snapshot, reached_rounds: u64) -> JsonFlow {
+    JsonFlow {
+        flow: flow as u16,
         rounds: s.rounds,
         reached_rounds,
-        elapsed_s: secs(elapsed),
         destination_ttl: s.destination_ttl,
         loss_begins_at: s.loss_begins_at,
         hops: s.hops.iter().map(json_hop).collect(),
@@ -705,9 +898,53 @@ fn summary_doc<'a>(
     }
 }
 
+fn summary_doc<'a>(
+    header: &'a Header,
+    flows: &[Snapshot],
+    reached_rounds: &[u64],
+    multipath: Option<&Multipath>,
+    names: &Names,
+    elapsed: Duration,
+) -> JsonSummary<'a> {
+    JsonSummary {
+        kind: "summary",
+        header,
+        elapsed_s: secs(elapsed),
+        flow0: json_flow(0, &flows[0], reached_rounds[0]),
+        flows: (flows.len() > 1).then(|| {
+            flows
+                .iter()
+                .enumerate()
+                .map(|(i, s)| json_flow(i, s, reached_rounds[i]))
+                .collect()
+        }),
+        multipath: multipath.map(|m| JsonMultipath {
+            splits: m.splits.clone(),
+            merges: m.merges.clone(),
+            hops: m
+                .hops
+                .iter()
+                .map(|h| JsonMultipathHop {
+                    ttl: h.ttl,
+                    routers: h
+                        .routers
+                        .iter()
+                        .map(|(a, flows)| JsonPathRouter {
+                            address: a.to_string(),
+                            name: names.get(a),
+                            flows: flows.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }),
+    }
+}
+
 /// The CSV columns: the JSON hop's, `responders` as `address share;...`.
 const CSV_COLUMNS: &[&str] = &[
     "rounds",
+    "flow",
     "ttl",
     "address",
     "name",
@@ -736,6 +973,7 @@ const CSV_COLUMNS: &[&str] = &[
 
 type CsvRow = (
     u64,
+    u16,
     u8,
     Option<String>,
     Option<String>,
@@ -750,11 +988,12 @@ type CsvRow = (
     String,
 );
 
-fn csv_row(rounds: u64, hop: &HopSummary) -> CsvRow {
+fn csv_row(rounds: u64, flow: u16, hop: &HopSummary) -> CsvRow {
     let j = json_hop(hop);
     let main = hop.responders.first();
     (
         rounds,
+        flow,
         j.ttl,
         main.map(|r| r.address.to_string()),
         main.and_then(|r| r.name.clone()),
@@ -840,7 +1079,7 @@ mod tests {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
-        w.serialize(csv_row(10, &summary)).unwrap();
+        w.serialize(csv_row(10, 0, &summary)).unwrap();
         let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)

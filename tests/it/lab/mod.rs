@@ -45,6 +45,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod impair;
 pub mod netns;
 pub mod services;
 pub mod topology;
@@ -98,6 +99,8 @@ pub struct LabConfig {
     /// 1-based routers that report an MPLS label stack (outermost first) in their
     /// time-exceeded messages (module docs).
     pub mpls_routers: Vec<(usize, Vec<LabelEntry>)>,
+    /// Loss and multipath for path monitoring (`impair`).
+    pub impairments: Vec<impair::Impairment>,
 }
 
 impl Default for LabConfig {
@@ -107,6 +110,7 @@ impl Default for LabConfig {
             link_delay: None,
             silent_routers: Vec::new(),
             mpls_routers: Vec::new(),
+            impairments: Vec::new(),
         }
     }
 }
@@ -132,6 +136,12 @@ impl LabConfig {
     /// `labels` (outermost first) in an RFC 4950 extension. Implies TUN links.
     pub fn mpls_router(mut self, index: usize, labels: &[LabelEntry]) -> Self {
         self.mpls_routers.push((index, labels.to_vec()));
+        self
+    }
+
+    /// Adds an impairment (forwarding loss, reply loss, a diamond: see `impair`).
+    pub fn impair(mut self, impairment: impair::Impairment) -> Self {
+        self.impairments.push(impairment);
         self
     }
 
@@ -301,7 +311,11 @@ impl Lab {
         self.zones = Some(zones);
 
         let probe = Duration::from_millis(200) + self.config.link_delay.unwrap_or_default() * 4;
-        topology::wait_ready(&self.plan(), READY_TIMEOUT, probe)
+        topology::wait_ready(&self.plan(), READY_TIMEOUT, probe)?;
+        for impairment in &self.config.impairments {
+            impair::apply(impairment, &self.names.routers)?;
+        }
+        Ok(())
     }
 
     fn create_delay_links(&mut self, delay: Duration) -> Result<(), String> {
