@@ -597,6 +597,11 @@ impl Printer {
         let target = &self.header.address;
         // Loss explained.
         match snapshot.loss_begins_at {
+            Some(ttl) if ttl > self.header.first_ttl => Stdout::line(&format!(
+                "loss: real loss (in forwarding) begins at hop {ttl}, between hop {} and hop \
+                 {ttl}; every later hop shares it",
+                ttl - 1
+            )),
             Some(ttl) => Stdout::line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}; every later hop shares it"
             )),

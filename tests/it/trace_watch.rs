@@ -347,3 +347,48 @@ fn flows_through_a_diamond_show_where_the_paths_split_and_merge() {
         stdout(&out)
     );
 }
+
+/// Prints the README's example output (not a check):
+/// `cargo test --test it trace_watch::readme_example -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn readme_example() {
+    let lab = lab!(LabConfig::default()
+        .routers(4)
+        .link_delay(Duration::from_millis(1))
+        .impair(Impairment::ForwardingLoss {
+            router: 2,
+            probability: 0.1
+        })
+        .impair(Impairment::ReplyLoss {
+            router: 3,
+            probability: 0.5
+        }));
+    for args in [
+        vec!["trace", "-4", "-c", "50", "-i", "0.05", "www"],
+        vec![
+            "trace", "-4", "-n", "--watch", "-c", "3", "-i", "0.2", "www",
+        ],
+        vec![
+            "trace",
+            "-4",
+            "-n",
+            "-c",
+            "20",
+            "-i",
+            "0.05",
+            "-o",
+            "loss,sent,recv,avg,p95,jint,kind",
+            "www",
+        ],
+    ] {
+        let out = lab.netlab(&args);
+        println!(
+            "$ netlab {}\n{}{}(exit {:?})\n",
+            args[1..].join(" "),
+            stdout(&out),
+            stderr(&out),
+            out.status.code()
+        );
+    }
+}
