@@ -250,8 +250,9 @@ fn run_flows(
     result
 }
 
-/// The rounds' observer that prints.
-struct Printer {
+/// The rounds' observer that prints (also usable by a live view: feed it rounds with
+/// [`Printer::on_round`], then [`Printer::finish`] prints the summary).
+pub struct Printer {
     format: Format,
     repeat: Repeat,
     header: Header,
@@ -279,7 +280,8 @@ struct Header {
 }
 
 impl Printer {
-    fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
+    /// Prints the header line (table format) at once.
+    pub fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
         let addr = resolved.addr();
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         let mut names = Names::new(!plan.numeric);
@@ -357,7 +359,7 @@ impl Printer {
     }
 
     /// A round is over: record it, and stream it with `--watch`.
-    fn on_round(&mut self, round: &Round) {
+    pub fn on_round(&mut self, round: &Round) {
         let flow = usize::from(round.flow).min(self.stats.len() - 1);
         self.stats[flow].record(round);
         if matches!(round.ending, Ending::Reached { .. }) {
@@ -461,7 +463,8 @@ impl Printer {
         }
     }
 
-    fn finish(mut self, elapsed: Duration) -> Exit {
+    /// The summary (table, JSON or CSV) and the exit status.
+    pub fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
         let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
         let multipath = (snapshots.len() > 1).then(|| multipath::analyze(&snapshots));
