@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::engine::{Ending, Hop, ProbeResult};
 use super::multipath::{self, Multipath};
 use super::names::Names;
-use super::report::FINAL_NAME_WAIT;
+use super::report::{header_words, FINAL_NAME_WAIT};
 use super::rounds::Round;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot, Stats};
 use super::{
@@ -297,15 +297,7 @@ impl Printer {
             interval_s: repeat.interval.as_secs_f64(),
         };
         if plan.format == Format::Table {
-            let method = match port {
-                Some(p) => format!("{} port {p}", plan.method.as_str()),
-                None => plan.method.as_str().to_string(),
-            };
-            let shown = if resolved.text == addr.to_string() {
-                addr.to_string()
-            } else {
-                format!("{} ({addr})", resolved.text)
-            };
+            let (shown, method) = header_words(plan, resolved);
             let rounds = match repeat.rounds {
                 Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
                 None => "rounds until Ctrl-C".to_string(),

@@ -7,25 +7,17 @@
 //! margins of four standard errors or more, or `--mode nth` where a figure must be exact.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::hardening::vm_rss_kib;
 use crate::lab::impair::{diamond_v4, Impairment};
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
+use crate::trace::json;
 use crate::util::{stderr, stdout};
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\nstdout: {}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
 
 fn hop(doc: &Value, ttl: u64) -> &Value {
     doc["hops"]
@@ -393,15 +385,6 @@ fn readme_example() {
     }
 }
 
-/// VmRSS of a process in KiB.
-fn vm_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 /// Thousands of rounds keep a flat memory: once every hop's history ring is full (512
 /// probes), the resident set grows by less than 1 MiB over 6,000 more rounds. Progress is
 /// counted in NDJSON lines, not seconds.
@@ -438,3 +421,94 @@ fn thousands_of_rounds_keep_flat_memory() {
     );
     eprintln!("watch VmRSS: {rss:?} KiB at rounds 1000, 7000");
 }
+
+/// The summary and its hops have exactly the documented fields, and the CSV header is
+/// the README's column list (on loopback: no lab needed).
+#[test]
+fn the_summary_and_csv_have_exactly_the_documented_fields() {
+    use crate::util::netlab;
+    let out = netlab(&[
+        "trace",
+        "-n",
+        "-c",
+        "2",
+        "-i",
+        "0.05",
+        "--json",
+        "127.0.0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let mut top = keys(&doc);
+    top.sort();
+    let mut expected: Vec<&str> = vec![
+        "type",
+        "target",
+        "address",
+        "method",
+        "port",
+        "first_ttl",
+        "max_hops",
+        "queries",
+        "interval_s",
+        "elapsed_s",
+        "flow",
+        "rounds",
+        "reached_rounds",
+        "destination_ttl",
+        "loss_begins_at",
+        "hops",
+        "events_total",
+        "events",
+        "flows",
+        "multipath",
+    ];
+    expected.sort();
+    assert_eq!(top, expected);
+    let mut hop_keys = keys(hop(&doc, 1));
+    hop_keys.sort();
+    let mut expected: Vec<&str> = CSV_HOP_FIELDS.to_vec();
+    expected.retain(|k| !["rounds", "flow", "address", "name"].contains(k));
+    expected.sort();
+    assert_eq!(hop_keys, expected);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let out = netlab(&["trace", "-n", "-c", "1", "--format", "csv", "127.0.0.1"]);
+    let header = stdout(&out).lines().next().unwrap_or_default().to_string();
+    assert_eq!(header, CSV_HOP_FIELDS.join(","));
+    assert!(
+        readme.contains(&format!("`{header}`")),
+        "README lacks the CSV header {header}"
+    );
+}
+
+/// The CSV columns, `responders` in place of JSON's list.
+const CSV_HOP_FIELDS: &[&str] = &[
+    "rounds",
+    "flow",
+    "ttl",
+    "address",
+    "name",
+    "responders",
+    "sent",
+    "received",
+    "loss_percent",
+    "last_ms",
+    "avg_ms",
+    "best_ms",
+    "worst_ms",
+    "stdev_ms",
+    "jitter_ms",
+    "jitter_mean_ms",
+    "jitter_max_ms",
+    "jitter_interarrival_ms",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "loss_kind",
+    "forwarding_loss_percent",
+    "replies_only_loss_percent",
+    "explanation",
+];
