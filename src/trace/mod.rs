@@ -18,6 +18,10 @@
 //!   the `Machine` trait both implement; tested in virtual time in `rounds_sim.rs`.
 //! - `stats.rs`: per-hop statistics over the rounds, bounded in memory, and the verdict
 //!   that explains loss (forwarding or the router's own replies).
+//! - `multipath.rs`: where the paths of `--flows` split and merge (pure).
+//! - `watch.rs`: the rounds' printer: report table, stream lines, `--flows` threads;
+//!   `documents.rs`: its JSON, NDJSON and CSV documents.
+//! - `names.rs`: reverse names on threads, cached, for every printer.
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -213,6 +217,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod documents;
 pub mod engine;
 mod io;
 pub mod multipath;
