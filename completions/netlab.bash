@@ -100,7 +100,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 --plot)
@@ -200,7 +200,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -444,7 +444,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 --plot)
@@ -502,7 +502,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -544,7 +544,7 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -555,7 +555,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__trace)
-            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -A -4 -6 -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --mtu --back --asn --asn-zone --format --json --plot --help --version"
+            opts="-I -U -T -p -m -f -q -w -n -s -t -F -N -A -4 -6 -c -i -o -h -V --icmp --udp --tcp --port --max-hops --first --queries --wait --numeric --source --interface --tos --dont-fragment --sim-queries --mtu --back --asn --asn-zone --format --json --plot --cycles --watch --interval --fields --flows --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,10 +634,38 @@ _netlab() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json markdown atlas" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
                     return 0
                     ;;
                 --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

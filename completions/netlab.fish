@@ -59,7 +59,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l short -d 'Print only the values, one per line, as dig +short (CNAME targets, then the records)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
@@ -83,7 +84,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
@@ -111,7 +113,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s m -l mark -d 'Fir
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l plot -d 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
@@ -128,7 +131,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s V -l version -d '
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s p -l port -d 'Destination port (UDP default 33434, TCP default 80); the same for every probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s m -l max-hops -d 'Largest TTL (hop limit) to probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s f -l first -d 'TTL of the first hop to probe' -r
-complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop (default 3; 1 per round with -c or --watch)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s s -l source -d 'Source address of the probes' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l interface -d 'Send the probes through this interface (SO_BINDTODEVICE; traceroute\'s -i, which is the interval here)' -r
@@ -138,8 +141,13 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -l asn-zone -d 'The
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l plot -d 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s c -l cycles -d 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s i -l interval -d 'Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping\'s -i)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s o -l fields -d 'Statistics columns, comma-separated, as mtr -o (see the README; e.g. loss,sent,avg,worst,kind)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l flows -d 'Probe N flows side by side (different flow identifiers), to see every load-balanced path' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Probe with TCP SYNs (connect attempts) to one port'
@@ -151,6 +159,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s A -l asn -d 'Sho
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l watch -d 'Keep tracing round after round until Ctrl-C (or -c N rounds): one line (NDJSON with --json) per round when stdout is not a terminal'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l banner -d 'Greet each client with TEXT and a newline, then close (escapes: \\n \\r \\t \\\\ \\xNN)' -r
@@ -164,7 +173,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-line -d 'Lon
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l echo -d 'Send back every byte received, as it arrives (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l words -d 'Answer each line with its unique words (first-seen order) and its length in characters'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print what the client sends as it arrives, send lines typed on stdin; `bye` from either side ends it'
@@ -178,7 +188,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand check" -s p -l port -d 'TC
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
-atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'"
+atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l plot -d 'Draw the four parts and the verdict on one page into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l report -d 'Write the lab report into DIR: report.md with every table, and the pictures beside it' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s 4 -d 'Use IPv4 only'

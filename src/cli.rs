@@ -346,7 +346,12 @@ the probe socket's error queue (IP_RECVERR), as with Linux traceroute and
 tracepath. ICMP (-I) uses a raw socket with CAP_NET_RAW, an ICMP datagram
 socket otherwise when net.ipv4.ping_group_range includes your group. With
 CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950). -s, -t, -F,
---interface, --mtu, --back and -A need no privilege.";
+--interface, --mtu, --back and -A need no privilege.
+
+Rounds (-c N, --watch): per-hop statistics over the rounds, with each hop's
+loss explained (forwarding: shared by every later hop; replies_only: the
+router limits its own replies). Exit 0 when the destination answered in at
+least one round; Ctrl-C or SIGTERM ends them with the summary.";
 
 /// How `trace` probes.
 #[derive(Debug, Clone, Copy, Default, Args)]
@@ -378,9 +383,9 @@ pub struct TraceArgs {
     /// TTL of the first hop to probe
     #[arg(short = 'f', long = "first", default_value_t = 1, value_name = "TTL", value_parser = clap::value_parser!(u8).range(1..))]
     pub first_ttl: u8,
-    /// Probes per hop
-    #[arg(short = 'q', long = "queries", default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=MAX_QUERIES as i64))]
-    pub queries: u8,
+    /// Probes per hop (default 3; 1 per round with -c or --watch)
+    #[arg(short = 'q', long = "queries", value_name = "N", value_parser = clap::value_parser!(u8).range(1..=MAX_QUERIES as i64))]
+    pub queries: Option<u8>,
     /// The longest a probe waits for its answer (most wait far less: see the README)
     #[arg(short = 'w', long = "wait", default_value = "5s", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
     pub wait: Duration,
@@ -424,6 +429,28 @@ pub struct TraceArgs {
     /// Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)
     #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
     pub plot: Option<PlotFile>,
+    #[command(flatten)]
+    pub repeat: TraceRepeatArgs,
+}
+
+/// Rounds of a trace: `-c N` and `--watch` (issue #10), like `mtr -r -c N`.
+#[derive(Debug, Args)]
+pub struct TraceRepeatArgs {
+    /// Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)
+    #[arg(short = 'c', long = "cycles", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cycles: Option<u64>,
+    /// Keep tracing round after round until Ctrl-C (or -c N rounds): one line (NDJSON with --json) per round when stdout is not a terminal
+    #[arg(long)]
+    pub watch: bool,
+    /// Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping's -i)
+    #[arg(short = 'i', long = "interval", value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
+    pub interval: Option<Duration>,
+    /// Statistics columns, comma-separated, as mtr -o (see the README; e.g. loss,sent,avg,worst,kind)
+    #[arg(short = 'o', long = "fields", value_name = "FIELDS")]
+    pub fields: Option<String>,
+    /// Probe N flows side by side (different flow identifiers), to see every load-balanced path
+    #[arg(long = "flows", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub flows: Option<u16>,
 }
 
 pub const SERVE_EXIT_CODES_HELP: &str = "\
@@ -624,6 +651,19 @@ impl OutputArgs {
             Format::Json
         } else {
             self.format
+        }
+    }
+
+    /// The format asked for, CSV refused: for commands whose results are no rows of one
+    /// shape (every command but `trace -c`/`--watch`).
+    pub fn format_without_csv(&self, command: &str) -> Result<Format, crate::error::Failure> {
+        match self.format() {
+            Format::Csv => Err(crate::error::Failure::usage(
+                format!("{command} --format csv"),
+                format!("{command} has no CSV output"),
+            )
+            .with_hint("CSV is for trace -c and trace --watch; use --format json")),
+            format => Ok(format),
         }
     }
 }

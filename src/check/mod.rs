@@ -167,7 +167,7 @@ impl Plan {
             port,
             port_given: target_port_given,
             family,
-            json: args.output.format() == Format::Json,
+            json: args.output.format_without_csv("check")? == Format::Json,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,
@@ -228,6 +228,7 @@ pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
         format: Format::Table,
         plot: None,
         probe: trace::options::ProbeOptions::default(),
+        repeat: None,
     };
     let mut trace_target = ping_target.clone();
     trace_target.sockaddr.set_port(trace_plan.port);

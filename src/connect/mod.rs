@@ -314,7 +314,7 @@ impl Plan {
             },
             family,
             concurrency: args.concurrency.map(|n| n as usize),
-            format: args.output.format(),
+            format: args.output.format_without_csv("connect")?,
         })
     }
 }

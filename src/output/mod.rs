@@ -29,6 +29,8 @@ pub enum Format {
     Markdown,
     /// RIPE Atlas measurement results (ping, trace, resolve), a JSON array
     Atlas,
+    /// Comma-separated values with a header row (trace -c and --watch only)
+    Csv,
 }
 
 impl Format {
@@ -37,7 +39,7 @@ impl Format {
     pub fn shows_tables(self) -> bool {
         match self {
             Format::Table | Format::Markdown => true,
-            Format::Json | Format::Atlas => false,
+            Format::Json | Format::Atlas | Format::Csv => false,
         }
     }
 }

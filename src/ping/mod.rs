@@ -305,7 +305,7 @@ impl Plan {
             ttl,
             quiet: args.quiet || args.flood,
             numeric: args.numeric,
-            format: args.output.format(),
+            format: args.output.format_without_csv("ping")?,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,

@@ -142,8 +142,8 @@ impl Plan {
             tcp: args.tcp,
             timeout: args.timeout,
             concurrency: usize::from(args.concurrency.max(1)),
-            json: args.output.format() == crate::output::Format::Json,
-            atlas: args.output.format() == crate::output::Format::Atlas,
+            json: args.output.format_without_csv("resolve")? == crate::output::Format::Json,
+            atlas: args.output.format_without_csv("resolve")? == crate::output::Format::Atlas,
             short: args.short,
         })
     }

@@ -245,7 +245,7 @@ impl Plan {
             idle: args.idle_timeout,
             max_connections: args.max_connections.unwrap_or(default_max) as usize,
             max_line: args.max_line as usize,
-            json: args.output.format() == crate::output::Format::Json,
+            json: args.output.format_without_csv("serve")? == crate::output::Format::Json,
             eol: args.eol.bytes(),
         })
     }

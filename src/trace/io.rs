@@ -25,6 +25,8 @@ use super::pmtu::PathMtu;
 use super::probe::{
     classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method, PAYLOAD_LEN,
 };
+use super::rounds::{Machine, Round, RoundEvent, Rounds, RoundsConfig};
+use super::stats::Stats;
 use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
 use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
@@ -226,6 +228,10 @@ struct Driver<'a> {
     pmtu: Option<PathMtu>,
     /// The TTL each answer read since the last wake-up arrived with (`--back`).
     reply_ttls: Vec<(ProbeId, u8)>,
+    /// `--back`: whether to keep them, and the TTL of each hop's first answer until the
+    /// hop is settled.
+    back: bool,
+    back_ttl: HashMap<u8, u8>,
 }
 
 /// Traces to `target` as `plan` asks (method, port, TTLs, queries, wait; its output
@@ -239,108 +245,88 @@ pub fn run<O: Observer>(
     sockets: Sockets,
     observer: &mut O,
 ) -> Result<TraceOutcome, Failure> {
-    let version = Version::of(&target.addr());
-    let mut data_len = plan.probe.data_len(version)?;
-    let pmtu = match plan.probe.mtu {
-        false => None,
-        true => {
-            let headers = ProbeOptions::headers(version);
-            // The first link's MTU, not the kernel's cached path MTU (an earlier run's
-            // answer): the trace must find every drop itself.
-            let device = plan
-                .probe
-                .socket
-                .device
-                .clone()
-                .or_else(|| crate::net::iface::name_of_address(sockets.src));
-            let start = match (plan.probe.packet_len, device) {
-                (Some(len), _) => Ok(len),
-                (None, Some(name)) => crate::net::iface::mtu_of(&name),
-                (None, None) => path_mtu(target.sockaddr, Some(sockets.src), None),
-            }
-            .map_err(|e| Failure::new(format!("reading the MTU toward {}", target.addr()), e))?;
-            let pmtu = PathMtu::new(start, headers as u32, PAYLOAD_LEN as u32);
-            data_len = pmtu.data_len();
-            Some(pmtu)
-        }
+    let (mut driver, config) = Driver::new(plan, target, sockets)?;
+    let mut engine = Engine::new(config);
+    let mut single = Single {
+        observer,
+        hops: Vec::new(),
+        ending: None,
     };
-    let token = icmp::random_bytes::<8>();
-    // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
-    let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
-    let ident = match &sockets.main {
-        Main::Icmp(s) => s.ident(),
-        Main::Udp(s) => s.local().port(),
-        Main::Tcp => 0,
-        Main::RawTcp(s) => s.local().port(),
-    };
-    let matcher = Matcher {
-        method: plan.method,
-        version,
-        target: target.addr(),
-        token,
-        ident,
-        dport: plan.port,
-    };
-    let mut engine = Engine::new(Config {
-        first_ttl: plan.first_ttl,
-        max_ttl: plan.max_ttl,
-        queries: plan.queries,
-        max_wait: plan.wait,
-        floor: FLOOR,
-        window: plan.probe.window(),
-        seq_base,
-    });
-    let mut driver = Driver {
-        target,
-        sockets,
-        matcher,
-        token,
-        tcp: HashMap::new(),
-        tcp_ports: HashMap::new(),
-        packet: vec![0u8; 512.max(data_len + 64)],
-        rx: vec![0u8; BUF_LEN],
-        data_len,
-        pmtu,
-        reply_ttls: Vec::new(),
-    };
-    // --back: the TTL of each hop's first answer, until the hop is settled.
-    let mut back_ttl: HashMap<u8, u8> = HashMap::new();
-    let mut hops = Vec::new();
-    let mut ending = None;
-    loop {
-        if netprobe::interrupted() {
-            engine.stop();
-        }
-        while let Some(probe) = engine.poll_probe() {
-            driver.send(&mut engine, &probe);
-        }
-        engine.advance(Instant::now());
+    drive(&mut engine, &mut driver, &mut single)?;
+    Ok(TraceOutcome {
+        hops: single.hops,
+        ending: single.ending.unwrap_or(Ending::Stopped),
+    })
+}
+
+/// What the loop does with a machine's output: a single trace's observer, or rounds'.
+trait Consumer<M> {
+    /// Takes the machine's events; true once everything is shown and the loop may end
+    /// (when the machine is finished too).
+    fn drain(&mut self, machine: &mut M, driver: &mut Driver, now: Instant) -> bool;
+    fn saw(&mut self, from: IpAddr);
+    fn next_wakeup(&self) -> Option<Instant>;
+}
+
+struct Single<'o, O> {
+    observer: &'o mut O,
+    hops: Vec<Hop>,
+    ending: Option<Ending>,
+}
+
+impl<O: Observer> Consumer<Engine> for Single<'_, O> {
+    fn drain(&mut self, engine: &mut Engine, driver: &mut Driver, now: Instant) -> bool {
         while let Some(event) = engine.poll_event() {
             match &event {
                 Event::Hop(hop) => {
                     driver.forget_tcp(hop.ttl);
-                    if let Some(pmtu) = &mut driver.pmtu {
-                        if let Some(mtu) = pmtu.hop_mtu(hop.ttl) {
-                            observer.path_mtu(hop.ttl, mtu);
-                        }
-                        pmtu.forget(hop.ttl);
+                    let (mtu, back) = driver.settled(hop.ttl);
+                    if let Some(mtu) = mtu {
+                        self.observer.path_mtu(hop.ttl, mtu);
                     }
-                    if let Some(ttl) = back_ttl.remove(&hop.ttl) {
-                        observer.back_hops(hop.ttl, ProbeOptions::back_hops(ttl));
+                    if let Some(back) = back {
+                        self.observer.back_hops(hop.ttl, back);
                     }
-                    hops.push(hop.clone());
+                    self.hops.push(hop.clone());
                 }
-                Event::Done(end) => ending = Some(*end),
+                Event::Done(end) => self.ending = Some(*end),
                 Event::Late { .. } => {}
             }
-            observer.event(event);
+            self.observer.event(event);
         }
-        observer.flush(Instant::now());
-        if engine.is_finished() && observer.is_flushed() {
-            break;
+        self.observer.flush(now);
+        self.observer.is_flushed()
+    }
+
+    fn saw(&mut self, from: IpAddr) {
+        self.observer.saw(from);
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        self.observer.next_wakeup()
+    }
+}
+
+/// The loop: send what the machine allows, let time pass, hand over what arrived.
+fn drive<M: Machine, C: Consumer<M>>(
+    machine: &mut M,
+    driver: &mut Driver,
+    consumer: &mut C,
+) -> Result<(), Failure> {
+    loop {
+        if netprobe::interrupted() {
+            machine.stop();
+        }
+        while let Some(probe) = machine.poll_probe() {
+            driver.send(machine, &probe);
+        }
+        machine.advance(Instant::now());
+        let flushed = consumer.drain(machine, driver, Instant::now());
+        if machine.is_finished() && flushed {
+            return Ok(());
         }
         let now = Instant::now();
-        let wake = [engine.next_wakeup(), observer.next_wakeup()]
+        let wake = [machine.next_wakeup(), consumer.next_wakeup()]
             .into_iter()
             .flatten()
             .min();
@@ -352,28 +338,240 @@ pub fn run<O: Observer>(
             .wait(timeout)
             .map_err(|e| Failure::new("waiting for answers", e))?;
         for response in &responses {
-            observer.saw(response.from);
+            consumer.saw(response.from);
         }
-        for (id, ttl) in std::mem::take(&mut driver.reply_ttls) {
-            if let (true, Some(hop)) = (plan.probe.back, engine.probe_ttl(id)) {
-                back_ttl.entry(hop).or_insert(ttl);
-            }
-        }
-        let responses = driver.path_mtu_sort(&mut engine, responses);
+        driver.note_reply_ttls(machine);
+        let responses = driver.path_mtu_sort(machine, responses);
         // One batch: the raw copy of an answer is read in the same wake-up as its error
         // queue copy (see `wait`), and must be merged before the hop is emitted.
-        engine.on_responses(responses);
+        machine.on_responses(responses);
     }
-    Ok(TraceOutcome {
-        hops,
-        ending: ending.unwrap_or(Ending::Stopped),
-    })
 }
 
-impl Driver<'_> {
+/// Sees rounds as they happen (`trace -c`, `--watch`, a live view). Every method has a
+/// default that does nothing.
+pub trait RoundObserver {
+    /// A hop of the round in flight is settled (hop order): for live progress.
+    fn hop(&mut self, _round: u64, _flow: u16, _hop: &Hop) {}
+    /// A round is over and recorded in `stats` (a snapshot now includes it).
+    fn round(&mut self, _round: &Round, _stats: &Stats) {}
+    /// An address answered (start looking up its name).
+    fn saw(&mut self, _from: IpAddr) {}
+    /// Called on every turn of the loop, at least every 200 ms and at
+    /// [`RoundObserver::next_wakeup`]: keys, redraws. Its answer steers the rounds.
+    fn tick(&mut self, _now: Instant, _stats: &Stats) -> Control {
+        Control::Continue
+    }
+    /// When the observer wants [`RoundObserver::tick`] again.
+    fn next_wakeup(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// What a [`RoundObserver`] asks of the rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    /// Start no new round (the one in flight finishes and is recorded).
+    Pause,
+    Resume,
+    /// Forget the statistics and events so far (rounds go on).
+    Reset,
+    /// End now, as Ctrl-C does (the round in flight is dropped).
+    Stop,
+}
+
+/// Runs `rounds` rounds (`None`: until stopped) of `plan`'s trace, `interval` apart,
+/// recording each in the statistics it returns and telling `observer`. Ends on the
+/// count, [`Control::Stop`], SIGINT or SIGTERM (after [`netprobe::catch_interrupts`]).
+pub fn run_rounds<O: RoundObserver>(
+    plan: &Plan,
+    target: &Resolved,
+    sockets: Sockets,
+    rounds: Option<u64>,
+    interval: Duration,
+    observer: &mut O,
+) -> Result<Stats, Failure> {
+    run_flow_rounds(plan, target, sockets, 0, rounds, interval, observer)
+}
+
+/// [`run_rounds`] for flow number `flow` of `--flows` (its sockets are its own, so
+/// its flow identifiers differ from every other flow's; rounds carry the number).
+pub fn run_flow_rounds<O: RoundObserver>(
+    plan: &Plan,
+    target: &Resolved,
+    sockets: Sockets,
+    flow: u16,
+    rounds: Option<u64>,
+    interval: Duration,
+    observer: &mut O,
+) -> Result<Stats, Failure> {
+    let (mut driver, engine) = Driver::new(plan, target, sockets)?;
+    let mut machine = Rounds::new(RoundsConfig {
+        engine,
+        rounds,
+        interval,
+        flow,
+    });
+    let mut consumer = RoundsConsumer {
+        observer,
+        stats: Stats::default(),
+    };
+    drive(&mut machine, &mut driver, &mut consumer)?;
+    Ok(consumer.stats)
+}
+
+struct RoundsConsumer<'o, O> {
+    observer: &'o mut O,
+    stats: Stats,
+}
+
+impl<O: RoundObserver> Consumer<Rounds> for RoundsConsumer<'_, O> {
+    fn drain(&mut self, rounds: &mut Rounds, driver: &mut Driver, now: Instant) -> bool {
+        while let Some(event) = rounds.poll_event() {
+            match event {
+                RoundEvent::Hop { round, flow, hop } => {
+                    driver.forget_tcp(hop.ttl);
+                    // --mtu and --back are shown by a single trace only (the plan refuses
+                    // them with rounds); forgetting keeps the driver's memory flat.
+                    driver.settled(hop.ttl);
+                    self.observer.hop(round, flow, &hop);
+                }
+                RoundEvent::Round(round) => {
+                    driver.forget_tcp(u8::MAX);
+                    self.stats.record(&round);
+                    self.observer.round(&round, &self.stats);
+                }
+                RoundEvent::Done => driver.forget_tcp(u8::MAX),
+            }
+        }
+        match self.observer.tick(now, &self.stats) {
+            Control::Continue => {}
+            Control::Pause => rounds.pause(),
+            Control::Resume => rounds.resume(),
+            Control::Reset => self.stats.reset(),
+            Control::Stop => rounds.stop(),
+        }
+        true
+    }
+
+    fn saw(&mut self, from: IpAddr) {
+        self.observer.saw(from);
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        self.observer.next_wakeup()
+    }
+}
+
+impl<'a> Driver<'a> {
+    /// The driver of `plan`'s probes to `target`, and the engine configuration that goes
+    /// with it (a fresh token and probe ids for this run).
+    fn new(
+        plan: &Plan,
+        target: &'a Resolved,
+        sockets: Sockets,
+    ) -> Result<(Driver<'a>, Config), Failure> {
+        let version = Version::of(&target.addr());
+        let mut data_len = plan.probe.data_len(version)?;
+        let pmtu = match plan.probe.mtu {
+            false => None,
+            true => {
+                let headers = ProbeOptions::headers(version);
+                // The first link's MTU, not the kernel's cached path MTU (an earlier run's
+                // answer): the trace must find every drop itself.
+                let device = plan
+                    .probe
+                    .socket
+                    .device
+                    .clone()
+                    .or_else(|| crate::net::iface::name_of_address(sockets.src));
+                let start = match (plan.probe.packet_len, device) {
+                    (Some(len), _) => Ok(len),
+                    (None, Some(name)) => crate::net::iface::mtu_of(&name),
+                    (None, None) => path_mtu(target.sockaddr, Some(sockets.src), None),
+                }
+                .map_err(|e| {
+                    Failure::new(format!("reading the MTU toward {}", target.addr()), e)
+                })?;
+                let pmtu = PathMtu::new(start, headers as u32, PAYLOAD_LEN as u32);
+                data_len = pmtu.data_len();
+                Some(pmtu)
+            }
+        };
+        let token = icmp::random_bytes::<8>();
+        // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
+        let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
+        let ident = match &sockets.main {
+            Main::Icmp(s) => s.ident(),
+            Main::Udp(s) => s.local().port(),
+            Main::Tcp => 0,
+            Main::RawTcp(s) => s.local().port(),
+        };
+        let matcher = Matcher {
+            method: plan.method,
+            version,
+            target: target.addr(),
+            token,
+            ident,
+            dport: plan.port,
+        };
+        let config = Config {
+            first_ttl: plan.first_ttl,
+            max_ttl: plan.max_ttl,
+            queries: plan.queries,
+            max_wait: plan.wait,
+            floor: FLOOR,
+            window: plan.probe.window(),
+            seq_base,
+        };
+        let driver = Driver {
+            target,
+            sockets,
+            matcher,
+            token,
+            tcp: HashMap::new(),
+            tcp_ports: HashMap::new(),
+            packet: vec![0u8; 512.max(data_len + 64)],
+            rx: vec![0u8; BUF_LEN],
+            data_len,
+            pmtu,
+            reply_ttls: Vec::new(),
+            back: plan.probe.back,
+            back_ttl: HashMap::new(),
+        };
+        Ok((driver, config))
+    }
+
+    /// Hop `ttl` is settled: what `--mtu` and `--back` learnt of it (the largest packet
+    /// it answered to, the hops its answer came back over), forgotten from here on.
+    fn settled(&mut self, ttl: u8) -> (Option<u32>, Option<u8>) {
+        let mtu = self.pmtu.as_mut().and_then(|pmtu| {
+            let mtu = pmtu.hop_mtu(ttl);
+            pmtu.forget(ttl);
+            mtu
+        });
+        let back = self.back_ttl.remove(&ttl).map(ProbeOptions::back_hops);
+        (mtu, back)
+    }
+
+    /// `--back`: keeps the TTL of each hop's first answer (read since the last wake-up)
+    /// until the hop is settled.
+    fn note_reply_ttls<M: Machine>(&mut self, machine: &M) {
+        for (id, ttl) in std::mem::take(&mut self.reply_ttls) {
+            if let (true, Some(hop)) = (self.back, machine.probe_ttl(id)) {
+                self.back_ttl.entry(hop).or_insert(ttl);
+            }
+        }
+    }
+
     /// `--mtu`: "too big" answers become the same probes sent again smaller; the rest
-    /// goes to the engine.
-    fn path_mtu_sort(&mut self, engine: &mut Engine, responses: Vec<Response>) -> Vec<Response> {
+    /// goes to the machine.
+    fn path_mtu_sort<M: Machine>(
+        &mut self,
+        machine: &mut M,
+        responses: Vec<Response>,
+    ) -> Vec<Response> {
         let Some(pmtu) = &mut self.pmtu else {
             return responses;
         };
@@ -384,12 +582,12 @@ impl Driver<'_> {
         });
         self.data_len = pmtu.data_len();
         for probe in &sorted.resend {
-            self.send(engine, probe);
+            self.send(machine, probe);
         }
         sorted.responses
     }
 
-    fn send(&mut self, engine: &mut Engine, probe: &Probe) {
+    fn send<M: Machine>(&mut self, engine: &mut M, probe: &Probe) {
         if let Some(pmtu) = &mut self.pmtu {
             pmtu.sent(probe, Instant::now());
         }

@@ -18,6 +18,15 @@
 //!   a row and to the JSON).
 //! - `options.rs`: traceroute's per-probe flags (`-s`, `--interface`, `-t`, `-F`, the
 //!   packet length, `-N`): socket options and probe size, applied by the driver.
+//! - `rounds.rs`: `-c N` and `--watch`: the engine run round after round, a state
+//!   machine that consumes the engine (one per round) behind the same driver, through
+//!   the `Machine` trait both implement; tested in virtual time in `rounds_sim.rs`.
+//! - `stats.rs`: per-hop statistics over the rounds, bounded in memory, and the verdict
+//!   that explains loss (forwarding or the router's own replies).
+//! - `multipath.rs`: where the paths of `--flows` split and merge (pure).
+//! - `watch.rs`: the rounds' printer: report table, stream lines, `--flows` threads;
+//!   `documents.rs`: its JSON, NDJSON and CSV documents.
+//! - `names.rs`: reverse names on threads, cached, for every printer.
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -132,10 +141,83 @@
 //! }
 //! ```
 //!
+//! ## With `-c N` or `--watch`: the statistics
+//!
+//! `-c N` prints one document when the rounds end (the count, or Ctrl-C / SIGTERM);
+//! `--watch --json` prints NDJSON instead, one object per line: a `"round"` object as
+//! each round ends, then this `"summary"` object:
+//!
+//! ```text
+//! {
+//!   "type": "summary",                  // the last NDJSON line of --watch is this too
+//!   "target": "www", "address": "198.18.5.2", "method": "udp", "port": 33434,
+//!   "first_ttl": 1, "max_hops": 30,
+//!   "queries": 1,                       // probes per hop per round
+//!   "interval_s": 1.0,                  // between round starts (-i)
+//!   "elapsed_s": 9.012,
+//!   "flow": 0,                          // the fields from here to "events" are flow 0's
+//!   "rounds": 10,                       // rounds recorded (a round cut by Ctrl-C is not)
+//!   "reached_rounds": 10,               // rounds in which the destination answered
+//!   "destination_ttl": 6,               // TTL it answered at last; null if never
+//!   "loss_begins_at": 4,                // first hop whose loss every later hop shares
+//!   "hops": [                           // TTL order, up to destination_ttl
+//!     { "ttl": 4, "sent": 10, "received": 6, "loss_percent": 40.0,
+//!       "responders": [                 // in order of first answer
+//!         { "address": "198.18.3.2", "name": "r4.netlab.test",
+//!           "count": 6, "share": 1.0 } ],  // share of the hop's answers (0..1)
+//!       "last_ms": 17.0, "avg_ms": 17.1, "best_ms": 16.9, "worst_ms": 17.5,
+//!       "stdev_ms": 0.2,                // null until an answer came
+//!       "jitter_ms": 0.1,               // |RTT difference| of the last two answers
+//!       "jitter_mean_ms": 0.1, "jitter_max_ms": 0.4,
+//!       "jitter_interarrival_ms": 0.1,  // RFC 3550's estimate; jitter: null below 2 answers
+//!       "p50_ms": 17.0, "p90_ms": 17.4, "p95_ms": 17.5, "p99_ms": 17.5,
+//!                                       // over the last 512 probes
+//!       "loss_kind": "forwarding",      // none, forwarding, replies_only, both
+//!       "forwarding_loss_percent": 40.0,    // the part every later hop shares
+//!       "replies_only_loss_percent": 0.0,   // the part that stops at this hop
+//!       "explanation": "40% lost and every later hop loses as much: ..." }
+//!   ],
+//!   "events_total": 1,
+//!   "events": [                         // path changes (the last 256), oldest first
+//!     { "round": 21, "at_s": 20.0,      // since the first round started
+//!       "kind": "new_responder",        // or "destination_moved"
+//!       "ttl": 3, "address": "198.18.7.2", "previous": "198.18.2.2",
+//!       "from_ttl": null, "to_ttl": null,   // destination_moved: the old and new TTL
+//!       "description": "hop 3 now answers from 198.18.7.2 (was 198.18.2.2)" }
+//!   ],
+//!   "flows": null,                      // --flows N > 1: each flow's fields as above
+//!                                       // ("flow" to "events"), flow 0 first
+//!   "multipath": null                   // --flows N > 1:
+//!   // { "splits": [2], "merges": [3],  // TTLs where the flows' paths split / merge
+//!   //   "hops": [ { "ttl": 2, "routers": [
+//!   //       { "address": "198.18.1.2", "name": null, "flows": [0, 3, 4] } ] } ] }
+//! }
+//! ```
+//!
+//! Each round's line under `--watch --json`:
+//!
+//! ```text
+//! { "type": "round", "round": 3, "flow": 0,
+//!   "elapsed_s": 2.0,                   // when the round started, since the first
+//!   "ending": "reached",                // reached, unreachable, max_hops
+//!   "destination_ttl": 6,               // null when not reached
+//!   "hops": [ { "ttl": 1, "probes": [ { "from": "198.18.0.2", "rtt_ms": 0.4 } ] },
+//!             { "ttl": 2, "probes": [ { "from": null, "rtt_ms": null } ] } ],
+//!   "events": [ ... ] }                 // path events this round raised, as above
+//! ```
+//!
+//! `--format csv` prints the summary's hops as rows with a header, one row per hop (and
+//! per flow), in the columns `rounds,flow,ttl,address,name,responders,sent,received,
+//! loss_percent,last_ms,...,p99_ms,loss_kind,forwarding_loss_percent,
+//! replies_only_loss_percent,explanation` (JSON's names; `address` and `name` are the
+//! hop's first responder, `responders` is `address share;...`); with `--watch` the rows
+//! of the statistics so far after every round, their first column telling them apart.
+//!
 //! # Exit codes
 //! 0 the destination was reached; 1 the trace completed without reaching it (max hops,
 //! an unreachable error, probes filtered); 2 it could not be done (bad input,
-//! unresolvable name, missing privilege, socket error).
+//! unresolvable name, missing privilege, socket error). With rounds: 0 when the
+//! destination answered in at least one round.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
@@ -149,15 +231,22 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod asn;
 mod atlas;
+mod documents;
 pub mod engine;
 mod extras;
 mod io;
+pub mod multipath;
+pub mod names;
 pub mod options;
 mod pmtu;
 pub mod probe;
 mod report;
+pub mod rounds;
+pub mod stats;
+pub mod watch;
 
 pub use io::{run as run_trace, Observer, Sockets, TraceOutcome};
+pub use io::{run_flow_rounds, run_rounds, Control, RoundObserver};
 pub use probe::Method;
 
 /// traceroute's base UDP port; netlab keeps it fixed for every probe.
@@ -188,7 +277,24 @@ pub struct Plan {
     pub plot: Option<crate::plot::PlotFile>,
     /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
     pub probe: options::ProbeOptions,
+    /// `-c N` / `--watch`: rounds and their statistics instead of one trace.
+    pub repeat: Option<Repeat>,
 }
+
+/// Rounds of a trace (`-c`, `--watch`, `-i`, `-o`, `--flows`).
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    /// `None`: until Ctrl-C.
+    pub rounds: Option<u64>,
+    pub interval: Duration,
+    /// Stream one line (or NDJSON object, or CSV block) per round.
+    pub watch: bool,
+    pub fields: Vec<watch::Field>,
+    pub flows: u16,
+}
+
+/// The default interval between rounds (mtr's).
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Plan {
     pub fn from_args(args: TraceArgs) -> Result<Plan, Failure> {
@@ -201,7 +307,28 @@ impl Plan {
         };
         // clap has checked the ranges (1-255, 1-MAX_QUERIES, ports 1-65535); what is left
         // are the rules that tie two flags together.
-        let (max_ttl, first_ttl, queries) = (args.max_hops, args.first_ttl, args.queries);
+        let repeat = Repeat::from_args(&args.repeat)?;
+        if repeat.is_some() {
+            // What a single trace adds per hop that the rounds' statistics do not carry
+            // (yet): one clear refusal rather than a flag silently ignored.
+            let single_only = [
+                (args.mtu, "--mtu"),
+                (args.back, "--back"),
+                (args.asn, "-A/--asn"),
+                (args.plot.is_some(), "--plot"),
+                (args.output.format() == Format::Atlas, "--format atlas"),
+            ];
+            if let Some((_, flag)) = single_only.iter().find(|(on, _)| *on) {
+                return Err(Failure::usage(
+                    format!("trace {flag}"),
+                    "is shown by a single trace only, not with -c or --watch",
+                )
+                .with_hint("drop -c/--watch for one trace with it"));
+            }
+        }
+        // One probe per hop per round, as mtr; three in one trace, as traceroute.
+        let queries = args.queries.unwrap_or(if repeat.is_some() { 1 } else { 3 });
+        let (max_ttl, first_ttl) = (args.max_hops, args.first_ttl);
         if first_ttl > max_ttl {
             return Err(Failure::usage(
                 "trace -f",
@@ -248,13 +375,72 @@ impl Plan {
             wait: args.wait,
             numeric: args.numeric,
             family,
-            format: args.output.format(),
+            format: match (args.output.format(), &repeat) {
+                (Format::Csv, None) => {
+                    return Err(Failure::usage(
+                        "trace --format csv",
+                        "CSV is the statistics of rounds: it needs -c N or --watch",
+                    ))
+                }
+                (format, _) => format,
+            },
+            repeat,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,
             },
             probe,
         })
+    }
+}
+
+impl Repeat {
+    fn from_args(args: &crate::cli::TraceRepeatArgs) -> Result<Option<Repeat>, Failure> {
+        let repeating = args.cycles.is_some() || args.watch;
+        if !repeating {
+            let given = [
+                (args.interval.is_some(), "trace -i"),
+                (args.fields.is_some(), "trace -o"),
+                (args.flows.is_some(), "trace --flows"),
+            ];
+            if let Some((_, flag)) = given.iter().find(|(given, _)| *given) {
+                return Err(Failure::usage(
+                    *flag,
+                    "goes with rounds: add -c N or --watch",
+                ));
+            }
+            return Ok(None);
+        }
+        let interval = args.interval.unwrap_or(DEFAULT_INTERVAL);
+        if interval < crate::ping::MIN_USER_INTERVAL && !crate::net::privilege::has_cap_net_raw() {
+            return Err(Failure::usage(
+                "trace -i",
+                format!(
+                    "an interval of {interval:?} is below the {}ms minimum for users without CAP_NET_RAW",
+                    crate::ping::MIN_USER_INTERVAL.as_millis()
+                ),
+            )
+            .with_hint("use -i 0.002 or more, or run with CAP_NET_RAW"));
+        }
+        if interval.is_zero() && args.cycles.is_none() {
+            return Err(Failure::usage(
+                "trace -i",
+                "an interval of 0 needs -c to end the run",
+            ));
+        }
+        let fields = match &args.fields {
+            Some(text) => {
+                watch::Field::parse_list(text).map_err(|why| Failure::usage("trace -o", why))?
+            }
+            None => watch::Field::DEFAULT.to_vec(),
+        };
+        Ok(Some(Repeat {
+            rounds: args.cycles,
+            interval,
+            watch: args.watch,
+            fields,
+            flows: args.flows.unwrap_or(1),
+        }))
     }
 }
 
@@ -292,9 +478,19 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
     let resolved = resolve(&plan)?;
     let sockets = Sockets::open(&plan, &resolved)?;
+    // `--flows N`: every flow its own sockets (own source port or ICMP identifier).
+    let flows = plan.repeat.as_ref().map_or(1, |r| r.flows);
+    let mut more = Vec::new();
+    for _ in 1..flows {
+        more.push(Sockets::open(&plan, &resolved)?);
+    }
     crate::net::privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
+    if plan.repeat.is_some() {
+        more.insert(0, sockets);
+        return watch::run(&plan, &resolved, more);
+    }
     let started = std::time::Instant::now();
     let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
     report.atlas_facts(sockets.source(), sockets.one_flow());

@@ -8,18 +8,17 @@
 //! at most [`FINAL_NAME_WAIT`] at the end. Runs of three or more silent hops at the end of
 //! a trace that did not reach its destination are printed as one line.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
 use super::extras::{HopExtras, JsonAsn};
+use super::names::Names;
 use super::{Method, Observer, Plan, Resolved};
 use crate::error::Exit;
-use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::packet::extensions::MplsLabel;
 use crate::plot;
@@ -32,73 +31,6 @@ pub const FINAL_NAME_WAIT: Duration = Duration::from_secs(1);
 const NAME_POLL: Duration = Duration::from_millis(3);
 /// Trailing silent hops collapse into one line from this many on.
 const COLLAPSE_FROM: usize = 3;
-
-/// Reverse names, looked up on threads and cached.
-struct Names {
-    enabled: bool,
-    known: HashMap<IpAddr, Option<String>>,
-    pending: HashSet<IpAddr>,
-    tx: Sender<(IpAddr, Option<String>)>,
-    rx: Receiver<(IpAddr, Option<String>)>,
-}
-
-impl Names {
-    fn new(enabled: bool) -> Names {
-        let (tx, rx) = channel();
-        Names {
-            enabled,
-            known: HashMap::new(),
-            pending: HashSet::new(),
-            tx,
-            rx,
-        }
-    }
-
-    fn start(&mut self, addr: IpAddr) {
-        if !self.enabled || self.known.contains_key(&addr) || !self.pending.insert(addr) {
-            return;
-        }
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("reverse-name".into())
-            .spawn(move || {
-                let _ = tx.send((addr, reverse_name(addr)));
-            });
-        if spawned.is_err() {
-            self.pending.remove(&addr);
-            self.known.insert(addr, None);
-        }
-    }
-
-    fn poll(&mut self) {
-        while let Ok((addr, name)) = self.rx.try_recv() {
-            self.pending.remove(&addr);
-            self.known.insert(addr, name);
-        }
-    }
-
-    fn wait_all(&mut self, budget: Duration) {
-        let deadline = Instant::now() + budget;
-        while !self.pending.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok((addr, name)) => {
-                    self.pending.remove(&addr);
-                    self.known.insert(addr, name);
-                }
-                Err(_) => return,
-            }
-        }
-    }
-
-    fn is_pending(&self, addr: &IpAddr) -> bool {
-        self.pending.contains(addr)
-    }
-
-    fn get(&self, addr: &IpAddr) -> Option<String> {
-        self.known.get(addr).cloned().flatten()
-    }
-}
 
 #[derive(Serialize)]
 pub(super) struct JsonMpls {
@@ -326,6 +258,22 @@ fn columns(target: IpAddr, numeric: bool, raw_receiver: bool) -> [Column; 3] {
     ]
 }
 
+/// The header's words: the target as shown (`www (198.18.5.2)`) and the method
+/// (`udp port 33434`).
+pub(super) fn header_words(plan: &Plan, target: &Resolved) -> (String, String) {
+    let addr = target.addr();
+    let method = match (plan.method, plan.port) {
+        (Method::Icmp, _) => plan.method.as_str().to_string(),
+        (m, p) => format!("{} port {p}", m.as_str()),
+    };
+    let shown = if target.text == addr.to_string() {
+        addr.to_string()
+    } else {
+        format!("{} ({addr})", target.text)
+    };
+    (shown, method)
+}
+
 pub(crate) struct Report {
     format: Format,
     target_text: String,
@@ -394,15 +342,7 @@ impl Report {
         let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         if plan.format.shows_tables() {
-            let method = match port {
-                Some(p) => format!("{} port {p}", plan.method.as_str()),
-                None => plan.method.as_str().to_string(),
-            };
-            let shown = if target.text == addr.to_string() {
-                addr.to_string()
-            } else {
-                format!("{} ({addr})", target.text)
-            };
+            let (shown, method) = header_words(plan, target);
             Stdout::line(&format!(
                 "trace to {shown}, {method}, {} hops max, {} queries per hop{}",
                 plan.max_ttl,

@@ -17,5 +17,6 @@ mod seeds;
 mod serve;
 mod trace;
 mod trace_flags;
+mod trace_watch;
 mod trust;
 mod util;

@@ -51,6 +51,7 @@
 
 pub mod capture;
 pub mod dns;
+pub mod impair;
 pub mod netns;
 pub mod services;
 pub mod skip;
@@ -113,6 +114,8 @@ pub struct LabConfig {
     /// the router in front of it answers bigger don't-fragment packets with a
     /// fragmentation needed (v4) or packet too big (v6) naming the MTU.
     pub link_mtus: Vec<(usize, u32)>,
+    /// Loss and multipath for path monitoring (`impair`).
+    pub impairments: Vec<impair::Impairment>,
 }
 
 impl Default for LabConfig {
@@ -124,6 +127,7 @@ impl Default for LabConfig {
             mpls_routers: Vec::new(),
             realtime_links: true,
             link_mtus: Vec::new(),
+            impairments: Vec::new(),
         }
     }
 }
@@ -165,6 +169,12 @@ impl LabConfig {
     /// and router 1 (hop 1, `router_v4(1)`) reports it.
     pub fn link_mtu(mut self, link: usize, mtu: u32) -> Self {
         self.link_mtus.push((link, mtu));
+        self
+    }
+
+    /// Adds an impairment (forwarding loss, reply loss, a diamond: see `impair`).
+    pub fn impair(mut self, impairment: impair::Impairment) -> Self {
+        self.impairments.push(impairment);
         self
     }
 
@@ -354,7 +364,11 @@ impl Lab {
         self.zones = Some(zones);
 
         let probe = Duration::from_millis(200) + self.config.link_delay.unwrap_or_default() * 4;
-        topology::wait_ready(&self.plan(), READY_TIMEOUT, probe)
+        topology::wait_ready(&self.plan(), READY_TIMEOUT, probe)?;
+        for impairment in &self.config.impairments {
+            impair::apply(impairment, &self.names.routers)?;
+        }
+        Ok(())
     }
 
     fn create_delay_links(&mut self, delay: Duration) -> Result<(), String> {
