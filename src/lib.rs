@@ -13,6 +13,7 @@ pub mod cli;
 pub mod connect;
 pub mod duration;
 pub mod error;
+pub mod exporter;
 pub mod net;
 pub mod output;
 pub mod packet;
