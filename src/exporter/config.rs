@@ -430,3 +430,14 @@ mod tests {
         assert!(parse_listen(DEFAULT_LISTEN).unwrap().ip().is_loopback());
     }
 }
+
+#[cfg(test)]
+mod example {
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../../examples/exporter.toml");
+        let c = super::Config::parse(text, "examples/exporter.toml").unwrap();
+        assert_eq!(c.targets.len(), 2);
+        assert_eq!(c.allow.len(), 3);
+    }
+}

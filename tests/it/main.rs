@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod connect;
+mod exporter;
 mod hardening;
 mod lab;
 mod lab_selftest;
