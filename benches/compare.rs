@@ -10,6 +10,10 @@
 #[allow(unused_imports, unused_macros)]
 mod lab;
 
+// `netlab exporter` beside prometheus-smokeping-prober (its own file: a story of its own).
+#[path = "compare/exporter.rs"]
+mod exporter;
+
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
@@ -230,6 +234,7 @@ fn install_reference_tools() {
         ("fping", "fping"),
         ("nmap", "nmap"),
         ("dig", "dnsutils"),
+        ("prometheus-smokeping-prober", "prometheus-smokeping-prober"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -700,13 +705,14 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 6] = [
+    let all: [(&str, Section); 7] = [
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),
         ("resolve", section_resolve),
         ("trace", section_trace),
         ("memory", section_memory),
+        ("exporter", exporter::section),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -334,3 +334,116 @@ impl PingHandles {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every family `/metrics` serves (and every one `/probe` can) is in the README's
+    /// table, by the name Prometheus sees.
+    #[test]
+    fn the_readme_documents_every_metric() {
+        let readme = include_str!("../../README.md");
+        let m = Metrics::new();
+        let labels = TargetLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+        };
+        let _ = PingHandles::new(&m, labels.clone());
+        let hop = HopLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+            ttl: "1".into(),
+        };
+        let host = HostLabels { host: "h".into() };
+        m.ping_icmp_errors
+            .get_or_create(&ErrorLabels {
+                host: "h".into(),
+                ip: "127.0.0.1".into(),
+                kind: "host_unreachable".into(),
+            })
+            .inc();
+        m.dns_duration.get_or_create(&host).observe(0.001);
+        m.dns_errors.get_or_create(&host).inc();
+        m.dns_changes.get_or_create(&host).inc();
+        m.hop_requests.get_or_create(&hop).inc();
+        m.hop_responses.get_or_create(&hop).inc();
+        m.hop_rtt.get_or_create(&hop).observe(0.001);
+        m.hop_address
+            .get_or_create(&HopAddressLabels {
+                host: "h".into(),
+                ip: "127.0.0.1".into(),
+                ttl: "1".into(),
+                address: "127.0.0.1".into(),
+            })
+            .set(1);
+        m.path_traces.get_or_create(&labels).inc();
+        m.path_changes.get_or_create(&labels).inc();
+        m.path_hops.get_or_create(&labels).set(1);
+        m.path_reached.get_or_create(&labels).set(1);
+        m.path_duration.get_or_create(&labels).set(0.1);
+        m.probes
+            .get_or_create(&ProbeLabels {
+                module: "icmp".into(),
+                result: "success".into(),
+            })
+            .inc();
+        let text = classic_text(&m.encode());
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        assert_eq!(names.len(), 22, "{names:?}");
+        for name in names {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README lacks `{name}`"
+            );
+        }
+        for name in [
+            "probe_success",
+            "probe_duration_seconds",
+            "probe_timed_out",
+            "probe_dns_lookup_time_seconds",
+            "probe_ip_protocol",
+            "probe_icmp_packets_sent",
+            "probe_icmp_packets_received",
+            "probe_icmp_duration_seconds",
+            "probe_tcp_connect_duration_seconds",
+            "probe_traceroute_hops",
+            "probe_hop_probes_sent",
+            "probe_hop_probes_answered",
+            "probe_hop_rtt_seconds",
+            "probe_hop_address_info",
+        ] {
+            assert!(
+                readme.contains(&format!("`{name}")),
+                "README lacks `{name}`"
+            );
+            assert!(
+                include_str!("probe.rs").contains(&format!("\"{name}\"")),
+                "probe.rs does not serve {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_classic_format_names_counters_with_total_and_has_no_eof() {
+        let m = Metrics::new();
+        let labels = TargetLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+        };
+        PingHandles::new(&m, labels).requests.inc();
+        let open = m.encode();
+        assert!(open.contains("# TYPE netlab_ping_requests counter\n"));
+        assert!(open.ends_with("# EOF\n"));
+        let text = classic_text(&open);
+        assert!(text.contains("# TYPE netlab_ping_requests_total counter\n"));
+        assert!(text.contains("# HELP netlab_ping_requests_total Echo requests sent.\n"));
+        assert!(text.contains("netlab_ping_requests_total{host=\"h\",ip=\"127.0.0.1\"} 1\n"));
+        assert!(!text.contains("# EOF"));
+        assert!(text.contains("# TYPE netlab_ping_response_duration_seconds histogram\n"));
+    }
+}

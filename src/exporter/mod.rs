@@ -131,7 +131,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
     if !privilege::datagram_sockets_allowed() {
         eprintln!(
-            "netlab: exporter: /probe module=icmp will fail: net.ipv4.ping_group_range does not include this process's groups"
+            "netlab: exporter: warning: /probe?module=icmp will fail: net.ipv4.ping_group_range does not include this process's groups"
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -206,8 +206,8 @@ async fn serve(
         let host = HostLabels {
             host: l.host.clone(),
         };
-        let _ = metrics.dns_errors.get_or_create(&host);
         if let Host::Name(name) = &p.configured.target.host {
+            let _ = metrics.dns_errors.get_or_create(&host);
             metrics
                 .dns_duration
                 .get_or_create(&host)
@@ -259,9 +259,12 @@ async fn serve(
         let _ = stop_server.changed().await;
     });
     eprintln!(
-        "netlab: exporter: listening on http://{}/ ({} targets pinged every {:?})",
+        "netlab: exporter: listening on http://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops",
         bound.local,
-        targets.len(),
+        match targets.len() {
+            1 => "1 target".to_string(),
+            n => format!("{n} targets"),
+        },
         settings.interval
     );
     let pinging = pinger::run(settings, sockets, targets, handles, metrics.clone());
