@@ -9,8 +9,11 @@
 //! Connections are bounded: past [`MAX_CONNECTIONS`] the listener stops accepting
 //! (the kernel's backlog holds the rest) until one closes, so a crowd of idle clients
 //! cannot grow the exporter's memory. Requests on a connection are served one at a time
-//! (HTTP/1.1), so the bound holds for requests too.
+//! (HTTP/1.1), so the bound holds for requests too. And a connection that moves no byte
+//! either way for its idle limit is closed, so idle clients cannot hold every slot
+//! (axum's server sets no header or idle timeout of its own).
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,6 +34,8 @@ use super::probe::{parse_request, Prober, Refusal};
 
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 128;
+/// How long a connection may be quiet (plus the probe timeout) before it is closed.
+pub const IDLE: Duration = Duration::from_secs(30);
 
 /// OpenMetrics, as `prometheus-client` writes it.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -161,6 +166,8 @@ fn text(status: StatusCode, why: String) -> Response {
 pub struct Limited {
     pub listener: TcpListener,
     pub slots: Arc<Semaphore>,
+    /// How long a connection may move no byte before it is closed.
+    pub idle: Duration,
 }
 
 impl axum::serve::Listener for Limited {
@@ -180,6 +187,8 @@ impl axum::serve::Listener for Limited {
                         Counted {
                             stream,
                             _permit: permit,
+                            idle: self.idle,
+                            quiet: Box::pin(tokio::time::sleep(self.idle)),
                         },
                         peer,
                     );
@@ -200,6 +209,28 @@ impl axum::serve::Listener for Limited {
 pub struct Counted {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
+    idle: Duration,
+    /// Fires when no byte has moved for `idle`.
+    quiet: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Counted {
+    /// A byte moved: the idle clock starts again.
+    fn moved(&mut self) {
+        let next = tokio::time::Instant::now() + self.idle;
+        self.quiet.as_mut().reset(next);
+    }
+
+    /// Pending I/O: has the connection been quiet too long?
+    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        match self.quiet.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connection idle too long",
+            )),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl AsyncRead for Counted {
@@ -208,7 +239,13 @@ impl AsyncRead for Counted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                self.moved();
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
     }
 }
 
@@ -218,12 +255,49 @@ impl AsyncWrite for Counted {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Ready(r) => {
+                self.moved();
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_flush(cx)
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::serve::Listener;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn a_quiet_connection_is_closed_and_its_slot_comes_back() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let slots = Arc::new(Semaphore::new(1));
+        let mut limited = Limited {
+            listener,
+            slots: slots.clone(),
+            idle: Duration::from_millis(100),
+        };
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = limited.accept().await;
+        assert_eq!(slots.available_permits(), 0);
+        // Bytes moving keep it open.
+        client.write_all(b"GET").await.unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
+        // Then silence closes it.
+        let err = conn.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        drop(conn);
+        assert_eq!(slots.available_permits(), 1);
     }
 }

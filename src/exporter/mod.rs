@@ -252,6 +252,8 @@ async fn serve(
     let limited = http::Limited {
         listener,
         slots: Arc::new(Semaphore::new(http::MAX_CONNECTIONS)),
+        // Longer than any probe may take, so a slow answer is never cut.
+        idle: http::IDLE + config.probe.timeout,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_server = stop_rx.clone();
