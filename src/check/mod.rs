@@ -104,6 +104,7 @@ const PING: ping::Settings = ping::Settings {
     timeout: Duration::from_secs(1),
     deadline: None,
     size: ping::DEFAULT_SIZE,
+    spread: false,
 };
 
 /// A validated `check` command line.

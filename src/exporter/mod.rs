@@ -242,6 +242,8 @@ async fn serve(
         timeout: config.ping.timeout,
         deadline: None,
         size: config.ping.size,
+        // A steady stream, not a burst of every target each interval.
+        spread: true,
     };
     let targets: Vec<Resolved> = pinged.iter().map(|p| p.resolved.clone()).collect();
 

@@ -233,6 +233,7 @@ impl Prober {
             timeout: Duration::from_secs(1),
             deadline: None,
             size: ping::DEFAULT_SIZE,
+            spread: false,
         };
         let sockets = match ping::Sockets::for_address(target.addr()) {
             Ok(s) => s,

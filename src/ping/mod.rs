@@ -187,6 +187,7 @@ impl Plan {
                 timeout: args.timeout,
                 deadline: args.deadline,
                 size: args.size as usize,
+                spread: false,
             },
             ttl,
             quiet: args.quiet,

@@ -23,6 +23,7 @@ fn cfg(count: Option<u64>, interval_ms: u64) -> Config {
             timeout: Duration::from_secs(1),
             deadline: None,
             size: 56,
+            spread: false,
         },
         token: TOKEN,
     }
@@ -750,4 +751,35 @@ fn a_sweep_of_ten_thousand_hosts_is_one_burst() {
     assert_eq!(run.sends.len(), 10_000);
     assert_eq!(run.ended, t0 + Duration::from_micros(599));
     assert!(engine.all_answered());
+}
+
+#[test]
+fn spread_targets_make_a_steady_stream_not_a_burst() {
+    let t0 = Instant::now();
+    let mut net = Net::new();
+    let addrs: Vec<IpAddr> = (1..=4u8).map(|i| IpAddr::from([198, 18, 200, i])).collect();
+    for &addr in &addrs {
+        net.hosts.insert(
+            addr,
+            Host {
+                rtt: ms(1),
+                fate: Box::new(|_| Fate::Answer),
+            },
+        );
+    }
+    let mut config = cfg(None, 1000);
+    config.settings.spread = true;
+    let mut engine = Engine::new(config, &addrs, IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, Some(t0 + ms(2999)));
+    let times: Vec<(Duration, usize)> = run
+        .sends
+        .iter()
+        .map(|(at, p)| (at.duration_since(t0), p.target.0))
+        .collect();
+    // Target i every second from i × 250 ms: never two at once, never drifting.
+    let expected: Vec<(Duration, usize)> = (0..3u64)
+        .flat_map(|round| (0..4).map(move |i| (ms(round * 1000 + i as u64 * 250), i)))
+        .collect();
+    assert_eq!(times, expected);
+    assert_eq!(replies(&run).len(), 12);
 }
