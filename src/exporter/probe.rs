@@ -518,6 +518,39 @@ mod tests {
         assert!(refused(&[("target", &"a".repeat(400))]).contains("400 bytes"));
     }
 
+    #[tokio::test]
+    async fn one_probe_past_max_concurrent_is_busy_at_once() {
+        let prober = Prober {
+            allow: vec![Allowed::parse("127.0.0.1").unwrap()],
+            any_target: false,
+            slots: Arc::new(Semaphore::new(1)),
+            max_concurrent: 1,
+            trace_slots: Arc::new(Semaphore::new(1)),
+            timeout: Duration::from_secs(1),
+            ping_count: 1,
+            trace: TraceSettings {
+                interval: Duration::from_secs(30),
+                max_hops: 1,
+                queries: 1,
+                wait: Duration::from_secs(1),
+            },
+        };
+        let request =
+            parse_request(&params(&[("target", "127.0.0.1"), ("module", "dns")])).unwrap();
+        assert!(prober.check(&request).is_ok());
+        let held = prober.slots.clone().try_acquire_owned().unwrap();
+        match prober.run(request.clone(), None).await {
+            Err(Refusal::Busy(why)) => assert!(why.contains("1 probes are running"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        drop(held);
+        // An address needs no resolver: the dns module succeeds without a packet.
+        let body = prober.run(request, None).await.unwrap();
+        assert!(body.contains("\nprobe_success 1\n"), "{body}");
+        let other = parse_request(&params(&[("target", "127.0.0.2")])).unwrap();
+        assert!(matches!(prober.check(&other), Err(Refusal::Forbidden(_))));
+    }
+
     #[test]
     fn only_allowed_targets_pass() {
         let allow = vec![
