@@ -400,3 +400,31 @@ fn open_ping_sockets(pinged: &[Pinged]) -> Result<Option<ping::Sockets>, Failure
         v6_error: None,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(listen: Option<&str>, any: bool, targets: &[&str]) -> ExporterArgs {
+        ExporterArgs {
+            listen: listen.map(str::to_string),
+            config: None,
+            probe_any_target: any,
+            targets: targets.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_plan_listens_on_loopback_unless_told_and_takes_the_flag() {
+        let plan = Plan::from_args(args(None, false, &["127.0.0.1", "www.netlab.test"])).unwrap();
+        assert_eq!(plan.listen, DEFAULT_LISTEN.parse().unwrap());
+        assert!(plan.listen.ip().is_loopback());
+        assert!(!plan.config.probe.any_target);
+        assert_eq!(plan.config.targets.len(), 2);
+        let plan = Plan::from_args(args(Some("[::1]:9000"), true, &[])).unwrap();
+        assert_eq!(plan.listen, "[::1]:9000".parse().unwrap());
+        assert!(plan.config.probe.any_target);
+        let dup = Plan::from_args(args(None, false, &["WWW.netlab.test", "www.netlab.test."]));
+        assert!(dup.unwrap_err().why.contains("listed twice"));
+    }
+}

@@ -615,5 +615,8 @@ fn icmp_errors_about_the_pings_are_counted_by_kind() {
         ),
         Some(0.0)
     );
+    // A second exporter on the same port cannot start: one line, exit 2.
+    let out = lab.netlab(&["exporter", "--listen", "127.0.0.1:9470", "127.0.0.1"]);
+    util::assert_one_line_error(&out, "address in use");
     assert_eq!(exporter.terminate().code(), Some(0));
 }
