@@ -12,6 +12,10 @@ mod lab;
 #[path = "compare/rounds.rs"]
 mod rounds;
 
+// `netlab exporter` beside prometheus-smokeping-prober (its own file: a story of its own).
+#[path = "compare/exporter.rs"]
+mod exporter;
+
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
@@ -239,6 +243,7 @@ fn install_reference_tools() {
         ("fping", "fping"),
         ("nmap", "nmap"),
         ("dig", "dnsutils"),
+        ("prometheus-smokeping-prober", "prometheus-smokeping-prober"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -709,7 +714,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 7] = [
+    let all: [(&str, Section); 8] = [
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),
@@ -717,6 +722,7 @@ fn main() {
         ("trace", section_trace),
         ("memory", section_memory),
         ("rounds", rounds::section_rounds),
+        ("exporter", exporter::section),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Resolve, connect, ping and trace one target, and check that they agree')
+            [CompletionResult]::new('exporter', 'exporter', [CompletionResultType]::ParameterValue, 'Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -228,6 +229,16 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'netlab;exporter' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config''s listen]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML): targets, intervals, what /probe may probe')
+            [CompletionResult]::new('--probe-any-target', '--probe-any-target', [CompletionResultType]::ParameterName, 'Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'netlab;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -242,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Resolve, connect, ping and trace one target, and check that they agree')
+            [CompletionResult]::new('exporter', 'exporter', [CompletionResultType]::ParameterValue, 'Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -262,6 +274,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;help;check' {
+            break
+        }
+        'netlab;help;exporter' {
             break
         }
         'netlab;help;completions' {

@@ -25,6 +25,9 @@ _netlab() {
             netlab,connect)
                 cmd="netlab__subcmd__connect"
                 ;;
+            netlab,exporter)
+                cmd="netlab__subcmd__exporter"
+                ;;
             netlab,help)
                 cmd="netlab__subcmd__help"
                 ;;
@@ -49,6 +52,9 @@ _netlab() {
             netlab__subcmd__help,connect)
                 cmd="netlab__subcmd__help__subcmd__connect"
                 ;;
+            netlab__subcmd__help,exporter)
+                cmd="netlab__subcmd__help__subcmd__exporter"
+                ;;
             netlab__subcmd__help,help)
                 cmd="netlab__subcmd__help__subcmd__help"
                 ;;
@@ -71,7 +77,7 @@ _netlab() {
 
     case "${cmd}" in
         netlab)
-            opts="-h -V --help --version resolve connect ping trace serve check completions help"
+            opts="-h -V --help --version resolve connect ping trace serve check exporter completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -210,8 +216,30 @@ _netlab() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netlab__subcmd__exporter)
+            opts="-h -V --listen --config --probe-any-target --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netlab__subcmd__help)
-            opts="resolve connect ping trace serve check completions help"
+            opts="resolve connect ping trace serve check exporter completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +281,20 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__help__subcmd__connect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netlab__subcmd__help__subcmd__exporter)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

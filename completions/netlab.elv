@@ -28,6 +28,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
             cand check 'Resolve, connect, ping and trace one target, and check that they agree'
+            cand exporter 'Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -218,6 +219,15 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'netlab;exporter'= {
+            cand --listen 'Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config''s listen]'
+            cand --config 'Configuration file (TOML): targets, intervals, what /probe may probe'
+            cand --probe-any-target 'Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'netlab;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -231,6 +241,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand trace 'Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP'
             cand serve 'Serve TCP or UDP: echo, greet, answer from a template, count words, or chat'
             cand check 'Resolve, connect, ping and trace one target, and check that they agree'
+            cand exporter 'Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -245,6 +256,8 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;help;serve'= {
         }
         &'netlab;help;check'= {
+        }
+        &'netlab;help;exporter'= {
         }
         &'netlab;help;completions'= {
         }

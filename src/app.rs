@@ -66,6 +66,12 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             let plan = crate::check::Plan::from_args(args)?;
             crate::check::run(plan)
         }
+        // Like ping: sockets (and the listener) first, then capabilities are dropped,
+        // then the runtime's threads start.
+        Command::Exporter(args) => {
+            let plan = crate::exporter::Plan::from_args(args)?;
+            crate::exporter::run(plan)
+        }
         Command::Serve(args) => {
             let plan = crate::serve::Plan::from_args(args)?;
             runtime()?.block_on(crate::serve::run(plan))

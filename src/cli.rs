@@ -69,6 +69,9 @@ pub enum Command {
     /// Resolve, connect, ping and trace one target, and check that they agree
     #[command(after_help = CHECK_EXIT_CODES_HELP)]
     Check(CheckArgs),
+    /// Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes
+    #[command(after_help = EXPORTER_EXIT_CODES_HELP)]
+    Exporter(ExporterArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
@@ -678,7 +681,35 @@ impl Command {
             Command::Trace(a) => Some(&a.output),
             Command::Serve(a) => Some(&a.output),
             Command::Check(a) => Some(&a.output),
-            Command::Completions { .. } => None,
+            // A service: what it has to say is on its HTTP endpoints.
+            Command::Completions { .. } | Command::Exporter(_) => None,
         }
     }
+}
+
+pub const EXPORTER_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  stopped cleanly (SIGINT or SIGTERM)
+  2  could not start (bad config file or target, unresolvable name, missing
+     privilege, address in use)
+
+Endpoints: /metrics (every target, continuously), /probe?target=HOST&module=
+icmp|tcp|dns|trace (one probe, blackbox_exporter style; only targets the config
+allows unless --probe-any-target). Listens on loopback unless --listen says
+otherwise.";
+
+#[derive(Debug, Args)]
+pub struct ExporterArgs {
+    /// Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config's listen]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Configuration file (TOML): targets, intervals, what /probe may probe
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)
+    #[arg(long)]
+    pub probe_any_target: bool,
+    /// Hosts to ping continuously (added to the config's targets)
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
 }

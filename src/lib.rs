@@ -18,6 +18,7 @@ pub mod cli;
 pub mod connect;
 pub mod duration;
 pub mod error;
+pub mod exporter;
 pub mod family;
 pub mod lines;
 pub mod net;

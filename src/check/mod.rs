@@ -121,6 +121,7 @@ const PING: ping::Settings = ping::Settings {
     preload: 1,
     adaptive: None,
     report_outstanding: false,
+    spread: false,
 };
 
 /// A validated `check` command line.

@@ -53,6 +53,11 @@ pub struct Settings {
     /// `-O`: an [`Event::Outstanding`] when a target's previous probe is still unanswered
     /// as its next one leaves.
     pub report_outstanding: bool,
+    /// Spread the targets' first probes evenly over one interval instead of sending them
+    /// all at once, so N targets make a steady stream of N probes an interval rather than
+    /// a burst of N (the exporter, like smokeping_prober; a burst queues behind itself at
+    /// the first hop and inflates its own RTTs).
+    pub spread: bool,
 }
 
 /// What the engine runs with: the settings and this run's token.
@@ -300,19 +305,25 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(cfg: Config, addrs: &[IpAddr], idents: Idents, now: Instant) -> Engine {
+        let n = addrs.len().max(1) as u32;
+        let first = |i: usize| match cfg.settings.spread {
+            true => now + cfg.settings.interval * i as u32 / n,
+            false => now,
+        };
         Engine {
             targets: addrs
                 .iter()
-                .map(|&addr| Target {
+                .enumerate()
+                .map(|(i, &addr)| Target {
                     addr,
                     sent: 0,
-                    next_due: now,
+                    next_due: first(i),
                     stats: Stats::default(),
                     in_flight: 0,
                     last: None,
                 })
                 .collect(),
-            schedule: (0..addrs.len()).map(|i| Reverse((now, i))).collect(),
+            schedule: (0..addrs.len()).map(|i| Reverse((first(i), i))).collect(),
             in_flight: 0,
             cfg,
             idents,

@@ -34,6 +34,9 @@ use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
 use crate::packet::ipv4::Ipv4;
 use crate::packet::IcmpErrorKind;
 
+/// ICMP errors a [`Summary`] keeps per target (the first ones).
+pub const MAX_ERRORS_KEPT: usize = 64;
+
 /// Enough for the largest ICMP message plus an IPv4 header.
 const BUF_LEN: usize = 65_536 + 60;
 
@@ -107,9 +110,13 @@ impl PingOutcome {
                     seen.push(*from);
                 }
             }
+            // Bounded: a run without end (the exporter) to a target that keeps
+            // answering with errors must not grow.
             Event::Error {
                 target, from, kind, ..
-            } => self.targets[target.0].errors.push((*from, *kind)),
+            } if self.targets[target.0].errors.len() < MAX_ERRORS_KEPT => {
+                self.targets[target.0].errors.push((*from, *kind))
+            }
             _ => {}
         }
     }

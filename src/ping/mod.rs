@@ -301,6 +301,7 @@ impl Plan {
                 preload: args.preload.map_or(1, u64::from),
                 adaptive,
                 report_outstanding: args.report_outstanding,
+                spread: false,
             },
             ttl,
             quiet: args.quiet || args.flood,

@@ -27,6 +27,7 @@ fn cfg(count: Option<u64>, interval_ms: u64) -> Config {
             preload: 1,
             adaptive: None,
             report_outstanding: false,
+            spread: false,
         },
         token: TOKEN,
     }
@@ -785,4 +786,35 @@ fn intervals_below_a_timer_tick_keep_their_rate_but_a_stall_is_not_caught_up() {
     let stalled = t0 + ms(150);
     assert_eq!(sends_at(stalled), 2);
     assert_eq!(sends_at(stalled + Duration::from_micros(200)), 1);
+}
+
+#[test]
+fn spread_targets_make_a_steady_stream_not_a_burst() {
+    let t0 = Instant::now();
+    let mut net = Net::new();
+    let addrs: Vec<IpAddr> = (1..=4u8).map(|i| IpAddr::from([198, 18, 200, i])).collect();
+    for &addr in &addrs {
+        net.hosts.insert(
+            addr,
+            Host {
+                rtt: ms(1),
+                fate: Box::new(|_| Fate::Answer),
+            },
+        );
+    }
+    let mut config = cfg(None, 1000);
+    config.settings.spread = true;
+    let mut engine = Engine::new(config, &addrs, IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, Some(t0 + ms(2999)));
+    let times: Vec<(Duration, usize)> = run
+        .sends
+        .iter()
+        .map(|(at, p)| (at.duration_since(t0), p.target.0))
+        .collect();
+    // Target i every second from i × 250 ms: never two at once, never drifting.
+    let expected: Vec<(Duration, usize)> = (0..3u64)
+        .flat_map(|round| (0..4).map(move |i| (ms(round * 1000 + i as u64 * 250), i)))
+        .collect();
+    assert_eq!(times, expected);
+    assert_eq!(replies(&run).len(), 12);
 }

@@ -363,6 +363,28 @@ fn malformed_command_lines_exit_2_with_one_line() {
         &["check", "--format", "atlas", "localhost"],
         &["ping", "--json", "--format", "atlas", "::1"],
         &["trace", "--format", "ATLAS", "::1"],
+        // exporter: listen addresses, targets, config files (before anything listens).
+        &["exporter", "--listen", "9470"],
+        &["exporter", "--listen", "localhost:9470"],
+        &["exporter", "--listen", "127.0.0.1:99999"],
+        &["exporter", "--listen", "127.0.0.1:1", "bad!name"],
+        &["exporter", "--listen", "127.0.0.1:1", "127.0.0.1:80"],
+        &[
+            "exporter",
+            "--listen",
+            "127.0.0.1:1",
+            "127.0.0.1",
+            "127.0.0.1",
+        ],
+        &[
+            "exporter",
+            "--listen",
+            "127.0.0.1:1",
+            "--config",
+            "/nonexistent.toml",
+        ],
+        &["exporter", "--config"],
+        &["exporter", "--bogus"],
     ];
     assert!(cases.len() >= 60, "{} cases", cases.len());
     for args in cases {

@@ -1,0 +1,443 @@
+//! The exporter's configuration file (TOML, read with serde and the `toml` crate).
+//!
+//! Why TOML and not YAML: netlab already reads nothing else, `toml` is the format's
+//! reference crate for Rust, and its errors carry the byte span of what failed, which
+//! is what makes "one error naming the line" possible for every mistake, from a
+//! missing quote to an unknown key (`deny_unknown_fields`) to a bad duration. Checks
+//! that serde cannot do (a host that is not a host, a bad allow entry) keep the span of
+//! their value with `toml::Spanned`, so they name their line too.
+//!
+//! ```toml
+//! listen = "127.0.0.1:9470"          # --listen wins over this
+//!
+//! [ping]                             # every target, continuously
+//! interval = "1s"                    # per target
+//! timeout = "1s"                     # a reply later than this is lost (and counted late)
+//! size = 56                          # ICMP data bytes
+//!
+//! [resolve]
+//! interval = "60s"                   # names are re-resolved this often (DNS resolve time)
+//!
+//! [trace]                            # targets with `trace = true`
+//! interval = "30s"                   # one trace per target this often
+//! max_hops = 30
+//! queries = 3
+//! wait = "2s"
+//!
+//! [probe]                            # the /probe endpoint
+//! allow = ["www.netlab.test", "198.18.0.0/16"]   # names, addresses, CIDR prefixes
+//! max_concurrent = 4                 # more at once get HTTP 503
+//! timeout = "10s"                    # at most; Prometheus's scrape timeout may cut it
+//! ping_count = 3                     # echo requests of module=icmp
+//!
+//! [[target]]
+//! host = "dest.netlab.test"
+//! trace = true                       # watch its path too
+//! ```
+
+use std::net::IpAddr;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use crate::duration::parse_duration;
+use crate::error::Failure;
+use crate::target::{Host, PortSuffix, Target};
+
+/// Where the exporter listens unless told otherwise: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9470";
+/// More targets than this is a mistake in a file, not a vantage point.
+pub const MAX_TARGETS: usize = 10_000;
+/// Longest path the exporter watches (labels `ttl` are 1..=this).
+pub const MAX_HOPS: u8 = 64;
+/// Most /probe requests the config may allow at once.
+pub const MAX_CONCURRENT: u32 = 256;
+
+/// The file as written (defaults filled in).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct File {
+    pub listen: Option<Spanned<String>>,
+    pub ping: PingSection,
+    pub resolve: ResolveSection,
+    pub trace: TraceSection,
+    pub probe: ProbeSection,
+    pub target: Vec<TargetEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PingSection {
+    #[serde(deserialize_with = "positive_duration")]
+    pub interval: Duration,
+    #[serde(deserialize_with = "positive_duration")]
+    pub timeout: Duration,
+    #[serde(deserialize_with = "packet_size")]
+    pub size: usize,
+}
+
+impl Default for PingSection {
+    fn default() -> Self {
+        PingSection {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            size: crate::ping::DEFAULT_SIZE,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResolveSection {
+    #[serde(deserialize_with = "positive_duration")]
+    pub interval: Duration,
+}
+
+impl Default for ResolveSection {
+    fn default() -> Self {
+        ResolveSection {
+            interval: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TraceSection {
+    #[serde(deserialize_with = "positive_duration")]
+    pub interval: Duration,
+    #[serde(deserialize_with = "max_hops")]
+    pub max_hops: u8,
+    #[serde(deserialize_with = "queries")]
+    pub queries: u8,
+    #[serde(deserialize_with = "positive_duration")]
+    pub wait: Duration,
+}
+
+impl Default for TraceSection {
+    fn default() -> Self {
+        TraceSection {
+            interval: Duration::from_secs(30),
+            max_hops: 30,
+            queries: 3,
+            wait: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeSection {
+    pub allow: Vec<Spanned<String>>,
+    pub any_target: bool,
+    #[serde(deserialize_with = "concurrency")]
+    pub max_concurrent: u32,
+    #[serde(deserialize_with = "positive_duration")]
+    pub timeout: Duration,
+    #[serde(deserialize_with = "ping_count")]
+    pub ping_count: u64,
+}
+
+impl Default for ProbeSection {
+    fn default() -> Self {
+        ProbeSection {
+            allow: Vec::new(),
+            any_target: false,
+            max_concurrent: 4,
+            timeout: Duration::from_secs(10),
+            ping_count: 3,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetEntry {
+    pub host: Spanned<String>,
+    #[serde(default)]
+    pub trace: bool,
+}
+
+/// One entry of `[probe] allow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allowed {
+    /// A host name, compared case-insensitively without a trailing dot.
+    Name(String),
+    /// An address or a prefix.
+    Net(IpNet),
+}
+
+impl Allowed {
+    pub fn parse(text: &str) -> Result<Allowed, String> {
+        if let Ok(net) = text.parse::<IpNet>() {
+            return Ok(Allowed::Net(net.trunc()));
+        }
+        if let Ok(addr) = text.parse::<IpAddr>() {
+            return Ok(Allowed::Net(IpNet::from(addr)));
+        }
+        let target = Target::parse_destination(text, PortSuffix::Forbidden)?;
+        match target.host {
+            Host::Name(name) => Ok(Allowed::Name(normal_name(&name))),
+            Host::Ip { addr, .. } => Ok(Allowed::Net(IpNet::from(addr))),
+        }
+    }
+}
+
+/// How names are compared: lower case, no trailing dot.
+pub fn normal_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// A config entry that was checked, with the line it came from.
+#[derive(Debug, Clone)]
+pub struct ConfiguredTarget {
+    pub target: Target,
+    pub trace: bool,
+}
+
+/// The checked configuration.
+#[derive(Debug)]
+pub struct Config {
+    pub listen: Option<String>,
+    pub ping: PingSection,
+    pub resolve: ResolveSection,
+    pub trace: TraceSection,
+    pub probe: ProbeSection,
+    pub allow: Vec<Allowed>,
+    pub targets: Vec<ConfiguredTarget>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::check(File::default(), "", "").expect("the defaults are valid")
+    }
+}
+
+impl Config {
+    /// Reads and checks `path`; every error is one line naming the file and line.
+    pub fn load(path: &Path) -> Result<Config, Failure> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::new(format!("reading config {shown}"), e))?;
+        Config::parse(&text, &shown)
+    }
+
+    /// Parses `text` (the contents of the file `shown`).
+    pub fn parse(text: &str, shown: &str) -> Result<Config, Failure> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            at_line(shown, line, e.message())
+        })?;
+        Config::check(file, text, shown)
+    }
+
+    fn check(file: File, text: &str, shown: &str) -> Result<Config, Failure> {
+        let fail =
+            |span: Range<usize>, why: String| at_line(shown, Some(line_of(text, span.start)), &why);
+        let listen = match file.listen {
+            Some(l) => {
+                let span = l.span();
+                let value = l.into_inner();
+                parse_listen(&value).map_err(|why| fail(span, why))?;
+                Some(value)
+            }
+            None => None,
+        };
+        if file.target.len() > MAX_TARGETS {
+            return Err(at_line(
+                shown,
+                None,
+                &format!("{} targets: at most {MAX_TARGETS}", file.target.len()),
+            ));
+        }
+        let mut targets = Vec::with_capacity(file.target.len());
+        for entry in file.target {
+            let span = entry.host.span();
+            let target = parse_target(entry.host.get_ref()).map_err(|why| fail(span, why))?;
+            targets.push(ConfiguredTarget {
+                target,
+                trace: entry.trace,
+            });
+        }
+        let mut allow = Vec::with_capacity(file.probe.allow.len());
+        for entry in &file.probe.allow {
+            let parsed = Allowed::parse(entry.get_ref()).map_err(|why| {
+                fail(
+                    entry.span(),
+                    format!("probe allow '{}': {why}", entry.get_ref()),
+                )
+            })?;
+            allow.push(parsed);
+        }
+        Ok(Config {
+            listen,
+            ping: file.ping,
+            resolve: file.resolve,
+            trace: file.trace,
+            probe: file.probe,
+            allow,
+            targets,
+        })
+    }
+}
+
+/// A target to ping: a host name or an address, no port.
+pub fn parse_target(text: &str) -> Result<Target, String> {
+    Target::parse_destination(text, PortSuffix::Forbidden)
+        .map_err(|why| format!("target '{text}': {why}"))
+}
+
+/// `ADDR:PORT` or `[V6ADDR]:PORT`; an address is required (no "every address" default:
+/// listening beyond loopback must be asked for by name).
+pub fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse::<std::net::SocketAddr>().map_err(|_| {
+        format!("listen address '{text}' is not ADDR:PORT (e.g. 127.0.0.1:9470 or [::1]:9470)")
+    })
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+fn at_line(shown: &str, line: Option<usize>, why: &str) -> Failure {
+    let what = match line {
+        Some(line) => format!("config {shown} line {line}"),
+        None => format!("config {shown}"),
+    };
+    Failure::new(what, why.trim())
+}
+
+fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    let value = parse_duration(&text).map_err(serde::de::Error::custom)?;
+    if value.is_zero() {
+        return Err(serde::de::Error::custom(format!(
+            "'{text}': must be longer than 0"
+        )));
+    }
+    Ok(value)
+}
+
+fn ranged<'de, D: Deserializer<'de>>(
+    d: D,
+    low: i64,
+    high: i64,
+    what: &str,
+) -> Result<i64, D::Error> {
+    let value = i64::deserialize(d)?;
+    if !(low..=high).contains(&value) {
+        return Err(serde::de::Error::custom(format!(
+            "{what} {value} is out of range ({low}-{high})"
+        )));
+    }
+    Ok(value)
+}
+
+fn packet_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    Ok(ranged(d, 0, crate::ping::MAX_SIZE, "size")? as usize)
+}
+
+fn max_hops<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    Ok(ranged(d, 1, MAX_HOPS as i64, "max_hops")? as u8)
+}
+
+fn queries<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    Ok(ranged(d, 1, crate::trace::MAX_QUERIES as i64, "queries")? as u8)
+}
+
+fn concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Ok(ranged(d, 1, MAX_CONCURRENT as i64, "max_concurrent")? as u32)
+}
+
+fn ping_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(ranged(d, 1, 100, "ping_count")? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        Config::parse(text, "x.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_full_file_parses() {
+        let c = Config::parse(
+            "listen = \"[::1]:9000\"\n[ping]\ninterval = \"200ms\"\n[probe]\nallow = [\"WWW.netlab.test.\", \"198.18.0.0/16\", \"::1\"]\n[[target]]\nhost = \"dest\"\ntrace = true\n[[target]]\nhost = \"127.0.0.1\"\n",
+            "x.toml",
+        )
+        .unwrap();
+        assert_eq!(c.listen.as_deref(), Some("[::1]:9000"));
+        assert_eq!(c.ping.interval, Duration::from_millis(200));
+        assert_eq!(c.ping.timeout, Duration::from_secs(1));
+        assert_eq!(c.targets.len(), 2);
+        assert!(c.targets[0].trace && !c.targets[1].trace);
+        assert_eq!(c.allow[0], Allowed::Name("www.netlab.test".into()));
+        assert_eq!(c.allow[1], Allowed::Net("198.18.0.0/16".parse().unwrap()));
+        assert_eq!(c.allow[2], Allowed::Net("::1/128".parse().unwrap()));
+    }
+
+    #[test]
+    fn every_error_names_its_line() {
+        let cases = [
+            ("[ping]\ninterval = \"fast\"\n", "line 2", "unknown unit"),
+            ("[ping]\n\ntimeout = \"0s\"\n", "line 3", "longer than 0"),
+            ("[ping]\nsize = 70000\n", "line 2", "out of range"),
+            ("[trace]\nmax_hops = 0\n", "line 2", "out of range"),
+            (
+                "[probe]\nmax_concurrent = 100000\n",
+                "line 2",
+                "out of range",
+            ),
+            ("colour = \"red\"\n", "line 1", "unknown field"),
+            ("[[target]]\nhost = \"bad!name\"\n", "line 2", "bad!name"),
+            ("[[target]]\ntrace = true\n", "line 1", "host"),
+            (
+                "[probe]\nallow = [\n \"ok\",\n \"10.0.0.0/99\"]\n",
+                "line 4",
+                "10.0.0.0/99",
+            ),
+            ("listen = \"9470\"\n", "line 1", "ADDR:PORT"),
+            ("[ping\ninterval = 1\n", "line 1", ""),
+            ("[ping]\ninterval = 1\n", "line 2", "string"),
+        ];
+        for (text, line, why) in cases {
+            let e = error(text);
+            assert!(
+                e.starts_with(&format!("netlab: config x.toml {line}: ")),
+                "{text:?}: {e}"
+            );
+            assert!(e.contains(why), "{text:?}: {e}");
+            assert_eq!(e.lines().count(), 1, "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let c = Config::parse("", "x.toml").unwrap();
+        assert!(c.targets.is_empty() && c.allow.is_empty() && !c.probe.any_target);
+        assert_eq!(c.probe.max_concurrent, 4);
+        assert!(parse_listen(DEFAULT_LISTEN).unwrap().ip().is_loopback());
+    }
+}
+
+#[cfg(test)]
+mod example {
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../../examples/exporter.toml");
+        let c = super::Config::parse(text, "examples/exporter.toml").unwrap();
+        assert_eq!(c.targets.len(), 2);
+        assert_eq!(c.allow.len(), 3);
+    }
+}

@@ -1,0 +1,575 @@
+//! `/probe?target=HOST&module=icmp|tcp|dns|trace`: one probe per request, the
+//! blackbox_exporter multi-target pattern (Prometheus lists the targets and passes each
+//! one as `target`; the answer is that probe's metrics alone).
+//!
+//! Who may be probed. A scraper is not the only one who can reach the port, so the
+//! exporter probes only what its owner allowed: the configured targets, and the names,
+//! addresses and prefixes of `[probe] allow`. A name is allowed by its name (it is not
+//! resolved first: the exporter never looks up names a stranger chose); an address by a
+//! prefix that holds it. `--probe-any-target` (or `any_target = true`) lifts this, by
+//! name, so nobody does it by accident.
+//!
+//! Bounds. At most `max_concurrent` probes run at once; one more is answered 503 at
+//! once instead of queueing. Each is cut at `[probe] timeout`, or earlier at the
+//! scrape timeout Prometheus sends (`X-Prometheus-Scrape-Timeout-Seconds`, less half a
+//! second for the answer to travel). A trace cannot be cut mid-way (its driver blocks
+//! on `poll`): it keeps its slot until it ends, bounded by max hops × wait.
+//!
+//! Every module runs the command's own code: `ping::measure` (the ping engine, on an
+//! ICMP datagram socket: capabilities are gone by then, so `net.ipv4.ping_group_range`
+//! must allow the exporter's group), `net::socket::tcp_connect` (as `connect`), the
+//! system resolver (as every command resolves), `trace::run_trace` (UDP, as `check`).
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::sync::Semaphore;
+
+use super::config::{normal_name, Allowed};
+use super::path::{self, Round, TraceSettings};
+use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
+use crate::ping;
+use crate::target::{Host, PortSuffix, Resolved, Target};
+
+/// The modules `/probe` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    Icmp,
+    Tcp,
+    Dns,
+    Trace,
+}
+
+impl Module {
+    pub fn parse(text: &str) -> Result<Module, String> {
+        match text {
+            "icmp" => Ok(Module::Icmp),
+            "tcp" => Ok(Module::Tcp),
+            "dns" => Ok(Module::Dns),
+            "trace" => Ok(Module::Trace),
+            other => Err(format!(
+                "unknown module '{other}' (use icmp, tcp, dns or trace)"
+            )),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Module::Icmp => "icmp",
+            Module::Tcp => "tcp",
+            Module::Dns => "dns",
+            Module::Trace => "trace",
+        }
+    }
+}
+
+/// A checked request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub module: Module,
+    pub target: Target,
+    /// The port of `tcp`.
+    pub port: Option<u16>,
+}
+
+/// Why a request is not probed, as HTTP says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// 400: the parameters are wrong.
+    BadRequest(String),
+    /// 403: the target is not allowed.
+    Forbidden(String),
+    /// 503: every probe slot is taken.
+    Busy(String),
+}
+
+/// The longest `target` accepted (a name is at most 253 bytes; a port and brackets fit).
+const MAX_TARGET_LEN: usize = 300;
+
+/// Checks the query parameters: exactly one `target`, at most one `module` (icmp by
+/// default), nothing else.
+pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
+    let bad = |why: String| Refusal::BadRequest(why);
+    let mut target = None;
+    let mut module = None;
+    for (key, value) in params {
+        let slot = match key.as_str() {
+            "target" => &mut target,
+            "module" => &mut module,
+            other => {
+                return Err(bad(format!(
+                    "unknown parameter '{}' (use target and module)",
+                    other.escape_default()
+                )))
+            }
+        };
+        if slot.is_some() {
+            return Err(bad(format!("parameter '{key}' given twice")));
+        }
+        *slot = Some(value.as_str());
+    }
+    let module = Module::parse(module.unwrap_or("icmp")).map_err(bad)?;
+    let text = target.ok_or_else(|| bad("missing parameter 'target'".into()))?;
+    if text.len() > MAX_TARGET_LEN {
+        return Err(bad(format!("target is {} bytes long", text.len())));
+    }
+    let ports = if module == Module::Tcp {
+        PortSuffix::Allowed
+    } else {
+        PortSuffix::Forbidden
+    };
+    let target = Target::parse_destination(text, ports)
+        .map_err(|why| bad(format!("target '{}': {why}", text.escape_default())))?;
+    let port = target.port;
+    if module == Module::Tcp && port.is_none() {
+        return Err(bad(format!(
+            "module tcp needs target=HOST:PORT, not '{}'",
+            text.escape_default()
+        )));
+    }
+    Ok(Request {
+        module,
+        target,
+        port,
+    })
+}
+
+/// Whether `target` may be probed under `allow` (module docs).
+pub fn allowed(allow: &[Allowed], target: &Target) -> bool {
+    allow.iter().any(|a| match (a, &target.host) {
+        (Allowed::Name(n), Host::Name(name)) => *n == normal_name(name),
+        (Allowed::Net(net), Host::Ip { addr, .. }) => net.contains(addr),
+        _ => false,
+    })
+}
+
+/// What the probes share.
+pub struct Prober {
+    pub allow: Vec<Allowed>,
+    pub any_target: bool,
+    pub slots: Arc<Semaphore>,
+    pub max_concurrent: usize,
+    /// The traces of /probe and of the path watch share these.
+    pub trace_slots: Arc<Semaphore>,
+    pub timeout: Duration,
+    pub ping_count: u64,
+    pub trace: TraceSettings,
+}
+
+impl Prober {
+    pub fn check(&self, request: &Request) -> Result<(), Refusal> {
+        if self.any_target || allowed(&self.allow, &request.target) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(format!(
+                "target '{}' is not allowed: list it in [probe] allow, or start with --probe-any-target",
+                request.target.text.escape_default()
+            )))
+        }
+    }
+
+    /// Runs the probe within its timeout (the shorter of the config's and `scrape`);
+    /// the metrics of the answer.
+    pub async fn run(&self, request: Request, scrape: Option<Duration>) -> Result<String, Refusal> {
+        let permit = self.slots.clone().try_acquire_owned().map_err(|_| {
+            Refusal::Busy(format!(
+                "{} probes are running, the most [probe] max_concurrent allows",
+                self.max_concurrent
+            ))
+        })?;
+        let timeout = match scrape {
+            Some(s) => self
+                .timeout
+                .min(s.saturating_sub(Duration::from_millis(500))),
+            None => self.timeout,
+        }
+        .max(Duration::from_millis(100));
+        let started = Instant::now();
+        let out = Findings::default();
+        let findings = match tokio::time::timeout(timeout, self.probe(&request, out)).await {
+            Ok(f) => f,
+            Err(_) => Findings {
+                timed_out: true,
+                ..Findings::default()
+            },
+        };
+        drop(permit);
+        Ok(findings.encode(request.module, started.elapsed()))
+    }
+
+    async fn probe(&self, request: &Request, mut f: Findings) -> Findings {
+        let resolve_started = Instant::now();
+        let addr = match resolve(&request.target).await {
+            Ok(addr) => addr,
+            Err(why) => {
+                f.error = Some(why);
+                return f;
+            }
+        };
+        f.dns_time = Some(resolve_started.elapsed());
+        f.ip_protocol = Some(if addr.is_ipv4() { 4 } else { 6 });
+        let resolved = Resolved {
+            text: request.target.text.clone(),
+            sockaddr: addr,
+        };
+        match request.module {
+            Module::Dns => f.success = true,
+            Module::Icmp => self.icmp(&resolved, &mut f).await,
+            Module::Tcp => tcp(&resolved, request.port.unwrap_or(0), &mut f).await,
+            Module::Trace => self.trace(request, &resolved, &mut f).await,
+        }
+        f
+    }
+
+    async fn icmp(&self, target: &Resolved, f: &mut Findings) {
+        let settings = ping::Settings {
+            count: Some(self.ping_count),
+            interval: Duration::from_millis(200),
+            timeout: Duration::from_secs(1),
+            deadline: None,
+            size: ping::DEFAULT_SIZE,
+            pattern: Vec::new(),
+            preload: 1,
+            adaptive: None,
+            report_outstanding: false,
+            spread: false,
+        };
+        let sockets = match ping::Sockets::for_address(target.addr()) {
+            Ok(s) => s,
+            Err(failure) => {
+                f.error = Some(failure.why);
+                return;
+            }
+        };
+        let outcome = ping::measure(
+            &settings,
+            sockets,
+            std::slice::from_ref(target),
+            &mut (),
+            ping::Signals::Leave,
+        )
+        .await;
+        match outcome {
+            Ok(outcome) => {
+                let s = outcome.targets.into_iter().next().unwrap_or_default();
+                f.success = s.received > 0;
+                f.icmp = Some((s.transmitted, s.received, s.avg_ms.map(|ms| ms / 1e3)));
+            }
+            Err(failure) => f.error = Some(failure.why),
+        }
+    }
+
+    async fn trace(&self, request: &Request, target: &Resolved, f: &mut Findings) {
+        let plan = path::plan(&request.target, &self.trace);
+        match path::trace_once(plan, target.clone(), self.trace_slots.clone()).await {
+            Ok((outcome, took)) => {
+                let round = Round::from_trace(&outcome, took);
+                f.success = round.reached.is_some();
+                f.trace = Some(round);
+            }
+            Err(why) => f.error = Some(why),
+        }
+    }
+}
+
+async fn tcp(target: &Resolved, port: u16, f: &mut Findings) {
+    let mut to = target.sockaddr;
+    to.set_port(port);
+    match tcp_connect(to, Duration::from_secs(5), RefusalDetail::Skip).await {
+        Ok(TcpAttempt::Connected { elapsed, .. }) => {
+            f.success = true;
+            f.tcp_time = Some(elapsed);
+        }
+        Ok(_) => {}
+        Err(e) => f.error = Some(crate::error::short_os_error(&e)),
+    }
+}
+
+/// The first address of the target (the system resolver, as every command resolves).
+async fn resolve(target: &Target) -> Result<SocketAddr, String> {
+    match &target.host {
+        Host::Ip { addr, scope } => crate::net::iface::literal_sockaddr(*addr, scope.as_deref(), 0),
+        Host::Name(name) => tokio::net::lookup_host((name.as_str(), 0))
+            .await
+            .map_err(|e| crate::error::resolver_message(&e))?
+            .next()
+            .ok_or_else(|| format!("{name} has no address")),
+    }
+}
+
+/// What a probe found.
+#[derive(Debug, Default)]
+struct Findings {
+    success: bool,
+    timed_out: bool,
+    error: Option<String>,
+    dns_time: Option<Duration>,
+    ip_protocol: Option<i64>,
+    /// (sent, received, mean RTT in seconds)
+    icmp: Option<(u64, u64, Option<f64>)>,
+    tcp_time: Option<Duration>,
+    trace: Option<Round>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabels {
+    phase: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TtlLabels {
+    ttl: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HopLabels {
+    ttl: String,
+    address: String,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+fn float(registry: &mut Registry, name: &str, help: &str, value: f64) {
+    let g = FloatGauge::default();
+    g.set(value);
+    registry.register(name, help, g);
+}
+
+fn int(registry: &mut Registry, name: &str, help: &str, value: i64) {
+    let g = Gauge::<i64>::default();
+    g.set(value);
+    registry.register(name, help, g);
+}
+
+impl Findings {
+    /// blackbox_exporter's names where it has them (`probe_success`,
+    /// `probe_duration_seconds`, `probe_dns_lookup_time_seconds`, `probe_ip_protocol`,
+    /// `probe_icmp_duration_seconds`), netlab's for what it adds.
+    fn encode(self, module: Module, took: Duration) -> String {
+        let mut r = Registry::default();
+        int(
+            &mut r,
+            "probe_success",
+            "Whether the probe succeeded",
+            self.success as i64,
+        );
+        float(
+            &mut r,
+            "probe_duration_seconds",
+            "How long the probe took",
+            took.as_secs_f64(),
+        );
+        int(
+            &mut r,
+            "probe_timed_out",
+            "Whether the probe was cut at its timeout",
+            self.timed_out as i64,
+        );
+        if let Some(t) = self.dns_time {
+            float(
+                &mut r,
+                "probe_dns_lookup_time_seconds",
+                "How long resolving the target took",
+                t.as_secs_f64(),
+            );
+        }
+        if let Some(p) = self.ip_protocol {
+            int(&mut r, "probe_ip_protocol", "IP version probed (4 or 6)", p);
+        }
+        match module {
+            Module::Icmp => {
+                let (sent, received, rtt) = self.icmp.unwrap_or((0, 0, None));
+                int(
+                    &mut r,
+                    "probe_icmp_packets_sent",
+                    "Echo requests sent",
+                    sent as i64,
+                );
+                int(
+                    &mut r,
+                    "probe_icmp_packets_received",
+                    "First, timely echo replies",
+                    received as i64,
+                );
+                if let Some(rtt) = rtt {
+                    let f: Family<PhaseLabels, FloatGauge> = Family::default();
+                    f.get_or_create(&PhaseLabels {
+                        phase: "rtt".into(),
+                    })
+                    .set(rtt);
+                    r.register(
+                        "probe_icmp_duration_seconds",
+                        "Mean round-trip time of the echo replies",
+                        f,
+                    );
+                }
+            }
+            Module::Tcp => {
+                if let Some(t) = self.tcp_time {
+                    float(
+                        &mut r,
+                        "probe_tcp_connect_duration_seconds",
+                        "How long the TCP handshake took",
+                        t.as_secs_f64(),
+                    );
+                }
+            }
+            Module::Dns => {}
+            Module::Trace => {
+                if let Some(round) = &self.trace {
+                    encode_round(&mut r, round);
+                }
+            }
+        }
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &r);
+        out
+    }
+}
+
+fn encode_round(r: &mut Registry, round: &Round) {
+    let last = round
+        .hops
+        .iter()
+        .filter(|h| h.address.is_some())
+        .map(|h| h.ttl)
+        .max()
+        .unwrap_or(0);
+    int(
+        r,
+        "probe_traceroute_hops",
+        "TTL of the last hop that answered",
+        last as i64,
+    );
+    let sent: Family<TtlLabels, Gauge> = Family::default();
+    let answered: Family<TtlLabels, Gauge> = Family::default();
+    let rtt: Family<TtlLabels, FloatGauge> = Family::default();
+    let address: Family<HopLabels, Gauge> = Family::default();
+    for hop in &round.hops {
+        let l = TtlLabels {
+            ttl: hop.ttl.to_string(),
+        };
+        sent.get_or_create(&l).set(hop.sent as i64);
+        answered.get_or_create(&l).set(hop.rtts.len() as i64);
+        if !hop.rtts.is_empty() {
+            let mean =
+                hop.rtts.iter().map(Duration::as_secs_f64).sum::<f64>() / hop.rtts.len() as f64;
+            rtt.get_or_create(&l).set(mean);
+        }
+        if let Some(a) = hop.address {
+            address
+                .get_or_create(&HopLabels {
+                    ttl: l.ttl,
+                    address: a.to_string(),
+                })
+                .set(1);
+        }
+    }
+    r.register(
+        "probe_hop_probes_sent",
+        "Trace probes sent with this TTL",
+        sent,
+    );
+    r.register(
+        "probe_hop_probes_answered",
+        "Trace probes with this TTL that were answered",
+        answered,
+    );
+    r.register(
+        "probe_hop_rtt_seconds",
+        "Mean round-trip time at this TTL",
+        rtt,
+    );
+    r.register(
+        "probe_hop_address_info",
+        "Who answered at this TTL (1)",
+        address,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn refused(pairs: &[(&str, &str)]) -> String {
+        match parse_request(&params(pairs)) {
+            Err(Refusal::BadRequest(why)) => why,
+            other => panic!("{pairs:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_the_reason() {
+        assert!(refused(&[]).contains("missing parameter 'target'"));
+        assert!(refused(&[("target", "a"), ("target", "b")]).contains("twice"));
+        assert!(refused(&[("target", "a"), ("module", "http")]).contains("unknown module"));
+        assert!(refused(&[("target", "a"), ("x", "1")]).contains("unknown parameter 'x'"));
+        assert!(refused(&[("target", "bad!name")]).contains("bad!name"));
+        assert!(refused(&[("target", "a:80")]).contains("target 'a:80'"));
+        assert!(refused(&[("target", "a"), ("module", "tcp")]).contains("HOST:PORT"));
+        assert!(refused(&[("target", &"a".repeat(400))]).contains("400 bytes"));
+    }
+
+    #[tokio::test]
+    async fn one_probe_past_max_concurrent_is_busy_at_once() {
+        let prober = Prober {
+            allow: vec![Allowed::parse("127.0.0.1").unwrap()],
+            any_target: false,
+            slots: Arc::new(Semaphore::new(1)),
+            max_concurrent: 1,
+            trace_slots: Arc::new(Semaphore::new(1)),
+            timeout: Duration::from_secs(1),
+            ping_count: 1,
+            trace: TraceSettings {
+                interval: Duration::from_secs(30),
+                max_hops: 1,
+                queries: 1,
+                wait: Duration::from_secs(1),
+            },
+        };
+        let request =
+            parse_request(&params(&[("target", "127.0.0.1"), ("module", "dns")])).unwrap();
+        assert!(prober.check(&request).is_ok());
+        let held = prober.slots.clone().try_acquire_owned().unwrap();
+        match prober.run(request.clone(), None).await {
+            Err(Refusal::Busy(why)) => assert!(why.contains("1 probes are running"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        drop(held);
+        // An address needs no resolver: the dns module succeeds without a packet.
+        let body = prober.run(request, None).await.unwrap();
+        assert!(body.contains("\nprobe_success 1\n"), "{body}");
+        let other = parse_request(&params(&[("target", "127.0.0.2")])).unwrap();
+        assert!(matches!(prober.check(&other), Err(Refusal::Forbidden(_))));
+    }
+
+    #[test]
+    fn only_allowed_targets_pass() {
+        let allow = vec![
+            Allowed::parse("www.netlab.test").unwrap(),
+            Allowed::parse("198.18.0.0/16").unwrap(),
+        ];
+        let ok = |t: &str, m: &str| {
+            let r = parse_request(&params(&[("target", t), ("module", m)])).unwrap();
+            allowed(&allow, &r.target)
+        };
+        assert!(ok("WWW.netlab.test.", "icmp"));
+        assert!(ok("198.18.2.2", "trace"));
+        assert!(ok("198.18.2.2:80", "tcp"));
+        assert!(!ok("other.netlab.test", "icmp"));
+        assert!(!ok("127.0.0.1", "icmp"));
+        assert!(!ok("[::1]:22", "tcp"));
+    }
+}
