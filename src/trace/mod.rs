@@ -142,6 +142,7 @@ use crate::target::{Host, PortSuffix, Target};
 
 pub mod engine;
 mod io;
+mod live;
 pub mod multipath;
 pub mod names;
 pub mod probe;
