@@ -11,4 +11,5 @@ mod ping;
 mod resolve;
 mod serve;
 mod trace;
+mod trace_live;
 mod util;

@@ -171,7 +171,7 @@ pub fn sparkline(hop: &HopSummary, width: usize) -> Sparkline<'static> {
 }
 
 fn hop_cells(hop: &HopSummary, view: &View) -> Vec<String> {
-    let ms = |d: Option<Duration>| d.map_or(String::new(), |d| format!("{:.1}", output::ms(d)));
+    let ms = |d: Option<Duration>| d.map_or(String::new(), |d| rtt_text(output::ms(d)));
     let rtt = hop.rtt.as_ref();
     vec![
         hop.ttl.to_string(),
@@ -186,6 +186,17 @@ fn hop_cells(hop: &HopSummary, view: &View) -> Vec<String> {
         ms(rtt.map(|r| r.stdev)),
         ms(hop.jitter.as_ref().map(|j| j.last)),
     ]
+}
+
+/// Milliseconds in a 7-wide column: three decimals as in the report, fewer when large.
+fn rtt_text(ms: f64) -> String {
+    if ms < 100.0 {
+        format!("{ms:.3}")
+    } else if ms < 10_000.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
 }
 
 /// The hop's main responder (name or address), its share when there are several (the

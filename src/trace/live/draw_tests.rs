@@ -146,12 +146,20 @@ fn each_hop_is_a_row_with_the_reports_figures() {
     // hop, host, loss%, sent, recv, last, avg, best, worst, stdev, jitter, sparkline.
     assert_eq!(
         &row1[..11],
-        ["1", "r1.lab", "0.0", "3", "3", "2.0", "2.0", "1.0", "3.0", "1.0", "2.0"]
+        ["1", "r1.lab", "0.0", "3", "3", "2.000", "2.000", "1.000", "3.000", "1.000", "2.000"]
     );
     let row2: Vec<&str> = line_of(&lines, "198.18.1.2").split_whitespace().collect();
     assert_eq!(&row2[..5], ["2", "198.18.1.2", "33.3", "3", "2"]);
     assert!(lines.last().unwrap().contains(HELP));
     assert!(line_of(&lines, "loss:").contains("none in forwarding"));
+}
+
+#[test]
+fn large_rtts_keep_to_their_column() {
+    assert_eq!(rtt_text(0.027), "0.027");
+    assert_eq!(rtt_text(99.5), "99.500");
+    assert_eq!(rtt_text(123.45), "123.5");
+    assert_eq!(rtt_text(65_000.4), "65000");
 }
 
 #[test]

@@ -711,7 +711,7 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
 }
 
 /// The tools the lab and its tests run, with the Debian package of each.
-const LAB_TOOLS: [(&str, &str, &str); 8] = [
+const LAB_TOOLS: [(&str, &str, &str); 9] = [
     ("ip", "-V", "iproute2"),
     ("iptables-restore", "--version", "iptables"),
     ("ip6tables-restore", "--version", "iptables"),
@@ -720,6 +720,8 @@ const LAB_TOOLS: [(&str, &str, &str); 8] = [
     ("dig", "-v", "dnsutils"),
     ("setpriv", "--version", "util-linux"),
     ("tcpdump", "--version", "tcpdump"),
+    // The live view's real-terminal test (trace_live.rs).
+    ("tmux", "-V", "tmux"),
 ];
 
 fn tool_works(tool: &str, arg: &str) -> bool {
