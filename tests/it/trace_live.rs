@@ -154,7 +154,7 @@ fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
         lab.dest_v4()
     );
     tmux.type_line(&line);
-    let screen = tmux.wait_for("the live view with hop 4 answering", |s| view_is_up(s));
+    let screen = tmux.wait_for("the live view with hop 4 answering", view_is_up);
     assert_eq!(tmux.format("#{alternate_on}"), "1", "{screen}");
     screen
 }
