@@ -9,6 +9,8 @@
 #[path = "../tests/it/lab/mod.rs"]
 #[allow(unused_imports, unused_macros)]
 mod lab;
+#[path = "compare/rounds.rs"]
+mod rounds;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -26,6 +28,8 @@ struct Sample {
     code: Option<i32>,
     stdout: String,
     stderr: String,
+    /// User + system CPU time (the tool and the children it waited for).
+    cpu: Duration,
 }
 
 /// A tool started by [`start`], drained on threads so a chatty tool never blocks.
@@ -80,8 +84,13 @@ impl Running {
             code: std::process::ExitStatus::from_raw(status).code(),
             stdout: self.stdout.join().unwrap_or_default(),
             stderr: self.stderr.join().unwrap_or_default(),
+            cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         }
     }
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
 
 /// Runs `cmd` to completion: wall time, peak RSS, exit status and output.
@@ -700,13 +709,14 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 6] = [
+    let all: [(&str, Section); 7] = [
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),
         ("resolve", section_resolve),
         ("trace", section_trace),
         ("memory", section_memory),
+        ("rounds", rounds::section_rounds),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -49,7 +49,8 @@ CAA\t''"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s W -l timeout -d 'Give up on a query after this long (default: the resolv.conf timeout, or 2s with --server)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l concurrency -d 'How many names to resolve at once with --file' -r
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l tcp -d 'Use TCP for DNS queries (UDP is used otherwise, with TCP on truncation)'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6 only'
@@ -67,7 +68,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect -d 'Exi
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -d 'Exit 1 unless the answer matches the regular expression RE' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d 'Probes in flight at once when scanning (default: as many as the open-file limit allows)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
@@ -83,7 +85,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s w -l deadline -d 
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s s -l size -d 'ICMP data bytes per probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s t -l ttl -d 'Time to live (IPv6: hop limit) of the probes, 1-255' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 4 -d 'Use IPv4 only'
@@ -94,10 +97,15 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s V -l version -d '
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s p -l port -d 'Destination port (UDP default 33434, TCP default 80); the same for every probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s m -l max-hops -d 'Largest TTL (hop limit) to probe' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s f -l first -d 'TTL of the first hop to probe' -r
-complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s q -l queries -d 'Probes per hop (default 3; 1 per round with -c or --watch)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s w -l wait -d 'The longest a probe waits for its answer (most wait far less: see the README)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s c -l cycles -d 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s i -l interval -d 'Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping\'s -i)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -s o -l fields -d 'Statistics columns, comma-separated, as mtr -o (see the README; e.g. loss,sent,avg,worst,kind)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l flows -d 'Probe N flows side by side (different flow identifiers), to see every load-balanced path' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s I -l icmp -d 'Probe with ICMP echo requests'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s U -l udp -d 'Probe with UDP datagrams to one fixed port (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s T -l tcp -d 'Probe with TCP SYNs (connect attempts) to one port'
@@ -105,6 +113,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand trace" -s n -l numeric -d 
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -l json -d 'Short for --format json'
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l watch -d 'Keep tracing round after round until Ctrl-C (or -c N rounds): one line (NDJSON with --json) per round when stdout is not a terminal'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l banner -d 'Greet each client with TEXT and a newline, then close (escapes: \\n \\r \\t \\\\ \\xNN)' -r
@@ -113,7 +122,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand serve" -l idle-timeout -d 
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-connections -d 'Connections served at once; more are closed at once and logged as refused [default: 256, 1 with --chat]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l max-line -d 'Longest line in bytes (newline included); a longer one ends the connection' -r
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l echo -d 'Send back every byte received, as it arrives (the default)'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l words -d 'Answer each line with its unique words (first-seen order) and its length in characters'
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -l chat -d 'Print the client\'s lines, send lines typed on stdin; `bye` from either side ends it'
@@ -125,7 +135,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand serve" -s h -l help -d 'Pr
 complete -c netlab -n "__fish_netlab_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s p -l port -d 'TCP port to connect to [default: 80]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l format -d 'How to print the result: a table for people, or one JSON document for scripts' -r -f -a "table\t'Aligned tables and rows for people'
-json\t'One JSON document on stdout when the command ends'"
+json\t'One JSON document on stdout when the command ends'
+csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand check" -l json -d 'Short for --format json'

@@ -32,9 +32,10 @@ pub use draw::View;
 
 use super::engine::Ending;
 use super::names::Names;
+use super::report::header_words;
 use super::rounds::Round;
 use super::stats::Stats;
-use super::{run_rounds, Control, Method, Plan, Resolved, RoundObserver, Sockets};
+use super::{run_rounds, Control, Plan, Resolved, RoundObserver, Sockets};
 use crate::error::Failure;
 use terminal::{Input, Screen};
 
@@ -114,16 +115,7 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome
 
 /// "trace to host (addr), udp port 33434, every 0.2 s": what the title says.
 fn title(plan: &Plan, resolved: &Resolved, interval: Duration) -> String {
-    let addr = resolved.addr();
-    let shown = if resolved.text == addr.to_string() {
-        addr.to_string()
-    } else {
-        format!("{} ({addr})", resolved.text)
-    };
-    let method = match plan.method {
-        Method::Icmp => plan.method.as_str().to_string(),
-        _ => format!("{} port {}", plan.method.as_str(), plan.port),
-    };
+    let (shown, method) = header_words(plan, resolved);
     format!(
         "trace to {shown}, {method}, every {} s",
         interval.as_secs_f64()

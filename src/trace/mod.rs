@@ -125,10 +125,83 @@
 //! }
 //! ```
 //!
+//! ## With `-c N` or `--watch`: the statistics
+//!
+//! `-c N` prints one document when the rounds end (the count, or Ctrl-C / SIGTERM);
+//! `--watch --json` prints NDJSON instead, one object per line: a `"round"` object as
+//! each round ends, then this `"summary"` object:
+//!
+//! ```text
+//! {
+//!   "type": "summary",                  // the last NDJSON line of --watch is this too
+//!   "target": "www", "address": "198.18.5.2", "method": "udp", "port": 33434,
+//!   "first_ttl": 1, "max_hops": 30,
+//!   "queries": 1,                       // probes per hop per round
+//!   "interval_s": 1.0,                  // between round starts (-i)
+//!   "elapsed_s": 9.012,
+//!   "flow": 0,                          // the fields from here to "events" are flow 0's
+//!   "rounds": 10,                       // rounds recorded (a round cut by Ctrl-C is not)
+//!   "reached_rounds": 10,               // rounds in which the destination answered
+//!   "destination_ttl": 6,               // TTL it answered at last; null if never
+//!   "loss_begins_at": 4,                // first hop whose loss every later hop shares
+//!   "hops": [                           // TTL order, up to destination_ttl
+//!     { "ttl": 4, "sent": 10, "received": 6, "loss_percent": 40.0,
+//!       "responders": [                 // in order of first answer
+//!         { "address": "198.18.3.2", "name": "r4.netlab.test",
+//!           "count": 6, "share": 1.0 } ],  // share of the hop's answers (0..1)
+//!       "last_ms": 17.0, "avg_ms": 17.1, "best_ms": 16.9, "worst_ms": 17.5,
+//!       "stdev_ms": 0.2,                // null until an answer came
+//!       "jitter_ms": 0.1,               // |RTT difference| of the last two answers
+//!       "jitter_mean_ms": 0.1, "jitter_max_ms": 0.4,
+//!       "jitter_interarrival_ms": 0.1,  // RFC 3550's estimate; jitter: null below 2 answers
+//!       "p50_ms": 17.0, "p90_ms": 17.4, "p95_ms": 17.5, "p99_ms": 17.5,
+//!                                       // over the last 512 probes
+//!       "loss_kind": "forwarding",      // none, forwarding, replies_only, both
+//!       "forwarding_loss_percent": 40.0,    // the part every later hop shares
+//!       "replies_only_loss_percent": 0.0,   // the part that stops at this hop
+//!       "explanation": "40% lost and every later hop loses as much: ..." }
+//!   ],
+//!   "events_total": 1,
+//!   "events": [                         // path changes (the last 256), oldest first
+//!     { "round": 21, "at_s": 20.0,      // since the first round started
+//!       "kind": "new_responder",        // or "destination_moved"
+//!       "ttl": 3, "address": "198.18.7.2", "previous": "198.18.2.2",
+//!       "from_ttl": null, "to_ttl": null,   // destination_moved: the old and new TTL
+//!       "description": "hop 3 now answers from 198.18.7.2 (was 198.18.2.2)" }
+//!   ],
+//!   "flows": null,                      // --flows N > 1: each flow's fields as above
+//!                                       // ("flow" to "events"), flow 0 first
+//!   "multipath": null                   // --flows N > 1:
+//!   // { "splits": [2], "merges": [3],  // TTLs where the flows' paths split / merge
+//!   //   "hops": [ { "ttl": 2, "routers": [
+//!   //       { "address": "198.18.1.2", "name": null, "flows": [0, 3, 4] } ] } ] }
+//! }
+//! ```
+//!
+//! Each round's line under `--watch --json`:
+//!
+//! ```text
+//! { "type": "round", "round": 3, "flow": 0,
+//!   "elapsed_s": 2.0,                   // when the round started, since the first
+//!   "ending": "reached",                // reached, unreachable, max_hops
+//!   "destination_ttl": 6,               // null when not reached
+//!   "hops": [ { "ttl": 1, "probes": [ { "from": "198.18.0.2", "rtt_ms": 0.4 } ] },
+//!             { "ttl": 2, "probes": [ { "from": null, "rtt_ms": null } ] } ],
+//!   "events": [ ... ] }                 // path events this round raised, as above
+//! ```
+//!
+//! `--format csv` prints the summary's hops as rows with a header, one row per hop (and
+//! per flow), in the columns `rounds,flow,ttl,address,name,responders,sent,received,
+//! loss_percent,last_ms,...,p99_ms,loss_kind,forwarding_loss_percent,
+//! replies_only_loss_percent,explanation` (JSON's names; `address` and `name` are the
+//! hop's first responder, `responders` is `address share;...`); with `--watch` the rows
+//! of the statistics so far after every round, their first column telling them apart.
+//!
 //! # Exit codes
 //! 0 the destination was reached; 1 the trace completed without reaching it (max hops,
 //! an unreachable error, probes filtered); 2 it could not be done (bad input,
-//! unresolvable name, missing privilege, socket error).
+//! unresolvable name, missing privilege, socket error). With rounds: 0 when the
+//! destination answered in at least one round.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;

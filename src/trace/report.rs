@@ -249,6 +249,22 @@ fn columns(target: IpAddr, numeric: bool, raw_receiver: bool) -> [Column; 3] {
     ]
 }
 
+/// The header's words: the target as shown (`www (198.18.5.2)`) and the method
+/// (`udp port 33434`).
+pub(super) fn header_words(plan: &Plan, target: &Resolved) -> (String, String) {
+    let addr = target.addr();
+    let method = match (plan.method, plan.port) {
+        (Method::Icmp, _) => plan.method.as_str().to_string(),
+        (m, p) => format!("{} port {p}", m.as_str()),
+    };
+    let shown = if target.text == addr.to_string() {
+        addr.to_string()
+    } else {
+        format!("{} ({addr})", target.text)
+    };
+    (shown, method)
+}
+
 pub(crate) struct Report {
     format: Format,
     target_text: String,
@@ -302,15 +318,7 @@ impl Report {
         let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         if plan.format == Format::Table {
-            let method = match port {
-                Some(p) => format!("{} port {p}", plan.method.as_str()),
-                None => plan.method.as_str().to_string(),
-            };
-            let shown = if target.text == addr.to_string() {
-                addr.to_string()
-            } else {
-                format!("{} ({addr})", target.text)
-            };
+            let (shown, method) = header_words(plan, target);
             Stdout::line(&format!(
                 "trace to {shown}, {method}, {} hops max, {} queries per hop{}",
                 plan.max_ttl,

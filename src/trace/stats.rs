@@ -498,9 +498,16 @@ fn verdict(h: &HopStats, k: &HopStats, f: f64, last: bool, begins: Option<u8>) -
         ),
         LossKind::None => "no loss".to_string(),
         LossKind::Forwarding if last => format!(
-            "{}% lost on the way to this last hop{begins_text} (a last hop limiting its own \
-             replies cannot be told apart)",
+            "{}% lost on the way to this last hop{begins_text}; a last hop limiting its own \
+             replies cannot be told apart",
             pct(loss)
+        ),
+        LossKind::Forwarding if pct(excess) >= 1.0 => format!(
+            "{}% lost, and hop {} beyond loses {}% (the difference is within chance): loss \
+             in forwarding at or before this hop{begins_text}",
+            pct(loss),
+            k.ttl,
+            pct(f)
         ),
         LossKind::Forwarding => format!(
             "{}% lost and every later hop loses as much: loss in forwarding at or before \

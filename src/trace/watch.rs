@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::engine::{Ending, Hop, ProbeResult};
 use super::multipath::{self, Multipath};
 use super::names::Names;
-use super::report::FINAL_NAME_WAIT;
+use super::report::{header_words, FINAL_NAME_WAIT};
 use super::rounds::Round;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot, Stats};
 use super::{
@@ -261,8 +261,9 @@ fn run_flows(
     result
 }
 
-/// The rounds' observer that prints.
-struct Printer {
+/// The rounds' observer that prints (also usable by a live view: feed it rounds with
+/// [`Printer::on_round`], then [`Printer::finish`] prints the summary).
+pub struct Printer {
     format: Format,
     repeat: Repeat,
     header: Header,
@@ -290,7 +291,8 @@ struct Header {
 }
 
 impl Printer {
-    fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
+    /// Prints the header line (table format) at once.
+    pub fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
         let addr = resolved.addr();
         let port = (plan.method != Method::Icmp).then_some(plan.port);
         let mut names = Names::new(!plan.numeric);
@@ -306,15 +308,7 @@ impl Printer {
             interval_s: repeat.interval.as_secs_f64(),
         };
         if plan.format == Format::Table {
-            let method = match port {
-                Some(p) => format!("{} port {p}", plan.method.as_str()),
-                None => plan.method.as_str().to_string(),
-            };
-            let shown = if resolved.text == addr.to_string() {
-                addr.to_string()
-            } else {
-                format!("{} ({addr})", resolved.text)
-            };
+            let (shown, method) = header_words(plan, resolved);
             let rounds = match repeat.rounds {
                 Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
                 None => "rounds until Ctrl-C".to_string(),
@@ -368,7 +362,7 @@ impl Printer {
     }
 
     /// A round is over: record it, and stream it with `--watch`.
-    fn on_round(&mut self, round: &Round) {
+    pub fn on_round(&mut self, round: &Round) {
         let flow = usize::from(round.flow).min(self.stats.len() - 1);
         self.stats[flow].record(round);
         if matches!(round.ending, Ending::Reached { .. }) {
@@ -472,7 +466,8 @@ impl Printer {
         }
     }
 
-    fn finish(mut self, elapsed: Duration) -> Exit {
+    /// The summary (table, JSON or CSV) and the exit status.
+    pub fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
         let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
         let multipath = (snapshots.len() > 1).then(|| multipath::analyze(&snapshots));
@@ -608,6 +603,11 @@ impl Printer {
         let target = &self.header.address;
         // Loss explained.
         match snapshot.loss_begins_at {
+            Some(ttl) if ttl > self.header.first_ttl => Stdout::line(&format!(
+                "loss: real loss (in forwarding) begins at hop {ttl}, between hop {} and hop \
+                 {ttl}; every later hop shares it",
+                ttl - 1
+            )),
             Some(ttl) => Stdout::line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}; every later hop shares it"
             )),

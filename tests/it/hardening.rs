@@ -273,7 +273,7 @@ fn concurrent_pings_and_traces_each_get_exactly_their_own_answers() {
 // ----- resources -----
 
 /// Resident set size of a process, in KiB, or `None` once it has exited.
-fn vm_rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn vm_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()

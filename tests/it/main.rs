@@ -12,4 +12,5 @@ mod resolve;
 mod serve;
 mod trace;
 mod trace_live;
+mod trace_watch;
 mod util;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::lab::{lab, LabConfig, LabelEntry, Role, FILTERED_PORT, NOBODY};
 use crate::util::{assert_one_line_error, netlab, stderr, stdout};
 
-fn json(out: &Output) -> Value {
+pub(crate) fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}):\nstdout: {}\nstderr: {}",
