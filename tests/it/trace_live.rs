@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::lab::impair::Impairment;
 use crate::lab::{lab, Lab, LabConfig, Role};
 
 /// Bound on waiting for the pane to show something (a hang, not a speed check).
@@ -154,7 +155,11 @@ fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
         lab.dest_v4()
     );
     tmux.type_line(&line);
-    let screen = tmux.wait_for("the live view with hop 4 answering", view_is_up);
+    // Up, and hop 2's verdict shown (so the summary will have it too).
+    let screen = tmux.wait_for(
+        "the live view with hop 4 answering and hop 2's verdict",
+        |s| view_is_up(s) && s.contains("  hop 2: replies_only: "),
+    );
     assert_eq!(tmux.format("#{alternate_on}"), "1", "{screen}");
     screen
 }
@@ -182,6 +187,7 @@ fn assert_restored_with_the_summary(lab: &Lab, tmux: &Tmux, how: &str) {
         "{ctx}"
     );
     assert!(history.contains("loss: none in forwarding"), "{ctx}");
+    assert!(history.contains("  hop 2: replies_only: "), "{ctx}");
     assert!(
         history
             .lines()
@@ -198,7 +204,14 @@ fn assert_restored_with_the_summary(lab: &Lab, tmux: &Tmux, how: &str) {
 
 #[test]
 fn the_live_view_answers_its_keys_and_leaves_the_terminal_as_it_was() {
-    let lab = lab!(LabConfig::default().routers(3));
+    // Router 2 drops every second time-exceeded it would send: hop 2 loses half its
+    // answers, no later hop loses any (replies only).
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .impair(Impairment::ReplyDropEvery {
+            router: 2,
+            every: 2
+        }));
     let tmux = Tmux::new(150, 40);
 
     // q, after p, r and n.
@@ -214,18 +227,20 @@ fn the_live_view_answers_its_keys_and_leaves_the_terminal_as_it_was() {
             .starts_with("q quit · p pause/resume"),
         "{screen}"
     );
-    // Every hop has its row and a sparkline of answers.
+    // Every hop has its row and a sparkline of answers; hop 2's has losses between them.
     for ttl in 1..=4 {
         let words = row(&screen, ttl).unwrap_or_else(|| panic!("no hop {ttl}\n{screen}"));
-        assert!(
-            words
-                .last()
-                .unwrap()
-                .chars()
-                .all(|c| "▁▂▃▄▅▆▇█".contains(c)),
-            "hop {ttl}: {words:?}\n{screen}"
-        );
+        let spark = words.last().unwrap();
+        let bars = if ttl == 2 {
+            "▁▂▃▄▅▆▇█×"
+        } else {
+            "▁▂▃▄▅▆▇█"
+        };
+        let ok = spark.chars().all(|c| bars.contains(c)) && (ttl != 2 || spark.contains('×'));
+        assert!(ok, "hop {ttl}: {words:?}\n{screen}");
     }
+    assert!(!screen.contains("  hop 3: "), "{screen}");
+    assert!(screen.contains("loss: none in forwarding"), "{screen}");
 
     tmux.keys("p");
     tmux.wait_for("the paused banner", |s| s.contains("PAUSED (p resumes)"));

@@ -230,13 +230,24 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines = vec![Line::raw("")];
     lines.push(match snapshot.loss_begins_at {
-        Some(ttl) => Line::from(vec![
-            Span::styled("loss: ", bold),
-            Span::styled(
-                format!("real loss (in forwarding) begins at hop {ttl}; every later hop shares it"),
-                Style::default().fg(Color::Red),
-            ),
-        ]),
+        Some(ttl) => {
+            // As the report says it: the link in front of the hop, when one was probed.
+            let between = if snapshot.hops.first().is_some_and(|h| h.ttl < ttl) {
+                format!(", between hop {} and hop {ttl}", ttl - 1)
+            } else {
+                String::new()
+            };
+            Line::from(vec![
+                Span::styled("loss: ", bold),
+                Span::styled(
+                    format!(
+                        "real loss (in forwarding) begins at hop {ttl}{between}; every later \
+                         hop shares it"
+                    ),
+                    Style::default().fg(Color::Red),
+                ),
+            ])
+        }
         None if snapshot.rounds == 0 => Line::from(vec![
             Span::styled("loss: ", bold),
             Span::raw("no round yet"),

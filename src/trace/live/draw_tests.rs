@@ -207,7 +207,14 @@ fn verdicts_say_where_real_loss_begins_and_why() {
     let mut s = snapshot(vec![h1, h2]);
     s.loss_begins_at = Some(2);
     let lines = screen(&s, &view(), 130, 16);
-    assert!(line_of(&lines, "loss:").contains("real loss (in forwarding) begins at hop 2"));
+    assert!(line_of(&lines, "loss:").contains(
+        "real loss (in forwarding) begins at hop 2, between hop 1 and hop 2; every later hop"
+    ));
+    // Loss from the first hop probed on has no link in front of it to name.
+    s.loss_begins_at = Some(1);
+    let lines = screen(&s, &view(), 130, 16);
+    assert!(line_of(&lines, "loss:")
+        .contains("real loss (in forwarding) begins at hop 1; every later hop shares it"));
     assert!(line_of(&lines, "hop 1: replies_only").contains("later hops lost none"));
     assert!(line_of(&lines, "hop 2: forwarding").contains("at or before this hop"));
 }
