@@ -136,6 +136,17 @@ fn round_of(screen: &str) -> u64 {
     after.split_whitespace().next().unwrap().parse().unwrap()
 }
 
+/// The clock in the title, in seconds.
+fn clock_of(screen: &str) -> u64 {
+    let title = screen.lines().next().unwrap_or_default();
+    let hms = title.split(" · ").nth(2).expect("a clock in the title");
+    hms.split_whitespace()
+        .next()
+        .unwrap()
+        .split(':')
+        .fold(0, |acc, part| acc * 60 + part.parse::<u64>().unwrap())
+}
+
 /// The view is up: the table, the destination's row with answers, names resolved.
 fn view_is_up(screen: &str) -> bool {
     let dest = row(screen, 4);
@@ -249,6 +260,10 @@ fn the_live_view_answers_its_keys_and_leaves_the_terminal_as_it_was() {
     let screen = tmux.wait_for("the reset", |s| s.contains("since reset"));
     assert!(round_of(&screen) <= 1, "{screen}");
     assert!(screen.contains("PAUSED"), "{screen}");
+    // Paused, the clock goes on and the rounds do not (two redraws later, by the clock).
+    let clock = clock_of(&screen);
+    let screen = tmux.wait_for("the clock two seconds on", |s| clock_of(s) >= clock + 2);
+    assert!(round_of(&screen) <= 1, "{screen}");
     tmux.keys("p");
     let screen = tmux.wait_for("rounds going on after the pause", |s| {
         !s.contains("PAUSED") && s.contains("since reset") && round_of(s) >= 3
@@ -270,6 +285,18 @@ fn the_live_view_answers_its_keys_and_leaves_the_terminal_as_it_was() {
     tmux.wait_for("names again", |s| {
         row(s, 2).is_some_and(|w| w[1] == "r2.netlab.test")
     });
+
+    // A smaller terminal: the view is drawn again to its size, the keys' line at the bottom.
+    tmux.run(&["resize-window", "-x", "110", "-y", "20"]);
+    tmux.wait_for("the view redrawn for 110×20", |s| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.len() == 20
+            && lines[19].starts_with("q quit")
+            && lines.iter().all(|l| l.chars().count() <= 110)
+            && row(s, 4).is_some_and(|w| w.len() > 4 && w[4] != "0")
+    });
+    tmux.run(&["resize-window", "-x", "150", "-y", "40"]);
+    tmux.wait_for("the view at 150×40 again", view_is_up);
 
     tmux.keys("q");
     assert_restored_with_the_summary(&lab, &tmux, "q");
