@@ -5,8 +5,8 @@
 //!
 //! CPU time is user + system of the tool's whole process tree (mtr probes from a child,
 //! `mtr-packet`; threads count in their process) from `/proc/<pid>/stat`, read just
-//! before `q`; so is memory (`VmRSS` at 5 s and at the end, `VmHWM` for the peak) from
-//! `/proc/<pid>/status`: the tool is the pane's process (`ip netns exec` execs it), not
+//! before `q`; so is memory (`VmRSS` at 5 s, half-way and at the end, `VmHWM` for the
+//! peak) from `/proc/<pid>/status`: the tool is the pane's process (`ip netns exec` execs it), not
 //! this harness's child, so `wait4` cannot see it.
 
 use std::process::Command;
@@ -140,6 +140,8 @@ fn one_view(lab: &Lab, label: &str, argv: &[String], ready: &str, seconds: u64) 
     let at = |s: u64| started + Duration::from_secs(s);
     std::thread::sleep(at(5).saturating_duration_since(Instant::now()));
     let early = status_kib(pid, "VmRSS:");
+    std::thread::sleep(at(seconds / 2).saturating_duration_since(Instant::now()));
+    let half = status_kib(pid, "VmRSS:");
     std::thread::sleep(at(seconds).saturating_duration_since(Instant::now()));
     let cpu = cpu_ms(pid);
     let late = status_kib(pid, "VmRSS:");
@@ -165,7 +167,10 @@ fn one_view(lab: &Lab, label: &str, argv: &[String], ready: &str, seconds: u64) 
     tmux(&socket, &["kill-server"]);
     Row {
         section: format!("{seconds} s full-screen view at 0.2 s, 7 hops (tmux pane, CPU user+sys)"),
-        label: format!("{label}; RSS {early} KiB at 5 s, {late} KiB at {seconds} s"),
+        label: format!(
+            "{label}; RSS {early} KiB at 5 s, {half} KiB at {} s, {late} KiB at {seconds} s",
+            seconds / 2
+        ),
         runs: 1,
         median: cpu,
         unit: "ms CPU",
