@@ -18,6 +18,9 @@
 //!   the `Machine` trait both implement; tested in virtual time in `rounds_sim.rs`.
 //! - `stats.rs`: per-hop statistics over the rounds, bounded in memory, and the verdict
 //!   that explains loss (forwarding or the router's own replies).
+//! - `live.rs` (+ `live/`): `--watch` on a terminal, the full-screen view: one more
+//!   consumer of the rounds, drawing from the statistics' snapshot (terminal calls in
+//!   `live/terminal.rs`, the picture a pure function in `live/draw.rs`).
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
