@@ -69,6 +69,7 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome
         names_possible: !plan.numeric,
         elapsed: Duration::ZERO,
         resets: 0,
+        color: std::env::var_os("NO_COLOR").is_none(),
     };
     let screen = Screen::enter().map_err(|e| Failure::new("starting the live view", e))?;
     let now = Instant::now();
@@ -272,6 +273,7 @@ mod tests {
             names_possible,
             elapsed: Duration::ZERO,
             resets: 0,
+            color: true,
         }
     }
 

@@ -33,6 +33,8 @@ pub struct View {
     pub elapsed: Duration,
     /// Resets so far (the figures cover the time since the last one).
     pub resets: u32,
+    /// Colours (not with `NO_COLOR` set; bold and reverse video stay).
+    pub color: bool,
 }
 
 /// The symbol of a lost probe in a sparkline.
@@ -95,10 +97,12 @@ fn title_line(snapshot: &Snapshot, view: &View) -> Line<'static> {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
             " PAUSED (p resumes) ",
-            Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
+            if view.color {
+                Style::default().fg(Color::Black).bg(Color::Yellow)
+            } else {
+                Style::default().add_modifier(Modifier::REVERSED)
+            }
+            .add_modifier(Modifier::BOLD),
         ));
     }
     Line::from(spans)
@@ -141,13 +145,13 @@ fn draw_hops(frame: &mut Frame, area: Rect, snapshot: &Snapshot, view: &View) {
             height: 1,
             ..inner
         };
-        frame.render_widget(sparkline(hop, line.width as usize), line);
+        frame.render_widget(sparkline(hop, line.width as usize, view), line);
     }
 }
 
 /// The last `width` probes of `hop`, each answer one of 8 levels of the worst RTT among
 /// them (at least the lowest, so an answer never looks like a gap), a loss `×`.
-pub fn sparkline(hop: &HopSummary, width: usize) -> Sparkline<'static> {
+pub fn sparkline(hop: &HopSummary, width: usize, view: &View) -> Sparkline<'static> {
     let shown = &hop.history[hop.history.len().saturating_sub(width)..];
     let worst = shown.iter().filter_map(|s| s.rtt).max().unwrap_or_default();
     let bars: Vec<SparklineBar> = shown
@@ -165,9 +169,9 @@ pub fn sparkline(hop: &HopSummary, width: usize) -> Sparkline<'static> {
     Sparkline::default()
         .data(bars)
         .max(8)
-        .style(Style::default().fg(Color::Green))
+        .style(fg(view, Color::Green))
         .absent_value_symbol(LOST)
-        .absent_value_style(Style::default().fg(Color::Red))
+        .absent_value_style(fg(view, Color::Red))
 }
 
 fn hop_cells(hop: &HopSummary, view: &View) -> Vec<String> {
@@ -217,12 +221,21 @@ fn host_cell(hop: &HopSummary, view: &View) -> String {
     }
 }
 
-fn kind_style(kind: LossKind) -> Style {
+/// A colour, unless `NO_COLOR` is set.
+fn fg(view: &View, color: Color) -> Style {
+    if view.color {
+        Style::default().fg(color)
+    } else {
+        Style::default()
+    }
+}
+
+fn kind_style(kind: LossKind, view: &View) -> Style {
     match kind {
         LossKind::None => Style::default(),
-        LossKind::Forwarding => Style::default().fg(Color::Red),
-        LossKind::RepliesOnly => Style::default().fg(Color::Yellow),
-        LossKind::Both => Style::default().fg(Color::Magenta),
+        LossKind::Forwarding => fg(view, Color::Red),
+        LossKind::RepliesOnly => fg(view, Color::Yellow),
+        LossKind::Both => fg(view, Color::Magenta),
     }
 }
 
@@ -244,7 +257,7 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
                         "real loss (in forwarding) begins at hop {ttl}{between}; every later \
                          hop shares it"
                     ),
-                    Style::default().fg(Color::Red),
+                    fg(view, Color::Red),
                 ),
             ])
         }
@@ -261,7 +274,7 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
         if hop.loss.kind != LossKind::None {
             lines.push(Line::from(vec![
                 Span::raw(format!("  hop {}: ", hop.ttl)),
-                Span::styled(hop.loss.kind.as_str(), kind_style(hop.loss.kind)),
+                Span::styled(hop.loss.kind.as_str(), kind_style(hop.loss.kind, view)),
                 Span::raw(format!(": {}", hop.loss.explanation)),
             ]));
         }

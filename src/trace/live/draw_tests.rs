@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 use ratatui::Terminal;
 
 use super::*;
@@ -93,6 +94,7 @@ fn view() -> View {
         names_possible: true,
         elapsed: Duration::from_secs(75),
         resets: 0,
+        color: true,
     }
 }
 
@@ -307,4 +309,39 @@ fn an_empty_run_and_a_tiny_terminal_draw_without_panicking() {
     for (w, h) in [(1, 1), (10, 3), (40, 2), (90, 4)] {
         screen(&s, &view(), w, h);
     }
+}
+
+#[test]
+fn colour_only_without_no_color() {
+    let mut h = hop(1, "198.18.0.2", None, &[Some(1), None]);
+    h.loss = verdict(LossKind::Forwarding, "lost");
+    let mut s = snapshot(vec![h]);
+    s.loss_begins_at = Some(1);
+    let mut v = view();
+    v.paused = true;
+    let colours = |v: &View| {
+        let mut terminal = Terminal::new(TestBackend::new(130, 10)).unwrap();
+        terminal.draw(|f| draw(f, &s, v)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .map(|c| (c.symbol().to_string(), c.fg))
+            .collect::<Vec<_>>()
+    };
+    let coloured = colours(&v);
+    assert!(
+        coloured.contains(&(LOST.to_string(), Color::Red)),
+        "{coloured:?}"
+    );
+    assert!(
+        coloured.contains(&("█".to_string(), Color::Green)),
+        "{coloured:?}"
+    );
+    v.color = false;
+    assert_eq!(colours(&v), vec![]);
+    // The banner still stands out, in reverse video.
+    let lines = screen(&s, &v, 130, 10);
+    assert!(lines[0].contains("PAUSED"));
 }
