@@ -289,7 +289,12 @@ Methods: UDP (the default) and TCP need no privilege: ICMP errors come back on
 the probe socket's error queue (IP_RECVERR), as with Linux traceroute and
 tracepath. ICMP (-I) uses a raw socket with CAP_NET_RAW, an ICMP datagram
 socket otherwise when net.ipv4.ping_group_range includes your group. With
-CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950).";
+CAP_NET_RAW a raw ICMP socket also reads MPLS labels (RFC 4950).
+
+Rounds (-c N, --watch): per-hop statistics over the rounds, with each hop's
+loss explained (forwarding: shared by every later hop; replies_only: the
+router limits its own replies). Exit 0 when the destination answered in at
+least one round; Ctrl-C or SIGTERM ends them with the summary.";
 
 /// How `trace` probes.
 #[derive(Debug, Clone, Copy, Default, Args)]

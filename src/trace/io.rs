@@ -254,10 +254,6 @@ fn drive<M: Machine, C: Consumer<M>>(
             driver.send(machine, &probe);
         }
         machine.advance(Instant::now());
-        // A round may have started, or window slots freed.
-        while let Some(probe) = machine.poll_probe() {
-            driver.send(machine, &probe);
-        }
         let flushed = consumer.drain(machine, driver, Instant::now());
         if machine.is_finished() && flushed {
             return Ok(());

@@ -18,6 +18,10 @@
 //!   the `Machine` trait both implement; tested in virtual time in `rounds_sim.rs`.
 //! - `stats.rs`: per-hop statistics over the rounds, bounded in memory, and the verdict
 //!   that explains loss (forwarding or the router's own replies).
+//! - `multipath.rs`: where the paths of `--flows` split and merge (pure).
+//! - `watch.rs`: the rounds' printer: report table, stream lines, `--flows` threads;
+//!   `documents.rs`: its JSON, NDJSON and CSV documents.
+//! - `names.rs`: reverse names on threads, cached, for every printer.
 //! - `live.rs` (+ `live/`): `--watch` on a terminal, the full-screen view: one more
 //!   consumer of the rounds, drawing from the statistics' snapshot (terminal calls in
 //!   `live/terminal.rs`, the picture a pure function in `live/draw.rs`).
@@ -216,6 +220,7 @@ use crate::output::Format;
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod documents;
 pub mod engine;
 mod io;
 mod live;

@@ -304,6 +304,8 @@ impl Machine for Rounds {
             return None;
         }
         match &self.engine {
+            // A round just started: its first probes are due now.
+            Some(_) if self.ids_used == 0 => Some(self.round_start),
             Some(engine) => engine.next_wakeup(),
             None if self.paused => None,
             None => Some(self.next_start.unwrap_or(self.round_start)),

@@ -491,11 +491,6 @@ fn verdict(h: &HopStats, k: &HopStats, f: f64, last: bool, begins: Option<u8>) -
         _ => String::new(),
     };
     let explanation = match kind {
-        LossKind::None if loss > 0.0 => format!(
-            "{}% lost here, within chance of the {}% every later hop loses",
-            pct(loss),
-            pct(f)
-        ),
         LossKind::None => "no loss".to_string(),
         LossKind::Forwarding if last => format!(
             "{}% lost on the way to this last hop{begins_text}; a last hop limiting its own \

@@ -1,0 +1,425 @@
+//! What `trace -c`/`--watch` writes for scripts: the JSON summary (one document, or the
+//! last NDJSON line), each round's NDJSON object, and the CSV rows, all from a
+//! [`Snapshot`] and the round just finished. The schema is in `mod.rs` and the README.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::engine::{Ending, Hop, ProbeResult};
+use super::multipath::Multipath;
+use super::names::Names;
+use super::stats::{HopSummary, PathChange, PathEvent, Snapshot};
+use super::watch::Header;
+use crate::output::{self, Stdout};
+
+pub(super) fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+pub(super) fn ms_opt(d: Option<Duration>) -> Option<f64> {
+    d.map(output::ms)
+}
+
+pub(super) fn ending_str(ending: Ending) -> &'static str {
+    match ending {
+        Ending::Reached { .. } => "reached",
+        Ending::Unreachable { .. } => "unreachable",
+        Ending::MaxHops => "max_hops",
+        Ending::Stopped => "stopped",
+    }
+}
+
+pub(super) fn json_line<T: Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(text) => Stdout::line(&text),
+        Err(err) => output::warn(&format!("writing JSON output: {err}")),
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonRound {
+    #[serde(rename = "type")]
+    pub(super) kind: &'static str,
+    pub(super) round: u64,
+    pub(super) flow: u16,
+    pub(super) elapsed_s: f64,
+    pub(super) ending: &'static str,
+    pub(super) destination_ttl: Option<u8>,
+    pub(super) hops: Vec<JsonRoundHop>,
+    pub(super) events: Vec<JsonEvent>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonRoundHop {
+    ttl: u8,
+    probes: Vec<JsonRoundProbe>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonRoundProbe {
+    from: Option<String>,
+    rtt_ms: Option<f64>,
+}
+
+pub(super) fn json_round_hop(hop: &Hop) -> JsonRoundHop {
+    JsonRoundHop {
+        ttl: hop.ttl,
+        probes: hop
+            .probes
+            .iter()
+            .map(|p| match p {
+                ProbeResult::Answered { from, rtt, .. } => JsonRoundProbe {
+                    from: Some(from.to_string()),
+                    rtt_ms: Some(output::ms(*rtt)),
+                },
+                _ => JsonRoundProbe {
+                    from: None,
+                    rtt_ms: None,
+                },
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonEvent {
+    round: u64,
+    at_s: f64,
+    kind: &'static str,
+    ttl: Option<u8>,
+    address: Option<String>,
+    previous: Option<String>,
+    from_ttl: Option<u8>,
+    to_ttl: Option<u8>,
+    description: String,
+}
+
+pub(super) fn json_event(e: &PathEvent) -> JsonEvent {
+    let (ttl, address, previous, from_ttl, to_ttl) = match &e.change {
+        PathChange::NewResponder {
+            ttl,
+            address,
+            previous,
+        } => (
+            Some(*ttl),
+            Some(address.to_string()),
+            previous.map(|p| p.to_string()),
+            None,
+            None,
+        ),
+        PathChange::DestinationMoved { from_ttl, to_ttl } => {
+            (None, None, None, Some(*from_ttl), Some(*to_ttl))
+        }
+    };
+    JsonEvent {
+        round: e.round,
+        at_s: secs(e.at),
+        kind: e.kind_str(),
+        ttl,
+        address,
+        previous,
+        from_ttl,
+        to_ttl,
+        description: e.describe(),
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonResponder {
+    address: String,
+    name: Option<String>,
+    count: u64,
+    share: f64,
+}
+
+/// One hop of the summary: the JSON object, and (without `responders`) the CSV row.
+#[derive(Serialize)]
+pub(super) struct JsonHop {
+    ttl: u8,
+    sent: u64,
+    received: u64,
+    loss_percent: f64,
+    responders: Vec<JsonResponder>,
+    last_ms: Option<f64>,
+    avg_ms: Option<f64>,
+    best_ms: Option<f64>,
+    worst_ms: Option<f64>,
+    stdev_ms: Option<f64>,
+    jitter_ms: Option<f64>,
+    jitter_mean_ms: Option<f64>,
+    jitter_max_ms: Option<f64>,
+    jitter_interarrival_ms: Option<f64>,
+    p50_ms: Option<f64>,
+    p90_ms: Option<f64>,
+    p95_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    loss_kind: &'static str,
+    forwarding_loss_percent: f64,
+    replies_only_loss_percent: f64,
+    explanation: String,
+}
+
+pub(super) fn json_hop(hop: &HopSummary) -> JsonHop {
+    let (rtt, jitter, pct) = (hop.rtt, hop.jitter, hop.percentiles);
+    JsonHop {
+        ttl: hop.ttl,
+        sent: hop.sent,
+        received: hop.received,
+        loss_percent: hop.loss_percent,
+        responders: hop
+            .responders
+            .iter()
+            .map(|r| JsonResponder {
+                address: r.address.to_string(),
+                name: r.name.clone(),
+                count: r.count,
+                share: (r.share * 1000.0).round() / 1000.0,
+            })
+            .collect(),
+        last_ms: ms_opt(rtt.map(|r| r.last)),
+        avg_ms: ms_opt(rtt.map(|r| r.avg)),
+        best_ms: ms_opt(rtt.map(|r| r.best)),
+        worst_ms: ms_opt(rtt.map(|r| r.worst)),
+        stdev_ms: ms_opt(rtt.map(|r| r.stdev)),
+        jitter_ms: ms_opt(jitter.map(|j| j.last)),
+        jitter_mean_ms: ms_opt(jitter.map(|j| j.mean)),
+        jitter_max_ms: ms_opt(jitter.map(|j| j.max)),
+        jitter_interarrival_ms: ms_opt(jitter.map(|j| j.interarrival)),
+        p50_ms: ms_opt(pct.map(|p| p.p50)),
+        p90_ms: ms_opt(pct.map(|p| p.p90)),
+        p95_ms: ms_opt(pct.map(|p| p.p95)),
+        p99_ms: ms_opt(pct.map(|p| p.p99)),
+        loss_kind: hop.loss.kind.as_str(),
+        forwarding_loss_percent: hop.loss.forwarding_percent,
+        replies_only_loss_percent: hop.loss.replies_only_percent,
+        explanation: hop.loss.explanation.clone(),
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonSummary<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    header: &'a Header,
+    elapsed_s: f64,
+    #[serde(flatten)]
+    flow0: JsonFlow,
+    flows: Option<Vec<JsonFlow>>,
+    multipath: Option<JsonMultipath>,
+}
+
+/// One flow's statistics (the summary's own fields are flow 0's).
+#[derive(Serialize)]
+pub(super) struct JsonFlow {
+    flow: u16,
+    rounds: u64,
+    reached_rounds: u64,
+    destination_ttl: Option<u8>,
+    loss_begins_at: Option<u8>,
+    hops: Vec<JsonHop>,
+    events_total: u64,
+    events: Vec<JsonEvent>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonMultipath {
+    splits: Vec<u8>,
+    merges: Vec<u8>,
+    hops: Vec<JsonMultipathHop>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonMultipathHop {
+    ttl: u8,
+    routers: Vec<JsonPathRouter>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonPathRouter {
+    address: String,
+    name: Option<String>,
+    flows: Vec<u16>,
+}
+
+pub(super) fn json_flow(flow: usize, s: &Snapshot, reached_rounds: u64) -> JsonFlow {
+    JsonFlow {
+        flow: flow as u16,
+        rounds: s.rounds,
+        reached_rounds,
+        destination_ttl: s.destination_ttl,
+        loss_begins_at: s.loss_begins_at,
+        hops: s.hops.iter().map(json_hop).collect(),
+        events_total: s.events_total,
+        events: s.events.iter().map(json_event).collect(),
+    }
+}
+
+pub(super) fn summary_doc<'a>(
+    header: &'a Header,
+    flows: &[Snapshot],
+    reached_rounds: &[u64],
+    multipath: Option<&Multipath>,
+    names: &Names,
+    elapsed: Duration,
+) -> JsonSummary<'a> {
+    JsonSummary {
+        kind: "summary",
+        header,
+        elapsed_s: secs(elapsed),
+        flow0: json_flow(0, &flows[0], reached_rounds[0]),
+        flows: (flows.len() > 1).then(|| {
+            flows
+                .iter()
+                .enumerate()
+                .map(|(i, s)| json_flow(i, s, reached_rounds[i]))
+                .collect()
+        }),
+        multipath: multipath.map(|m| JsonMultipath {
+            splits: m.splits.clone(),
+            merges: m.merges.clone(),
+            hops: m
+                .hops
+                .iter()
+                .map(|h| JsonMultipathHop {
+                    ttl: h.ttl,
+                    routers: h
+                        .routers
+                        .iter()
+                        .map(|(a, flows)| JsonPathRouter {
+                            address: a.to_string(),
+                            name: names.get(a),
+                            flows: flows.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// The CSV columns: the JSON hop's, `responders` as `address share;...`.
+pub(super) const CSV_COLUMNS: &[&str] = &[
+    "rounds",
+    "flow",
+    "ttl",
+    "address",
+    "name",
+    "responders",
+    "sent",
+    "received",
+    "loss_percent",
+    "last_ms",
+    "avg_ms",
+    "best_ms",
+    "worst_ms",
+    "stdev_ms",
+    "jitter_ms",
+    "jitter_mean_ms",
+    "jitter_max_ms",
+    "jitter_interarrival_ms",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "loss_kind",
+    "forwarding_loss_percent",
+    "replies_only_loss_percent",
+    "explanation",
+];
+
+pub(super) type CsvRow = (
+    u64,
+    u16,
+    u8,
+    Option<String>,
+    Option<String>,
+    String,
+    u64,
+    u64,
+    f64,
+    [Option<f64>; 13],
+    &'static str,
+    f64,
+    f64,
+    String,
+);
+
+pub(super) fn csv_row(rounds: u64, flow: u16, hop: &HopSummary) -> CsvRow {
+    let j = json_hop(hop);
+    let main = hop.responders.first();
+    (
+        rounds,
+        flow,
+        j.ttl,
+        main.map(|r| r.address.to_string()),
+        main.and_then(|r| r.name.clone()),
+        j.responders
+            .iter()
+            .map(|r| format!("{} {}", r.address, r.share))
+            .collect::<Vec<_>>()
+            .join(";"),
+        j.sent,
+        j.received,
+        j.loss_percent,
+        [
+            j.last_ms,
+            j.avg_ms,
+            j.best_ms,
+            j.worst_ms,
+            j.stdev_ms,
+            j.jitter_ms,
+            j.jitter_mean_ms,
+            j.jitter_max_ms,
+            j.jitter_interarrival_ms,
+            j.p50_ms,
+            j.p90_ms,
+            j.p95_ms,
+            j.p99_ms,
+        ],
+        j.loss_kind,
+        j.forwarding_loss_percent,
+        j.replies_only_loss_percent,
+        j.explanation,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_have_as_many_cells_as_columns() {
+        let summary = HopSummary {
+            ttl: 3,
+            sent: 10,
+            received: 9,
+            send_failed: 0,
+            loss_percent: 10.0,
+            responders: vec![],
+            other_responders: 0,
+            rtt: None,
+            jitter: None,
+            percentiles: None,
+            loss: crate::trace::stats::LossVerdict {
+                kind: crate::trace::stats::LossKind::RepliesOnly,
+                forwarding_percent: 0.0,
+                replies_only_percent: 10.0,
+                explanation: "a, with \"commas\"".into(),
+            },
+            history: vec![],
+        };
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.serialize(csv_row(10, 0, &summary)).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record.len(), CSV_COLUMNS.len());
+        assert_eq!(&record[CSV_COLUMNS.len() - 1], "a, with \"commas\"");
+    }
+}
