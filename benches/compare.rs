@@ -9,6 +9,8 @@
 #[path = "../tests/it/lab/mod.rs"]
 #[allow(unused_imports, unused_macros)]
 mod lab;
+#[path = "compare/live.rs"]
+mod live;
 #[path = "compare/rounds.rs"]
 mod rounds;
 
@@ -714,7 +716,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 8] = [
+    let all: [(&str, Section); 9] = [
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),
@@ -723,6 +725,7 @@ fn main() {
         ("memory", section_memory),
         ("rounds", rounds::section_rounds),
         ("exporter", exporter::section),
+        ("live", live::section_live),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -27,6 +27,9 @@
 //! - `watch.rs`: the rounds' printer: report table, stream lines, `--flows` threads;
 //!   `documents.rs`: its JSON, NDJSON and CSV documents.
 //! - `names.rs`: reverse names on threads, cached, for every printer.
+//! - `live.rs` (+ `live/`): `--watch` on a terminal, the full-screen view: one more
+//!   consumer of the rounds, drawing from the statistics' snapshot (terminal calls in
+//!   `live/terminal.rs`, the picture a pure function in `live/draw.rs`).
 //!
 //! # Default method: UDP
 //! UDP needs nothing from the system: an ordinary UDP socket with `IP_RECVERR` receives
@@ -235,6 +238,7 @@ mod documents;
 pub mod engine;
 mod extras;
 mod io;
+mod live;
 pub mod multipath;
 pub mod names;
 pub mod options;

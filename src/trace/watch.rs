@@ -164,9 +164,20 @@ impl Field {
 /// and prints them; the exit status says whether the destination answered in any round.
 pub fn run(plan: &Plan, resolved: &Resolved, sockets: Vec<Sockets>) -> Result<Exit, Failure> {
     let repeat = plan.repeat.clone().expect("rounds were asked for");
-    if repeat.watch && plan.format == Format::Table && std::io::stdout().is_terminal() {
-        // The full-screen live view (ratatui) plugs in here; until then a terminal
-        // gets the same one line per round as a pipe.
+    // The full-screen live view (one flow: `--flows` keeps its lines), then the summary
+    // a pipe gets, printed on the restored screen.
+    if repeat.watch
+        && plan.format == Format::Table
+        && std::io::stdout().is_terminal()
+        && sockets.len() == 1
+    {
+        let sockets = sockets.into_iter().next().expect("one set");
+        let live = super::live::run(plan, resolved, sockets)?;
+        let mut printer = Printer::new(plan, resolved, &repeat, 1);
+        printer.stats = vec![live.stats];
+        printer.reached_rounds = vec![live.reached_rounds];
+        printer.names = live.names;
+        return Ok(printer.finish(live.elapsed));
     }
     let mut printer = Printer::new(plan, resolved, &repeat, sockets.len());
     let started = Instant::now();

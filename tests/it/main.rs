@@ -18,6 +18,7 @@ mod seeds;
 mod serve;
 mod trace;
 mod trace_flags;
+mod trace_live;
 mod trace_watch;
 mod trust;
 mod util;

@@ -769,7 +769,7 @@ fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
 }
 
 /// The tools the lab and its tests run, with the Debian package of each.
-const LAB_TOOLS: [(&str, &str, &str); 10] = [
+const LAB_TOOLS: [(&str, &str, &str); 11] = [
     ("ip", "-V", "iproute2"),
     ("iptables-restore", "--version", "iptables"),
     ("ip6tables-restore", "--version", "iptables"),
@@ -781,6 +781,8 @@ const LAB_TOOLS: [(&str, &str, &str); 10] = [
     // The tools netlab's ping, trace --mtu and trace flags are compared with.
     ("traceroute", "--version", "traceroute"),
     ("tracepath", "-V", "iputils-tracepath"),
+    // The live view's real-terminal test (trace_live.rs).
+    ("tmux", "-V", "tmux"),
 ];
 
 fn tool_works(tool: &str, arg: &str) -> bool {

@@ -1,0 +1,337 @@
+//! The live view's picture: a pure function of the statistics [`Snapshot`] and the
+//! [`View`] state (paused, names, clock). No terminal here, so every row, sparkline and
+//! verdict is tested with ratatui's `TestBackend`.
+//!
+//! Layout, top to bottom: the title (target, method, round, clock, a PAUSED banner); the
+//! hops, one line each (the report's figures, then the RTT history as a sparkline, `×`
+//! for a lost probe, scaled to the hop's own worst in view so a spike stands out); the
+//! loss explained (where real loss begins, each hop's verdict and why); the responders of
+//! hops that answer from several addresses, with their shares; the latest path changes;
+//! the keys.
+
+use std::time::Duration;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, SparklineBar, Table, Wrap};
+use ratatui::Frame;
+
+use crate::output;
+use crate::trace::stats::{HopSummary, LossKind, Snapshot};
+
+/// What the view shows besides the statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// "trace to host (addr), udp port 33434, 0.2 s apart".
+    pub title: String,
+    pub paused: bool,
+    /// Names shown (the `n` key); with `-n` there are none to show.
+    pub names: bool,
+    pub names_possible: bool,
+    /// Since the start, or since the last reset.
+    pub elapsed: Duration,
+    /// Resets so far (the figures cover the time since the last one).
+    pub resets: u32,
+    /// Colours (not with `NO_COLOR` set; bold and reverse video stay).
+    pub color: bool,
+}
+
+/// The symbol of a lost probe in a sparkline.
+pub const LOST: &str = "×";
+/// The keys, as the help line shows them.
+pub const HELP: &str = "q quit · p pause/resume · r reset · n names on/off · Ctrl-C quit";
+
+/// Widths of the hop table's columns (hop, host, loss%, sent, recv, last, avg, best,
+/// worst, stdev, jitter).
+const COLUMNS: [u16; 11] = [3, 28, 6, 5, 5, 7, 7, 7, 7, 7, 7];
+const TITLES: [&str; 11] = [
+    "hop", "host", "loss%", "sent", "recv", "last", "avg", "best", "worst", "stdev", "jttr",
+];
+
+/// Draws the whole view into `frame`.
+pub fn draw(frame: &mut Frame, snapshot: &Snapshot, view: &View) {
+    let area = frame.area();
+    let table_height = (snapshot.hops.len() as u16 + 1).max(2);
+    let [title, hops, details, help] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(table_height),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(title_line(snapshot, view)), title);
+    draw_hops(frame, hops, snapshot, view);
+    frame.render_widget(
+        Paragraph::new(detail_lines(snapshot, view)).wrap(Wrap { trim: false }),
+        details,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            HELP,
+            Style::default().add_modifier(Modifier::DIM),
+        ))),
+        help,
+    );
+}
+
+fn title_line(snapshot: &Snapshot, view: &View) -> Line<'static> {
+    let secs = view.elapsed.as_secs();
+    let mut spans = vec![
+        Span::styled(
+            view.title.clone(),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(
+            " · round {} · {:02}:{:02}:{:02}",
+            snapshot.rounds,
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )),
+    ];
+    if view.resets > 0 {
+        spans.push(Span::raw(" since reset"));
+    }
+    if view.paused {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            " PAUSED (p resumes) ",
+            if view.color {
+                Style::default().fg(Color::Black).bg(Color::Yellow)
+            } else {
+                Style::default().add_modifier(Modifier::REVERSED)
+            }
+            .add_modifier(Modifier::BOLD),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn draw_hops(frame: &mut Frame, area: Rect, snapshot: &Snapshot, view: &View) {
+    let table_width: u16 = COLUMNS.iter().sum::<u16>() + COLUMNS.len() as u16 - 1;
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(table_width), Constraint::Min(0)]).areas(area);
+    let rows = snapshot
+        .hops
+        .iter()
+        .map(|hop| Row::new(hop_cells(hop, view)));
+    let header = Row::new(TITLES).style(Style::default().add_modifier(Modifier::BOLD));
+    let table = Table::new(rows, COLUMNS.map(Constraint::Length)).header(header);
+    frame.render_widget(table, left);
+    if right.width < 2 {
+        return;
+    }
+    // The history column: one sparkline per hop, on the hop's line.
+    let inner = Rect {
+        x: right.x + 1,
+        width: right.width - 1,
+        ..right
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            format!("rtt history ({LOST} lost)"),
+            Style::default().add_modifier(Modifier::BOLD),
+        ))),
+        Rect { height: 1, ..inner },
+    );
+    for (i, hop) in snapshot.hops.iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let line = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(sparkline(hop, line.width as usize, view), line);
+    }
+}
+
+/// The last `width` probes of `hop`, each answer one of 8 levels of the worst RTT among
+/// them (at least the lowest, so an answer never looks like a gap), a loss `×`.
+pub fn sparkline(hop: &HopSummary, width: usize, view: &View) -> Sparkline<'static> {
+    let shown = &hop.history[hop.history.len().saturating_sub(width)..];
+    let worst = shown.iter().filter_map(|s| s.rtt).max().unwrap_or_default();
+    let bars: Vec<SparklineBar> = shown
+        .iter()
+        .map(|s| {
+            SparklineBar::from(s.rtt.map(|rtt| {
+                if worst.is_zero() {
+                    1
+                } else {
+                    1 + (7.0 * rtt.as_secs_f64() / worst.as_secs_f64()).round() as u64
+                }
+            }))
+        })
+        .collect();
+    Sparkline::default()
+        .data(bars)
+        .max(8)
+        .style(fg(view, Color::Green))
+        .absent_value_symbol(LOST)
+        .absent_value_style(fg(view, Color::Red))
+}
+
+fn hop_cells(hop: &HopSummary, view: &View) -> Vec<String> {
+    let ms = |d: Option<Duration>| d.map_or(String::new(), |d| rtt_text(output::ms(d)));
+    let rtt = hop.rtt.as_ref();
+    vec![
+        hop.ttl.to_string(),
+        host_cell(hop, view),
+        format!("{:.1}", hop.loss_percent),
+        hop.sent.to_string(),
+        hop.received.to_string(),
+        ms(rtt.map(|r| r.last)),
+        ms(rtt.map(|r| r.avg)),
+        ms(rtt.map(|r| r.best)),
+        ms(rtt.map(|r| r.worst)),
+        ms(rtt.map(|r| r.stdev)),
+        ms(hop.jitter.as_ref().map(|j| j.last)),
+    ]
+}
+
+/// Milliseconds in a 7-wide column: three decimals as in the report, fewer when large.
+fn rtt_text(ms: f64) -> String {
+    if ms < 100.0 {
+        format!("{ms:.3}")
+    } else if ms < 10_000.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
+/// The hop's main responder (name or address), its share when there are several (the
+/// others are listed below the table).
+fn host_cell(hop: &HopSummary, view: &View) -> String {
+    let Some(first) = hop.responders.iter().max_by_key(|r| r.count) else {
+        return "*".into();
+    };
+    let shown = match (&first.name, view.names) {
+        (Some(name), true) => name.clone(),
+        _ => first.address.to_string(),
+    };
+    let others = hop.responders.len() - 1 + usize::from(hop.other_responders > 0);
+    if others == 0 {
+        shown
+    } else {
+        format!("{shown} {:.0}% +{others}", first.share * 100.0)
+    }
+}
+
+/// A colour, unless `NO_COLOR` is set.
+fn fg(view: &View, color: Color) -> Style {
+    if view.color {
+        Style::default().fg(color)
+    } else {
+        Style::default()
+    }
+}
+
+fn kind_style(kind: LossKind, view: &View) -> Style {
+    match kind {
+        LossKind::None => Style::default(),
+        LossKind::Forwarding => fg(view, Color::Red),
+        LossKind::RepliesOnly => fg(view, Color::Yellow),
+        LossKind::Both => fg(view, Color::Magenta),
+    }
+}
+
+fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines = vec![Line::raw("")];
+    lines.push(match snapshot.loss_begins_at {
+        Some(ttl) => {
+            // As the report says it: the link in front of the hop, when one was probed.
+            let between = if snapshot.hops.first().is_some_and(|h| h.ttl < ttl) {
+                format!(", between hop {} and hop {ttl}", ttl - 1)
+            } else {
+                String::new()
+            };
+            Line::from(vec![
+                Span::styled("loss: ", bold),
+                Span::styled(
+                    format!(
+                        "real loss (in forwarding) begins at hop {ttl}{between}; every later \
+                         hop shares it"
+                    ),
+                    fg(view, Color::Red),
+                ),
+            ])
+        }
+        None if snapshot.rounds == 0 => Line::from(vec![
+            Span::styled("loss: ", bold),
+            Span::raw("no round yet"),
+        ]),
+        None => Line::from(vec![
+            Span::styled("loss: ", bold),
+            Span::raw("none in forwarding"),
+        ]),
+    });
+    for hop in &snapshot.hops {
+        if hop.loss.kind != LossKind::None {
+            lines.push(Line::from(vec![
+                Span::raw(format!("  hop {}: ", hop.ttl)),
+                Span::styled(hop.loss.kind.as_str(), kind_style(hop.loss.kind, view)),
+                Span::raw(format!(": {}", hop.loss.explanation)),
+            ]));
+        }
+    }
+    let several: Vec<&HopSummary> = snapshot
+        .hops
+        .iter()
+        .filter(|h| h.responders.len() > 1 || h.other_responders > 0)
+        .collect();
+    if !several.is_empty() {
+        lines.push(Line::styled("responders:", bold));
+        for hop in several {
+            let mut parts: Vec<String> = hop
+                .responders
+                .iter()
+                .map(|r| {
+                    let shown = match (&r.name, view.names) {
+                        (Some(name), true) => format!("{} ({name})", r.address),
+                        _ => r.address.to_string(),
+                    };
+                    format!("{shown} {:.0}%", r.share * 100.0)
+                })
+                .collect();
+            if hop.other_responders > 0 {
+                parts.push(format!("+{} answers from others", hop.other_responders));
+            }
+            lines.push(Line::raw(format!(
+                "  hop {}: {}",
+                hop.ttl,
+                parts.join(", ")
+            )));
+        }
+    }
+    if snapshot.events_total > 0 {
+        lines.push(Line::styled(
+            format!("path changes: {}", snapshot.events_total),
+            bold,
+        ));
+        // The latest first: the newest change is what a person watches for.
+        for e in snapshot.events.iter().rev().take(8) {
+            lines.push(Line::raw(format!(
+                "  +{:.1}s round {}: {}",
+                e.at.as_secs_f64(),
+                e.round,
+                e.describe()
+            )));
+        }
+    }
+    if !view.names_possible {
+        lines.push(Line::styled(
+            "names: off (-n)",
+            Style::default().add_modifier(Modifier::DIM),
+        ));
+    }
+    lines
+}
+
+#[cfg(test)]
+#[path = "draw_tests.rs"]
+mod tests;
