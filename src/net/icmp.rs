@@ -1,7 +1,7 @@
 //! ICMP sockets: raw (with `CAP_NET_RAW`) or datagram ("ping sockets", allowed by
 //! `net.ipv4.ping_group_range`), for IPv4 and IPv6, with what ping needs from the kernel:
 //!
-//! - receive timestamps (`SO_TIMESTAMPNS`), converted to [`Instant`]s at once, so an RTT
+//! - receive timestamps (`SO_TIMESTAMPNS`), converted to `Instant`s at once, so an RTT
 //!   measures the network and not our scheduling;
 //! - the TTL / hop limit of replies (from the IPv4 header on raw v4 sockets, otherwise
 //!   from `IP_RECVTTL` / `IPV6_RECVHOPLIMIT` control messages);
@@ -11,19 +11,22 @@
 //! - `ICMP_FILTER` / `ICMP6_FILTER` on raw sockets, so the process is not woken for every
 //!   echo request, neighbour solicitation or router advertisement on the host.
 //!
+//! The control messages (timestamps, TTL, `sock_extended_err`) are decoded by
+//! [`super::msg`], the error queue read by [`super::errqueue`]; both sit below this module
+//! and are shared with trace's probe sockets. [`drain_icmp`] reads everything queued, for
+//! ping's and trace's loops.
+//!
 //! Also here: [`reverse_name`], getnameinfo for the names in ping's rows.
 
 use std::io;
-use std::mem::{size_of, MaybeUninit};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-pub use super::errqueue::QueuedError;
-use super::errqueue::{self, parse_extended_err, IcmpReport};
-use super::probe::bound_address;
+use super::addr::bound_address;
+use super::errqueue::{self, QueuedError};
+use super::msg::{recvmsg, Received};
 use super::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int, setsockopt_raw};
 pub use crate::packet::icmp::Version;
 
@@ -57,19 +60,6 @@ pub struct IcmpSocket {
     version: Version,
     mode: Mode,
     ident: u16,
-}
-
-/// One received ICMP message.
-#[derive(Debug, Clone, Copy)]
-pub struct Received {
-    /// Bytes in the buffer: with the IPv4 header on a raw IPv4 socket, the bare ICMP
-    /// message otherwise.
-    pub len: usize,
-    pub from: IpAddr,
-    /// When the kernel received it (or, without a timestamp, when we read it).
-    pub at: Instant,
-    /// The hop limit from a control message (raw IPv4 sockets: read the header instead).
-    pub ttl: Option<u8>,
 }
 
 impl IcmpSocket {
@@ -209,20 +199,6 @@ impl IcmpSocket {
     }
 }
 
-/// Reads one packet from any raw socket opened with `SO_TIMESTAMPNS` (trace's raw TCP
-/// socket): the sender, the kernel's receive time; `WouldBlock` when there is none.
-pub fn recv_packet(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
-    let msg = recvmsg(fd, buf, 0)?;
-    Ok(Received {
-        len: msg.len,
-        from: msg
-            .from
-            .ok_or_else(|| io::Error::other("a packet without a sender address"))?,
-        at: msg.at,
-        ttl: msg.ttl,
-    })
-}
-
 /// How many times a datagram socket's send is tried again after it returned the pending
 /// error of an earlier probe's ICMP error.
 const PENDING_ERROR_RETRIES: usize = 3;
@@ -258,148 +234,29 @@ impl AsFd for IcmpSocket {
     }
 }
 
+/// Reads every message queued on an ICMP socket, handing each to `each` with what the
+/// kernel said about it; stops when nothing is left.
+pub fn drain_icmp(socket: &IcmpSocket, buf: &mut [u8], mut each: impl FnMut(&[u8], &Received)) {
+    let mut failures = 0;
+    for _ in 0..4096 {
+        match socket.recv(buf) {
+            Ok(rx) => each(&buf[..rx.len], &rx),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // A datagram socket reports a pending ICMP error once through recv as well;
+            // the error queue has the details.
+            Err(_) => {
+                failures += 1;
+                if failures > 16 {
+                    break;
+                }
+            }
+        }
+    }
+}
+
 fn local_port(socket: &Socket) -> io::Result<u16> {
     bound_address(socket).map(|a| a.port())
-}
-
-pub(super) struct Message {
-    pub(super) len: usize,
-    pub(super) from: Option<IpAddr>,
-    pub(super) at: Instant,
-    pub(super) ttl: Option<u8>,
-    /// From an `IP_RECVERR` / `IPV6_RECVERR` control message (error queue reads).
-    pub(super) ext_err: Option<IcmpReport>,
-}
-
-/// recvmsg with the control messages netlab asks for.
-pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message> {
-    let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
-    let mut control = [0u64; 64]; // 512 bytes, aligned for cmsghdr
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
-    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the call.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = name.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = size_of::<[u64; 64]>() as _;
-    // SAFETY: msg describes valid buffers.
-    let n = unsafe { libc::recvmsg(fd, &mut msg, flags | libc::MSG_DONTWAIT) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let read_at = Instant::now();
-    let read_real = realtime_now();
-    let from = if msg.msg_namelen > 0 {
-        // SAFETY: the kernel wrote msg_namelen bytes of a sockaddr into `name`.
-        unsafe {
-            sockaddr_to_ip(
-                name.as_ptr() as *const libc::sockaddr,
-                msg.msg_namelen as usize,
-            )
-        }
-    } else {
-        None
-    };
-    let mut out = Message {
-        len: (n as usize).min(buf.len()),
-        from,
-        at: read_at,
-        ttl: None,
-        ext_err: None,
-    };
-    // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by msg_controllen;
-    // each payload is read unaligned and only when cmsg_len covers it, or (a
-    // sock_extended_err) handed on as the cmsg_len bytes the kernel wrote (it truncates
-    // cmsg_len to the buffer), which are then parsed by bounds-checked slicing.
-    unsafe {
-        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-        while !cmsg.is_null() {
-            let hdr = &*cmsg;
-            let data = libc::CMSG_DATA(cmsg);
-            let data_len = (hdr.cmsg_len as usize)
-                .saturating_sub(data.offset_from(cmsg as *const u8) as usize);
-            match (hdr.cmsg_level, hdr.cmsg_type) {
-                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
-                    if data_len >= size_of::<libc::timespec>() =>
-                {
-                    let ts: libc::timespec =
-                        std::ptr::read_unaligned(data as *const libc::timespec);
-                    out.at = kernel_time_to_instant(ts, read_at, read_real);
-                }
-                (libc::IPPROTO_IP, libc::IP_TTL) if data_len >= size_of::<libc::c_int>() => {
-                    let ttl: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
-                    out.ttl = u8::try_from(ttl).ok();
-                }
-                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT)
-                    if data_len >= size_of::<libc::c_int>() =>
-                {
-                    let hops: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
-                    out.ttl = u8::try_from(hops).ok();
-                }
-                (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => {
-                    let bytes = std::slice::from_raw_parts(data, data_len);
-                    if let Some(report) = parse_extended_err(bytes) {
-                        out.ext_err = Some(report);
-                    }
-                }
-                _ => {}
-            }
-            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
-        }
-    }
-    Ok(out)
-}
-
-/// # Safety
-/// `sa` must point to `len` readable bytes of a socket address.
-unsafe fn sockaddr_to_ip(sa: *const libc::sockaddr, len: usize) -> Option<IpAddr> {
-    if len < size_of::<libc::sa_family_t>() {
-        return None;
-    }
-    match i32::from((*sa).sa_family) {
-        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
-            let sin: libc::sockaddr_in = std::ptr::read_unaligned(sa as *const libc::sockaddr_in);
-            Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
-                sin.sin_addr.s_addr,
-            ))))
-        }
-        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
-            let sin6: libc::sockaddr_in6 =
-                std::ptr::read_unaligned(sa as *const libc::sockaddr_in6);
-            Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
-        }
-        _ => None,
-    }
-}
-
-fn realtime_now() -> libc::timespec {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: ts is a valid out-pointer; CLOCK_REALTIME always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
-    ts
-}
-
-/// Kernel timestamps are wall-clock time; ping schedules by the monotonic clock. The
-/// packet's age (wall clock now minus its timestamp, read within nanoseconds of `read_at`)
-/// carries it over. A clock step between arrival and read shows up as an age below zero
-/// or of minutes; then the read time is the best we have.
-fn kernel_time_to_instant(ts: libc::timespec, read_at: Instant, now: libc::timespec) -> Instant {
-    let ns = |t: libc::timespec| i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec);
-    let age = ns(now) - ns(ts);
-    if !(0..=10_000_000_000).contains(&age) {
-        return read_at;
-    }
-    read_at
-        .checked_sub(Duration::from_nanos(age as u64))
-        .unwrap_or(read_at)
 }
 
 /// The name of an address from the system resolver (getnameinfo, `NI_NAMEREQD`), or None.
@@ -449,26 +306,4 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
         }
     }
     buf
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kernel_timestamps_become_instants_in_the_past() {
-        let read_at = Instant::now();
-        let now = libc::timespec {
-            tv_sec: 100,
-            tv_nsec: 500_000,
-        };
-        let ts = libc::timespec {
-            tv_sec: 100,
-            tv_nsec: 200_000,
-        };
-        let at = kernel_time_to_instant(ts, read_at, now);
-        assert_eq!(read_at - at, Duration::from_micros(300));
-        // A timestamp from the future (clock stepped back) falls back to the read time.
-        assert_eq!(kernel_time_to_instant(now, read_at, ts), read_at);
-    }
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use crate::net::addr::{any_port, bound_address};
 use crate::net::errqueue::{self, QueuedError};
 use crate::net::options::{self, Refused, SocketOptions};
 use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int};
@@ -52,23 +53,6 @@ pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
     }
     probe.connect(to)?;
     Ok(probe.local_addr()?.ip())
-}
-
-/// `src` with port 0 (the kernel picks one), and for IPv6 the interface of a link-local
-/// destination: what a probe socket binds to.
-pub(super) fn any_port(src: IpAddr, scope_id: u32) -> SocketAddr {
-    match src {
-        IpAddr::V4(a) => (a, 0).into(),
-        IpAddr::V6(a) => std::net::SocketAddrV6::new(a, 0, 0, scope_id).into(),
-    }
-}
-
-/// The address and port a socket is bound to (getsockname).
-pub(super) fn bound_address(socket: &Socket) -> io::Result<SocketAddr> {
-    socket
-        .local_addr()?
-        .as_socket()
-        .ok_or_else(|| io::Error::other("getsockname gave no IP address"))
 }
 
 /// Errnos the kernel derives from ICMP errors (pending on a socket after one arrived).
@@ -231,31 +215,6 @@ pub enum Want {
     Read,
     /// Writable, or an error (a connect finished either way).
     Write,
-}
-
-/// Reads every message queued on an ICMP socket, handing each to `each` with what the
-/// kernel said about it; stops when nothing is left.
-pub fn drain_icmp(
-    socket: &crate::net::icmp::IcmpSocket,
-    buf: &mut [u8],
-    mut each: impl FnMut(&[u8], &crate::net::icmp::Received),
-) {
-    let mut failures = 0;
-    for _ in 0..4096 {
-        match socket.recv(buf) {
-            Ok(rx) => each(&buf[..rx.len], &rx),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // A datagram socket reports a pending ICMP error once through recv as well;
-            // the error queue has the details.
-            Err(_) => {
-                failures += 1;
-                if failures > 16 {
-                    break;
-                }
-            }
-        }
-    }
 }
 
 /// Waits until one of `fds` is ready or `timeout` passes (EINTR counts as a timeout);

@@ -23,8 +23,8 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::net::icmp::{recv_packet, Received};
-use crate::net::probe::{any_port, bound_address};
+use crate::net::addr::{any_port, bound_address};
+use crate::net::msg::{recv_packet, Received};
 use crate::net::sockopt::{set_timestamps, set_ttl};
 
 /// The raw TCP socket of a trace and the socket that reserves its source port.

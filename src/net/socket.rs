@@ -21,7 +21,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-pub use super::errqueue::{ErrorOrigin, IcmpReport};
+pub use super::msg::{ErrorOrigin, IcmpReport};
 use super::{errqueue, sockopt};
 
 /// How a TCP handshake ended.

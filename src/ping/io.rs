@@ -27,9 +27,10 @@ use super::engine::{
 };
 use super::{Resolved, Settings, Sockets};
 use crate::error::{short_os_error, Failure};
+use crate::net::errqueue::QueuedError;
 use crate::net::icmp::{self, IcmpSocket, Mode, Version};
+use crate::net::msg::Received;
 use crate::net::options::path_mtu;
-use crate::net::probe as netprobe;
 use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
 use crate::packet::ipv4::Ipv4;
 use crate::packet::IcmpErrorKind;
@@ -311,12 +312,12 @@ fn drain(socket: &IcmpSocket, engine: &mut Engine, buf: &mut [u8]) {
             }
         }
     }
-    netprobe::drain_icmp(socket, buf, |bytes, rx| {
+    icmp::drain_icmp(socket, buf, |bytes, rx| {
         handle_packet(socket, engine, bytes, rx)
     });
 }
 
-fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &icmp::Received) {
+fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &Received) {
     let version = socket.version();
     let (icmp_bytes, ttl) = match (version, socket.mode()) {
         (Version::V4, Mode::Raw) => match Ipv4::parse(bytes) {
@@ -369,12 +370,7 @@ fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &ic
     }
 }
 
-fn handle_queued_error(
-    socket: &IcmpSocket,
-    engine: &mut Engine,
-    bytes: &[u8],
-    err: &icmp::QueuedError,
-) {
+fn handle_queued_error(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], err: &QueuedError) {
     if err.local {
         return;
     }

@@ -29,7 +29,8 @@ use super::rounds::{Machine, Round, RoundEvent, Rounds, RoundsConfig};
 use super::stats::Stats;
 use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
-use crate::net::icmp::{self, IcmpSocket, Mode, QueuedError, Version};
+use crate::net::errqueue::QueuedError;
+use crate::net::icmp::{self, IcmpSocket, Mode, Version};
 use crate::net::options::{path_mtu, SocketOptions};
 use crate::net::privilege;
 use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
@@ -767,7 +768,7 @@ impl<'a> Driver<'a> {
                 }
                 let matcher = &self.matcher;
                 let ttls = &mut self.reply_ttls;
-                netprobe::drain_icmp(socket, &mut self.rx, |bytes, rx| {
+                icmp::drain_icmp(socket, &mut self.rx, |bytes, rx| {
                     let response = match socket.mode() {
                         Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
                         Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
