@@ -38,6 +38,18 @@ pub struct AsInfo {
     pub name: Option<String>,
 }
 
+impl AsInfo {
+    /// `AS64500 NAME`: the number and the AS name without its description, as mtr -z /
+    /// traceroute -A show it beside an address.
+    pub fn label(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("");
+        match name.split(" - ").next().unwrap_or(name) {
+            "" => format!("AS{}", self.number),
+            short => format!("AS{} {short}", self.number),
+        }
+    }
+}
+
 /// The origin question for `addr` under `zone`.
 pub fn origin_name(addr: IpAddr, zone: &str) -> String {
     match addr {
