@@ -29,6 +29,11 @@ use crate::resolve::lookup::{Mode, Resolver, Status, Subject, Want};
 /// Team Cymru's zone.
 pub const DEFAULT_ZONE: &str = "asn.cymru.com";
 
+/// Addresses looked up per run at most: a single trace sees at most 255 hops × 10
+/// queries; rounds that run for hours past hops answering from ever new addresses stop
+/// asking here (those show no AS), so the cache and the questions stay bounded.
+pub const MAX_ADDRESSES: usize = 4096;
+
 /// Who owns an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsInfo {
@@ -36,6 +41,18 @@ pub struct AsInfo {
     pub prefix: String,
     /// The AS name and description, when its record exists.
     pub name: Option<String>,
+}
+
+impl AsInfo {
+    /// `AS64500 NAME`: the number and the AS name without its description, as mtr -z /
+    /// traceroute -A show it beside an address.
+    pub fn label(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("");
+        match name.split(" - ").next().unwrap_or(name) {
+            "" => format!("AS{}", self.number),
+            short => format!("AS{} {short}", self.number),
+        }
+    }
 }
 
 /// The origin question for `addr` under `zone`.
@@ -95,9 +112,12 @@ impl Lookups {
         }
     }
 
-    /// Starts looking `addr` up, once.
+    /// Starts looking `addr` up, once (up to [`MAX_ADDRESSES`] addresses).
     pub fn start(&mut self, addr: IpAddr) {
-        if self.known.contains_key(&addr) || !self.pending.insert(addr) {
+        if self.known.contains_key(&addr)
+            || self.known.len() + self.pending.len() >= MAX_ADDRESSES
+            || !self.pending.insert(addr)
+        {
             return;
         }
         if self.requests.is_none() {
@@ -250,6 +270,40 @@ mod tests {
             "{v6}"
         );
         assert_eq!(v6.split('.').count(), 32 + 4 + 1);
+    }
+
+    #[test]
+    fn each_address_is_asked_once_and_the_cache_is_bounded() {
+        let mut lookups = Lookups::new("asn.netlab.test.");
+        // A stand-in for the worker: the questions queue here, none goes out.
+        let (requests, mut asked) = tokio::sync::mpsc::unbounded_channel();
+        lookups.requests = Some(requests);
+        let addr = |i: usize| IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+        for round in 0..3 {
+            for i in 0..MAX_ADDRESSES + 100 {
+                lookups.start(addr(i));
+            }
+            assert_eq!(lookups.pending.len(), MAX_ADDRESSES, "round {round}");
+        }
+        let mut n = 0;
+        while asked.try_recv().is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, MAX_ADDRESSES);
+        assert!(lookups.is_pending(&addr(0)));
+        assert!(!lookups.is_pending(&addr(MAX_ADDRESSES)));
+        // An answer moves an address from pending to known; it is not asked again.
+        let info = AsInfo {
+            number: 64500,
+            prefix: "10.0.0.0/8".into(),
+            name: None,
+        };
+        lookups.tx.send((addr(0), Some(info.clone()))).unwrap();
+        lookups.poll();
+        lookups.start(addr(0));
+        assert!(asked.try_recv().is_err());
+        assert_eq!(lookups.get(&addr(0)), Some(&info));
+        assert_eq!(info.label(), "AS64500");
     }
 
     #[test]

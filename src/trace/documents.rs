@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::engine::{Ending, Hop, ProbeResult};
+use super::extras::JsonAsn;
 use super::multipath::Multipath;
 use super::names::Names;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot};
@@ -129,6 +130,9 @@ pub(super) fn json_event(e: &PathEvent) -> JsonEvent {
 pub(super) struct JsonResponder {
     address: String,
     name: Option<String>,
+    /// `-A` only: who owns the address (null when the lookup gave nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asn: Option<Option<JsonAsn>>,
     count: u64,
     share: f64,
 }
@@ -160,7 +164,8 @@ pub(super) struct JsonHop {
     explanation: String,
 }
 
-pub(super) fn json_hop(hop: &HopSummary) -> JsonHop {
+/// `asn`: with `-A` (each responder's `asn`, null when unknown).
+pub(super) fn json_hop(hop: &HopSummary, asn: bool) -> JsonHop {
     let (rtt, jitter, pct) = (hop.rtt, hop.jitter, hop.percentiles);
     JsonHop {
         ttl: hop.ttl,
@@ -173,6 +178,7 @@ pub(super) fn json_hop(hop: &HopSummary) -> JsonHop {
             .map(|r| JsonResponder {
                 address: r.address.to_string(),
                 name: r.name.clone(),
+                asn: asn.then(|| r.asn.as_ref().map(JsonAsn::from)),
                 count: r.count,
                 share: (r.share * 1000.0).round() / 1000.0,
             })
@@ -243,14 +249,14 @@ pub(super) struct JsonPathRouter {
     flows: Vec<u16>,
 }
 
-pub(super) fn json_flow(flow: usize, s: &Snapshot, reached_rounds: u64) -> JsonFlow {
+pub(super) fn json_flow(flow: usize, s: &Snapshot, reached_rounds: u64, asn: bool) -> JsonFlow {
     JsonFlow {
         flow: flow as u16,
         rounds: s.rounds,
         reached_rounds,
         destination_ttl: s.destination_ttl,
         loss_begins_at: s.loss_begins_at,
-        hops: s.hops.iter().map(json_hop).collect(),
+        hops: s.hops.iter().map(|h| json_hop(h, asn)).collect(),
         events_total: s.events_total,
         events: s.events.iter().map(json_event).collect(),
     }
@@ -262,18 +268,19 @@ pub(super) fn summary_doc<'a>(
     reached_rounds: &[u64],
     multipath: Option<&Multipath>,
     names: &Names,
+    asn: bool,
     elapsed: Duration,
 ) -> JsonSummary<'a> {
     JsonSummary {
         kind: "summary",
         header,
         elapsed_s: secs(elapsed),
-        flow0: json_flow(0, &flows[0], reached_rounds[0]),
+        flow0: json_flow(0, &flows[0], reached_rounds[0], asn),
         flows: (flows.len() > 1).then(|| {
             flows
                 .iter()
                 .enumerate()
-                .map(|(i, s)| json_flow(i, s, reached_rounds[i]))
+                .map(|(i, s)| json_flow(i, s, reached_rounds[i], asn))
                 .collect()
         }),
         multipath: multipath.map(|m| JsonMultipath {
@@ -347,7 +354,7 @@ pub(super) type CsvRow = (
 );
 
 pub(super) fn csv_row(rounds: u64, flow: u16, hop: &HopSummary) -> CsvRow {
-    let j = json_hop(hop);
+    let j = json_hop(hop, false);
     let main = hop.responders.first();
     (
         rounds,
@@ -383,6 +390,20 @@ pub(super) fn csv_row(rounds: u64, flow: u16, hop: &HopSummary) -> CsvRow {
         j.replies_only_loss_percent,
         j.explanation,
     )
+}
+
+/// `-A`: three more columns at the end, the first responder's AS.
+pub(super) const CSV_ASN_COLUMNS: &[&str] = &["asn", "asn_prefix", "asn_name"];
+
+pub(super) fn csv_asn(hop: &HopSummary) -> (Option<u32>, Option<String>, Option<String>) {
+    match hop.responders.first().and_then(|r| r.asn.as_ref()) {
+        Some(info) => (
+            Some(info.number),
+            Some(info.prefix.clone()),
+            info.name.clone(),
+        ),
+        None => (None, None, None),
+    }
 }
 
 #[cfg(test)]

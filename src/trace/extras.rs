@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::asn::Lookups;
+use super::asn::{AsInfo, Lookups};
 
 /// `-A`'s answer for one responder in the JSON.
 #[derive(Serialize)]
@@ -18,6 +18,16 @@ pub(crate) struct JsonAsn {
     number: u32,
     prefix: String,
     name: Option<String>,
+}
+
+impl From<&AsInfo> for JsonAsn {
+    fn from(info: &AsInfo) -> JsonAsn {
+        JsonAsn {
+            number: info.number,
+            prefix: info.prefix.clone(),
+            name: info.name.clone(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -75,13 +85,9 @@ impl HopExtras {
     /// `-A`: ` [AS64500 NAME]` after an address, as mtr -z / traceroute -A put it (the AS
     /// name without its description).
     pub fn address_suffix(&self, addr: &IpAddr) -> String {
-        let Some(info) = self.asn.as_ref().and_then(|l| l.get(addr)) else {
-            return String::new();
-        };
-        let name = info.name.as_deref().unwrap_or("");
-        match name.split(" - ").next().unwrap_or(name) {
-            "" => format!(" [AS{}]", info.number),
-            short => format!(" [AS{} {short}]", info.number),
+        match self.asn.as_ref().and_then(|l| l.get(addr)) {
+            Some(info) => format!(" [{}]", info.label()),
+            None => String::new(),
         }
     }
 
@@ -113,13 +119,7 @@ impl HopExtras {
 
     /// `-A` only (`None` without it): the responder's AS, or `Some(None)` when unknown.
     pub fn json_asn(&self, addr: &IpAddr) -> Option<Option<JsonAsn>> {
-        self.asn.as_ref().map(|l| {
-            l.get(addr).map(|info| JsonAsn {
-                number: info.number,
-                prefix: info.prefix.clone(),
-                name: info.name.clone(),
-            })
-        })
+        self.asn.as_ref().map(|l| l.get(addr).map(JsonAsn::from))
     }
 }
 

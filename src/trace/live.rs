@@ -30,6 +30,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub use draw::View;
 
+use super::asn::Lookups;
 use super::engine::Ending;
 use super::names::Names;
 use super::report::header_words;
@@ -51,6 +52,8 @@ pub struct Outcome {
     /// The statistics since the start, or since the last reset.
     pub stats: Stats,
     pub names: Names,
+    /// `-A`: the AS lookups, their cache for the summary.
+    pub asn: Option<Lookups>,
     /// Rounds that reached the destination (since the last reset).
     pub reached_rounds: u64,
     pub elapsed: Duration,
@@ -70,12 +73,14 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome
         elapsed: Duration::ZERO,
         resets: 0,
         color: std::env::var_os("NO_COLOR").is_none(),
+        asn: plan.probe.asn_zone.is_some(),
     };
     let screen = Screen::enter().map_err(|e| Failure::new("starting the live view", e))?;
     let now = Instant::now();
     let mut live = Live {
         screen,
         names,
+        asn: plan.probe.asn_zone.as_deref().map(Lookups::new),
         view,
         since: now,
         started: now,
@@ -96,6 +101,7 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome
     let Live {
         screen,
         names,
+        asn,
         reached_rounds,
         started,
         failed,
@@ -109,6 +115,7 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome
     Ok(Outcome {
         stats,
         names,
+        asn,
         reached_rounds,
         elapsed: started.elapsed(),
     })
@@ -152,6 +159,8 @@ pub fn on_key(view: &mut View, key: KeyEvent) -> Control {
 struct Live {
     screen: Screen,
     names: Names,
+    /// `-A`: looked up once per address, as the names are.
+    asn: Option<Lookups>,
     view: View,
     /// The start, or the last reset.
     since: Instant,
@@ -169,8 +178,11 @@ impl Live {
     fn redraw(&mut self, now: Instant, stats: &Stats) -> io::Result<()> {
         self.view.elapsed = now.saturating_duration_since(self.since);
         let show_names = self.view.names;
-        let names = &self.names;
-        let snapshot = stats.snapshot(&|addr| show_names.then(|| names.get(&addr)).flatten());
+        let (names, asn) = (&self.names, &self.asn);
+        let snapshot = stats.snapshot(
+            &|addr| show_names.then(|| names.get(&addr)).flatten(),
+            &|addr| asn.as_ref().and_then(|l| l.get(&addr).cloned()),
+        );
         let view = &self.view;
         self.screen
             .terminal
@@ -216,11 +228,17 @@ impl RoundObserver for Live {
 
     fn saw(&mut self, from: IpAddr) {
         self.names.start(from);
+        if let Some(asn) = &mut self.asn {
+            asn.start(from);
+        }
     }
 
     fn tick(&mut self, now: Instant, stats: &Stats) -> Control {
         self.next_tick = now + KEY_POLL;
         self.names.poll();
+        if let Some(asn) = &mut self.asn {
+            asn.poll();
+        }
         let control = match self.input(now) {
             Ok(control) => control,
             Err(err) => {
@@ -274,6 +292,7 @@ mod tests {
             elapsed: Duration::ZERO,
             resets: 0,
             color: true,
+            asn: false,
         }
     }
 

@@ -167,6 +167,8 @@
 //!     { "ttl": 4, "sent": 10, "received": 6, "loss_percent": 40.0,
 //!       "responders": [                 // in order of first answer
 //!         { "address": "198.18.3.2", "name": "r4.netlab.test",
+//!           "asn": { "number": 64503,   // -A only, as in one trace's JSON; null when
+//!             "prefix": "198.18.3.0/24", "name": "NETLAB-LINK3 - ..." },  // unknown
 //!           "count": 6, "share": 1.0 } ],  // share of the hop's answers (0..1)
 //!       "last_ms": 17.0, "avg_ms": 17.1, "best_ms": 16.9, "worst_ms": 17.5,
 //!       "stdev_ms": 0.2,                // null until an answer came
@@ -213,7 +215,8 @@
 //! per flow), in the columns `rounds,flow,ttl,address,name,responders,sent,received,
 //! loss_percent,last_ms,...,p99_ms,loss_kind,forwarding_loss_percent,
 //! replies_only_loss_percent,explanation` (JSON's names; `address` and `name` are the
-//! hop's first responder, `responders` is `address share;...`); with `--watch` the rows
+//! hop's first responder, `responders` is `address share;...`; with `-A`, three more at
+//! the end, `asn,asn_prefix,asn_name`, the first responder's AS); with `--watch` the rows
 //! of the statistics so far after every round, their first column telling them apart.
 //!
 //! # Exit codes
@@ -314,11 +317,11 @@ impl Plan {
         let repeat = Repeat::from_args(&args.repeat)?;
         if repeat.is_some() {
             // What a single trace adds per hop that the rounds' statistics do not carry
-            // (yet): one clear refusal rather than a flag silently ignored.
+            // (yet): one clear refusal rather than a flag silently ignored. (`-A` works
+            // with rounds: each responder's AS is looked up once, as its name is.)
             let single_only = [
                 (args.mtu, "--mtu"),
                 (args.back, "--back"),
-                (args.asn, "-A/--asn"),
                 (args.plot.is_some(), "--plot"),
                 (args.output.format() == Format::Atlas, "--format atlas"),
             ];

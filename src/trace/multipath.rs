@@ -108,6 +108,7 @@ mod tests {
                 .map(|a| Responder {
                     address: a.parse().unwrap(),
                     name: None,
+                    asn: None,
                     count: 1,
                     share: 1.0,
                 })

@@ -202,7 +202,7 @@ fn run(sim: &mut Sim, rounds: Option<u64>, interval: Duration, stop_at: Option<D
 }
 
 fn snapshot(stats: &Stats) -> Snapshot {
-    stats.snapshot(&|_| None)
+    stats.snapshot(&|_| None, &|_| None)
 }
 
 fn hop(s: &Snapshot, ttl: u8) -> &crate::trace::stats::HopSummary {

@@ -47,6 +47,7 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use super::asn::AsInfo;
 use super::engine::{Ending, ProbeResult};
 use super::rounds::Round;
 
@@ -410,10 +411,15 @@ impl Stats {
         self.last_ending = Some(round.ending);
     }
 
-    /// The figures now, with names for addresses from `name` (return `None` for none).
+    /// The figures now, with names for addresses from `name` and their AS (`-A`) from
+    /// `asn` (each returns `None` for none).
     /// Hops above the destination's TTL (left from before the path got shorter, or
     /// from a first round whose destination answer was lost) are left out.
-    pub fn snapshot(&self, name: &dyn Fn(IpAddr) -> Option<String>) -> Snapshot {
+    pub fn snapshot(
+        &self,
+        name: &dyn Fn(IpAddr) -> Option<String>,
+        asn: &dyn Fn(IpAddr) -> Option<AsInfo>,
+    ) -> Snapshot {
         let top = self.destination_ttl().unwrap_or(u8::MAX);
         let hops: Vec<&HopStats> = self.hops.iter().filter(|h| h.ttl <= top).collect();
         // F(h): the smallest loss at h or beyond, and which hop has it.
@@ -441,7 +447,7 @@ impl Stats {
             .map(|(i, h)| {
                 let (f, k) = carried[i];
                 let verdict = verdict(h, hops[k], f, i == last_index, begins);
-                summarize(h, verdict, name)
+                summarize(h, verdict, name, asn)
             })
             .collect();
         Snapshot {
@@ -541,6 +547,7 @@ fn summarize(
     h: &HopStats,
     loss: LossVerdict,
     name: &dyn Fn(IpAddr) -> Option<String>,
+    asn: &dyn Fn(IpAddr) -> Option<AsInfo>,
 ) -> HopSummary {
     let responders = h
         .responders
@@ -548,6 +555,7 @@ fn summarize(
         .map(|(addr, count)| Responder {
             address: *addr,
             name: name(*addr),
+            asn: asn(*addr),
             count: *count,
             share: if h.received == 0 {
                 0.0
@@ -652,6 +660,8 @@ pub struct HopSummary {
 pub struct Responder {
     pub address: IpAddr,
     pub name: Option<String>,
+    /// `-A`: who owns the address (`None` without -A, or while unknown).
+    pub asn: Option<AsInfo>,
     pub count: u64,
     /// Fraction (0..=1) of the hop's answers.
     pub share: f64,

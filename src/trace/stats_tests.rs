@@ -48,7 +48,7 @@ fn rtt_jitter_and_percentiles_of_one_hop() {
         stats.record(&round(i as u64 + 1, t0, &[Some(*r)]));
     }
     stats.record(&round(6, t0, &[None]));
-    let s = stats.snapshot(&|_| Some("dest".into()));
+    let s = stats.snapshot(&|_| Some("dest".into()), &|_| None);
     let h = &s.hops[0];
     assert_eq!((h.sent, h.received), (6, 5));
     assert_eq!(h.loss_percent, 16.7);
@@ -84,7 +84,7 @@ fn reset_forgets_everything_but_the_history_length() {
     stats.record(&round(1, t0, &[Some(1)]));
     stats.reset();
     assert_eq!(stats.rounds(), 0);
-    assert!(stats.snapshot(&|_| None).hops.is_empty());
+    assert!(stats.snapshot(&|_| None, &|_| None).hops.is_empty());
     assert_eq!(stats.history_len(), 8);
 }
 

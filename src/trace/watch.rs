@@ -7,8 +7,8 @@
 //! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
 //!
 //! Memory is flat: what is printed is computed from [`Stats`] (bounded) and the round
-//! just finished; nothing accumulates here but the reverse-name cache, one entry per
-//! address seen.
+//! just finished; nothing accumulates here but the reverse-name cache and, with `-A`,
+//! the AS cache, one entry per address seen (each looked up once, not per round).
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::asn::{AsInfo, Lookups};
 use super::documents::{
-    csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc, JsonRound,
-    CSV_COLUMNS,
+    csv_asn, csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc,
+    JsonRound, CSV_ASN_COLUMNS, CSV_COLUMNS,
 };
 use super::engine::{Ending, Hop, ProbeResult};
 use super::multipath::{self, Multipath};
@@ -177,6 +178,7 @@ pub fn run(plan: &Plan, resolved: &Resolved, sockets: Vec<Sockets>) -> Result<Ex
         printer.stats = vec![live.stats];
         printer.reached_rounds = vec![live.reached_rounds];
         printer.names = live.names;
+        printer.asn = live.asn;
         return Ok(printer.finish(live.elapsed));
     }
     let mut printer = Printer::new(plan, resolved, &repeat, sockets.len());
@@ -272,6 +274,8 @@ pub struct Printer {
     repeat: Repeat,
     header: Header,
     names: Names,
+    /// `-A`: AS lookups, started as addresses answer, cached for the run.
+    asn: Option<Lookups>,
     /// Path events already printed with their round, per flow.
     events_printed: Vec<u64>,
     csv_header_done: bool,
@@ -334,6 +338,7 @@ impl Printer {
             repeat: repeat.clone(),
             header,
             names,
+            asn: plan.probe.asn_zone.as_deref().map(Lookups::new),
             events_printed: vec![0; flows.max(1)],
             csv_header_done: false,
             start: None,
@@ -342,15 +347,28 @@ impl Printer {
         }
     }
 
+    /// `addr (name) [AS64500 NAME]`, as much as is known.
     fn shown(&self, addr: IpAddr) -> String {
-        match self.names.get(&addr) {
+        let shown = match self.names.get(&addr) {
             Some(name) => format!("{addr} ({name})"),
             None => addr.to_string(),
-        }
+        };
+        with_as(shown, self.as_info(addr).as_ref())
+    }
+
+    fn as_info(&self, addr: IpAddr) -> Option<AsInfo> {
+        self.asn.as_ref().and_then(|l| l.get(&addr).cloned())
     }
 
     fn snapshot(&self, stats: &Stats) -> Snapshot {
-        stats.snapshot(&|addr| self.names.get(&addr))
+        stats.snapshot(&|addr| self.names.get(&addr), &|addr| self.as_info(addr))
+    }
+
+    fn poll_lookups(&mut self) {
+        self.names.poll();
+        if let Some(asn) = &mut self.asn {
+            asn.poll();
+        }
     }
 
     /// The events raised since the last round printed, oldest first.
@@ -372,7 +390,7 @@ impl Printer {
         if matches!(round.ending, Ending::Reached { .. }) {
             self.reached_rounds[flow] += 1;
         }
-        self.names.poll();
+        self.poll_lookups();
         if self.repeat.watch {
             self.stream_round(round, flow);
         }
@@ -459,10 +477,19 @@ impl Printer {
             .from_writer(Vec::new());
         if !self.csv_header_done {
             self.csv_header_done = true;
-            let _ = writer.write_record(CSV_COLUMNS);
+            let asn_columns = if self.asn.is_some() {
+                CSV_ASN_COLUMNS
+            } else {
+                &[]
+            };
+            let _ = writer.write_record(CSV_COLUMNS.iter().chain(asn_columns));
         }
         for hop in &snapshot.hops {
-            let _ = writer.serialize(csv_row(snapshot.rounds, flow as u16, hop));
+            let row = csv_row(snapshot.rounds, flow as u16, hop);
+            let _ = match self.asn {
+                Some(_) => writer.serialize((row, csv_asn(hop))),
+                None => writer.serialize(row),
+            };
         }
         let bytes = writer.into_inner().unwrap_or_default();
         let text = String::from_utf8_lossy(&bytes);
@@ -474,6 +501,9 @@ impl Printer {
     /// The summary (table, JSON or CSV) and the exit status.
     pub fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
+        if let Some(asn) = &mut self.asn {
+            asn.wait_all(FINAL_NAME_WAIT);
+        }
         let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
         let multipath = (snapshots.len() > 1).then(|| multipath::analyze(&snapshots));
         let reached = self.reached_rounds.iter().any(|n| *n > 0);
@@ -485,6 +515,7 @@ impl Printer {
                     &self.reached_rounds,
                     multipath.as_ref(),
                     &self.names,
+                    self.asn.is_some(),
                     elapsed,
                 );
                 if self.repeat.watch {
@@ -578,6 +609,7 @@ impl Printer {
                         Some(name) => format!("{} ({name})", r.address),
                         None => r.address.to_string(),
                     };
+                    let shown = with_as(shown, r.asn.as_ref());
                     if hop.responders.len() > 1 {
                         format!("{shown} {:.0}%", r.share * 100.0)
                     } else {
@@ -657,6 +689,14 @@ impl Printer {
     }
 }
 
+/// `-A`: ` [AS64500 NAME]` after an address, as the single trace's rows put it.
+fn with_as(shown: String, asn: Option<&AsInfo>) -> String {
+    match asn {
+        Some(info) => format!("{shown} [{}]", info.label()),
+        None => shown,
+    }
+}
+
 impl RoundObserver for Printer {
     fn round(&mut self, round: &Round, _stats: &Stats) {
         self.on_round(round);
@@ -664,10 +704,13 @@ impl RoundObserver for Printer {
 
     fn saw(&mut self, from: IpAddr) {
         self.names.start(from);
+        if let Some(asn) = &mut self.asn {
+            asn.start(from);
+        }
     }
 
     fn tick(&mut self, _now: Instant, _stats: &Stats) -> Control {
-        self.names.poll();
+        self.poll_lookups();
         Control::Continue
     }
 }

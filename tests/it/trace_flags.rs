@@ -521,3 +521,106 @@ fn as_numbers_of_every_hop() {
     );
     assert!(stdout(&dig).contains("64500 | 198.18.0.0/24"), "{dig:?}");
 }
+
+/// -A with rounds (`-c`, `--watch`): every hop's AS in the report table, the JSON summary,
+/// the NDJSON summary line and the CSV; each address is asked about once however many
+/// rounds run (the DNS questions counted on the wire, as above).
+#[test]
+fn as_numbers_in_rounds_are_asked_once_per_address() {
+    use crate::lab::dns::{link_as_name, link_asn, ASN_ZONE};
+    let lab = lab!(LabConfig::default());
+    let dest = s(lab.dest_v4());
+    let check = |doc: &Value, what: &str| {
+        let hops = doc["hops"].as_array().expect("hops");
+        assert_eq!(hops.len(), 3, "{what}: {doc:#}");
+        for (link, hop) in hops.iter().enumerate() {
+            let asn = &hop["responders"][0]["asn"];
+            assert_eq!(asn["number"], link_asn(link), "{what}: {doc:#}");
+            assert_eq!(
+                asn["prefix"],
+                format!("198.18.{link}.0/24"),
+                "{what}: {doc:#}"
+            );
+            assert_eq!(asn["name"], link_as_name(link), "{what}: {doc:#}");
+        }
+    };
+    rule(
+        &lab,
+        Role::Client,
+        "iptables",
+        "-A OUTPUT -p udp --dport 53",
+    );
+    let rounds = ["-c", "50", "-i", "0.02"];
+    let asn = ["-n", "-A", "--asn-zone", ASN_ZONE];
+    let out = trace(
+        &lab,
+        None,
+        &[&asn[..], &rounds, &["--json", &dest]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["rounds"], 50, "{doc:#}");
+    check(&doc, "-c 50 --json");
+    // 150 answers from 3 addresses in 3 ASes: 3 origin + 3 AS-name questions, not per round.
+    assert_eq!(
+        counted(&lab, Role::Client, "iptables", "OUTPUT", "dpt:53"),
+        6
+    );
+    // The report table: the AS beside every hop's address, as in a single trace.
+    let out = trace(
+        &lab,
+        None,
+        &[&asn[..], &["-c", "3", "-i", "0.05", &dest]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for link in 0..3 {
+        let label = format!("[AS{} NETLAB-LINK{link}]", link_asn(link));
+        let row = text
+            .lines()
+            .find(|l| l.contains(&label))
+            .unwrap_or_else(|| panic!("no {label} in:\n{text}"));
+        assert!(row.contains(&format!("198.18.{link}.")), "{text}");
+    }
+    // --watch without a terminal: the NDJSON stream's summary line carries it too.
+    let out = trace(
+        &lab,
+        Some(NOBODY),
+        &[
+            &asn[..],
+            &["--watch", "-c", "3", "-i", "0.2", "--json", &dest],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().expect("a summary line");
+    let doc: Value = serde_json::from_str(last).expect("NDJSON");
+    assert_eq!(doc["type"], "summary");
+    check(&doc, "--watch --json");
+    // CSV: three more columns, the first responder's AS.
+    let out = trace(
+        &lab,
+        None,
+        &[
+            &asn[..],
+            &["-c", "2", "-i", "0.05", "--format", "csv", &dest],
+        ]
+        .concat(),
+    );
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("a header").clone();
+    let columns: Vec<&str> = header.iter().collect();
+    assert_eq!(
+        columns[columns.len() - 3..],
+        ["asn", "asn_prefix", "asn_name"]
+    );
+    for (link, row) in reader.records().enumerate() {
+        let row = row.expect("a CSV row");
+        let n = row.len();
+        assert_eq!(row[n - 3], link_asn(link).to_string(), "{text}");
+        assert_eq!(row[n - 2], format!("198.18.{link}.0/24"), "{text}");
+        assert_eq!(row[n - 1], link_as_name(link), "{text}");
+    }
+}

@@ -6,8 +6,9 @@
 //! hops, one line each (the report's figures, then the RTT history as a sparkline, `×`
 //! for a lost probe, scaled to the hop's own worst in view so a spike stands out); the
 //! loss explained (where real loss begins, each hop's verdict and why); the responders of
-//! hops that answer from several addresses, with their shares; the latest path changes;
-//! the keys.
+//! hops that answer from several addresses, with their shares; with `-A`, the AS of each
+//! hop (its number before the host, its name and prefixes below); the latest path
+//! changes; the keys.
 
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use ratatui::widgets::{Paragraph, Row, Sparkline, SparklineBar, Table, Wrap};
 use ratatui::Frame;
 
 use crate::output;
-use crate::trace::stats::{HopSummary, LossKind, Snapshot};
+use crate::trace::stats::{HopSummary, LossKind, Responder, Snapshot};
 
 /// What the view shows besides the statistics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub struct View {
     pub resets: u32,
     /// Colours (not with `NO_COLOR` set; bold and reverse video stay).
     pub color: bool,
+    /// `-A`: each host is shown after its AS number (`AS???` while unknown), as mtr -z
+    /// does, and the AS names are listed below the table.
+    pub asn: bool,
 }
 
 /// The symbol of a lost probe in a sparkline.
@@ -203,22 +207,32 @@ fn rtt_text(ms: f64) -> String {
     }
 }
 
-/// The hop's main responder (name or address), its share when there are several (the
-/// others are listed below the table).
+/// The hop's main responder (name or address, after its AS number with `-A`), its share
+/// when there are several (the others are listed below the table).
 fn host_cell(hop: &HopSummary, view: &View) -> String {
     let Some(first) = hop.responders.iter().max_by_key(|r| r.count) else {
         return "*".into();
     };
-    let shown = match (&first.name, view.names) {
+    let mut shown = match (&first.name, view.names) {
         (Some(name), true) => name.clone(),
         _ => first.address.to_string(),
     };
+    if view.asn {
+        shown = format!("{} {shown}", as_number(first));
+    }
     let others = hop.responders.len() - 1 + usize::from(hop.other_responders > 0);
     if others == 0 {
         shown
     } else {
         format!("{shown} {:.0}% +{others}", first.share * 100.0)
     }
+}
+
+/// `AS64500`, or mtr's `AS???` while the AS is unknown.
+fn as_number(r: &Responder) -> String {
+    r.asn
+        .as_ref()
+        .map_or("AS???".to_string(), |a| format!("AS{}", a.number))
 }
 
 /// A colour, unless `NO_COLOR` is set.
@@ -291,10 +305,13 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
                 .responders
                 .iter()
                 .map(|r| {
-                    let shown = match (&r.name, view.names) {
+                    let mut shown = match (&r.name, view.names) {
                         (Some(name), true) => format!("{} ({name})", r.address),
                         _ => r.address.to_string(),
                     };
+                    if view.asn {
+                        shown = format!("{} {shown}", as_number(r));
+                    }
                     format!("{shown} {:.0}%", r.share * 100.0)
                 })
                 .collect();
@@ -307,6 +324,9 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
                 parts.join(", ")
             )));
         }
+    }
+    if view.asn {
+        lines.extend(as_lines(snapshot));
     }
     if snapshot.events_total > 0 {
         lines.push(Line::styled(
@@ -328,6 +348,41 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
             "names: off (-n)",
             Style::default().add_modifier(Modifier::DIM),
         ));
+    }
+    lines
+}
+
+/// `-A`: every AS in view, once, in hop order: its name and the hops and prefixes it
+/// answered from (`AS64500 NETLAB-LINK0 - lab link 0, ZZ: hop 1 198.18.0.0/24`).
+fn as_lines(snapshot: &Snapshot) -> Vec<Line<'static>> {
+    let mut seen: Vec<(u32, String, Vec<String>)> = Vec::new();
+    for hop in &snapshot.hops {
+        for info in hop.responders.iter().filter_map(|r| r.asn.as_ref()) {
+            let at = format!("hop {} {}", hop.ttl, info.prefix);
+            match seen.iter_mut().find(|(n, ..)| *n == info.number) {
+                Some((.., hops)) if hops.contains(&at) => {}
+                Some((.., hops)) => hops.push(at),
+                None => seen.push((info.number, info.name.clone().unwrap_or_default(), vec![at])),
+            }
+        }
+    }
+    if seen.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::styled(
+        "AS:",
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    for (number, name, hops) in seen {
+        let name = if name.is_empty() {
+            String::new()
+        } else {
+            format!(" {name}")
+        };
+        lines.push(Line::raw(format!(
+            "  AS{number}{name}: {}",
+            hops.join(", ")
+        )));
     }
     lines
 }

@@ -43,6 +43,7 @@ fn hop(ttl: u8, from: &str, name: Option<&str>, rtts: &[Option<u64>]) -> HopSumm
         responders: vec![Responder {
             address: ip(from),
             name: name.map(String::from),
+            asn: None,
             count: received,
             share: 1.0,
         }],
@@ -95,6 +96,7 @@ fn view() -> View {
         elapsed: Duration::from_secs(75),
         resets: 0,
         color: true,
+        asn: false,
     }
 }
 
@@ -245,12 +247,14 @@ fn names_off_shows_addresses_and_several_responders_show_their_shares() {
         Responder {
             address: ip("198.18.0.2"),
             name: Some("r1.lab".into()),
+            asn: None,
             count: 3,
             share: 0.75,
         },
         Responder {
             address: ip("198.18.9.2"),
             name: None,
+            asn: None,
             count: 1,
             share: 0.25,
         },
@@ -344,4 +348,45 @@ fn colour_only_without_no_color() {
     // The banner still stands out, in reverse video.
     let lines = screen(&s, &v, 130, 10);
     assert!(lines[0].contains("PAUSED"));
+}
+
+#[test]
+fn with_asn_each_host_follows_its_as_and_the_as_names_are_listed() {
+    use crate::trace::asn::AsInfo;
+    let as_of = |number: u32, prefix: &str, name: Option<&str>| AsInfo {
+        number,
+        prefix: prefix.into(),
+        name: name.map(String::from),
+    };
+    let mut h1 = hop(1, "198.18.0.2", Some("r1.lab"), &[Some(1), Some(1)]);
+    h1.responders[0].asn = Some(as_of(
+        64500,
+        "198.18.0.0/24",
+        Some("NETLAB-LINK0 - lab link 0, ZZ"),
+    ));
+    let mut h2 = hop(2, "198.18.1.2", None, &[Some(2), Some(2)]);
+    h2.responders[0].asn = Some(as_of(64500, "198.18.1.0/24", None));
+    // Not answered (yet): mtr's AS???.
+    let h3 = hop(3, "198.18.2.2", None, &[Some(3), Some(3)]);
+    let s = snapshot(vec![h1, h2, h3]);
+    let mut v = view();
+    v.asn = true;
+    let lines = screen(&s, &v, 130, 16);
+    assert!(
+        line_of(&lines, "1   AS64500 r1.lab").contains("0.0"),
+        "{lines:#?}"
+    );
+    line_of(&lines, "2   AS64500 198.18.1.2");
+    line_of(&lines, "3   AS??? 198.18.2.2");
+    assert!(line_of(&lines, "AS:").starts_with("AS:"));
+    // One line per AS, with every hop and prefix it answered from.
+    assert_eq!(
+        line_of(&lines, "AS64500 NETLAB").trim_end(),
+        "  AS64500 NETLAB-LINK0 - lab link 0, ZZ: hop 1 198.18.0.0/24, hop 2 198.18.1.0/24"
+    );
+    // Without -A: neither.
+    v.asn = false;
+    let lines = screen(&s, &v, 130, 16);
+    assert!(!lines.iter().any(|l| l.contains("AS")), "{lines:#?}");
+    line_of(&lines, "1   r1.lab");
 }
