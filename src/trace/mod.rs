@@ -277,7 +277,7 @@ pub struct Plan {
     pub numeric: bool,
     pub family: Family,
     pub format: Format,
-    /// `--plot`: where to draw the path.
+    /// `--plot`: where to draw the path (with rounds: their loss and RTT per hop).
     pub plot: Option<crate::plot::PlotFile>,
     /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
     pub probe: options::ProbeOptions,
@@ -319,7 +319,6 @@ impl Plan {
                 (args.mtu, "--mtu"),
                 (args.back, "--back"),
                 (args.asn, "-A/--asn"),
-                (args.plot.is_some(), "--plot"),
                 (args.output.format() == Format::Atlas, "--format atlas"),
             ];
             if let Some((_, flag)) = single_only.iter().find(|(on, _)| *on) {

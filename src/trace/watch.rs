@@ -6,6 +6,9 @@
 //! "round"`), or the CSV rows of the statistics so far, so a script can follow a path for
 //! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
 //!
+//! `--plot FILE` draws flow 0's loss and RTT per hop from the same snapshot the summary
+//! prints (`plot::path::rounds_svg`), when the rounds end, the live view's too.
+//!
 //! Memory is flat: what is printed is computed from [`Stats`] (bounded) and the round
 //! just finished; nothing accumulates here but the reverse-name cache, one entry per
 //! address seen.
@@ -279,6 +282,8 @@ pub struct Printer {
     /// Per flow.
     stats: Vec<Stats>,
     reached_rounds: Vec<u64>,
+    /// `--plot`: the file, and the target and method as the header line names them.
+    plot: Option<(crate::plot::PlotFile, String, String)>,
 }
 
 /// What the summary says about the run, whatever the format.
@@ -339,6 +344,10 @@ impl Printer {
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
+            plot: plan.plot.clone().map(|file| {
+                let (shown, method) = header_words(plan, resolved);
+                (file, shown, method)
+            }),
         }
     }
 
@@ -471,7 +480,8 @@ impl Printer {
         }
     }
 
-    /// The summary (table, JSON or CSV) and the exit status.
+    /// The summary (table, JSON or CSV), the plot, and the exit status (2 when the plot
+    /// could not be written).
     pub fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
         let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
@@ -506,6 +516,13 @@ impl Printer {
                 if let Some(m) = &multipath {
                     self.paths(m, &snapshots);
                 }
+            }
+        }
+        if let Some((file, target, method)) = &self.plot {
+            let svg = crate::plot::path::rounds_svg(target, method, &snapshots[0], snapshots.len());
+            if let Err(failure) = file.save(&svg) {
+                eprintln!("{failure}");
+                return Exit::Failed;
             }
         }
         Exit::from_answered(reached)
