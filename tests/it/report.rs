@@ -642,6 +642,18 @@ fn check_report_writes_every_table_and_the_pictures() {
     assert_eq!(page.count("circle", None), 3 + answers);
 }
 
+/// Runs `args` in the lab and prints what it said, for the README.
+fn show(lab: &Lab, args: &[&str]) {
+    let out = lab.netlab(args);
+    println!(
+        "$ netlab {}\n{}{}(exit {:?})\n",
+        args.join(" "),
+        stdout(&out),
+        stderr(&out),
+        out.status.code()
+    );
+}
+
 /// Draws the README's pictures into docs/img (not a check):
 /// `cargo test --test it report::readme_pictures -- --ignored --nocapture`.
 #[test]
@@ -673,14 +685,7 @@ fn readme_pictures() {
         vec!["trace", "-4", "--plot", &at("trace.png"), "www"],
         vec!["check", "-4", "www.netlab.test", "--plot", &at("check.png")],
     ] {
-        let out = lab.netlab(&args);
-        println!(
-            "$ netlab {}\n{}{}(exit {:?})\n",
-            args.join(" "),
-            stdout(&out),
-            stderr(&out),
-            out.status.code()
-        );
+        show(&lab, &args);
     }
     // The rounds' picture, in a lab of its own: router 2 loses 10% of what it forwards,
     // router 3 also half of its own replies (the README's rounds example).
@@ -696,24 +701,18 @@ fn readme_pictures() {
             router: 3,
             probability: 0.5
         }));
-    for args in [vec![
-        "trace",
-        "-4",
-        "-c",
-        "100",
-        "-i",
-        "0.05",
-        "--plot",
-        &at("rounds.png"),
-        "www",
-    ]] {
-        let out = lab.netlab(&args);
-        println!(
-            "$ netlab {}\n{}{}(exit {:?})\n",
-            args.join(" "),
-            stdout(&out),
-            stderr(&out),
-            out.status.code()
-        );
-    }
+    show(
+        &lab,
+        &[
+            "trace",
+            "-4",
+            "-c",
+            "100",
+            "-i",
+            "0.05",
+            "--plot",
+            &at("rounds.png"),
+            "www",
+        ],
+    );
 }
