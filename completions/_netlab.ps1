@@ -160,7 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--sim-queries', '--sim-queries', [CompletionResultType]::ParameterName, 'Probes in flight at once [default: 16]')
             [CompletionResult]::new('--asn-zone', '--asn-zone', [CompletionResultType]::ParameterName, 'The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report')
-            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)')
+            [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png), over the rounds with -c/--watch')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)')
             [CompletionResult]::new('--cycles', '--cycles', [CompletionResultType]::ParameterName, 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping''s -i)')

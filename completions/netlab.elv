@@ -153,7 +153,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --sim-queries 'Probes in flight at once [default: 16]'
             cand --asn-zone 'The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE'
             cand --format 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report'
-            cand --plot 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)'
+            cand --plot 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png), over the rounds with -c/--watch'
             cand -c 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)'
             cand --cycles 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)'
             cand -i 'Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping''s -i)'

@@ -144,7 +144,7 @@ json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
 atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
 csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
-complete -c netlab -n "__fish_netlab_using_subcommand trace" -l plot -d 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand trace" -l plot -d 'Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png), over the rounds with -c/--watch' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s c -l cycles -d 'Trace N rounds over every hop, then print per-hop statistics (like mtr -r -c N)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s i -l interval -d 'Time between round starts with -c or --watch (below 2ms needs CAP_NET_RAW, as ping\'s -i)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s o -l fields -d 'Statistics columns, comma-separated, as mtr -o (see the README; e.g. loss,sent,avg,worst,kind)' -r

@@ -429,7 +429,7 @@ pub struct TraceArgs {
     pub family: FamilyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png)
+    /// Draw RTT per hop and the unanswered probes per hop into FILE (.svg or .png), over the rounds with -c/--watch
     #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
     pub plot: Option<PlotFile>,
     #[command(flatten)]

@@ -108,6 +108,8 @@ pub const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
 pub const REPLY: RGBColor = RGBColor(0x00, 0x72, 0xb2);
 pub const LOST: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
 pub const ERROR: RGBColor = RGBColor(0xcc, 0x79, 0xa7);
+/// The part of a hop's loss that is only its router's own replies missing (rounds).
+pub const REPLIES_ONLY: RGBColor = RGBColor(0xe6, 0x9f, 0x00);
 pub const PASS: RGBColor = RGBColor(0x00, 0x9e, 0x73);
 /// Series after the first (ping with many targets).
 pub const PALETTE: [RGBColor; 5] = [

@@ -280,7 +280,7 @@ pub struct Plan {
     pub numeric: bool,
     pub family: Family,
     pub format: Format,
-    /// `--plot`: where to draw the path.
+    /// `--plot`: where to draw the path (with rounds: their loss and RTT per hop).
     pub plot: Option<crate::plot::PlotFile>,
     /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
     pub probe: options::ProbeOptions,
@@ -322,7 +322,6 @@ impl Plan {
             let single_only = [
                 (args.mtu, "--mtu"),
                 (args.back, "--back"),
-                (args.plot.is_some(), "--plot"),
                 (args.output.format() == Format::Atlas, "--format atlas"),
             ];
             if let Some((_, flag)) = single_only.iter().find(|(on, _)| *on) {

@@ -6,6 +6,9 @@
 //! "round"`), or the CSV rows of the statistics so far, so a script can follow a path for
 //! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
 //!
+//! `--plot FILE` draws flow 0's loss and RTT per hop from the same snapshot the summary
+//! prints (`plot::path::rounds_svg`), when the rounds end, the live view's too.
+//!
 //! Memory is flat: what is printed is computed from [`Stats`] (bounded) and the round
 //! just finished; nothing accumulates here but the reverse-name cache and, with `-A`,
 //! the AS cache, one entry per address seen (each looked up once, not per round).
@@ -283,6 +286,8 @@ pub struct Printer {
     /// Per flow.
     stats: Vec<Stats>,
     reached_rounds: Vec<u64>,
+    /// `--plot`: the file, and the target and method as the header line names them.
+    plot: Option<(crate::plot::PlotFile, String, String)>,
 }
 
 /// What the summary says about the run, whatever the format.
@@ -344,6 +349,10 @@ impl Printer {
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
+            plot: plan.plot.clone().map(|file| {
+                let (shown, method) = header_words(plan, resolved);
+                (file, shown, method)
+            }),
         }
     }
 
@@ -498,7 +507,8 @@ impl Printer {
         }
     }
 
-    /// The summary (table, JSON or CSV) and the exit status.
+    /// The summary (table, JSON or CSV), the plot, and the exit status (2 when the plot
+    /// could not be written).
     pub fn finish(mut self, elapsed: Duration) -> Exit {
         self.names.wait_all(FINAL_NAME_WAIT);
         if let Some(asn) = &mut self.asn {
@@ -537,6 +547,13 @@ impl Printer {
                 if let Some(m) = &multipath {
                     self.paths(m, &snapshots);
                 }
+            }
+        }
+        if let Some((file, target, method)) = &self.plot {
+            let svg = crate::plot::path::rounds_svg(target, method, &snapshots[0], snapshots.len());
+            if let Err(failure) = file.save(&svg) {
+                eprintln!("{failure}");
+                return Exit::Failed;
             }
         }
         Exit::from_answered(reached)

@@ -13,6 +13,7 @@ use std::time::Duration;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
 
+use crate::lab::impair::Impairment;
 use crate::lab::{lab, Lab, LabConfig, Role};
 use crate::serve::Server;
 use crate::util::{netlab, stderr, stdout};
@@ -319,6 +320,35 @@ impl Picture {
             .collect()
     }
 
+    /// The `<circle>`s grouped by their x (a hop each in a path picture), left to
+    /// right: (x, how many).
+    fn circles_by_x(&self) -> Vec<(f64, usize)> {
+        let xml = roxmltree::Document::parse(&self.svg).unwrap();
+        let mut groups: Vec<(f64, usize)> = Vec::new();
+        for n in xml.descendants().filter(|n| n.has_tag_name("circle")) {
+            let x: f64 = n.attribute("cx").unwrap().parse().unwrap();
+            match groups.iter_mut().find(|(gx, _)| (*gx - x).abs() < 0.5) {
+                Some(g) => g.1 += 1,
+                None => groups.push((x, 1)),
+            }
+        }
+        groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+        groups
+    }
+
+    /// The horizontal middle of every `<rect>` filled with `fill`.
+    fn rect_middles(&self, fill: &str) -> Vec<f64> {
+        let xml = roxmltree::Document::parse(&self.svg).unwrap();
+        xml.descendants()
+            .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(fill))
+            .map(|n| {
+                let x: f64 = n.attribute("x").unwrap().parse().unwrap();
+                let w: f64 = n.attribute("width").unwrap().parse().unwrap();
+                x + w / 2.0
+            })
+            .collect()
+    }
+
     /// Rendered pixels of exactly this colour.
     fn pixels_of(&self, (r, g, b): (u8, u8, u8)) -> usize {
         self.pixels
@@ -458,6 +488,84 @@ fn trace_plot_labels_every_hop_and_marks_every_answer() {
     assert!(picture.pixels_of(LOST) > 50);
 }
 
+const REPLIES_ONLY: (u8, u8, u8) = (0xe6, 0x9f, 0x00);
+const REPLIES_ONLY_FILL: &str = "#E69F00";
+
+/// `trace -c N --plot`: one mark per answer the statistics hold at each hop, and the loss
+/// of a router dropping exactly every second of its own replies drawn at its hop, in the
+/// replies-only colour (no forwarding loss anywhere). `--watch` writes the same picture.
+#[test]
+fn rounds_plot_marks_every_answer_per_hop_and_the_replies_only_loss() {
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .impair(Impairment::ReplyDropEvery {
+            router: 2,
+            every: 2
+        }));
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("rounds.svg");
+    let dest = lab.dest_v4().to_string();
+    let args = [
+        "trace",
+        "-n",
+        "-c",
+        "20",
+        "-i",
+        "0.01",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+        &dest,
+    ];
+    let out = lab.netlab(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hops = doc["hops"].as_array().unwrap();
+    assert_eq!(hops.len(), 4, "{doc:#}");
+    assert_eq!(hops[1]["received"], 10, "{doc:#}");
+    assert_eq!(hops[1]["loss_kind"], "replies_only", "{doc:#}");
+    let picture = Picture::load(&svg);
+    let received: Vec<usize> = hops
+        .iter()
+        .map(|h| h["received"].as_u64().unwrap() as usize)
+        .collect();
+    let groups = picture.circles_by_x();
+    let per_hop: Vec<usize> = groups.iter().map(|g| g.1).collect();
+    assert_eq!(per_hop, received, "one circle per answer, per hop");
+    let labels = picture.hop_labels();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert_eq!(labels[1], lab.hop_v4(2).to_string());
+    // The loss: one replies-only bar, at hop 2's x; nothing lost in forwarding.
+    let bars = picture.rect_middles(REPLIES_ONLY_FILL);
+    assert_eq!(bars.len(), 1, "{}", picture.svg);
+    assert!((bars[0] - groups[1].0).abs() < 2.0, "{bars:?} {groups:?}");
+    assert!(picture.rect_middles(LOST_FILL).is_empty());
+    assert!(
+        picture.pixels_of(REPLIES_ONLY) > 50,
+        "the bar was not drawn"
+    );
+    assert!(picture.svg.contains("20 rounds: loss and RTT per hop"));
+
+    // --watch ends through the same summary: the picture, here a PNG.
+    let png = dir.path().join("watch.png");
+    let out = lab.netlab(&[
+        "trace",
+        "-n",
+        "--watch",
+        "-c",
+        "3",
+        "-i",
+        "0.01",
+        "--plot",
+        png.to_str().unwrap(),
+        &dest,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("round 3 "), "{}", stdout(&out));
+    let image = resvg::tiny_skia::Pixmap::load_png(&png).unwrap();
+    assert_eq!((image.width(), image.height()), (1920, 1280));
+}
+
 #[test]
 fn check_report_writes_every_table_and_the_pictures() {
     let lab = lab!(LabConfig::default());
@@ -534,6 +642,18 @@ fn check_report_writes_every_table_and_the_pictures() {
     assert_eq!(page.count("circle", None), 3 + answers);
 }
 
+/// Runs `args` in the lab and prints what it said, for the README.
+fn show(lab: &Lab, args: &[&str]) {
+    let out = lab.netlab(args);
+    println!(
+        "$ netlab {}\n{}{}(exit {:?})\n",
+        args.join(" "),
+        stdout(&out),
+        stderr(&out),
+        out.status.code()
+    );
+}
+
 /// Draws the README's pictures into docs/img (not a check):
 /// `cargo test --test it report::readme_pictures -- --ignored --nocapture`.
 #[test]
@@ -565,13 +685,34 @@ fn readme_pictures() {
         vec!["trace", "-4", "--plot", &at("trace.png"), "www"],
         vec!["check", "-4", "www.netlab.test", "--plot", &at("check.png")],
     ] {
-        let out = lab.netlab(&args);
-        println!(
-            "$ netlab {}\n{}{}(exit {:?})\n",
-            args.join(" "),
-            stdout(&out),
-            stderr(&out),
-            out.status.code()
-        );
+        show(&lab, &args);
     }
+    // The rounds' picture, in a lab of its own: router 2 loses 10% of what it forwards,
+    // router 3 also half of its own replies (the README's rounds example).
+    drop(lab);
+    let lab = lab!(LabConfig::default()
+        .routers(4)
+        .link_delay(Duration::from_millis(2))
+        .impair(Impairment::ForwardingLoss {
+            router: 2,
+            probability: 0.1
+        })
+        .impair(Impairment::ReplyLoss {
+            router: 3,
+            probability: 0.5
+        }));
+    show(
+        &lab,
+        &[
+            "trace",
+            "-4",
+            "-c",
+            "100",
+            "-i",
+            "0.05",
+            "--plot",
+            &at("rounds.png"),
+            "www",
+        ],
+    );
 }
