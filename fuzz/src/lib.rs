@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use netlab::packet::extensions::{mpls_labels, Extensions};
+use netlab::packet::extensions::{has_rfc4884_length, mpls_labels, Extensions};
 use netlab::packet::icmp::{Icmp, Message, Version};
 use netlab::packet::ipv4::Ipv4;
 use netlab::packet::ipv6::Ipv6;
@@ -76,6 +76,7 @@ pub fn icmp(bytes: &[u8], version: Version) {
         }
     }
     black_box(mpls_labels(&icmp));
+    black_box(has_rfc4884_length(&icmp));
 }
 
 /// What a raw ICMPv4 socket hands over: an IPv4 header, then the ICMP message.

@@ -181,6 +181,17 @@ impl<'a> Iterator for Objects<'a> {
     }
 }
 
+/// Whether an ICMP error sets the RFC 4884 length of its quoted datagram (nonzero), as
+/// RFC 4884 routers do; older ones leave it 0.
+pub fn has_rfc4884_length(icmp: &Icmp<'_>) -> bool {
+    let bytes = icmp.bytes();
+    may_carry_extensions(icmp)
+        && match icmp.version() {
+            Version::V4 => bytes[5] != 0,
+            Version::V6 => bytes[4] != 0,
+        }
+}
+
 /// The MPLS labels of an ICMP message (empty when it carries none).
 pub fn mpls_labels(icmp: &Icmp<'_>) -> Vec<MplsLabel> {
     Extensions::find(icmp)

@@ -9,18 +9,22 @@
 //!   whole trace (module docs of `trace`), so 1, except for TCP without `CAP_NET_RAW`,
 //!   whose probes are separate `connect()`s with their own source ports: 0.
 //! - `result`: one `{"hop": ttl, "result": [...]}` per hop probed, one element per query
-//!   in query order: `{"from", "rtt"}` for an answer, with `"err"` for an unreachable
+//!   in query order: `{"from", "rtt", "ttl", "size"}` for an answer (`ttl`: the TTL it
+//!   arrived with; `size`: its bytes after the ICMP header, as the Atlas firmware counts
+//!   them — the quoted probe and any extensions, an echo reply's data; a TCP answer's
+//!   segment. Both are the JSON's `reply_ttl` / `reply_size` and are left out where
+//!   netlab's socket did not tell: no size for an answer only the error queue saw, no
+//!   TTL without `IP_RECVTTL`), with `"err"` for an unreachable
 //!   error (Atlas's letters: `"N"` network, `"H"` host, `"A"` administratively
 //!   prohibited, `"P"` protocol, `"p"` port unreachable from a router, `"h"` beyond
 //!   scope; otherwise the ICMP code as a number, or netlab's kind name for messages that
 //!   are not unreachables), and `"icmpext"` with the MPLS label stack when a router sent
-//!   one (`{"version": 2, "obj": [{"class": 1, "type": 1, "mpls": [{"label", "exp",
-//!   "s", "ttl"}]}]}`); `{"x": "*"}` for no answer; `{"error": "send failed"}` for a
+//!   one (`{"version": 2, "rfc4884": 1, "obj": [{"class": 1, "type": 1, "mpls":
+//!   [{"label", "exp", "s", "ttl"}]}]}`; `rfc4884` is 1 when the router set the RFC 4884
+//!   length of the quoted datagram, 0 for the older fixed 128-byte layout);
+//!   `{"x": "*"}` for no answer; `{"error": "send failed"}` for a
 //!   probe that could not be sent. The destination's own answer (port unreachable, echo
 //!   reply, SYN-ACK or RST) has no `err`, as in Atlas.
-//! - Not written: the per-answer `size` and `ttl` of the ICMP message (netlab does not
-//!   record them yet) and `icmpext.rfc4884` (whether the router set the RFC 4884 length
-//!   is not recorded either); both are optional in the format.
 
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -55,6 +59,10 @@ enum Packet {
         from: String,
         rtt: f64,
         #[serde(skip_serializing_if = "Option::is_none")]
+        size: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ttl: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         err: Option<Err>,
         #[serde(skip_serializing_if = "Option::is_none")]
         icmpext: Option<IcmpExt>,
@@ -80,6 +88,7 @@ enum Err {
 #[derive(Debug, Serialize, PartialEq)]
 struct IcmpExt {
     version: u8,
+    rfc4884: u8,
     obj: Vec<ExtObject>,
 }
 
@@ -144,9 +153,12 @@ fn packet(probe: &JsonProbe) -> Packet {
         (Some(from), Some(rtt)) => Packet::Answer {
             from: from.clone(),
             rtt,
+            size: probe.reply_size,
+            ttl: probe.reply_ttl,
             err: err(&probe.kind, probe.annotation.as_deref()),
             icmpext: (!probe.mpls.is_empty()).then(|| IcmpExt {
                 version: 2,
+                rfc4884: u8::from(probe.rfc4884),
                 obj: vec![ExtObject {
                     class: crate::packet::extensions::CLASS_MPLS,
                     kind: crate::packet::extensions::CTYPE_MPLS_INCOMING,
@@ -215,6 +227,9 @@ mod tests {
             kind: kind.into(),
             annotation: None,
             mpls: Vec::new(),
+            reply_ttl: None,
+            reply_size: None,
+            rfc4884: false,
         }
     }
 
@@ -227,10 +242,14 @@ mod tests {
             bottom: true,
             ttl: 1,
         }];
+        labelled.reply_ttl = Some(254);
+        labelled.reply_size = Some(140);
+        labelled.rfc4884 = true;
         let value = |p: &JsonProbe| serde_json::to_value(packet(p)).unwrap();
         assert_eq!(
             value(&labelled),
-            json!({"from": "198.18.1.2", "rtt": 1.5, "icmpext": {"version": 2, "obj": [
+            json!({"from": "198.18.1.2", "rtt": 1.5, "size": 140, "ttl": 254,
+                "icmpext": {"version": 2, "rfc4884": 1, "obj": [
                 {"class": 1, "type": 1, "mpls": [{"label": 24001, "exp": 0, "s": 1, "ttl": 1}]}
             ]}})
         );

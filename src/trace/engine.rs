@@ -135,6 +135,33 @@ pub struct Response {
     pub at: Instant,
     /// RFC 4950 label stack (raw sockets only).
     pub mpls: Vec<MplsLabel>,
+    /// What the answer's packet itself said (arrival TTL, size).
+    pub wire: Wire,
+}
+
+/// What the driver saw of an answer's packet, beside what it means: for `--back`, the
+/// JSON document and the Atlas result. Each is None (false) where the socket that read
+/// the answer does not tell (module docs of `io.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wire {
+    /// The TTL / hop limit the answer arrived with.
+    pub ttl: Option<u8>,
+    /// The answer's size as RIPE Atlas counts it: the bytes after the ICMP header (the
+    /// quoted probe and any extensions; an echo reply's data), or the TCP segment's.
+    pub size: Option<u16>,
+    /// The ICMP message carried the RFC 4884 length field (nonzero).
+    pub rfc4884: bool,
+}
+
+impl Wire {
+    /// Fills what `self` lacks from another copy of the same answer.
+    fn merge(&mut self, other: Wire) {
+        self.ttl = self.ttl.or(other.ttl);
+        if self.size.is_none() {
+            self.size = other.size;
+            self.rfc4884 = other.rfc4884;
+        }
+    }
 }
 
 /// The fate of one probe, as printed.
@@ -145,6 +172,7 @@ pub enum ProbeResult {
         rtt: Duration,
         reply: Reply,
         mpls: Vec<MplsLabel>,
+        wire: Wire,
     },
     /// No answer within the adaptive wait: `*`.
     Silent,
@@ -232,6 +260,7 @@ enum Slot {
         rtt: Duration,
         reply: Reply,
         mpls: Vec<MplsLabel>,
+        wire: Wire,
     },
     /// Given up at the adaptive deadline (an answer may still revive it until printed).
     Silent(Instant),
@@ -385,9 +414,15 @@ impl Engine {
         let slot = &mut self.slots[i][usize::from(query)];
         let sent = match slot {
             Slot::Sent(sent) | Slot::Silent(sent) => *sent,
-            Slot::Answered { from, mpls, .. } => {
+            Slot::Answered {
+                from, mpls, wire, ..
+            } => {
                 // Two copies of one answer: a raw socket and the error queue both saw
-                // it. Keep the first, but take the labels only the raw copy has.
+                // it. Keep the first, but take the labels (and the size) only the raw
+                // copy has.
+                if *from == response.from {
+                    wire.merge(response.wire);
+                }
                 if *from == response.from && mpls.is_empty() && !response.mpls.is_empty() {
                     *mpls = response.mpls;
                 } else {
@@ -420,6 +455,7 @@ impl Engine {
             rtt,
             reply: response.reply,
             mpls: response.mpls,
+            wire: response.wire,
         };
         self.counters.answered += 1;
         if response.reply.is_terminal() && self.end.is_none_or(|end| ttl < end) {
@@ -506,12 +542,14 @@ impl Engine {
                         rtt,
                         reply,
                         mpls,
+                        wire,
                         ..
                     } => ProbeResult::Answered {
                         from: *from,
                         rtt: *rtt,
                         reply: *reply,
                         mpls: mpls.clone(),
+                        wire: *wire,
                     },
                     Slot::SendFailed(why) => ProbeResult::SendFailed(why.clone()),
                     _ => ProbeResult::Silent,

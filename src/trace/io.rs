@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response};
+use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response, Wire};
 use super::options::ProbeOptions;
 use super::pmtu::PathMtu;
 use super::probe::{
@@ -773,10 +773,11 @@ impl<'a> Driver<'a> {
                         Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
                         Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
                     };
-                    if let Some(response) = response {
+                    if let Some(mut response) = response {
                         let raw_v4 = socket.mode() == Mode::Raw && socket.version() == Version::V4;
                         if let Some(ttl) = arrival_ttl(raw_v4, bytes, rx.ttl) {
                             ttls.push((response.probe, ttl));
+                            response.wire.ttl = Some(ttl);
                         }
                         out.push(response);
                     }
@@ -787,10 +788,12 @@ impl<'a> Driver<'a> {
                     match socket.recv(&mut self.rx) {
                         Ok(rx) => {
                             let bytes = &self.rx[..rx.len];
-                            if let Some(response) = self.matcher.raw_tcp(bytes, rx.from, rx.at) {
+                            if let Some(mut response) = self.matcher.raw_tcp(bytes, rx.from, rx.at)
+                            {
                                 let v4 = self.matcher.version == Version::V4;
                                 if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
                                     self.reply_ttls.push((response.probe, ttl));
+                                    response.wire.ttl = Some(ttl);
                                 }
                                 out.push(response);
                             }
@@ -814,10 +817,13 @@ impl<'a> Driver<'a> {
             match raw.recv(&mut self.rx) {
                 Ok(rx) => {
                     let bytes = &self.rx[..rx.len];
-                    if let Some(response) = self.matcher.raw_icmp(bytes, rx.from, rx.at, &lookup) {
+                    if let Some(mut response) =
+                        self.matcher.raw_icmp(bytes, rx.from, rx.at, &lookup)
+                    {
                         let v4 = raw.version() == Version::V4;
                         if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
                             self.reply_ttls.push((response.probe, ttl));
+                            response.wire.ttl = Some(ttl);
                         }
                         out.push(response);
                     }
@@ -856,6 +862,10 @@ impl<'a> Driver<'a> {
                         reply: classify(Method::Tcp, kind),
                         at: err.at,
                         mpls: Vec::new(),
+                        wire: Wire {
+                            ttl: err.ttl,
+                            ..Wire::default()
+                        },
                     });
                 }
                 Ok(_) => {}
@@ -877,6 +887,8 @@ impl<'a> Driver<'a> {
                 reply: Reply::Reached,
                 at: woke,
                 mpls: Vec::new(),
+                // A connect() outcome: no packet to look at.
+                wire: Wire::default(),
             });
         }
         // Otherwise a local error (no route, ...): the socket is done; the engine gives
@@ -903,9 +915,10 @@ fn drain_queue(
                     err.icmp_code,
                     err.at,
                 );
-                if let Some(response) = response {
+                if let Some(mut response) = response {
                     if let Some(ttl) = err.ttl {
                         ttls.push((response.probe, ttl));
+                        response.wire.ttl = Some(ttl);
                     }
                     out.push(response);
                 }

@@ -133,6 +133,11 @@
 //!                                       // net_unreachable, admin_prohibited, ...,
 //!                                       // timeout, send_failed
 //!           "annotation": null,         // "!H", "!N", "!P", "!X", "!A", ... or null
+//!           "reply_ttl": 63,            // the TTL the answer arrived with (absent
+//!                                       // when its socket does not say)
+//!           "reply_size": 28,           // the answer's bytes after its ICMP header
+//!                                       // (RIPE Atlas's size; TCP: the segment's);
+//!                                       // absent when only the error queue saw it
 //!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
 //!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
 //!       ],

@@ -21,13 +21,13 @@
 
 use std::net::IpAddr;
 
-use crate::packet::extensions::mpls_labels;
-use crate::packet::icmp::{error_kind, Icmp, Message, Version};
+use crate::packet::extensions::{has_rfc4884_length, mpls_labels};
+use crate::packet::icmp::{error_kind, Icmp, Message, Version, HEADER_LEN as ICMP_HEADER_LEN};
 use crate::packet::ipv4::{Ipv4, PROTO_TCP, PROTO_UDP};
 use crate::packet::transport::{TcpPrefix, TCP_ACK, TCP_RST, TCP_SYN};
 use crate::packet::{checksum, IcmpErrorKind};
 
-use super::engine::{ProbeId, Reply, Response};
+use super::engine::{ProbeId, Reply, Response, Wire};
 
 pub const PAYLOAD_LEN: usize = 16;
 const MAGIC: &[u8; 4] = b"nlab";
@@ -200,6 +200,11 @@ pub fn classify(method: Method, kind: IcmpErrorKind) -> Reply {
     }
 }
 
+/// A length read off a packet, as a JSON size (receive buffers are far below 64 KiB).
+fn size_u16(len: usize) -> u16 {
+    u16::try_from(len).unwrap_or(u16::MAX)
+}
+
 impl Matcher {
     /// Matches an ICMP message from a raw socket (`bytes` start with the IPv4 header on
     /// IPv4, with the ICMPv6 header on IPv6). `tcp_probe` maps a TCP source port to the
@@ -236,6 +241,11 @@ impl Matcher {
             reply,
             at,
             mpls: mpls_labels(&icmp),
+            wire: Wire {
+                ttl: None,
+                size: Some(size_u16(icmp_bytes.len().saturating_sub(ICMP_HEADER_LEN))),
+                rfc4884: has_rfc4884_length(&icmp),
+            },
         };
         match icmp.message() {
             Message::EchoReply(echo) if self.method == Method::Icmp => {
@@ -330,6 +340,10 @@ impl Matcher {
             reply: Reply::Reached,
             at,
             mpls: Vec::new(),
+            wire: Wire {
+                size: Some(size_u16(segment.len())),
+                ..Wire::default()
+            },
         })
     }
 
@@ -371,6 +385,8 @@ impl Matcher {
             reply: classify(self.method, kind),
             at,
             mpls: Vec::new(),
+            // The kernel gives neither the ICMP message nor its size.
+            wire: Wire::default(),
         })
     }
 }
@@ -512,6 +528,16 @@ mod tests {
             assert_eq!(r.probe, ProbeId(1234));
             assert_eq!(r.reply, Reply::TimeExceeded);
             assert!(r.mpls.is_empty());
+            // Atlas's size: the quote (IPv4 and UDP headers, `quote` payload bytes); no
+            // RFC 4884 length. The TTL is the driver's to fill.
+            assert_eq!(
+                r.wire,
+                Wire {
+                    ttl: None,
+                    size: Some(20 + 8 + quote as u16),
+                    rfc4884: false
+                }
+            );
         }
         // Another traceroute's probe (other source port) is not ours.
         let mut other = time_exceeded_udp(1234, 16, None);
@@ -532,6 +558,10 @@ mod tests {
             .raw_icmp(&pkt, v4("198.18.0.2"), Instant::now(), &|_| None)
             .unwrap();
         assert_eq!(r.mpls, labels);
+        // The 128-byte quote with its RFC 4884 length, then the extension structure.
+        let ext_len = build_mpls_extension(&labels).len() as u16;
+        assert_eq!(r.wire.size, Some(128 + ext_len));
+        assert!(r.wire.rfc4884);
         assert_eq!(r.mpls[0].to_string(), "L=24001 E=0 S=1 T=1");
     }
 

@@ -47,6 +47,13 @@ pub(super) struct JsonProbe {
     pub(super) kind: String,
     pub(super) annotation: Option<String>,
     pub(super) mpls: Vec<JsonMpls>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) reply_ttl: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) reply_size: Option<u16>,
+    /// For the Atlas result's `icmpext.rfc4884` (not in the JSON schema).
+    #[serde(skip)]
+    pub(super) rfc4884: bool,
 }
 
 #[derive(Serialize)]
@@ -204,6 +211,7 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
                 rtt,
                 reply,
                 mpls,
+                ..
             } = p
             {
                 if from != addr {
@@ -580,6 +588,7 @@ impl Report {
                             rtt,
                             reply,
                             mpls,
+                            wire,
                         } => JsonProbe {
                             rtt_ms: Some(output::ms(*rtt)),
                             from: Some(from.to_string()),
@@ -594,6 +603,9 @@ impl Report {
                                     ttl: l.ttl,
                                 })
                                 .collect(),
+                            reply_ttl: wire.ttl,
+                            reply_size: wire.size,
+                            rfc4884: wire.rfc4884,
                         },
                         ProbeResult::Silent => JsonProbe {
                             rtt_ms: None,
@@ -601,6 +613,9 @@ impl Report {
                             kind: "timeout".into(),
                             annotation: None,
                             mpls: Vec::new(),
+                            reply_ttl: None,
+                            reply_size: None,
+                            rfc4884: false,
                         },
                         ProbeResult::SendFailed(_) => JsonProbe {
                             rtt_ms: None,
@@ -608,6 +623,9 @@ impl Report {
                             kind: "send_failed".into(),
                             annotation: None,
                             mpls: Vec::new(),
+                            reply_ttl: None,
+                            reply_size: None,
+                            rfc4884: false,
                         },
                     })
                     .collect(),
@@ -653,6 +671,7 @@ mod tests {
                     rtt: Duration::from_millis(1),
                     reply,
                     mpls: vec![],
+                    wire: Default::default(),
                 },
                 None => ProbeResult::Silent,
             }],
@@ -726,6 +745,7 @@ mod tests {
             rtt: Duration::from_millis(ms),
             reply,
             mpls,
+            wire: Default::default(),
         };
         let hop = Hop {
             ttl: 4,
@@ -777,6 +797,7 @@ mod tests {
                 rtt: Duration::from_millis(8),
                 reply: Reply::TimeExceeded,
                 mpls: vec![widest, widest],
+                wire: Default::default(),
             }],
         };
         for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {

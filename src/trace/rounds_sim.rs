@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::trace::engine::{Reply, Response};
+use crate::trace::engine::{Reply, Response, Wire};
 use crate::trace::stats::{LossKind, PathChange, Snapshot, Stats};
 
 fn ip(text: &str) -> IpAddr {
@@ -114,6 +114,7 @@ impl Sim {
             },
             at: now + hop.rtt,
             mpls: vec![],
+            wire: Wire::default(),
         });
     }
 }

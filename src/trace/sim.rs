@@ -258,6 +258,7 @@ impl Net {
                     reply: Reply::TimeExceeded,
                     at: now + ms(1),
                     mpls: vec![],
+                    wire: Wire::default(),
                 },
             ));
         }
@@ -305,6 +306,7 @@ impl Net {
                 reply,
                 at,
                 mpls: vec![],
+                wire: Wire::default(),
             },
         };
         self.wire.push((at, response));
@@ -692,14 +694,25 @@ fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
         probes.push(probe);
     }
     assert_eq!(probes.len(), 2);
-    let copy = |mpls: Vec<MplsLabel>| Response {
+    let copy = |mpls: Vec<MplsLabel>, wire| Response {
         probe: probes[0].id,
         from: ip("10.0.0.1"),
         reply: Reply::TimeExceeded,
         at: start + ms(3),
         mpls,
+        wire,
     };
-    engine.on_responses([copy(vec![]), copy(labels.clone())]);
+    // The error queue's copy knows the arrival TTL only; the raw copy its size too.
+    let queued = Wire {
+        ttl: Some(62),
+        ..Wire::default()
+    };
+    let raw = Wire {
+        ttl: None,
+        size: Some(140),
+        rfc4884: true,
+    };
+    engine.on_responses([copy(vec![], queued), copy(labels.clone(), raw)]);
     let Some(Event::Hop(hop)) = engine.poll_event() else {
         panic!("hop 1 is settled");
     };
@@ -710,6 +723,11 @@ fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
             rtt: ms(3),
             reply: Reply::TimeExceeded,
             mpls: labels,
+            wire: Wire {
+                ttl: Some(62),
+                size: Some(140),
+                rfc4884: true,
+            },
         }]
     );
     assert_eq!(engine.counters().duplicates, 0);

@@ -47,6 +47,10 @@ for raw in json.load(open(sys.argv[1])):
                    src=r.source_address, end=r.end_time_timestamp,
                    hops=[h.index for h in r.hops],
                    rtts=[[p.rtt for p in h.packets] for h in r.hops],
+                   ttls=[[p.ttl for p in h.packets] for h in r.hops],
+                   sizes=[[p.size for p in h.packets] for h in r.hops],
+                   rfc4884=[[p.icmp_header.rfc4884 if p.icmp_header else None
+                             for p in h.packets] for h in r.hops],
                    mpls=[[[o.get("mpls") for o in p.icmp_header.objects]
                           if p.icmp_header else None for p in h.packets] for h in r.hops])
     elif r.type == "dns":
@@ -266,8 +270,9 @@ fn sagan_reads_pings_as_netlab_measured_them_v4_and_v6() {
     }
 }
 
-/// The trace through an MPLS router: the hop addresses, the destination's answer and the
-/// label stack sagan reads are the JSON document's, for UDP over IPv4 and ICMP over IPv6.
+/// The trace through an MPLS router: the hop addresses, RTTs, answers' arrival TTLs and
+/// sizes, the destination's answer and the label stack sagan reads are the JSON
+/// document's, for UDP and TCP over IPv4 and ICMP over IPv6.
 #[test]
 fn sagan_reads_traces_hops_destination_and_mpls_labels() {
     let Some(python) = sagan_python() else { return };
@@ -323,6 +328,49 @@ fn sagan_reads_traces_hops_destination_and_mpls_labels() {
             })
             .collect();
         assert_eq!(fig["rtts"], serde_json::json!(json_rtts));
+        // The arrival TTL and size of every answer: sagan reads the JSON's figures.
+        let per_probe = |field: &str| -> Value {
+            hops.iter()
+                .map(|h| {
+                    h["probes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p[field].clone())
+                        .collect::<Vec<Value>>()
+                })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let (json_ttls, json_sizes) = (per_probe("reply_ttl"), per_probe("reply_size"));
+        assert_eq!(fig["ttls"], json_ttls, "{fig}");
+        assert_eq!(fig["sizes"], json_sizes, "{fig}");
+        for (h, hop) in hops.iter().enumerate() {
+            for (q, p) in hop["probes"].as_array().unwrap().iter().enumerate() {
+                if p["from"].is_null() {
+                    assert!(p.get("reply_ttl").is_none() && p.get("reply_size").is_none());
+                    continue;
+                }
+                // Root: a raw socket read every answer, so both are known.
+                let ttl = p["reply_ttl"].as_u64().unwrap_or_else(|| panic!("{p}"));
+                let size = p["reply_size"].as_u64().unwrap_or_else(|| panic!("{p}"));
+                assert!((1..=64).contains(&ttl), "hop {}: {p}", h + 1);
+                if h == 0 {
+                    // The MPLS router is adjacent and sends with TTL 64: a 128-byte
+                    // quote (RFC 4884), the extension header and one object of two
+                    // labels.
+                    assert_eq!((ttl, size), (64, 128 + 4 + 4 + 8), "hop 1: {p}");
+                    assert_eq!(fig["rfc4884"][0][q], true, "hop 1: {fig}");
+                } else if h + 1 == hops.len() && proto == "UDP" {
+                    // Port unreachable quoting the whole probe: IPv4 and UDP headers
+                    // and the 16-byte payload.
+                    assert_eq!(size, 20 + 8 + 16, "{p}");
+                } else if h + 1 == hops.len() && proto == "ICMP" {
+                    // An echo reply's data: the probe's 16 bytes.
+                    assert_eq!(size, 16, "{p}");
+                }
+            }
+        }
         let hop1 = if dest.contains(':') {
             lab.hop_v6(1).to_string()
         } else {
