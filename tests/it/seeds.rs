@@ -12,16 +12,16 @@
 //! memory bounds of `resolve -f`, `ping --file` and `connect --send-file` on `/dev/zero`
 //! (run under a 512 MiB address-space cap: reading them whole would abort).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
 use crate::serve::Server;
-use crate::util::{self, NETLAB};
+use crate::util::{self, lines_of, NETLAB};
 
 /// The claim: every exchange well under this.
 const EXCHANGE_BOUND: Duration = Duration::from_millis(200);
@@ -32,19 +32,6 @@ fn seed(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/seeds")
         .join(name)
-}
-
-fn lines_of(read: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(read).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
 }
 
 /// A running program (a seed under `timed.py`, or netlab) with its lines as they come.

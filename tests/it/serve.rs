@@ -5,14 +5,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role};
-use crate::util;
+use crate::util::{self, lines_of};
 
 const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
 /// Every wait in these tests is bounded by this.
@@ -33,19 +33,6 @@ pub struct Stopped {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
-}
-
-fn lines_of(read: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(read).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
 }
 
 impl Server {

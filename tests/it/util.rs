@@ -178,3 +178,19 @@ pub fn has_script() -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
+
+/// The lines `read` gives (a child's stdout or stderr), as they come, on a channel fed by
+/// a thread of its own; the channel closes at end of file.
+pub fn lines_of(read: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(read).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
