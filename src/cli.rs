@@ -657,16 +657,32 @@ impl OutputArgs {
         }
     }
 
-    /// The format asked for, CSV refused: for commands whose results are no rows of one
-    /// shape (every command but `trace -c`/`--watch`).
-    pub fn format_without_csv(&self, command: &str) -> Result<Format, crate::error::Failure> {
-        match self.format() {
-            Format::Csv => Err(crate::error::Failure::usage(
-                format!("{command} --format csv"),
-                format!("{command} has no CSV output"),
+    /// The format asked for, refused unless `command` prints it: every command prints
+    /// tables, JSON and markdown; `extra` names the others it has (CSV for trace's rounds,
+    /// Atlas for ping, trace and resolve). One check in each plan, before any I/O.
+    pub fn format_for(
+        &self,
+        command: &str,
+        extra: &[Format],
+    ) -> Result<Format, crate::error::Failure> {
+        let format = self.format();
+        let refused = |why: String, hint: &str| {
+            Err(
+                crate::error::Failure::usage(format!("{command} --format {}", format.name()), why)
+                    .with_hint(hint),
             )
-            .with_hint("CSV is for trace -c and trace --watch; use --format json")),
-            format => Ok(format),
+        };
+        match format {
+            Format::Table | Format::Json | Format::Markdown => Ok(format),
+            _ if extra.contains(&format) => Ok(format),
+            Format::Csv => refused(
+                format!("{command} has no CSV output"),
+                "CSV is for trace -c and trace --watch; use --format json",
+            ),
+            Format::Atlas => refused(
+                format!("{command} has no RIPE Atlas result type (ping, trace and resolve have)"),
+                "use --format table or --format json",
+            ),
         }
     }
 }

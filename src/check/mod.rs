@@ -142,9 +142,6 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: CheckArgs) -> Result<Plan, Failure> {
-        if args.output.format() == crate::output::Format::Atlas {
-            return Err(crate::output::atlas::refuse("check"));
-        }
         let what = format!("target '{}'", args.target);
         let target = Target::parse_destination(&args.target, PortSuffix::Allowed)
             .map_err(|why| Failure::usage(&what, why))?;
@@ -168,7 +165,7 @@ impl Plan {
             port,
             port_given: target_port_given,
             family,
-            json: args.output.format_without_csv("check")? == Format::Json,
+            json: args.output.format_for("check", &[])? == Format::Json,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,

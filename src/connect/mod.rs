@@ -150,9 +150,6 @@ struct TargetPorts {
 
 impl Plan {
     pub fn from_args(args: ConnectArgs) -> Result<Plan, Failure> {
-        if args.output.format() == crate::output::Format::Atlas {
-            return Err(crate::output::atlas::refuse("connect"));
-        }
         if args.targets.is_empty() {
             return Err(Failure::usage("connect", "no target given")
                 .with_hint("netlab connect HOST:PORT, or netlab connect HOST -p PORTS"));
@@ -314,7 +311,7 @@ impl Plan {
             },
             family,
             concurrency: args.concurrency.map(|n| n as usize),
-            format: args.output.format_without_csv("connect")?,
+            format: args.output.format_for("connect", &[])?,
         })
     }
 }

@@ -26,8 +26,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::error::Failure;
-
 /// The result-format version netlab writes (module docs).
 pub const FIRMWARE: u32 = 5000;
 /// `lts` when the clock's synchronisation is unknown (Atlas's own -1).
@@ -93,15 +91,6 @@ pub fn unix_seconds(at: SystemTime) -> u64 {
 /// route: the result still says what happened).
 pub fn source_toward(dst: std::net::SocketAddr) -> Option<IpAddr> {
     crate::net::probe::source_address(dst).ok()
-}
-
-/// The one refusal of `--format atlas` by a command that has no Atlas result type.
-pub fn refuse(command: &str) -> Failure {
-    Failure::usage(
-        format!("{command} --format atlas"),
-        format!("{command} has no RIPE Atlas result type (ping, trace and resolve have)"),
-    )
-    .with_hint("use --format table or --format json")
 }
 
 #[cfg(test)]

@@ -34,6 +34,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The value as `--format` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Atlas => "atlas",
+            Format::Csv => "csv",
+        }
+    }
+
     /// Whether the command prints its tables and rows (as text or as markdown: one table
     /// model, rendered by [`Stdout`]), rather than a document of its own.
     pub fn shows_tables(self) -> bool {

@@ -306,7 +306,7 @@ impl Plan {
             ttl,
             quiet: args.quiet || args.flood,
             numeric: args.numeric,
-            format: args.output.format_without_csv("ping")?,
+            format: args.output.format_for("ping", &[Format::Atlas])?,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,

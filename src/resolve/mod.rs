@@ -102,6 +102,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: ResolveArgs) -> Result<Plan, Failure> {
+        let format = args
+            .output
+            .format_for("resolve", &[crate::output::Format::Atlas])?;
         let family = args.family.family();
         let want = match (args.record_type, family) {
             (None, family) => Want::Addresses(family),
@@ -142,8 +145,8 @@ impl Plan {
             tcp: args.tcp,
             timeout: args.timeout,
             concurrency: usize::from(args.concurrency.max(1)),
-            json: args.output.format_without_csv("resolve")? == crate::output::Format::Json,
-            atlas: args.output.format_without_csv("resolve")? == crate::output::Format::Atlas,
+            json: format == crate::output::Format::Json,
+            atlas: format == crate::output::Format::Atlas,
             short: args.short,
         })
     }

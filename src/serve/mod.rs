@@ -185,9 +185,6 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: ServeArgs) -> Result<Plan, Failure> {
-        if args.output.format() == crate::output::Format::Atlas {
-            return Err(crate::output::atlas::refuse("serve"));
-        }
         let family = args.family.family();
         let bind = parse_listen(&args.listen, family)?;
         let mode = if let Some(text) = &args.banner {
@@ -245,7 +242,7 @@ impl Plan {
             idle: args.idle_timeout,
             max_connections: args.max_connections.unwrap_or(default_max) as usize,
             max_line: args.max_line as usize,
-            json: args.output.format_without_csv("serve")? == crate::output::Format::Json,
+            json: args.output.format_for("serve", &[])? == crate::output::Format::Json,
             eol: args.eol.bytes(),
         })
     }
