@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, LabelEntry};
-use crate::util::stderr;
+use crate::util::{json, stderr};
 
 /// What sagan makes of each result, as JSON the tests compare.
 const SAGAN_SCRIPT: &str = r#"
@@ -146,8 +146,7 @@ fn run(lab: &Lab, python: &Path, args: &[&str]) -> (Vec<Value>, Value, Value) {
     let out = lab.run(&mut cmd);
     let ctx = context(args, &out);
     assert_eq!(out.status.code(), Some(0), "{ctx}");
-    let atlas: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {ctx}"));
+    let atlas = json(&out);
     assert!(atlas.is_array(), "{ctx}");
     let doc: Value = serde_json::from_slice(&std::fs::read(&copy).expect("the JSON copy"))
         .expect("the JSON copy is JSON");
@@ -559,8 +558,7 @@ fn dns_results_without_an_answer_say_why() {
         let args: Vec<&str> = line.split_whitespace().collect();
         let out = lab.netlab(&args);
         let ctx = context(&args, &out);
-        let atlas: Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {ctx}"));
+        let atlas = json(&out);
         let figures = sagan(&python, &out.stdout, &["errors-ignored"], &ctx);
         (out.status.code(), atlas[0].clone(), figures[0].clone(), ctx)
     };

@@ -8,14 +8,7 @@ use crate::util;
 
 fn check_json(lab: &Lab, args: &[&str]) -> (Option<i32>, Value, String) {
     let out = lab.netlab(&[&["check", "--json"][..], args].concat());
-    let stderr = util::stderr(&out);
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "check {args:?}: not JSON ({e}): {}\nstderr: {stderr}",
-            util::stdout(&out)
-        )
-    });
-    (out.status.code(), doc, stderr)
+    (out.status.code(), util::json(&out), util::stderr(&out))
 }
 
 fn strings(value: &Value) -> Vec<String> {

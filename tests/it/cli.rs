@@ -5,7 +5,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use netlab::cli::Cli;
 
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
+use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 const SHELLS: [(clap_complete::Shell, &str); 5] = [
     (clap_complete::Shell::Bash, "netlab.bash"),
@@ -107,8 +107,8 @@ fn format_json_and_json_flag_print_the_same_document() {
     let long = netlab(&["resolve", "--format", "json", "localhost"]);
     let short = netlab(&["resolve", "--json", "localhost"]);
     assert_eq!(long.status.code(), Some(0), "{}", stderr(&long));
-    let long_doc: serde_json::Value = serde_json::from_slice(&long.stdout).expect("JSON");
-    let short_doc: serde_json::Value = serde_json::from_slice(&short.stdout).expect("JSON");
+    let long_doc = json(&long);
+    let short_doc = json(&short);
     // Timings differ run to run; the answers must not.
     assert_eq!(
         long_doc["queries"][0]["query"],

@@ -10,17 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{assert_one_line_error, netlab, stderr, stdout, NETLAB};
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
-        panic!(
-            "not JSON ({err}):\n{}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
+use crate::util::{assert_one_line_error, json, netlab, stderr, stdout, NETLAB};
 
 /// An object's field names, sorted (serde_json keeps maps sorted).
 fn keys_of(value: &Value) -> Vec<String> {

@@ -5,7 +5,7 @@
 //! regressions for the bugs these tests found.
 //!
 //! The malformed-command-line table lives in `cli.rs`; the full scan under `ulimit -n 256`
-//! in `connect.rs` (`a_full_scan_under_a_low_open_file_limit_is_exact`).
+//! in `connect/in_the_lab.rs` (`a_full_scan_under_a_low_open_file_limit_is_exact`).
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -15,20 +15,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::lab::{lab, run_bounded, Lab, LabConfig, Role, NOBODY};
-use crate::util::{stderr, stdout, NETLAB};
+use crate::util::{json, stderr, stdout, NETLAB};
 
 // ----- helpers -----
-
-fn json(name: &str, out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{name}: stdout is not one JSON document ({e}) (exit {:?}):\n{}\nstderr: {}",
-            out.status.code(),
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
 
 /// `netlab ARGS` in the client namespace, as root (`None`) or as `uid` with no
 /// capabilities (like [`Lab::netlab_as`], but returned unrun so runs can overlap).
@@ -84,7 +73,7 @@ fn run_together(runs: Vec<(String, Vec<Command>)>) -> Vec<(String, Output)> {
 /// from `dest`, no duplicates, no late ones, no ICMP errors, and a summary that agrees.
 fn assert_ping_got_exactly_its_replies(name: &str, out: &Output, dest: IpAddr, count: u64) {
     assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(out));
-    let doc = json(name, out);
+    let doc = json(out);
     let replies = doc["replies"].as_array().expect("replies");
     let mut seqs: Vec<u64> = replies.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
     seqs.sort_unstable();
@@ -176,7 +165,7 @@ fn answered_hop(ttl: u64, addr: IpAddr, last: bool, queries: usize) -> Hop {
 /// right address: nothing lost to, or taken from, another process.
 fn assert_trace_exact(name: &str, out: &Output, path: &[IpAddr], queries: usize) {
     assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(out));
-    let doc = json(name, out);
+    let doc = json(out);
     let expected: Vec<Hop> = path
         .iter()
         .enumerate()
@@ -469,7 +458,7 @@ fn a_rate_limited_router_shows_its_answers_and_stars_never_a_wrong_hop() {
             )
             .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
-            let doc = json(&name, &out);
+            let doc = json(&out);
             let got = hops(&name, &doc);
             assert_eq!(got.len(), path.len(), "{name}: {doc:#}");
             for (i, (hop, &addr)) in got.iter().zip(&path).enumerate() {
@@ -645,7 +634,7 @@ fn datagram_sockets_never_fail_a_send_over_an_earlier_icmp_error() {
         let name = format!("as nobody: {args:?}");
         let out = lab.netlab_as(NOBODY, &args);
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
-        let doc = json(&name, &out);
+        let doc = json(&out);
         let errors: Vec<(u64, &str, &str)> = doc["errors"]
             .as_array()
             .expect("errors")

@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::lab::{lab, run_bounded, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_no_capabilities, assert_one_line_error, netlab, stderr, stdout, NETLAB};
+use crate::util::{
+    assert_no_capabilities, assert_one_line_error, json, netlab, s, stderr, stdout, NETLAB,
+};
 
 // ----- bad input: every case exits 2 with one line, before any packet is sent -----
 
@@ -99,16 +101,6 @@ fn an_interval_below_2ms_needs_cap_net_raw() {
 
 // ----- helpers for lab runs -----
 
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
-
 fn replies(doc: &Value) -> &Vec<Value> {
     doc["replies"].as_array().expect("replies array")
 }
@@ -119,10 +111,6 @@ fn errors(doc: &Value) -> &Vec<Value> {
 
 fn summary(doc: &Value) -> &Vec<Value> {
     doc["summary"].as_array().expect("summary array")
-}
-
-fn s(v: impl ToString) -> String {
-    v.to_string()
 }
 
 /// Asserts a clean run: `count` replies from `from`, seq 1..=count, no duplicates or

@@ -10,21 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
-
-fn s(v: impl ToString) -> String {
-    v.to_string()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
+use crate::util::{assert_one_line_error, json, netlab, s, stderr, stdout};
 
 fn list<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
     doc[key]

@@ -11,12 +11,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
-use serde_json::Value;
 
 use crate::lab::impair::Impairment;
 use crate::lab::{lab, Lab, LabConfig, Role};
 use crate::serve::Server;
-use crate::util::{netlab, stderr, stdout};
+use crate::util::{json, netlab, stderr, stdout};
 
 /// A table as a markdown parser reads it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -391,7 +390,7 @@ fn ping_plot_marks_every_reply_and_every_loss() {
         &dest,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = json(&out);
     let replies = doc["replies"].as_array().unwrap().len();
     let sum = &doc["summary"][0];
     let lost = (sum["transmitted"].as_u64().unwrap() - sum["received"].as_u64().unwrap()) as usize;
@@ -450,7 +449,7 @@ fn trace_plot_labels_every_hop_and_marks_every_answer() {
         &dest,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = json(&out);
     let hops = doc["hops"].as_array().unwrap();
     let answered = hops
         .iter()
@@ -519,7 +518,7 @@ fn rounds_plot_marks_every_answer_per_hop_and_the_replies_only_loss() {
     ];
     let out = lab.netlab(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = json(&out);
     let hops = doc["hops"].as_array().unwrap();
     assert_eq!(hops.len(), 4, "{doc:#}");
     assert_eq!(hops[1]["received"], 10, "{doc:#}");

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::lab::{lab, Lab, LabConfig, Role, SILENT_DNS_V4};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
+use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 const DNS: &str = "198.18.100.53:53";
 const DNS6: &str = "[fd4e:6c61:62:100::53]:53";
@@ -29,20 +29,9 @@ fn code(out: &Output) -> Option<i32> {
     out.status.code()
 }
 
-/// The one JSON document on stdout.
-fn doc(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
-        panic!(
-            "stdout is not one JSON document ({err}):\n{}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
-
 /// The query objects of a document, by position.
 fn queries(out: &Output) -> Vec<Value> {
-    doc(out)["queries"]
+    json(out)["queries"]
         .as_array()
         .expect("queries array")
         .clone()

@@ -5,10 +5,8 @@
 use std::collections::BTreeSet;
 use std::process::Output;
 
-use serde_json::Value;
-
 use crate::lab::{dns, lab, Lab, LabConfig, Role};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
+use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 fn ours(lab: &Lab, args: &[&str]) -> Output {
     let out = lab.netlab(args);
@@ -68,7 +66,7 @@ fn each_new_type_reads_as_dig_writes_it() {
             &lab,
             &["resolve", "--server", &server, "-t", kind, "--json", name],
         );
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc = json(&out);
         let answer = &doc["queries"][0]["answers"][0];
         assert_eq!(answer["type"], kind, "{doc:#}");
         assert_eq!(answer["value"], mine.trim(), "{doc:#}");
@@ -109,7 +107,7 @@ fn any_lists_what_the_name_holds() {
             "www.netlab.test",
         ],
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = json(&out);
     let kinds: BTreeSet<&str> = doc["queries"][0]["answers"]
         .as_array()
         .unwrap()

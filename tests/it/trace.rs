@@ -10,17 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::lab::{lab, LabConfig, LabelEntry, Role, FILTERED_PORT, NOBODY};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
-
-pub(crate) fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\nstdout: {}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
+use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 /// The responders of every hop, in TTL order (an empty list for a silent hop).
 fn hop_addrs(doc: &Value) -> Vec<Vec<String>> {

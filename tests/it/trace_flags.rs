@@ -9,21 +9,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_one_line_error, netlab, stderr, stdout};
-
-fn s(v: impl ToString) -> String {
-    v.to_string()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
-}
+use crate::util::{assert_one_line_error, json, netlab, s, stderr, stdout};
 
 /// The first responder of every hop ("*" for a silent one), in TTL order.
 fn hop_addresses(doc: &Value) -> Vec<String> {

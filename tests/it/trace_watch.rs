@@ -16,8 +16,7 @@ use serde_json::Value;
 use crate::hardening::vm_rss_kib;
 use crate::lab::impair::{diamond_v4, Impairment};
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::trace::json;
-use crate::util::{stderr, stdout};
+use crate::util::{json, stderr, stdout};
 
 fn hop(doc: &Value, ttl: u64) -> &Value {
     doc["hops"]

@@ -6,10 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::lab::{lab, skip, Lab, LabConfig, Role};
-use crate::util::{assert_one_line_error, stderr, stdout, NETLAB};
+use crate::util::{assert_one_line_error, json, stderr, stdout, NETLAB};
 
 // ----- kernel receive timestamps -----
 
@@ -18,7 +16,7 @@ fn rtts(lab: &Lab, dest: &str) -> Vec<f64> {
     let args = ["ping", "-n", "-c", "40", "-i", "0.05", "--json", dest];
     let out = lab.netlab(&args);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let doc = json(&out);
     let mut rtts: Vec<f64> = doc["replies"]
         .as_array()
         .expect("replies")

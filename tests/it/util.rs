@@ -5,6 +5,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
 
 /// Runs `netlab ARGS` on this host (loopback only) with `stdin` fed in, killing it after
@@ -52,6 +54,24 @@ pub fn stdout(out: &Output) -> String {
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The one JSON document a run printed on stdout (what `--json` promises). Anything else
+/// fails the test, showing the run's exit code, stdout and stderr.
+pub fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}) (exit {:?}):\n{}\nstderr: {}",
+            out.status.code(),
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+/// `v` as a `String`: addresses, ports and numbers compared with JSON strings and cells.
+pub fn s(v: impl ToString) -> String {
+    v.to_string()
 }
 
 /// Asserts the CONVENTIONS.md error contract: exit 2, nothing on stdout, and on stderr one
