@@ -1,22 +1,21 @@
 //! `netlab resolve`, end to end: the real binary against the namespace lab's DNS server
-//! (see `lab/dns.rs` for its zone), against a scripted responder on loopback for what the
-//! lab's server never does (truncation, malformed replies), and with bad input on this
-//! host (rejected before any query, so no network is needed).
+//! (see `lab/dns.rs` for its zone), against a scripted responder on loopback
+//! (`lab/scripted_dns.rs`) for what the lab's server never does (truncation, malformed
+//! replies), and with bad input on this host (rejected before any query, so no network
+//! is needed).
 //!
 //! Most assertions read the `--json` document: exact addresses, types, TTLs, sources and
 //! statuses; stderr messages are compared whole.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::UdpSocket;
 use std::process::Output;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use hickory_proto::op::ResponseCode;
 use serde_json::{json, Value};
 
-use crate::lab::{lab, Lab, LabConfig, Role, SILENT_DNS_V4};
+use crate::lab::{lab, scripted_dns, Lab, LabConfig, Role, SILENT_DNS_V4};
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 const DNS: &str = "198.18.100.53:53";
@@ -1038,137 +1037,25 @@ fn bad_command_lines_exit_2_with_one_line() {
     }
 }
 
-// ---------- a scripted server on loopback: what the lab's server never does ----------
-
-mod scripted {
-    //! A DNS responder on 127.0.0.1 (UDP and TCP on one port) whose answers a test
-    //! scripts, counting the queries of each transport.
-
-    use super::*;
-    use hickory_proto::op::{Message, OpCode, ResponseCode};
-    use hickory_proto::rr::rdata::TXT;
-    use hickory_proto::rr::{RData, Record};
-
-    pub enum Answer {
-        Reply(Message),
-        Raw(Vec<u8>),
-    }
-
-    type Script = fn(&Message, bool) -> Answer;
-
-    pub struct Server {
-        pub addr: String,
-        pub udp: Arc<AtomicUsize>,
-        pub tcp: Arc<AtomicUsize>,
-        stop: Arc<AtomicBool>,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            self.stop.store(true, Ordering::Relaxed);
-        }
-    }
-
-    pub fn reply(query: &Message, rcode: ResponseCode, txt: &[&[u8]], truncated: bool) -> Message {
-        let mut m = Message::response(query.metadata.id, OpCode::Query);
-        m.metadata.response_code = rcode;
-        m.metadata.truncation = truncated;
-        m.metadata.recursion_desired = query.metadata.recursion_desired;
-        m.add_queries(query.queries.clone());
-        if let Some(q) = query.queries.first() {
-            for text in txt {
-                let data = TXT::from_bytes(vec![*text]);
-                m.add_answer(Record::from_rdata(q.name().clone(), 60, RData::TXT(data)));
-            }
-        }
-        m
-    }
-
-    pub fn start(script: Script) -> Server {
-        let (udp_socket, tcp_listener) = loop {
-            let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-            let port = udp.local_addr().unwrap().port();
-            if let Ok(tcp) = TcpListener::bind(("127.0.0.1", port)) {
-                break (udp, tcp);
-            }
-        };
-        let addr: SocketAddr = udp_socket.local_addr().unwrap();
-        let server = Server {
-            addr: addr.to_string(),
-            udp: Arc::default(),
-            tcp: Arc::default(),
-            stop: Arc::default(),
-        };
-        udp_socket
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .unwrap();
-        let (count, stop) = (server.udp.clone(), server.stop.clone());
-        thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while !stop.load(Ordering::Relaxed) {
-                let Ok((len, from)) = udp_socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let Ok(query) = Message::from_vec(&buf[..len]) else {
-                    continue;
-                };
-                count.fetch_add(1, Ordering::Relaxed);
-                let bytes = match script(&query, false) {
-                    Answer::Reply(m) => m.to_vec().unwrap(),
-                    Answer::Raw(bytes) => bytes,
-                };
-                let _ = udp_socket.send_to(&bytes, from);
-            }
-        });
-        tcp_listener.set_nonblocking(true).unwrap();
-        let (count, stop) = (server.tcp.clone(), server.stop.clone());
-        thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let Ok((mut stream, _)) = tcp_listener.accept() else {
-                    thread::sleep(Duration::from_millis(10));
-                    continue;
-                };
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(2)))
-                    .unwrap();
-                let mut len = [0u8; 2];
-                while stream.read_exact(&mut len).is_ok() {
-                    let mut buf = vec![0u8; u16::from_be_bytes(len).into()];
-                    if stream.read_exact(&mut buf).is_err() {
-                        break;
-                    }
-                    let Ok(query) = Message::from_vec(&buf) else {
-                        break;
-                    };
-                    count.fetch_add(1, Ordering::Relaxed);
-                    let bytes = match script(&query, true) {
-                        Answer::Reply(m) => m.to_vec().unwrap(),
-                        Answer::Raw(bytes) => bytes,
-                    };
-                    let _ = stream.write_all(&(bytes.len() as u16).to_be_bytes());
-                    let _ = stream.write_all(&bytes);
-                }
-            }
-        });
-        server
-    }
-}
-
-use hickory_proto::op::ResponseCode;
+// ---------- a scripted server on loopback (lab::scripted_dns): what the lab's server never does ----------
 
 #[test]
 fn truncated_udp_replies_are_asked_again_over_tcp() {
-    let server = scripted::start(|query, tcp| {
+    let server = scripted_dns::start(|query, tcp| {
         if tcp {
-            scripted::Answer::Reply(scripted::reply(
+            scripted_dns::Answer::Reply(scripted_dns::reply(
                 query,
                 ResponseCode::NoError,
                 &[b"over tcp"],
                 false,
             ))
         } else {
-            scripted::Answer::Reply(scripted::reply(query, ResponseCode::NoError, &[], true))
+            scripted_dns::Answer::Reply(scripted_dns::reply(
+                query,
+                ResponseCode::NoError,
+                &[],
+                true,
+            ))
         }
     });
     let out = netlab(&[
@@ -1219,8 +1106,8 @@ fn truncated_udp_replies_are_asked_again_over_tcp() {
 
 #[test]
 fn hostile_values_are_escaped() {
-    let server = scripted::start(|query, _| {
-        scripted::Answer::Reply(scripted::reply(
+    let server = scripted_dns::start(|query, _| {
+        scripted_dns::Answer::Reply(scripted_dns::reply(
             query,
             ResponseCode::NoError,
             &[b"\x1b[31mred\x1b[0m \"quoted\" \\ \xff\n"],
@@ -1259,19 +1146,25 @@ fn hostile_values_are_escaped() {
 
 #[test]
 fn unusable_replies_and_odd_response_codes_are_resolver_errors() {
-    let server = scripted::start(|query, _| {
+    let server = scripted_dns::start(|query, _| {
         let name = query.queries[0].name().to_ascii();
         match name.as_str() {
-            "formerr.test." => {
-                scripted::Answer::Reply(scripted::reply(query, ResponseCode::FormErr, &[], false))
-            }
-            "notimp.test." => {
-                scripted::Answer::Reply(scripted::reply(query, ResponseCode::NotImp, &[], false))
-            }
+            "formerr.test." => scripted_dns::Answer::Reply(scripted_dns::reply(
+                query,
+                ResponseCode::FormErr,
+                &[],
+                false,
+            )),
+            "notimp.test." => scripted_dns::Answer::Reply(scripted_dns::reply(
+                query,
+                ResponseCode::NotImp,
+                &[],
+                false,
+            )),
             // The right ID, then garbage: the reply cannot be parsed.
             _ => {
                 let id = query.metadata.id.to_be_bytes();
-                scripted::Answer::Raw(vec![id[0], id[1], 0x81, 0x80, 0, 1, 0, 1, 0xff, 0xff])
+                scripted_dns::Answer::Raw(vec![id[0], id[1], 0x81, 0x80, 0, 1, 0, 1, 0xff, 0xff])
             }
         }
     });

@@ -26,6 +26,8 @@
 //! Address plan (see `topology`): link k = 198.18.k.0/24 and fd4e:6c61:62:k::/64, client
 //! side .1/::1; so with N routers the destination is 198.18.N.2 / fd4e:6c61:62:N::2 and
 //! router i answers a trace from 198.18.(i-1).2. Services and DNS records: `services`, `dns`.
+//! `scripted_dns` is no part of a lab: a DNS responder on loopback whose every answer a
+//! test scripts, for what the lab's real server never does (truncate, send garbage).
 //!
 //! MPLS routers: Linux never appends RFC 4884 extensions to its ICMP errors, so
 //! `LabConfig::mpls_router(i, &labels)` makes the forwarder of the link in front of
@@ -53,6 +55,7 @@ pub mod capture;
 pub mod dns;
 pub mod impair;
 pub mod netns;
+pub mod scripted_dns;
 pub mod services;
 pub mod skip;
 pub mod topology;
