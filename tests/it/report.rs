@@ -14,7 +14,7 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::lab::impair::Impairment;
 use crate::lab::{lab, Lab, LabConfig, Role};
-use crate::serve::Server;
+use crate::util::serve::Server;
 use crate::util::{json, netlab, stderr, stdout};
 
 /// A table as a markdown parser reads it.

@@ -20,7 +20,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::serve::Server;
+use crate::util::serve::Server;
 use crate::util::{self, lines_of, NETLAB};
 
 /// The claim: every exchange well under this.

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod serve;
+
 pub const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");
 
 /// Runs `netlab ARGS` on this host (loopback only) with `stdin` fed in, killing it after
