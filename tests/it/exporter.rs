@@ -4,11 +4,11 @@
 //! example rules pass `promtool check rules` and `promtool test rules`; bad configs and
 //! bad /probe parameters get one clear answer; SIGTERM stops it with exit 0.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -166,19 +166,10 @@ impl Process {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
-        let (tx, rx) = mpsc::channel();
-        let err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let stderr = util::lines_of(child.stderr.take().expect("stderr"));
         Process {
             child,
-            stderr: rx,
+            stderr,
             seen: Vec::new(),
             what,
         }

@@ -12,21 +12,19 @@
 //! memory bounds of `resolve -f`, `ping --file` and `connect --send-file` on `/dev/zero`
 //! (run under a 512 MiB address-space cap: reading them whole would abort).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
+use crate::util::running::{Running, WAIT};
 use crate::util::serve::Server;
-use crate::util::{self, lines_of, NETLAB};
+use crate::util::{self, NETLAB};
 
 /// The claim: every exchange well under this.
 const EXCHANGE_BOUND: Duration = Duration::from_millis(200);
-/// Every wait for a line or an exit is bounded by this (a hang fails, never blocks).
-const WAIT: Duration = Duration::from_secs(10);
 
 fn seed(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,108 +32,15 @@ fn seed(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A running program (a seed under `timed.py`, or netlab) with its lines as they come.
-struct Proc {
-    what: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    out_seen: Vec<String>,
-    err_seen: Vec<String>,
-}
-
-impl Proc {
-    fn spawn(what: &str, mut cmd: Command) -> Proc {
-        let mut child = cmd
-            .env("NO_COLOR", "1")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
-        Proc {
-            what: what.to_string(),
-            stdin: child.stdin.take(),
-            stdout: lines_of(child.stdout.take().expect("stdout")),
-            stderr: lines_of(child.stderr.take().expect("stderr")),
-            child,
-            out_seen: Vec::new(),
-            err_seen: Vec::new(),
-        }
-    }
-
-    /// `python3 -u timed.py SEED ARGS` in a node of the lab.
-    fn seed(lab: &Lab, role: Role, name: &str, args: &[&str]) -> Proc {
-        let mut cmd = lab.command(role, "python3");
-        cmd.arg("-u")
-            .arg(seed("timed.py"))
-            .arg(seed(name))
-            .args(args);
-        Proc::spawn(name, cmd)
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .expect("write stdin");
-        stdin.flush().expect("flush stdin");
-    }
-
-    /// Waits for a stdout line containing `text`.
-    fn stdout_with(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(line) => {
-                    self.out_seen.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let rest: Vec<String> = self.stderr.try_iter().collect();
-                    panic!(
-                        "{}: no stdout line with {text:?}; stdout: {:?}; stderr: {:?} {rest:?}",
-                        self.what, self.out_seen, self.err_seen
-                    )
-                }
-            }
-        }
-    }
-
-    /// Waits for the exit; returns the rest of stdout and all of stderr.
-    fn finish(mut self) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("{} did not exit; stdout {:?}", self.what, self.out_seen);
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        };
-        let mut out = std::mem::take(&mut self.out_seen);
-        out.extend(self.stdout.iter());
-        let mut err = std::mem::take(&mut self.err_seen);
-        err.extend(self.stderr.iter());
-        (status, out, err)
-    }
-
-    fn kill(mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut out = std::mem::take(&mut self.out_seen);
-        out.extend(self.stdout.iter());
-        out
-    }
+/// `python3 -u timed.py SEED ARGS` in a node of the lab, its lines read as they come.
+fn run_seed(lab: &Lab, role: Role, name: &str, args: &[&str]) -> Running {
+    let mut cmd = lab.command(role, "python3");
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg("-u")
+        .arg(seed("timed.py"))
+        .arg(seed(name))
+        .args(args);
+    Running::spawn(name, cmd)
 }
 
 /// The `exchange_ms` lines `timed.py` printed, in order.
@@ -191,7 +96,7 @@ fn the_seed_clients_talk_to_netlab_serve_at_once() {
 
     // Seed 001: the name goes out without a newline; netlab answers it at once.
     let reply = Server::start(&lab, &["9990", "--reply", "welcome {line}"]);
-    let mut client = Proc::seed(&lab, Role::Client, "seed001_client.py", &[&d4, "9990"]);
+    let mut client = run_seed(&lab, Role::Client, "seed001_client.py", &[&d4, "9990"]);
     client.type_line("Rafatul");
     let (status, out, err) = client.finish();
     assert!(status.success(), "{out:?} {err:?}");
@@ -201,14 +106,14 @@ fn the_seed_clients_talk_to_netlab_serve_at_once() {
 
     // Seed 003: "Hello, world" to an echo and to the unique-words server.
     let echo = Server::start(&lab, &["65432"]);
-    let client = Proc::seed(&lab, Role::Client, "seed003_client.py", &[&d4, "65432"]);
+    let client = run_seed(&lab, Role::Client, "seed003_client.py", &[&d4, "65432"]);
     let (status, out, err) = client.finish();
     assert!(status.success(), "{err:?}");
     assert_eq!(out, vec!["Received b'Hello, world'"]);
     assert_quick("seed 003 client -> serve --echo", &exchanges(&err));
     drop(echo);
     let words = Server::start(&lab, &["65433", "--words"]);
-    let client = Proc::seed(&lab, Role::Client, "seed003_client.py", &[&d4, "65433"]);
+    let client = run_seed(&lab, Role::Client, "seed003_client.py", &[&d4, "65433"]);
     let (status, out, err) = client.finish();
     assert!(status.success(), "{err:?}");
     assert_eq!(
@@ -220,7 +125,7 @@ fn the_seed_clients_talk_to_netlab_serve_at_once() {
 
     // Seed 004: the greeting, then the close.
     let banner = Server::start(&lab, &["8000", "--banner", "Hello World! This is Bhushan"]);
-    let client = Proc::seed(&lab, Role::Client, "seed004_client.py", &[&d4, "8000"]);
+    let client = run_seed(&lab, Role::Client, "seed004_client.py", &[&d4, "8000"]);
     let (status, out, err) = client.finish();
     assert!(status.success(), "{err:?}");
     assert_eq!(out[0], "Hello World! This is Bhushan");
@@ -229,14 +134,14 @@ fn the_seed_clients_talk_to_netlab_serve_at_once() {
 
     // Seed 003 over UDP: echo and words, one datagram each way.
     let udp_echo = Server::start(&lab, &["65432", "--udp"]);
-    let client = Proc::seed(&lab, Role::Client, "seed003_udp_client.py", &[&d4, "65432"]);
+    let client = run_seed(&lab, Role::Client, "seed003_udp_client.py", &[&d4, "65432"]);
     let (status, out, err) = client.finish();
     assert!(status.success(), "{err:?}");
     assert_eq!(out, vec!["Received b'Hello, world'"]);
     assert_quick("seed 003 UDP client -> serve --udp", &exchanges(&err));
     drop(udp_echo);
     let udp_words = Server::start(&lab, &["65433", "--udp", "--words"]);
-    let client = Proc::seed(&lab, Role::Client, "seed003_udp_client.py", &[&d4, "65433"]);
+    let client = run_seed(&lab, Role::Client, "seed003_udp_client.py", &[&d4, "65433"]);
     let (status, out, err) = client.finish();
     assert!(status.success(), "{err:?}");
     assert_eq!(
@@ -252,7 +157,7 @@ fn the_seed_clients_talk_to_netlab_serve_at_once() {
     // Seed 000: gethostbyname, then connect to port 80 (the lab's web service). Given the
     // destination as one 32-bit number, Python's reading and netlab's agree.
     let number = u32::from(lab.dest_v4()).to_string();
-    let client = Proc::seed(&lab, Role::Client, "seed000_client.py", &[&number]);
+    let client = run_seed(&lab, Role::Client, "seed000_client.py", &[&number]);
     let (status, out, _) = client.finish();
     assert!(status.success());
     assert!(
@@ -275,7 +180,7 @@ fn the_seed_chat_client_is_heard_at_once_and_its_bye_ends_the_chat() {
     let lab = lab!(LabConfig::default());
     let d4 = lab.dest_v4().to_string();
     let mut server = Server::start(&lab, &["8080", "--chat", "--eol", "none"]);
-    let mut client = Proc::seed(&lab, Role::Client, "seed002_client.py", &[&d4, "8080"]);
+    let mut client = run_seed(&lab, Role::Client, "seed002_client.py", &[&d4, "8080"]);
     // The client's lines come from its input(), one after each answer.
     for line in ["I am client", "me too", "bye"] {
         client.type_line(line);
@@ -325,7 +230,7 @@ fn netlab_connect_talks_to_the_seed_servers_at_once() {
     let d4 = lab.dest_v4().to_string();
 
     // Seed 001's server (9999 is the lab's own welcome service: 9991 here).
-    let server = Proc::seed(&lab, Role::Dest, "seed001_server.py", &["0.0.0.0", "9991"]);
+    let server = run_seed(&lab, Role::Dest, "seed001_server.py", &["0.0.0.0", "9991"]);
     wait_listening(&lab, Role::Dest, 9991, false);
     let (out, took) = netlab_timed(
         &lab,
@@ -345,7 +250,7 @@ fn netlab_connect_talks_to_the_seed_servers_at_once() {
     assert_quick("connect --send -> seed 001 server", &[took]);
 
     // Seed 003's echo server keeps the connection open until the client closes: -N.
-    let server = Proc::seed(&lab, Role::Dest, "seed003_server.py", &["0.0.0.0", "65432"]);
+    let server = run_seed(&lab, Role::Dest, "seed003_server.py", &["0.0.0.0", "65432"]);
     wait_listening(&lab, Role::Dest, 65432, false);
     let (out, took) = netlab_timed(
         &lab,
@@ -364,7 +269,7 @@ fn netlab_connect_talks_to_the_seed_servers_at_once() {
     assert_quick("connect -N --send -> seed 003 server", &[took]);
 
     // Seed 004's server greets and closes: a plain probe shows the greeting.
-    let server = Proc::seed(&lab, Role::Dest, "seed004_server.py", &["0.0.0.0", "8000"]);
+    let server = run_seed(&lab, Role::Dest, "seed004_server.py", &["0.0.0.0", "8000"]);
     wait_listening(&lab, Role::Dest, 8000, false);
     let (out, took) = netlab_timed(&lab, &["connect", &format!("{d4}:8000")]);
     assert!(out.status.success(), "{out:?}");
@@ -376,7 +281,7 @@ fn netlab_connect_talks_to_the_seed_servers_at_once() {
     assert_quick("connect -> seed 004 server (greeting)", &[took]);
 
     // Seed 003 over UDP.
-    let server = Proc::seed(
+    let server = run_seed(
         &lab,
         Role::Dest,
         "seed003_udp_server.py",
@@ -403,8 +308,8 @@ fn netlab_connect_talks_to_the_seed_servers_at_once() {
 fn netlab_interactive_chats_with_the_seed_chat_server_and_its_bye_ends_it() {
     let lab = lab!(LabConfig::default());
     let d4 = lab.dest_v4().to_string();
-    let mut server = Proc::seed(&lab, Role::Dest, "seed002_server.py", &["0.0.0.0", "8080"]);
-    server.stdout_with("Waiting for client request");
+    let mut server = run_seed(&lab, Role::Dest, "seed002_server.py", &["0.0.0.0", "8080"]);
+    server.wait_stdout("Waiting for client request");
     let mut cmd = lab.command(Role::Client, NETLAB);
     cmd.args([
         "connect",
@@ -413,8 +318,8 @@ fn netlab_interactive_chats_with_the_seed_chat_server_and_its_bye_ends_it() {
         "none",
         &format!("{d4}:8080"),
     ]);
-    let mut client = Proc::spawn("netlab connect --interactive", cmd);
-    server.stdout_with("Connected clinet");
+    let mut client = Running::spawn("netlab connect --interactive", cmd);
+    server.wait_stdout("Connected clinet");
     let mut heard = Vec::new();
     for (said, answer) in [
         ("This is from Client", "Hellow"),
@@ -422,15 +327,15 @@ fn netlab_interactive_chats_with_the_seed_chat_server_and_its_bye_ends_it() {
         ("me too", "Bye"),
     ] {
         client.type_line(said);
-        assert!(server.stdout_with("From Client").ends_with(said));
+        assert!(server.wait_stdout("From Client").ends_with(said));
         let answered_at = Instant::now();
         server.type_line(answer);
-        assert_eq!(client.stdout_with(answer), answer);
+        assert_eq!(client.wait_stdout(answer), answer);
         heard.push(answered_at.elapsed());
     }
     // `bye` goes out as "bye" (--eol none), which is what the seed compares with.
     client.type_line("bye");
-    server.stdout_with("Client disconnected");
+    server.wait_stdout("Client disconnected");
     let (status, _, err) = client.finish();
     assert!(status.success(), "{err:?}");
     let (status, _, err) = server.finish();

@@ -4,17 +4,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, UdpSocket};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role};
-use crate::util::{self, lines_of};
-
-use crate::util::serve::{Server, WAIT};
+use crate::util;
+use crate::util::running::{Running, WAIT};
+use crate::util::serve::Server;
 
 /// Splits a table row into its cells: time, peer, in, out, duration, then the end text.
 fn cells(row: &str) -> (Vec<&str>, String) {
@@ -617,64 +615,10 @@ fn serve_port_zero_reports_the_port_it_took_on_loopback() {
     assert_eq!(stopped.status.code(), Some(0));
 }
 
-/// `netlab connect --interactive` in the client namespace, stdin and stdout piped.
-struct Talker {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-}
-
-impl Talker {
-    fn start(lab: &Lab, args: &[&str]) -> Talker {
-        let mut child = lab
-            .netlab_command(&[&["connect", "--interactive"][..], args].concat())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn netlab connect --interactive");
-        let stdin = child.stdin.take();
-        let stdout = lines_of(child.stdout.take().expect("stdout"));
-        Talker {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn next_stdout(&mut self) -> String {
-        self.stdout
-            .recv_timeout(WAIT)
-            .expect("a line from connect --interactive")
-    }
-
-    /// Waits (within WAIT) for the client to exit by itself.
-    fn exit_code(mut self) -> Option<i32> {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "connect --interactive did not exit"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Talker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `netlab connect --interactive` in the client namespace, its pipes in the test's hands.
+fn talker(lab: &Lab, args: &[&str]) -> Running {
+    let cmd = lab.netlab_command(&[&["connect", "--interactive"][..], args].concat());
+    Running::spawn("netlab connect --interactive", cmd)
 }
 
 #[test]
@@ -683,7 +627,7 @@ fn connect_interactive_chats_with_serve_chat_until_bye_from_either_side() {
     let mut server = Server::start(&lab, &["8081", "--chat"]);
 
     // Seed 002 over IPv4, the client saying bye.
-    let mut client = Talker::start(&lab, &[&format!("{}:8081", lab.dest_v4())]);
+    let mut client = talker(&lab, &[&format!("{}:8081", lab.dest_v4())]);
     client.type_line("This is from Client");
     assert_eq!(server.next_stdout(), "This is from Client");
     server.type_line("Hellow");
@@ -694,7 +638,7 @@ fn connect_interactive_chats_with_serve_chat_until_bye_from_either_side() {
     assert_eq!(client.next_stdout(), "Nice to hear");
     client.type_line("bye");
     assert_eq!(server.next_stdout(), "bye");
-    assert_eq!(client.exit_code(), Some(0));
+    assert_eq!(client.wait().0.code(), Some(0));
     assert!(server.next_stdout().starts_with(" time"));
     let row = server.next_stdout();
     let (c, end) = cells(&row);
@@ -702,12 +646,12 @@ fn connect_interactive_chats_with_serve_chat_until_bye_from_either_side() {
     assert_eq!((c[2], c[3], end.as_str()), ("36", "20", "bye from peer"));
 
     // Over IPv6 by name, the server saying bye.
-    let mut client = Talker::start(&lab, &["-6", "www.netlab.test:8081"]);
+    let mut client = talker(&lab, &["-6", "www.netlab.test:8081"]);
     client.type_line("hello again");
     assert_eq!(server.next_stdout(), "hello again");
     server.type_line("bye");
     assert_eq!(client.next_stdout(), "bye");
-    assert_eq!(client.exit_code(), Some(0));
+    assert_eq!(client.wait().0.code(), Some(0));
     let row = server.next_stdout();
     let (c, end) = cells(&row);
     assert_eq!(

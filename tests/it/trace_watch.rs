@@ -6,9 +6,8 @@
 //! Randomness: loss comes from `iptables -m statistic`; assertions use enough rounds and
 //! margins of four standard errors or more, or `--mode nth` where a figure must be exact.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -16,7 +15,7 @@ use serde_json::Value;
 use crate::hardening::vm_rss_kib;
 use crate::lab::impair::{diamond_v4, Impairment};
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{json, stderr, stdout};
+use crate::util::{json, lines_of, stderr, stdout};
 
 fn hop(doc: &Value, ttl: u64) -> &Value {
     doc["hops"]
@@ -181,15 +180,7 @@ impl Streaming {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn netlab");
-        let pipe = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = lines_of(child.stdout.take().unwrap());
         Streaming { child, lines }
     }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod running;
 pub mod serve;
 
 pub const NETLAB: &str = env!("CARGO_BIN_EXE_netlab");

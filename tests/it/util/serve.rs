@@ -1,33 +1,19 @@
-//! A `netlab serve` process for tests: started (in a lab namespace or on this host), its
-//! stdout and stderr read line by line as they come, typed into, signalled, stopped.
-//!
-//! `serve` runs until told to stop and talks on both pipes while it runs, so a test
-//! cannot just collect its output at exit the way `util::netlab` does. Every wait is
-//! bounded by [`WAIT`]; a server still running when the test ends is killed on drop.
+//! A `netlab serve` process for tests: a [`Running`] started (in a lab namespace or on
+//! this host) and waited for until it listens, then stopped with what it printed.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::ops::{Deref, DerefMut};
+use std::process::{Command, ExitStatus, Output};
 
 use serde_json::Value;
 
-use super::{lines_of, NETLAB};
+use super::running::Running;
+use super::NETLAB;
 use crate::lab::{Lab, Role};
 
-/// Every wait in these tests is bounded by this.
-pub const WAIT: Duration = Duration::from_secs(10);
-
-/// A `netlab serve` process: started, waited for ("listening on" on stderr), stopped.
-pub struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-    /// stderr lines already seen.
-    pub err_lines: Vec<String>,
-}
+/// A `netlab serve` process: started, waited for ("Ctrl-C stops" on stderr), stopped.
+/// Everything else (typing, reading, signals) is [`Running`]'s.
+pub struct Server(Running);
 
 /// What a stopped server printed.
 pub struct Stopped {
@@ -48,76 +34,10 @@ impl Server {
     }
 
     fn spawn(mut cmd: Command, args: &[&str]) -> Server {
-        let mut child = cmd
-            .arg("serve")
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn netlab serve");
-        let stdin = child.stdin.take();
-        let stdout = lines_of(child.stdout.take().expect("stdout"));
-        let stderr = lines_of(child.stderr.take().expect("stderr"));
-        let mut server = Server {
-            child,
-            stdin,
-            stdout,
-            stderr,
-            err_lines: Vec::new(),
-        };
+        cmd.arg("serve").args(args);
+        let mut server = Server(Running::spawn("netlab serve", cmd));
         server.wait_stderr("Ctrl-C stops");
         server
-    }
-
-    /// Waits for a stderr line containing `text` and returns it.
-    pub fn wait_stderr(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) => {
-                    self.err_lines.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    panic!(
-                        "no stderr line with {text:?}; stderr so far: {:?}",
-                        self.err_lines
-                    )
-                }
-            }
-        }
-    }
-
-    /// The next stdout line (within [`WAIT`]).
-    pub fn next_stdout(&mut self) -> String {
-        match self.stdout.recv_timeout(WAIT) {
-            Ok(line) => line,
-            Err(_) => panic!(
-                "no stdout line from the server; stderr: {:?}",
-                self.err_lines
-            ),
-        }
-    }
-
-    /// Types a line on the server's stdin.
-    pub fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .expect("write stdin");
-        stdin.flush().expect("flush stdin");
-    }
-
-    pub fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child's pid.
-        let rc = unsafe { libc::kill(self.child.id() as i32, sig) };
-        assert_eq!(rc, 0, "kill {sig}");
     }
 
     /// Sends SIGINT and collects what the server printed until it exits (within WAIT).
@@ -126,23 +46,10 @@ impl Server {
         self.wait()
     }
 
-    /// Waits for the server to exit (within WAIT) and collects its output.
-    pub fn wait(mut self) -> Stopped {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("netlab serve did not exit; stderr: {:?}", self.err_lines);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        // The pipes close with the process: the reader threads end.
-        let stdout: Vec<String> = self.stdout.iter().collect();
-        let mut stderr = std::mem::take(&mut self.err_lines);
-        stderr.extend(self.stderr.iter());
+    /// Waits for the server to exit (within WAIT) and collects its output: the stdout
+    /// lines not read yet, every stderr line.
+    pub fn wait(self) -> Stopped {
+        let (status, stdout, stderr) = self.0.wait();
         Stopped {
             status,
             stdout: stdout.join("\n"),
@@ -151,10 +58,17 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Deref for Server {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.0
+    }
+}
+
+impl DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Running {
+        &mut self.0
     }
 }
 
