@@ -55,6 +55,7 @@ pub mod capture;
 pub mod dns;
 pub mod impair;
 pub mod netns;
+mod prerequisites;
 pub mod scripted_dns;
 pub mod services;
 pub mod skip;
@@ -64,7 +65,6 @@ pub mod tun;
 #[allow(unused_imports)]
 pub use tun::LabelEntry;
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -231,7 +231,7 @@ pub(crate) use lab;
 impl Lab {
     /// Builds the lab described by `config`.
     pub fn new(config: LabConfig) -> Result<Lab, LabError> {
-        check_prerequisites(&config).map_err(LabError::Unavailable)?;
+        prerequisites::check(&config).map_err(LabError::Unavailable)?;
         if config.routers > MAX_ROUTERS {
             return Err(LabError::Failed(format!("at most {MAX_ROUTERS} routers")));
         }
@@ -747,108 +747,4 @@ pub fn run_or_panic(cmd: &mut Command, timeout: Duration) -> Output {
         Ok(out) => out,
         Err(e) => panic!("{shown}: {e}"),
     }
-}
-
-fn check_prerequisites(config: &LabConfig) -> Result<(), String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err("not running as root".into());
-    }
-    install_missing_tools()?;
-    // Root in a container may still be refused namespaces: try once per process.
-    static CAN_CREATE: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    CAN_CREATE
-        .get_or_init(|| {
-            let probe = format!("nl{}xprobe", std::process::id());
-            netns::add_namespace(&probe).map_err(|e| format!("cannot create namespaces: {e}"))?;
-            netns::delete_namespace(&probe);
-            Ok(())
-        })
-        .clone()?;
-    if config.tun_links() && !std::path::Path::new("/dev/net/tun").exists() {
-        return Err("/dev/net/tun is missing (delayed links and MPLS routers need TUN)".into());
-    }
-    Ok(())
-}
-
-/// The tools the lab and its tests run, with the Debian package of each.
-const LAB_TOOLS: [(&str, &str, &str); 11] = [
-    ("ip", "-V", "iproute2"),
-    ("iptables-restore", "--version", "iptables"),
-    ("ip6tables-restore", "--version", "iptables"),
-    ("ping", "-V", "iputils-ping"),
-    ("sysctl", "-V", "procps"),
-    ("dig", "-v", "dnsutils"),
-    ("setpriv", "--version", "util-linux"),
-    ("tcpdump", "--version", "tcpdump"),
-    // The tools netlab's ping, trace --mtu and trace flags are compared with.
-    ("traceroute", "--version", "traceroute"),
-    ("tracepath", "-V", "iputils-tracepath"),
-    // The live view's real-terminal test (trace_live.rs).
-    ("tmux", "-V", "tmux"),
-];
-
-fn tool_works(tool: &str, arg: &str) -> bool {
-    Command::new(tool)
-        .arg(arg)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// The suite installs what it needs (the README's test command works on a fresh Debian
-/// machine): missing tools are installed with apt once per process, under a file lock so
-/// parallel test processes don't fight over dpkg. Runs only as root (checked before).
-fn install_missing_tools() -> Result<(), String> {
-    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    INSTALLED
-        .get_or_init(|| {
-            let missing = |tools: &[(&str, &str, &str)]| -> Vec<String> {
-                let mut pkgs: Vec<String> = tools
-                    .iter()
-                    .filter(|(tool, arg, _)| !tool_works(tool, arg))
-                    .map(|(_, _, pkg)| pkg.to_string())
-                    .collect();
-                pkgs.dedup();
-                pkgs
-            };
-            if missing(&LAB_TOOLS).is_empty() {
-                return Ok(());
-            }
-            let lock = std::fs::File::create("/tmp/netlab-lab-apt.lock")
-                .map_err(|e| format!("apt lock file: {e}"))?;
-            // SAFETY: flock on an fd we own; released when `lock` is dropped.
-            unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
-            let pkgs = missing(&LAB_TOOLS);
-            if pkgs.is_empty() {
-                return Ok(());
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "lab: installing missing tools with apt-get: {}",
-                pkgs.join(" ")
-            );
-            let apt = |args: &[&str]| {
-                Command::new("apt-get")
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .output()
-                    .map(|o| o.status.success())
-                    .unwrap_or(false)
-            };
-            let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
-            install.extend(pkgs.iter().map(String::as_str));
-            let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
-            if !installed {
-                return Err(format!(
-                    "missing tools and `apt-get install {}` failed",
-                    pkgs.join(" ")
-                ));
-            }
-            match missing(&LAB_TOOLS).first() {
-                Some(pkg) => Err(format!("package {pkg} installed but its tool still fails")),
-                None => Ok(()),
-            }
-        })
-        .clone()
 }
