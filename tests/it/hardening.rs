@@ -19,24 +19,6 @@ use crate::util::{json, stderr, stdout, NETLAB};
 
 // ----- helpers -----
 
-/// `netlab ARGS` in the client namespace, as root (`None`) or as `uid` with no
-/// capabilities (like [`Lab::netlab_as`], but returned unrun so runs can overlap).
-fn netlab_in_lab(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Command {
-    match uid {
-        None => lab.netlab_command(args),
-        Some(uid) => {
-            let mut cmd = lab.command(Role::Client, "setpriv");
-            cmd.arg(format!("--reuid={uid}"))
-                .arg(format!("--regid={uid}"))
-                .args(["--clear-groups", "--inh-caps=-all", "--"])
-                .arg(NETLAB)
-                .args(args)
-                .env("NO_COLOR", "1");
-            cmd
-        }
-    }
-}
-
 /// Runs each list of commands on its own thread, all lists at once, the commands of a
 /// list one after the other; returns every output, named, in order.
 fn run_together(runs: Vec<(String, Vec<Command>)>) -> Vec<(String, Output)> {
@@ -233,7 +215,7 @@ fn concurrent_pings_and_traces_each_get_exactly_their_own_answers() {
                 let uid = privilege.uid(i);
                 runs.push((
                     format!("{privilege:?} {dest}: ping #{i} as {uid:?}"),
-                    vec![netlab_in_lab(&lab, uid, &ping_args)],
+                    vec![lab.netlab_command_as(uid, &ping_args)],
                 ));
             }
             // Each trace runs a few times back to back, so traces overlap the pings from
@@ -243,7 +225,7 @@ fn concurrent_pings_and_traces_each_get_exactly_their_own_answers() {
                 runs.push((
                     format!("{privilege:?} {dest}: trace #{i} as {uid:?}"),
                     (0..TRACE_RUNS)
-                        .map(|_| netlab_in_lab(&lab, uid, &trace_args))
+                        .map(|_| lab.netlab_command_as(uid, &trace_args))
                         .collect(),
                 ));
             }
@@ -453,7 +435,7 @@ fn a_rate_limited_router_shows_its_answers_and_stars_never_a_wrong_hop() {
             ];
             let name = format!("netlab {args:?} as {uid:?}");
             let out = run_bounded(
-                &mut netlab_in_lab(&lab, uid, &args),
+                &mut lab.netlab_command_as(uid, &args),
                 Duration::from_secs(30),
             )
             .unwrap_or_else(|e| panic!("{name}: {e}"));

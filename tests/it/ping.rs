@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::lab::{lab, run_bounded, Lab, LabConfig, Role, NOBODY};
 use crate::util::{
-    assert_no_capabilities, assert_one_line_error, json, netlab, s, stderr, stdout, NETLAB,
+    assert_each_refused, assert_no_capabilities, assert_one_line_error, json, netlab, s, stderr,
+    stdout, NETLAB,
 };
 
 // ----- bad input: every case exits 2 with one line, before any packet is sent -----
@@ -44,15 +45,7 @@ fn bad_input_exits_2_with_one_line() {
         (&["ping", "--file", missing], missing),
         (&["ping", "--bogus", "127.0.0.1"], "--bogus"),
     ];
-    for (args, expect) in cases {
-        let out = netlab(args);
-        assert_one_line_error(&out, &format!("{args:?}"));
-        assert!(
-            stderr(&out).contains(expect),
-            "{args:?}: stderr should mention {expect:?}: {}",
-            stderr(&out)
-        );
-    }
+    assert_each_refused(cases);
 }
 
 #[test]
@@ -309,10 +302,7 @@ fn replies_after_the_timeout_are_late_not_received() {
 fn ping_as(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Output {
     let mut full = vec!["ping"];
     full.extend_from_slice(args);
-    match uid {
-        None => lab.netlab(&full),
-        Some(uid) => lab.netlab_as(uid, &full),
-    }
+    lab.netlab_maybe_as(uid, &full)
 }
 
 fn assert_errors(doc: &Value, count: usize, from: IpAddr, kind: &str) {

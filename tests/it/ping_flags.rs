@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_one_line_error, json, netlab, s, stderr, stdout};
+use crate::util::{assert_each_refused, assert_one_line_error, json, netlab, s, stderr, stdout};
 
 fn list<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
     doc[key]
@@ -22,10 +22,7 @@ fn list<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
 fn ping(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Output {
     let mut full = vec!["ping"];
     full.extend_from_slice(args);
-    match uid {
-        None => lab.netlab(&full),
-        Some(uid) => lab.netlab_as(uid, &full),
-    }
+    lab.netlab_maybe_as(uid, &full)
 }
 
 /// Root, then nobody with ICMP datagram sockets allowed in the client namespace.
@@ -95,15 +92,7 @@ fn bad_flag_values_exit_2_with_one_line() {
         (&["ping", "-m", "x", "127.0.0.1"], "invalid value"),
         (&["ping", "255.255.255.255"], "broadcast"),
     ];
-    for (args, expect) in cases {
-        let out = netlab(args);
-        assert_one_line_error(&out, &format!("{args:?}"));
-        assert!(
-            stderr(&out).contains(expect),
-            "{args:?}: stderr should mention {expect:?}: {}",
-            stderr(&out)
-        );
-    }
+    assert_each_refused(cases);
     let out = netlab(&["ping", "255.255.255.255"]);
     assert!(stderr(&out).contains("hint: add -b"), "{}", stderr(&out));
 }

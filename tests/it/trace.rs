@@ -317,19 +317,8 @@ fn trace_with_syns_at_router_1(
             }
         }
     }
-    let stdout_pipe = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let out = match uid {
-        None => lab.netlab(args),
-        Some(uid) => lab.netlab_as(uid, args),
-    };
+    let lines_rx = crate::util::lines_of(child.stdout.take().unwrap());
+    let out = lab.netlab_maybe_as(uid, args);
     let marker_port = lab.in_ns(Role::Client, || {
         let stream = std::net::TcpStream::connect_timeout(
             &std::net::SocketAddr::new(dest, crate::lab::HTTP_PORT),

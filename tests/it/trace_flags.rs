@@ -9,7 +9,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{assert_one_line_error, json, netlab, s, stderr, stdout};
+use crate::util::{assert_each_refused, assert_one_line_error, json, s, stderr, stdout};
 
 /// The first responder of every hop ("*" for a silent one), in TTL order.
 fn hop_addresses(doc: &Value) -> Vec<String> {
@@ -42,10 +42,7 @@ fn traceroute_hops(text: &str) -> Vec<String> {
 fn trace(lab: &Lab, uid: Option<u32>, args: &[&str]) -> Output {
     let mut full = vec!["trace"];
     full.extend_from_slice(args);
-    match uid {
-        None => lab.netlab(&full),
-        Some(uid) => lab.netlab_as(uid, &full),
-    }
+    lab.netlab_maybe_as(uid, &full)
 }
 
 fn rule(lab: &Lab, role: Role, tool: &str, args: &str) {
@@ -99,15 +96,7 @@ fn bad_flag_values_exit_2_with_one_line() {
             "not a DNS zone",
         ),
     ];
-    for (args, expect) in cases {
-        let out = netlab(args);
-        assert_one_line_error(&out, &format!("{args:?}"));
-        assert!(
-            stderr(&out).contains(expect),
-            "{args:?}: stderr should mention {expect:?}: {}",
-            stderr(&out)
-        );
-    }
+    assert_each_refused(cases);
 }
 
 /// -s, --interface and -N: the same hops as a plain trace, and as traceroute's with the

@@ -108,6 +108,20 @@ pub fn assert_one_line_error(out: &Output, context: &str) {
     );
 }
 
+/// Runs `netlab ARGS` for each `(ARGS, text)`: each is refused by the error contract
+/// ([`assert_one_line_error`]) with `text` somewhere in what it printed on stderr.
+pub fn assert_each_refused(cases: &[(&[&str], &str)]) {
+    for (args, expect) in cases {
+        let out = netlab(args);
+        assert_one_line_error(&out, &format!("{args:?}"));
+        assert!(
+            stderr(&out).contains(expect),
+            "{args:?}: stderr should mention {expect:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 /// Every thread of `pid` has empty effective and permitted capability sets.
 pub fn assert_no_capabilities(pid: i32) {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir");

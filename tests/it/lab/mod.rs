@@ -513,6 +513,20 @@ impl Lab {
     /// namespace's `net.ipv4.ping_group_range` is the kernel default `1 0` (no one may open
     /// ICMP datagram sockets) until a test changes it with [`Lab::sysctl`].
     pub fn netlab_as(&self, uid: u32, args: &[&str]) -> Output {
+        self.netlab_maybe_as(Some(uid), args)
+    }
+
+    /// [`Lab::netlab`] as root (`None`) or [`Lab::netlab_as`] user `uid`, for tests that
+    /// run the same command both ways.
+    pub fn netlab_maybe_as(&self, uid: Option<u32>, args: &[&str]) -> Output {
+        self.run(&mut self.netlab_command_as(uid, args))
+    }
+
+    /// The command [`Lab::netlab_maybe_as`] runs, returned unrun (so runs can overlap).
+    pub fn netlab_command_as(&self, uid: Option<u32>, args: &[&str]) -> Command {
+        let Some(uid) = uid else {
+            return self.netlab_command(args);
+        };
         let mut cmd = self.command(Role::Client, "setpriv");
         cmd.arg(format!("--reuid={uid}"))
             .arg(format!("--regid={uid}"))
@@ -520,7 +534,7 @@ impl Lab {
             .arg(env!("CARGO_BIN_EXE_netlab"))
             .args(args)
             .env("NO_COLOR", "1");
-        self.run(&mut cmd)
+        cmd
     }
 
     /// Starts a tcpdump witness in a node (see `capture`).
