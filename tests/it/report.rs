@@ -226,12 +226,7 @@ fn resolve_connect_ping_and_trace_print_markdown_tables() {
 #[test]
 fn serve_and_check_print_markdown_tables() {
     let mut server = Server::start_here(&["127.0.0.1:0", "--format", "markdown"]);
-    let line = server.err_lines.last().unwrap().clone();
-    let addr: SocketAddr = line
-        .split_whitespace()
-        .nth(3)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = server.listening_addr();
     let mut c = TcpStream::connect(addr).unwrap();
     c.write_all(b"abc\n").unwrap();
     c.shutdown(std::net::Shutdown::Write).unwrap();

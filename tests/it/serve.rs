@@ -595,11 +595,7 @@ fn serve_refuses_what_it_cannot_do_with_one_line_and_exit_2() {
 fn serve_port_zero_reports_the_port_it_took_on_loopback() {
     let server = Server::start_here(&["127.0.0.1:0", "--reply", "[{line}]"]);
     let line = server.err_lines.last().unwrap().clone();
-    let addr: SocketAddr = line
-        .split_whitespace()
-        .nth(3)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = server.listening_addr();
     assert!(
         line.ends_with("(TCP over IPv4), reply mode; Ctrl-C stops"),
         "{line}"

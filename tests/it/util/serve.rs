@@ -40,6 +40,16 @@ impl Server {
         server
     }
 
+    /// The address the server said it listens on (its last stderr line so far, the
+    /// "Ctrl-C stops" one after start-up): the port a server given port 0 took.
+    pub fn listening_addr(&self) -> SocketAddr {
+        let line = self.err_lines.last().expect("a listening line");
+        line.split_whitespace()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
     /// Sends SIGINT and collects what the server printed until it exits (within WAIT).
     pub fn stop(self) -> Stopped {
         self.signal(libc::SIGINT);
