@@ -7,8 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,7 @@ use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, CLOSED_PORT, HTTP_PORT};
 use crate::util;
+use crate::util::running::Running;
 
 /// Every wait for something that should happen soon (readiness, a series showing up).
 const WAIT: Duration = Duration::from_secs(60);
@@ -151,61 +151,15 @@ fn a_bad_config_is_one_line_naming_the_line_exit_2_before_listening() {
     util::assert_one_line_error(&out, "missing config");
 }
 
-/// A child process (exporter or Prometheus) in the lab, its stderr read line by line.
-struct Process {
-    child: Child,
-    stderr: Receiver<String>,
-    seen: Vec<String>,
-    what: &'static str,
+/// A child process (exporter or Prometheus) in the lab, with this file's patience.
+fn spawn(cmd: Command, what: &str) -> Running {
+    Running::spawn(what, cmd).patience(WAIT)
 }
 
-impl Process {
-    fn spawn(mut cmd: Command, what: &'static str) -> Process {
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
-        let stderr = util::lines_of(child.stderr.take().expect("stderr"));
-        Process {
-            child,
-            stderr,
-            seen: Vec::new(),
-            what,
-        }
-    }
-
-    fn wait_stderr(&mut self, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return,
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!("{}: no {text:?} on stderr: {:#?}", self.what, self.seen),
-            }
-        }
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "{} ignored SIGTERM", self.what);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// SIGTERM, then the exit status (within WAIT).
+fn terminate(process: Running) -> ExitStatus {
+    process.signal(libc::SIGTERM);
+    process.wait().0
 }
 
 /// `GET path` on 127.0.0.1:port inside the client namespace: (status, body).
@@ -323,9 +277,9 @@ host = \"{unreachable}\"
     .expect("write config");
     let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
     cmd.env_remove("RUST_BACKTRACE");
-    let mut exporter = Process::spawn(cmd, "netlab exporter");
+    let mut exporter = spawn(cmd, "netlab exporter");
     exporter.wait_stderr("listening on http://127.0.0.1:9470/");
-    let pid = exporter.child.id() as i32;
+    let pid = exporter.id() as i32;
     util::assert_no_capabilities(pid);
 
     // What it serves, once the first traces are in.
@@ -505,7 +459,7 @@ scrape_configs:
         ))
         .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
         .current_dir(&prom_dir);
-    let mut prometheus = Process::spawn(cmd, "prometheus");
+    let mut prometheus = spawn(cmd, "prometheus");
     prometheus.wait_stderr("Server is ready to receive web requests");
 
     let up = prom_query(&lab, "up", |r| {
@@ -554,10 +508,10 @@ scrape_configs:
             .all(|a| a["metric"]["host"] == unreachable.as_str()),
         "{alerts:?}"
     );
-    let _ = prometheus.terminate();
+    let _ = terminate(prometheus);
 
     // SIGTERM: a clean stop, exit 0.
-    let status = exporter.terminate();
+    let status = terminate(exporter);
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
 
@@ -584,7 +538,7 @@ fn icmp_errors_about_the_pings_are_counted_by_kind() {
     let unreachable = lab.unreachable_v4().to_string();
     let mut cmd = lab.netlab_command(&["exporter", &unreachable]);
     cmd.env_remove("RUST_BACKTRACE");
-    let mut exporter = Process::spawn(cmd, "netlab exporter");
+    let mut exporter = spawn(cmd, "netlab exporter");
     exporter.wait_stderr("listening on http://127.0.0.1:9470/");
     let series = format!(
         "netlab_ping_icmp_errors_total{{host=\"{unreachable}\",ip=\"{unreachable}\",kind=\"host_unreachable\"}}"
@@ -609,5 +563,5 @@ fn icmp_errors_about_the_pings_are_counted_by_kind() {
     // A second exporter on the same port cannot start: one line, exit 2.
     let out = lab.netlab(&["exporter", "--listen", "127.0.0.1:9470", "127.0.0.1"]);
     util::assert_one_line_error(&out, "address in use");
-    assert_eq!(exporter.terminate().code(), Some(0));
+    assert_eq!(terminate(exporter).code(), Some(0));
 }

@@ -6,8 +6,6 @@
 //! Randomness: loss comes from `iptables -m statistic`; assertions use enough rounds and
 //! margins of four standard errors or more, or `--mode nth` where a figure must be exact.
 
-use std::process::{Child, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -15,7 +13,8 @@ use serde_json::Value;
 use crate::hardening::vm_rss_kib;
 use crate::lab::impair::{diamond_v4, Impairment};
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
-use crate::util::{json, lines_of, stderr, stdout};
+use crate::util::running::Running;
+use crate::util::{json, stderr, stdout};
 
 fn hop(doc: &Value, ttl: u64) -> &Value {
     doc["hops"]
@@ -166,39 +165,18 @@ fn a_router_dropping_exactly_half_its_replies_is_replies_only() {
     }
 }
 
-/// A running `netlab` whose stdout lines arrive on a channel.
-struct Streaming {
-    child: Child,
-    lines: Receiver<String>,
+/// A running `netlab ARGS` in the client namespace, its stdout lines read as they come
+/// (each within 20 s: a round of a slow path takes a while).
+fn streaming(lab: &Lab, args: &[&str]) -> Running {
+    Running::spawn("netlab", lab.netlab_command(args)).patience(Duration::from_secs(20))
 }
 
-impl Streaming {
-    fn start(lab: &Lab, args: &[&str]) -> Streaming {
-        let mut child = lab
-            .netlab_command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn netlab");
-        let lines = lines_of(child.stdout.take().unwrap());
-        Streaming { child, lines }
-    }
-
-    fn next(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a line within 20 s")
-    }
-
-    /// Sends `signal` and returns the rest of stdout and the exit status.
-    fn stop(mut self, signal: libc::c_int) -> (Vec<String>, Option<i32>) {
-        // `ip netns exec` execs netlab in place: the child's pid is netlab's.
-        // SAFETY: kill has no memory-safety preconditions.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
-        let status = self.child.wait().expect("wait");
-        let rest: Vec<String> = self.lines.iter().collect();
-        (rest, status.code())
-    }
+/// Sends `signal`; returns the rest of stdout and the exit code.
+fn stop(watch: Running, signal: libc::c_int) -> (Vec<String>, Option<i32>) {
+    // `ip netns exec` execs netlab in place: the child's pid is netlab's.
+    watch.signal(signal);
+    let (status, rest, _) = watch.wait();
+    (rest, status.code())
 }
 
 #[test]
@@ -219,13 +197,13 @@ fn watch_streams_ndjson_sees_a_path_change_and_ends_on_sigterm_with_the_summary(
     // One path first: through the main link.
     via(lab.hop_v4(2).to_string(), "east");
     let dest = lab.dest_v4().to_string();
-    let watch = Streaming::start(
+    let mut watch = streaming(
         &lab,
         &["trace", "-n", "--watch", "-i", "0.05", "--json", &dest],
     );
     let mut seen = 0;
     while seen < 5 {
-        let line: Value = serde_json::from_str(&watch.next()).expect("NDJSON");
+        let line: Value = serde_json::from_str(&watch.next_stdout()).expect("NDJSON");
         assert_eq!(line["type"], "round", "{line}");
         seen += 1;
     }
@@ -233,7 +211,7 @@ fn watch_streams_ndjson_sees_a_path_change_and_ends_on_sigterm_with_the_summary(
     let (other, _) = diamond_v4(2);
     via(other.to_string(), "east2");
     let event = loop {
-        let line: Value = serde_json::from_str(&watch.next()).expect("NDJSON");
+        let line: Value = serde_json::from_str(&watch.next_stdout()).expect("NDJSON");
         assert_eq!(line["type"], "round", "{line}");
         if let Some(e) = line["events"].as_array().and_then(|e| e.first()) {
             break e.clone();
@@ -246,7 +224,7 @@ fn watch_streams_ndjson_sees_a_path_change_and_ends_on_sigterm_with_the_summary(
     assert_eq!(event["address"], other.to_string().as_str());
     assert_eq!(event["previous"], lab.hop_v4(2).to_string().as_str());
     assert!(f(&event["at_s"]) > 0.0);
-    let (rest, code) = watch.stop(libc::SIGTERM);
+    let (rest, code) = stop(watch, libc::SIGTERM);
     assert_eq!(code, Some(0), "{rest:?}");
     let last: Value = serde_json::from_str(rest.last().expect("a summary")).expect("NDJSON");
     assert_eq!(last["type"], "summary");
@@ -259,14 +237,14 @@ fn watch_streams_ndjson_sees_a_path_change_and_ends_on_sigterm_with_the_summary(
 fn watch_lines_without_a_terminal_end_on_sigint_with_the_table() {
     let lab = lab!(LabConfig::default().routers(1));
     let dest = lab.dest_v4().to_string();
-    let watch = Streaming::start(&lab, &["trace", "-n", "--watch", "-i", "0.05", &dest]);
-    assert!(watch.next().starts_with(&format!("trace to {dest}")));
+    let mut watch = streaming(&lab, &["trace", "-n", "--watch", "-i", "0.05", &dest]);
+    assert!(watch.next_stdout().starts_with(&format!("trace to {dest}")));
     for n in 1..=3 {
-        let line = watch.next();
+        let line = watch.next_stdout();
         assert!(line.starts_with(&format!("round {n} +")), "{line}");
         assert!(line.contains("reached at hop 2"), "{line}");
     }
-    let (rest, code) = watch.stop(libc::SIGINT);
+    let (rest, code) = stop(watch, libc::SIGINT);
     assert_eq!(code, Some(0), "{rest:?}");
     let text = rest.join("\n");
     assert!(text.contains(" hop  address"), "{text}");
@@ -383,22 +361,22 @@ fn thousands_of_rounds_keep_flat_memory() {
     const BOUND_KIB: u64 = 1024;
     let lab = lab!(LabConfig::default().routers(2));
     let dest = lab.dest_v4().to_string();
-    let watch = Streaming::start(
+    let mut watch = streaming(
         &lab,
         &["trace", "-n", "--watch", "-i", "0.002", "--json", &dest],
     );
-    let pid = watch.child.id();
+    let pid = watch.id();
     let mut rounds = 0u64;
     let mut rss = Vec::new();
     while rounds < 7_000 {
-        let line = watch.next();
+        let line = watch.next_stdout();
         assert!(line.starts_with("{\"type\":\"round\""), "{line}");
         rounds += 1;
         if rounds == 1_000 || rounds == 7_000 {
             rss.push(vm_rss_kib(pid).expect("netlab is running"));
         }
     }
-    let (rest, code) = watch.stop(libc::SIGINT);
+    let (rest, code) = stop(watch, libc::SIGINT);
     assert_eq!(code, Some(0));
     let summary: Value = serde_json::from_str(rest.last().unwrap()).unwrap();
     assert!(summary["rounds"].as_u64().unwrap() >= 7_000);

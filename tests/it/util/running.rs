@@ -4,9 +4,9 @@
 //! waited for.
 //!
 //! Such a process talks on its pipes while it runs, so a test cannot just collect its
-//! output at exit the way `util::netlab` does. Every wait is bounded by [`WAIT`], so a
-//! hang fails the test instead of blocking the suite; a process still running when the
-//! test ends is killed on drop.
+//! output at exit the way `util::netlab` does. Every wait is bounded ([`WAIT`] unless
+//! [`Running::patience`] says otherwise), so a hang fails the test instead of blocking
+//! the suite; a process still running when the test ends is killed on drop.
 
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use super::lines_of;
 
-/// Every wait for a line or an exit is bounded by this.
+/// Every wait for a line or an exit is bounded by this, unless [`Running::patience`] says
+/// otherwise.
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// A running process with its stdin, stdout and stderr piped.
@@ -31,6 +32,8 @@ pub struct Running {
     out_seen: Vec<String>,
     /// stderr lines already read, by [`Running::wait_stderr`].
     pub err_lines: Vec<String>,
+    /// The bound on each wait.
+    patience: Duration,
 }
 
 impl Running {
@@ -51,7 +54,19 @@ impl Running {
             child,
             out_seen: Vec::new(),
             err_lines: Vec::new(),
+            patience: WAIT,
         }
+    }
+
+    /// Waits up to `limit` instead of [`WAIT`] (a program slow to start, like Prometheus).
+    pub fn patience(mut self, limit: Duration) -> Running {
+        self.patience = limit;
+        self
+    }
+
+    /// The process id (that of the program itself: `ip netns exec` execs it in place).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// Types a line on the process's stdin.
@@ -63,9 +78,9 @@ impl Running {
         stdin.flush().expect("flush stdin");
     }
 
-    /// The next stdout line (within [`WAIT`]).
+    /// The next stdout line (within the patience).
     pub fn next_stdout(&mut self) -> String {
-        match self.stdout.recv_timeout(WAIT) {
+        match self.stdout.recv_timeout(self.patience) {
             Ok(line) => line,
             Err(_) => panic!(
                 "{}: no stdout line; stderr: {:?}",
@@ -76,13 +91,13 @@ impl Running {
 
     /// Waits for a stdout line containing `text` and returns it.
     pub fn wait_stdout(&mut self, text: &str) -> String {
-        let found = line_with(&self.stdout, &mut self.out_seen, text);
+        let found = line_with(&self.stdout, &mut self.out_seen, text, self.patience);
         self.found_or_fail(found, "stdout", text)
     }
 
     /// Waits for a stderr line containing `text` and returns it.
     pub fn wait_stderr(&mut self, text: &str) -> String {
-        let found = line_with(&self.stderr, &mut self.err_lines, text);
+        let found = line_with(&self.stderr, &mut self.err_lines, text, self.patience);
         self.found_or_fail(found, "stderr", text)
     }
 
@@ -104,11 +119,11 @@ impl Running {
         assert_eq!(rc, 0, "{}: kill {sig}", self.what);
     }
 
-    /// Waits for the process to exit by itself (within [`WAIT`]), stdin left open. Returns
+    /// Waits for the process to exit by itself (within the patience), stdin left open. Returns
     /// its status, the stdout lines not yet read by [`Running::next_stdout`] (those
     /// [`Running::wait_stdout`] went through first) and every stderr line.
     pub fn wait(mut self) -> (ExitStatus, Vec<String>, Vec<String>) {
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + self.patience;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 break status;
@@ -153,10 +168,15 @@ impl Drop for Running {
     }
 }
 
-/// The first line from `lines` containing `text` within [`WAIT`], every line read on the
+/// The first line from `lines` containing `text` within `limit`, every line read on the
 /// way (that one too) added to `seen`.
-fn line_with(lines: &Receiver<String>, seen: &mut Vec<String>, text: &str) -> Option<String> {
-    let deadline = Instant::now() + WAIT;
+fn line_with(
+    lines: &Receiver<String>,
+    seen: &mut Vec<String>,
+    text: &str,
+    limit: Duration,
+) -> Option<String> {
+    let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let line = lines.recv_timeout(left).ok()?;
