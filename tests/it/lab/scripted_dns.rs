@@ -5,6 +5,8 @@
 //! never truncates a UDP reply, never sends garbage and never answers FORMERR or NOTIMP.
 //! A resolver must still handle those, so `resolve` tests script them here, one function
 //! from query to answer. It runs on loopback in the test process: no namespace, no root.
+//! hickory-server cannot be made to misbehave, so the sockets are served by hand here;
+//! the messages are still hickory-proto's.
 //!
 //! ```ignore
 //! let server = scripted_dns::start(|query, _tcp| {

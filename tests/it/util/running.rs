@@ -7,6 +7,10 @@
 //! output at exit the way `util::netlab` does. Every wait is bounded ([`WAIT`] unless
 //! [`Running::patience`] says otherwise), so a hang fails the test instead of blocking
 //! the suite; a process still running when the test ends is killed on drop.
+//!
+//! Hand-written over std::process: assert_cmd runs a command to its end, and expect-style
+//! crates (rexpect) drive a pseudo-terminal, on which netlab prints for people (the
+//! live view, colour) instead of the lines these tests read.
 
 use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
