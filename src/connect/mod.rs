@@ -108,6 +108,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::{ConnectArgs, Family};
 use crate::error::{Exit, Failure};
+use crate::net::err::Kind;
 use crate::net::socket::RefusalDetail;
 use crate::output::{self, Format};
 use crate::target::{parse_port_list, Host, PortSuffix, Target};
@@ -825,14 +826,14 @@ fn probe_failure(protocol: Protocol, addr: &SocketAddr, error: &std::io::Error) 
         format!("probing {addr}/{}", protocol.label()),
         probe::error_text(error).to_lowercase(),
     );
-    match error.raw_os_error() {
-        Some(libc::EMFILE) | Some(libc::ENFILE) => {
+    match crate::net::err::kind(error) {
+        _ if crate::net::err::is_file_limit(error) => {
             failure.with_hint("raise the open-file limit (ulimit -n) or lower --concurrency")
         }
-        Some(libc::EAFNOSUPPORT) => {
+        Some(Kind::FamilyNotSupported) => {
             failure.with_hint("this host has no IPv6 (or IPv4) stack; try -4 or -6")
         }
-        Some(libc::EINVAL) if needs_zone(addr) => failure.with_hint(format!(
+        Some(Kind::InvalidArgument) if needs_zone(addr) => failure.with_hint(format!(
             "a link-local or multicast IPv6 address needs its interface: [{}%IFACE]:{}",
             addr.ip(),
             addr.port()

@@ -10,8 +10,9 @@
 //! uses:
 //!
 //! ```text
-//! leaves:     sockopt   msg   addr   iface   limits   listen
+//! leaves:     sockopt   msg   addr   iface   limits   listen   sys (errno table, paths)
 //!
+//! err       → sys
 //! options   → sockopt
 //! errqueue  → msg
 //! socket    → errqueue, msg, sockopt
@@ -21,6 +22,8 @@
 //! privilege → icmp, options
 //! ```
 //!
+//! - `err`: what a failed call means ([`err::Kind`]), mapped to and from the platform's
+//!   numbers by the private `sys` (chosen at compile time); `paths`: the system files.
 //! - `sockopt`: the one `setsockopt` wrapper; `msg`: `recvmsg` and its control messages
 //!   (timestamps, TTL, `sock_extended_err`); `addr`: what a probe socket binds to and was
 //!   bound to.
@@ -31,6 +34,7 @@
 //! - `privilege`: which ICMP socket this process may open, and dropping capabilities.
 
 pub mod addr;
+pub mod err;
 pub mod errqueue;
 pub mod icmp;
 pub mod iface;
@@ -43,3 +47,9 @@ pub mod probe;
 pub mod raw_tcp;
 pub mod socket;
 pub mod sockopt;
+mod sys;
+
+/// The system files netlab reads, where this platform keeps them.
+pub mod paths {
+    pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
+}

@@ -225,7 +225,7 @@ pub async fn measure<O: Observer>(
                     engine.sent(&probe, at);
                     observer.sent(&probe);
                 }
-                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                Err(e) if crate::net::err::is(&e, crate::net::err::Kind::MessageTooLong) => {
                     // iputils' "local error: message too long, mtu=N": the probe exceeds
                     // the path MTU this host knows and -M forbids fragmenting it.
                     let mtu = path_mtu(target.sockaddr, route.0, route.1.as_deref()).ok();

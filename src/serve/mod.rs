@@ -476,15 +476,12 @@ async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(TcpStream, S
 /// Out of file descriptors or another transient accept error: say so (once a second at
 /// most) and let connections finish before accepting again.
 async fn accept_trouble(err: &std::io::Error) {
-    match err.raw_os_error() {
-        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM) => {
-            output::warn(&format!(
-                "accepting a connection: {err} (lower --max-connections or raise `ulimit -n`)"
-            ));
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        // ECONNABORTED and the like: that client is gone, the next one is not.
-        _ => {}
+    // ECONNABORTED and the like: that client is gone, the next one is not.
+    if crate::net::err::is_resource_shortage(err) {
+        output::warn(&format!(
+            "accepting a connection: {err} (lower --max-connections or raise `ulimit -n`)"
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

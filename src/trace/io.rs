@@ -877,7 +877,7 @@ impl<'a> Driver<'a> {
         }
         let reached = match probe.socket.outcome() {
             Ok(None) => true,
-            Ok(Some(e)) => e.raw_os_error() == Some(libc::ECONNREFUSED),
+            Ok(Some(e)) => crate::net::err::is(&e, crate::net::err::Kind::ConnectionRefused),
             Err(_) => false,
         };
         if reached {

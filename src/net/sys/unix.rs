@@ -1,0 +1,34 @@
+//! The Unix family: errno numbers and the system files netlab reads.
+
+use crate::net::err::Kind;
+
+/// Each [`Kind`] with its errno (a kind the platform lacks is not listed).
+pub const ERRNOS: &[(Kind, i32)] = &[
+    (Kind::ConnectionRefused, libc::ECONNREFUSED),
+    (Kind::TimedOut, libc::ETIMEDOUT),
+    (Kind::HostUnreachable, libc::EHOSTUNREACH),
+    (Kind::NetworkUnreachable, libc::ENETUNREACH),
+    (Kind::HostDown, libc::EHOSTDOWN),
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    (Kind::NotOnNetwork, libc::ENONET),
+    (Kind::ProtocolOption, libc::ENOPROTOOPT),
+    (Kind::ProtocolError, libc::EPROTO),
+    (Kind::NotSupported, libc::EOPNOTSUPP),
+    (Kind::AccessDenied, libc::EACCES),
+    (Kind::NotPermitted, libc::EPERM),
+    (Kind::ProcessFileLimit, libc::EMFILE),
+    (Kind::SystemFileLimit, libc::ENFILE),
+    (Kind::NoBufferSpace, libc::ENOBUFS),
+    (Kind::OutOfMemory, libc::ENOMEM),
+    (Kind::AddressNotAvailable, libc::EADDRNOTAVAIL),
+    (Kind::WouldBlock, libc::EAGAIN),
+    (Kind::FamilyNotSupported, libc::EAFNOSUPPORT),
+    (Kind::InvalidArgument, libc::EINVAL),
+    (Kind::MessageTooLong, libc::EMSGSIZE),
+];
+
+/// The hosts file (hosts(5)), read before DNS.
+pub const HOSTS_FILE: &str = "/etc/hosts";
+
+/// The stub resolver's configuration (resolv.conf(5)).
+pub const RESOLVER_CONF: &str = "/etc/resolv.conf";
