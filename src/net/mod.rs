@@ -45,6 +45,8 @@ pub mod options;
 pub mod privilege;
 pub mod probe;
 pub mod raw_tcp;
+pub mod ready;
+pub mod signal;
 pub mod socket;
 pub mod sockopt;
 mod sys;
