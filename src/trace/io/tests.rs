@@ -378,7 +378,10 @@ fn rounds_repeat_the_trace_and_record_each() {
     // Each round probes both hops (the window may also have sent past the end).
     let to_the_path = net.sent.iter().filter(|(p, _)| p.ttl <= 2).count();
     assert_eq!(to_the_path, 6);
-    assert_eq!(net.forgotten.iter().filter(|&&t| t == u8::MAX).count(), 3 + 1);
+    assert_eq!(
+        net.forgotten.iter().filter(|&&t| t == u8::MAX).count(),
+        3 + 1
+    );
 }
 
 #[test]
