@@ -595,7 +595,7 @@ impl Report<'_> {
         let r = self.resolved;
         let mut table = output::table(&["address", "source"]);
         let source = match self.source() {
-            "hosts" => "/etc/hosts".to_string(),
+            "hosts" => crate::net::paths::HOSTS_FILE.to_string(),
             "literal" => "given as an address".to_string(),
             _ => match &r.dns {
                 Some(DnsAnswer::Answered { server, .. }) => format!("DNS ({})", server.ip()),
