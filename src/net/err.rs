@@ -4,9 +4,10 @@
 //! filtered, out of file descriptors); they must not match Linux errno numbers to do it,
 //! or a port to Windows (WSA codes) or macOS (other numbers for the same names) would
 //! have to touch every command. [`Kind`] is netlab's own list of the causes its commands
-//! tell apart, in the spirit of [`std::io::ErrorKind`] (which lacks most of them: no
-//! "host unreachable" on stable, no "too many open files"); `sys` maps them to and from
-//! the platform's numbers.
+//! tell apart, in the spirit of [`std::io::ErrorKind`], which has some of them (refused,
+//! host unreachable) but folds others together or leaves them out (per-process and
+//! system-wide descriptor limits, `ENOBUFS`, `EPROTO`, `EHOSTDOWN`); `sys` maps them to
+//! and from the platform's numbers.
 
 use std::io;
 
