@@ -14,10 +14,11 @@
 //! uses:
 //!
 //! ```text
-//! leaves:     sockopt   msg   addr   iface   limits   listen   signal
-//!             sys (errno table, paths)
+//! leaves:     sockopt   msg   addr   iface   limits   listen
+//!             sys (errno table, paths, signals)
 //!
 //! err       → sys
+//! signal    → sys
 //! options   → sockopt
 //! errqueue  → msg
 //! socket    → errqueue, msg, sockopt
@@ -52,20 +53,21 @@
 //! these Linux sockets.
 //!
 //! A port to Windows, macOS or a BSD provides, beside `sys/unix.rs`:
-//! - `sys/<platform>.rs`: the [`err::Kind`] table (`WSAECONNREFUSED`, ...) and the
-//!   system paths (Windows: `%SystemRoot%\System32\drivers\etc\hosts`, no
-//!   resolv.conf: the adapters' DNS servers);
+//! - `sys/<platform>.rs`: the [`err::Kind`] table (`WSAECONNREFUSED`, ...), the
+//!   signals (Ctrl-C, the console closing) and the system paths (Windows:
+//!   `%SystemRoot%\System32\drivers\etc\hosts`, and no resolv.conf: the adapters' DNS
+//!   servers);
 //! - the socket types this module exports with the same methods: [`icmp::IcmpSocket`]
 //!   (Windows: `IcmpSendEcho2`, as ping.exe; macOS: datagram ICMP sockets),
 //!   [`probe::UdpProbeSocket`] and [`probe::TcpProbeSocket`] (where there is no error
 //!   queue, ICMP errors come from a raw listener or are not seen),
 //!   [`raw_tcp::RawTcpSocket`], [`socket`]'s async connect with its ICMP detail,
-//!   [`probe::poll`], [`ready`] and [`signal`] (no [`signal::Meaning::Report`]);
+//!   [`probe::poll`] and [`ready`];
 //! - [`privilege`]: what "privileged" means there (Administrator, root) and the hint;
 //! - [`options`], [`iface`], [`limits`]: an option the platform cannot honour returns
 //!   [`options::Refused`], so the command refuses it at start, naming the platform.
 //!
-//! Today every module but `err`, `paths` and `sys` is Unix code (`libc`, file
+//! Today every module but `err`, `paths`, `signal` and `sys` is Unix code (`libc`, file
 //! descriptors); splitting each into its `sys` half is the port's first step.
 
 pub mod addr;

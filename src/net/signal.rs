@@ -4,7 +4,7 @@
 
 use std::io;
 
-use tokio::signal::unix::{self, SignalKind};
+use super::sys;
 
 /// What a signal asks of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,18 +19,14 @@ pub enum Meaning {
 
 /// A signal being watched from now on (needs a running tokio runtime).
 pub struct Signal {
-    inner: unix::Signal,
+    inner: sys::Signal,
 }
 
 impl Signal {
+    /// Watches the signal (an `Unsupported` error where the platform has none).
     pub fn watch(meaning: Meaning) -> io::Result<Signal> {
-        let kind = match meaning {
-            Meaning::Interrupt => SignalKind::interrupt(),
-            Meaning::Terminate => SignalKind::terminate(),
-            Meaning::Report => SignalKind::quit(),
-        };
         Ok(Signal {
-            inner: unix::signal(kind)?,
+            inner: sys::Signal::watch(meaning)?,
         })
     }
 

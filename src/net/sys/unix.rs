@@ -1,6 +1,11 @@
-//! The Unix family: errno numbers and the system files netlab reads.
+//! The Unix family: errno numbers, the system files netlab reads, signals.
+
+use std::io;
+
+use tokio::signal::unix::{self, SignalKind};
 
 use crate::net::err::Kind;
+use crate::net::signal::Meaning;
 
 /// Each [`Kind`] with its errno (a kind the platform lacks is not listed).
 pub const ERRNOS: &[(Kind, i32)] = &[
@@ -32,3 +37,21 @@ pub const HOSTS_FILE: &str = "/etc/hosts";
 
 /// The stub resolver's configuration (resolv.conf(5)).
 pub const RESOLVER_CONF: &str = "/etc/resolv.conf";
+
+/// A Unix signal, watched through tokio.
+pub struct Signal(unix::Signal);
+
+impl Signal {
+    pub fn watch(meaning: Meaning) -> io::Result<Signal> {
+        let kind = match meaning {
+            Meaning::Interrupt => SignalKind::interrupt(),
+            Meaning::Terminate => SignalKind::terminate(),
+            Meaning::Report => SignalKind::quit(),
+        };
+        unix::signal(kind).map(Signal)
+    }
+
+    pub async fn recv(&mut self) -> Option<()> {
+        self.0.recv().await
+    }
+}
