@@ -405,21 +405,27 @@ fn probe_port(to: SocketAddr, dst: SocketAddr) -> Result<(PortState, Option<Dura
                 .as_ref()
                 .and_then(|r| crate::packet::icmp::error_kind(version, r.icmp_type, r.icmp_code));
             let from = icmp.as_ref().and_then(|r| r.from);
-            let state = match (error.raw_os_error(), kind) {
+            let state = match (crate::net::err::kind(&error), kind) {
                 (_, Some(crate::packet::IcmpErrorKind::PortUnreachable)) => {
                     PortState::Closed { from }
                 }
-                (Some(libc::ECONNREFUSED), None) => PortState::Closed { from: None },
+                (Some(crate::net::err::Kind::ConnectionRefused), None) => {
+                    PortState::Closed { from: None }
+                }
                 (_, Some(kind)) => PortState::Unreachable {
                     from,
                     why: kind.describe(),
                 },
-                (Some(libc::EHOSTUNREACH) | Some(libc::ENETUNREACH), None) => {
-                    PortState::Unreachable {
-                        from: None,
-                        why: short_os_error(&error),
-                    }
-                }
+                (
+                    Some(
+                        crate::net::err::Kind::HostUnreachable
+                        | crate::net::err::Kind::NetworkUnreachable,
+                    ),
+                    None,
+                ) => PortState::Unreachable {
+                    from: None,
+                    why: short_os_error(&error),
+                },
                 (_, None) => PortState::Error(short_os_error(&error)),
             };
             (state, Some(elapsed))
@@ -589,7 +595,7 @@ impl Report<'_> {
         let r = self.resolved;
         let mut table = output::table(&["address", "source"]);
         let source = match self.source() {
-            "hosts" => "/etc/hosts".to_string(),
+            "hosts" => crate::net::paths::HOSTS_FILE.to_string(),
             "literal" => "given as an address".to_string(),
             _ => match &r.dns {
                 Some(DnsAnswer::Answered { server, .. }) => format!("DNS ({})", server.ip()),

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::payload::{Expectation, Payload};
+use crate::net::err::{self, Kind};
 use crate::net::socket::{
     self, ErrorOrigin, IcmpReport, RefusalDetail, TcpAttempt, TcpConn, UdpAttempt,
 };
@@ -343,28 +344,29 @@ pub enum Classified {
 
 /// Maps an errno and the ICMP report behind it to a state and a detail.
 pub fn classify(error: &io::Error, icmp: Option<&IcmpReport>) -> Classified {
-    let Some(code) = error.raw_os_error() else {
+    // An error netlab does not tell apart (or not from the system) ends the run.
+    let Some(kind) = err::kind(error) else {
         return Classified::Fatal;
     };
     // An ICMP report names the cause better than the errno the kernel folded it into.
     let icmp_detail = icmp.map(describe_icmp);
-    match code {
-        libc::ECONNREFUSED => {
+    match kind {
+        Kind::ConnectionRefused => {
             // A RST leaves no report; an ICMP port unreachable (a REJECT rule) does.
             Classified::State(State::Closed, icmp_detail)
         }
-        libc::ETIMEDOUT => Classified::State(State::Filtered, icmp_detail),
-        libc::EHOSTUNREACH
-        | libc::ENETUNREACH
-        | libc::EHOSTDOWN
-        | libc::ENONET
-        | libc::ENOPROTOOPT
-        | libc::EPROTO
-        | libc::EOPNOTSUPP
-        | libc::EACCES
-        | libc::EPERM => Classified::State(
+        Kind::TimedOut => Classified::State(State::Filtered, icmp_detail),
+        Kind::HostUnreachable
+        | Kind::NetworkUnreachable
+        | Kind::HostDown
+        | Kind::NotOnNetwork
+        | Kind::ProtocolOption
+        | Kind::ProtocolError
+        | Kind::NotSupported
+        | Kind::AccessDenied
+        | Kind::NotPermitted => Classified::State(
             State::Unreachable,
-            Some(icmp_detail.unwrap_or_else(|| local_reason(code))),
+            Some(icmp_detail.unwrap_or_else(|| local_reason(kind, error))),
         ),
         _ if is_busy(error) => Classified::Busy,
         _ => Classified::Fatal,
@@ -373,26 +375,22 @@ pub fn classify(error: &io::Error, icmp: Option<&IcmpReport>) -> Classified {
 
 /// Errors that mean "not now", not "not possible".
 fn is_busy(error: &io::Error) -> bool {
-    matches!(
-        error.raw_os_error(),
-        Some(
-            libc::EMFILE
-                | libc::ENFILE
-                | libc::ENOBUFS
-                | libc::ENOMEM
-                | libc::EADDRNOTAVAIL
-                | libc::EAGAIN
+    err::is_resource_shortage(error)
+        || matches!(
+            err::kind(error),
+            Some(Kind::AddressNotAvailable | Kind::WouldBlock)
         )
-    )
 }
 
-/// An errno that came without an ICMP message: this host decided on its own.
-fn local_reason(code: i32) -> String {
-    match code {
-        libc::ENETUNREACH => "network unreachable (no route on this host)".into(),
-        libc::EHOSTUNREACH => "host unreachable (no route, or no ARP/ND reply)".into(),
-        libc::EACCES | libc::EPERM => "blocked on this host (firewall or permission)".into(),
-        other => error_text(&io::Error::from_raw_os_error(other)).to_lowercase(),
+/// An error that came without an ICMP message: this host decided on its own.
+fn local_reason(kind: Kind, error: &io::Error) -> String {
+    match kind {
+        Kind::NetworkUnreachable => "network unreachable (no route on this host)".into(),
+        Kind::HostUnreachable => "host unreachable (no route, or no ARP/ND reply)".into(),
+        Kind::AccessDenied | Kind::NotPermitted => {
+            "blocked on this host (firewall or permission)".into()
+        }
+        _ => error_text(error).to_lowercase(),
     }
 }
 
@@ -488,23 +486,33 @@ mod tests {
         }
     }
 
-    fn os(code: i32) -> io::Error {
-        io::Error::from_raw_os_error(code)
+    fn os(kind: Kind) -> io::Error {
+        kind.error()
+    }
+
+    fn code(kind: Kind) -> i32 {
+        kind.code().expect("every platform has it")
     }
 
     #[test]
     fn a_reset_is_closed_without_detail() {
         assert_eq!(
-            classify(&os(libc::ECONNREFUSED), None),
+            classify(&os(Kind::ConnectionRefused), None),
             Classified::State(State::Closed, None)
         );
     }
 
     #[test]
     fn an_icmp_port_unreachable_is_closed_and_says_who() {
-        let icmp = report(ErrorOrigin::Icmp4, 3, 3, libc::ECONNREFUSED, "198.18.2.2");
+        let icmp = report(
+            ErrorOrigin::Icmp4,
+            3,
+            3,
+            code(Kind::ConnectionRefused),
+            "198.18.2.2",
+        );
         assert_eq!(
-            classify(&os(libc::ECONNREFUSED), Some(&icmp)),
+            classify(&os(Kind::ConnectionRefused), Some(&icmp)),
             Classified::State(
                 State::Closed,
                 Some("port unreachable from 198.18.2.2 (ICMP 3/3)".into())
@@ -516,28 +524,58 @@ mod tests {
     fn icmp_errors_are_unreachable_and_named() {
         let cases = [
             (
-                report(ErrorOrigin::Icmp4, 3, 0, libc::ENETUNREACH, "198.18.1.1"),
-                libc::ENETUNREACH,
+                report(
+                    ErrorOrigin::Icmp4,
+                    3,
+                    0,
+                    code(Kind::NetworkUnreachable),
+                    "198.18.1.1",
+                ),
+                Kind::NetworkUnreachable,
                 "network unreachable from 198.18.1.1 (ICMP 3/0)",
             ),
             (
-                report(ErrorOrigin::Icmp4, 3, 1, libc::EHOSTUNREACH, "198.18.1.1"),
-                libc::EHOSTUNREACH,
+                report(
+                    ErrorOrigin::Icmp4,
+                    3,
+                    1,
+                    code(Kind::HostUnreachable),
+                    "198.18.1.1",
+                ),
+                Kind::HostUnreachable,
                 "host unreachable from 198.18.1.1 (ICMP 3/1)",
             ),
             (
-                report(ErrorOrigin::Icmp4, 3, 13, libc::EHOSTUNREACH, "198.18.1.1"),
-                libc::EHOSTUNREACH,
+                report(
+                    ErrorOrigin::Icmp4,
+                    3,
+                    13,
+                    code(Kind::HostUnreachable),
+                    "198.18.1.1",
+                ),
+                Kind::HostUnreachable,
                 "administratively prohibited from 198.18.1.1 (ICMP 3/13)",
             ),
             (
-                report(ErrorOrigin::Icmp6, 1, 1, libc::EACCES, "2001:db8:1::1"),
-                libc::EACCES,
+                report(
+                    ErrorOrigin::Icmp6,
+                    1,
+                    1,
+                    code(Kind::AccessDenied),
+                    "2001:db8:1::1",
+                ),
+                Kind::AccessDenied,
                 "administratively prohibited from 2001:db8:1::1 (ICMPv6 1/1)",
             ),
             (
-                report(ErrorOrigin::Icmp6, 1, 0, libc::ENETUNREACH, "2001:db8:1::1"),
-                libc::ENETUNREACH,
+                report(
+                    ErrorOrigin::Icmp6,
+                    1,
+                    0,
+                    code(Kind::NetworkUnreachable),
+                    "2001:db8:1::1",
+                ),
+                Kind::NetworkUnreachable,
                 "no route to destination from 2001:db8:1::1 (ICMPv6 1/0)",
             ),
         ];
@@ -551,13 +589,13 @@ mod tests {
 
     #[test]
     fn errors_without_icmp_say_it_was_this_host() {
-        match classify(&os(libc::ENETUNREACH), None) {
+        match classify(&os(Kind::NetworkUnreachable), None) {
             Classified::State(State::Unreachable, Some(detail)) => {
                 assert!(detail.contains("no route on this host"), "{detail}")
             }
             other => panic!("{other:?}"),
         }
-        match classify(&os(libc::EPERM), None) {
+        match classify(&os(Kind::NotPermitted), None) {
             Classified::State(State::Unreachable, Some(detail)) => {
                 assert!(detail.contains("blocked"), "{detail}")
             }
@@ -568,14 +606,17 @@ mod tests {
     #[test]
     fn shortages_are_retried_and_the_rest_is_fatal() {
         for code in [
-            libc::EMFILE,
-            libc::ENFILE,
-            libc::ENOBUFS,
-            libc::EADDRNOTAVAIL,
+            Kind::ProcessFileLimit,
+            Kind::SystemFileLimit,
+            Kind::NoBufferSpace,
+            Kind::AddressNotAvailable,
         ] {
             assert_eq!(classify(&os(code), None), Classified::Busy);
         }
-        assert_eq!(classify(&os(libc::EAFNOSUPPORT), None), Classified::Fatal);
+        assert_eq!(
+            classify(&os(Kind::FamilyNotSupported), None),
+            Classified::Fatal
+        );
         assert_eq!(classify(&io::Error::other("x"), None), Classified::Fatal);
     }
 
@@ -585,17 +626,23 @@ mod tests {
             origin: ErrorOrigin::Local,
             icmp_type: 0,
             icmp_code: 0,
-            errno: libc::EMSGSIZE,
+            errno: code(Kind::MessageTooLong),
             info: 0,
             from: None,
         };
         assert_eq!(describe_icmp(&local), "message too long (local error)");
-        let odd = report(ErrorOrigin::Icmp4, 3, 99, libc::EHOSTUNREACH, "10.0.0.1");
+        let odd = report(
+            ErrorOrigin::Icmp4,
+            3,
+            99,
+            code(Kind::HostUnreachable),
+            "10.0.0.1",
+        );
         assert_eq!(
             describe_icmp(&odd),
             "destination unreachable from 10.0.0.1 (ICMP 3/99)"
         );
-        let ttl = report(ErrorOrigin::Icmp6, 3, 0, libc::EHOSTUNREACH, "::1");
+        let ttl = report(ErrorOrigin::Icmp6, 3, 0, code(Kind::HostUnreachable), "::1");
         assert_eq!(
             describe_icmp(&ttl),
             "hop limit exceeded in transit from ::1 (ICMPv6 3/0)"

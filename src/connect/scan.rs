@@ -206,6 +206,7 @@ where
 mod tests {
     use super::*;
     use crate::connect::probe::State;
+    use crate::net::err::Kind;
 
     fn open() -> Outcome {
         Outcome {
@@ -257,7 +258,7 @@ mod tests {
                 async move {
                     if flight.fetch_add(1, Ordering::SeqCst) >= 8 {
                         flight.fetch_sub(1, Ordering::SeqCst);
-                        return Err(ProbeError::Busy(io::Error::from_raw_os_error(libc::EMFILE)));
+                        return Err(ProbeError::Busy(Kind::ProcessFileLimit.error()));
                     }
                     tokio::time::sleep(Duration::from_millis(1)).await;
                     flight.fetch_sub(1, Ordering::SeqCst);
@@ -293,9 +294,7 @@ mod tests {
             4,
             |job| async move {
                 if job == 17 {
-                    Err(ProbeError::Fatal(io::Error::from_raw_os_error(
-                        libc::EAFNOSUPPORT,
-                    )))
+                    Err(ProbeError::Fatal(Kind::FamilyNotSupported.error()))
                 } else {
                     Ok(open())
                 }

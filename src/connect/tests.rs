@@ -255,7 +255,7 @@ fn link_local_and_multicast_v6_need_a_zone() {
     assert!(needs_zone(&"[fe80::1]:80".parse().unwrap()));
     assert!(!needs_zone(&"[2001:db8::1]:80".parse().unwrap()));
     assert!(!needs_zone(&"127.0.0.1:80".parse().unwrap()));
-    let einval = std::io::Error::from_raw_os_error(libc::EINVAL);
+    let einval = crate::net::err::Kind::InvalidArgument.error();
     let f = probe_failure(Protocol::Udp, &"[ff02::1]:80".parse().unwrap(), &einval);
     assert_eq!(
         (f.what.as_str(), f.why.as_str()),

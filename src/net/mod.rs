@@ -1,9 +1,13 @@
 //! Every call into the operating system lives under this module.
 //!
 //! The commands above it decide what a result *means* (open, closed, filtered, which ICMP
-//! error); this layer only performs the calls and hands back the raw facts: the errno, the
-//! ICMP type/code and who sent it, the time it took. That split keeps the classification
-//! testable without sockets, and keeps `unsafe` in a handful of small, commented places.
+//! error); this layer only performs the calls and hands back the raw facts: the error's
+//! [`err::Kind`], the ICMP type/code and who sent it, the time it took. That split keeps
+//! the classification testable without sockets, and keeps `unsafe` in a handful of small,
+//! commented places. No command names an errno, a file descriptor or a system path:
+//! errors are matched through [`err`], sockets are waited on through [`probe::poll`]
+//! and [`ready`], signals are [`signal`]'s, and the files netlab reads are named in
+//! [`paths`].
 //!
 //! Inside `net` the modules form a tree, with no back-references: shared low-level pieces
 //! live in leaf modules below everything that uses them. Module → the `net` modules it
@@ -11,26 +15,63 @@
 //!
 //! ```text
 //! leaves:     sockopt   msg   addr   iface   limits   listen
+//!             sys (errno table, paths, signals)
 //!
+//! err       → sys
+//! signal    → sys
 //! options   → sockopt
 //! errqueue  → msg
 //! socket    → errqueue, msg, sockopt
 //! probe     → addr, errqueue, options, sockopt
 //! raw_tcp   → addr, msg, options, sockopt
 //! icmp      → addr, errqueue, msg, options, sockopt
+//! ready     → icmp
 //! privilege → icmp, options
 //! ```
 //!
+//! - `err`: what a failed call means ([`err::Kind`], [`err::is_resource_shortage`], ...),
+//!   mapped to and from the platform's numbers by `sys`; `paths`: `/etc/hosts` and
+//!   `/etc/resolv.conf`, where this platform keeps them.
 //! - `sockopt`: the one `setsockopt` wrapper; `msg`: `recvmsg` and its control messages
 //!   (timestamps, TTL, `sock_extended_err`); `addr`: what a probe socket binds to and was
 //!   bound to.
 //! - `errqueue`: the error-queue reader (connect, ping, trace); `options`: the
 //!   user-facing socket options (`-I`, `-Q`, `-M`, ...).
 //! - `socket` (connect's sockets), `probe` (trace's UDP/TCP probes, `poll`, signals),
-//!   `raw_tcp` (trace's raw SYNs), `icmp` (ping's and trace's ICMP sockets).
+//!   `raw_tcp` (trace's raw SYNs), `icmp` (ping's and trace's ICMP sockets), `ready`
+//!   (ping's ICMP sockets in the async runtime), `signal` (Ctrl-C, SIGTERM, SIGQUIT by
+//!   what they ask of a run).
 //! - `privilege`: which ICMP socket this process may open, and dropping capabilities.
+//!
+//! # Porting
+//!
+//! The shape is socket2's and mio's: public types that name no platform, and a private
+//! `sys` module chosen at compile time (`sys/unix.rs` today; differences inside the Unix
+//! family are `#[cfg(target_os)]` items there, such as Linux's `ENONET`). The engines
+//! above never see a `cfg`: ping's and trace's loops run on a small `Network` trait
+//! (`ping/io.rs`, `trace/io.rs`), tested on fakes, whose one implementation today is
+//! these Linux sockets.
+//!
+//! A port to Windows, macOS or a BSD provides, beside `sys/unix.rs`:
+//! - `sys/<platform>.rs`: the [`err::Kind`] table (`WSAECONNREFUSED`, ...), the
+//!   signals (Ctrl-C, the console closing) and the system paths (Windows:
+//!   `%SystemRoot%\System32\drivers\etc\hosts`, and no resolv.conf: the adapters' DNS
+//!   servers);
+//! - the socket types this module exports with the same methods: [`icmp::IcmpSocket`]
+//!   (Windows: `IcmpSendEcho2`, as ping.exe; macOS: datagram ICMP sockets),
+//!   [`probe::UdpProbeSocket`] and [`probe::TcpProbeSocket`] (where there is no error
+//!   queue, ICMP errors come from a raw listener or are not seen),
+//!   [`raw_tcp::RawTcpSocket`], [`socket`]'s async connect with its ICMP detail,
+//!   [`probe::poll`] and [`ready`];
+//! - [`privilege`]: what "privileged" means there (Administrator, root) and the hint;
+//! - [`options`], [`iface`], [`limits`]: an option the platform cannot honour returns
+//!   [`options::Refused`], so the command refuses it at start, naming the platform.
+//!
+//! Today every module but `err`, `paths`, `signal` and `sys` is Unix code (`libc`, file
+//! descriptors); splitting each into its `sys` half is the port's first step.
 
 pub mod addr;
+pub mod err;
 pub mod errqueue;
 pub mod icmp;
 pub mod iface;
@@ -41,5 +82,13 @@ pub mod options;
 pub mod privilege;
 pub mod probe;
 pub mod raw_tcp;
+pub mod ready;
+pub mod signal;
 pub mod socket;
 pub mod sockopt;
+mod sys;
+
+/// The system files netlab reads, where this platform keeps them.
+pub mod paths {
+    pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
+}

@@ -217,13 +217,26 @@ pub enum Want {
     Write,
 }
 
-/// Waits until one of `fds` is ready or `timeout` passes (EINTR counts as a timeout);
-/// returns, per descriptor, whether it is ready.
-pub fn poll(fds: &[(RawFd, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
-    let mut pollfds: Vec<libc::pollfd> = fds
+/// A socket [`poll`] can wait on: every socket type of `net` (a port names its own
+/// handle here, so callers never see a file descriptor).
+pub trait Pollable {
+    #[doc(hidden)]
+    fn handle(&self) -> RawFd;
+}
+
+impl<T: AsRawFd> Pollable for T {
+    fn handle(&self) -> RawFd {
+        self.as_raw_fd()
+    }
+}
+
+/// Waits until one of `sockets` is ready or `timeout` passes (EINTR counts as a
+/// timeout); returns, per socket, whether it is ready.
+pub fn poll(sockets: &[(&dyn Pollable, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
+    let mut pollfds: Vec<libc::pollfd> = sockets
         .iter()
-        .map(|&(fd, want)| libc::pollfd {
-            fd,
+        .map(|&(socket, want)| libc::pollfd {
+            fd: socket.handle(),
             events: match want {
                 Want::Read => libc::POLLIN,
                 Want::Write => libc::POLLOUT,
@@ -238,7 +251,7 @@ pub fn poll(fds: &[(RawFd, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
     if rc < 0 {
         let err = io::Error::last_os_error();
         if err.kind() == io::ErrorKind::Interrupted {
-            return Ok(vec![false; fds.len()]);
+            return Ok(vec![false; sockets.len()]);
         }
         return Err(err);
     }
@@ -304,7 +317,7 @@ mod tests {
             let src = source_address(dst).unwrap_or_else(|e| panic!("source for {dst}: {e}"));
             let socket = UdpProbeSocket::open(src, 0).unwrap();
             socket.send(64, b"hello", dst).unwrap();
-            let ready = poll(&[(socket.as_raw_fd(), Want::Read)], Duration::from_secs(2)).unwrap();
+            let ready = poll(&[(&socket, Want::Read)], Duration::from_secs(2)).unwrap();
             assert!(ready[0]);
             let mut buf = [0u8; 256];
             let err = socket.recv_error(&mut buf).unwrap();

@@ -60,6 +60,26 @@ pub struct Settings {
     pub spread: bool,
 }
 
+#[cfg(test)]
+impl Settings {
+    /// `count` probes of 56 bytes, `interval` apart, each waiting a second: what the
+    /// engine's and the driver's tests start from.
+    pub(crate) fn every(interval: Duration, count: Option<u64>) -> Settings {
+        Settings {
+            count,
+            interval,
+            timeout: Duration::from_secs(1),
+            deadline: None,
+            size: 56,
+            pattern: Vec::new(),
+            preload: 1,
+            adaptive: None,
+            report_outstanding: false,
+            spread: false,
+        }
+    }
+}
+
 /// What the engine runs with: the settings and this run's token.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -1,38 +1,39 @@
-//! The driver: the only part of ping that waits, reads clocks and touches sockets.
+//! The driver: the only part of ping that waits, reads clocks and touches the network.
 //!
 //! One task, one loop: send what the engine says is due (taking the send time right
-//! before `sendto`), then wait for whichever comes first — a socket becoming readable
-//! (or, for a datagram socket, its error queue filling), the engine's next deadline, or a
-//! signal. Everything read is parsed with `crate::packet` and handed to the engine with
-//! its kernel receive timestamp, so the time spent waking up and parsing never enters an
-//! RTT. Why not SO_TIMESTAMPING for the send side too: its TX timestamps come back on the
-//! error queue, interleaved with the ICMP errors datagram sockets read there, and are not
-//! offered for every socket kind; the user-space time right before `sendto` is what
-//! iputils uses, which keeps netlab's numbers comparable with it.
+//! before `sendto`), then wait for whichever comes first — the [`Network`] having
+//! something to read (a reply, or for a datagram socket an error queued), the engine's
+//! next deadline, or a signal. Everything read is parsed with `crate::packet` and handed
+//! to the engine with its kernel receive timestamp, so the time spent waking up and
+//! parsing never enters an RTT. Why not SO_TIMESTAMPING for the send side too: its TX
+//! timestamps come back on the error queue, interleaved with the ICMP errors datagram
+//! sockets read there, and are not offered for every socket kind; the user-space time
+//! right before `sendto` is what iputils uses, which keeps netlab's numbers comparable
+//! with it.
+//!
+//! The sockets are behind the small [`Network`] trait (`io/wire.rs` is the real one), so
+//! the loop itself is tested on a fake network (`io/tests.rs`), and a port to another
+//! system implements the trait, not the loop.
 //!
 //! The loop does not print: what happens goes to an [`Observer`] as it happens (the
 //! command's live rows and summary are one; `check` passes one that only collects), and
 //! what was found comes back as a [`PingOutcome`].
 
+mod wire;
+
 use std::future::Future;
-use std::net::IpAddr;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
-use tokio::signal::unix::{signal, Signal, SignalKind};
-
-use super::engine::{
-    Config, EchoReply, Engine, Event, Idents, Probe, ProbeError, ReplyStatus, TargetId,
-};
+use super::engine::{Config, Engine, Event, Idents, Probe, ReplyStatus, TargetId};
 use super::{Resolved, Settings, Sockets};
 use crate::error::{short_os_error, Failure};
-use crate::net::errqueue::QueuedError;
-use crate::net::icmp::{self, IcmpSocket, Mode, Version};
-use crate::net::msg::Received;
-use crate::net::options::path_mtu;
-use crate::packet::icmp::{error_kind, write_echo_request, Icmp, Message};
-use crate::packet::ipv4::Ipv4;
+use crate::net::err::{self, Kind};
+use crate::net::icmp::{self, Version};
+use crate::net::ready::AsyncIcmpSocket;
+use crate::net::signal::{Meaning, Signal};
+use crate::packet::icmp::write_echo_request;
 use crate::packet::IcmpErrorKind;
 
 /// ICMP errors a [`Summary`] keeps per target (the first ones).
@@ -139,15 +140,15 @@ impl Watched {
                 quit: None,
             });
         }
-        let watch = |kind: SignalKind, what: &str| {
-            signal(kind)
+        let watch = |meaning: Meaning, what: &str| {
+            Signal::watch(meaning)
                 .map(Some)
                 .map_err(|e| Failure::new(format!("handling {what}"), e))
         };
         Ok(Watched {
-            interrupt: watch(SignalKind::interrupt(), "Ctrl-C")?,
-            terminate: watch(SignalKind::terminate(), "SIGTERM")?,
-            quit: watch(SignalKind::quit(), "SIGQUIT")?,
+            interrupt: watch(Meaning::Interrupt, "Ctrl-C")?,
+            terminate: watch(Meaning::Terminate, "SIGTERM")?,
+            quit: watch(Meaning::Report, "SIGQUIT")?,
         })
     }
 }
@@ -162,6 +163,22 @@ async fn arrival(signal: &mut Option<Signal>) {
     }
 }
 
+/// What the loop needs of the network: send an echo request, wait for what comes back.
+/// The one real implementation is `wire::Wired` (ping's ICMP sockets); tests use a fake.
+trait Network {
+    /// Whether there is a socket for `version`'s addresses.
+    fn has(&self, version: Version) -> bool;
+    /// Sends the echo request `packet` to `to`; returns the send time, taken right
+    /// before the packet left.
+    fn send(&mut self, version: Version, packet: &[u8], to: SocketAddr) -> io::Result<Instant>;
+    /// `-M do`: the path MTU this host knows toward `to` (after "message too long").
+    fn path_mtu(&self, to: SocketAddr) -> Option<u32>;
+    /// Waits until something may be there to read (never, without sockets).
+    fn readable(&self) -> impl Future<Output = ()>;
+    /// Hands everything already there to `engine`.
+    fn drain(&mut self, engine: &mut Engine);
+}
+
 /// Pings `targets` through `sockets` (opened by [`Sockets::open`] or
 /// [`Sockets::for_address`], capabilities dropped since) as `settings` asks, telling
 /// `observer` what happens. The one driver of every ping netlab sends.
@@ -172,24 +189,29 @@ pub async fn measure<O: Observer>(
     observer: &mut O,
     signals: Signals,
 ) -> Result<PingOutcome, Failure> {
-    let register = |s: Option<IcmpSocket>| -> Result<Option<AsyncFd<IcmpSocket>>, Failure> {
-        s.map(|s| {
-            // SAFETY: IcmpSocket owns its socket for its whole life and always returns
-            // that same descriptor from as_raw_fd.
-            unsafe { AsyncFd::register_with_interest(s, Interest::READABLE | Interest::ERROR) }
-                .map_err(|e| Failure::new("watching the ICMP socket", e.into_parts().1))
-        })
-        .transpose()
+    let register = |s: Option<icmp::IcmpSocket>| -> Result<Option<AsyncIcmpSocket>, Failure> {
+        s.map(|s| AsyncIcmpSocket::new(s).map_err(|e| Failure::new("watching the ICMP socket", e)))
+            .transpose()
     };
     let idents = Idents {
         v4: sockets.v4.as_ref().map_or(0, |s| s.ident()),
         v6: sockets.v6.as_ref().map_or(0, |s| s.ident()),
     };
     let route = (sockets.source, sockets.device.clone());
-    let v4 = register(sockets.v4)?;
-    let v6 = register(sockets.v6)?;
-    let mut watched = Watched::new(signals)?;
+    let net = wire::Wired::new(register(sockets.v4)?, register(sockets.v6)?, route);
+    measure_on(settings, net, idents, targets, observer, signals).await
+}
 
+/// [`measure`] on any network.
+async fn measure_on<N: Network, O: Observer>(
+    settings: &Settings,
+    mut net: N,
+    idents: Idents,
+    targets: &[Resolved],
+    observer: &mut O,
+    signals: Signals,
+) -> Result<PingOutcome, Failure> {
+    let mut watched = Watched::new(signals)?;
     let config = Config {
         settings: settings.clone(),
         token: icmp::random_bytes::<8>(),
@@ -201,34 +223,28 @@ pub async fn measure<O: Observer>(
     };
     let mut packet = vec![0u8; BUF_LEN];
     let mut payload = vec![0u8; settings.size];
-    let mut rx = vec![0u8; BUF_LEN];
 
     loop {
         let now = Instant::now();
         while let Some(probe) = engine.poll_probe(now) {
             let target = &targets[probe.target.0];
             let version = Version::of(&probe.addr);
-            let socket = match version {
-                Version::V4 => v4.as_ref(),
-                Version::V6 => v6.as_ref(),
-            };
-            let Some(socket) = socket else {
+            if !net.has(version) {
                 engine.send_failed(&probe, "no socket for this address family".into(), None);
                 continue;
-            };
+            }
             let data = engine.payload(&probe, &mut payload);
             let len = write_echo_request(&mut packet, version, probe.ident, probe.wire_seq, data)
                 .map_err(|e| Failure::new("building an echo request", e))?;
-            let at = Instant::now();
-            match socket.get_ref().send_to(&packet[..len], target.sockaddr) {
-                Ok(_) => {
+            match net.send(version, &packet[..len], target.sockaddr) {
+                Ok(at) => {
                     engine.sent(&probe, at);
                     observer.sent(&probe);
                 }
-                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                Err(e) if err::is(&e, Kind::MessageTooLong) => {
                     // iputils' "local error: message too long, mtu=N": the probe exceeds
                     // the path MTU this host knows and -M forbids fragmenting it.
-                    let mtu = path_mtu(target.sockaddr, route.0, route.1.as_deref()).ok();
+                    let mtu = net.path_mtu(target.sockaddr);
                     let reason = match mtu {
                         Some(mtu) => format!("local error: message too long, mtu={mtu}"),
                         None => "local error: message too long".into(),
@@ -249,31 +265,30 @@ pub async fn measure<O: Observer>(
         let wake = engine
             .next_wakeup()
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
-        tokio::select! {
+        let arrived = tokio::select! {
             biased;
-            _ = arrival(&mut watched.interrupt) => engine.stop(),
-            _ = arrival(&mut watched.terminate) => engine.stop(),
-            _ = arrival(&mut watched.quit) => observer.interim(&engine),
-            guard = ready(&v4) => {
-                if let Ok(mut guard) = guard {
-                    drain(guard.get_inner(), &mut engine, &mut rx);
-                    guard.clear_ready();
-                }
+            _ = arrival(&mut watched.interrupt) => {
+                engine.stop();
+                false
             }
-            guard = ready(&v6) => {
-                if let Ok(mut guard) = guard {
-                    drain(guard.get_inner(), &mut engine, &mut rx);
-                    guard.clear_ready();
-                }
+            _ = arrival(&mut watched.terminate) => {
+                engine.stop();
+                false
             }
-            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = arrival(&mut watched.quit) => {
+                observer.interim(&engine);
+                false
+            }
+            _ = net.readable() => true,
+            _ = tokio::time::sleep_until(wake.into()) => false,
+        };
+        if arrived {
+            net.drain(&mut engine);
         }
     }
     // Replies already queued when the run ends still count (e.g. Ctrl-C right after one
     // arrived); probes still in flight simply stay unanswered.
-    for socket in [&v4, &v6].into_iter().flatten() {
-        drain(socket.get_ref(), &mut engine, &mut rx);
-    }
+    net.drain(&mut engine);
     while let Some(event) = engine.poll_event() {
         outcome.record(&event);
         observer.event(&event).await;
@@ -291,116 +306,5 @@ pub async fn measure<O: Observer>(
     Ok(outcome)
 }
 
-/// Waits until the socket has something to read or an error queued; never for a
-/// family without a socket.
-async fn ready(
-    socket: &Option<AsyncFd<IcmpSocket>>,
-) -> std::io::Result<tokio::io::unix::AsyncFdReadyGuard<'_, IcmpSocket>> {
-    match socket {
-        Some(fd) => fd.ready(Interest::READABLE | Interest::ERROR).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Reads everything queued on the socket (error queue first) into the engine.
-fn drain(socket: &IcmpSocket, engine: &mut Engine, buf: &mut [u8]) {
-    if socket.mode() == Mode::Datagram {
-        for _ in 0..4096 {
-            match socket.recv_error(buf) {
-                Ok(err) => handle_queued_error(socket, engine, &buf[..err.len], &err),
-                Err(_) => break,
-            }
-        }
-    }
-    icmp::drain_icmp(socket, buf, |bytes, rx| {
-        handle_packet(socket, engine, bytes, rx)
-    });
-}
-
-fn handle_packet(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], rx: &Received) {
-    let version = socket.version();
-    let (icmp_bytes, ttl) = match (version, socket.mode()) {
-        (Version::V4, Mode::Raw) => match Ipv4::parse(bytes) {
-            Ok(ip) => (ip.payload(), Some(ip.ttl())),
-            Err(_) => return,
-        },
-        _ => (bytes, rx.ttl),
-    };
-    let Ok(icmp) = Icmp::parse(icmp_bytes, version) else {
-        return;
-    };
-    if version == Version::V4 && !icmp.checksum_ok_v4() {
-        return;
-    }
-    match icmp.message() {
-        Message::EchoReply(echo) => {
-            engine.on_reply(&EchoReply {
-                from: rx.from,
-                ident: echo.id,
-                wire_seq: echo.seq,
-                data: echo.data,
-                bytes: icmp_bytes.len(),
-                ttl,
-                at: rx.at,
-            });
-        }
-        Message::Error(err) => {
-            let (Ok(ip), Ok(echo)) = (err.quoted.ip(), err.quoted.echo_request()) else {
-                return;
-            };
-            let mtu = match (version, err.kind) {
-                // RFC 1191: the next-hop MTU is the low 16 bits of the second word.
-                (Version::V4, IcmpErrorKind::FragmentationNeeded) => Some(err.info & 0xffff),
-                (Version::V6, IcmpErrorKind::PacketTooBig) => Some(err.info),
-                _ => None,
-            };
-            engine.on_error(&ProbeError {
-                from: rx.from,
-                kind: err.kind,
-                dst: Some(ip.dst),
-                version,
-                ident: echo.id,
-                wire_seq: echo.seq,
-                data: echo.data,
-                mtu: mtu.filter(|&m| m > 0),
-                at: rx.at,
-            });
-        }
-        _ => {}
-    }
-}
-
-fn handle_queued_error(socket: &IcmpSocket, engine: &mut Engine, bytes: &[u8], err: &QueuedError) {
-    if err.local {
-        return;
-    }
-    let version = socket.version();
-    let Some(kind) = error_kind(version, err.icmp_type, err.icmp_code) else {
-        return;
-    };
-    let Ok(icmp) = Icmp::parse(bytes, version) else {
-        return;
-    };
-    let Message::EchoRequest(echo) = icmp.message() else {
-        return;
-    };
-    let Some(from) = err.offender.or(err.dst) else {
-        return;
-    };
-    engine.on_error(&ProbeError {
-        from,
-        kind,
-        dst: err.dst,
-        version,
-        ident: echo.id,
-        wire_seq: echo.seq,
-        data: echo.data,
-        mtu: matches!(
-            kind,
-            IcmpErrorKind::FragmentationNeeded | IcmpErrorKind::PacketTooBig
-        )
-        .then_some(err.info)
-        .filter(|&m| m > 0),
-        at: err.at,
-    });
-}
+#[cfg(test)]
+mod tests;

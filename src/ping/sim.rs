@@ -17,18 +17,7 @@ const IDENTS: Idents = Idents {
 
 fn cfg(count: Option<u64>, interval_ms: u64) -> Config {
     Config {
-        settings: Settings {
-            count,
-            interval: Duration::from_millis(interval_ms),
-            timeout: Duration::from_secs(1),
-            deadline: None,
-            size: 56,
-            pattern: Vec::new(),
-            preload: 1,
-            adaptive: None,
-            report_outstanding: false,
-            spread: false,
-        },
+        settings: Settings::every(Duration::from_millis(interval_ms), count),
         token: TOKEN,
     }
 }

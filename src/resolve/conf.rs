@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::error::Failure;
 
-pub const PATH: &str = "/etc/resolv.conf";
+pub const PATH: &str = crate::net::paths::RESOLVER_CONF;
 
 /// glibc's MAXNS: servers after the third are ignored.
 pub const MAX_SERVERS: usize = 3;

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use crate::cli::Family;
 
-pub const PATH: &str = "/etc/hosts";
+pub const PATH: &str = crate::net::paths::HOSTS_FILE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {

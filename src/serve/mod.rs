@@ -120,7 +120,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -130,6 +129,7 @@ use crate::duration::format_duration;
 use crate::error::{Exit, Failure};
 use crate::net::iface::literal_sockaddr;
 use crate::net::listen::{self, Bind, Transport};
+use crate::net::signal::{Meaning, Signal};
 use crate::output;
 use crate::target::{Host, PortSuffix, Target};
 
@@ -308,9 +308,9 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
 pub async fn run(plan: Plan) -> Result<Exit, Failure> {
     let bound = listen::bind(plan.bind, plan.transport)?;
     let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| Failure::new("handling Ctrl-C", e))?;
+        Signal::watch(Meaning::Interrupt).map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| Failure::new("handling SIGTERM", e))?;
+        Signal::watch(Meaning::Terminate).map_err(|e| Failure::new("handling SIGTERM", e))?;
     let local = bound.local;
     let families = if bound.dual_stack {
         "IPv4 and IPv6"
@@ -379,8 +379,8 @@ async fn serve_tcp(
     listener: TcpListener,
     started: Instant,
     report: &mut Report,
-    interrupt: &mut tokio::signal::unix::Signal,
-    terminate: &mut tokio::signal::unix::Signal,
+    interrupt: &mut Signal,
+    terminate: &mut Signal,
 ) {
     let chat = matches!(plan.mode, Mode::Chat);
     let ctx = Arc::new(Ctx {
@@ -476,22 +476,16 @@ async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(TcpStream, S
 /// Out of file descriptors or another transient accept error: say so (once a second at
 /// most) and let connections finish before accepting again.
 async fn accept_trouble(err: &std::io::Error) {
-    match err.raw_os_error() {
-        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM) => {
-            output::warn(&format!(
-                "accepting a connection: {err} (lower --max-connections or raise `ulimit -n`)"
-            ));
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        // ECONNABORTED and the like: that client is gone, the next one is not.
-        _ => {}
+    // ECONNABORTED and the like: that client is gone, the next one is not.
+    if crate::net::err::is_resource_shortage(err) {
+        output::warn(&format!(
+            "accepting a connection: {err} (lower --max-connections or raise `ulimit -n`)"
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
-async fn signalled(
-    interrupt: &mut tokio::signal::unix::Signal,
-    terminate: &mut tokio::signal::unix::Signal,
-) {
+async fn signalled(interrupt: &mut Signal, terminate: &mut Signal) {
     tokio::select! {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}

@@ -10,13 +10,13 @@ use std::net::SocketAddr;
 use std::time::{Instant, SystemTime};
 
 use tokio::net::UdpSocket;
-use tokio::signal::unix::Signal;
 
 use super::protocol::words_answer;
 use super::report::{End, Record, Report};
 use super::Mode;
 use crate::chat::strip_line_ending;
 use crate::error::Failure;
+use crate::net::signal::Signal;
 use crate::output;
 
 /// The largest UDP payload (IPv4: 65535 - 20 - 8); IPv6 jumbograms are not served.

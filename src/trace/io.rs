@@ -1,176 +1,52 @@
-//! The driver: the only part of trace that waits, reads clocks and touches sockets.
+//! The driver's loop: the only part of trace that waits and reads clocks.
 //!
-//! One thread, one loop: send what the engine's window allows (taking the send time
-//! right before `sendto`/`connect`), then `poll(2)` until a socket has something, the
-//! engine's next deadline, or a pending reverse name's deadline. Everything read is
-//! matched by `probe.rs` and handed to the engine with the kernel's receive timestamp
-//! (`SO_TIMESTAMPNS`, error queue and raw sockets alike), so wake-up and parsing time
-//! never enter an RTT. The exception is unprivileged TCP: a SYN-ACK or RST is only seen
-//! as the socket's state change, timed when `poll` returns (with `CAP_NET_RAW` the raw
-//! TCP socket reads them, kernel-timestamped like the rest).
+//! One thread, one loop: send what the engine's window allows, then wait on the
+//! [`Network`] until it has answers, the engine's next deadline, or the observer's (a
+//! pending reverse name, a redraw); hand what arrived to the engine in one batch. The
+//! loop sees probes and matched answers only: opening the sockets with the privilege
+//! choice is `io/sockets.rs`, sending and reading on them `io/wire.rs`, and the tests of
+//! the loop run it on a fake network (`io/tests.rs`). That seam is trippy's `Network`
+//! trait: a port to another system implements it once, and the engines never change.
 //!
 //! The loop does not print: events go to an [`Observer`] (the command's live rows are
 //! one; `check` passes one that only collects) and the hops come back as a
 //! [`TraceOutcome`].
 
+mod sockets;
+mod wire;
+
 use std::collections::HashMap;
-use std::io::ErrorKind;
+use std::io;
 use std::net::IpAddr;
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use super::engine::{Config, Ending, Engine, Event, Hop, Probe, ProbeId, Reply, Response, Wire};
+use super::engine::{Config, Ending, Engine, Event, Hop, Probe, Response};
 use super::options::ProbeOptions;
 use super::pmtu::PathMtu;
-use super::probe::{
-    classify, icmp_payload, tcp_sequence, udp_payload_for, Matcher, Method, PAYLOAD_LEN,
-};
+use super::probe::{Matcher, PAYLOAD_LEN};
 use super::rounds::{Machine, Round, RoundEvent, Rounds, RoundsConfig};
 use super::stats::Stats;
 use super::{Plan, Resolved, FLOOR};
 use crate::error::{short_os_error, Failure};
-use crate::net::errqueue::QueuedError;
-use crate::net::icmp::{self, IcmpSocket, Mode, Version};
-use crate::net::options::{path_mtu, SocketOptions};
-use crate::net::privilege;
-use crate::net::probe::{self as netprobe, TcpProbeSocket, UdpProbeSocket, Want};
-use crate::net::raw_tcp::RawTcpSocket;
-use crate::packet::icmp::{error_kind, write_echo_request};
-use crate::packet::transport::write_tcp_syn;
+use crate::net::icmp::{self, Version};
+use crate::net::options::path_mtu;
+use crate::net::probe as netprobe;
 
-const BUF_LEN: usize = 65_536 + 60;
+pub use sockets::Sockets;
 
-/// The socket that sends probes.
-enum Main {
-    Icmp(IcmpSocket),
-    Udp(UdpProbeSocket),
-    /// One socket per probe, opened as the probe is sent (no CAP_NET_RAW).
-    Tcp,
-    /// SYNs from one source port on a raw TCP socket (CAP_NET_RAW); their ICMP errors
-    /// come to the raw ICMP listener, which this method always has.
-    RawTcp(RawTcpSocket),
-}
-
-/// The sockets of a trace, opened before capabilities are dropped (they are per thread:
-/// drop them before starting any thread that traces).
-pub struct Sockets {
-    main: Main,
-    /// A raw ICMP socket beside UDP and TCP probes (with CAP_NET_RAW): it sees whole ICMP
-    /// messages, so MPLS labels, and quotes the error queue does not return.
-    raw: Option<IcmpSocket>,
-    src: IpAddr,
-    /// `--interface`, `-t`, `-F` for the per-probe TCP sockets (the others have them).
-    options: SocketOptions,
-}
-
-impl Sockets {
-    /// What `plan`'s method needs to trace to `target`, with the raw ICMP listener when
-    /// CAP_NET_RAW is held.
-    pub fn open(plan: &Plan, target: &Resolved) -> Result<Sockets, Failure> {
-        let version = Version::of(&target.addr());
-        let opts = &plan.probe;
-        opts.check_family(target.addr())?;
-        let src = match opts.source {
-            Some(src) => src,
-            None => netprobe::source_address(target.sockaddr)
-                .map_err(|e| Failure::new(format!("finding a route to {}", target.addr()), e))?,
-        };
-        let main = match plan.method {
-            Method::Icmp => {
-                let ident = u16::from_be_bytes(icmp::random_bytes::<2>());
-                let socket = privilege::open_icmp_socket_with(
-                    version,
-                    ident,
-                    "opening an ICMP socket",
-                    opts.source,
-                    &opts.socket,
-                )
-                .map_err(|mut failure| {
-                    // Only the missing-privilege error has a hint to extend.
-                    failure.hint = failure.hint.map(|h| {
-                        format!("{h}; or trace with UDP (the default, no -I), which needs neither")
-                    });
-                    failure
-                })?;
-                Main::Icmp(socket)
-            }
-            Method::Udp => {
-                let scope = match target.sockaddr {
-                    std::net::SocketAddr::V6(a) => a.scope_id(),
-                    _ => 0,
-                };
-                let socket = UdpProbeSocket::open(src, scope).map_err(|e| {
-                    privilege::source_refused("opening the UDP probe socket", opts.source, e)
-                })?;
-                socket
-                    .apply(&opts.socket)
-                    .map_err(|r| privilege::option_refused(&r))?;
-                Main::Udp(socket)
-            }
-            Method::Tcp => Main::Tcp,
-        };
-        let raw = match main {
-            Main::Icmp(_) => None,
-            _ if privilege::has_cap_net_raw() => IcmpSocket::open(version, Mode::Raw, 0).ok(),
-            _ => None,
-        };
-        let main = match main {
-            // With the raw ICMP listener (so CAP_NET_RAW), TCP probes become SYNs from one
-            // source port; should the raw TCP socket fail anyway, connect() still works.
-            Main::Tcp if raw.is_some() => {
-                let scope = match target.sockaddr {
-                    std::net::SocketAddr::V6(a) => a.scope_id(),
-                    _ => 0,
-                };
-                match RawTcpSocket::open(src, scope) {
-                    Ok(socket) => {
-                        socket
-                            .apply(&opts.socket)
-                            .map_err(|r| privilege::option_refused(&r))?;
-                        Main::RawTcp(socket)
-                    }
-                    Err(_) => Main::Tcp,
-                }
-            }
-            other => other,
-        };
-        Ok(Sockets {
-            main,
-            raw,
-            src,
-            options: opts.socket.clone(),
-        })
-    }
-
-    /// The same sockets without the raw ICMP listener: what a trace sees from the error
-    /// queue alone, as any user's would (so TCP goes back to one `connect()` per probe).
-    pub fn without_raw_listener(self) -> Sockets {
-        let main = match self.main {
-            Main::RawTcp(_) => Main::Tcp,
-            other => other,
-        };
-        Sockets {
-            main,
-            raw: None,
-            ..self
-        }
-    }
-
-    /// Whether a raw ICMP socket listens beside the probes (MPLS labels are seen).
-    pub fn has_raw_listener(&self) -> bool {
-        self.raw.is_some()
-    }
-
-    /// The address the probes leave from.
-    pub fn source(&self) -> IpAddr {
-        self.src
-    }
-
-    /// Whether every probe is in one flow: all methods but TCP without the raw socket,
-    /// where each probe is its own `connect()` from its own port.
-    pub fn one_flow(&self) -> bool {
-        !matches!(self.main, Main::Tcp)
-    }
+/// What the loop needs of the network: send a probe, wait for answers. The one real
+/// implementation is `wire::Wired` (the sockets of [`Sockets`]); tests use a fake.
+trait Network {
+    /// Sends `probe` with `data_len` bytes of probe data; returns the send time, taken
+    /// right before the packet left.
+    fn send(&mut self, probe: &Probe, data_len: usize) -> io::Result<Instant>;
+    /// Waits up to `timeout` and returns what arrived, matched to probes, each with its
+    /// receive time (and in [`super::engine::Wire::ttl`] the TTL it arrived with).
+    fn wait(&mut self, timeout: Duration) -> io::Result<Vec<Response>>;
+    /// Hops up to `ttl` are settled: what their probes hold (TCP sockets) can go.
+    fn forget(&mut self, ttl: u8);
+    /// `--mtu`: what the system now knows of the path's MTU (after a "too big").
+    fn path_mtu(&self) -> Option<u32>;
 }
 
 /// Sees a trace as it happens. Every method has a default that does nothing.
@@ -208,27 +84,15 @@ pub struct TraceOutcome {
     pub ending: Ending,
 }
 
-struct TcpProbe {
-    socket: TcpProbeSocket,
-    ttl: u8,
-}
-
-struct Driver<'a> {
-    target: &'a Resolved,
-    sockets: Sockets,
-    matcher: Matcher,
-    token: [u8; 8],
-    tcp: HashMap<ProbeId, TcpProbe>,
-    tcp_ports: HashMap<u16, ProbeId>,
-    packet: Vec<u8>,
-    rx: Vec<u8>,
+/// The loop's bookkeeping around the network: the probe size (`--mtu` shrinks it) and
+/// what `--back` and `--mtu` learn per hop.
+struct Driver<N> {
+    net: N,
     /// Probe data bytes (UDP payload, ICMP echo data): the identity, then zeros up to
     /// the packet length asked for.
     data_len: usize,
     /// `--mtu`: the sizes, and which answers mean "send again smaller".
     pmtu: Option<PathMtu>,
-    /// The TTL each answer read since the last wake-up arrived with (`--back`).
-    reply_ttls: Vec<(ProbeId, u8)>,
     /// `--back`: whether to keep them, and the TTL of each hop's first answer until the
     /// hop is settled.
     back: bool,
@@ -246,7 +110,16 @@ pub fn run<O: Observer>(
     sockets: Sockets,
     observer: &mut O,
 ) -> Result<TraceOutcome, Failure> {
-    let (mut driver, config) = Driver::new(plan, target, sockets)?;
+    let (driver, config) = Driver::new(plan, target, sockets)?;
+    trace_on(config, driver, observer)
+}
+
+/// [`run`] on any network.
+fn trace_on<N: Network, O: Observer>(
+    config: Config,
+    mut driver: Driver<N>,
+    observer: &mut O,
+) -> Result<TraceOutcome, Failure> {
     let mut engine = Engine::new(config);
     let mut single = Single {
         observer,
@@ -264,7 +137,7 @@ pub fn run<O: Observer>(
 trait Consumer<M> {
     /// Takes the machine's events; true once everything is shown and the loop may end
     /// (when the machine is finished too).
-    fn drain(&mut self, machine: &mut M, driver: &mut Driver, now: Instant) -> bool;
+    fn drain<N: Network>(&mut self, machine: &mut M, driver: &mut Driver<N>, now: Instant) -> bool;
     fn saw(&mut self, from: IpAddr);
     fn next_wakeup(&self) -> Option<Instant>;
 }
@@ -276,11 +149,16 @@ struct Single<'o, O> {
 }
 
 impl<O: Observer> Consumer<Engine> for Single<'_, O> {
-    fn drain(&mut self, engine: &mut Engine, driver: &mut Driver, now: Instant) -> bool {
+    fn drain<N: Network>(
+        &mut self,
+        engine: &mut Engine,
+        driver: &mut Driver<N>,
+        now: Instant,
+    ) -> bool {
         while let Some(event) = engine.poll_event() {
             match &event {
                 Event::Hop(hop) => {
-                    driver.forget_tcp(hop.ttl);
+                    driver.net.forget(hop.ttl);
                     let (mtu, back) = driver.settled(hop.ttl);
                     if let Some(mtu) = mtu {
                         self.observer.path_mtu(hop.ttl, mtu);
@@ -309,9 +187,9 @@ impl<O: Observer> Consumer<Engine> for Single<'_, O> {
 }
 
 /// The loop: send what the machine allows, let time pass, hand over what arrived.
-fn drive<M: Machine, C: Consumer<M>>(
+fn drive<M: Machine, N: Network, C: Consumer<M>>(
     machine: &mut M,
-    driver: &mut Driver,
+    driver: &mut Driver<N>,
     consumer: &mut C,
 ) -> Result<(), Failure> {
     loop {
@@ -336,12 +214,13 @@ fn drive<M: Machine, C: Consumer<M>>(
             .unwrap_or(Duration::from_millis(200))
             .min(Duration::from_millis(200));
         let responses = driver
+            .net
             .wait(timeout)
             .map_err(|e| Failure::new("waiting for answers", e))?;
         for response in &responses {
             consumer.saw(response.from);
         }
-        driver.note_reply_ttls(machine);
+        driver.note_reply_ttls(machine, &responses);
         let responses = driver.path_mtu_sort(machine, responses);
         // One batch: the raw copy of an answer is read in the same wake-up as its error
         // queue copy (see `wait`), and must be merged before the hop is emitted.
@@ -407,7 +286,19 @@ pub fn run_flow_rounds<O: RoundObserver>(
     interval: Duration,
     observer: &mut O,
 ) -> Result<Stats, Failure> {
-    let (mut driver, engine) = Driver::new(plan, target, sockets)?;
+    let (driver, engine) = Driver::new(plan, target, sockets)?;
+    rounds_on(engine, driver, flow, rounds, interval, observer)
+}
+
+/// [`run_flow_rounds`] on any network.
+fn rounds_on<N: Network, O: RoundObserver>(
+    engine: Config,
+    mut driver: Driver<N>,
+    flow: u16,
+    rounds: Option<u64>,
+    interval: Duration,
+    observer: &mut O,
+) -> Result<Stats, Failure> {
     let mut machine = Rounds::new(RoundsConfig {
         engine,
         rounds,
@@ -428,22 +319,27 @@ struct RoundsConsumer<'o, O> {
 }
 
 impl<O: RoundObserver> Consumer<Rounds> for RoundsConsumer<'_, O> {
-    fn drain(&mut self, rounds: &mut Rounds, driver: &mut Driver, now: Instant) -> bool {
+    fn drain<N: Network>(
+        &mut self,
+        rounds: &mut Rounds,
+        driver: &mut Driver<N>,
+        now: Instant,
+    ) -> bool {
         while let Some(event) = rounds.poll_event() {
             match event {
                 RoundEvent::Hop { round, flow, hop } => {
-                    driver.forget_tcp(hop.ttl);
+                    driver.net.forget(hop.ttl);
                     // --mtu and --back are shown by a single trace only (the plan refuses
                     // them with rounds); forgetting keeps the driver's memory flat.
                     driver.settled(hop.ttl);
                     self.observer.hop(round, flow, &hop);
                 }
                 RoundEvent::Round(round) => {
-                    driver.forget_tcp(u8::MAX);
+                    driver.net.forget(u8::MAX);
                     self.stats.record(&round);
                     self.observer.round(&round, &self.stats);
                 }
-                RoundEvent::Done => driver.forget_tcp(u8::MAX),
+                RoundEvent::Done => driver.net.forget(u8::MAX),
             }
         }
         match self.observer.tick(now, &self.stats) {
@@ -465,14 +361,14 @@ impl<O: RoundObserver> Consumer<Rounds> for RoundsConsumer<'_, O> {
     }
 }
 
-impl<'a> Driver<'a> {
+impl<'a> Driver<wire::Wired<'a>> {
     /// The driver of `plan`'s probes to `target`, and the engine configuration that goes
     /// with it (a fresh token and probe ids for this run).
     fn new(
         plan: &Plan,
         target: &'a Resolved,
         sockets: Sockets,
-    ) -> Result<(Driver<'a>, Config), Failure> {
+    ) -> Result<(Driver<wire::Wired<'a>>, Config), Failure> {
         let version = Version::of(&target.addr());
         let mut data_len = plan.probe.data_len(version)?;
         let pmtu = match plan.probe.mtu {
@@ -503,12 +399,7 @@ impl<'a> Driver<'a> {
         let token = icmp::random_bytes::<8>();
         // Ids stay within 1..=0xfffe (UDP checksums): at most 255 × 10 probes from here.
         let seq_base = 1 + u16::from_be_bytes(icmp::random_bytes::<2>()) % 0xf000;
-        let ident = match &sockets.main {
-            Main::Icmp(s) => s.ident(),
-            Main::Udp(s) => s.local().port(),
-            Main::Tcp => 0,
-            Main::RawTcp(s) => s.local().port(),
-        };
+        let ident = sockets.ident();
         let matcher = Matcher {
             method: plan.method,
             version,
@@ -526,22 +417,25 @@ impl<'a> Driver<'a> {
             window: plan.probe.window(),
             seq_base,
         };
-        let driver = Driver {
-            target,
-            sockets,
-            matcher,
-            token,
-            tcp: HashMap::new(),
-            tcp_ports: HashMap::new(),
-            packet: vec![0u8; 512.max(data_len + 64)],
-            rx: vec![0u8; BUF_LEN],
+        let driver = Driver::with(
+            wire::Wired::new(target, sockets, matcher, token, data_len),
             data_len,
             pmtu,
-            reply_ttls: Vec::new(),
-            back: plan.probe.back,
-            back_ttl: HashMap::new(),
-        };
+            plan.probe.back,
+        );
         Ok((driver, config))
+    }
+}
+
+impl<N: Network> Driver<N> {
+    fn with(net: N, data_len: usize, pmtu: Option<PathMtu>, back: bool) -> Driver<N> {
+        Driver {
+            net,
+            data_len,
+            pmtu,
+            back,
+            back_ttl: HashMap::new(),
+        }
     }
 
     /// Hop `ttl` is settled: what `--mtu` and `--back` learnt of it (the largest packet
@@ -556,11 +450,14 @@ impl<'a> Driver<'a> {
         (mtu, back)
     }
 
-    /// `--back`: keeps the TTL of each hop's first answer (read since the last wake-up)
+    /// `--back`: keeps the TTL of each hop's first answer (of `responses`, just read)
     /// until the hop is settled.
-    fn note_reply_ttls<M: Machine>(&mut self, machine: &M) {
-        for (id, ttl) in std::mem::take(&mut self.reply_ttls) {
-            if let (true, Some(hop)) = (self.back, machine.probe_ttl(id)) {
+    fn note_reply_ttls<M: Machine>(&mut self, machine: &M, responses: &[Response]) {
+        if !self.back {
+            return;
+        }
+        for response in responses {
+            if let (Some(ttl), Some(hop)) = (response.wire.ttl, machine.probe_ttl(response.probe)) {
                 self.back_ttl.entry(hop).or_insert(ttl);
             }
         }
@@ -576,11 +473,8 @@ impl<'a> Driver<'a> {
         let Some(pmtu) = &mut self.pmtu else {
             return responses;
         };
-        let (dst, source) = (self.target.sockaddr, self.sockets.src);
-        let device = self.sockets.options.device.clone();
-        let sorted = pmtu.sort(responses, || {
-            path_mtu(dst, Some(source), device.as_deref()).ok()
-        });
+        let net = &self.net;
+        let sorted = pmtu.sort(responses, || net.path_mtu());
         self.data_len = pmtu.data_len();
         for probe in &sorted.resend {
             self.send(machine, probe);
@@ -588,355 +482,16 @@ impl<'a> Driver<'a> {
         sorted.responses
     }
 
-    fn send<M: Machine>(&mut self, engine: &mut M, probe: &Probe) {
+    fn send<M: Machine>(&mut self, machine: &mut M, probe: &Probe) {
         if let Some(pmtu) = &mut self.pmtu {
             pmtu.sent(probe, Instant::now());
         }
-        let dst = self.target.sockaddr;
-        let result = match &self.sockets.main {
-            Main::Icmp(socket) => {
-                let mut payload = icmp_payload(&self.token, socket.ident(), probe.id).to_vec();
-                payload.resize(self.data_len, 0);
-                let version = socket.version();
-                match write_echo_request(
-                    &mut self.packet,
-                    version,
-                    socket.ident(),
-                    probe.id.0,
-                    &payload,
-                ) {
-                    Ok(len) => socket.set_ttl(probe.ttl).and_then(|()| {
-                        let at = Instant::now();
-                        socket.send_to(&self.packet[..len], dst).map(|_| at)
-                    }),
-                    Err(e) => Err(std::io::Error::other(e.to_string())),
-                }
-            }
-            Main::Udp(socket) => {
-                let local = socket.local();
-                let mut payload = udp_payload_for(
-                    &self.token,
-                    probe.id,
-                    local.ip(),
-                    dst.ip(),
-                    local.port(),
-                    dst.port(),
-                    self.data_len,
-                )
-                .to_vec();
-                payload.resize(self.data_len, 0);
-                let at = Instant::now();
-                socket.send(probe.ttl, &payload, dst).map(|()| at)
-            }
-            Main::RawTcp(socket) => {
-                let local = socket.local();
-                let seq = tcp_sequence(&self.token, probe.id);
-                match write_tcp_syn(
-                    &mut self.packet,
-                    local.ip(),
-                    dst.ip(),
-                    local.port(),
-                    dst.port(),
-                    seq,
-                ) {
-                    Ok(len) => {
-                        let at = Instant::now();
-                        socket
-                            .send(probe.ttl, &self.packet[..len], dst)
-                            .map(|()| at)
-                    }
-                    Err(e) => Err(std::io::Error::other(e.to_string())),
-                }
-            }
-            Main::Tcp => {
-                let at = Instant::now();
-                TcpProbeSocket::connect_with(
-                    self.sockets.src,
-                    dst,
-                    probe.ttl,
-                    &self.sockets.options,
-                )
-                .map(|socket| {
-                    self.tcp_ports.insert(socket.local_port(), probe.id);
-                    self.tcp.insert(
-                        probe.id,
-                        TcpProbe {
-                            socket,
-                            ttl: probe.ttl,
-                        },
-                    );
-                    at
-                })
-            }
-        };
-        match result {
-            Ok(at) => engine.sent(probe, at),
-            Err(e) => engine.send_failed(probe, short_os_error(&e)),
-        }
-    }
-
-    /// A hop is printed: its TCP sockets can go.
-    fn forget_tcp(&mut self, ttl: u8) {
-        let ids: Vec<ProbeId> = self
-            .tcp
-            .iter()
-            .filter(|(_, p)| p.ttl <= ttl)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            if let Some(p) = self.tcp.remove(&id) {
-                self.tcp_ports.remove(&p.socket.local_port());
-            }
-        }
-    }
-
-    /// Waits up to `timeout` and returns what arrived, matched to probes.
-    fn wait(&mut self, timeout: Duration) -> std::io::Result<Vec<Response>> {
-        let mut fds = Vec::new();
-        match &self.sockets.main {
-            Main::Icmp(s) => fds.push((s.as_raw_fd(), Want::Read)),
-            Main::Udp(s) => fds.push((s.as_raw_fd(), Want::Read)),
-            Main::RawTcp(s) => fds.push((s.as_raw_fd(), Want::Read)),
-            Main::Tcp => {}
-        }
-        if let Some(raw) = &self.sockets.raw {
-            fds.push((raw.as_raw_fd(), Want::Read));
-        }
-        let tcp_ids: Vec<ProbeId> = self.tcp.keys().copied().collect();
-        for id in &tcp_ids {
-            fds.push((self.tcp[id].socket.as_raw_fd(), Want::Write));
-        }
-        let ready = if fds.is_empty() {
-            std::thread::sleep(timeout);
-            Vec::new()
-        } else {
-            netprobe::poll(&fds, timeout)?
-        };
-        let woke = Instant::now();
-        let mut out = Vec::new();
-        let mut index = 0;
-        let mut next_ready = || {
-            let r = ready.get(index).copied().unwrap_or(false);
-            index += 1;
-            r
-        };
-        // The error queue before the raw listener: the kernel hands an ICMP error to raw
-        // sockets before its protocol handler queues it on the probe socket, so the raw
-        // copy of every queued error read here is already waiting when the raw listener
-        // is drained below, and both copies reach the engine in one batch.
-        if !matches!(self.sockets.main, Main::Tcp) && next_ready() {
-            self.drain_main(&mut out);
-        }
-        if self.sockets.raw.is_some() && next_ready() {
-            self.drain_raw(&mut out);
-        }
-        for id in tcp_ids {
-            if next_ready() {
-                self.tcp_outcome(id, woke, &mut out);
-            }
-        }
-        Ok(out)
-    }
-
-    fn drain_main(&mut self, out: &mut Vec<Response>) {
-        let no_tcp = |_| None;
-        match &self.sockets.main {
-            Main::Udp(socket) => {
-                drain_queue(
-                    &self.matcher,
-                    &mut self.rx,
-                    out,
-                    &mut self.reply_ttls,
-                    |buf| socket.recv_error(buf),
-                );
-                // A service on the probe port answering: nothing to match; discard.
-                for _ in 0..4096 {
-                    if socket.discard().is_err() {
-                        break;
-                    }
-                }
-            }
-            Main::Icmp(socket) => {
-                if socket.mode() == Mode::Datagram {
-                    drain_queue(
-                        &self.matcher,
-                        &mut self.rx,
-                        out,
-                        &mut self.reply_ttls,
-                        |buf| socket.recv_error(buf),
-                    );
-                }
-                let matcher = &self.matcher;
-                let ttls = &mut self.reply_ttls;
-                icmp::drain_icmp(socket, &mut self.rx, |bytes, rx| {
-                    let response = match socket.mode() {
-                        Mode::Raw => matcher.raw_icmp(bytes, rx.from, rx.at, &no_tcp),
-                        Mode::Datagram => matcher.icmp_message(bytes, rx.from, rx.at, &no_tcp),
-                    };
-                    if let Some(mut response) = response {
-                        let raw_v4 = socket.mode() == Mode::Raw && socket.version() == Version::V4;
-                        if let Some(ttl) = arrival_ttl(raw_v4, bytes, rx.ttl) {
-                            ttls.push((response.probe, ttl));
-                            response.wire.ttl = Some(ttl);
-                        }
-                        out.push(response);
-                    }
-                });
-            }
-            Main::RawTcp(socket) => {
-                for _ in 0..4096 {
-                    match socket.recv(&mut self.rx) {
-                        Ok(rx) => {
-                            let bytes = &self.rx[..rx.len];
-                            if let Some(mut response) = self.matcher.raw_tcp(bytes, rx.from, rx.at)
-                            {
-                                let v4 = self.matcher.version == Version::V4;
-                                if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
-                                    self.reply_ttls.push((response.probe, ttl));
-                                    response.wire.ttl = Some(ttl);
-                                }
-                                out.push(response);
-                            }
-                        }
-                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                        Err(_) => break,
-                    }
-                }
-            }
-            Main::Tcp => {}
-        }
-    }
-
-    fn drain_raw(&mut self, out: &mut Vec<Response>) {
-        let Some(raw) = &self.sockets.raw else {
-            return;
-        };
-        let ports = &self.tcp_ports;
-        let lookup = |port: u16| ports.get(&port).copied();
-        for _ in 0..4096 {
-            match raw.recv(&mut self.rx) {
-                Ok(rx) => {
-                    let bytes = &self.rx[..rx.len];
-                    if let Some(mut response) =
-                        self.matcher.raw_icmp(bytes, rx.from, rx.at, &lookup)
-                    {
-                        let v4 = raw.version() == Version::V4;
-                        if let Some(ttl) = arrival_ttl(v4, bytes, rx.ttl) {
-                            self.reply_ttls.push((response.probe, ttl));
-                            response.wire.ttl = Some(ttl);
-                        }
-                        out.push(response);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            }
-        }
-    }
-
-    /// A TCP probe's socket is ready: an ICMP error (queued), a SYN-ACK (connected) or a
-    /// RST (refused).
-    fn tcp_outcome(&mut self, id: ProbeId, woke: Instant, out: &mut Vec<Response>) {
-        let Some(probe) = self.tcp.remove(&id) else {
-            return;
-        };
-        self.tcp_ports.remove(&probe.socket.local_port());
-        let version = self.matcher.version;
-        let mut queued = false;
-        for _ in 0..16 {
-            match probe.socket.recv_error(&mut self.rx) {
-                Ok(err) if !err.local => {
-                    let (Some(kind), Some(from)) = (
-                        error_kind(version, err.icmp_type, err.icmp_code),
-                        err.offender,
-                    ) else {
-                        continue;
-                    };
-                    queued = true;
-                    if let Some(ttl) = err.ttl {
-                        self.reply_ttls.push((id, ttl));
-                    }
-                    out.push(Response {
-                        probe: id,
-                        from,
-                        reply: classify(Method::Tcp, kind),
-                        at: err.at,
-                        mpls: Vec::new(),
-                        wire: Wire {
-                            ttl: err.ttl,
-                            ..Wire::default()
-                        },
-                    });
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        if queued {
-            return;
-        }
-        let reached = match probe.socket.outcome() {
-            Ok(None) => true,
-            Ok(Some(e)) => e.raw_os_error() == Some(libc::ECONNREFUSED),
-            Err(_) => false,
-        };
-        if reached {
-            out.push(Response {
-                probe: id,
-                from: self.target.addr(),
-                reply: Reply::Reached,
-                at: woke,
-                mpls: Vec::new(),
-                // A connect() outcome: no packet to look at.
-                wire: Wire::default(),
-            });
-        }
-        // Otherwise a local error (no route, ...): the socket is done; the engine gives
-        // the probe up at its deadline.
-    }
-}
-
-/// Reads a socket's error queue (`recv_error`) into matched responses.
-fn drain_queue(
-    matcher: &Matcher,
-    rx: &mut [u8],
-    out: &mut Vec<Response>,
-    ttls: &mut Vec<(ProbeId, u8)>,
-    recv_error: impl Fn(&mut [u8]) -> std::io::Result<QueuedError>,
-) {
-    for _ in 0..4096 {
-        match recv_error(rx) {
-            Ok(err) if !err.local => {
-                let response = matcher.queued_error(
-                    &rx[..err.len],
-                    err.dst,
-                    err.offender,
-                    err.icmp_type,
-                    err.icmp_code,
-                    err.at,
-                );
-                if let Some(mut response) = response {
-                    if let Some(ttl) = err.ttl {
-                        ttls.push((response.probe, ttl));
-                        response.wire.ttl = Some(ttl);
-                    }
-                    out.push(response);
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break,
+        match self.net.send(probe, self.data_len) {
+            Ok(at) => machine.sent(probe, at),
+            Err(e) => machine.send_failed(probe, short_os_error(&e)),
         }
     }
 }
 
-/// The TTL / hop limit an answer arrived with: from its IPv4 header on a raw IPv4 socket
-/// (`bytes` start with it), from the control message otherwise.
-fn arrival_ttl(ipv4_header: bool, bytes: &[u8], cmsg: Option<u8>) -> Option<u8> {
-    if ipv4_header {
-        crate::packet::ipv4::Ipv4::parse(bytes)
-            .ok()
-            .map(|ip| ip.ttl())
-    } else {
-        cmsg
-    }
-}
+#[cfg(test)]
+mod tests;
