@@ -18,7 +18,8 @@
 //! - `timestamp`: when the measurement started (Unix seconds).
 //! - `from` and `src_addr`: the address this host sends from toward the destination (the
 //!   route's source address). Atlas's `from` is the probe's address as its controller
-//!   saw it; without a controller, the local address is the honest answer.
+//!   saw it; without a controller, the local address is the honest answer. The command
+//!   asks `net` for it and hands it in: a printer never opens a socket.
 //! - `dst_addr`, `dst_name`, `af`: the address probed, the target as given, 4 or 6.
 
 use std::net::IpAddr;
@@ -85,12 +86,6 @@ impl Header {
 /// Seconds since the Unix epoch (0 for a clock set before 1970).
 pub fn unix_seconds(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// This host's source address toward `dst`, as Atlas's `src_addr` (None if there is no
-/// route: the result still says what happened).
-pub fn source_toward(dst: std::net::SocketAddr) -> Option<IpAddr> {
-    crate::net::probe::source_address(dst).ok()
 }
 
 #[cfg(test)]

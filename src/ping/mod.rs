@@ -10,7 +10,8 @@
 //!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
-//! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
+//! - `json.rs`: the `--json` document's records; `atlas.rs`: the same records as RIPE
+//!   Atlas ping results (`--format atlas`).
 //!
 //! iputils' other flags fit this split: what changes the schedule or the payload (`-l`,
 //! `-A`, `-f`, `-O`, `-p`) is engine settings, tested in virtual time (`sim_flags.rs`);
@@ -89,6 +90,7 @@ use crate::target::{Host, PortSuffix, Target};
 mod atlas;
 pub mod engine;
 mod io;
+mod json;
 mod report;
 
 pub use engine::Settings;

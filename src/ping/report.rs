@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use super::atlas;
 use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
+use super::json::{JsonDoc, JsonError, JsonReply, JsonSummary};
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
@@ -63,54 +63,6 @@ impl Names {
             Name::Pending(_) => None,
         }
     }
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonReply {
-    pub(super) target: String,
-    pub(super) seq: u64,
-    pub(super) from: String,
-    pub(super) name: Option<String>,
-    pub(super) bytes: usize,
-    pub(super) ttl: Option<u8>,
-    pub(super) rtt_ms: f64,
-    pub(super) duplicate: bool,
-    pub(super) late: bool,
-    pub(super) unix_time: f64,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonError {
-    pub(super) target: String,
-    pub(super) seq: u64,
-    pub(super) from: Option<String>,
-    pub(super) kind: String,
-    pub(super) detail: String,
-    pub(super) mtu: Option<u32>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonSummary {
-    pub(super) target: String,
-    pub(super) address: String,
-    pub(super) transmitted: u64,
-    pub(super) received: u64,
-    pub(super) duplicates: u64,
-    pub(super) errors: u64,
-    pub(super) late: u64,
-    pub(super) loss_percent: f64,
-    pub(super) min_ms: Option<f64>,
-    pub(super) avg_ms: Option<f64>,
-    pub(super) max_ms: Option<f64>,
-    pub(super) mdev_ms: Option<f64>,
-    pub(super) jitter_ms: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct JsonDoc {
-    replies: Vec<JsonReply>,
-    errors: Vec<JsonError>,
-    summary: Vec<JsonSummary>,
 }
 
 pub(crate) struct Report {
@@ -211,7 +163,7 @@ impl Report {
                     .map(|t| atlas::Target {
                         text: t.text.clone(),
                         addr: t.addr(),
-                        src: output::atlas::source_toward(t.sockaddr),
+                        src: crate::net::probe::source_address(t.sockaddr).ok(),
                     })
                     .collect(),
             }),
