@@ -58,8 +58,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Trace(args) => {
-            let plan = crate::trace::Plan::from_args(args)?;
-            crate::trace::run(plan)
+            let (plan, view) = crate::trace::Plan::from_args(args)?;
+            crate::trace::run(plan, view)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Check(args) => {

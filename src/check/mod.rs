@@ -221,10 +221,7 @@ pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
         max_ttl: 30,
         queries: 3,
         wait: Duration::from_secs(2),
-        numeric: true,
         family: plan.family,
-        format: Format::Table,
-        plot: None,
         probe: trace::options::ProbeOptions::default(),
         repeat: None,
     };

@@ -8,11 +8,19 @@ use serde::Serialize;
 
 use super::engine::{Ending, Hop, ProbeResult};
 use super::extras::JsonAsn;
+use super::json::JsonHead;
 use super::multipath::Multipath;
 use super::names::Names;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot};
-use super::watch::Header;
 use crate::output::{self, Stdout};
+
+/// What the summary says about the run, whatever the format.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Header {
+    #[serde(flatten)]
+    pub(super) head: JsonHead,
+    pub(super) interval_s: f64,
+}
 
 pub(super) fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0

@@ -18,21 +18,21 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::asn::{AsInfo, Lookups};
 use super::documents::{
-    csv_asn, csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc,
+    csv_asn, csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc, Header,
     JsonRound, CSV_ASN_COLUMNS, CSV_COLUMNS,
 };
 use super::engine::{Ending, Hop, ProbeResult};
+use super::json::JsonHead;
 use super::multipath::{self, Multipath};
 use super::names::Names;
 use super::report::{header_words, FINAL_NAME_WAIT};
 use super::rounds::Round;
 use super::stats::{HopSummary, PathEvent, Snapshot, Stats};
 use super::{
-    run_flow_rounds, run_rounds, Control, Method, Plan, Repeat, Resolved, RoundObserver, Sockets,
+    run_flow_rounds, run_rounds, Control, Plan, Presentation, Repeat, Resolved, RoundObserver,
+    Sockets,
 };
 use crate::error::{Exit, Failure};
 use crate::output::{self, Format, Stdout};
@@ -166,25 +166,30 @@ impl Field {
 
 /// Runs the rounds of `plan` (its `repeat` set) through `sockets` (one set per flow)
 /// and prints them; the exit status says whether the destination answered in any round.
-pub fn run(plan: &Plan, resolved: &Resolved, sockets: Vec<Sockets>) -> Result<Exit, Failure> {
+pub fn run(
+    plan: &Plan,
+    view: &Presentation,
+    resolved: &Resolved,
+    sockets: Vec<Sockets>,
+) -> Result<Exit, Failure> {
     let repeat = plan.repeat.clone().expect("rounds were asked for");
     // The full-screen live view (one flow: `--flows` keeps its lines), then the summary
     // a pipe gets, printed on the restored screen.
     if repeat.watch
-        && plan.format == Format::Table
+        && view.format == Format::Table
         && std::io::stdout().is_terminal()
         && sockets.len() == 1
     {
         let sockets = sockets.into_iter().next().expect("one set");
-        let live = super::live::run(plan, resolved, sockets)?;
-        let mut printer = Printer::new(plan, resolved, &repeat, 1);
+        let live = super::live::run(plan, view.numeric, resolved, sockets)?;
+        let mut printer = Printer::new(plan, view, resolved, &repeat, 1);
         printer.stats = vec![live.stats];
         printer.reached_rounds = vec![live.reached_rounds];
         printer.names = live.names;
         printer.asn = live.asn;
         return Ok(printer.finish(live.elapsed));
     }
-    let mut printer = Printer::new(plan, resolved, &repeat, sockets.len());
+    let mut printer = Printer::new(plan, view, resolved, &repeat, sockets.len());
     let started = Instant::now();
     if sockets.len() == 1 {
         let sockets = sockets.into_iter().next().expect("one set");
@@ -290,37 +295,23 @@ pub struct Printer {
     plot: Option<(crate::plot::PlotFile, String, String)>,
 }
 
-/// What the summary says about the run, whatever the format.
-#[derive(Debug, Clone, Serialize)]
-pub(super) struct Header {
-    target: String,
-    address: String,
-    method: &'static str,
-    port: Option<u16>,
-    first_ttl: u8,
-    max_hops: u8,
-    queries: u8,
-    interval_s: f64,
-}
-
 impl Printer {
     /// Prints the header line (table format) at once.
-    pub fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
+    pub fn new(
+        plan: &Plan,
+        view: &Presentation,
+        resolved: &Resolved,
+        repeat: &Repeat,
+        flows: usize,
+    ) -> Printer {
         let addr = resolved.addr();
-        let port = (plan.method != Method::Icmp).then_some(plan.port);
-        let mut names = Names::new(!plan.numeric);
+        let mut names = Names::new(!view.numeric);
         names.start(addr);
         let header = Header {
-            target: resolved.text.clone(),
-            address: addr.to_string(),
-            method: plan.method.as_str(),
-            port,
-            first_ttl: plan.first_ttl,
-            max_hops: plan.max_ttl,
-            queries: plan.queries,
+            head: JsonHead::new(plan, resolved),
             interval_s: repeat.interval.as_secs_f64(),
         };
-        if plan.format == Format::Table {
+        if view.format == Format::Table {
             let (shown, method) = header_words(plan, resolved);
             let rounds = match repeat.rounds {
                 Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
@@ -339,7 +330,7 @@ impl Printer {
             ));
         }
         Printer {
-            format: plan.format,
+            format: view.format,
             repeat: repeat.clone(),
             header,
             names,
@@ -349,7 +340,7 @@ impl Printer {
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
-            plot: plan.plot.clone().map(|file| {
+            plot: view.plot.clone().map(|file| {
                 let (shown, method) = header_words(plan, resolved);
                 (file, shown, method)
             }),
@@ -655,10 +646,10 @@ impl Printer {
         }
         Stdout::table(&table);
         Stdout::line("");
-        let target = &self.header.address;
+        let target = &self.header.head.address;
         // Loss explained.
         match snapshot.loss_begins_at {
-            Some(ttl) if ttl > self.header.first_ttl => Stdout::line(&format!(
+            Some(ttl) if ttl > self.header.head.first_ttl => Stdout::line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}, between hop {} and hop \
                  {ttl}; every later hop shares it",
                 ttl - 1
