@@ -12,7 +12,7 @@ use super::json::JsonHead;
 use super::multipath::Multipath;
 use super::names::Names;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot};
-use crate::output::{self, Stdout};
+use crate::output;
 
 /// What the summary says about the run, whatever the format.
 #[derive(Debug, Clone, Serialize)]
@@ -36,13 +36,6 @@ pub(super) fn ending_str(ending: Ending) -> &'static str {
         Ending::Unreachable { .. } => "unreachable",
         Ending::MaxHops => "max_hops",
         Ending::Stopped => "stopped",
-    }
-}
-
-pub(super) fn json_line<T: Serialize>(value: &T) {
-    match serde_json::to_string(value) {
-        Ok(text) => Stdout::line(&text),
-        Err(err) => output::warn(&format!("writing JSON output: {err}")),
     }
 }
 

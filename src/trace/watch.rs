@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use super::asn::{AsInfo, Lookups};
 use super::documents::{
-    csv_asn, csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc, Header,
-    JsonRound, CSV_ASN_COLUMNS, CSV_COLUMNS,
+    csv_asn, csv_row, ending_str, json_event, json_round_hop, secs, summary_doc, Header, JsonRound,
+    CSV_ASN_COLUMNS, CSV_COLUMNS,
 };
 use super::engine::{Ending, Hop, ProbeResult};
 use super::json::JsonHead;
@@ -35,6 +35,7 @@ use super::{
     Sockets,
 };
 use crate::error::{Exit, Failure};
+use crate::output::csv::CsvPrinter;
 use crate::output::{self, Format, Stdout};
 
 /// A statistics column of the table (`-o`), by name or by mtr's `-o` letter.
@@ -286,7 +287,7 @@ pub struct Printer {
     asn: Option<Lookups>,
     /// Path events already printed with their round, per flow.
     events_printed: Vec<u64>,
-    csv_header_done: bool,
+    csv: CsvPrinter,
     start: Option<Instant>,
     /// Per flow.
     stats: Vec<Stats>,
@@ -336,7 +337,10 @@ impl Printer {
             names,
             asn: plan.probe.asn_zone.as_deref().map(Lookups::new),
             events_printed: vec![0; flows.max(1)],
-            csv_header_done: false,
+            csv: CsvPrinter::new(CSV_COLUMNS.iter().chain(match plan.probe.asn_zone {
+                Some(_) => CSV_ASN_COLUMNS,
+                None => &[],
+            })),
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
@@ -415,7 +419,7 @@ impl Printer {
                     hops: round.hops.iter().map(json_round_hop).collect(),
                     events: events.iter().map(json_event).collect(),
                 };
-                json_line(&doc);
+                Stdout::json_line(&doc);
             }
             Format::Csv => self.csv_rows(flow, &self.snapshot(&self.stats[flow])),
             // Markdown is the table, rendered by `Stdout`; the plan refuses Atlas here.
@@ -472,29 +476,11 @@ impl Printer {
     }
 
     fn csv_rows(&mut self, flow: usize, snapshot: &Snapshot) {
-        let mut writer = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        if !self.csv_header_done {
-            self.csv_header_done = true;
-            let asn_columns = if self.asn.is_some() {
-                CSV_ASN_COLUMNS
-            } else {
-                &[]
-            };
-            let _ = writer.write_record(CSV_COLUMNS.iter().chain(asn_columns));
-        }
-        for hop in &snapshot.hops {
-            let row = csv_row(snapshot.rounds, flow as u16, hop);
-            let _ = match self.asn {
-                Some(_) => writer.serialize((row, csv_asn(hop))),
-                None => writer.serialize(row),
-            };
-        }
-        let bytes = writer.into_inner().unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes);
-        if !text.is_empty() {
-            Stdout::line(text.trim_end_matches('\n'));
+        let rows = snapshot.hops.iter();
+        let row = |hop| csv_row(snapshot.rounds, flow as u16, hop);
+        match self.asn {
+            Some(_) => self.csv.print(rows.map(|hop| (row(hop), csv_asn(hop)))),
+            None => self.csv.print(rows.map(row)),
         }
     }
 
@@ -520,7 +506,7 @@ impl Printer {
                     elapsed,
                 );
                 if self.repeat.watch {
-                    json_line(&doc);
+                    Stdout::json_line(&doc);
                 } else {
                     Stdout::json(&doc);
                 }
