@@ -9,13 +9,15 @@ use super::{warn, Stdout};
 /// Prints blocks of rows, the header before the first block only: a stream (`trace
 /// --watch`) prints a block per round under one header.
 pub struct CsvPrinter {
+    out: Stdout,
     columns: Vec<String>,
     header_done: bool,
 }
 
 impl CsvPrinter {
-    pub fn new<S: AsRef<str>>(columns: impl IntoIterator<Item = S>) -> CsvPrinter {
+    pub fn new<S: AsRef<str>>(out: &Stdout, columns: impl IntoIterator<Item = S>) -> CsvPrinter {
         CsvPrinter {
+            out: out.clone(),
             columns: columns
                 .into_iter()
                 .map(|c| c.as_ref().to_string())
@@ -51,7 +53,7 @@ impl CsvPrinter {
     pub fn print<T: Serialize>(&mut self, rows: impl IntoIterator<Item = T>) {
         let text = self.render(rows);
         if !text.is_empty() {
-            Stdout::line(&text);
+            self.out.line(&text);
         }
     }
 }
@@ -62,7 +64,7 @@ mod tests {
 
     #[test]
     fn the_header_comes_once_and_cells_are_quoted() {
-        let mut printer = CsvPrinter::new(["ttl", "explanation"]);
+        let mut printer = CsvPrinter::new(&Stdout::plain(), ["ttl", "explanation"]);
         assert_eq!(
             printer.render([(1, "plain"), (2, "a, with \"quotes\"")]),
             "ttl,explanation\n1,plain\n2,\"a, with \"\"quotes\"\"\""

@@ -9,7 +9,7 @@ use super::{warn, Stdout, ALSO_JSON};
 
 impl Stdout {
     /// Writes the command's one JSON document.
-    pub fn json<T: Serialize>(value: &T) {
+    pub fn json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => Stdout::raw(&text),
             Err(err) => {
@@ -21,7 +21,7 @@ impl Stdout {
 
     /// Writes the `--json` document to the file named by [`ALSO_JSON`], when it is set:
     /// the test suite compares another format with the JSON of the same run this way.
-    pub fn also_json<T: Serialize>(value: &T) {
+    pub fn also_json<T: Serialize>(&self, value: &T) {
         let Some(path) = std::env::var_os(ALSO_JSON) else {
             return;
         };
@@ -37,7 +37,7 @@ impl Stdout {
     }
 
     /// Writes one NDJSON line (a stream's object: one line, whatever it holds).
-    pub fn json_line<T: Serialize>(value: &T) {
+    pub fn json_line<T: Serialize>(&self, value: &T) {
         match serde_json::to_string(value) {
             Ok(text) => Stdout::raw(&text),
             Err(err) => warn(&format!("writing JSON output: {err}")),

@@ -1,9 +1,10 @@
 //! Everything netlab writes: tables for people, one JSON document for scripts, and
 //! diagnostics on stderr.
 //!
-//! stdout is written only through [`Stdout`], which turns a broken pipe into a quiet,
-//! successful exit (`netlab resolve -f names | head -1` must not print an error), the way
-//! ripgrep does. Each format has its own file here, as ripgrep's printers and trippy's
+//! stdout is written only through [`Stdout`], a value `app` makes once and hands to the
+//! command (with `--format markdown` it carries the page, so no global decides how lines
+//! look), which turns a broken pipe into a quiet, successful exit (`netlab resolve -f
+//! names | head -1` must not print an error). Each format has its own file here, as ripgrep's printers and trippy's
 //! `report/` do, so adding one touches this folder and the one match in `Format`:
 //! - [`table`]: finished tables and [`RowPrinter`], which renders rows that arrive over
 //!   time with fixed column widths, so live rows line up without knowing the rows to come;
@@ -15,6 +16,7 @@
 //!   records in its `atlas.rs`).
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 pub mod atlas;
 pub mod csv;
@@ -65,20 +67,55 @@ impl Format {
 /// another format (see [`Stdout::also_json`]).
 pub const ALSO_JSON: &str = "NETLAB_ALSO_JSON";
 
-/// The only door to stdout.
-pub struct Stdout;
+/// The only door to stdout. A value, handed down from `app` to every printer: it
+/// carries the run (for `check --report`) and, with `--format markdown`, the page the
+/// lines are written into. Clones share the page (serve's connections print through
+/// their own clones).
+#[derive(Debug, Clone)]
+pub struct Stdout {
+    run: Arc<markdown::Run>,
+    page: Option<Arc<Mutex<markdown::Page>>>,
+}
 
 impl Stdout {
+    /// The door for `run`, writing `format`: markdown makes it a page.
+    pub fn new(run: markdown::Run, format: Format) -> Stdout {
+        let page = (format == Format::Markdown)
+            .then(|| Arc::new(Mutex::new(markdown::Page::new(run.clone()))));
+        Stdout {
+            run: Arc::new(run),
+            page,
+        }
+    }
+
+    /// A door that writes lines as they are (help, completions, tests).
+    pub fn plain() -> Stdout {
+        Stdout::new(markdown::Run::new(&[]), Format::Table)
+    }
+
+    /// The run this process writes about.
+    pub fn run(&self) -> &markdown::Run {
+        &self.run
+    }
+
+    /// The markdown page, when stdout is one.
+    fn page(&self) -> Option<std::sync::MutexGuard<'_, markdown::Page>> {
+        self.page
+            .as_ref()
+            .map(|page| page.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Writes one line of text (with `--format markdown`, one paragraph per line).
-    pub fn line(text: &str) {
-        if markdown::active() {
-            let mut lines = Vec::new();
-            for line in text.split('\n') {
-                lines.extend(markdown::page_text(line));
+    pub fn line(&self, text: &str) {
+        match self.page() {
+            Some(mut page) => {
+                let mut lines = Vec::new();
+                for line in text.split('\n') {
+                    lines.extend(page.text(line));
+                }
+                Stdout::lines(&lines);
             }
-            Stdout::lines(&lines);
-        } else {
-            Stdout::raw(text);
+            None => Stdout::raw(text),
         }
     }
 
@@ -102,7 +139,7 @@ impl Stdout {
     }
 
     /// Writes `text` as it is (no newline), flushed: ping's flood dots.
-    pub fn unterminated(text: &str) {
+    pub fn unterminated(&self, text: &str) {
         let mut out = io::stdout().lock();
         if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             exit_on_write_error(err);

@@ -4,15 +4,14 @@
 use comfy_table::presets::NOTHING;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, Table, Width};
 
-use super::{markdown, Stdout};
+use super::Stdout;
 
 impl Stdout {
     /// Writes a finished table.
-    pub fn table(table: &Table) {
-        if markdown::active() {
-            Stdout::lines(&markdown::page_table(table));
-        } else {
-            Stdout::raw(&trim_lines(&table.to_string()));
+    pub fn table(&self, table: &Table) {
+        match self.page() {
+            Some(mut page) => Stdout::lines(&page.table(table)),
+            None => Stdout::raw(&trim_lines(&table.to_string())),
         }
     }
 }
@@ -63,6 +62,7 @@ impl Column {
 
 /// Prints rows as they arrive, aligned under a header printed with the first row.
 pub struct RowPrinter {
+    out: Stdout,
     columns: Vec<Column>,
     header_done: bool,
     /// Which table its rows are, for markdown (a header again after other output).
@@ -70,11 +70,13 @@ pub struct RowPrinter {
 }
 
 impl RowPrinter {
-    pub fn new(columns: &[Column]) -> RowPrinter {
+    /// A table of these columns, printed through `out`.
+    pub fn new(out: &Stdout, columns: &[Column]) -> RowPrinter {
         RowPrinter {
+            out: out.clone(),
             columns: columns.to_vec(),
             header_done: false,
-            id: markdown::table_id(),
+            id: out.page().map_or(0, |mut page| page.table_id()),
         }
     }
 
@@ -106,10 +108,10 @@ impl RowPrinter {
 
     /// Writes the header once, then the row.
     pub fn print(&mut self, cells: &[String]) {
-        if markdown::active() {
+        if let Some(mut page) = self.out.page() {
             let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
             let aligns: Vec<CellAlignment> = self.columns.iter().map(|c| c.align).collect();
-            Stdout::lines(&markdown::page_row(self.id, &titles, &aligns, cells));
+            Stdout::lines(&page.row(self.id, &titles, &aligns, cells));
             return;
         }
         if !self.header_done {
@@ -126,11 +128,14 @@ mod tests {
 
     #[test]
     fn live_rows_line_up_with_their_header() {
-        let printer = RowPrinter::new(&[
-            Column::left("name", 10),
-            Column::right("ms", 8),
-            Column::left("end", 3),
-        ]);
+        let printer = RowPrinter::new(
+            &Stdout::plain(),
+            &[
+                Column::left("name", 10),
+                Column::right("ms", 8),
+                Column::left("end", 3),
+            ],
+        );
         let header = printer.header();
         let short = printer.render(&["a".into(), "1.250".into(), "x".into()]);
         let long = printer.render(&["abcdefghij".into(), "12345.125".into(), "y".into()]);

@@ -504,7 +504,7 @@ impl Sockets {
 
 /// Runs the plan: sockets, privilege drop, then the async driver on a runtime started
 /// only now, so none of its threads ever held a capability.
-pub fn run(plan: Plan) -> Result<Exit, Failure> {
+pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
     let sockets = Sockets::open(&plan)?;
     privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
@@ -514,7 +514,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("starting the async runtime", e))?;
     runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
-        let mut report = report::Report::new(&plan, &resolved);
+        let mut report = report::Report::new(&plan, out, &resolved);
         let outcome = measure(
             &plan.settings,
             sockets,

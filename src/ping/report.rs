@@ -66,6 +66,7 @@ impl Names {
 }
 
 pub(crate) struct Report {
+    out: Stdout,
     format: Format,
     quiet: bool,
     flood: bool,
@@ -96,7 +97,7 @@ struct AtlasRun {
 }
 
 impl Report {
-    pub fn new(plan: &Plan, targets: &[Resolved]) -> Report {
+    pub fn new(plan: &Plan, out: &Stdout, targets: &[Resolved]) -> Report {
         let multi = targets.len() > 1;
         let mut names = Names {
             enabled: !plan.numeric,
@@ -138,6 +139,7 @@ impl Report {
             Column::left("", 44),
         ]);
         Report {
+            out: out.clone(),
             format: plan.format,
             quiet: plan.quiet,
             flood: plan.flood && plan.format == Format::Table,
@@ -146,7 +148,7 @@ impl Report {
             timeout: plan.settings.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
             names,
-            printer: RowPrinter::new(&columns),
+            printer: RowPrinter::new(out, &columns),
             rows_printed: false,
             replies: Vec::new(),
             errors: Vec::new(),
@@ -225,8 +227,8 @@ impl Report {
                 Event::Reply {
                     status: ReplyStatus::Ok,
                     ..
-                } => Stdout::unterminated("\x08 \x08"),
-                Event::Error { .. } | Event::SendFailed { .. } => Stdout::unterminated("\x08E"),
+                } => self.out.unterminated("\x08 \x08"),
+                Event::Error { .. } | Event::SendFailed { .. } => self.out.unterminated("\x08E"),
                 _ => {}
             }
         }
@@ -417,15 +419,15 @@ impl Report {
                             .collect::<Vec<_>>(),
                         &doc.summary,
                     );
-                    Stdout::json(&results);
-                    Stdout::also_json(&doc);
+                    self.out.json(&results);
+                    self.out.also_json(&doc);
                 }
-                None => Stdout::json(&doc),
+                None => self.out.json(&doc),
             }
             return;
         }
         if self.rows_printed || self.flood {
-            Stdout::line("");
+            self.out.line("");
         }
         let mut table = output::table(&[
             "target", "address", "sent", "received", "dup", "errors", "late", "loss", "min", "avg",
@@ -449,7 +451,7 @@ impl Report {
                 ms(s.jitter_ms),
             ]);
         }
-        Stdout::table(&table);
+        self.out.table(&table);
     }
 
     /// SIGQUIT: statistics so far, on stderr (as iputils does), and the run goes on.
@@ -488,7 +490,7 @@ impl Observer for Report {
             timeline.sent(probe.target.0, probe.seq);
         }
         if self.flood {
-            Stdout::unterminated(".");
+            self.out.unterminated(".");
         }
     }
 

@@ -238,7 +238,7 @@ use std::time::Duration;
 use crate::cli::{Family, TraceArgs};
 use crate::error::{no_address_of, resolver_message, Exit, Failure};
 use crate::net::iface::literal_sockaddr;
-use crate::output::Format;
+use crate::output::{Format, Stdout};
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
@@ -509,7 +509,7 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
 
 /// Runs the plan: resolve, open the sockets, drop capabilities, then trace on this one
 /// thread (reverse names are looked up on threads started only after the drop).
-pub fn run(plan: Plan, view: Presentation) -> Result<Exit, Failure> {
+pub fn run(plan: Plan, view: Presentation, out: &Stdout) -> Result<Exit, Failure> {
     let resolved = resolve(&plan)?;
     let sockets = Sockets::open(&plan, &resolved)?;
     // `--flows N`: every flow its own sockets (own source port or ICMP identifier).
@@ -523,10 +523,10 @@ pub fn run(plan: Plan, view: Presentation) -> Result<Exit, Failure> {
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     if plan.repeat.is_some() {
         more.insert(0, sockets);
-        return watch::run(&plan, &view, &resolved, more);
+        return watch::run(&plan, &view, out, &resolved, more);
     }
     let started = std::time::Instant::now();
-    let mut report = report::Report::new(&plan, view, &resolved, sockets.has_raw_listener());
+    let mut report = report::Report::new(&plan, view, out, &resolved, sockets.has_raw_listener());
     report.atlas_facts(sockets.source(), sockets.one_flow());
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))

@@ -134,6 +134,7 @@ pub(super) fn header_words(plan: &Plan, target: &Resolved) -> (String, String) {
 }
 
 pub(crate) struct Report {
+    out: Stdout,
     format: Format,
     target_text: String,
     target: IpAddr,
@@ -196,12 +197,18 @@ impl Observer for Report {
 }
 
 impl Report {
-    pub fn new(plan: &Plan, view: Presentation, target: &Resolved, raw_receiver: bool) -> Report {
+    pub fn new(
+        plan: &Plan,
+        view: Presentation,
+        out: &Stdout,
+        target: &Resolved,
+        raw_receiver: bool,
+    ) -> Report {
         let addr = target.addr();
-        let printer = RowPrinter::new(&columns(addr, view.numeric, raw_receiver));
+        let printer = RowPrinter::new(out, &columns(addr, view.numeric, raw_receiver));
         if view.format.shows_tables() {
             let (shown, method) = header_words(plan, target);
-            Stdout::line(&format!(
+            out.line(&format!(
                 "trace to {shown}, {method}, {} hops max, {} queries per hop{}",
                 plan.max_ttl,
                 plan.queries,
@@ -211,6 +218,7 @@ impl Report {
         let mut names = Names::new(!view.numeric);
         names.start(addr);
         Report {
+            out: out.clone(),
             format: view.format,
             target_text: target.text.clone(),
             target: addr,
@@ -360,33 +368,36 @@ impl Report {
             match &mut self.atlas {
                 Some(facts) => {
                     facts.ended = std::time::SystemTime::now();
-                    Stdout::json(&[super::atlas::result(&doc, self.target, facts)]);
-                    Stdout::also_json(&doc);
+                    self.out
+                        .json(&[super::atlas::result(&doc, self.target, facts)]);
+                    self.out.also_json(&doc);
                 }
-                None => Stdout::json(&doc),
+                None => self.out.json(&doc),
             }
             return Exit::from_answered(reached.is_some());
         }
         self.finish_rows();
-        Stdout::line("");
+        self.out.line("");
         let target = self.target;
         match ending {
-            Ending::Reached { ttl, .. } => Stdout::line(&format!(
+            Ending::Reached { ttl, .. } => self.out.line(&format!(
                 "reached {target} in {ttl} hop{} ({:.2} s)",
                 if ttl == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
             )),
-            Ending::Unreachable { ttl, from, kind } => Stdout::line(&format!(
+            Ending::Unreachable { ttl, from, kind } => self.out.line(&format!(
                 "did not reach {target}: {from} at hop {ttl} reported {} ({:.2} s)",
                 kind.describe(),
                 elapsed.as_secs_f64()
             )),
-            Ending::MaxHops => Stdout::line(&format!(
+            Ending::MaxHops => self.out.line(&format!(
                 "did not reach {target} within {} hops ({:.2} s)",
                 self.max_ttl,
                 elapsed.as_secs_f64()
             )),
-            Ending::Stopped => Stdout::line(&format!("interrupted before reaching {target}")),
+            Ending::Stopped => self
+                .out
+                .line(&format!("interrupted before reaching {target}")),
         }
         let what = if self.target_text == self.target.to_string() {
             "the target".to_string()
@@ -398,9 +409,9 @@ impl Report {
             None => "no hop answered".to_string(),
         };
         if check.matches {
-            Stdout::line(&format!("address check: ok: {ends}, {what}"));
+            self.out.line(&format!("address check: ok: {ends}, {what}"));
         } else {
-            Stdout::line(&format!(
+            self.out.line(&format!(
                 "address check: MISMATCH: {ends}, not at {target} ({what}): {}",
                 check.explanation.as_deref().unwrap_or("")
             ));
@@ -508,7 +519,7 @@ mod tests {
             }],
         };
         for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
-            let printer = RowPrinter::new(&columns(ip(target), true, true));
+            let printer = RowPrinter::new(&Stdout::plain(), &columns(ip(target), true, true));
             let row = printer.render(&hop_cells(&hop, |a| a.to_string()));
             let lines: Vec<&str> = row.lines().map(str::trim).collect();
             assert_eq!(

@@ -170,6 +170,7 @@ impl Field {
 pub fn run(
     plan: &Plan,
     view: &Presentation,
+    out: &Stdout,
     resolved: &Resolved,
     sockets: Vec<Sockets>,
 ) -> Result<Exit, Failure> {
@@ -183,14 +184,14 @@ pub fn run(
     {
         let sockets = sockets.into_iter().next().expect("one set");
         let live = super::live::run(plan, view.numeric, resolved, sockets)?;
-        let mut printer = Printer::new(plan, view, resolved, &repeat, 1);
+        let mut printer = Printer::new(plan, view, out, resolved, &repeat, 1);
         printer.stats = vec![live.stats];
         printer.reached_rounds = vec![live.reached_rounds];
         printer.names = live.names;
         printer.asn = live.asn;
         return Ok(printer.finish(live.elapsed));
     }
-    let mut printer = Printer::new(plan, view, resolved, &repeat, sockets.len());
+    let mut printer = Printer::new(plan, view, out, resolved, &repeat, sockets.len());
     let started = Instant::now();
     if sockets.len() == 1 {
         let sockets = sockets.into_iter().next().expect("one set");
@@ -279,6 +280,7 @@ fn run_flows(
 /// The rounds' observer that prints (also usable by a live view: feed it rounds with
 /// [`Printer::on_round`], then [`Printer::finish`] prints the summary).
 pub struct Printer {
+    out: Stdout,
     format: Format,
     repeat: Repeat,
     header: Header,
@@ -301,6 +303,7 @@ impl Printer {
     pub fn new(
         plan: &Plan,
         view: &Presentation,
+        out: &Stdout,
         resolved: &Resolved,
         repeat: &Repeat,
         flows: usize,
@@ -318,7 +321,7 @@ impl Printer {
                 Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
                 None => "rounds until Ctrl-C".to_string(),
             };
-            Stdout::line(&format!(
+            out.line(&format!(
                 "trace to {shown}, {method}, {rounds} {} s apart, {} probe{} per hop per round{}",
                 repeat.interval.as_secs_f64(),
                 plan.queries,
@@ -331,16 +334,20 @@ impl Printer {
             ));
         }
         Printer {
+            out: out.clone(),
             format: view.format,
             repeat: repeat.clone(),
             header,
             names,
             asn: plan.probe.asn_zone.as_deref().map(Lookups::new),
             events_printed: vec![0; flows.max(1)],
-            csv: CsvPrinter::new(CSV_COLUMNS.iter().chain(match plan.probe.asn_zone {
-                Some(_) => CSV_ASN_COLUMNS,
-                None => &[],
-            })),
+            csv: CsvPrinter::new(
+                out,
+                CSV_COLUMNS.iter().chain(match plan.probe.asn_zone {
+                    Some(_) => CSV_ASN_COLUMNS,
+                    None => &[],
+                }),
+            ),
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
@@ -419,7 +426,7 @@ impl Printer {
                     hops: round.hops.iter().map(json_round_hop).collect(),
                     events: events.iter().map(json_event).collect(),
                 };
-                Stdout::json_line(&doc);
+                self.out.json_line(&doc);
             }
             Format::Csv => self.csv_rows(flow, &self.snapshot(&self.stats[flow])),
             // Markdown is the table, rendered by `Stdout`; the plan refuses Atlas here.
@@ -451,7 +458,7 @@ impl Printer {
                 for e in &events {
                     line.push_str(&format!("; {}", e.describe()));
                 }
-                Stdout::line(&line);
+                self.out.line(&line);
             }
         }
     }
@@ -506,9 +513,9 @@ impl Printer {
                     elapsed,
                 );
                 if self.repeat.watch {
-                    Stdout::json_line(&doc);
+                    self.out.json_line(&doc);
                 } else {
-                    Stdout::json(&doc);
+                    self.out.json(&doc);
                 }
             }
             // With --watch, the last round's rows are out already.
@@ -540,15 +547,15 @@ impl Printer {
     fn paths(&self, m: &Multipath, snapshots: &[Snapshot]) {
         let splits: Vec<String> = m.splits.iter().map(u8::to_string).collect();
         let merges: Vec<String> = m.merges.iter().map(u8::to_string).collect();
-        Stdout::line("");
+        self.out.line("");
         if m.splits.is_empty() {
-            Stdout::line(&format!(
+            self.out.line(&format!(
                 "paths: all {} flows take one path (the table is flow 0's)",
                 snapshots.len()
             ));
             return;
         }
-        Stdout::line(&format!(
+        self.out.line(&format!(
             "paths: {} flows, up to {} paths; split at hop {}{} (the table is flow 0's)",
             snapshots.len(),
             m.width(),
@@ -578,7 +585,7 @@ impl Printer {
                     100.0 * (sent - received) as f64 / sent as f64
                 };
                 let list: Vec<String> = flows.iter().map(u16::to_string).collect();
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  hop {}: {} flows {} ({:.1}% loss)",
                     hop.ttl,
                     self.shown(*addr),
@@ -630,24 +637,24 @@ impl Printer {
                 }
             }
         }
-        Stdout::table(&table);
-        Stdout::line("");
+        self.out.table(&table);
+        self.out.line("");
         let target = &self.header.head.address;
         // Loss explained.
         match snapshot.loss_begins_at {
-            Some(ttl) if ttl > self.header.head.first_ttl => Stdout::line(&format!(
+            Some(ttl) if ttl > self.header.head.first_ttl => self.out.line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}, between hop {} and hop \
                  {ttl}; every later hop shares it",
                 ttl - 1
             )),
-            Some(ttl) => Stdout::line(&format!(
+            Some(ttl) => self.out.line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}; every later hop shares it"
             )),
-            None => Stdout::line("loss: none in forwarding"),
+            None => self.out.line("loss: none in forwarding"),
         }
         for hop in &snapshot.hops {
             if hop.loss.kind != super::stats::LossKind::None {
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  hop {}: {}: {}",
                     hop.ttl,
                     hop.loss.kind.as_str(),
@@ -656,9 +663,10 @@ impl Printer {
             }
         }
         if snapshot.events_total > 0 {
-            Stdout::line(&format!("path changes: {}", snapshot.events_total));
+            self.out
+                .line(&format!("path changes: {}", snapshot.events_total));
             for e in &snapshot.events {
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  +{:.2}s round {}: {}",
                     e.at.as_secs_f64(),
                     e.round,
@@ -668,13 +676,13 @@ impl Printer {
         }
         let rounds = snapshot.rounds;
         match snapshot.destination_ttl {
-            Some(ttl) if self.reached_rounds[0] > 0 => Stdout::line(&format!(
+            Some(ttl) if self.reached_rounds[0] > 0 => self.out.line(&format!(
                 "reached {target} at hop {ttl} in {} of {rounds} round{} ({:.2} s)",
                 self.reached_rounds[0],
                 if rounds == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
             )),
-            _ => Stdout::line(&format!(
+            _ => self.out.line(&format!(
                 "did not reach {target} in {rounds} round{} ({:.2} s)",
                 if rounds == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
