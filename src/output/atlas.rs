@@ -27,6 +27,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use super::Stdout;
+
 /// The result-format version netlab writes (module docs).
 pub const FIRMWARE: u32 = 5000;
 /// `lts` when the clock's synchronisation is unknown (Atlas's own -1).
@@ -80,6 +82,16 @@ impl Header {
             dst_name: dst_name.to_string(),
             af: Some(if dst.is_ipv4() { 4 } else { 6 }),
         }
+    }
+}
+
+impl Stdout {
+    /// Writes the Atlas results (a JSON array, one result per target), and the run's
+    /// `--json` document where [`super::ALSO_JSON`] asks for it, so the tests compare
+    /// both documents of one run.
+    pub fn atlas<R: Serialize, D: Serialize>(&self, results: &[R], json: &D) {
+        self.json(&results);
+        self.also_json(json);
     }
 }
 

@@ -419,8 +419,7 @@ impl Report {
                             .collect::<Vec<_>>(),
                         &doc.summary,
                     );
-                    self.out.json(&results);
-                    self.out.also_json(&doc);
+                    self.out.atlas(&results, &doc);
                 }
                 None => self.out.json(&doc),
             }

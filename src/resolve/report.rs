@@ -46,7 +46,7 @@ const COLUMNS: [Column; 6] = [
 
 /// Prints results as they come (table mode) or keeps them for the document (JSON mode)
 /// or the Atlas results (Atlas mode, which keeps the JSON records too: see
-/// `self.out.also_json`).
+/// `Stdout::atlas`).
 pub struct Report {
     out: Stdout,
     json: bool,
@@ -108,8 +108,7 @@ impl Report {
                 Some(mut results) => {
                     results.sort_by_key(|(index, _)| *index);
                     let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
-                    self.out.json(&results);
-                    self.out.also_json(&Document { queries });
+                    self.out.atlas(&results, &Document { queries });
                 }
                 None => self.out.json(&Document { queries }),
             }

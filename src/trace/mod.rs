@@ -531,3 +531,38 @@ pub fn run(plan: Plan, view: Presentation, out: &Stdout) -> Result<Exit, Failure
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn from_args(args: &[&str]) -> Result<(Plan, Presentation), Failure> {
+        let argv = ["netlab", "trace"].iter().chain(args);
+        match crate::cli::Cli::try_parse_from(argv)
+            .expect("clap accepts it")
+            .command
+        {
+            crate::cli::Command::Trace(args) => Plan::from_args(args),
+            _ => unreachable!("a trace command line"),
+        }
+    }
+
+    /// How a trace is shown is decided once, beside the probing plan: CSV only with
+    /// rounds, an Atlas result only for one trace, every refusal naming the flag.
+    #[test]
+    fn the_presentation_holds_the_format_the_run_can_show() {
+        let (plan, view) = from_args(&["-n", "--format", "atlas", "::1"]).unwrap();
+        assert_eq!((view.format, view.numeric), (Format::Atlas, true));
+        assert!(view.plot.is_none() && plan.repeat.is_none());
+        let (plan, view) = from_args(&["-c", "2", "--format", "csv", "::1"]).unwrap();
+        assert_eq!((view.format, view.numeric), (Format::Csv, false));
+        assert!(plan.repeat.is_some());
+        let refused = |args: &[&str]| from_args(args).unwrap_err().what;
+        assert_eq!(refused(&["--format", "csv", "::1"]), "trace --format csv");
+        assert_eq!(
+            refused(&["-c", "2", "--format", "atlas", "::1"]),
+            "trace --format atlas"
+        );
+    }
+}

@@ -368,9 +368,8 @@ impl Report {
             match &mut self.atlas {
                 Some(facts) => {
                     facts.ended = std::time::SystemTime::now();
-                    self.out
-                        .json(&[super::atlas::result(&doc, self.target, facts)]);
-                    self.out.also_json(&doc);
+                    let result = super::atlas::result(&doc, self.target, facts);
+                    self.out.atlas(&[result], &doc);
                 }
                 None => self.out.json(&doc),
             }
