@@ -21,7 +21,11 @@ where
     };
     // The one door to stdout, a markdown page when the format asks for one.
     let format = cli.command.output().map_or(Format::Table, |o| o.format());
-    let out = Stdout::new(crate::output::markdown::Run::new(&args), format);
+    let out = Stdout::new(
+        crate::output::markdown::Run::new(&args),
+        format,
+        stdout_failed,
+    );
     match run(cli, &out) {
         Ok(exit) => exit.code(),
         Err(failure) => {
@@ -91,7 +95,7 @@ fn report_clap_error(err: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            Stdout::plain().line(err.render().to_string().trim_end());
+            Stdout::plain(stdout_failed).line(err.render().to_string().trim_end());
             Exit::Answered.code()
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -111,6 +115,17 @@ fn report_clap_error(err: clap::Error) -> i32 {
             Exit::Failed.code()
         }
     }
+}
+
+/// stdout could not be written: a closed pipe means the reader has all it asked for
+/// (`netlab cmd | head`), so the run ends quietly with 0, as ripgrep's does; anything
+/// else is exit 2 with one line.
+fn stdout_failed(what: &str, err: std::io::Error) -> ! {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(Exit::Answered.code());
+    }
+    eprintln!("netlab: {what}: {err}");
+    std::process::exit(Exit::Failed.code());
 }
 
 /// A bug must still honour the contract: one line, no backtrace, exit 2.

@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn the_header_comes_once_and_cells_are_quoted() {
-        let mut printer = CsvPrinter::new(&Stdout::plain(), ["ttl", "explanation"]);
+        let mut printer = CsvPrinter::new(&Stdout::for_tests(), ["ttl", "explanation"]);
         assert_eq!(
             printer.render([(1, "plain"), (2, "a, with \"quotes\"")]),
             "ttl,explanation\n1,plain\n2,\"a, with \"\"quotes\"\"\""

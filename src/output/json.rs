@@ -11,11 +11,8 @@ impl Stdout {
     /// Writes the command's one JSON document.
     pub fn json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => Stdout::raw(&text),
-            Err(err) => {
-                eprintln!("netlab: writing JSON output: {err}");
-                std::process::exit(crate::error::Exit::Failed.code());
-            }
+            Ok(text) => self.raw(&text),
+            Err(err) => (self.failed)("writing JSON output", io::Error::other(err)),
         }
     }
 
@@ -39,7 +36,7 @@ impl Stdout {
     /// Writes one NDJSON line (a stream's object: one line, whatever it holds).
     pub fn json_line<T: Serialize>(&self, value: &T) {
         match serde_json::to_string(value) {
-            Ok(text) => Stdout::raw(&text),
+            Ok(text) => self.raw(&text),
             Err(err) => warn(&format!("writing JSON output: {err}")),
         }
     }

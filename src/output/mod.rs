@@ -3,8 +3,9 @@
 //!
 //! stdout is written only through [`Stdout`], a value `app` makes once and hands to the
 //! command (with `--format markdown` it carries the page, so no global decides how lines
-//! look), which turns a broken pipe into a quiet, successful exit (`netlab resolve -f
-//! names | head -1` must not print an error). Each format has its own file here, as ripgrep's printers and trippy's
+//! look). Nothing here ends the process: a failed write goes to the [`WriteFailed`]
+//! handler `app` gave the door, which turns a broken pipe into a quiet, successful exit
+//! (`netlab resolve -f names | head -1` must not print an error). Each format has its own file here, as ripgrep's printers and trippy's
 //! `report/` do, so adding one touches this folder and the one match in `Format`:
 //! - [`table`]: finished tables and [`RowPrinter`], which renders rows that arrive over
 //!   time with fixed column widths, so live rows line up without knowing the rows to come;
@@ -75,22 +76,41 @@ pub const ALSO_JSON: &str = "NETLAB_ALSO_JSON";
 pub struct Stdout {
     run: Arc<markdown::Run>,
     page: Option<Arc<Mutex<markdown::Page>>>,
+    failed: WriteFailed,
 }
 
+/// What happens when stdout can no longer be written (`what` failed because of the
+/// error): `app` decides, the one place that ends the process. A closed pipe is a quiet
+/// success there, since the reader has all it asked for (`netlab resolve -f names | head
+/// -1` prints no error, as ripgrep's `main` does it); anything else is exit 2. It never
+/// returns, so no command goes on writing half a result.
+pub type WriteFailed = fn(what: &str, err: io::Error) -> !;
+
 impl Stdout {
-    /// The door for `run`, writing `format`: markdown makes it a page.
-    pub fn new(run: markdown::Run, format: Format) -> Stdout {
+    /// The door for `run`, writing `format` (markdown makes it a page); `failed` ends
+    /// the run when a write fails.
+    pub fn new(run: markdown::Run, format: Format, failed: WriteFailed) -> Stdout {
         let page = (format == Format::Markdown)
             .then(|| Arc::new(Mutex::new(markdown::Page::new(run.clone()))));
         Stdout {
             run: Arc::new(run),
             page,
+            failed,
         }
     }
 
-    /// A door that writes lines as they are (help, completions, tests).
-    pub fn plain() -> Stdout {
-        Stdout::new(markdown::Run::new(&[]), Format::Table)
+    /// A door that writes lines as they are (help, completions).
+    pub fn plain(failed: WriteFailed) -> Stdout {
+        Stdout::new(markdown::Run::new(&[]), Format::Table, failed)
+    }
+
+    /// A plain door whose failed write fails the test.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Stdout {
+        fn failed(what: &str, err: io::Error) -> ! {
+            panic!("{what}: {err}")
+        }
+        Stdout::plain(failed)
     }
 
     /// The run this process writes about.
@@ -113,28 +133,27 @@ impl Stdout {
                 for line in text.split('\n') {
                     lines.extend(page.text(line));
                 }
-                Stdout::lines(&lines);
+                self.lines(&lines);
             }
-            None => Stdout::raw(text),
+            None => self.raw(text),
         }
     }
 
-    pub(super) fn lines(lines: &[String]) {
+    pub(super) fn lines(&self, lines: &[String]) {
         for line in lines {
-            Stdout::raw(line);
+            self.raw(line);
         }
     }
 
-    /// Writes one line as it is; a closed pipe ends the process quietly with status 0,
-    /// since the reader has all it asked for.
-    pub(super) fn raw(text: &str) {
+    /// Writes one line as it is.
+    pub(super) fn raw(&self, text: &str) {
         let mut out = io::stdout().lock();
         let result = out
             .write_all(text.as_bytes())
             .and_then(|()| out.write_all(b"\n"))
             .and_then(|()| out.flush());
         if let Err(err) = result {
-            exit_on_write_error(err);
+            (self.failed)("writing to stdout", err);
         }
     }
 
@@ -142,17 +161,9 @@ impl Stdout {
     pub fn unterminated(&self, text: &str) {
         let mut out = io::stdout().lock();
         if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            exit_on_write_error(err);
+            (self.failed)("writing to stdout", err);
         }
     }
-}
-
-fn exit_on_write_error(err: io::Error) -> ! {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    eprintln!("netlab: writing to stdout: {err}");
-    std::process::exit(crate::error::Exit::Failed.code());
 }
 
 /// A warning or progress line on stderr (never on stdout).

@@ -10,8 +10,8 @@ impl Stdout {
     /// Writes a finished table.
     pub fn table(&self, table: &Table) {
         match self.page() {
-            Some(mut page) => Stdout::lines(&page.table(table)),
-            None => Stdout::raw(&trim_lines(&table.to_string())),
+            Some(mut page) => self.lines(&page.table(table)),
+            None => self.raw(&trim_lines(&table.to_string())),
         }
     }
 }
@@ -111,14 +111,14 @@ impl RowPrinter {
         if let Some(mut page) = self.out.page() {
             let titles: Vec<String> = self.columns.iter().map(|c| c.title.to_string()).collect();
             let aligns: Vec<CellAlignment> = self.columns.iter().map(|c| c.align).collect();
-            Stdout::lines(&page.row(self.id, &titles, &aligns, cells));
+            self.out.lines(&page.row(self.id, &titles, &aligns, cells));
             return;
         }
         if !self.header_done {
             self.header_done = true;
-            Stdout::raw(&self.header());
+            self.out.raw(&self.header());
         }
-        Stdout::raw(&self.render(cells));
+        self.out.raw(&self.render(cells));
     }
 }
 
@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn live_rows_line_up_with_their_header() {
         let printer = RowPrinter::new(
-            &Stdout::plain(),
+            &Stdout::for_tests(),
             &[
                 Column::left("name", 10),
                 Column::right("ms", 8),

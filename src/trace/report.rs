@@ -518,7 +518,7 @@ mod tests {
             }],
         };
         for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
-            let printer = RowPrinter::new(&Stdout::plain(), &columns(ip(target), true, true));
+            let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), true, true));
             let row = printer.render(&hop_cells(&hop, |a| a.to_string()));
             let lines: Vec<&str> = row.lines().map(str::trim).collect();
             assert_eq!(
