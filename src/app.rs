@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
-use crate::output::Stdout;
+use crate::output::{Format, Stdout};
 
 /// Runs netlab with these arguments and returns the process exit status.
 pub fn main_with_args<I>(args: I) -> i32
@@ -19,10 +19,14 @@ where
         Ok(cli) => cli,
         Err(err) => return report_clap_error(err),
     };
-    let markdown =
-        cli.command.output().map(|o| o.format()) == Some(crate::output::Format::Markdown);
-    crate::output::markdown::begin(&args, markdown);
-    match run(cli) {
+    // The one door to stdout, a markdown page when the format asks for one.
+    let format = cli.command.output().map_or(Format::Table, |o| o.format());
+    let out = Stdout::new(
+        crate::output::markdown::Run::new(&args),
+        format,
+        stdout_failed,
+    );
+    match run(cli, &out) {
         Ok(exit) => exit.code(),
         Err(failure) => {
             eprintln!("{failure}");
@@ -31,40 +35,40 @@ where
     }
 }
 
-fn run(cli: Cli) -> Result<Exit, Failure> {
+fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
     match cli.command {
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "netlab", &mut out);
-            Stdout::line(String::from_utf8_lossy(&out).trim_end());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "netlab", &mut script);
+            out.line(String::from_utf8_lossy(&script).trim_end());
             Ok(Exit::Answered)
         }
         Command::Resolve(args) => {
             let plan = crate::resolve::Plan::from_args(args)?;
-            runtime()?.block_on(crate::resolve::run(plan))
+            runtime()?.block_on(crate::resolve::run(plan, out))
         }
         Command::Connect(args) if args.interactive => {
-            runtime()?.block_on(crate::connect::interactive::run(args))
+            runtime()?.block_on(crate::connect::interactive::run(args, out))
         }
         Command::Connect(args) => {
             let plan = crate::connect::Plan::from_args(args)?;
-            runtime()?.block_on(crate::connect::run(plan))
+            runtime()?.block_on(crate::connect::run(plan, out))
         }
         // Ping opens its sockets and drops capabilities before any thread exists
         // (capabilities are per thread), so it builds its own runtime afterwards.
         Command::Ping(args) => {
             let plan = crate::ping::Plan::from_args(args)?;
-            crate::ping::run(plan)
+            crate::ping::run(plan, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Trace(args) => {
-            let plan = crate::trace::Plan::from_args(args)?;
-            crate::trace::run(plan)
+            let (plan, view) = crate::trace::Plan::from_args(args)?;
+            crate::trace::run(plan, view, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Check(args) => {
             let plan = crate::check::Plan::from_args(args)?;
-            crate::check::run(plan)
+            crate::check::run(plan, out)
         }
         // Like ping: sockets (and the listener) first, then capabilities are dropped,
         // then the runtime's threads start.
@@ -74,7 +78,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Serve(args) => {
             let plan = crate::serve::Plan::from_args(args)?;
-            runtime()?.block_on(crate::serve::run(plan))
+            runtime()?.block_on(crate::serve::run(plan, out))
         }
     }
 }
@@ -91,7 +95,7 @@ fn report_clap_error(err: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            Stdout::line(err.render().to_string().trim_end());
+            Stdout::plain(stdout_failed).line(err.render().to_string().trim_end());
             Exit::Answered.code()
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -111,6 +115,17 @@ fn report_clap_error(err: clap::Error) -> i32 {
             Exit::Failed.code()
         }
     }
+}
+
+/// stdout could not be written: a closed pipe means the reader has all it asked for
+/// (`netlab cmd | head`), so the run ends quietly with 0, as ripgrep's does; anything
+/// else is exit 2 with one line.
+fn stdout_failed(what: &str, err: std::io::Error) -> ! {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(Exit::Answered.code());
+    }
+    eprintln!("netlab: {what}: {err}");
+    std::process::exit(Exit::Failed.code());
 }
 
 /// A bug must still honour the contract: one line, no backtrace, exit 2.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::verdict::Status;
 use super::Report;
 use crate::error::Failure;
-use crate::output::markdown;
+use crate::output::markdown::{self, Run};
 use crate::plot::page::{Page, Verdict};
 use crate::plot::path::{self, HopSamples};
 use crate::plot::ping::Timeline;
@@ -101,7 +101,7 @@ pub fn status_word(status: Status) -> &'static str {
 const HEADINGS: [&str; 5] = ["1. Resolve", "2. Connect", "3. Ping", "4. Trace", "Verdict"];
 
 /// Writes `DIR/report.md` and the pictures beside it.
-pub fn write(dir: &Path, report: &Report, pictures: &Pictures) -> Result<(), Failure> {
+pub fn write(dir: &Path, run: &Run, report: &Report, pictures: &Pictures) -> Result<(), Failure> {
     for (name, svg) in [
         ("check", &pictures.page),
         ("ping", &pictures.ping),
@@ -113,20 +113,18 @@ pub fn write(dir: &Path, report: &Report, pictures: &Pictures) -> Result<(), Fai
             file.save(svg)?;
         }
     }
-    let text = document(report);
+    let text = document(run, report);
     let path = dir.join("report.md");
     std::fs::write(&path, text).map_err(|e| Failure::new(format!("writing {}", path.display()), e))
 }
 
 /// The markdown of the report.
-fn document(report: &Report) -> String {
+fn document(run: &Run, report: &Report) -> String {
     let mut out = vec![format!(
         "# netlab check {}\n",
         markdown::escape_inline(&report.plan.target.text)
     )];
-    if let Some(run) = markdown::run() {
-        out.push(markdown::preamble(run));
-    }
+    out.push(markdown::preamble(run));
     let pictures = [
         None,
         None,

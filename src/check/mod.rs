@@ -184,7 +184,7 @@ struct Resolved {
     dns: Option<DnsAnswer>,
 }
 
-pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
+pub fn run(mut plan: Plan, out: &Stdout) -> Result<Exit, Failure> {
     let name = match &plan.target.host {
         Host::Name(name) => Some(name.clone()),
         Host::Ip { .. } => None,
@@ -221,10 +221,7 @@ pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
         max_ttl: 30,
         queries: 3,
         wait: Duration::from_secs(2),
-        numeric: true,
         family: plan.family,
-        format: Format::Table,
-        plot: None,
         probe: trace::options::ProbeOptions::default(),
         repeat: None,
     };
@@ -306,16 +303,16 @@ pub fn run(mut plan: Plan) -> Result<Exit, Failure> {
         passed,
     };
     if plan.json {
-        Stdout::json(&report.document());
+        out.json(&report.document());
     } else {
-        report.print();
+        report.print(out);
     }
     let pictures = lab::Pictures::new(&report, &ping_observer.1);
     if let Some(file) = &plan.plot {
         file.save(&pictures.page())?;
     }
     if let Some(dir) = &plan.report {
-        lab::write(dir, &report, &pictures)?;
+        lab::write(dir, out.run(), &report, &pictures)?;
     }
     Ok(Exit::from_answered(passed))
 }
@@ -708,12 +705,12 @@ impl Report<'_> {
         tables
     }
 
-    fn print(&self) {
+    fn print(&self, out: &Stdout) {
         for (i, table) in self.tables().iter().enumerate() {
             if i > 0 {
-                Stdout::line("");
+                out.line("");
             }
-            Stdout::table(table);
+            out.table(table);
         }
     }
 }

@@ -35,7 +35,7 @@ const MAX_LINE: usize = 64 * 1024;
 
 /// Runs an interactive session for `connect --interactive` (clap has already refused the
 /// flags that make no sense with it).
-pub async fn run(args: ConnectArgs) -> Result<Exit, Failure> {
+pub async fn run(args: ConnectArgs, out: &Stdout) -> Result<Exit, Failure> {
     let (target, port) = parse(&args)?;
     let family = args.family.family();
     let addresses = super::addresses_of(&target.host, family).await?;
@@ -63,7 +63,7 @@ pub async fn run(args: ConnectArgs) -> Result<Exit, Failure> {
         return Ok(Exit::NotAnswered);
     };
     eprintln!("netlab: connected to {addr}; lines typed here are sent, `bye` or Ctrl-D ends");
-    converse(stream, args.eol.unwrap_or(Eol::Lf).bytes()).await?;
+    converse(out, stream, args.eol.unwrap_or(Eol::Lf).bytes()).await?;
     Ok(Exit::Answered)
 }
 
@@ -109,7 +109,7 @@ fn short(err: &std::io::Error) -> String {
     }
 }
 
-async fn converse(mut stream: TcpStream, eol: &[u8]) -> Result<(), Failure> {
+async fn converse(out: &Stdout, mut stream: TcpStream, eol: &[u8]) -> Result<(), Failure> {
     let mut typed = stdin_lines();
     let mut typing = true;
     let mut pending: Vec<u8> = Vec::new();
@@ -148,7 +148,7 @@ async fn converse(mut stream: TcpStream, eol: &[u8]) -> Result<(), Failure> {
                 };
                 if n == 0 {
                     if !pending.is_empty() {
-                        Stdout::line(&printable(strip_line_ending(&pending)));
+                        out.line(&printable(strip_line_ending(&pending)));
                     }
                     return Ok(());
                 }
@@ -157,18 +157,18 @@ async fn converse(mut stream: TcpStream, eol: &[u8]) -> Result<(), Failure> {
                 while let Some(nl) = pending.iter().position(|&b| b == b'\n') {
                     let line: Vec<u8> = pending.drain(..=nl).collect();
                     let line = strip_line_ending(&line);
-                    Stdout::line(&printable(line));
+                    out.line(&printable(line));
                     if is_bye(line) {
                         return Ok(());
                     }
                 }
                 // A line longer than MAX_LINE is printed in pieces.
                 if pending.len() >= MAX_LINE {
-                    Stdout::line(&printable(&std::mem::take(&mut pending)));
+                    out.line(&printable(&std::mem::take(&mut pending)));
                 }
             }
             _ = sleep_until(partial_at.unwrap_or(last_read).into()), if partial_at.is_some() => {
-                Stdout::line(&printable(&std::mem::take(&mut pending)));
+                out.line(&printable(&std::mem::take(&mut pending)));
             }
             _ = sleep_until(closing_by.unwrap_or(last_read).into()), if closing_by.is_some() => {
                 return Ok(());

@@ -180,14 +180,14 @@ const PROBE_COLUMNS: [Column; 7] = [
 ];
 
 impl ProbeRows {
-    pub fn new(format: Format, with_seq: bool) -> ProbeRows {
+    pub fn new(out: &Stdout, format: Format, with_seq: bool) -> ProbeRows {
         let printer = format.shows_tables().then(|| {
             let mut columns = Vec::new();
             if with_seq {
                 columns.push(Column::right("seq", 4));
             }
             columns.extend(PROBE_COLUMNS);
-            RowPrinter::new(&columns)
+            RowPrinter::new(out, &columns)
         });
         ProbeRows { printer, with_seq }
     }
@@ -246,6 +246,7 @@ fn detail_cell(outcome: &Outcome) -> String {
 
 /// Ends a probe run: the JSON document, or the statistics / summary table.
 pub fn finish_probes(
+    out: &Stdout,
     format: Format,
     repeated: bool,
     records: &[ProbeRecord],
@@ -259,7 +260,7 @@ pub fn finish_probes(
             statistics: &'a [StatisticsRecord],
             interrupted: bool,
         }
-        Stdout::json(&Document {
+        out.json(&Document {
             probes: records,
             statistics,
             interrupted,
@@ -296,8 +297,8 @@ pub fn finish_probes(
                 right(time(|t| t.mdev_ms)),
             ]);
         }
-        Stdout::line("");
-        Stdout::table(&table);
+        out.line("");
+        out.table(&table);
     } else if records.len() > 1 {
         let count = |state: State| records.iter().filter(|r| r.outcome.state == state).count();
         let mut header = vec!["probes", "open", "closed", "filtered", "unreachable"];
@@ -323,20 +324,20 @@ pub fn finish_probes(
         }
         let mut table = output::table(&header);
         table.add_row(row.into_iter().map(right).collect::<Vec<_>>());
-        Stdout::line("");
-        Stdout::table(&table);
+        out.line("");
+        out.table(&table);
     }
 }
 
 /// Ends a scan run: the JSON document or the summary table.
-pub fn finish_scans(format: Format, scans: &[ScanRecord], interrupted: bool) {
+pub fn finish_scans(out: &Stdout, format: Format, scans: &[ScanRecord], interrupted: bool) {
     if format == Format::Json {
         #[derive(Serialize)]
         struct Document<'a> {
             scans: &'a [ScanRecord],
             interrupted: bool,
         }
-        Stdout::json(&Document { scans, interrupted });
+        out.json(&Document { scans, interrupted });
         return;
     }
     if interrupted {
@@ -400,8 +401,8 @@ pub fn finish_scans(format: Format, scans: &[ScanRecord], interrupted: bool) {
         }
         table.add_row(row);
     }
-    Stdout::line("");
-    Stdout::table(&table);
+    out.line("");
+    out.table(&table);
 }
 
 fn right(value: impl ToString) -> Cell {

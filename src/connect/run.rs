@@ -52,7 +52,7 @@ struct Resolved {
     ports: Arc<[u16]>,
 }
 
-pub async fn run(plan: Plan) -> Result<Exit, Failure> {
+pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
     let mut interrupt = Interrupt::new();
     let resolving = async {
         let mut resolved = Vec::with_capacity(plan.targets.len());
@@ -72,9 +72,9 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
         }
     };
     if plan.scan {
-        run_scans(&plan, resolved, interrupt).await
+        run_scans(&plan, out, resolved, interrupt).await
     } else {
-        run_probes(&plan, resolved, interrupt).await
+        run_probes(&plan, out, resolved, interrupt).await
     }
 }
 
@@ -162,6 +162,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Probes of single ports: every state gets a row; `-c` repeats and adds statistics.
 async fn run_probes(
     plan: &Plan,
+    out: &output::Stdout,
     resolved: Vec<Resolved>,
     mut interrupt: Interrupt,
 ) -> Result<Exit, Failure> {
@@ -185,7 +186,7 @@ async fn run_probes(
     let spec = Arc::new(plan.spec.clone());
     let window = window_size(plan, endpoints.len());
     let state = Arc::new(Mutex::new(ProbeState {
-        rows: report::ProbeRows::new(plan.format, plan.count.is_some()),
+        rows: report::ProbeRows::new(out, plan.format, plan.count.is_some()),
         pending: Vec::new(),
         next_row: 0,
         stats: vec![Statistics::default(); endpoints.len()],
@@ -239,7 +240,7 @@ async fn run_probes(
     let state = std::mem::replace(
         &mut *lock(&state),
         ProbeState {
-            rows: report::ProbeRows::new(plan.format, false),
+            rows: report::ProbeRows::new(out, plan.format, false),
             pending: Vec::new(),
             next_row: 0,
             stats: Vec::new(),
@@ -260,6 +261,7 @@ async fn run_probes(
         .collect();
     let all_answered = !state.expectation_failed && state.stats.iter().all(|s| s.open() > 0);
     report::finish_probes(
+        out,
         plan.format,
         plan.count.is_some(),
         &state.records,
@@ -272,11 +274,12 @@ async fn run_probes(
 /// Range scans: open ports as found, the rest counted.
 async fn run_scans(
     plan: &Plan,
+    out: &output::Stdout,
     resolved: Vec<Resolved>,
     mut interrupt: Interrupt,
 ) -> Result<Exit, Failure> {
     let mut scans = Vec::new();
-    let rows = Arc::new(Mutex::new(report::ProbeRows::new(plan.format, false)));
+    let rows = Arc::new(Mutex::new(report::ProbeRows::new(out, plan.format, false)));
     let spec = Arc::new(plan.spec.clone());
     let mut interrupted = false;
     'targets: for target in &resolved {
@@ -293,7 +296,7 @@ async fn run_scans(
         }
     }
     let all_answered = !interrupted && scans.iter().all(|s| !s.open.is_empty());
-    report::finish_scans(plan.format, &scans, interrupted);
+    report::finish_scans(out, plan.format, &scans, interrupted);
     Ok(Exit::from_answered(all_answered))
 }
 

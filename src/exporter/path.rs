@@ -19,7 +19,6 @@ use tokio::sync::Semaphore;
 
 use super::metrics::{HopAddressLabels, HopLabels, Metrics, TargetLabels};
 use crate::cli::Family;
-use crate::output::Format;
 use crate::target::{Resolved, Target};
 use crate::trace::engine::{Ending, ProbeResult};
 use crate::trace::{self, TraceOutcome};
@@ -208,10 +207,7 @@ pub fn plan(target: &Target, settings: &TraceSettings) -> trace::Plan {
         max_ttl: settings.max_hops,
         queries: settings.queries,
         wait: settings.wait,
-        numeric: true,
         family: Family::Any,
-        format: Format::Table,
-        plot: None,
         probe: trace::options::ProbeOptions::default(),
         repeat: None,
     }

@@ -18,13 +18,16 @@
 //! - `timestamp`: when the measurement started (Unix seconds).
 //! - `from` and `src_addr`: the address this host sends from toward the destination (the
 //!   route's source address). Atlas's `from` is the probe's address as its controller
-//!   saw it; without a controller, the local address is the honest answer.
+//!   saw it; without a controller, the local address is the honest answer. The command
+//!   asks `net` for it and hands it in: a printer never opens a socket.
 //! - `dst_addr`, `dst_name`, `af`: the address probed, the target as given, 4 or 6.
 
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+
+use super::Stdout;
 
 /// The result-format version netlab writes (module docs).
 pub const FIRMWARE: u32 = 5000;
@@ -82,15 +85,19 @@ impl Header {
     }
 }
 
+impl Stdout {
+    /// Writes the Atlas results (a JSON array, one result per target), and the run's
+    /// `--json` document where [`super::ALSO_JSON`] asks for it, so the tests compare
+    /// both documents of one run.
+    pub fn atlas<R: Serialize, D: Serialize>(&self, results: &[R], json: &D) {
+        self.json(&results);
+        self.also_json(json);
+    }
+}
+
 /// Seconds since the Unix epoch (0 for a clock set before 1970).
 pub fn unix_seconds(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// This host's source address toward `dst`, as Atlas's `src_addr` (None if there is no
-/// route: the result still says what happened).
-pub fn source_toward(dst: std::net::SocketAddr) -> Option<IpAddr> {
-    crate::net::probe::source_address(dst).ok()
 }
 
 #[cfg(test)]

@@ -10,13 +10,12 @@
 //! always separated from what comes before and after by a blank line: a line of text
 //! right under a table would otherwise be read as one more row.
 //!
-//! The page is one per process ([`begin`], called once by `app` with the command line);
-//! [`super::Stdout`] asks [`active`] whether to write markdown. `check --report`
-//! renders into a file with the same functions ([`table`], [`preamble`], [`text`]).
+//! The page is a value ([`Page`]): `app` makes one with the command line when the run
+//! writes markdown and hands it down inside [`super::Stdout`], which every command
+//! writes through; no global says whether stdout is markdown. `check --report` renders
+//! into a file with the same functions ([`table`], [`preamble`], [`text`]).
 
 use std::ffi::OsString;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
 use comfy_table::{CellAlignment, Table};
@@ -39,8 +38,6 @@ impl Run {
     }
 }
 
-static RUN: OnceLock<Run> = OnceLock::new();
-
 /// What was last written to stdout, so blocks get the blank lines between them that
 /// markdown needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,91 +51,88 @@ enum Last {
     Table(u64),
 }
 
-static LAST: Mutex<Last> = Mutex::new(Last::Nothing);
-static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
-
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Records the run of `args` (for `check --report` and for the page), and makes stdout
-/// markdown when `stdout` is set. Called once, before any output; later calls change
-/// nothing.
-pub fn begin(args: &[OsString], stdout: bool) {
-    if RUN.set(Run::new(args)).is_ok() && stdout {
-        ACTIVE.store(true, Ordering::Relaxed);
-    }
+/// The page stdout is while a run writes markdown: its run, for the preamble, and what
+/// was written last. One per process, made by `app` and handed down inside
+/// [`super::Stdout`] (never a global), so tests make as many as they like.
+#[derive(Debug)]
+pub struct Page {
+    run: Run,
+    last: Last,
+    next_table: u64,
 }
 
-/// The run [`begin`] recorded.
-pub fn run() -> Option<&'static Run> {
-    RUN.get()
-}
-
-/// Whether stdout gets markdown.
-pub fn active() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
-}
-
-/// A fresh id for a live table (one per [`super::RowPrinter`]).
-pub(super) fn table_id() -> u64 {
-    NEXT_TABLE.fetch_add(1, Ordering::Relaxed)
-}
-
-/// What to write before a block of kind `next`, given what was written last: the
-/// preamble first of all, then blank lines between blocks. Returns the lines and
-/// records `next` as the last thing written.
-fn separate(next: Last) -> Vec<String> {
-    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-    let mut lines = Vec::new();
-    if *last == Last::Nothing {
-        if let Some(run) = RUN.get() {
-            lines.push(preamble(run));
+impl Page {
+    pub fn new(run: Run) -> Page {
+        Page {
+            run,
+            last: Last::Nothing,
+            next_table: 1,
         }
-        *last = Last::Blank;
     }
-    let needs_blank = match (*last, next) {
-        (Last::Blank, _) | (_, Last::Blank) => false,
-        (Last::Table(a), Last::Table(b)) => a != b,
-        _ => true,
-    };
-    if needs_blank || (next == Last::Blank && *last != Last::Blank) {
-        lines.push(String::new());
-    }
-    *last = next;
-    lines
-}
 
-/// Lines to write for a finished table.
-pub(super) fn page_table(t: &Table) -> Vec<String> {
-    let mut lines = separate(Last::Table(table_id()));
-    lines.push(table(t));
-    lines
-}
-
-/// Lines to write for one live row of table `id` (its header first when the table
-/// starts, or starts again after something else was written).
-pub(super) fn page_row(
-    id: u64,
-    titles: &[String],
-    aligns: &[CellAlignment],
-    cells: &[String],
-) -> Vec<String> {
-    let continues = *LAST.lock().unwrap_or_else(|e| e.into_inner()) == Last::Table(id);
-    let mut lines = separate(Last::Table(id));
-    if !continues {
-        lines.push(header(titles, aligns));
+    /// A fresh id for a table (one per [`super::RowPrinter`], one per finished table).
+    pub(super) fn table_id(&mut self) -> u64 {
+        let id = self.next_table;
+        self.next_table += 1;
+        id
     }
-    lines.push(row(cells));
-    lines
-}
 
-/// Lines to write for a line of text (a blank line ends the block before it).
-pub(super) fn page_text(line: &str) -> Vec<String> {
-    if line.trim().is_empty() {
-        return separate(Last::Blank);
+    /// What to write before a block of kind `next`, given what was written last: the
+    /// preamble first of all, then blank lines between blocks. Returns the lines and
+    /// records `next` as the last thing written.
+    fn separate(&mut self, next: Last) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.last == Last::Nothing {
+            lines.push(preamble(&self.run));
+            self.last = Last::Blank;
+        }
+        let needs_blank = match (self.last, next) {
+            (Last::Blank, _) | (_, Last::Blank) => false,
+            (Last::Table(a), Last::Table(b)) => a != b,
+            _ => true,
+        };
+        if needs_blank || (next == Last::Blank && self.last != Last::Blank) {
+            lines.push(String::new());
+        }
+        self.last = next;
+        lines
     }
-    let mut lines = separate(Last::Text);
-    lines.push(text(line));
-    lines
+
+    /// Lines to write for a finished table.
+    pub(super) fn table(&mut self, t: &Table) -> Vec<String> {
+        let id = self.table_id();
+        let mut lines = self.separate(Last::Table(id));
+        lines.push(table(t));
+        lines
+    }
+
+    /// Lines to write for one live row of table `id` (its header first when the table
+    /// starts, or starts again after something else was written).
+    pub(super) fn row(
+        &mut self,
+        id: u64,
+        titles: &[String],
+        aligns: &[CellAlignment],
+        cells: &[String],
+    ) -> Vec<String> {
+        let continues = self.last == Last::Table(id);
+        let mut lines = self.separate(Last::Table(id));
+        if !continues {
+            lines.push(header(titles, aligns));
+        }
+        lines.push(row(cells));
+        lines
+    }
+
+    /// Lines to write for a line of text (a blank line ends the block before it).
+    pub(super) fn text(&mut self, line: &str) -> Vec<String> {
+        if line.trim().is_empty() {
+            return self.separate(Last::Blank);
+        }
+        let mut lines = self.separate(Last::Text);
+        lines.push(text(line));
+        lines
+    }
 }
 
 /// The lines that open a page: the command line and when it ran, then a blank line.
@@ -351,5 +345,28 @@ mod tests {
     fn time_is_utc_to_the_second() {
         let at = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3_723);
         assert_eq!(time_of(at), "1971-01-01 01:02:03 UTC");
+    }
+
+    /// The page is a value: each starts with its own run, and blocks are separated by
+    /// what that page wrote last, never by another page's writing.
+    #[test]
+    fn a_page_opens_with_its_run_and_separates_its_blocks() {
+        let run = Run {
+            command: "netlab ping ::1".into(),
+            started: UNIX_EPOCH,
+        };
+        let mut page = Page::new(run.clone());
+        assert_eq!(page.text("hello"), [preamble(&run), "hello".to_string()]);
+        let titles = ["seq".to_string()];
+        let aligns = [CellAlignment::Right];
+        let id = page.table_id();
+        assert_eq!(
+            page.row(id, &titles, &aligns, &["1".into()]),
+            ["", "| seq |\n|---:|", "| 1 |"]
+        );
+        assert_eq!(page.row(id, &titles, &aligns, &["2".into()]), ["| 2 |"]);
+        let mut other = Page::new(run.clone());
+        assert_eq!(other.text(""), [preamble(&run)]);
+        assert_eq!(page.text("after"), ["", "after"]);
     }
 }

@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::report::{JsonError, JsonReply, JsonSummary};
+use super::json::{JsonError, JsonReply, JsonSummary};
 use crate::output::atlas::Header;
 
 /// One target's result.

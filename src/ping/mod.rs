@@ -10,7 +10,8 @@
 //!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
-//! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
+//! - `json.rs`: the `--json` document's records; `atlas.rs`: the same records as RIPE
+//!   Atlas ping results (`--format atlas`).
 //!
 //! iputils' other flags fit this split: what changes the schedule or the payload (`-l`,
 //! `-A`, `-f`, `-O`, `-p`) is engine settings, tested in virtual time (`sim_flags.rs`);
@@ -89,6 +90,7 @@ use crate::target::{Host, PortSuffix, Target};
 mod atlas;
 pub mod engine;
 mod io;
+mod json;
 mod report;
 
 pub use engine::Settings;
@@ -502,7 +504,7 @@ impl Sockets {
 
 /// Runs the plan: sockets, privilege drop, then the async driver on a runtime started
 /// only now, so none of its threads ever held a capability.
-pub fn run(plan: Plan) -> Result<Exit, Failure> {
+pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
     let sockets = Sockets::open(&plan)?;
     privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
@@ -512,7 +514,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("starting the async runtime", e))?;
     runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
-        let mut report = report::Report::new(&plan, &resolved);
+        let mut report = report::Report::new(&plan, out, &resolved);
         let outcome = measure(
             &plan.settings,
             sockets,

@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use super::atlas;
 use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
+use super::json::{JsonDoc, JsonError, JsonReply, JsonSummary};
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
@@ -65,55 +65,8 @@ impl Names {
     }
 }
 
-#[derive(Serialize)]
-pub(super) struct JsonReply {
-    pub(super) target: String,
-    pub(super) seq: u64,
-    pub(super) from: String,
-    pub(super) name: Option<String>,
-    pub(super) bytes: usize,
-    pub(super) ttl: Option<u8>,
-    pub(super) rtt_ms: f64,
-    pub(super) duplicate: bool,
-    pub(super) late: bool,
-    pub(super) unix_time: f64,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonError {
-    pub(super) target: String,
-    pub(super) seq: u64,
-    pub(super) from: Option<String>,
-    pub(super) kind: String,
-    pub(super) detail: String,
-    pub(super) mtu: Option<u32>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonSummary {
-    pub(super) target: String,
-    pub(super) address: String,
-    pub(super) transmitted: u64,
-    pub(super) received: u64,
-    pub(super) duplicates: u64,
-    pub(super) errors: u64,
-    pub(super) late: u64,
-    pub(super) loss_percent: f64,
-    pub(super) min_ms: Option<f64>,
-    pub(super) avg_ms: Option<f64>,
-    pub(super) max_ms: Option<f64>,
-    pub(super) mdev_ms: Option<f64>,
-    pub(super) jitter_ms: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct JsonDoc {
-    replies: Vec<JsonReply>,
-    errors: Vec<JsonError>,
-    summary: Vec<JsonSummary>,
-}
-
 pub(crate) struct Report {
+    out: Stdout,
     format: Format,
     quiet: bool,
     flood: bool,
@@ -144,7 +97,7 @@ struct AtlasRun {
 }
 
 impl Report {
-    pub fn new(plan: &Plan, targets: &[Resolved]) -> Report {
+    pub fn new(plan: &Plan, out: &Stdout, targets: &[Resolved]) -> Report {
         let multi = targets.len() > 1;
         let mut names = Names {
             enabled: !plan.numeric,
@@ -186,6 +139,7 @@ impl Report {
             Column::left("", 44),
         ]);
         Report {
+            out: out.clone(),
             format: plan.format,
             quiet: plan.quiet,
             flood: plan.flood && plan.format == Format::Table,
@@ -194,7 +148,7 @@ impl Report {
             timeout: plan.settings.timeout,
             targets: targets.iter().map(|t| (t.text.clone(), t.addr())).collect(),
             names,
-            printer: RowPrinter::new(&columns),
+            printer: RowPrinter::new(out, &columns),
             rows_printed: false,
             replies: Vec::new(),
             errors: Vec::new(),
@@ -211,7 +165,7 @@ impl Report {
                     .map(|t| atlas::Target {
                         text: t.text.clone(),
                         addr: t.addr(),
-                        src: output::atlas::source_toward(t.sockaddr),
+                        src: crate::net::probe::source_address(t.sockaddr).ok(),
                     })
                     .collect(),
             }),
@@ -273,8 +227,8 @@ impl Report {
                 Event::Reply {
                     status: ReplyStatus::Ok,
                     ..
-                } => Stdout::unterminated("\x08 \x08"),
-                Event::Error { .. } | Event::SendFailed { .. } => Stdout::unterminated("\x08E"),
+                } => self.out.unterminated("\x08 \x08"),
+                Event::Error { .. } | Event::SendFailed { .. } => self.out.unterminated("\x08E"),
                 _ => {}
             }
         }
@@ -465,15 +419,14 @@ impl Report {
                             .collect::<Vec<_>>(),
                         &doc.summary,
                     );
-                    Stdout::json(&results);
-                    Stdout::also_json(&doc);
+                    self.out.atlas(&results, &doc);
                 }
-                None => Stdout::json(&doc),
+                None => self.out.json(&doc),
             }
             return;
         }
         if self.rows_printed || self.flood {
-            Stdout::line("");
+            self.out.line("");
         }
         let mut table = output::table(&[
             "target", "address", "sent", "received", "dup", "errors", "late", "loss", "min", "avg",
@@ -497,7 +450,7 @@ impl Report {
                 ms(s.jitter_ms),
             ]);
         }
-        Stdout::table(&table);
+        self.out.table(&table);
     }
 
     /// SIGQUIT: statistics so far, on stderr (as iputils does), and the run goes on.
@@ -536,7 +489,7 @@ impl Observer for Report {
             timeline.sent(probe.target.0, probe.seq);
         }
         if self.flood {
-            Stdout::unterminated(".");
+            self.out.unterminated(".");
         }
     }
 

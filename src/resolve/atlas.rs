@@ -24,7 +24,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use super::lookup::{Resolution, Source, Status, Wire};
-use crate::output::atlas::{source_toward, unix_seconds, Header, UNKNOWN_SYNC};
+use crate::output::atlas::{unix_seconds, Header, UNKNOWN_SYNC};
 use crate::output::ms;
 
 /// One query's result.
@@ -80,7 +80,7 @@ pub fn result(res: &Resolution, started: SystemTime) -> DnsResult {
         "dns",
         "Tdig",
         started,
-        server.and_then(source_toward),
+        server.and_then(|s| crate::net::probe::source_address(s).ok()),
         dst.unwrap_or(IpAddr::from([0, 0, 0, 0])),
         &server.map(|s| s.to_string()).unwrap_or_default(),
     );

@@ -210,11 +210,15 @@ struct Item {
     parsed: Result<Subject, String>,
 }
 
-pub async fn run(plan: Plan) -> Result<Exit, Failure> {
-    run_with(plan, HickoryDns::new()).await
+pub async fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
+    run_with(plan, out, HickoryDns::new()).await
 }
 
-async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
+async fn run_with<D: Dns>(
+    mut plan: Plan,
+    out: &crate::output::Stdout,
+    dns: D,
+) -> Result<Exit, Failure> {
     let mode = match plan.server.clone() {
         None => system_mode(plan.timeout, plan.tcp),
         Some(spec) => {
@@ -259,7 +263,7 @@ async fn run_with<D: Dns>(mut plan: Plan, dns: D) -> Result<Exit, Failure> {
         }
     });
 
-    let mut report = Report::new(plan.json, plan.atlas, plan.short);
+    let mut report = Report::new(out, plan.json, plan.atlas, plan.short);
     let mut worst = Exit::Answered;
     let mut running: JoinSet<(usize, String, Result<Resolution, Failure>)> = JoinSet::new();
     let mut more = true;

@@ -46,8 +46,9 @@ const COLUMNS: [Column; 6] = [
 
 /// Prints results as they come (table mode) or keeps them for the document (JSON mode)
 /// or the Atlas results (Atlas mode, which keeps the JSON records too: see
-/// `Stdout::also_json`).
+/// `Stdout::atlas`).
 pub struct Report {
+    out: Stdout,
     json: bool,
     /// `--short`: one value per line, nothing else (dig +short).
     short: bool,
@@ -57,11 +58,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(json: bool, atlas: bool, short: bool) -> Report {
+    pub fn new(out: &Stdout, json: bool, atlas: bool, short: bool) -> Report {
         Report {
+            out: out.clone(),
             json: json || atlas,
             short,
-            printer: RowPrinter::new(&COLUMNS),
+            printer: RowPrinter::new(out, &COLUMNS),
             done: Vec::new(),
             atlas: atlas.then(Vec::new),
         }
@@ -71,7 +73,7 @@ impl Report {
     pub fn add(&mut self, index: usize, qtype: &str, res: Resolution) {
         if self.short {
             for row in &res.rows {
-                Stdout::line(&row.value);
+                self.out.line(&row.value);
             }
         } else if !self.json {
             for cells in table_rows(&res) {
@@ -106,10 +108,9 @@ impl Report {
                 Some(mut results) => {
                     results.sort_by_key(|(index, _)| *index);
                     let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
-                    Stdout::json(&results);
-                    Stdout::also_json(&Document { queries });
+                    self.out.atlas(&results, &Document { queries });
                 }
-                None => Stdout::json(&Document { queries }),
+                None => self.out.json(&Document { queries }),
             }
         }
     }

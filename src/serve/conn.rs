@@ -42,6 +42,8 @@ pub struct Ctx {
     pub chat_prefix: bool,
     /// What ends each typed chat line sent to the client (`--eol`).
     pub eol: &'static [u8],
+    /// Chat lines go to stdout through the run's door.
+    pub out: Stdout,
 }
 
 /// Serves one connection. `stop` turns true when the shutdown grace period is over;
@@ -203,9 +205,9 @@ async fn answer(
         Mode::Chat => {
             let text = printable(line);
             if ctx.chat_prefix {
-                Stdout::line(&format!("[{peer}] {text}"));
+                ctx.out.line(&format!("[{peer}] {text}"));
             } else {
-                Stdout::line(&text);
+                ctx.out.line(&text);
             }
             if is_bye(line) {
                 let _ = stream.shutdown().await;

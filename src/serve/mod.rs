@@ -305,7 +305,7 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn run(plan: Plan) -> Result<Exit, Failure> {
+pub async fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
     let bound = listen::bind(plan.bind, plan.transport)?;
     let mut interrupt =
         Signal::watch(Meaning::Interrupt).map_err(|e| Failure::new("handling Ctrl-C", e))?;
@@ -320,7 +320,7 @@ pub async fn run(plan: Plan) -> Result<Exit, Failure> {
         "IPv6"
     };
     let started = Instant::now();
-    let mut report = Report::new(plan.json);
+    let mut report = Report::new(out, plan.json);
     let what = format!("listening on {} {local}", plan.transport.name());
     match plan.transport {
         Transport::Udp => {
@@ -390,6 +390,7 @@ async fn serve_tcp(
         started,
         chat_prefix: chat && plan.max_connections > 1,
         eol: plan.eol,
+        out: report.out().clone(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let chat_tx = chat.then(|| broadcast::channel::<Arc<Vec<u8>>>(256).0);

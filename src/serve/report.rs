@@ -122,6 +122,7 @@ const COLUMNS: [Column; 6] = [
 ];
 
 pub struct Report {
+    out: Stdout,
     json: bool,
     rows: RowPrinter,
     records: Vec<Record>,
@@ -129,13 +130,19 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(json: bool) -> Report {
+    pub fn new(out: &Stdout, json: bool) -> Report {
         Report {
+            out: out.clone(),
             json,
-            rows: RowPrinter::new(&COLUMNS),
+            rows: RowPrinter::new(out, &COLUMNS),
             records: Vec::new(),
             totals: Totals::default(),
         }
+    }
+
+    /// The door the rows go through (chat lines use it too).
+    pub fn out(&self) -> &Stdout {
+        &self.out
     }
 
     pub fn add(&mut self, record: Record) {
@@ -166,7 +173,7 @@ impl Report {
 
     pub fn finish(&mut self, listen: &str, protocol: &str, dual_stack: bool, mode: &str) {
         if self.json {
-            Stdout::json(&Document {
+            self.out.json(&Document {
                 listen,
                 protocol,
                 dual_stack,
@@ -193,9 +200,9 @@ impl Report {
             human_ms(t.uptime_ms),
         ]);
         if !self.rows_printed() {
-            Stdout::line("no connections");
+            self.out.line("no connections");
         }
-        Stdout::table(&table);
+        self.out.table(&table);
     }
 
     fn rows_printed(&self) -> bool {

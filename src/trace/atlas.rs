@@ -31,7 +31,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::report::{JsonDoc, JsonProbe};
+use super::json::{JsonDoc, JsonProbe};
+use super::Method;
 use crate::output::atlas::{unix_seconds, Header};
 
 /// The trace's result.
@@ -108,8 +109,10 @@ struct Mpls {
     ttl: u8,
 }
 
-/// What the JSON document does not say about the trace.
+/// What the JSON document does not say about the trace (its method is there as a
+/// string, for people; here it is the typed one, so a new method cannot pass for UDP).
 pub struct Facts {
+    pub method: Method,
     pub started: SystemTime,
     pub ended: SystemTime,
     pub src: Option<IpAddr>,
@@ -119,10 +122,10 @@ pub struct Facts {
 
 /// The result of the trace `doc` describes.
 pub fn result(doc: &JsonDoc, addr: IpAddr, facts: &Facts) -> TraceResult {
-    let (proto, size) = match doc.method {
-        "icmp" => ("ICMP", super::probe::PAYLOAD_LEN),
-        "tcp" => ("TCP", 0),
-        _ => ("UDP", super::probe::PAYLOAD_LEN),
+    let (proto, size) = match facts.method {
+        Method::Icmp => ("ICMP", super::probe::PAYLOAD_LEN),
+        Method::Tcp => ("TCP", 0),
+        Method::Udp => ("UDP", super::probe::PAYLOAD_LEN),
     };
     TraceResult {
         header: Header::new(
@@ -131,7 +134,7 @@ pub fn result(doc: &JsonDoc, addr: IpAddr, facts: &Facts) -> TraceResult {
             facts.started,
             facts.src,
             addr,
-            &doc.target,
+            &doc.head.target,
         ),
         proto,
         paris_id: u8::from(facts.one_flow),
@@ -224,19 +227,14 @@ mod tests {
         JsonProbe {
             rtt_ms: rtt,
             from: from.map(str::to_string),
-            kind: kind.into(),
-            annotation: None,
-            mpls: Vec::new(),
-            reply_ttl: None,
-            reply_size: None,
-            rfc4884: false,
+            ..JsonProbe::unanswered(kind)
         }
     }
 
     #[test]
     fn answers_stars_errors_and_labels_map_to_atlas_packets() {
         let mut labelled = probe(Some("198.18.1.2"), Some(1.5), "time_exceeded");
-        labelled.mpls = vec![super::super::report::JsonMpls {
+        labelled.mpls = vec![super::super::json::JsonMpls {
             label: 24001,
             exp: 0,
             bottom: true,
@@ -289,5 +287,46 @@ mod tests {
             ))["err"],
             "packet_too_big"
         );
+    }
+
+    /// The protocol comes from the typed method: every method has its own, none falls
+    /// back to UDP (the JSON's method string is for people, never parsed here).
+    #[test]
+    fn every_method_names_its_own_protocol() {
+        use super::super::json::{JsonCheck, JsonHead};
+        let doc = JsonDoc {
+            head: JsonHead {
+                target: "dest".into(),
+                address: "198.18.5.2".into(),
+                method: "not a method",
+                port: None,
+                first_ttl: 1,
+                max_hops: 30,
+                queries: 1,
+            },
+            reached: false,
+            hops_to_destination: None,
+            address_check: JsonCheck {
+                matches: false,
+                last_hop: None,
+                explanation: None,
+            },
+            hops: Vec::new(),
+        };
+        let shown = |method| {
+            let facts = Facts {
+                method,
+                started: SystemTime::UNIX_EPOCH,
+                ended: SystemTime::UNIX_EPOCH,
+                src: None,
+                one_flow: true,
+            };
+            let result = result(&doc, "198.18.5.2".parse().unwrap(), &facts);
+            (result.proto, result.size)
+        };
+        let payload = super::super::probe::PAYLOAD_LEN;
+        assert_eq!(shown(Method::Udp), ("UDP", payload));
+        assert_eq!(shown(Method::Icmp), ("ICMP", payload));
+        assert_eq!(shown(Method::Tcp), ("TCP", 0));
     }
 }

@@ -8,11 +8,19 @@ use serde::Serialize;
 
 use super::engine::{Ending, Hop, ProbeResult};
 use super::extras::JsonAsn;
+use super::json::JsonHead;
 use super::multipath::Multipath;
 use super::names::Names;
 use super::stats::{HopSummary, PathChange, PathEvent, Snapshot};
-use super::watch::Header;
-use crate::output::{self, Stdout};
+use crate::output;
+
+/// What the summary says about the run, whatever the format.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Header {
+    #[serde(flatten)]
+    pub(super) head: JsonHead,
+    pub(super) interval_s: f64,
+}
 
 pub(super) fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
@@ -28,13 +36,6 @@ pub(super) fn ending_str(ending: Ending) -> &'static str {
         Ending::Unreachable { .. } => "unreachable",
         Ending::MaxHops => "max_hops",
         Ending::Stopped => "stopped",
-    }
-}
-
-pub(super) fn json_line<T: Serialize>(value: &T) {
-    match serde_json::to_string(value) {
-        Ok(text) => Stdout::line(&text),
-        Err(err) => output::warn(&format!("writing JSON output: {err}")),
     }
 }
 

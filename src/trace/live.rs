@@ -61,15 +61,20 @@ pub struct Outcome {
 
 /// Runs the rounds of `plan` (`repeat` set) in the live view until they end, `q`,
 /// Ctrl-C or SIGTERM; the terminal is restored before it returns.
-pub fn run(plan: &Plan, resolved: &Resolved, sockets: Sockets) -> Result<Outcome, Failure> {
+pub fn run(
+    plan: &Plan,
+    numeric: bool,
+    resolved: &Resolved,
+    sockets: Sockets,
+) -> Result<Outcome, Failure> {
     let repeat = plan.repeat.clone().expect("rounds were asked for");
-    let mut names = Names::new(!plan.numeric);
+    let mut names = Names::new(!numeric);
     names.start(resolved.addr());
     let view = View {
         title: title(plan, resolved, repeat.interval),
         paused: false,
-        names: !plan.numeric,
-        names_possible: !plan.numeric,
+        names: !numeric,
+        names_possible: !numeric,
         elapsed: Duration::ZERO,
         resets: 0,
         color: std::env::var_os("NO_COLOR").is_none(),

@@ -12,8 +12,10 @@
 //!   `net::raw_tcp` and `net::icmp`. It prints nothing: [`run_trace`] tells an
 //!   [`Observer`] what happens and returns a [`TraceOutcome`], so `check` traces through
 //!   the same loop.
-//! - `report.rs`: live rows in hop order, the footer with the address check, JSON.
-//! - `atlas.rs`: the JSON document as a RIPE Atlas traceroute result (`--format atlas`).
+//! - `report.rs`: one trace's printer: live rows in hop order, the footer, the documents.
+//! - `address_check.rs`: the lab's verdict (does the trace end on the resolved address?).
+//! - `json.rs`: one trace's JSON document; `atlas.rs`: the same records as a RIPE
+//!   Atlas traceroute result (`--format atlas`).
 //! - `pmtu.rs` (`--mtu`), `asn.rs` (`-A`), `extras.rs` (what they and `--back` add to
 //!   a row and to the JSON).
 //! - `options.rs`: traceroute's per-probe flags (`-s`, `--interface`, `-t`, `-F`, the
@@ -236,16 +238,18 @@ use std::time::Duration;
 use crate::cli::{Family, TraceArgs};
 use crate::error::{no_address_of, resolver_message, Exit, Failure};
 use crate::net::iface::literal_sockaddr;
-use crate::output::Format;
+use crate::output::{Format, Stdout};
 pub use crate::target::Resolved;
 use crate::target::{Host, PortSuffix, Target};
 
+mod address_check;
 pub mod asn;
 mod atlas;
 mod documents;
 pub mod engine;
 mod extras;
 mod io;
+mod json;
 mod live;
 pub mod multipath;
 pub mod names;
@@ -271,7 +275,8 @@ pub const FLOOR: Duration = Duration::from_millis(50);
 pub const WINDOW: usize = 16;
 pub use crate::cli::MAX_QUERIES;
 
-/// A validated trace.
+/// A validated trace: what probing needs, and nothing about how it is shown ([`Presentation`]),
+/// so `check` and the exporter run the engine without inventing a format.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub target: Target,
@@ -282,15 +287,22 @@ pub struct Plan {
     pub max_ttl: u8,
     pub queries: u8,
     pub wait: Duration,
-    pub numeric: bool,
     pub family: Family,
-    pub format: Format,
-    /// `--plot`: where to draw the path (with rounds: their loss and RTT per hop).
-    pub plot: Option<crate::plot::PlotFile>,
     /// `-s`, `--interface`, `-t`, `-F`, the packet length, `-N`.
     pub probe: options::ProbeOptions,
     /// `-c N` / `--watch`: rounds and their statistics instead of one trace.
     pub repeat: Option<Repeat>,
+}
+
+/// How the command shows a trace: the format, the picture and the names. The engine
+/// never reads it; only this folder's printers (`report.rs`, `watch.rs`, `live.rs`) do.
+#[derive(Debug, Clone)]
+pub struct Presentation {
+    pub format: Format,
+    /// `--plot`: where to draw the path (with rounds: their loss and RTT per hop).
+    pub plot: Option<crate::plot::PlotFile>,
+    /// `-n`: addresses only, no reverse names.
+    pub numeric: bool,
 }
 
 /// Rounds of a trace (`-c`, `--watch`, `-i`, `-o`, `--flows`).
@@ -309,7 +321,8 @@ pub struct Repeat {
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Plan {
-    pub fn from_args(args: TraceArgs) -> Result<Plan, Failure> {
+    /// The probing plan and the view of the command line.
+    pub fn from_args(args: TraceArgs) -> Result<(Plan, Presentation), Failure> {
         let method = if args.method.icmp {
             Method::Icmp
         } else if args.method.tcp {
@@ -376,7 +389,15 @@ impl Plan {
             }
             probe.data_len(crate::packet::icmp::Version::of(addr))?;
         }
-        Ok(Plan {
+        let view = Presentation {
+            format: Presentation::format_of(&args.output, repeat.is_some())?,
+            plot: match args.plot {
+                Some(plot) => Some(plot.checked()?),
+                None => None,
+            },
+            numeric: args.numeric,
+        };
+        let plan = Plan {
             target,
             method,
             port,
@@ -384,24 +405,26 @@ impl Plan {
             max_ttl,
             queries,
             wait: args.wait,
-            numeric: args.numeric,
             family,
-            format: match (args.output.format(), &repeat) {
-                (Format::Csv, None) => {
-                    return Err(Failure::usage(
-                        "trace --format csv",
-                        "CSV is the statistics of rounds: it needs -c N or --watch",
-                    ))
-                }
-                (format, _) => format,
-            },
             repeat,
-            plot: match args.plot {
-                Some(plot) => Some(plot.checked()?),
-                None => None,
-            },
             probe,
-        })
+        };
+        Ok((plan, view))
+    }
+}
+
+impl Presentation {
+    /// The one place trace decides its formats: the shared ones, an Atlas result for one
+    /// trace (refused with rounds above, beside the other single-trace flags) and CSV for
+    /// the rounds' statistics.
+    fn format_of(output: &crate::cli::OutputArgs, rounds: bool) -> Result<Format, Failure> {
+        match output.format_for("trace", &[Format::Atlas, Format::Csv])? {
+            Format::Csv if !rounds => Err(Failure::usage(
+                "trace --format csv",
+                "CSV is the statistics of rounds: it needs -c N or --watch",
+            )),
+            format => Ok(format),
+        }
     }
 }
 
@@ -486,7 +509,7 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
 
 /// Runs the plan: resolve, open the sockets, drop capabilities, then trace on this one
 /// thread (reverse names are looked up on threads started only after the drop).
-pub fn run(plan: Plan) -> Result<Exit, Failure> {
+pub fn run(plan: Plan, view: Presentation, out: &Stdout) -> Result<Exit, Failure> {
     let resolved = resolve(&plan)?;
     let sockets = Sockets::open(&plan, &resolved)?;
     // `--flows N`: every flow its own sockets (own source port or ICMP identifier).
@@ -500,11 +523,46 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     crate::net::probe::catch_interrupts().map_err(|e| Failure::new("handling Ctrl-C", e))?;
     if plan.repeat.is_some() {
         more.insert(0, sockets);
-        return watch::run(&plan, &resolved, more);
+        return watch::run(&plan, &view, out, &resolved, more);
     }
     let started = std::time::Instant::now();
-    let mut report = report::Report::new(&plan, &resolved, sockets.has_raw_listener());
+    let mut report = report::Report::new(&plan, view, out, &resolved, sockets.has_raw_listener());
     report.atlas_facts(sockets.source(), sockets.one_flow());
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn from_args(args: &[&str]) -> Result<(Plan, Presentation), Failure> {
+        let argv = ["netlab", "trace"].iter().chain(args);
+        match crate::cli::Cli::try_parse_from(argv)
+            .expect("clap accepts it")
+            .command
+        {
+            crate::cli::Command::Trace(args) => Plan::from_args(args),
+            _ => unreachable!("a trace command line"),
+        }
+    }
+
+    /// How a trace is shown is decided once, beside the probing plan: CSV only with
+    /// rounds, an Atlas result only for one trace, every refusal naming the flag.
+    #[test]
+    fn the_presentation_holds_the_format_the_run_can_show() {
+        let (plan, view) = from_args(&["-n", "--format", "atlas", "::1"]).unwrap();
+        assert_eq!((view.format, view.numeric), (Format::Atlas, true));
+        assert!(view.plot.is_none() && plan.repeat.is_none());
+        let (plan, view) = from_args(&["-c", "2", "--format", "csv", "::1"]).unwrap();
+        assert_eq!((view.format, view.numeric), (Format::Csv, false));
+        assert!(plan.repeat.is_some());
+        let refused = |args: &[&str]| from_args(args).unwrap_err().what;
+        assert_eq!(refused(&["--format", "csv", "::1"]), "trace --format csv");
+        assert_eq!(
+            refused(&["-c", "2", "--format", "atlas", "::1"]),
+            "trace --format atlas"
+        );
+    }
 }

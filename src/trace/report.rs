@@ -12,12 +12,12 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-use super::engine::{Ending, Event, Hop, ProbeResult, Reply};
-use super::extras::{HopExtras, JsonAsn};
+use super::address_check::{address_check, AddressCheck};
+use super::engine::{Ending, Event, Hop, ProbeResult};
+use super::extras::HopExtras;
+use super::json::{JsonCheck, JsonDoc, JsonHead, JsonHop};
 use super::names::Names;
-use super::{Method, Observer, Plan, Resolved};
+use super::{Method, Observer, Plan, Presentation, Resolved};
 use crate::error::Exit;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::packet::extensions::MplsLabel;
@@ -31,155 +31,6 @@ pub const FINAL_NAME_WAIT: Duration = Duration::from_secs(1);
 const NAME_POLL: Duration = Duration::from_millis(3);
 /// Trailing silent hops collapse into one line from this many on.
 const COLLAPSE_FROM: usize = 3;
-
-#[derive(Serialize)]
-pub(super) struct JsonMpls {
-    pub(super) label: u32,
-    pub(super) exp: u8,
-    pub(super) bottom: bool,
-    pub(super) ttl: u8,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonProbe {
-    pub(super) rtt_ms: Option<f64>,
-    pub(super) from: Option<String>,
-    pub(super) kind: String,
-    pub(super) annotation: Option<String>,
-    pub(super) mpls: Vec<JsonMpls>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) reply_ttl: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) reply_size: Option<u16>,
-    /// For the Atlas result's `icmpext.rfc4884` (not in the JSON schema).
-    #[serde(skip)]
-    pub(super) rfc4884: bool,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonResponder {
-    pub(super) address: String,
-    pub(super) name: Option<String>,
-    /// `-A` only: who owns the address (null when the lookup gave nothing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) asn: Option<Option<JsonAsn>>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonHop {
-    pub(super) ttl: u8,
-    pub(super) responders: Vec<JsonResponder>,
-    pub(super) probes: Vec<JsonProbe>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) mtu: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) back_hops: Option<u8>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonCheck {
-    pub(super) matches: bool,
-    pub(super) last_hop: Option<String>,
-    pub(super) explanation: Option<String>,
-}
-
-#[derive(Serialize)]
-pub(super) struct JsonDoc {
-    pub(super) target: String,
-    pub(super) address: String,
-    pub(super) method: &'static str,
-    pub(super) port: Option<u16>,
-    pub(super) first_ttl: u8,
-    pub(super) max_hops: u8,
-    pub(super) queries: u8,
-    pub(super) reached: bool,
-    pub(super) hops_to_destination: Option<u8>,
-    pub(super) address_check: JsonCheck,
-    pub(super) hops: Vec<JsonHop>,
-}
-
-/// The lab's check: does the trace end on the address the name resolved to?
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddressCheck {
-    pub matches: bool,
-    /// The last address that answered, and at which TTL.
-    pub last_hop: Option<(IpAddr, u8)>,
-    pub explanation: Option<String>,
-}
-
-/// Decides the address check from how the trace ended.
-pub fn address_check(
-    ending: Ending,
-    hops: &[Hop],
-    target: IpAddr,
-    method: Method,
-    max_ttl: u8,
-) -> AddressCheck {
-    let last_answering = hops.iter().rev().find_map(|h| {
-        h.probes.iter().rev().find_map(|p| match p {
-            ProbeResult::Answered { from, .. } => Some((*from, h.ttl)),
-            _ => None,
-        })
-    });
-    let (last_hop, explanation) = match ending {
-        Ending::Reached { ttl, from } if from == target => (Some((from, ttl)), None),
-        Ending::Reached { ttl, from } => (
-            Some((from, ttl)),
-            Some(format!(
-                "the destination answered from {from}, not from {target}: another address \
-                 of the same host, a NAT, or an anycast or load-balanced service answers \
-                 for the name"
-            )),
-        ),
-        Ending::Unreachable { ttl, from, kind } => (
-            Some((from, ttl)),
-            Some(format!(
-                "{from} (hop {ttl}) reported {} for {target}{}: the route ends there",
-                kind.describe(),
-                Reply::Unreachable(kind)
-                    .annotation()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default()
-            )),
-        ),
-        Ending::MaxHops => match last_answering {
-            Some((from, ttl)) if ttl == max_ttl => (
-                Some((from, ttl)),
-                Some(format!(
-                    "the trace stopped at the {max_ttl}-hop limit while hops still answered; \
-                     {target} is farther away: raise -m"
-                )),
-            ),
-            Some((from, ttl)) => (
-                Some((from, ttl)),
-                Some(format!(
-                    "nothing answered after hop {ttl} ({from}) up to the {max_ttl}-hop limit: \
-                     {target}, or a firewall in front of it, drops {} probes (try {})",
-                    method.as_str(),
-                    match method {
-                        Method::Udp => "-I or -T -p 443",
-                        Method::Icmp => "-U or -T -p 443",
-                        Method::Tcp => "-I, -U or another -p",
-                    }
-                )),
-            ),
-            None => (
-                None,
-                Some(format!(
-                    "no hop answered at all: {} probes or the ICMP errors they cause are \
-                     filtered close to this host",
-                    method.as_str()
-                )),
-            ),
-        },
-        Ending::Stopped => (last_answering, Some("the trace was interrupted".into())),
-    };
-    AddressCheck {
-        matches: explanation.is_none(),
-        last_hop,
-        explanation,
-    }
-}
 
 /// The cells of one hop's row: TTL; responders (one per line, each followed by its MPLS
 /// label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1 T=1]`); per responder the
@@ -283,14 +134,15 @@ pub(super) fn header_words(plan: &Plan, target: &Resolved) -> (String, String) {
 }
 
 pub(crate) struct Report {
+    out: Stdout,
     format: Format,
     target_text: String,
     target: IpAddr,
     method: Method,
-    port: Option<u16>,
-    first_ttl: u8,
     max_ttl: u8,
     queries: u8,
+    /// The JSON document's first fields.
+    head: JsonHead,
     names: Names,
     printer: RowPrinter,
     /// Settled hops waiting for names, with when they were settled.
@@ -345,30 +197,35 @@ impl Observer for Report {
 }
 
 impl Report {
-    pub fn new(plan: &Plan, target: &Resolved, raw_receiver: bool) -> Report {
+    pub fn new(
+        plan: &Plan,
+        view: Presentation,
+        out: &Stdout,
+        target: &Resolved,
+        raw_receiver: bool,
+    ) -> Report {
         let addr = target.addr();
-        let printer = RowPrinter::new(&columns(addr, plan.numeric, raw_receiver));
-        let port = (plan.method != Method::Icmp).then_some(plan.port);
-        if plan.format.shows_tables() {
+        let printer = RowPrinter::new(out, &columns(addr, view.numeric, raw_receiver));
+        if view.format.shows_tables() {
             let (shown, method) = header_words(plan, target);
-            Stdout::line(&format!(
+            out.line(&format!(
                 "trace to {shown}, {method}, {} hops max, {} queries per hop{}",
                 plan.max_ttl,
                 plan.queries,
                 if raw_receiver { ", MPLS labels on" } else { "" }
             ));
         }
-        let mut names = Names::new(!plan.numeric);
+        let mut names = Names::new(!view.numeric);
         names.start(addr);
         Report {
-            format: plan.format,
+            out: out.clone(),
+            format: view.format,
             target_text: target.text.clone(),
             target: addr,
             method: plan.method,
-            port,
-            first_ttl: plan.first_ttl,
             max_ttl: plan.max_ttl,
             queries: plan.queries,
+            head: JsonHead::new(plan, target),
             names,
             printer,
             queue: VecDeque::new(),
@@ -376,7 +233,7 @@ impl Report {
             hops: Vec::new(),
             ending: None,
             late: 0,
-            plot: plan.plot.clone(),
+            plot: view.plot,
             atlas: None,
             extras: HopExtras::new(plan.probe.asn_zone.as_deref()),
         }
@@ -387,6 +244,7 @@ impl Report {
     pub fn atlas_facts(&mut self, src: IpAddr, one_flow: bool) {
         if self.format == Format::Atlas {
             self.atlas = Some(super::atlas::Facts {
+                method: self.method,
                 started: std::time::SystemTime::now(),
                 ended: std::time::SystemTime::now(),
                 src: Some(src),
@@ -510,33 +368,35 @@ impl Report {
             match &mut self.atlas {
                 Some(facts) => {
                     facts.ended = std::time::SystemTime::now();
-                    Stdout::json(&[super::atlas::result(&doc, self.target, facts)]);
-                    Stdout::also_json(&doc);
+                    let result = super::atlas::result(&doc, self.target, facts);
+                    self.out.atlas(&[result], &doc);
                 }
-                None => Stdout::json(&doc),
+                None => self.out.json(&doc),
             }
             return Exit::from_answered(reached.is_some());
         }
         self.finish_rows();
-        Stdout::line("");
+        self.out.line("");
         let target = self.target;
         match ending {
-            Ending::Reached { ttl, .. } => Stdout::line(&format!(
+            Ending::Reached { ttl, .. } => self.out.line(&format!(
                 "reached {target} in {ttl} hop{} ({:.2} s)",
                 if ttl == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
             )),
-            Ending::Unreachable { ttl, from, kind } => Stdout::line(&format!(
+            Ending::Unreachable { ttl, from, kind } => self.out.line(&format!(
                 "did not reach {target}: {from} at hop {ttl} reported {} ({:.2} s)",
                 kind.describe(),
                 elapsed.as_secs_f64()
             )),
-            Ending::MaxHops => Stdout::line(&format!(
+            Ending::MaxHops => self.out.line(&format!(
                 "did not reach {target} within {} hops ({:.2} s)",
                 self.max_ttl,
                 elapsed.as_secs_f64()
             )),
-            Ending::Stopped => Stdout::line(&format!("interrupted before reaching {target}")),
+            Ending::Stopped => self
+                .out
+                .line(&format!("interrupted before reaching {target}")),
         }
         let what = if self.target_text == self.target.to_string() {
             "the target".to_string()
@@ -548,9 +408,9 @@ impl Report {
             None => "no hop answered".to_string(),
         };
         if check.matches {
-            Stdout::line(&format!("address check: ok: {ends}, {what}"));
+            self.out.line(&format!("address check: ok: {ends}, {what}"));
         } else {
-            Stdout::line(&format!(
+            self.out.line(&format!(
                 "address check: MISMATCH: {ends}, not at {target} ({what}): {}",
                 check.explanation.as_deref().unwrap_or("")
             ));
@@ -565,90 +425,16 @@ impl Report {
     }
 
     fn json(&self, reached: Option<u8>, check: &AddressCheck) -> JsonDoc {
-        let hops = self
-            .hops
-            .iter()
-            .map(|hop| JsonHop {
-                ttl: hop.ttl,
-                responders: hop
-                    .responders()
-                    .into_iter()
-                    .map(|a| JsonResponder {
-                        address: a.to_string(),
-                        name: self.names.get(&a),
-                        asn: self.extras.json_asn(&a),
-                    })
-                    .collect(),
-                probes: hop
-                    .probes
-                    .iter()
-                    .map(|p| match p {
-                        ProbeResult::Answered {
-                            from,
-                            rtt,
-                            reply,
-                            mpls,
-                            wire,
-                        } => JsonProbe {
-                            rtt_ms: Some(output::ms(*rtt)),
-                            from: Some(from.to_string()),
-                            kind: reply.kind_str().into(),
-                            annotation: reply.annotation(),
-                            mpls: mpls
-                                .iter()
-                                .map(|l| JsonMpls {
-                                    label: l.label,
-                                    exp: l.exp,
-                                    bottom: l.bottom,
-                                    ttl: l.ttl,
-                                })
-                                .collect(),
-                            reply_ttl: wire.ttl,
-                            reply_size: wire.size,
-                            rfc4884: wire.rfc4884,
-                        },
-                        ProbeResult::Silent => JsonProbe {
-                            rtt_ms: None,
-                            from: None,
-                            kind: "timeout".into(),
-                            annotation: None,
-                            mpls: Vec::new(),
-                            reply_ttl: None,
-                            reply_size: None,
-                            rfc4884: false,
-                        },
-                        ProbeResult::SendFailed(_) => JsonProbe {
-                            rtt_ms: None,
-                            from: None,
-                            kind: "send_failed".into(),
-                            annotation: None,
-                            mpls: Vec::new(),
-                            reply_ttl: None,
-                            reply_size: None,
-                            rfc4884: false,
-                        },
-                    })
-                    .collect(),
-                mtu: self.extras.mtu(hop.ttl),
-                back_hops: self.extras.back(hop.ttl),
-            })
-            .collect();
         JsonDoc {
-            target: self.target_text.clone(),
-            address: self.target.to_string(),
-            method: self.method.as_str(),
-            port: self.port,
-            first_ttl: self.first_ttl,
-            max_hops: self.max_ttl,
-            queries: self.queries,
+            head: self.head.clone(),
             reached: reached.is_some(),
             hops_to_destination: reached,
-            address_check: JsonCheck {
-                matches: check.matches,
-                last_hop: check.last_hop.map(|(a, _)| a.to_string()),
-                explanation: check.explanation.clone(),
-            },
-            hops,
+            address_check: JsonCheck::from(check),
+            hops: self
+                .hops
+                .iter()
+                .map(|hop| JsonHop::new(hop, &self.names, &self.extras))
+                .collect(),
         }
     }
 }
@@ -657,79 +443,10 @@ impl Report {
 mod tests {
     use super::*;
     use crate::packet::IcmpErrorKind;
+    use crate::trace::engine::Reply;
 
     fn ip(t: &str) -> IpAddr {
         t.parse().unwrap()
-    }
-
-    fn hop(ttl: u8, from: Option<&str>, reply: Reply) -> Hop {
-        Hop {
-            ttl,
-            probes: vec![match from {
-                Some(f) => ProbeResult::Answered {
-                    from: ip(f),
-                    rtt: Duration::from_millis(1),
-                    reply,
-                    mpls: vec![],
-                    wire: Default::default(),
-                },
-                None => ProbeResult::Silent,
-            }],
-        }
-    }
-
-    #[test]
-    fn the_address_check_explains_every_mismatch() {
-        let target = ip("198.18.5.2");
-        let ok = address_check(
-            Ending::Reached {
-                ttl: 6,
-                from: target,
-            },
-            &[],
-            target,
-            Method::Udp,
-            30,
-        );
-        assert!(ok.matches && ok.explanation.is_none());
-        let other = address_check(
-            Ending::Reached {
-                ttl: 6,
-                from: ip("198.18.9.9"),
-            },
-            &[],
-            target,
-            Method::Udp,
-            30,
-        );
-        assert!(!other.matches);
-        assert!(other
-            .explanation
-            .unwrap()
-            .contains("answered from 198.18.9.9"));
-        let unreachable = address_check(
-            Ending::Unreachable {
-                ttl: 5,
-                from: ip("198.18.4.2"),
-                kind: IcmpErrorKind::HostUnreachable,
-            },
-            &[],
-            target,
-            Method::Udp,
-            30,
-        );
-        assert!(unreachable.explanation.unwrap().contains("(!H)"));
-        let hops = [
-            hop(1, Some("198.18.0.2"), Reply::TimeExceeded),
-            hop(2, None, Reply::TimeExceeded),
-        ];
-        let filtered = address_check(Ending::MaxHops, &hops, target, Method::Udp, 30);
-        assert_eq!(filtered.last_hop, Some((ip("198.18.0.2"), 1)));
-        assert!(filtered.explanation.unwrap().contains("drops udp probes"));
-        let limit = address_check(Ending::MaxHops, &hops[..1], target, Method::Udp, 1);
-        assert!(limit.explanation.unwrap().contains("raise -m"));
-        let nothing = address_check(Ending::MaxHops, &hops[1..], target, Method::Icmp, 30);
-        assert_eq!(nothing.last_hop, None);
     }
 
     #[test]
@@ -801,7 +518,7 @@ mod tests {
             }],
         };
         for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
-            let printer = RowPrinter::new(&columns(ip(target), true, true));
+            let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), true, true));
             let row = printer.render(&hop_cells(&hop, |a| a.to_string()));
             let lines: Vec<&str> = row.lines().map(str::trim).collect();
             assert_eq!(

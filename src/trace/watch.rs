@@ -18,23 +18,24 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::asn::{AsInfo, Lookups};
 use super::documents::{
-    csv_asn, csv_row, ending_str, json_event, json_line, json_round_hop, secs, summary_doc,
-    JsonRound, CSV_ASN_COLUMNS, CSV_COLUMNS,
+    csv_asn, csv_row, ending_str, json_event, json_round_hop, secs, summary_doc, Header, JsonRound,
+    CSV_ASN_COLUMNS, CSV_COLUMNS,
 };
 use super::engine::{Ending, Hop, ProbeResult};
+use super::json::JsonHead;
 use super::multipath::{self, Multipath};
 use super::names::Names;
 use super::report::{header_words, FINAL_NAME_WAIT};
 use super::rounds::Round;
 use super::stats::{HopSummary, PathEvent, Snapshot, Stats};
 use super::{
-    run_flow_rounds, run_rounds, Control, Method, Plan, Repeat, Resolved, RoundObserver, Sockets,
+    run_flow_rounds, run_rounds, Control, Plan, Presentation, Repeat, Resolved, RoundObserver,
+    Sockets,
 };
 use crate::error::{Exit, Failure};
+use crate::output::csv::CsvPrinter;
 use crate::output::{self, Format, Stdout};
 
 /// A statistics column of the table (`-o`), by name or by mtr's `-o` letter.
@@ -166,25 +167,31 @@ impl Field {
 
 /// Runs the rounds of `plan` (its `repeat` set) through `sockets` (one set per flow)
 /// and prints them; the exit status says whether the destination answered in any round.
-pub fn run(plan: &Plan, resolved: &Resolved, sockets: Vec<Sockets>) -> Result<Exit, Failure> {
+pub fn run(
+    plan: &Plan,
+    view: &Presentation,
+    out: &Stdout,
+    resolved: &Resolved,
+    sockets: Vec<Sockets>,
+) -> Result<Exit, Failure> {
     let repeat = plan.repeat.clone().expect("rounds were asked for");
     // The full-screen live view (one flow: `--flows` keeps its lines), then the summary
     // a pipe gets, printed on the restored screen.
     if repeat.watch
-        && plan.format == Format::Table
+        && view.format == Format::Table
         && std::io::stdout().is_terminal()
         && sockets.len() == 1
     {
         let sockets = sockets.into_iter().next().expect("one set");
-        let live = super::live::run(plan, resolved, sockets)?;
-        let mut printer = Printer::new(plan, resolved, &repeat, 1);
+        let live = super::live::run(plan, view.numeric, resolved, sockets)?;
+        let mut printer = Printer::new(plan, view, out, resolved, &repeat, 1);
         printer.stats = vec![live.stats];
         printer.reached_rounds = vec![live.reached_rounds];
         printer.names = live.names;
         printer.asn = live.asn;
         return Ok(printer.finish(live.elapsed));
     }
-    let mut printer = Printer::new(plan, resolved, &repeat, sockets.len());
+    let mut printer = Printer::new(plan, view, out, resolved, &repeat, sockets.len());
     let started = Instant::now();
     if sockets.len() == 1 {
         let sockets = sockets.into_iter().next().expect("one set");
@@ -273,6 +280,7 @@ fn run_flows(
 /// The rounds' observer that prints (also usable by a live view: feed it rounds with
 /// [`Printer::on_round`], then [`Printer::finish`] prints the summary).
 pub struct Printer {
+    out: Stdout,
     format: Format,
     repeat: Repeat,
     header: Header,
@@ -281,7 +289,7 @@ pub struct Printer {
     asn: Option<Lookups>,
     /// Path events already printed with their round, per flow.
     events_printed: Vec<u64>,
-    csv_header_done: bool,
+    csv: CsvPrinter,
     start: Option<Instant>,
     /// Per flow.
     stats: Vec<Stats>,
@@ -290,43 +298,30 @@ pub struct Printer {
     plot: Option<(crate::plot::PlotFile, String, String)>,
 }
 
-/// What the summary says about the run, whatever the format.
-#[derive(Debug, Clone, Serialize)]
-pub(super) struct Header {
-    target: String,
-    address: String,
-    method: &'static str,
-    port: Option<u16>,
-    first_ttl: u8,
-    max_hops: u8,
-    queries: u8,
-    interval_s: f64,
-}
-
 impl Printer {
     /// Prints the header line (table format) at once.
-    pub fn new(plan: &Plan, resolved: &Resolved, repeat: &Repeat, flows: usize) -> Printer {
+    pub fn new(
+        plan: &Plan,
+        view: &Presentation,
+        out: &Stdout,
+        resolved: &Resolved,
+        repeat: &Repeat,
+        flows: usize,
+    ) -> Printer {
         let addr = resolved.addr();
-        let port = (plan.method != Method::Icmp).then_some(plan.port);
-        let mut names = Names::new(!plan.numeric);
+        let mut names = Names::new(!view.numeric);
         names.start(addr);
         let header = Header {
-            target: resolved.text.clone(),
-            address: addr.to_string(),
-            method: plan.method.as_str(),
-            port,
-            first_ttl: plan.first_ttl,
-            max_hops: plan.max_ttl,
-            queries: plan.queries,
+            head: JsonHead::new(plan, resolved),
             interval_s: repeat.interval.as_secs_f64(),
         };
-        if plan.format == Format::Table {
+        if view.format == Format::Table {
             let (shown, method) = header_words(plan, resolved);
             let rounds = match repeat.rounds {
                 Some(n) => format!("{n} round{}", if n == 1 { "" } else { "s" }),
                 None => "rounds until Ctrl-C".to_string(),
             };
-            Stdout::line(&format!(
+            out.line(&format!(
                 "trace to {shown}, {method}, {rounds} {} s apart, {} probe{} per hop per round{}",
                 repeat.interval.as_secs_f64(),
                 plan.queries,
@@ -339,17 +334,24 @@ impl Printer {
             ));
         }
         Printer {
-            format: plan.format,
+            out: out.clone(),
+            format: view.format,
             repeat: repeat.clone(),
             header,
             names,
             asn: plan.probe.asn_zone.as_deref().map(Lookups::new),
             events_printed: vec![0; flows.max(1)],
-            csv_header_done: false,
+            csv: CsvPrinter::new(
+                out,
+                CSV_COLUMNS.iter().chain(match plan.probe.asn_zone {
+                    Some(_) => CSV_ASN_COLUMNS,
+                    None => &[],
+                }),
+            ),
             start: None,
             stats: vec![Stats::default(); flows.max(1)],
             reached_rounds: vec![0; flows.max(1)],
-            plot: plan.plot.clone().map(|file| {
+            plot: view.plot.clone().map(|file| {
                 let (shown, method) = header_words(plan, resolved);
                 (file, shown, method)
             }),
@@ -424,7 +426,7 @@ impl Printer {
                     hops: round.hops.iter().map(json_round_hop).collect(),
                     events: events.iter().map(json_event).collect(),
                 };
-                json_line(&doc);
+                self.out.json_line(&doc);
             }
             Format::Csv => self.csv_rows(flow, &self.snapshot(&self.stats[flow])),
             // Markdown is the table, rendered by `Stdout`; the plan refuses Atlas here.
@@ -456,7 +458,7 @@ impl Printer {
                 for e in &events {
                     line.push_str(&format!("; {}", e.describe()));
                 }
-                Stdout::line(&line);
+                self.out.line(&line);
             }
         }
     }
@@ -481,29 +483,11 @@ impl Printer {
     }
 
     fn csv_rows(&mut self, flow: usize, snapshot: &Snapshot) {
-        let mut writer = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        if !self.csv_header_done {
-            self.csv_header_done = true;
-            let asn_columns = if self.asn.is_some() {
-                CSV_ASN_COLUMNS
-            } else {
-                &[]
-            };
-            let _ = writer.write_record(CSV_COLUMNS.iter().chain(asn_columns));
-        }
-        for hop in &snapshot.hops {
-            let row = csv_row(snapshot.rounds, flow as u16, hop);
-            let _ = match self.asn {
-                Some(_) => writer.serialize((row, csv_asn(hop))),
-                None => writer.serialize(row),
-            };
-        }
-        let bytes = writer.into_inner().unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes);
-        if !text.is_empty() {
-            Stdout::line(text.trim_end_matches('\n'));
+        let rows = snapshot.hops.iter();
+        let row = |hop| csv_row(snapshot.rounds, flow as u16, hop);
+        match self.asn {
+            Some(_) => self.csv.print(rows.map(|hop| (row(hop), csv_asn(hop)))),
+            None => self.csv.print(rows.map(row)),
         }
     }
 
@@ -529,9 +513,9 @@ impl Printer {
                     elapsed,
                 );
                 if self.repeat.watch {
-                    json_line(&doc);
+                    self.out.json_line(&doc);
                 } else {
-                    Stdout::json(&doc);
+                    self.out.json(&doc);
                 }
             }
             // With --watch, the last round's rows are out already.
@@ -563,15 +547,15 @@ impl Printer {
     fn paths(&self, m: &Multipath, snapshots: &[Snapshot]) {
         let splits: Vec<String> = m.splits.iter().map(u8::to_string).collect();
         let merges: Vec<String> = m.merges.iter().map(u8::to_string).collect();
-        Stdout::line("");
+        self.out.line("");
         if m.splits.is_empty() {
-            Stdout::line(&format!(
+            self.out.line(&format!(
                 "paths: all {} flows take one path (the table is flow 0's)",
                 snapshots.len()
             ));
             return;
         }
-        Stdout::line(&format!(
+        self.out.line(&format!(
             "paths: {} flows, up to {} paths; split at hop {}{} (the table is flow 0's)",
             snapshots.len(),
             m.width(),
@@ -601,7 +585,7 @@ impl Printer {
                     100.0 * (sent - received) as f64 / sent as f64
                 };
                 let list: Vec<String> = flows.iter().map(u16::to_string).collect();
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  hop {}: {} flows {} ({:.1}% loss)",
                     hop.ttl,
                     self.shown(*addr),
@@ -653,24 +637,24 @@ impl Printer {
                 }
             }
         }
-        Stdout::table(&table);
-        Stdout::line("");
-        let target = &self.header.address;
+        self.out.table(&table);
+        self.out.line("");
+        let target = &self.header.head.address;
         // Loss explained.
         match snapshot.loss_begins_at {
-            Some(ttl) if ttl > self.header.first_ttl => Stdout::line(&format!(
+            Some(ttl) if ttl > self.header.head.first_ttl => self.out.line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}, between hop {} and hop \
                  {ttl}; every later hop shares it",
                 ttl - 1
             )),
-            Some(ttl) => Stdout::line(&format!(
+            Some(ttl) => self.out.line(&format!(
                 "loss: real loss (in forwarding) begins at hop {ttl}; every later hop shares it"
             )),
-            None => Stdout::line("loss: none in forwarding"),
+            None => self.out.line("loss: none in forwarding"),
         }
         for hop in &snapshot.hops {
             if hop.loss.kind != super::stats::LossKind::None {
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  hop {}: {}: {}",
                     hop.ttl,
                     hop.loss.kind.as_str(),
@@ -679,9 +663,10 @@ impl Printer {
             }
         }
         if snapshot.events_total > 0 {
-            Stdout::line(&format!("path changes: {}", snapshot.events_total));
+            self.out
+                .line(&format!("path changes: {}", snapshot.events_total));
             for e in &snapshot.events {
-                Stdout::line(&format!(
+                self.out.line(&format!(
                     "  +{:.2}s round {}: {}",
                     e.at.as_secs_f64(),
                     e.round,
@@ -691,13 +676,13 @@ impl Printer {
         }
         let rounds = snapshot.rounds;
         match snapshot.destination_ttl {
-            Some(ttl) if self.reached_rounds[0] > 0 => Stdout::line(&format!(
+            Some(ttl) if self.reached_rounds[0] > 0 => self.out.line(&format!(
                 "reached {target} at hop {ttl} in {} of {rounds} round{} ({:.2} s)",
                 self.reached_rounds[0],
                 if rounds == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()
             )),
-            _ => Stdout::line(&format!(
+            _ => self.out.line(&format!(
                 "did not reach {target} in {rounds} round{} ({:.2} s)",
                 if rounds == 1 { "" } else { "s" },
                 elapsed.as_secs_f64()

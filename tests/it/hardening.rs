@@ -592,6 +592,30 @@ fn a_closed_pipe_ends_every_command_quietly() {
     }
 }
 
+/// Any other failed write is no success: a full disk (`/dev/full`) is one line and exit 2,
+/// as `app` decides for every command (output/ only reports the failed write).
+#[test]
+fn a_full_stdout_is_one_line_and_exit_2() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Command::new(NETLAB)
+        .args(["resolve", "localhost"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(
+        err.starts_with("netlab: writing to stdout: No space left on device"),
+        "{err:?}"
+    );
+}
+
 // ----- regressions -----
 
 /// Regression: on an ICMP datagram socket (`IP_RECVERR`) a router's time exceeded also
