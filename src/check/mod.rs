@@ -89,6 +89,7 @@
 
 mod lab;
 mod names;
+mod plot;
 mod verdict;
 
 use std::net::{IpAddr, SocketAddr};
@@ -101,8 +102,8 @@ use crate::error::{short_os_error, Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::output::{self, Format, Stdout};
+use crate::ping::plot::Timeline;
 use crate::ping::{self, Summary as PingSummary};
-use crate::plot::ping::Timeline;
 use crate::plot::PlotFile;
 use crate::target::{Host, PortSuffix, Target};
 use crate::trace::{self, TraceOutcome};
@@ -111,18 +112,8 @@ use self::names::DnsAnswer;
 use self::verdict::{Check, Findings, PortState, Status};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const PING: ping::Settings = ping::Settings {
-    count: Some(3),
-    interval: Duration::from_millis(200),
-    timeout: Duration::from_secs(1),
-    deadline: None,
-    size: ping::DEFAULT_SIZE,
-    pattern: Vec::new(),
-    preload: 1,
-    adaptive: None,
-    report_outstanding: false,
-    spread: false,
-};
+const PING: ping::Settings =
+    ping::Settings::plain(Some(3), Duration::from_millis(200), Duration::from_secs(1));
 
 /// A validated `check` command line.
 #[derive(Debug)]
