@@ -14,9 +14,10 @@
 //! 4. What the commands share, in this order (each may take from the ones after it):
 //!    - [`cli`]: the clap definitions, the limits clap checks and the defaults it shows
 //!      (`MAX_QUERIES`, `MIN_USER_INTERVAL`, ...); it imports no command.
-//!    - [`plot`] (chart primitives), [`dns`] (the DNS client, the resolver rules, the
-//!      system resolver: what `resolve`, `trace -A` and `check` ask), [`target`] (the one
-//!      target parser), [`chat`] (what `serve --chat` and `connect --interactive` share).
+//!    - [`plot`] (chart primitives), `live` (the full-screen view framework, where there
+//!      is one), [`dns`] (the DNS client, the resolver rules, the system resolver: what
+//!      `resolve`, `trace -A` and `check` ask), [`target`] (the one target parser),
+//!      [`chat`] (what `serve --chat` and `connect --interactive` share).
 //!    - [`output`]: tables, JSON, markdown and the other printers, and stderr diagnostics.
 //!    - [`duration`], [`lines`]: the readers of durations and of name files.
 //! 5. [`net`] (every operating-system call) above [`packet`] (zero-copy wire views, no

@@ -3,10 +3,11 @@
 //!
 //! # What runs
 //! 1. Resolve: the system resolver (getaddrinfo: /etc/hosts, then DNS — the answer every
-//!    other tool uses), and DNS without the hosts file: resolve's `Resolver` with the
-//!    resolv.conf servers, search list, `ndots` and options, glibc's rules (2s a try).
-//!    The source is /etc/hosts when resolve's hosts reader lists the name (glibc asks the
-//!    file first), else DNS. The first system address is the one probed.
+//!    other tool uses), and DNS without the hosts file: the `Resolver` of [`crate::dns`]
+//!    with the resolv.conf servers, search list, `ndots` and options, glibc's rules (2s a
+//!    try). The source is /etc/hosts when the hosts reader ([`crate::dns::hosts`]) lists
+//!    the name (glibc asks the file first), else DNS. The first system address is the one
+//!    probed.
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
 //!    the port (80 unless `-p`; with no port given and a loopback address, a listener
 //!    netlab opens itself for the run, so `check localhost` shows the four parts working

@@ -96,7 +96,7 @@ pub async fn ask_dns(name: &str, family: Family) -> DnsAnswer {
     }
 }
 
-/// What /etc/hosts gives `name` (resolve's reader); not empty means the system
+/// What /etc/hosts gives `name` ([`crate::dns::hosts`]'s reader); not empty means the system
 /// resolver answers from it, since glibc consults the file before DNS.
 pub fn hosts_addresses(name: &str, family: Family) -> Vec<IpAddr> {
     Hosts::load().addresses(name, family)

@@ -31,7 +31,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["resolve", "connect", "ping", "trace", "serve"],
     ),
     ("the command line", &["cli"]),
-    ("the shared pieces", &["plot", "dns", "target", "chat"]),
+    (
+        "the shared pieces",
+        &["plot", "live", "dns", "target", "chat"],
+    ),
     ("the printers", &["output"]),
     ("the value readers", &["duration", "lines"]),
     ("the operating system", &["net"]),
