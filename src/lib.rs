@@ -2,8 +2,9 @@
 //!
 //! Layers, top to bottom. A module imports only from the layers below its own, never from
 //! its own layer's other modules; inside one folder, files import each other but never in
-//! a circle. `tests/it/layers.rs` holds the same picture as data and fails, naming file and
-//! line, when an import breaks it.
+//! a circle (a file may always take what its folder's `mod.rs` declares: that file is the
+//! folder's face). `tests/it/layers.rs` holds the same picture as data and fails, naming
+//! file and line, when an import breaks it.
 //!
 //! 1. `main.rs`, [`app`]: parse, dispatch, map errors to exit codes; the only places that
 //!    end the process.
