@@ -6,8 +6,8 @@
 //! folder's face). `tests/it/layers.rs` holds the same picture as data and fails, naming
 //! file and line, when an import breaks it.
 //!
-//! 1. `main.rs`, [`app`]: parse, dispatch, map errors to exit codes; the only places that
-//!    end the process.
+//! 1. `main.rs` above [`app`]: parse, dispatch, map errors to exit codes; the only places
+//!    that end the process.
 //! 2. [`check`], [`exporter`]: the two combinators; they run the commands through their
 //!    public entry points (`ping::measure`, `trace::run_trace`, ...).
 //! 3. The commands [`resolve`], [`connect`], [`ping`], [`trace`], [`serve`], each with its
