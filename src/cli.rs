@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::dns::record::RecordKind;
 use crate::duration::parse_duration;
 use crate::output::Format;
 use crate::plot::PlotFile;
@@ -79,8 +80,21 @@ pub enum Command {
     },
 }
 
-/// `trace -q`: the most probes per hop (here, so clap's range needs no command module).
+// The limits clap checks, and the defaults it shows, live here rather than in the
+// commands that honour them: `cli` sits below every command and imports none.
+
+/// `trace -q`: the most probes per hop.
 pub const MAX_QUERIES: u8 = 10;
+
+/// `trace`'s packet length: the largest accepted (traceroute's limit).
+pub const MAX_PACKET_LEN: u32 = 65_000;
+
+/// `trace --asn-zone`: Team Cymru's zone.
+pub const DEFAULT_ASN_ZONE: &str = "asn.cymru.com";
+
+/// The shortest `-i` (ping) or rounds interval (trace) for users without CAP_NET_RAW:
+/// iputils' floor for unprivileged users.
+pub const MIN_USER_INTERVAL: Duration = Duration::from_millis(2);
 
 /// Address families to use.
 #[derive(Debug, Clone, Copy, Default, Args)]
@@ -101,32 +115,6 @@ impl FamilyArgs {
             _ => Family::Any,
         }
     }
-}
-
-/// DNS record types `resolve -t` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, serde::Serialize)]
-#[value(rename_all = "UPPER")]
-#[serde(rename_all = "UPPERCASE")]
-pub enum RecordKind {
-    A,
-    Aaaa,
-    Cname,
-    Mx,
-    Ns,
-    Txt,
-    Soa,
-    Srv,
-    Ptr,
-    Caa,
-    Https,
-    Svcb,
-    Ds,
-    Dnskey,
-    Tlsa,
-    Sshfp,
-    Naptr,
-    /// Every record a server still gives for ANY (many answer RFC 8482's HINFO instead)
-    Any,
 }
 
 #[derive(Debug, Args)]
@@ -396,7 +384,7 @@ pub struct TraceArgs {
     #[arg(short = 'n', long = "numeric")]
     pub numeric: bool,
     /// Length of each probe packet in bytes, IP and transport headers included (traceroute's packetlen; UDP and ICMP)
-    #[arg(value_name = "PACKETLEN", value_parser = clap::value_parser!(u32).range(1..=crate::trace::options::MAX_PACKET_LEN as i64))]
+    #[arg(value_name = "PACKETLEN", value_parser = clap::value_parser!(u32).range(1..=MAX_PACKET_LEN as i64))]
     pub packet_len: Option<u32>,
     /// Source address of the probes
     #[arg(short = 's', long = "source", value_name = "ADDR")]
@@ -423,7 +411,7 @@ pub struct TraceArgs {
     #[arg(short = 'A', long = "asn")]
     pub asn: bool,
     /// The zone -A asks: origin.ZONE, origin6.ZONE and AS<n>.ZONE
-    #[arg(long = "asn-zone", value_name = "ZONE", default_value = crate::trace::asn::DEFAULT_ZONE, requires = "asn")]
+    #[arg(long = "asn-zone", value_name = "ZONE", default_value = DEFAULT_ASN_ZONE, requires = "asn")]
     pub asn_zone: String,
     #[command(flatten)]
     pub family: FamilyArgs,

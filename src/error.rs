@@ -89,45 +89,6 @@ pub fn short_os_error(err: &std::io::Error) -> String {
         .to_lowercase()
 }
 
-/// getaddrinfo's errors arrive as "failed to lookup address information: Name or
-/// service not known"; keep the part that means something.
-pub fn resolver_message(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    let text = text
-        .strip_prefix("failed to lookup address information: ")
-        .unwrap_or(&text);
-    match text {
-        "Name or service not known" | "No address associated with hostname" => {
-            "no such host".into()
-        }
-        other => other.to_lowercase(),
-    }
-}
-
-/// A name that resolved, but to no address of the family asked for (or to none).
-pub fn no_address_of(
-    what: impl Into<String>,
-    family: crate::family::Family,
-    found: &[std::net::SocketAddr],
-) -> Failure {
-    if found.is_empty() {
-        return Failure::new(what, "no address found");
-    }
-    let only: Vec<String> = found.iter().map(|a| a.ip().to_string()).collect();
-    Failure::new(
-        what,
-        format!(
-            "no IPv{} address (only {})",
-            if family == crate::family::Family::V4 {
-                4
-            } else {
-                6
-            },
-            only.join(", ")
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

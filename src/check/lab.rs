@@ -10,14 +10,14 @@
 
 use std::path::{Path, PathBuf};
 
+use super::plot::{Page, Verdict};
 use super::verdict::Status;
 use super::Report;
 use crate::error::Failure;
 use crate::output::markdown::{self, Run};
-use crate::plot::page::{Page, Verdict};
-use crate::plot::path::{self, HopSamples};
-use crate::plot::ping::Timeline;
+use crate::ping::plot::Timeline;
 use crate::plot::PlotFile;
+use crate::trace::plot::{self as path, HopSamples};
 
 /// The folder of `--report`, made now so that a bad path fails before the run.
 pub fn checked_dir(dir: PathBuf) -> Result<PathBuf, Failure> {

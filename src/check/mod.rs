@@ -3,10 +3,11 @@
 //!
 //! # What runs
 //! 1. Resolve: the system resolver (getaddrinfo: /etc/hosts, then DNS — the answer every
-//!    other tool uses), and DNS without the hosts file: resolve's `Resolver` with the
-//!    resolv.conf servers, search list, `ndots` and options, glibc's rules (2s a try).
-//!    The source is /etc/hosts when resolve's hosts reader lists the name (glibc asks the
-//!    file first), else DNS. The first system address is the one probed.
+//!    other tool uses), and DNS without the hosts file: the `Resolver` of [`crate::dns`]
+//!    with the resolv.conf servers, search list, `ndots` and options, glibc's rules (2s a
+//!    try). The source is /etc/hosts when the hosts reader ([`crate::dns::hosts`]) lists
+//!    the name (glibc asks the file first), else DNS. The first system address is the one
+//!    probed.
 //! 2. Then, side by side (each on its own thread; they share no socket): a TCP connect to
 //!    the port (80 unless `-p`; with no port given and a loopback address, a listener
 //!    netlab opens itself for the run, so `check localhost` shows the four parts working
@@ -89,6 +90,7 @@
 
 mod lab;
 mod names;
+mod plot;
 mod verdict;
 
 use std::net::{IpAddr, SocketAddr};
@@ -101,8 +103,8 @@ use crate::error::{short_os_error, Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::output::{self, Format, Stdout};
+use crate::ping::plot::Timeline;
 use crate::ping::{self, Summary as PingSummary};
-use crate::plot::ping::Timeline;
 use crate::plot::PlotFile;
 use crate::target::{Host, PortSuffix, Target};
 use crate::trace::{self, TraceOutcome};
@@ -111,18 +113,8 @@ use self::names::DnsAnswer;
 use self::verdict::{Check, Findings, PortState, Status};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const PING: ping::Settings = ping::Settings {
-    count: Some(3),
-    interval: Duration::from_millis(200),
-    timeout: Duration::from_secs(1),
-    deadline: None,
-    size: ping::DEFAULT_SIZE,
-    pattern: Vec::new(),
-    preload: 1,
-    adaptive: None,
-    report_outstanding: false,
-    spread: false,
-};
+const PING: ping::Settings =
+    ping::Settings::plain(Some(3), Duration::from_millis(200), Duration::from_secs(1));
 
 /// A validated `check` command line.
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 //! The two answers `check` compares: what the system resolver gives (getaddrinfo, the
 //! answer ping, trace and connect use) and what the resolv.conf servers say when asked
-//! directly, without the hosts file. Both follow resolve's rules: its /etc/hosts reader
+//! directly, without the hosts file. Both follow the rules of [`crate::dns`]: its /etc/hosts reader
 //! (hosts first, as glibc) decides whether the hosts file is the system's source, and
 //! its resolver, with resolv.conf's servers, search list and `ndots`, asks DNS.
 
@@ -8,10 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use crate::cli::Family;
-use crate::resolve::conf;
-use crate::resolve::dns::HickoryDns;
-use crate::resolve::hosts::Hosts;
-use crate::resolve::lookup::{Mode, Resolution, Resolver, Source, Status, Subject, Want};
+use crate::dns::client::HickoryDns;
+use crate::dns::conf;
+use crate::dns::hosts::Hosts;
+use crate::dns::lookup::{Mode, Resolution, Resolver, Source, Status, Subject, Want};
 
 /// How long each DNS try waits.
 pub const DNS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -96,7 +96,7 @@ pub async fn ask_dns(name: &str, family: Family) -> DnsAnswer {
     }
 }
 
-/// What /etc/hosts gives `name` (resolve's reader); not empty means the system
+/// What /etc/hosts gives `name` ([`crate::dns::hosts`]'s reader); not empty means the system
 /// resolver answers from it, since glibc consults the file before DNS.
 pub fn hosts_addresses(name: &str, family: Family) -> Vec<IpAddr> {
     Hosts::load().addresses(name, family)
@@ -136,7 +136,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::resolve::lookup::Row;
+    use crate::dns::lookup::Row;
 
     fn resolution(status: Status, asked: &str, rows: &[(&str, &str)]) -> Resolution {
         Resolution {

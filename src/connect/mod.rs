@@ -409,9 +409,9 @@ pub async fn addresses_of(host: &Host, family: Family) -> Result<Vec<Address>, F
             }])
         }
         Host::Name(name) => {
-            let found = tokio::net::lookup_host((name.as_str(), 0))
+            let found = crate::dns::system::lookup(name, 0)
                 .await
-                .map_err(|err| Failure::new(format!("resolving '{name}'"), err))?;
+                .map_err(|failure| Failure::new(format!("resolving '{name}'"), failure.why))?;
             let mut addresses: Vec<Address> = Vec::new();
             for addr in found {
                 let ip = addr.ip();

@@ -351,7 +351,7 @@ fn max_hops<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
 }
 
 fn queries<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
-    Ok(ranged(d, 1, crate::trace::MAX_QUERIES as i64, "queries")? as u8)
+    Ok(ranged(d, 1, crate::cli::MAX_QUERIES as i64, "queries")? as u8)
 }
 
 fn concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {

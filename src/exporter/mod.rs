@@ -41,7 +41,8 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Semaphore;
 
 use crate::cli::ExporterArgs;
-use crate::error::{no_address_of, resolver_message, Exit, Failure};
+use crate::dns::system;
+use crate::error::{Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::listen::{self, Bind, Transport};
 use crate::net::privilege;
@@ -237,17 +238,10 @@ async fn serve(
         .map(|l| PingHandles::new(&metrics, l.clone()))
         .collect();
     let settings = ping::Settings {
-        count: None,
-        interval: config.ping.interval,
-        timeout: config.ping.timeout,
-        deadline: None,
         size: config.ping.size,
         // A steady stream, not a burst of every target each interval.
-        pattern: Vec::new(),
-        preload: 1,
-        adaptive: None,
-        report_outstanding: false,
         spread: true,
+        ..ping::Settings::plain(None, config.ping.interval, config.ping.timeout)
     };
     let targets: Vec<Resolved> = pinged.iter().map(|p| p.resolved.clone()).collect();
 
@@ -316,14 +310,16 @@ async fn watch_name(
     loop {
         ticks.tick().await;
         let started = Instant::now();
-        match tokio::net::lookup_host((name.as_str(), 0)).await {
-            Ok(mut addrs) => {
+        match system::lookup(&name, 0).await {
+            Ok(addrs) => {
                 let took = started.elapsed();
                 metrics
                     .dns_duration
                     .get_or_create(&labels)
                     .observe(took.as_secs_f64());
-                let same_family = addrs.find(|a| Version::of(&a.ip()) == Version::of(&pinged));
+                let same_family = addrs
+                    .iter()
+                    .find(|a| Version::of(&a.ip()) == Version::of(&pinged));
                 if same_family.is_some_and(|a| a.ip() != pinged) {
                     metrics.dns_changes.get_or_create(&labels).inc();
                 }
@@ -350,15 +346,8 @@ async fn resolve_all(targets: &[ConfiguredTarget]) -> Result<Vec<Pinged>, Failur
                     )?
                 }
                 Host::Name(name) => {
-                    let what = format!("resolving {name}");
-                    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                        .await
-                        .map_err(|e| Failure::new(&what, resolver_message(&e)))?
-                        .collect();
-                    match addrs.first() {
-                        Some(a) => SocketAddr::new(a.ip(), 0),
-                        None => return Err(no_address_of(what, crate::cli::Family::Any, &addrs)),
-                    }
+                    let addrs = system::lookup(name, 0).await?;
+                    system::first_allowed(name, crate::family::Family::Any, &addrs)?
                 }
             };
             Ok(Pinged {

@@ -74,6 +74,16 @@ impl Round {
         }
     }
 
+    /// The TTL of the last hop that answered (0: none did).
+    pub fn last_answered(&self) -> u8 {
+        self.hops
+            .iter()
+            .filter(|h| h.address.is_some())
+            .map(|h| h.ttl)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Who answered at each TTL from 1 (None: silent or not probed).
     fn path(&self) -> Vec<Option<IpAddr>> {
         let len = self.hops.iter().map(|h| h.ttl as usize).max().unwrap_or(0);
@@ -126,14 +136,10 @@ impl PathTracker {
         if self.last.as_ref().is_some_and(|last| changed(last, &round)) {
             metrics.path_changes.get_or_create(l).inc();
         }
-        let last_answer = round
-            .hops
-            .iter()
-            .filter(|h| h.address.is_some())
-            .map(|h| h.ttl)
-            .max()
-            .unwrap_or(0);
-        metrics.path_hops.get_or_create(l).set(last_answer as i64);
+        metrics
+            .path_hops
+            .get_or_create(l)
+            .set(round.last_answered() as i64);
         metrics
             .path_reached
             .get_or_create(l)

@@ -91,6 +91,10 @@ pub enum Refusal {
 /// The longest `target` accepted (a name is at most 253 bytes; a port and brackets fit).
 const MAX_TARGET_LEN: usize = 300;
 
+/// The icmp module's probes: one every 200 ms, each waiting a second.
+const PROBE_INTERVAL: Duration = Duration::from_millis(200);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Checks the query parameters: exactly one `target`, at most one `module` (icmp by
 /// default), nothing else.
 pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
@@ -227,18 +231,7 @@ impl Prober {
     }
 
     async fn icmp(&self, target: &Resolved, f: &mut Findings) {
-        let settings = ping::Settings {
-            count: Some(self.ping_count),
-            interval: Duration::from_millis(200),
-            timeout: Duration::from_secs(1),
-            deadline: None,
-            size: ping::DEFAULT_SIZE,
-            pattern: Vec::new(),
-            preload: 1,
-            adaptive: None,
-            report_outstanding: false,
-            spread: false,
-        };
+        let settings = ping::Settings::plain(Some(self.ping_count), PROBE_INTERVAL, PROBE_TIMEOUT);
         let sockets = match ping::Sockets::for_address(target.addr()) {
             Ok(s) => s,
             Err(failure) => {
@@ -294,11 +287,12 @@ async fn tcp(target: &Resolved, port: u16, f: &mut Findings) {
 async fn resolve(target: &Target) -> Result<SocketAddr, String> {
     match &target.host {
         Host::Ip { addr, scope } => crate::net::iface::literal_sockaddr(*addr, scope.as_deref(), 0),
-        Host::Name(name) => tokio::net::lookup_host((name.as_str(), 0))
+        Host::Name(name) => crate::dns::system::lookup(name, 0)
             .await
-            .map_err(|e| crate::error::resolver_message(&e))?
-            .next()
-            .ok_or_else(|| format!("{name} has no address")),
+            .and_then(|found| {
+                crate::dns::system::first_allowed(name, crate::family::Family::Any, &found)
+            })
+            .map_err(|failure| failure.why),
     }
 }
 
@@ -433,18 +427,11 @@ impl Findings {
 }
 
 fn encode_round(r: &mut Registry, round: &Round) {
-    let last = round
-        .hops
-        .iter()
-        .filter(|h| h.address.is_some())
-        .map(|h| h.ttl)
-        .max()
-        .unwrap_or(0);
     int(
         r,
         "probe_traceroute_hops",
         "TTL of the last hop that answered",
-        last as i64,
+        round.last_answered() as i64,
     );
     let sent: Family<TtlLabels, Gauge> = Family::default();
     let answered: Family<TtlLabels, Gauge> = Family::default();

@@ -77,8 +77,9 @@ use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::{Family, PingArgs, PmtuDiscArg};
-use crate::error::{no_address_of, resolver_message, Exit, Failure};
+use crate::cli::{Family, PingArgs, PmtuDiscArg, MIN_USER_INTERVAL};
+use crate::dns::system;
+use crate::error::{Exit, Failure};
 use crate::net::icmp::{self, IcmpSocket, Version};
 use crate::net::iface::{self, literal_sockaddr};
 use crate::net::options::{Pmtu, SocketOptions};
@@ -91,6 +92,7 @@ mod atlas;
 pub mod engine;
 mod io;
 mod json;
+pub mod plot;
 mod report;
 
 pub use engine::Settings;
@@ -112,8 +114,27 @@ pub const MIN_USER_ADAPTIVE: Duration = Duration::from_millis(200);
 pub const MAX_USER_PRELOAD: u16 = 3;
 /// The longest `-p` pattern, in bytes (iputils' limit).
 pub const MAX_PATTERN: usize = 16;
-/// iputils' floor for unprivileged users.
-pub const MIN_USER_INTERVAL: Duration = Duration::from_millis(2);
+
+impl Settings {
+    /// `count` probes (`None`: until stopped), one every `interval`, each waiting
+    /// `timeout` for its reply, of the default size; none of the flags beyond those
+    /// (deadline, pattern, preload, adaptive pacing, `-O`, spreading). What `check` and
+    /// the exporter ask of ping; they change the field they need on top.
+    pub const fn plain(count: Option<u64>, interval: Duration, timeout: Duration) -> Settings {
+        Settings {
+            count,
+            interval,
+            timeout,
+            deadline: None,
+            size: DEFAULT_SIZE,
+            pattern: Vec::new(),
+            preload: 1,
+            adaptive: None,
+            report_outstanding: false,
+            spread: false,
+        }
+    }
+}
 
 /// A validated ping run.
 #[derive(Debug, Clone)]
@@ -610,11 +631,7 @@ async fn resolve_one(
             Ok(Resolved { text, sockaddr })
         }
         Host::Name(name) => {
-            let what = format!("resolving {name}");
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await
-                .map_err(|e| Failure::new(&what, resolver_message(&e)))?
-                .collect();
+            let addrs = system::lookup(name, 0).await?;
             let usable = |a: &&SocketAddr| {
                 family.allows(&a.ip())
                     && match a.ip() {
@@ -622,17 +639,14 @@ async fn resolve_one(
                         IpAddr::V6(_) => have_v6,
                     }
             };
-            let chosen = addrs
-                .iter()
-                .find(usable)
-                .or_else(|| addrs.iter().find(|a| family.allows(&a.ip())));
-            match chosen {
-                Some(a) => Ok(Resolved {
-                    text,
-                    sockaddr: SocketAddr::new(a.ip(), 0),
-                }),
-                None => Err(no_address_of(what, family, &addrs)),
-            }
+            let chosen = match addrs.iter().find(usable) {
+                Some(a) => *a,
+                None => system::first_allowed(name, family, &addrs)?,
+            };
+            Ok(Resolved {
+                text,
+                sockaddr: SocketAddr::new(chosen.ip(), 0),
+            })
         }
     }
 }

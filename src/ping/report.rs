@@ -15,10 +15,10 @@ use tokio::task::JoinHandle;
 use super::atlas;
 use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
 use super::json::{JsonDoc, JsonError, JsonReply, JsonSummary};
+use super::plot::Timeline;
 use super::{Observer, Plan, Resolved};
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
-use crate::plot::ping::Timeline;
 use crate::plot::PlotFile;
 
 /// The longest a live row waits for a reverse name.

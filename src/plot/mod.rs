@@ -1,11 +1,11 @@
-//! `--plot FILE.svg|FILE.png`: pictures of what a run measured, for a lab report.
+//! `--plot FILE.svg|FILE.png`: the chart primitives every picture of a run shares.
 //!
-//! - `ping.rs`: RTT per probe over time, losses marked, and the spread of RTTs.
-//! - `path.rs`: RTT per hop and the share of unanswered probes per hop (`*` hops stand
-//!   out as full bars). It takes samples per hop, not a trace: one trace gives `-q`
-//!   samples a hop; a trace run in rounds gives more, and draws with the same code.
-//! - `page.rs`: `check` on one page: resolve, connect, ping and trace side by side, and
-//!   the verdict.
+//! The pictures themselves live with the command that measured what they show, so `plot`
+//! imports no command: `ping/plot.rs` (RTT per probe over time and the spread of RTTs),
+//! `trace/plot.rs` (RTT and unanswered probes per hop, from one trace or from rounds),
+//! `check/plot.rs` (`check` on one page, the two above beside its text panels). Here:
+//! the file to draw into ([`PlotFile`]), the canvas and its size, the fonts, the colours,
+//! the axes, and the SVG-to-PNG step.
 //!
 //! Charts are drawn with plotters' SVG backend and nothing else: every mark is an SVG
 //! element (a reply a `<circle>`, a lost probe a `<polygon>`, a hop a `<text>` label), so
@@ -21,10 +21,6 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 
 use crate::error::Failure;
-
-pub mod page;
-pub mod path;
-pub mod ping;
 
 /// The backend every chart draws on.
 pub type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;

@@ -23,7 +23,7 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::lookup::{Resolution, Source, Status, Wire};
+use crate::dns::lookup::{Resolution, Source, Status, Wire};
 use crate::output::atlas::{unix_seconds, Header, UNKNOWN_SYNC};
 use crate::output::ms;
 
@@ -120,7 +120,7 @@ pub fn result(res: &Resolution, started: SystemTime) -> DnsResult {
             (_, Some(Source::Hosts)) => serde_json::json!({
                 "hosts": format!(
                     "answered from {}: no DNS message was exchanged",
-                    super::hosts::PATH
+                    crate::dns::hosts::PATH
                 )
             }),
             (Status::Timeout, _) => serde_json::json!({ "timeout": ms(res.elapsed) }),
@@ -162,7 +162,7 @@ fn answer(wire: &Wire) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::RecordKind;
+    use crate::dns::record::RecordKind;
     use serde_json::json;
     use std::time::Duration;
 

@@ -23,18 +23,12 @@
 //! unreadable `--file`, no usable resolv.conf when DNS is needed, or a query that could
 //! not be made (socket error, unusable reply, an unexpected response code).
 //!
-//! Layout: `lookup/` (the rules, against the `Dns` trait), `dns.rs` (the only file that
-//! knows hickory), `conf.rs` / `hosts.rs` / `names.rs` (pure parsers and name rules),
-//! `record.rs` (records and dig-style values), `report.rs` (table, messages, JSON schema),
-//! `atlas.rs` (RIPE Atlas DNS results from the JSON records and the received messages).
+//! Layout: the lookup rules, the DNS client and the resolv.conf and hosts readers are
+//! [`crate::dns`]'s, shared with `trace -A` and `check`; here the command itself,
+//! `report.rs` (table, messages, JSON schema) and `atlas.rs` (RIPE Atlas DNS results from
+//! the JSON records and the received messages).
 
 mod atlas;
-pub mod conf;
-pub mod dns;
-pub mod hosts;
-pub mod lookup;
-mod names;
-pub mod record;
 pub mod report;
 
 use std::io::{BufReader, Read};
@@ -46,14 +40,15 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::cli::{Family, RecordKind, ResolveArgs};
+use crate::cli::{Family, ResolveArgs};
+use crate::dns::client::{Dns, HickoryDns};
+use crate::dns::conf;
+use crate::dns::hosts::Hosts;
+use crate::dns::lookup::{Mode, Resolution, Resolver, Servers, Status, Subject, Want};
+use crate::dns::record::{kind_name, RecordKind};
 use crate::error::{Exit, Failure};
 use crate::target::{Host, PortSuffix, Target};
 
-use self::dns::{Dns, HickoryDns};
-use self::hosts::Hosts;
-use self::lookup::{Mode, Resolution, Resolver, Servers, Status, Subject, Want};
-use self::record::kind_name;
 use self::report::Report;
 
 pub use self::report::JSON_SCHEMA;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::lookup::{Resolution, Source, Status};
+use crate::dns::lookup::{Resolution, Source, Status};
 use crate::output::{ms, Column, RowPrinter, Stdout};
 
 /// The `--json` document (copied into the README). Field names are stable; a test checks
@@ -122,7 +122,7 @@ fn one_line(text: &str) -> String {
 
 pub fn source_text(source: Option<Source>) -> Option<String> {
     match source? {
-        Source::Hosts => Some(super::hosts::PATH.to_string()),
+        Source::Hosts => Some(crate::dns::hosts::PATH.to_string()),
         Source::Server { addr, .. } => Some(addr.to_string()),
     }
 }
@@ -221,7 +221,7 @@ pub fn invalid(query: &str, why: String) -> Resolution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::lookup::Row;
+    use crate::dns::lookup::Row;
     use std::time::Duration;
 
     fn ok_resolution() -> Resolution {

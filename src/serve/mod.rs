@@ -115,7 +115,7 @@ pub mod protocol;
 mod report;
 mod udp;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -285,14 +285,8 @@ fn parse_listen(text: &str, family: Family) -> Result<Bind, Failure> {
         } => literal_sockaddr(*addr, Some(zone), port).map_err(|why| Failure::usage(&what, why))?,
         Host::Ip { .. } => return Err(Failure::usage(&what, "a %zone needs an IPv6 address")),
         Host::Name(name) => {
-            let found: Vec<SocketAddr> = (name.as_str(), port)
-                .to_socket_addrs()
-                .map_err(|err| Failure::new(format!("resolving {name}"), err))?
-                .collect();
-            found
-                .into_iter()
-                .find(|a| family.allows(&a.ip()))
-                .ok_or_else(|| Failure::new(format!("resolving {name}"), "no usable address"))?
+            let found = crate::dns::system::lookup_blocking(name, port)?;
+            crate::dns::system::first_allowed(name, family, &found)?
         }
     };
     if !family.allows(&addr.ip()) {

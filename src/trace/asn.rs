@@ -2,7 +2,7 @@
 //! as `mtr -z` and `traceroute -A` show it.
 //!
 //! Two questions per address, asked of the system's resolver (resolv.conf, through
-//! `resolve`'s own client, so the same servers and timeouts as `netlab resolve`):
+//! [`crate::dns`], the client `netlab resolve` uses, so the same servers and timeouts):
 //!
 //! - `2.0.18.198.origin.ZONE` (IPv4: octets reversed) or `<32 nibbles reversed>.origin6.ZONE`
 //!   (IPv6): `"64500 | 198.18.0.0/24 | ZZ | registry | 2026-01-01"`, the origin AS and the
@@ -10,7 +10,8 @@
 //! - `AS64500.ZONE`: `"64500 | ZZ | registry | 2026-01-01 | NAME - description, ZZ"`, the
 //!   AS name.
 //!
-//! ZONE is `asn.cymru.com` unless `--asn-zone` says otherwise (the lab serves its own).
+//! ZONE is `asn.cymru.com` ([`crate::cli::DEFAULT_ASN_ZONE`]) unless `--asn-zone` says
+//! otherwise (the lab serves its own).
 //! Lookups run concurrently on one thread with its own small runtime, started when the
 //! first hop answers (after capabilities are dropped); answers are cached per address and
 //! AS names per AS, so a hop seen many times is asked about once. The report polls, like
@@ -22,12 +23,9 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cli::RecordKind;
-use crate::resolve::dns::HickoryDns;
-use crate::resolve::lookup::{Mode, Resolver, Status, Subject, Want};
-
-/// Team Cymru's zone.
-pub const DEFAULT_ZONE: &str = "asn.cymru.com";
+use crate::dns::client::HickoryDns;
+use crate::dns::lookup::{Mode, Resolver, Status, Subject, Want};
+use crate::dns::record::RecordKind;
 
 /// Addresses looked up per run at most: a single trace sees at most 255 hops × 10
 /// queries; rounds that run for hours past hops answering from ever new addresses stop
@@ -144,7 +142,7 @@ impl Lookups {
                 else {
                     return;
                 };
-                let conf = match crate::resolve::conf::load() {
+                let conf = match crate::dns::conf::load() {
                     Ok((conf, _warnings)) => conf,
                     Err(_) => return, // every lookup stays unanswered: no AS shown
                 };

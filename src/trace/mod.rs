@@ -232,11 +232,11 @@
 //! unresolvable name, missing privilege, socket error). With rounds: 0 when the
 //! destination answered in at least one round.
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::cli::{Family, TraceArgs};
-use crate::error::{no_address_of, resolver_message, Exit, Failure};
+use crate::dns::system;
+use crate::error::{Exit, Failure};
 use crate::net::iface::literal_sockaddr;
 use crate::output::{Format, Stdout};
 pub use crate::target::Resolved;
@@ -254,6 +254,7 @@ mod live;
 pub mod multipath;
 pub mod names;
 pub mod options;
+pub mod plot;
 mod pmtu;
 pub mod probe;
 mod report;
@@ -271,9 +272,6 @@ pub const DEFAULT_TCP_PORT: u16 = 80;
 /// The shortest adaptive wait: on a LAN, RTTs are well under a millisecond, but a
 /// router's ICMP slow path can take tens of them.
 pub const FLOOR: Duration = Duration::from_millis(50);
-/// Probes in flight at once (traceroute's `-N` default).
-pub const WINDOW: usize = 16;
-pub use crate::cli::MAX_QUERIES;
 
 /// A validated trace: what probing needs, and nothing about how it is shown ([`Presentation`]),
 /// so `check` and the exporter run the engine without inventing a format.
@@ -446,12 +444,12 @@ impl Repeat {
             return Ok(None);
         }
         let interval = args.interval.unwrap_or(DEFAULT_INTERVAL);
-        if interval < crate::ping::MIN_USER_INTERVAL && !crate::net::privilege::has_cap_net_raw() {
+        if interval < crate::cli::MIN_USER_INTERVAL && !crate::net::privilege::has_cap_net_raw() {
             return Err(Failure::usage(
                 "trace -i",
                 format!(
                     "an interval of {interval:?} is below the {}ms minimum for users without CAP_NET_RAW",
-                    crate::ping::MIN_USER_INTERVAL.as_millis()
+                    crate::cli::MIN_USER_INTERVAL.as_millis()
                 ),
             )
             .with_hint("use -i 0.002 or more, or run with CAP_NET_RAW"));
@@ -494,15 +492,9 @@ pub fn resolve(plan: &Plan) -> Result<Resolved, Failure> {
             Ok(Resolved { text, sockaddr })
         }
         Host::Name(name) => {
-            let what = format!("resolving {name}");
-            let addrs: Vec<SocketAddr> = (name.as_str(), port)
-                .to_socket_addrs()
-                .map_err(|e| Failure::new(&what, resolver_message(&e)))?
-                .collect();
-            match addrs.iter().find(|a| plan.family.allows(&a.ip())) {
-                Some(a) => Ok(Resolved { text, sockaddr: *a }),
-                None => Err(no_address_of(what, plan.family, &addrs)),
-            }
+            let addrs = system::lookup_blocking(name, port)?;
+            let sockaddr = system::first_allowed(name, plan.family, &addrs)?;
+            Ok(Resolved { text, sockaddr })
         }
     }
 }

@@ -16,10 +16,9 @@ use crate::net::options::{Pmtu, SocketOptions};
 use crate::packet::icmp::Version;
 
 use super::probe::{Method, PAYLOAD_LEN};
-use super::WINDOW;
 
-/// The largest packet length accepted (traceroute's limit).
-pub const MAX_PACKET_LEN: u32 = 65_000;
+/// Probes in flight at once (traceroute's `-N` default).
+pub const WINDOW: usize = 16;
 
 /// What `-s`, `--interface`, `-t`, `-F`, the packet length and `-N` ask of the probes.
 /// `Default` is a plain trace.

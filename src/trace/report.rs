@@ -21,7 +21,6 @@ use super::{Method, Observer, Plan, Presentation, Resolved};
 use crate::error::Exit;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::packet::extensions::MplsLabel;
-use crate::plot;
 
 /// The longest a settled row waits for a reverse name.
 pub const NAME_WAIT: Duration = Duration::from_millis(150);
@@ -350,7 +349,7 @@ impl Report {
         };
         self.names.poll();
         let (text, method) = (&self.target_text, self.method.as_str());
-        let svg = plot::path::trace_svg(text, self.target, method, &self.hops, |a| self.shown(a));
+        let svg = super::plot::trace_svg(text, self.target, method, &self.hops, |a| self.shown(a));
         file.save(&svg)
     }
 

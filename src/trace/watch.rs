@@ -7,7 +7,7 @@
 //! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
 //!
 //! `--plot FILE` draws flow 0's loss and RTT per hop from the same snapshot the summary
-//! prints (`plot::path::rounds_svg`), when the rounds end, the live view's too.
+//! prints (`plot::rounds_svg`), when the rounds end, the live view's too.
 //!
 //! Memory is flat: what is printed is computed from [`Stats`] (bounded) and the round
 //! just finished; nothing accumulates here but the reverse-name cache and, with `-A`,
@@ -534,7 +534,7 @@ impl Printer {
             }
         }
         if let Some((file, target, method)) = &self.plot {
-            let svg = crate::plot::path::rounds_svg(target, method, &snapshots[0], snapshots.len());
+            let svg = super::plot::rounds_svg(target, method, &snapshots[0], snapshots.len());
             if let Err(failure) = file.save(&svg) {
                 eprintln!("{failure}");
                 return Exit::Failed;

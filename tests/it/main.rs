@@ -9,6 +9,7 @@ mod exporter;
 mod hardening;
 mod lab;
 mod lab_selftest;
+mod layers;
 mod ping;
 mod ping_flags;
 mod report;

@@ -29,11 +29,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::client::{Dns, Rcode};
 use super::conf::SystemConf;
-use super::dns::{Dns, Rcode};
 use super::hosts::Hosts;
 use super::names::{candidates, reverse_name};
-use crate::cli::RecordKind;
+use crate::dns::record::RecordKind;
 use crate::error::Failure;
 
 use self::outcome::resolution;
@@ -246,11 +246,11 @@ fn from_hosts(hosts: &Hosts, query: &str, subject: &Subject, want: Want) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Family;
+    use crate::dns::client::ExchangeError;
+    use crate::dns::lookup::fake::*;
+    use crate::dns::record::{Rdata, Record};
     use crate::error::Exit;
-    use crate::resolve::dns::ExchangeError;
-    use crate::resolve::lookup::fake::*;
-    use crate::resolve::record::{Rdata, Record};
+    use crate::family::Family;
 
     #[tokio::test]
     async fn hosts_file_answers_first_and_nothing_is_sent() {

@@ -22,9 +22,7 @@ use hickory_resolver::proto::op::{
 };
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 
-use super::record::{Rdata, Record};
-use crate::cli::RecordKind;
-use crate::resolve::record::{dig_hex, dnskey_text, ds_text, quoted};
+use super::record::{dig_hex, dnskey_text, ds_text, quoted, Rdata, Record, RecordKind};
 
 /// One question for one server.
 #[derive(Debug, Clone, PartialEq, Eq)]

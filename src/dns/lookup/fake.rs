@@ -8,11 +8,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::{Mode, Resolution, Resolver, Subject, Want};
-use crate::cli::{Family, RecordKind};
-use crate::resolve::conf::SystemConf;
-use crate::resolve::dns::{Ask, Dns, ExchangeError, Rcode, Reply};
-use crate::resolve::hosts::Hosts;
-use crate::resolve::record::{Rdata, Record};
+use crate::dns::client::{Ask, Dns, ExchangeError, Rcode, Reply};
+use crate::dns::conf::SystemConf;
+use crate::dns::hosts::Hosts;
+use crate::dns::record::RecordKind;
+use crate::dns::record::{Rdata, Record};
+use crate::family::Family;
 
 /// A scripted DNS: replies keyed by (server, name, type); anything unscripted is
 /// NXDOMAIN. Every question asked is recorded, in order.

@@ -16,9 +16,9 @@ use std::net::IpAddr;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{axes, font, headroom, Area, INK, LOST, REPLIES_ONLY, REPLY, SIZE};
-use crate::trace::engine::{Hop, ProbeResult};
-use crate::trace::stats::{HopSummary, Snapshot};
+use super::engine::{Hop, ProbeResult};
+use super::stats::{HopSummary, Snapshot};
+use crate::plot::{axes, font, headroom, Area, INK, LOST, REPLIES_ONLY, REPLY, SIZE};
 
 /// What was measured at one TTL.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +179,7 @@ pub fn rounds_svg(target: &str, method: &str, snapshot: &Snapshot, flows: usize)
 
 /// The whole picture as SVG text.
 pub fn svg(hops: &[HopSamples], title: &str) -> String {
-    super::svg(SIZE, |area| draw(area, hops, title))
+    crate::plot::svg(SIZE, |area| draw(area, hops, title))
 }
 
 /// Labels above, RTT per hop in the middle, unanswered probes per hop below.
@@ -370,7 +370,7 @@ mod tests {
         let svg = svg(&hops(), "trace");
         assert_eq!(svg.matches("<circle").count(), 5, "{svg}");
         // Hop labels read top down (rotate 90); the y axis titles read bottom up.
-        let labels: Vec<String> = super::super::tests::texts(&svg)
+        let labels: Vec<String> = crate::plot::tests::texts(&svg)
             .into_iter()
             .filter(|(tag, _)| tag.contains("rotate(90,"))
             .map(|(_, text)| text)

@@ -13,9 +13,8 @@ use std::time::Instant;
 
 use plotters::prelude::*;
 
-use crate::ping::engine::Event;
-
-use super::{axes, font, headroom, Area, ERROR, GRID, LOST, PALETTE, SIZE};
+use super::engine::Event;
+use crate::plot::{axes, font, headroom, Area, ERROR, GRID, LOST, PALETTE, SIZE};
 
 /// Probes kept per target (a day at one a second).
 pub const KEPT: usize = 86_400;
@@ -159,7 +158,7 @@ impl Timeline {
 
     /// Draws the whole picture as SVG text.
     pub fn svg(&self, title: &str) -> String {
-        super::svg(SIZE, |area| self.draw(area, title))
+        crate::plot::svg(SIZE, |area| self.draw(area, title))
     }
 
     /// Draws the picture on `area`: RTT over time above, the histogram below.

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use crate::cli::Family;
+use crate::family::Family;
 
 pub const PATH: &str = crate::net::paths::HOSTS_FILE;
 

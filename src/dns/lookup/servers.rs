@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::resolution::{Source, Status, Wire};
-use crate::cli::RecordKind;
-use crate::resolve::conf::SystemConf;
-use crate::resolve::dns::{Ask, Dns, ExchangeError, Rcode, Reply};
-use crate::resolve::record::Chain;
+use crate::dns::client::{Ask, Dns, ExchangeError, Rcode, Reply};
+use crate::dns::conf::SystemConf;
+use crate::dns::record::Chain;
+use crate::dns::record::RecordKind;
 
 /// The servers to ask and how.
 #[derive(Debug)]
@@ -339,9 +339,9 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Family;
-    use crate::resolve::lookup::fake::*;
-    use crate::resolve::lookup::{Mode, Resolver, Want};
+    use crate::dns::lookup::fake::*;
+    use crate::dns::lookup::{Mode, Resolver, Want};
+    use crate::family::Family;
 
     #[tokio::test]
     async fn next_server_on_timeout_servfail_and_refused() {

@@ -4,9 +4,9 @@
 
 use plotters::prelude::*;
 
-use super::path::{self, HopSamples};
-use super::ping::Timeline;
-use super::{font, Area, GRID, INK, LOST, PASS};
+use crate::ping::plot::Timeline;
+use crate::plot::{font, Area, GRID, INK, LOST, PASS};
+use crate::trace::plot::{self as path, HopSamples};
 
 /// The result of one check, as the verdict table shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +32,7 @@ pub const PAGE_SIZE: (u32, u32) = (1500, 1000);
 
 impl Page<'_> {
     pub fn svg(&self) -> String {
-        super::svg(PAGE_SIZE, |area| self.draw(area))
+        crate::plot::svg(PAGE_SIZE, |area| self.draw(area))
     }
 
     pub fn draw(&self, area: &Area) -> Result<(), String> {

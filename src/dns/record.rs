@@ -1,4 +1,4 @@
-//! DNS records as netlab shows them, independent of the DNS library: `dns.rs` converts
+//! DNS records as netlab shows them, independent of the DNS library: `client.rs` converts
 //! the library's records into these, and everything else (the lookup rules, the tables,
 //! the JSON) only sees this module. Values are written the way `dig` writes them, because
 //! that is the notation the people reading them already know.
@@ -6,7 +6,32 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::cli::RecordKind;
+/// DNS record types `resolve -t` understands. Also the value clap parses for `-t`: it lives
+/// here, beside the records, so the DNS pieces take nothing from `cli`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[value(rename_all = "UPPER")]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordKind {
+    A,
+    Aaaa,
+    Cname,
+    Mx,
+    Ns,
+    Txt,
+    Soa,
+    Srv,
+    Ptr,
+    Caa,
+    Https,
+    Svcb,
+    Ds,
+    Dnskey,
+    Tlsa,
+    Sshfp,
+    Naptr,
+    /// Every record a server still gives for ANY (many answer RFC 8482's HINFO instead)
+    Any,
+}
 
 /// One resource record from an answer section.
 #[derive(Debug, Clone, PartialEq, Eq)]

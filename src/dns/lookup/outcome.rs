@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use super::resolution::{Resolution, Row, Status};
 use super::servers::{Asked, Candidate, Trouble, Verdict};
-use crate::cli::RecordKind;
+use crate::dns::client::Rcode;
+use crate::dns::record::kind_name;
+use crate::dns::record::RecordKind;
 use crate::duration::format_duration;
-use crate::resolve::dns::Rcode;
-use crate::resolve::record::kind_name;
 
 /// The result of a query from the candidates tried and the one `choose` picked.
 pub(super) fn resolution(
@@ -184,9 +184,9 @@ fn plain(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Family;
-    use crate::resolve::lookup::fake::*;
-    use crate::resolve::lookup::{Source, Want};
+    use crate::dns::lookup::fake::*;
+    use crate::dns::lookup::{Source, Want};
+    use crate::family::Family;
 
     #[tokio::test]
     async fn servfail_and_refused_name_the_server() {

@@ -6,9 +6,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::{Family, RecordKind};
+use crate::dns::record::RecordKind;
+use crate::dns::record::{kind_name, Record};
 use crate::error::Exit;
-use crate::resolve::record::{kind_name, Record};
+use crate::family::Family;
 
 /// What is asked about each name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
