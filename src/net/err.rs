@@ -13,65 +13,9 @@ use std::io;
 
 use super::sys;
 
-/// The causes of a failed system call that netlab's commands tell apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// A RST, or an ICMP port unreachable: nothing listens.
-    ConnectionRefused,
-    /// No answer before the kernel gave up.
-    TimedOut,
-    HostUnreachable,
-    NetworkUnreachable,
-    HostDown,
-    /// The machine is not on the network (Linux's `ENONET`).
-    NotOnNetwork,
-    /// An ICMP "protocol unreachable" as the kernel reports it.
-    ProtocolOption,
-    /// An ICMP message the kernel folds into a generic protocol error.
-    ProtocolError,
-    NotSupported,
-    AccessDenied,
-    NotPermitted,
-    /// This process is out of file descriptors.
-    ProcessFileLimit,
-    /// The whole system is out of file descriptors.
-    SystemFileLimit,
-    NoBufferSpace,
-    OutOfMemory,
-    AddressNotAvailable,
-    WouldBlock,
-    /// No IPv6 (or IPv4) stack for this address family.
-    FamilyNotSupported,
-    InvalidArgument,
-    /// A datagram larger than the path (or the interface) allows.
-    MessageTooLong,
-}
+pub use super::kinds::Kind;
 
 impl Kind {
-    /// Every kind, for tests and tables.
-    pub const ALL: [Kind; 20] = [
-        Kind::ConnectionRefused,
-        Kind::TimedOut,
-        Kind::HostUnreachable,
-        Kind::NetworkUnreachable,
-        Kind::HostDown,
-        Kind::NotOnNetwork,
-        Kind::ProtocolOption,
-        Kind::ProtocolError,
-        Kind::NotSupported,
-        Kind::AccessDenied,
-        Kind::NotPermitted,
-        Kind::ProcessFileLimit,
-        Kind::SystemFileLimit,
-        Kind::NoBufferSpace,
-        Kind::OutOfMemory,
-        Kind::AddressNotAvailable,
-        Kind::WouldBlock,
-        Kind::FamilyNotSupported,
-        Kind::InvalidArgument,
-        Kind::MessageTooLong,
-    ];
-
     /// The platform's number for this cause (what [`kind_of_code`] maps back), if the
     /// platform has one (only Linux has `ENONET`).
     pub fn code(self) -> Option<i32> {

@@ -14,11 +14,11 @@
 //! uses:
 //!
 //! ```text
-//! leaves:     sockopt   msg   addr   iface   limits   listen
-//!             sys (errno table, paths, signals)
+//! leaves:     sockopt   msg   addr   iface   limits   listen   kinds
 //!
-//! err       → sys
-//! signal    → sys
+//! sys       → kinds (errno table, paths, signals: the platform)
+//! err       → kinds, sys
+//! signal    → kinds, sys
 //! options   → sockopt
 //! errqueue  → msg
 //! socket    → errqueue, msg, sockopt
@@ -29,6 +29,8 @@
 //! privilege → icmp, options
 //! ```
 //!
+//! - `kinds`: the platform-free names ([`err::Kind`], [`signal::Meaning`]) that `sys`
+//!   maps its numbers to, in a leaf so that `err`/`signal` → `sys` is no circle.
 //! - `err`: what a failed call means ([`err::Kind`], [`err::is_resource_shortage`], ...),
 //!   mapped to and from the platform's numbers by `sys`; `paths`: `/etc/hosts` and
 //!   `/etc/resolv.conf`, where this platform keeps them.
@@ -75,6 +77,7 @@ pub mod err;
 pub mod errqueue;
 pub mod icmp;
 pub mod iface;
+mod kinds;
 pub mod limits;
 pub mod listen;
 pub mod msg;

@@ -6,16 +6,7 @@ use std::io;
 
 use super::sys;
 
-/// What a signal asks of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Meaning {
-    /// Ctrl-C (SIGINT): stop, show what you have.
-    Interrupt,
-    /// SIGTERM: stop as cleanly.
-    Terminate,
-    /// SIGQUIT (Ctrl-\): print the statistics so far, go on (ping's way).
-    Report,
-}
+pub use super::kinds::Meaning;
 
 /// A signal being watched from now on (needs a running tokio runtime).
 pub struct Signal {

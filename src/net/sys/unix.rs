@@ -4,8 +4,7 @@ use std::io;
 
 use tokio::signal::unix::{self, SignalKind};
 
-use crate::net::err::Kind;
-use crate::net::signal::Meaning;
+use crate::net::kinds::{Kind, Meaning};
 
 /// Each [`Kind`] with its errno (a kind the platform lacks is not listed).
 pub const ERRNOS: &[(Kind, i32)] = &[
