@@ -156,9 +156,10 @@ impl Sockets {
         }
     }
 
-    /// Whether a raw ICMP socket listens beside the probes (MPLS labels are seen).
-    pub fn has_raw_listener(&self) -> bool {
-        self.raw.is_some()
+    /// Whether whole ICMP messages, so their extensions, are read: by a raw listener, or
+    /// by raw ICMP probes reading their own answers (`-I` with `CAP_NET_RAW`).
+    pub fn sees_extensions(&self) -> bool {
+        self.raw.is_some() || matches!(&self.main, Main::Icmp(s) if s.mode() == Mode::Raw)
     }
 
     /// The address the probes leave from.
@@ -862,6 +863,7 @@ impl<'a> Driver<'a> {
                         reply: classify(Method::Tcp, kind),
                         at: err.at,
                         mpls: Vec::new(),
+                        objects: Vec::new(),
                         wire: Wire {
                             ttl: err.ttl,
                             ..Wire::default()
@@ -887,6 +889,7 @@ impl<'a> Driver<'a> {
                 reply: Reply::Reached,
                 at: woke,
                 mpls: Vec::new(),
+                objects: Vec::new(),
                 // A connect() outcome: no packet to look at.
                 wire: Wire::default(),
             });

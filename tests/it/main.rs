@@ -17,6 +17,7 @@ mod resolve_types;
 mod seeds;
 mod serve;
 mod trace;
+mod trace_ext;
 mod trace_flags;
 mod trace_live;
 mod trace_watch;
