@@ -83,6 +83,8 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
             let ctx = context(&args, &out);
             assert_eq!(out.status.code(), Some(0), "{ctx}");
             let text = stdout(&out);
+            // With --nocapture, the runs the README shows.
+            println!("$ netlab {}\n{text}", args.join(" "));
             let lines: Vec<&str> = text.lines().map(str::trim).collect();
             for entry in [
                 "[MPLS: L=100704 E=0 S=1 T=1]",
