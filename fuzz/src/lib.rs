@@ -4,6 +4,7 @@
 
 use std::hint::black_box;
 
+use netlab::packet::ext_echo::ExtEchoReply;
 use netlab::packet::extensions::{has_rfc4884_length, mpls_labels, Extensions};
 use netlab::packet::icmp::{Icmp, Message, Version};
 use netlab::packet::interface_info::InterfaceInfo;
@@ -87,6 +88,9 @@ pub fn icmp(bytes: &[u8], version: Version) {
         black_box((object.text(), object.json(), object.class_and_type()));
     }
     black_box(has_rfc4884_length(&icmp));
+    if let Some(reply) = ExtEchoReply::parse(&icmp) {
+        black_box((reply, reply.code.describe()));
+    }
 }
 
 /// What a raw ICMPv4 socket hands over: an IPv4 header, then the ICMP message.

@@ -13,12 +13,14 @@
 //!   access to the quoted datagram.
 //! - [`extensions`]: RFC 4884 ICMP extensions in every layout routers send, RFC 4950 MPLS
 //!   label stacks, and [`interface_info`]: RFC 5837 interface information (trace).
+//! - [`ext_echo`]: RFC 8335 Extended Echo ("PROBE"): is a router's interface up.
 //! - [`transport`]: the first bytes of quoted UDP and TCP headers (ports, TCP sequence).
 //! - [`IcmpErrorKind`]: one family-independent name for every ICMP error, used by the
 //!   output of ping and trace.
 
 use std::fmt;
 
+pub mod ext_echo;
 pub mod extensions;
 pub mod icmp;
 pub mod interface_info;
