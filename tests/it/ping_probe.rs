@@ -1,9 +1,9 @@
 //! `ping --probe-interface` (RFC 8335) against the Linux kernel's own responder in the
 //! lab: router 1 answers PROBE (`net.ipv4.icmp_echo_enable_probe=1`, which covers IPv6
 //! too), router 2 keeps the default and does not. Interfaces up (by name, index and
-//! address), down, nonexistent, IPv4 and IPv6, and the timeout line.
+//! address), down, nonexistent, IPv4 and IPv6, the timeout line, and the privilege hint.
 
-use crate::lab::{lab, LabConfig, Role};
+use crate::lab::{lab, LabConfig, Role, NOBODY};
 use crate::trace::context;
 use crate::util::stdout;
 
@@ -59,6 +59,17 @@ fn interface_probes_get_the_kernels_answers_v4_and_v6() {
             assert!(line.ends_with(" ms"), "{ctx}");
         }
     }
+    // Without CAP_NET_RAW: one error line and the setcap hint, exit 2.
+    let args = ["ping", "-c", "1", "--probe-interface", "lo", &r1_v4];
+    let out = lab.netlab_as(NOBODY, &args);
+    let ctx = context(&args, &out);
+    assert_eq!(out.status.code(), Some(2), "{ctx}");
+    let err = crate::util::stderr(&out);
+    assert!(
+        err.starts_with("netlab: opening a raw ICMP socket for RFC 8335 probes: "),
+        "{ctx}"
+    );
+    assert!(err.contains("setcap cap_net_raw+ep"), "{ctx}");
     // Router 2 does not answer PROBE: one clear line per probe, exit 1, no hang.
     let r2 = lab.hop_v4(2).to_string();
     let args = [
