@@ -111,6 +111,39 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
     }
 }
 
+/// `--format markdown` prints the same rows: the entries are in them, whole.
+#[test]
+fn markdown_rows_carry_the_extension_entries() {
+    let lab = lab!(three_layouts());
+    let dest = lab.dest_v4().to_string();
+    let args = [
+        "trace",
+        "-n",
+        "--format",
+        "markdown",
+        "-q",
+        "1",
+        "-I",
+        dest.as_str(),
+    ];
+    let out = lab.netlab(&args);
+    let ctx = context(&args, &out);
+    assert_eq!(out.status.code(), Some(0), "{ctx}");
+    let text = stdout(&out);
+    for entry in [
+        "[MPLS: L=100704 E=0 S=1 T=1]",
+        "[MPLS: L=416240 E=0 S=1 T=1]",
+        "[in: xe-0/0/1 ifIndex 15",
+        "mtu 9000]",
+    ] {
+        let escaped = entry.replace('[', "\\[").replace(']', "\\]");
+        assert!(
+            text.contains(entry) || text.contains(&escaped),
+            "{entry}\n{ctx}"
+        );
+    }
+}
+
 /// The Atlas result names each object by class and type: the label stack with its
 /// labels, the interface information (Atlas has no field for its contents) alone.
 #[test]
