@@ -111,16 +111,15 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
     }
 }
 
-/// `--format markdown` prints the same rows: the entries are in them, whole.
-#[test]
-fn markdown_rows_carry_the_extension_entries() {
-    let lab = lab!(three_layouts());
+/// `trace -n -q 1 -I` of the destination's IPv4 address in `format`, which must succeed:
+/// its stdout and the context for messages.
+fn one_query_trace(lab: &crate::lab::Lab, format: &str) -> (std::process::Output, String) {
     let dest = lab.dest_v4().to_string();
     let args = [
         "trace",
         "-n",
         "--format",
-        "markdown",
+        format,
         "-q",
         "1",
         "-I",
@@ -129,6 +128,14 @@ fn markdown_rows_carry_the_extension_entries() {
     let out = lab.netlab(&args);
     let ctx = context(&args, &out);
     assert_eq!(out.status.code(), Some(0), "{ctx}");
+    (out, ctx)
+}
+
+/// `--format markdown` prints the same rows: the entries are in them, whole.
+#[test]
+fn markdown_rows_carry_the_extension_entries() {
+    let lab = lab!(three_layouts());
+    let (out, ctx) = one_query_trace(&lab, "markdown");
     let text = stdout(&out);
     for entry in [
         "[MPLS: L=100704 E=0 S=1 T=1]",
@@ -149,20 +156,7 @@ fn markdown_rows_carry_the_extension_entries() {
 #[test]
 fn atlas_lists_the_interface_object_after_the_labels() {
     let lab = lab!(three_layouts());
-    let dest = lab.dest_v4().to_string();
-    let args = [
-        "trace",
-        "-n",
-        "--format",
-        "atlas",
-        "-q",
-        "1",
-        "-I",
-        dest.as_str(),
-    ];
-    let out = lab.netlab(&args);
-    let ctx = context(&args, &out);
-    assert_eq!(out.status.code(), Some(0), "{ctx}");
+    let (out, ctx) = one_query_trace(&lab, "atlas");
     let doc = json(&out);
     let hops = doc[0]["result"].as_array().unwrap();
     let ext = |h: usize| hops[h]["result"][0]["icmpext"].clone();
