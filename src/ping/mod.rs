@@ -11,6 +11,7 @@
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
 //! - `atlas.rs`: the JSON document's records as RIPE Atlas ping results (`--format atlas`).
+//! - `probe_interface.rs`: `--probe-interface`, RFC 8335 interface probes to one router.
 //!
 //! iputils' other flags fit this split: what changes the schedule or the payload (`-l`,
 //! `-A`, `-f`, `-O`, `-p`) is engine settings, tested in virtual time (`sim_flags.rs`);
