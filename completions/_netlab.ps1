@@ -93,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
+            [CompletionResult]::new('--probe-interface', '--probe-interface', [CompletionResultType]::ParameterName, 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]')
             [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'How long to wait for each reply before counting it lost (later ones count as late)')

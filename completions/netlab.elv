@@ -87,6 +87,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --file 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
             cand -c 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
             cand --count 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
+            cand --probe-interface 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)'
             cand -i 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]'
             cand --interval 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]'
             cand -W 'How long to wait for each reply before counting it lost (later ones count as late)'

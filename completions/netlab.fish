@@ -97,6 +97,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d '
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s c -l count -d 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l probe-interface -d 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s W -l timeout -d 'How long to wait for each reply before counting it lost (later ones count as late)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s w -l deadline -d 'Stop after this long, whatever has been sent or received (with -c: until COUNT replies)' -r

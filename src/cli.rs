@@ -241,6 +241,9 @@ pub struct PingArgs {
     /// Stop after COUNT probes per target (default: until Ctrl-C or the deadline)
     #[arg(short = 'c', long, value_name = "COUNT", allow_negative_numbers = true)]
     pub count: Option<i64>,
+    /// Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)
+    #[arg(long, value_name = "NAME|INDEX|ADDRESS")]
+    pub probe_interface: Option<String>,
     /// Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]
     #[arg(short = 'i', long, value_parser = duration_arg, value_name = "DURATION", allow_negative_numbers = true)]
     pub interval: Option<Duration>,

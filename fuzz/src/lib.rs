@@ -4,11 +4,14 @@
 
 use std::hint::black_box;
 
+use netlab::packet::ext_echo::ExtEchoReply;
 use netlab::packet::extensions::{has_rfc4884_length, mpls_labels, Extensions};
 use netlab::packet::icmp::{Icmp, Message, Version};
+use netlab::packet::interface_info::InterfaceInfo;
 use netlab::packet::ipv4::Ipv4;
 use netlab::packet::ipv6::Ipv6;
 use netlab::packet::transport::{TcpPrefix, Udp};
+use netlab::trace::extensions::objects_of;
 
 pub fn ipv4(bytes: &[u8]) {
     if let Ok(ip) = Ipv4::parse(bytes) {
@@ -36,7 +39,8 @@ pub fn transport(bytes: &[u8]) {
 }
 
 /// An ICMP or ICMPv6 message and everything reachable from it: echo fields, the quoted
-/// datagram and its transport header, RFC 4884 extensions and MPLS labels.
+/// datagram and its transport header, RFC 4884 extensions in every layout, MPLS labels,
+/// RFC 5837 interface information and the trace's text and JSON forms of the objects.
 pub fn icmp(bytes: &[u8], version: Version) {
     let Ok(icmp) = Icmp::parse(bytes, version) else {
         return;
@@ -70,13 +74,23 @@ pub fn icmp(bytes: &[u8], version: Version) {
     if let Some(ext) = Extensions::find(&icmp) {
         for object in ext.objects() {
             black_box(object);
+            if let Some(info) = InterfaceInfo::decode(&object) {
+                black_box((info.role, info.if_index, info.address, info.mtu));
+                black_box(info.name_text());
+            }
         }
         for label in ext.mpls() {
             black_box(label);
         }
     }
     black_box(mpls_labels(&icmp));
+    for object in objects_of(&icmp) {
+        black_box((object.text(), object.json(), object.class_and_type()));
+    }
     black_box(has_rfc4884_length(&icmp));
+    if let Some(reply) = ExtEchoReply::parse(&icmp) {
+        black_box((reply, reply.code.describe()));
+    }
 }
 
 /// What a raw ICMPv4 socket hands over: an IPv4 header, then the ICMP message.

@@ -345,6 +345,7 @@ mod tests {
                     rtt: Duration::from_millis(1),
                     reply: Reply::Reached,
                     mpls: Vec::new(),
+                    objects: Vec::new(),
                     wire: Default::default(),
                 }],
             }],

@@ -93,13 +93,14 @@ impl IcmpSocket {
         let mut ident = raw_ident;
         match (version, mode) {
             (Version::V4, Mode::Raw) => {
-                // Bits set are dropped: pass echo reply and the errors about our probes.
+                // Bits set are dropped: pass echo reply and the errors about our probes
+                // (types from 32 on, as RFC 8335 replies, always pass).
                 let pass: u32 = (1 << 0) | (1 << 3) | (1 << 11) | (1 << 12);
                 setsockopt_raw(fd, SOL_RAW, ICMP_FILTER, &!pass)?;
             }
             (Version::V6, Mode::Raw) => {
                 let mut filter = [u32::MAX; 8]; // block all ...
-                for ty in [1u8, 2, 3, 4, 129] {
+                for ty in [1u8, 2, 3, 4, 129, 161] {
                     filter[usize::from(ty >> 5)] &= !(1 << (ty & 31)); // ... but these
                 }
                 setsockopt_raw(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &filter)?;

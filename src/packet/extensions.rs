@@ -1,20 +1,37 @@
-//! ICMP extensions (RFC 4884) and the MPLS label stack object (RFC 4950): what an MPLS
-//! router appends to a Time Exceeded so that traceroute can show the labels the probe
-//! carried when its TTL ran out.
+//! ICMP extensions (RFC 4884) and the objects routers put in them: the MPLS label stack
+//! (RFC 4950) here, interface information (RFC 5837) in [`super::interface_info`], and any
+//! other object kept as class, c-type and bytes.
 //!
-//! Where the extension structure starts. RFC 4884 routers put the length of the quoted
-//! "original datagram" field in the ICMP header (ICMPv4: byte 5, in 32-bit words;
-//! ICMPv6: byte 4, in 64-bit words), pad that field to at least 128 bytes, and append the
-//! structure after it. Routers older than RFC 4884 (many MPLS ones, RFC 4950's own era)
-//! leave the length at 0 and always put the structure at byte 128 of the quote; like
-//! Linux traceroute, a zero length with more than 128 quoted bytes is read that way, and
-//! only accepted if the header there has version 2 and a valid (or zero) checksum.
+//! # Where the extension structure starts: every layout routers send
+//! RFC 4884 routers put the length of the quoted "original datagram" field in the ICMP
+//! header (ICMPv4: byte 5, in 32-bit words; ICMPv6: byte 4, in 64-bit words), pad that
+//! field to at least 128 bytes, and append the structure after it. Real routers also send:
 //!
-//! The structure: a 4-byte header (version 2 in the top nibble, a checksum over the whole
-//! structure), then objects of `length` (16 bits, header included, at least 4, a multiple
-//! of 4), `class-num`, `c-type`, payload. MPLS label stack entries (class 1, c-type 1) are
-//! 4 bytes each: label (20 bits), traffic class (3, the old "EXP"), bottom-of-stack (1),
-//! TTL (8).
+//! - **length 0, structure at byte 128** (routers older than RFC 4884, many MPLS ones, RFC
+//!   4950's own era; tcpdump's `mpls-traceroute.pcap`);
+//! - **a length below 128 with the quote padded to 128 anyway** (the router set the length
+//!   to the quote it took, 68 bytes, but padded as RFC 4884 §5.1 asks; trippy issue #804):
+//!   the structure is at byte 128, where RFC 4884 says a structure always is at the least.
+//!
+//! So the structure is looked for at `max(length, 128)` — exactly what the length says
+//! when it says 128 or more. A length that claims more than the message holds means the
+//! message was cut short, and there is no structure to read.
+//!
+//! # What is accepted (we follow Linux traceroute, not trippy)
+//! A structure is read only if its header has version 2 and its checksum verifies, or is
+//! 0 (not computed) where the router's own length field points. Where the position is
+//! inferred (length 0, or a length below 128), a zero checksum is not enough: the bytes
+//! at 128 could be the probe's own payload, and the checksum is the only thing telling a
+//! structure from payload. trippy accepts a bad checksum; Linux traceroute rejects it. We
+//! reject it: a missed label costs one annotation, a misread one tells the user of a
+//! label stack that does not exist. Inside an accepted structure a malformed object
+//! (length below 4, or beyond the structure) ends the walk; the objects before it stay.
+//!
+//! # The structure
+//! A 4-byte header (version 2 in the top nibble, a checksum over the whole structure),
+//! then objects of `length` (16 bits, header included, at least 4), `class-num`, `c-type`,
+//! payload. MPLS label stack entries (class 1, c-type 1) are 4 bytes each: label (20
+//! bits), traffic class (3, the old "EXP"), bottom-of-stack (1), TTL (8).
 
 use super::icmp::{Icmp, Version};
 use super::{be16, be32, checksum};
@@ -95,29 +112,19 @@ fn may_carry_extensions(icmp: &Icmp<'_>) -> bool {
 }
 
 impl<'a> Extensions<'a> {
-    /// Finds the extension structure of an ICMP error, if it has one.
+    /// Finds the extension structure of an ICMP error, if it has one (module docs: every
+    /// layout, and what is accepted).
     pub fn find(icmp: &Icmp<'a>) -> Option<Extensions<'a>> {
-        if !may_carry_extensions(icmp) {
+        let stated = original_datagram_len(icmp)?;
+        let body = icmp.body();
+        if stated > body.len() {
+            // The length claims more than arrived: the message was cut short.
             return None;
         }
-        let bytes = icmp.bytes();
-        let body = icmp.body();
-        let words = match icmp.version() {
-            // ICMPv4: byte 5 counts 32-bit words; ICMPv6: byte 4 counts 64-bit words.
-            Version::V4 => usize::from(bytes[5]) * 4,
-            Version::V6 => usize::from(bytes[4]) * 8,
-        };
-        let (start, strict) = if words == 0 {
-            // Pre-RFC 4884 layout: always at 128, checksum must hold.
-            (ORIGINAL_DATAGRAM_MIN, true)
-        } else if words < ORIGINAL_DATAGRAM_MIN {
-            // RFC 4884 §5.1: a length below 128 bytes means there are no extensions.
-            return None;
-        } else {
-            (words, false)
-        };
-        let ext = body.get(start..)?;
-        Extensions::parse(ext, strict)
+        let start = stated.max(ORIGINAL_DATAGRAM_MIN);
+        // A zero checksum is accepted only where the router's own length points.
+        let strict = stated < ORIGINAL_DATAGRAM_MIN;
+        Extensions::parse(body.get(start..)?, strict)
     }
 
     /// Parses an extension structure (header and objects). `strict`: the checksum must
@@ -181,15 +188,25 @@ impl<'a> Iterator for Objects<'a> {
     }
 }
 
+/// The RFC 4884 length of an ICMP error's original datagram field in bytes (0 when the
+/// router left it unset), or None for a message that cannot carry extensions.
+fn original_datagram_len(icmp: &Icmp<'_>) -> Option<usize> {
+    if !may_carry_extensions(icmp) {
+        return None;
+    }
+    // Icmp::parse checked the 8-byte header.
+    let bytes = icmp.bytes();
+    Some(match icmp.version() {
+        // ICMPv4: byte 5 counts 32-bit words; ICMPv6: byte 4 counts 64-bit words.
+        Version::V4 => usize::from(bytes[5]) * 4,
+        Version::V6 => usize::from(bytes[4]) * 8,
+    })
+}
+
 /// Whether an ICMP error sets the RFC 4884 length of its quoted datagram (nonzero), as
 /// RFC 4884 routers do; older ones leave it 0.
 pub fn has_rfc4884_length(icmp: &Icmp<'_>) -> bool {
-    let bytes = icmp.bytes();
-    may_carry_extensions(icmp)
-        && match icmp.version() {
-            Version::V4 => bytes[5] != 0,
-            Version::V6 => bytes[4] != 0,
-        }
+    original_datagram_len(icmp).is_some_and(|len| len != 0)
 }
 
 /// The MPLS labels of an ICMP message (empty when it carries none).
@@ -281,9 +298,6 @@ mod tests {
     #[test]
     fn no_extensions_when_absent_short_or_wrong_type() {
         let ext = build_mpls_extension(&[label(3, true, 1)]);
-        // Length says 64 bytes: below 128, so by RFC 4884 there are no extensions.
-        let msg = time_exceeded(Version::V4, 16, &ext);
-        assert!(mpls_labels(&Icmp::parse_v4(&msg).unwrap()).is_empty());
         // A quote of exactly 128 bytes and nothing after it.
         let msg = time_exceeded(Version::V4, 32, &[]);
         assert!(mpls_labels(&Icmp::parse_v4(&msg).unwrap()).is_empty());
@@ -291,9 +305,77 @@ mod tests {
         let mut msg = time_exceeded(Version::V4, 32, &ext);
         msg[0] = 0;
         assert!(mpls_labels(&Icmp::parse_v4(&msg).unwrap()).is_empty());
-        // Length beyond the message.
-        let msg = time_exceeded(Version::V4, 200, &ext);
-        assert!(mpls_labels(&Icmp::parse_v4(&msg).unwrap()).is_empty());
+        // Length beyond the message (cut short in transit): nothing is guessed.
+        for (version, words) in [(Version::V4, 200u8), (Version::V6, 100u8)] {
+            let msg = time_exceeded(version, words, &ext);
+            assert!(mpls_labels(&Icmp::parse(&msg, version).unwrap()).is_empty());
+        }
+        // Fewer than 128 quoted bytes and no length: nothing at 128 to read.
+        let mut msg = time_exceeded(Version::V4, 0, &[]);
+        msg.truncate(8 + 100);
+        assert!(Extensions::find(&Icmp::parse_v4(&msg).unwrap()).is_none());
+    }
+
+    /// The #804 layout: the length says 68 bytes (17 words), the quote is padded to 128
+    /// anyway and the structure follows; IPv6 the same with 9 words (72 bytes).
+    #[test]
+    fn reads_a_length_below_128_with_the_structure_at_128_v4_and_v6() {
+        let stack = [label(416240, true, 1)];
+        let ext = build_mpls_extension(&stack);
+        for (version, words) in [(Version::V4, 17u8), (Version::V6, 9u8)] {
+            let msg = time_exceeded(version, words, &ext);
+            let icmp = Icmp::parse(&msg, version).unwrap();
+            assert_eq!(mpls_labels(&icmp), stack, "{version:?}");
+            assert!(has_rfc4884_length(&icmp));
+        }
+        assert_eq!(stack[0].to_string(), "L=416240 E=0 S=1 T=1");
+    }
+
+    /// IPv6's length counts 64-bit words: 20 words put the structure at 160, not at 80.
+    #[test]
+    fn ipv6_length_counts_64_bit_words_and_a_longer_quote_moves_the_structure() {
+        let stack = [label(77, true, 9)];
+        let ext = build_mpls_extension(&stack);
+        let mut msg = time_exceeded(Version::V6, 20, &[]);
+        msg.extend(std::iter::repeat_n(0xcd, 32));
+        msg.extend_from_slice(&ext);
+        assert_eq!(mpls_labels(&Icmp::parse_v6(&msg).unwrap()), stack);
+        // The same bytes read as ICMPv4 with 20 32-bit words (80 bytes): the structure is
+        // looked for at 128, where there is quote, so nothing.
+        let mut v4 = msg.clone();
+        v4[0] = V4_TIME_EXCEEDED;
+        v4[4] = 0;
+        v4[5] = 20;
+        assert!(mpls_labels(&Icmp::parse_v4(&v4).unwrap()).is_empty());
+    }
+
+    /// Bad version everywhere, bad checksum everywhere, and a zero checksum only where
+    /// the router's own length points (module docs: we follow Linux traceroute).
+    #[test]
+    fn bad_version_and_checksum_are_refused_and_a_zero_checksum_only_where_stated() {
+        let stack = [label(24001, true, 1)];
+        let good = build_mpls_extension(&stack);
+        let mut bad_version = good.clone();
+        bad_version[0] = 0x10;
+        let mut bad_sum = good.clone();
+        bad_sum[3] ^= 0x40;
+        let mut zero_sum = good.clone();
+        zero_sum[2..4].copy_from_slice(&[0, 0]);
+        let icmp_labels = |words: u8, ext: &[u8]| {
+            let msg = time_exceeded(Version::V4, words, ext);
+            mpls_labels(&Icmp::parse_v4(&msg).unwrap())
+        };
+        for words in [0u8, 17, 32] {
+            assert_eq!(icmp_labels(words, &good), stack, "length {words}");
+            assert!(
+                icmp_labels(words, &bad_version).is_empty(),
+                "length {words}"
+            );
+            assert!(icmp_labels(words, &bad_sum).is_empty(), "length {words}");
+        }
+        assert_eq!(icmp_labels(32, &zero_sum), stack);
+        assert!(icmp_labels(0, &zero_sum).is_empty());
+        assert!(icmp_labels(17, &zero_sum).is_empty());
     }
 
     #[test]

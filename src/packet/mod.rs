@@ -11,15 +11,19 @@
 //! - [`icmp`]: ICMPv4 and ICMPv6 messages: echo request/reply, destination unreachable
 //!   with its codes, time exceeded, parameter problem, packet too big, each error giving
 //!   access to the quoted datagram.
-//! - [`extensions`]: RFC 4884 ICMP extensions and RFC 4950 MPLS label stacks (trace).
+//! - [`extensions`]: RFC 4884 ICMP extensions in every layout routers send, RFC 4950 MPLS
+//!   label stacks, and [`interface_info`]: RFC 5837 interface information (trace).
+//! - [`ext_echo`]: RFC 8335 Extended Echo ("PROBE"): is a router's interface up.
 //! - [`transport`]: the first bytes of quoted UDP and TCP headers (ports, TCP sequence).
 //! - [`IcmpErrorKind`]: one family-independent name for every ICMP error, used by the
 //!   output of ping and trace.
 
 use std::fmt;
 
+pub mod ext_echo;
 pub mod extensions;
 pub mod icmp;
+pub mod interface_info;
 pub mod ipv4;
 pub mod ipv6;
 pub mod transport;

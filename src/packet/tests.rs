@@ -1,8 +1,12 @@
-//! Hostile input: random bytes and every truncation of valid packets must parse to an
-//! error or a view, never a panic. (A cargo-fuzz target over the same entry points comes
+//! Hostile input: random bytes and every truncation of valid packets (ICMP extensions,
+//! interface information and PROBE replies among them) must parse to an error or a
+//! view, never a panic. (A cargo-fuzz target over the same entry points comes
 //! later; these run in every `cargo test`.)
 
+use super::ext_echo::ExtEchoReply;
+use super::extensions::{build_mpls_extension, has_rfc4884_length, Extensions, MplsLabel};
 use super::icmp::{self, Icmp, Message, Version};
+use super::interface_info::{build_interface_object, InterfaceInfo, Role};
 use super::ipv4::Ipv4;
 use super::ipv6::Ipv6;
 use super::transport::{TcpPrefix, Udp};
@@ -65,6 +69,17 @@ fn exercise_icmp(bytes: &[u8], version: Version) {
         }
         Message::Other { .. } => {}
     }
+    if let Some(ext) = Extensions::find(&icmp) {
+        for object in ext.objects() {
+            if let Some(info) = InterfaceInfo::decode(&object) {
+                let _ = (info.role.as_str(), info.if_index, info.address, info.mtu);
+                let _ = info.name_text();
+            }
+        }
+        let _ = ext.mpls().count();
+    }
+    let _ = has_rfc4884_length(&icmp);
+    let _ = ExtEchoReply::parse(&icmp).map(|r| r.code.describe());
 }
 
 /// xorshift64*: deterministic, so a failure reproduces.
@@ -98,6 +113,31 @@ fn valid_packets() -> Vec<Vec<u8>> {
     inner.extend_from_slice(&e);
     v6.extend_from_slice(&inner);
     out.push(v6);
+    // RFC 4884 time exceeded with an MPLS and an interface object, its extension checksum
+    // 0 (accepted where the length points), so mutated objects are still walked.
+    let label = MplsLabel {
+        label: 24001,
+        exp: 0,
+        bottom: true,
+        ttl: 1,
+    };
+    let mut ext = build_mpls_extension(&[label]);
+    ext.extend_from_slice(&build_interface_object(
+        Role::Incoming,
+        Some(15),
+        Some("fd4e:6c61:62::2".parse().unwrap()),
+        Some("xe-0/0/1"),
+        Some(9000),
+    ));
+    ext[2..4].copy_from_slice(&[0, 0]);
+    for (ty, length_at, words) in [(11u8, 5, 32u8), (3, 4, 16)] {
+        let mut msg = vec![ty, 0, 0, 0, 0, 0, 0, 0];
+        msg[length_at] = words;
+        msg.extend(std::iter::repeat_n(0u8, 128));
+        msg.extend_from_slice(&ext);
+        out.push(msg);
+    }
+    out.push(vec![43, 0, 0, 0, 0x12, 0x34, 7, 0x07]);
     out
 }
 

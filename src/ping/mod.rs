@@ -12,6 +12,7 @@
 //! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
 //! - `json.rs`: the `--json` document's records; `atlas.rs`: the same records as RIPE
 //!   Atlas ping results (`--format atlas`).
+//! - `probe_interface.rs`: `--probe-interface`, RFC 8335 interface probes to one router.
 //!
 //! iputils' other flags fit this split: what changes the schedule or the payload (`-l`,
 //! `-A`, `-f`, `-O`, `-p`) is engine settings, tested in virtual time (`sim_flags.rs`);
@@ -93,6 +94,7 @@ pub mod engine;
 mod io;
 mod json;
 pub mod plot;
+mod probe_interface;
 mod report;
 
 pub use engine::Settings;
@@ -157,6 +159,8 @@ pub struct Plan {
     pub flood: bool,
     /// `-D`: the Unix time before each row.
     pub timestamps: bool,
+    /// `--probe-interface`: RFC 8335 probes instead of echo (`probe_interface.rs`).
+    pub probe: Option<probe_interface::ProbePlan>,
 }
 
 impl Plan {
@@ -311,7 +315,12 @@ impl Plan {
             }
             targets.push(target);
         }
+        let probe = match &args.probe_interface {
+            None => None,
+            Some(interface) => Some(probe_plan(&args, interface, &targets, count)?),
+        };
         Ok(Plan {
+            probe,
             targets,
             family,
             settings: Settings {
@@ -525,7 +534,44 @@ impl Sockets {
 
 /// Runs the plan: sockets, privilege drop, then the async driver on a runtime started
 /// only now, so none of its threads ever held a capability.
+/// `--probe-interface`: one router, given as an address, shown as a table.
+fn probe_plan(
+    args: &PingArgs,
+    interface: &str,
+    targets: &[Target],
+    count: Option<u64>,
+) -> Result<probe_interface::ProbePlan, Failure> {
+    let what = "ping --probe-interface";
+    let router = match targets {
+        [Target {
+            host: crate::target::Host::Ip { addr, .. },
+            ..
+        }] => *addr,
+        [_] => return Err(Failure::usage(what, "give the router as an address")),
+        _ => return Err(Failure::usage(what, "probes go to one router at a time")),
+    };
+    if args.output.format_for("ping", &[])? != Format::Table {
+        return Err(Failure::usage(what, "only the table output is available"));
+    }
+    if crate::packet::ext_echo::InterfaceQuery::from_text(interface).is_none() {
+        return Err(Failure::usage(
+            what,
+            format!("{interface:?} is not an interface name, index or address"),
+        ));
+    }
+    Ok(probe_interface::ProbePlan {
+        router,
+        interface: interface.to_string(),
+        count: count.unwrap_or(4),
+        interval: args.interval.unwrap_or(Duration::from_secs(1)),
+        timeout: args.timeout,
+    })
+}
+
 pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
+    if let Some(probe) = &plan.probe {
+        return probe_interface::run(probe, out);
+    }
     let sockets = Sockets::open(&plan)?;
     privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;

@@ -110,6 +110,7 @@ mod tests {
                     rtt: Duration::from_millis(1),
                     reply,
                     mpls: vec![],
+                    objects: Vec::new(),
                     wire: Default::default(),
                 },
                 None => ProbeResult::Silent,

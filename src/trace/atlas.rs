@@ -20,8 +20,10 @@
 //!   scope; otherwise the ICMP code as a number, or netlab's kind name for messages that
 //!   are not unreachables), and `"icmpext"` with the MPLS label stack when a router sent
 //!   one (`{"version": 2, "rfc4884": 1, "obj": [{"class": 1, "type": 1, "mpls":
-//!   [{"label", "exp", "s", "ttl"}]}]}`; `rfc4884` is 1 when the router set the RFC 4884
-//!   length of the quoted datagram, 0 for the older fixed 128-byte layout);
+//!   [{"label", "exp", "s", "ttl"}]}]}`, then any other object, as RFC 5837 interface
+//!   information, by `class` and `type` alone, since Atlas has no field for what they
+//!   hold; `rfc4884` is 1 when the router set the RFC 4884 length of the quoted
+//!   datagram, 0 for the older fixed 128-byte layout);
 //!   `{"x": "*"}` for no answer; `{"error": "send failed"}` for a
 //!   probe that could not be sent. The destination's own answer (port unreachable, echo
 //!   reply, SYN-ACK or RST) has no `err`, as in Atlas.
@@ -98,6 +100,7 @@ struct ExtObject {
     class: u8,
     #[serde(rename = "type")]
     kind: u8,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     mpls: Vec<Mpls>,
 }
 
@@ -151,6 +154,38 @@ pub fn result(doc: &JsonDoc, addr: IpAddr, facts: &Facts) -> TraceResult {
     }
 }
 
+/// The answer's ICMP extensions as Atlas has them: the MPLS object with its labels, then
+/// every other object by class and type (Atlas has no field for what they hold).
+fn icmpext(probe: &JsonProbe) -> Option<IcmpExt> {
+    if probe.mpls.is_empty() && probe.ext_types.is_empty() {
+        return None;
+    }
+    let labels = (!probe.mpls.is_empty()).then(|| ExtObject {
+        class: crate::packet::extensions::CLASS_MPLS,
+        kind: crate::packet::extensions::CTYPE_MPLS_INCOMING,
+        mpls: probe
+            .mpls
+            .iter()
+            .map(|l| Mpls {
+                label: l.label,
+                exp: l.exp,
+                s: u8::from(l.bottom),
+                ttl: l.ttl,
+            })
+            .collect(),
+    });
+    let others = probe.ext_types.iter().map(|&(class, kind)| ExtObject {
+        class,
+        kind,
+        mpls: Vec::new(),
+    });
+    Some(IcmpExt {
+        version: 2,
+        rfc4884: u8::from(probe.rfc4884),
+        obj: labels.into_iter().chain(others).collect(),
+    })
+}
+
 fn packet(probe: &JsonProbe) -> Packet {
     match (&probe.from, probe.rtt_ms) {
         (Some(from), Some(rtt)) => Packet::Answer {
@@ -159,24 +194,7 @@ fn packet(probe: &JsonProbe) -> Packet {
             size: probe.reply_size,
             ttl: probe.reply_ttl,
             err: err(&probe.kind, probe.annotation.as_deref()),
-            icmpext: (!probe.mpls.is_empty()).then(|| IcmpExt {
-                version: 2,
-                rfc4884: u8::from(probe.rfc4884),
-                obj: vec![ExtObject {
-                    class: crate::packet::extensions::CLASS_MPLS,
-                    kind: crate::packet::extensions::CTYPE_MPLS_INCOMING,
-                    mpls: probe
-                        .mpls
-                        .iter()
-                        .map(|l| Mpls {
-                            label: l.label,
-                            exp: l.exp,
-                            s: u8::from(l.bottom),
-                            ttl: l.ttl,
-                        })
-                        .collect(),
-                }],
-            }),
+            icmpext: icmpext(probe),
         },
         _ if probe.kind == "send_failed" => Packet::Error {
             error: "send failed",

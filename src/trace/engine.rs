@@ -32,6 +32,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use super::extensions::ExtObject;
 use crate::packet::extensions::MplsLabel;
 use crate::packet::IcmpErrorKind;
 
@@ -135,6 +136,8 @@ pub struct Response {
     pub at: Instant,
     /// RFC 4950 label stack (raw sockets only).
     pub mpls: Vec<MplsLabel>,
+    /// The other ICMP extension objects (raw sockets only).
+    pub objects: Vec<ExtObject>,
     /// What the answer's packet itself said (arrival TTL, size).
     pub wire: Wire,
 }
@@ -172,6 +175,7 @@ pub enum ProbeResult {
         rtt: Duration,
         reply: Reply,
         mpls: Vec<MplsLabel>,
+        objects: Vec<ExtObject>,
         wire: Wire,
     },
     /// No answer within the adaptive wait: `*`.
@@ -260,6 +264,7 @@ enum Slot {
         rtt: Duration,
         reply: Reply,
         mpls: Vec<MplsLabel>,
+        objects: Vec<ExtObject>,
         wire: Wire,
     },
     /// Given up at the adaptive deadline (an answer may still revive it until printed).
@@ -415,7 +420,11 @@ impl Engine {
         let sent = match slot {
             Slot::Sent(sent) | Slot::Silent(sent) => *sent,
             Slot::Answered {
-                from, mpls, wire, ..
+                from,
+                mpls,
+                objects,
+                wire,
+                ..
             } => {
                 // Two copies of one answer: a raw socket and the error queue both saw
                 // it. Keep the first, but take the labels (and the size) only the raw
@@ -423,8 +432,10 @@ impl Engine {
                 if *from == response.from {
                     wire.merge(response.wire);
                 }
-                if *from == response.from && mpls.is_empty() && !response.mpls.is_empty() {
+                let extensions = !response.mpls.is_empty() || !response.objects.is_empty();
+                if *from == response.from && mpls.is_empty() && objects.is_empty() && extensions {
                     *mpls = response.mpls;
+                    *objects = response.objects;
                 } else {
                     self.counters.duplicates += 1;
                 }
@@ -455,6 +466,7 @@ impl Engine {
             rtt,
             reply: response.reply,
             mpls: response.mpls,
+            objects: response.objects,
             wire: response.wire,
         };
         self.counters.answered += 1;
@@ -542,6 +554,7 @@ impl Engine {
                         rtt,
                         reply,
                         mpls,
+                        objects,
                         wire,
                         ..
                     } => ProbeResult::Answered {
@@ -549,6 +562,7 @@ impl Engine {
                         rtt: *rtt,
                         reply: *reply,
                         mpls: mpls.clone(),
+                        objects: objects.clone(),
                         wire: *wire,
                     },
                     Slot::SendFailed(why) => ProbeResult::SendFailed(why.clone()),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::address_check::AddressCheck;
 use super::engine::{Hop, ProbeResult};
+use super::extensions::{ExtObject, JsonExtension};
 use super::extras::{HopExtras, JsonAsn};
 use super::names::Names;
 use super::{Method, Plan, Resolved};
@@ -26,6 +27,12 @@ pub(super) struct JsonProbe {
     pub(super) kind: String,
     pub(super) annotation: Option<String>,
     pub(super) mpls: Vec<JsonMpls>,
+    /// ICMP extension objects other than MPLS (interface information, unknown ones).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) extensions: Vec<JsonExtension>,
+    /// Their class and c-type, for the Atlas result's `icmpext.obj`.
+    #[serde(skip)]
+    pub(super) ext_types: Vec<(u8, u8)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) reply_ttl: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,6 +136,8 @@ impl JsonProbe {
             kind: kind.into(),
             annotation: None,
             mpls: Vec::new(),
+            extensions: Vec::new(),
+            ext_types: Vec::new(),
             reply_ttl: None,
             reply_size: None,
             rfc4884: false,
@@ -142,6 +151,7 @@ impl JsonProbe {
                 rtt,
                 reply,
                 mpls,
+                objects,
                 wire,
             } => JsonProbe {
                 rtt_ms: Some(output::ms(*rtt)),
@@ -157,6 +167,8 @@ impl JsonProbe {
                         ttl: l.ttl,
                     })
                     .collect(),
+                extensions: objects.iter().map(ExtObject::json).collect(),
+                ext_types: objects.iter().map(ExtObject::class_and_type).collect(),
                 reply_ttl: wire.ttl,
                 reply_size: wire.size,
                 rfc4884: wire.rfc4884,

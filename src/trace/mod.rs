@@ -141,7 +141,16 @@
 //!                                       // (RIPE Atlas's size; TCP: the segment's);
 //!                                       // absent when only the error queue saw it
 //!           "mpls": [                   // RFC 4950 label stack (raw sockets only)
-//!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ] }
+//!             { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ],
+//!           "extensions": [             // other ICMP extension objects, in the
+//!                                       // order sent (absent when none; raw only)
+//!             { "class": 2, "c_type": 15,  // RFC 5837 interface information:
+//!               "interface": {           // any field the router left out is null
+//!                 "role": "incoming",   // incoming, sub_ip, outgoing, next_hop
+//!                 "if_index": 15, "address": "10.10.10.10",
+//!                 "name": "xe-0/0/1", "mtu": 9000 } },
+//!             { "class": 9, "c_type": 1,   // an object netlab does not decode:
+//!               "hex": "deadbeef" } ] }   // its bytes after the object header
 //!       ],
 //!       "mtu": 1400,                  // --mtu only: the largest packet length (IP
 //!                                       // header included) this hop answered to
@@ -247,6 +256,7 @@ pub mod asn;
 mod atlas;
 mod documents;
 pub mod engine;
+pub mod extensions;
 mod extras;
 mod io;
 mod json;
@@ -518,7 +528,7 @@ pub fn run(plan: Plan, view: Presentation, out: &Stdout) -> Result<Exit, Failure
         return watch::run(&plan, &view, out, &resolved, more);
     }
     let started = std::time::Instant::now();
-    let mut report = report::Report::new(&plan, view, out, &resolved, sockets.has_raw_listener());
+    let mut report = report::Report::new(&plan, view, out, &resolved, sockets.sees_extensions());
     report.atlas_facts(sockets.source(), sockets.one_flow());
     run_trace(&plan, &resolved, sockets, &mut report)?;
     Ok(report.finish(started.elapsed()))

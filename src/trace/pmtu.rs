@@ -148,6 +148,7 @@ mod tests {
             reply,
             at: Instant::now(),
             mpls: Vec::new(),
+            objects: Vec::new(),
             wire: Default::default(),
         }
     }

@@ -21,6 +21,7 @@
 
 use std::net::IpAddr;
 
+use super::extensions::objects_of;
 use crate::packet::extensions::{has_rfc4884_length, mpls_labels};
 use crate::packet::icmp::{error_kind, Icmp, Message, Version, HEADER_LEN as ICMP_HEADER_LEN};
 use crate::packet::ipv4::{Ipv4, PROTO_TCP, PROTO_UDP};
@@ -241,6 +242,7 @@ impl Matcher {
             reply,
             at,
             mpls: mpls_labels(&icmp),
+            objects: objects_of(&icmp),
             wire: Wire {
                 ttl: None,
                 size: Some(size_u16(icmp_bytes.len().saturating_sub(ICMP_HEADER_LEN))),
@@ -340,6 +342,7 @@ impl Matcher {
             reply: Reply::Reached,
             at,
             mpls: Vec::new(),
+            objects: Vec::new(),
             wire: Wire {
                 size: Some(size_u16(segment.len())),
                 ..Wire::default()
@@ -385,6 +388,7 @@ impl Matcher {
             reply: classify(self.method, kind),
             at,
             mpls: Vec::new(),
+            objects: Vec::new(),
             // The kernel gives neither the ICMP message nor its size.
             wire: Wire::default(),
         })

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::address_check::{address_check, AddressCheck};
 use super::engine::{Ending, Event, Hop, ProbeResult};
+use super::extensions::{self, ExtObject};
 use super::extras::HopExtras;
 use super::json::{JsonCheck, JsonDoc, JsonHead, JsonHop};
 use super::names::Names;
@@ -31,10 +32,12 @@ const NAME_POLL: Duration = Duration::from_millis(3);
 /// Trailing silent hops collapse into one line from this many on.
 const COLLAPSE_FROM: usize = 3;
 
-/// The cells of one hop's row: TTL; responders (one per line, each followed by its MPLS
-/// label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1 T=1]`); per responder the
-/// RTTs of the probes it answered, with annotations, silent probes (`*`) on the first line.
-fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
+/// The cells of one hop's row: TTL; responders (one per line, each followed by the ICMP
+/// extensions it sent: MPLS label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1
+/// T=1]`, then interface information and unknown objects, laid out by
+/// `extensions::lines` to `width`); per responder the RTTs of the probes it answered, with
+/// annotations, silent probes (`*`) on the first line.
+fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String, width: usize) -> [String; 3] {
     let responders = hop.responders();
     let mut addr_lines: Vec<String> = Vec::new();
     let mut rtt_lines: Vec<String> = Vec::new();
@@ -54,13 +57,15 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
     for (i, addr) in responders.iter().enumerate() {
         addr_lines.push(shown(*addr));
         let mut rtts: Vec<String> = Vec::new();
-        let mut stacks: Vec<&[MplsLabel]> = Vec::new();
+        // Each distinct set of extensions this responder sent, in the order first seen.
+        let mut sent: Vec<(&[MplsLabel], &[ExtObject])> = Vec::new();
         for p in &hop.probes {
             if let ProbeResult::Answered {
                 from,
                 rtt,
                 reply,
                 mpls,
+                objects,
                 ..
             } = p
             {
@@ -73,8 +78,10 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
                     text.push_str(&a);
                 }
                 rtts.push(text);
-                if !mpls.is_empty() && !stacks.contains(&mpls.as_slice()) {
-                    stacks.push(mpls);
+                let these = (mpls.as_slice(), objects.as_slice());
+                let any = !mpls.is_empty() || !objects.is_empty();
+                if any && !sent.contains(&these) {
+                    sent.push(these);
                 }
             }
         }
@@ -82,11 +89,13 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
             rtts.extend(silent.iter().cloned());
         }
         rtt_lines.push(rtts.join("  "));
-        for stack in stacks {
-            for label in stack {
-                addr_lines.push(format!("  [MPLS: {label}]"));
-                rtt_lines.push(String::new());
-            }
+        let entries = sent.iter().flat_map(|(mpls, objects)| {
+            let labels = mpls.iter().map(extensions::mpls_pieces);
+            labels.chain(objects.iter().map(ExtObject::pieces))
+        });
+        for line in extensions::lines(entries, width) {
+            addr_lines.push(line);
+            rtt_lines.push(String::new());
         }
     }
     [
@@ -96,16 +105,14 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> [String; 3] {
     ]
 }
 
-/// The longest MPLS line of a row, `  [MPLS: L=1048575 E=7 S=1 T=255]`.
-const MPLS_LINE_WIDTH: u16 = 33;
-
-/// The row columns. With a raw receiver (labels can be seen) the address column is at
-/// least [`MPLS_LINE_WIDTH`] wide, so a label stack entry never wraps mid-line.
+/// The row columns. With a raw receiver (extensions can be seen) the address column is
+/// at least `extensions::LINE_WIDTH` wide, so an extension entry wraps only between its
+/// pieces, never inside one.
 fn columns(target: IpAddr, numeric: bool, raw_receiver: bool) -> [Column; 3] {
     let addr_width = target.to_string().len().max(15) as u16;
     let addr_width = if numeric { addr_width } else { addr_width + 34 };
     let addr_width = if raw_receiver {
-        addr_width.max(MPLS_LINE_WIDTH)
+        addr_width.max(extensions::LINE_WIDTH as u16)
     } else {
         addr_width
     };
@@ -144,6 +151,8 @@ pub(crate) struct Report {
     head: JsonHead,
     names: Names,
     printer: RowPrinter,
+    /// The address column's width, which extension entries wrap to.
+    ext_width: usize,
     /// Settled hops waiting for names, with when they were settled.
     queue: VecDeque<(Hop, Instant)>,
     /// Silent hops held back (they may be the tail of an unreached trace).
@@ -204,7 +213,9 @@ impl Report {
         raw_receiver: bool,
     ) -> Report {
         let addr = target.addr();
-        let printer = RowPrinter::new(out, &columns(addr, view.numeric, raw_receiver));
+        let columns = columns(addr, view.numeric, raw_receiver);
+        let ext_width = usize::from(columns[1].width);
+        let printer = RowPrinter::new(out, &columns);
         if view.format.shows_tables() {
             let (shown, method) = header_words(plan, target);
             out.line(&format!(
@@ -227,6 +238,7 @@ impl Report {
             head: JsonHead::new(plan, target),
             names,
             printer,
+            ext_width,
             queue: VecDeque::new(),
             silent_run: Vec::new(),
             hops: Vec::new(),
@@ -307,7 +319,7 @@ impl Report {
     }
 
     fn print_row(&mut self, hop: &Hop) {
-        let mut cells = hop_cells(hop, |addr| self.shown(addr));
+        let mut cells = hop_cells(hop, |addr| self.shown(addr), self.ext_width);
         cells[2] = self.extras.annotate(hop.ttl, std::mem::take(&mut cells[2]));
         self.printer.print(&cells);
     }
@@ -461,6 +473,7 @@ mod tests {
             rtt: Duration::from_millis(ms),
             reply,
             mpls,
+            objects: vec![],
             wire: Default::default(),
         };
         let hop = Hop {
@@ -471,7 +484,7 @@ mod tests {
                 answered("10.0.0.2", 5, Reply::TimeExceeded, vec![]),
             ],
         };
-        let [ttl, addrs, rtts] = hop_cells(&hop, |a| a.to_string());
+        let [ttl, addrs, rtts] = hop_cells(&hop, |a| a.to_string(), extensions::LINE_WIDTH);
         assert_eq!(ttl, "4");
         assert_eq!(addrs, "10.0.0.1\n  [MPLS: L=24001 E=0 S=1 T=1]\n10.0.0.2");
         assert_eq!(rtts, "4.000 ms  *\n\n5.000 ms");
@@ -484,28 +497,39 @@ mod tests {
                 vec![],
             )],
         };
-        assert_eq!(hop_cells(&unreachable, |a| a.to_string())[2], "1.000 ms !H");
+        assert_eq!(
+            hop_cells(&unreachable, |a| a.to_string(), 43)[2],
+            "1.000 ms !H"
+        );
         let silent = Hop {
             ttl: 3,
             probes: vec![ProbeResult::Silent; 3],
         };
-        assert_eq!(hop_cells(&silent, |a| a.to_string())[1..], ["*", "*  *  *"]);
+        assert_eq!(
+            hop_cells(&silent, |a| a.to_string(), 43)[1..],
+            ["*", "*  *  *"]
+        );
     }
 
     /// Regression: with -n the address column was 15 wide, and comfy-table wrapped the
     /// label lines (`[MPLS: L=24001` / `E=0 S=0 T=1]`), as the lab's MPLS router showed.
+    /// Interface information wraps too, but only between its fields.
     #[test]
-    fn label_lines_never_wrap_with_numeric_addresses() {
+    fn extension_lines_never_wrap_inside_an_entry_with_numeric_addresses() {
+        use crate::packet::interface_info::Role;
         let widest = MplsLabel {
             label: 0xfffff,
             exp: 7,
             bottom: true,
             ttl: 255,
         };
-        assert_eq!(
-            format!("  [MPLS: {widest}]").len(),
-            usize::from(MPLS_LINE_WIDTH)
-        );
+        let interface = ExtObject::Interface(extensions::Interface {
+            role: Role::Incoming,
+            if_index: Some(15),
+            address: Some(ip("fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd")),
+            name: Some("xe-0/0/1".into()),
+            mtu: Some(9000),
+        });
         let hop = Hop {
             ttl: 2,
             probes: vec![ProbeResult::Answered {
@@ -513,19 +537,24 @@ mod tests {
                 rtt: Duration::from_millis(8),
                 reply: Reply::TimeExceeded,
                 mpls: vec![widest, widest],
+                objects: vec![interface],
                 wire: Default::default(),
             }],
         };
         for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
             let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), true, true));
-            let row = printer.render(&hop_cells(&hop, |a| a.to_string()));
+            let row = printer.render(&hop_cells(&hop, |a| a.to_string(), extensions::LINE_WIDTH));
             let lines: Vec<&str> = row.lines().map(str::trim).collect();
+            let first: Vec<&str> = lines[0].split_whitespace().collect();
+            assert_eq!(first, ["2", "198.18.1.2", "8.000", "ms"], "{row}");
             assert_eq!(
-                lines,
+                lines[1..],
                 [
-                    "2  198.18.1.2                         8.000 ms",
                     "[MPLS: L=1048575 E=7 S=1 T=255]",
                     "[MPLS: L=1048575 E=7 S=1 T=255]",
+                    "[in: xe-0/0/1 ifIndex 15",
+                    "fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd",
+                    "mtu 9000]",
                 ],
                 "{row}"
             );

@@ -114,6 +114,7 @@ impl Sim {
             },
             at: now + hop.rtt,
             mpls: vec![],
+            objects: Vec::new(),
             wire: Wire::default(),
         });
     }

@@ -258,6 +258,7 @@ impl Net {
                     reply: Reply::TimeExceeded,
                     at: now + ms(1),
                     mpls: vec![],
+                    objects: Vec::new(),
                     wire: Wire::default(),
                 },
             ));
@@ -306,6 +307,7 @@ impl Net {
                 reply,
                 at,
                 mpls: vec![],
+                objects: Vec::new(),
                 wire: Wire::default(),
             },
         };
@@ -694,14 +696,21 @@ fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
         probes.push(probe);
     }
     assert_eq!(probes.len(), 2);
-    let copy = |mpls: Vec<MplsLabel>, wire| Response {
+    let copy = |mpls: Vec<MplsLabel>, objects: Vec<ExtObject>, wire| Response {
         probe: probes[0].id,
         from: ip("10.0.0.1"),
         reply: Reply::TimeExceeded,
         at: start + ms(3),
         mpls,
+        objects,
         wire,
     };
+    // The raw copy's other extension objects come with its labels.
+    let objects = vec![ExtObject::Unknown {
+        class: 9,
+        c_type: 1,
+        bytes: vec![1, 2, 3, 4],
+    }];
     // The error queue's copy knows the arrival TTL only; the raw copy its size too.
     let queued = Wire {
         ttl: Some(62),
@@ -712,7 +721,10 @@ fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
         size: Some(140),
         rfc4884: true,
     };
-    engine.on_responses([copy(vec![], queued), copy(labels.clone(), raw)]);
+    engine.on_responses([
+        copy(vec![], vec![], queued),
+        copy(labels.clone(), objects.clone(), raw),
+    ]);
     let Some(Event::Hop(hop)) = engine.poll_event() else {
         panic!("hop 1 is settled");
     };
@@ -723,6 +735,7 @@ fn both_copies_of_an_answer_in_one_batch_keep_the_raw_copys_labels() {
             rtt: ms(3),
             reply: Reply::TimeExceeded,
             mpls: labels,
+            objects,
             wire: Wire {
                 ttl: Some(62),
                 size: Some(140),

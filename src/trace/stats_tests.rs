@@ -23,6 +23,7 @@ fn round(number: u64, t0: Instant, rtts: &[Option<u64>]) -> Round {
                 rtt: ms(*r),
                 reply: Reply::Reached,
                 mpls: vec![],
+                objects: Vec::new(),
                 wire: Default::default(),
             },
             None => ProbeResult::Silent,

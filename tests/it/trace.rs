@@ -51,7 +51,7 @@ fn expected_path(lab: &crate::lab::Lab, v6: bool, silent: &[usize]) -> Vec<Vec<S
     hops
 }
 
-fn context(args: &[&str], out: &Output) -> String {
+pub(crate) fn context(args: &[&str], out: &Output) -> String {
     format!(
         "netlab {args:?} (exit {:?})\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),

@@ -134,9 +134,10 @@ impl Sockets {
         }
     }
 
-    /// Whether a raw ICMP socket listens beside the probes (MPLS labels are seen).
-    pub fn has_raw_listener(&self) -> bool {
-        self.raw.is_some()
+    /// Whether whole ICMP messages, so their extensions, are read: by a raw listener, or
+    /// by raw ICMP probes reading their own answers (`-I` with `CAP_NET_RAW`).
+    pub fn sees_extensions(&self) -> bool {
+        self.raw.is_some() || matches!(&self.main, Main::Icmp(s) if s.mode() == Mode::Raw)
     }
 
     /// The address the probes leave from.

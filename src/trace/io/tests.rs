@@ -66,6 +66,7 @@ impl Network for FakeNet {
             reply,
             at: now + self.rtt,
             mpls: Vec::new(),
+            objects: Vec::new(),
             wire: Wire {
                 ttl: Some(arrival_ttl(probe.ttl)),
                 ..Wire::default()

@@ -174,6 +174,7 @@ impl<'a> Wired<'a> {
                         reply: classify(Method::Tcp, kind),
                         at: err.at,
                         mpls: Vec::new(),
+                        objects: Vec::new(),
                         wire: Wire {
                             ttl: err.ttl,
                             ..Wire::default()
@@ -199,6 +200,7 @@ impl<'a> Wired<'a> {
                 reply: Reply::Reached,
                 at: woke,
                 mpls: Vec::new(),
+                objects: Vec::new(),
                 // A connect() outcome: no packet to look at.
                 wire: Wire::default(),
             });

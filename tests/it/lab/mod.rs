@@ -35,8 +35,11 @@
 //! would expire there — one arriving with TTL or hop limit 1 and not addressed to router
 //! i — with a Time Exceeded (v4 type 11 / v6 type 3, code 0) whose original datagram is
 //! padded to 128 bytes with the RFC 4884 length set, followed by an RFC 4950 extension
-//! carrying `labels`. Router i still forwards everything else. It needs TUN links, so it
-//! implies them (with no delay unless `link_delay` says otherwise); see `tun` for how.
+//! carrying `labels`; `extension_layout(i, layout)` lays it out as older routers do
+//! (length 0, or a length shorter than the padding), `interface_info(i, entry)` adds an
+//! RFC 5837 interface information object. Router i still forwards everything else. It
+//! needs TUN links, so it implies them (with no delay unless `link_delay` says
+//! otherwise); see `tun` for how.
 //! Only a raw ICMP socket sees the whole message: a trace reading the error queue (UDP
 //! without `CAP_NET_RAW`) still shows the hop, without labels.
 //!
@@ -63,7 +66,7 @@ pub mod topology;
 pub mod tun;
 
 #[allow(unused_imports)]
-pub use tun::LabelEntry;
+pub use tun::{InterfaceEntry, LabelEntry, Layout};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -109,6 +112,10 @@ pub struct LabConfig {
     /// 1-based routers that report an MPLS label stack (outermost first) in their
     /// time-exceeded messages (module docs).
     pub mpls_routers: Vec<(usize, Vec<LabelEntry>)>,
+    /// How an MPLS router lays out its extension, where not RFC 4884's (module docs).
+    pub extension_layouts: Vec<(usize, tun::Layout)>,
+    /// The RFC 5837 interface information an MPLS router adds after its labels.
+    pub interface_infos: Vec<(usize, tun::InterfaceEntry)>,
     /// Delay forwarders, the DNS server and services run SCHED_FIFO (the default), so a
     /// link's delay and the lab's answers hold on a loaded machine: at normal priority,
     /// with both CPUs busy, 3 links of 5 ms gave RTTs of 76-158 ms instead of 30.
@@ -128,6 +135,8 @@ impl Default for LabConfig {
             link_delay: None,
             silent_routers: Vec::new(),
             mpls_routers: Vec::new(),
+            extension_layouts: Vec::new(),
+            interface_infos: Vec::new(),
             realtime_links: true,
             link_mtus: Vec::new(),
             impairments: Vec::new(),
@@ -156,6 +165,20 @@ impl LabConfig {
     /// `labels` (outermost first) in an RFC 4950 extension. Implies TUN links.
     pub fn mpls_router(mut self, index: usize, labels: &[LabelEntry]) -> Self {
         self.mpls_routers.push((index, labels.to_vec()));
+        self
+    }
+
+    /// Makes MPLS router `index` lay its extension out as `layout` (module docs).
+    pub fn extension_layout(mut self, index: usize, layout: tun::Layout) -> Self {
+        self.extension_layouts.push((index, layout));
+        self
+    }
+
+    /// Makes MPLS router `index` add RFC 5837 interface information (its incoming
+    /// interface: ifIndex, its address, name, MTU) after its labels; with no labels
+    /// (`mpls_router(index, &[])`), the object comes alone.
+    pub fn interface_info(mut self, index: usize, interface: tun::InterfaceEntry) -> Self {
+        self.interface_infos.push((index, interface));
         self
     }
 
@@ -390,6 +413,13 @@ impl Lab {
                 .find(|(r, _)| *r == router)
                 .map(|(_, labels)| tun::MplsResponder {
                     labels: labels.clone(),
+                    layout: (self.config.extension_layouts.iter())
+                        .find(|(r, _)| *r == router)
+                        .map(|(_, l)| *l)
+                        .unwrap_or_default(),
+                    interface: (self.config.interface_infos.iter())
+                        .find(|(r, _)| *r == router)
+                        .map(|(_, i)| i.clone()),
                     from_v4: link_v4(link, Side::Right),
                     from_v6: link_v6(link, Side::Right),
                     own: vec![

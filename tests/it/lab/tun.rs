@@ -21,6 +21,13 @@
 //! answer would have had). The message is built here, byte by byte from RFC 792/4443,
 //! 4884 and 4950, and not with netlab's code, so the trace tests have an independent
 //! oracle. Packets travelling west (a trace from the destination side) are not touched.
+//!
+//! Real routers lay the extension out in more than one way, and the forwarder plays each
+//! ([`Layout`]): RFC 4884's (length field set, quote padded to 128), the older one
+//! (length 0, structure at byte 128, tcpdump's `mpls-traceroute.pcap`), and the one of
+//! trippy issue #804 (the length names the quote actually taken, shorter than the 128
+//! bytes it is padded to). It can also add an RFC 5837 interface information object
+//! ([`InterfaceEntry`]) after the label stack, or alone.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
@@ -290,12 +297,38 @@ impl LabelEntry {
     }
 }
 
+/// Where the extension structure goes (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// RFC 4884: the length field says 128 bytes, the structure follows them.
+    #[default]
+    Rfc4884,
+    /// Before RFC 4884: length 0, the structure at byte 128.
+    Pre4884,
+    /// Trippy issue #804: the length names the bytes of the packet quoted (fewer than
+    /// 128), the quote is padded to 128 anyway and the structure follows.
+    ShortLength,
+}
+
+/// The RFC 5837 interface information a router adds: the incoming interface (role 0),
+/// with its ifIndex, the router's address on it (the source of the error), its name and
+/// MTU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceEntry {
+    pub if_index: u32,
+    pub name: String,
+    pub mtu: u32,
+}
+
 /// Plays an MPLS label switching router: answers the packets that would expire at it with
 /// a Time Exceeded carrying an RFC 4950 label stack (module docs).
 #[derive(Clone, Debug)]
 pub struct MplsResponder {
-    /// The stack reported, outermost entry first.
+    /// The stack reported, outermost entry first (no MPLS object when empty).
     pub labels: Vec<LabelEntry>,
+    pub layout: Layout,
+    /// An interface information object after the labels.
+    pub interface: Option<InterfaceEntry>,
     /// The router's client-facing addresses: the source of its ICMP errors.
     pub from_v4: Ipv4Addr,
     pub from_v6: Ipv6Addr,
@@ -341,9 +374,10 @@ impl MplsResponder {
             return None;
         }
         // RFC 792 type 11 code 0; RFC 4884 length in 32-bit words (byte 5).
-        let mut icmp = vec![11, 0, 0, 0, 0, (QUOTE_LEN / 4) as u8, 0, 0];
+        let words = self.length_field(packet.len(), 4);
+        let mut icmp = vec![11, 0, 0, 0, 0, words, 0, 0];
         icmp.extend_from_slice(&quote(packet));
-        icmp.extend_from_slice(&self.extension());
+        icmp.extend_from_slice(&self.extension(IpAddr::V4(self.from_v4)));
         let sum = checksum(&[&icmp]);
         icmp[2..4].copy_from_slice(&sum.to_be_bytes());
 
@@ -378,9 +412,10 @@ impl MplsResponder {
             return None;
         }
         // RFC 4443 type 3 code 0; RFC 4884 length in 64-bit words (byte 4).
-        let mut icmp = vec![3, 0, 0, 0, (QUOTE_LEN / 8) as u8, 0, 0, 0];
+        let words = self.length_field(packet.len(), 8);
+        let mut icmp = vec![3, 0, 0, 0, words, 0, 0, 0];
         icmp.extend_from_slice(&quote(packet));
-        icmp.extend_from_slice(&self.extension());
+        icmp.extend_from_slice(&self.extension(IpAddr::V6(self.from_v6)));
         let len = icmp.len() as u32;
         // RFC 8200 8.1: the pseudo-header is source, destination, upper-layer length and
         // the next header value.
@@ -404,19 +439,65 @@ impl MplsResponder {
         Some(ip)
     }
 
+    /// The RFC 4884 length field for a quote of `packet_len` bytes padded to 128, in
+    /// units of `unit` bytes (4 for ICMPv4, 8 for ICMPv6), as the layout writes it.
+    fn length_field(&self, packet_len: usize, unit: usize) -> u8 {
+        match self.layout {
+            Layout::Rfc4884 => (QUOTE_LEN / unit) as u8,
+            Layout::Pre4884 => 0,
+            Layout::ShortLength => packet_len.min(QUOTE_LEN - 1).div_ceil(unit) as u8,
+        }
+    }
+
     /// RFC 4884 extension structure (version 2, checksum over the whole structure) with
-    /// one RFC 4950 object: class 1 (MPLS label stack), c-type 1 (incoming stack).
-    fn extension(&self) -> Vec<u8> {
+    /// an RFC 4950 object, class 1 (MPLS label stack), c-type 1 (incoming stack), when
+    /// there are labels, and an RFC 5837 object when there is an interface.
+    fn extension(&self, address: IpAddr) -> Vec<u8> {
         let mut ext = vec![0x20, 0, 0, 0];
-        let object_len = (4 + 4 * self.labels.len()) as u16;
-        ext.extend_from_slice(&object_len.to_be_bytes());
-        ext.extend_from_slice(&[1, 1]);
-        for entry in &self.labels {
-            ext.extend_from_slice(&entry.encode());
+        if !self.labels.is_empty() {
+            let object_len = (4 + 4 * self.labels.len()) as u16;
+            ext.extend_from_slice(&object_len.to_be_bytes());
+            ext.extend_from_slice(&[1, 1]);
+            for entry in &self.labels {
+                ext.extend_from_slice(&entry.encode());
+            }
+        }
+        if let Some(interface) = &self.interface {
+            ext.extend_from_slice(&interface.encode(address));
         }
         let sum = checksum(&[&ext]);
         ext[2..4].copy_from_slice(&sum.to_be_bytes());
         ext
+    }
+}
+
+impl InterfaceEntry {
+    /// RFC 5837 §4.1: class 2; c-type: role 0 (incoming) in the two top bits, then the
+    /// ifIndex, IP address, name and MTU bits, all set (0x0f); the fields in that order.
+    fn encode(&self, address: IpAddr) -> Vec<u8> {
+        let mut payload = self.if_index.to_be_bytes().to_vec();
+        match address {
+            IpAddr::V4(a) => {
+                payload.extend_from_slice(&[0, 1, 0, 0]); // AFI 1: IPv4
+                payload.extend_from_slice(&a.octets());
+            }
+            IpAddr::V6(a) => {
+                payload.extend_from_slice(&[0, 2, 0, 0]); // AFI 2: IPv6
+                payload.extend_from_slice(&a.octets());
+            }
+        }
+        // The name sub-object: a length octet counting itself, a multiple of 4, at most
+        // 64; the name zero-padded.
+        let name = &self.name.as_bytes()[..self.name.len().min(63)];
+        let sub_len = (name.len() + 1).div_ceil(4) * 4;
+        payload.push(sub_len as u8);
+        payload.extend_from_slice(name);
+        payload.resize(payload.len() + sub_len - 1 - name.len(), 0);
+        payload.extend_from_slice(&self.mtu.to_be_bytes());
+        let mut object = ((4 + payload.len()) as u16).to_be_bytes().to_vec();
+        object.extend_from_slice(&[2, 0x0f]);
+        object.extend_from_slice(&payload);
+        object
     }
 }
 

@@ -1,0 +1,214 @@
+//! `ping --probe-interface NAME|INDEX|ADDRESS ROUTER`: RFC 8335 interface probes. Each
+//! probe asks the router whether one of its own interfaces exists and is up, and which
+//! address families run on it; one line per probe, as ping prints replies.
+//!
+//! Why a path of its own beside the echo engine: a PROBE goes to one router, one at a
+//! time, and its answer is a state, not a round trip to measure over many targets; the
+//! engine's statistics, flood and preload modes have no meaning here. Ping's `-c`, `-i`
+//! and `-W` keep theirs.
+//!
+//! Linux sends Extended Echo only on raw sockets (its ICMP datagram sockets carry echo
+//! alone), so this needs `CAP_NET_RAW`. A router that does not answer PROBE (Linux with
+//! `net.ipv4.icmp_echo_enable_probe` 0, the default) gets a timeout line per probe.
+//!
+//! Exit codes: 0 when every probe found the interface up, 1 when one was down, did not
+//! exist or was not answered, 2 when the probes could not be sent.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use crate::error::{Exit, Failure};
+use crate::net::icmp::{IcmpSocket, Mode};
+use crate::net::privilege;
+use crate::net::probe::{poll, Want};
+use crate::output::{self, Stdout};
+use crate::packet::ext_echo::{write_request, ExtEchoReply, InterfaceQuery, ProbeCode};
+use crate::packet::icmp::{Icmp, Version};
+use crate::packet::ipv4::Ipv4;
+
+/// What the run needs from ping's plan.
+#[derive(Debug, Clone)]
+pub struct ProbePlan {
+    pub router: IpAddr,
+    /// The interface as the user named it (checked by [`InterfaceQuery::from_text`]).
+    pub interface: String,
+    /// Probes to send (`-c`; 4 when not given, since an interface's state is asked, not
+    /// watched).
+    pub count: u64,
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+/// The answer to one probe, as a line.
+fn describe(query: &str, reply: &ExtEchoReply) -> (String, bool) {
+    if reply.code != ProbeCode::NoError {
+        return (format!("{query}: {}", reply.code.describe()), false);
+    }
+    let families: Vec<&str> = [(reply.ipv4, "ipv4"), (reply.ipv6, "ipv6")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+    let state = if reply.active { "up" } else { "down" };
+    let families = if families.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", families.join(", "))
+    };
+    (format!("{query}: {state}{families}"), reply.active)
+}
+
+pub fn run(plan: &ProbePlan, out: &Stdout) -> Result<Exit, Failure> {
+    let query = InterfaceQuery::from_text(&plan.interface).ok_or_else(|| {
+        Failure::usage(
+            "ping --probe-interface",
+            format!(
+                "{:?} is not an interface name, index or address",
+                plan.interface
+            ),
+        )
+    })?;
+    let version = Version::of(&plan.router);
+    let ident = (std::process::id() & 0xffff) as u16;
+    let socket = IcmpSocket::open(version, Mode::Raw, ident).map_err(|e| {
+        let failure = Failure::new("opening a raw ICMP socket for RFC 8335 probes", &e);
+        if e.kind() == io::ErrorKind::PermissionDenied {
+            failure.with_hint(privilege::cap_net_raw_hint())
+        } else {
+            failure
+        }
+    })?;
+    privilege::drop_all_capabilities()
+        .map_err(|e| Failure::new("dropping capabilities after opening the socket", e))?;
+    let dst = SocketAddr::new(plan.router, 0);
+    let mut all_up = true;
+    out.line(&format!(
+        "probe interface {} of {} (RFC 8335), {} probes",
+        plan.interface, plan.router, plan.count
+    ));
+    for n in 1..=plan.count {
+        let seq = (n & 0xff) as u8;
+        let mut buf = [0u8; 512];
+        let len = write_request(&mut buf, version, ident, seq, query).ok_or_else(|| {
+            Failure::usage("ping --probe-interface", "the interface name is too long")
+        })?;
+        let sent = Instant::now();
+        socket
+            .send_to(&buf[..len], dst)
+            .map_err(|e| Failure::new(format!("sending a probe to {}", plan.router), e))?;
+        match wait_reply(
+            &socket,
+            version,
+            ident,
+            seq,
+            plan.router,
+            sent + plan.timeout,
+        )? {
+            Some((reply, at)) => {
+                let (text, up) = describe(&plan.interface, &reply);
+                all_up &= up;
+                let rtt = output::ms(at.saturating_duration_since(sent));
+                out.line(&format!(
+                    "seq={n} from {}: {text}  {rtt:.3} ms",
+                    plan.router
+                ));
+            }
+            None => {
+                all_up = false;
+                out.line(&format!(
+                    "seq={n} from {}: no answer within {:.1} s (the router does not answer \
+                     RFC 8335 probes; Linux answers with net.ipv4.icmp_echo_enable_probe=1)",
+                    plan.router,
+                    plan.timeout.as_secs_f64()
+                ));
+            }
+        }
+        if n < plan.count {
+            std::thread::sleep(plan.interval.saturating_sub(sent.elapsed()));
+        }
+    }
+    Ok(Exit::from_answered(all_up))
+}
+
+/// Reads until the reply to (`ident`, `seq`) from `router` arrives, or `deadline`.
+fn wait_reply(
+    socket: &IcmpSocket,
+    version: Version,
+    ident: u16,
+    seq: u8,
+    router: IpAddr,
+    deadline: Instant,
+) -> Result<Option<(ExtEchoReply, Instant)>, Failure> {
+    let mut buf = [0u8; 2048];
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        poll(&[(socket.as_raw_fd(), Want::Read)], deadline - now)
+            .map_err(|e| Failure::new("waiting for probe replies", e))?;
+        loop {
+            let rx = match socket.recv(&mut buf) {
+                Ok(rx) => rx,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Failure::new("reading probe replies", e)),
+            };
+            let bytes = &buf[..rx.len];
+            let icmp_bytes = match version {
+                Version::V4 => match Ipv4::parse(bytes) {
+                    Ok(ip) => ip.payload(),
+                    Err(_) => continue,
+                },
+                Version::V6 => bytes,
+            };
+            let Ok(icmp) = Icmp::parse(icmp_bytes, version) else {
+                continue;
+            };
+            if version == Version::V4 && !icmp.checksum_ok_v4() {
+                continue;
+            }
+            match ExtEchoReply::parse(&icmp) {
+                Some(reply) if reply.ident == ident && reply.seq == seq && rx.from == router => {
+                    return Ok(Some((reply, rx.at)));
+                }
+                _ => continue,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: ProbeCode, active: bool, ipv4: bool, ipv6: bool) -> ExtEchoReply {
+        ExtEchoReply {
+            ident: 1,
+            seq: 1,
+            code,
+            state: 0,
+            active,
+            ipv4,
+            ipv6,
+        }
+    }
+
+    #[test]
+    fn answers_read_as_states() {
+        let up = reply(ProbeCode::NoError, true, true, true);
+        assert_eq!(
+            describe("veth0", &up),
+            ("veth0: up (ipv4, ipv6)".into(), true)
+        );
+        let down = reply(ProbeCode::NoError, false, false, false);
+        assert_eq!(describe("3", &down), ("3: down".into(), false));
+        let none = reply(ProbeCode::NoSuchInterface, false, false, false);
+        assert_eq!(
+            describe("nope0", &none),
+            ("nope0: no such interface".into(), false)
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! `ping --probe-interface` (RFC 8335) against the Linux kernel's own responder in the
+//! lab: router 1 answers PROBE (`net.ipv4.icmp_echo_enable_probe=1`, which covers IPv6
+//! too), router 2 keeps the default and does not. Interfaces up (by name, index and
+//! address), down, nonexistent, IPv4 and IPv6, the timeout line, and the privilege hint.
+
+use crate::lab::{lab, LabConfig, Role, NOBODY};
+use crate::trace::context;
+use crate::util::stdout;
+
+#[test]
+fn interface_probes_get_the_kernels_answers_v4_and_v6() {
+    let lab = lab!(LabConfig::default().routers(2));
+    for argv in [
+        &["sysctl", "-qw", "net.ipv4.icmp_echo_enable_probe=1"][..],
+        &[
+            "ip", "link", "add", "nldown0", "type", "veth", "peer", "name", "nldown1",
+        ],
+    ] {
+        let out = lab.exec(Role::Router(1), argv);
+        assert!(out.status.success(), "{argv:?}: {out:?}");
+    }
+    let r1_v4 = lab.hop_v4(1).to_string();
+    let r1_v6 = lab.hop_v6(1).to_string();
+    // (router, interface, exit code, the answer's words)
+    let cases = [
+        (r1_v4.as_str(), "lo", 0, "lo: up (ipv4, ipv6)"),
+        (r1_v4.as_str(), "1", 0, "1: up (ipv4, ipv6)"),
+        (r1_v4.as_str(), r1_v4.as_str(), 0, ": up (ipv4"),
+        (r1_v4.as_str(), "nldown0", 1, "nldown0: down"),
+        (r1_v4.as_str(), "nosuch0", 1, "nosuch0: no such interface"),
+        (r1_v6.as_str(), "lo", 0, "lo: up (ipv4, ipv6)"),
+        (r1_v6.as_str(), "nldown0", 1, "nldown0: down"),
+        (r1_v6.as_str(), "nosuch0", 1, "nosuch0: no such interface"),
+    ];
+    for (router, interface, code, words) in cases {
+        let args = [
+            "ping",
+            "-c",
+            "2",
+            "-i",
+            "0.05",
+            "--probe-interface",
+            interface,
+            router,
+        ];
+        let out = lab.netlab(&args);
+        let ctx = context(&args, &out);
+        println!("$ netlab {}\n{}", args.join(" "), stdout(&out));
+        assert_eq!(out.status.code(), Some(code), "{ctx}");
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{ctx}");
+        for (n, line) in lines[1..].iter().enumerate() {
+            assert!(
+                line.starts_with(&format!("seq={} from {router}: ", n + 1)),
+                "{ctx}"
+            );
+            assert!(line.contains(words), "{ctx}");
+            assert!(line.ends_with(" ms"), "{ctx}");
+        }
+    }
+    // Without CAP_NET_RAW: one error line and the setcap hint, exit 2.
+    let args = ["ping", "-c", "1", "--probe-interface", "lo", &r1_v4];
+    let out = lab.netlab_as(NOBODY, &args);
+    let ctx = context(&args, &out);
+    assert_eq!(out.status.code(), Some(2), "{ctx}");
+    let err = crate::util::stderr(&out);
+    assert!(
+        err.starts_with("netlab: opening a raw ICMP socket for RFC 8335 probes: "),
+        "{ctx}"
+    );
+    assert!(err.contains("setcap cap_net_raw+ep"), "{ctx}");
+    // Router 2 does not answer PROBE: one clear line per probe, exit 1, no hang.
+    let r2 = lab.hop_v4(2).to_string();
+    let args = [
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "0.3",
+        "--probe-interface",
+        "lo",
+        &r2,
+    ];
+    let started = std::time::Instant::now();
+    let out = lab.netlab(&args);
+    let ctx = context(&args, &out);
+    assert_eq!(out.status.code(), Some(1), "{ctx}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{ctx}"
+    );
+    assert!(
+        stdout(&out).contains("no answer within 0.3 s (the router does not answer RFC 8335"),
+        "{ctx}"
+    );
+}
+
+#[test]
+fn bad_probe_requests_are_refused_with_one_line() {
+    for (args, why) in [
+        (
+            &["ping", "--probe-interface", "lo", "127.0.0.1", "127.0.0.2"][..],
+            "one router at a time",
+        ),
+        (
+            &["ping", "--probe-interface", "lo", "localhost"],
+            "as an address",
+        ),
+        (
+            &["ping", "--probe-interface", "", "127.0.0.1"],
+            "not an interface",
+        ),
+        (
+            &["ping", "--json", "--probe-interface", "lo", "127.0.0.1"],
+            "table output",
+        ),
+    ] {
+        let out = crate::util::netlab(args);
+        let err = crate::util::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("netlab: ping --probe-interface: "), "{err}");
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+}
