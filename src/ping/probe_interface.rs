@@ -16,13 +16,12 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use crate::error::{Exit, Failure};
 use crate::net::icmp::{IcmpSocket, Mode};
 use crate::net::privilege;
-use crate::net::probe::{poll, Want};
+use crate::net::probe::{poll, Pollable, Want};
 use crate::output::{self, Stdout};
 use crate::packet::ext_echo::{write_request, ExtEchoReply, InterfaceQuery, ProbeCode};
 use crate::packet::icmp::{Icmp, Version};
@@ -147,7 +146,7 @@ fn wait_reply(
         if now >= deadline {
             return Ok(None);
         }
-        poll(&[(socket.as_raw_fd(), Want::Read)], deadline - now)
+        poll(&[(socket as &dyn Pollable, Want::Read)], deadline - now)
             .map_err(|e| Failure::new("waiting for probe replies", e))?;
         loop {
             let rx = match socket.recv(&mut buf) {

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::lab::{lab, InterfaceEntry, LabConfig, LabelEntry, Layout};
-use crate::trace::{context, json};
+use crate::trace::context;
+use crate::util::json;
 use crate::util::stdout;
 
 /// Router 1: before RFC 4884 (length 0, structure at 128), tcpdump's
