@@ -143,6 +143,9 @@ fn hyperfine(section: &str, runs: usize, pair: &[(&str, Vec<&str>)], rows: &mut 
         }
         let ran = cmd
             .stdout(std::process::Stdio::null())
+            // Its "statistical outliers" warnings: expected on a shared machine, and the
+            // medians below are what is read.
+            .stderr(std::process::Stdio::null())
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
