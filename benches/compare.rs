@@ -17,6 +17,9 @@ mod rounds;
 // `netlab exporter` beside prometheus-smokeping-prober (its own file: a story of its own).
 #[path = "compare/exporter.rs"]
 mod exporter;
+// What a one-shot command pays before it starts, beside getent and iputils ping (issue 17).
+#[path = "compare/startup.rs"]
+mod startup;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -246,6 +249,7 @@ fn install_reference_tools() {
         ("nmap", "nmap"),
         ("dig", "dnsutils"),
         ("prometheus-smokeping-prober", "prometheus-smokeping-prober"),
+        ("hyperfine", "hyperfine"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -716,7 +720,8 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 9] = [
+    let all: [(&str, Section); 10] = [
+        ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
         ("scan", section_scan),

@@ -43,9 +43,10 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
             out.line(String::from_utf8_lossy(&script).trim_end());
             Ok(Exit::Answered)
         }
+        // One thread: the queries wait on sockets, not on a CPU (see `one_thread`).
         Command::Resolve(args) => {
             let plan = crate::resolve::Plan::from_args(args)?;
-            runtime()?.block_on(crate::resolve::run(plan, out))
+            one_thread()?.block_on(crate::resolve::run(plan, out))
         }
         Command::Connect(args) if args.interactive => {
             runtime()?.block_on(crate::connect::interactive::run(args, out))
@@ -83,8 +84,20 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
     }
 }
 
+/// The runtime of a command whose tasks share the work (a scan's connections, a
+/// server's clients): a thread per core.
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::new("starting the async runtime", err))
+}
+
+/// The runtime of a one-shot command that waits rather than computes: the calling thread
+/// only. A thread per core costs a one-shot command more to start and stop (a clone, a
+/// stack and a futex hand-off each) than it can ever win back.
+fn one_thread() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| Failure::new("starting the async runtime", err))

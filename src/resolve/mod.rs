@@ -235,28 +235,44 @@ async fn run_with<D: Dns>(
     // The inputs: the command line, then the file, read as the queries go (a pipe may be
     // long or slow), through a channel no wider than the concurrency. The reader is a plain
     // thread: one blocked on a terminal must not keep the runtime from shutting down.
-    let (sender, mut inputs) = mpsc::channel::<Item>(plan.concurrency);
+    // Without a file every input is already here: they fill a channel as wide as they
+    // are, and no thread is started (a one-shot `resolve NAME` pays for none).
     let targets = std::mem::take(&mut plan.targets);
     let file = plan.file.take();
     let (family, concurrency) = (plan.family, plan.concurrency);
-    let reader = std::thread::spawn(move || {
-        let mut index = 0;
-        for (query, subject) in targets {
-            let item = Item {
-                index,
-                query,
-                parsed: Ok(subject),
-            };
-            index += 1;
-            if sender.blocking_send(item).is_err() {
-                return Ok(());
+    let width = match file {
+        Some(_) => concurrency,
+        None => targets.len().max(1),
+    };
+    let (sender, mut inputs) = mpsc::channel::<Item>(width);
+    let items = targets
+        .into_iter()
+        .enumerate()
+        .map(|(index, (query, subject))| Item {
+            index,
+            query,
+            parsed: Ok(subject),
+        });
+    let reader = match file {
+        None => {
+            for item in items {
+                // Cannot fail: the channel holds them all and its receiver is here.
+                let _ = sender.try_send(item);
             }
+            drop(sender);
+            None
         }
-        match file {
-            Some(file) => read_names(file, index, want, family, &sender),
-            None => Ok(()),
-        }
-    });
+        Some(file) => Some(std::thread::spawn(move || {
+            let mut index = 0;
+            for item in items {
+                index += 1;
+                if sender.blocking_send(item).is_err() {
+                    return Ok(());
+                }
+            }
+            read_names(file, index, want, family, &sender)
+        })),
+    };
 
     let mut report = Report::new(out, plan.json, plan.atlas, plan.short);
     let mut worst = Exit::Answered;
@@ -310,9 +326,10 @@ async fn run_with<D: Dns>(
         running.abort_all();
         return Err(failure);
     }
-    match reader.join() {
-        Ok(result) => result?,
-        Err(panic) => std::panic::resume_unwind(panic),
+    match reader.map(|reader| reader.join()) {
+        None | Some(Ok(Ok(()))) => {}
+        Some(Ok(Err(failure))) => return Err(failure),
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
     }
     // A --file with no names (empty, only comments) is a mistake, not a success with no
     // output: the same rule as `ping --file`.
