@@ -12,7 +12,7 @@
 # RUSTC_BOOTSTRAP=1 (the std's own crates come from crates.io). Each target keeps its own
 # target dir under target/ so a second run is incremental and the Linux build is untouched.
 #
-# It prints, per target, the number of errors and the files they are in, keeps the whole
+# It prints, per target, the number of distinct errors and the files they are in, keeps the whole
 # output in target/cross-TRIPLE/check.log, and exits 1 while any target has errors: until
 # the port of issue 18 lands it fails, so .ci/run does not call it yet (docs/porting.md).
 set -euo pipefail
@@ -70,6 +70,9 @@ for t in "${targets[@]}"; do
     --target-dir "$dir" --message-format=short >"$log" 2>&1 || status=$?
   errors=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: error' "$log" || true)
   echo "$t: $errors errors (cargo exit $status, $((SECONDS - start)) s)"
+  # Cargo prints a diagnostic shared by the lib and its unit tests once; its own summary
+  # counts per unit (the lib's count is the size of the port, `lib test` adds the tests').
+  grep -E '^error: could not compile' "$log" | sed 's/^/    /' || true
   if [ "$errors" -gt 0 ]; then
     grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$log" | cut -d: -f1 | sort | uniq -c | sort -rn | sed 's/^/    /'
   fi
