@@ -65,16 +65,20 @@ for t in "${targets[@]}"; do
   log=$dir/check.log
   start=$SECONDS
   # --message-format=short: one line per diagnostic, starting with its file, for the counts.
+  # Written aside and moved in place: Cargo's lock serialises two runs on one target dir,
+  # but not their logs (two runs writing one file interleave it).
   status=0
+  part=$(mktemp "$log.XXXXXX")
   "${nice[@]}" "$cargo" check --locked --all-targets -Zbuild-std --target "$t" \
-    --target-dir "$dir" --message-format=short >"$log" 2>&1 || status=$?
-  errors=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: error' "$log" || true)
+    --target-dir "$dir" --message-format=short >"$part" 2>&1 || status=$?
+  mv "$part" "$log"
+  errors=$(grep -acE '^[^ ]+:[0-9]+:[0-9]+: error' "$log" || true)
   echo "$t: $errors errors (cargo exit $status, $((SECONDS - start)) s)"
   # Cargo prints a diagnostic shared by the lib and its unit tests once; its own summary
   # counts per unit (the lib's count is the size of the port, `lib test` adds the tests').
-  grep -E '^error: could not compile' "$log" | sed 's/^/    /' || true
+  grep -aE '^error: could not compile' "$log" | sed 's/^/    /' || true
   if [ "$errors" -gt 0 ]; then
-    grep -E '^[^ ]+:[0-9]+:[0-9]+: error' "$log" | cut -d: -f1 | sort | uniq -c | sort -rn | sed 's/^/    /'
+    grep -aE '^[^ ]+:[0-9]+:[0-9]+: error' "$log" | cut -d: -f1 | sort | uniq -c | sort -rn | sed 's/^/    /'
   fi
   # A failure with no diagnostic in netlab's code (a dependency, the std build) is shown whole.
   if [ "$status" != 0 ] && [ "$errors" = 0 ]; then
