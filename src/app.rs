@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
-use crate::output::{Format, Stdout};
+use crate::output::{Format, Stdout, WriteFailure};
 
 /// Runs netlab with these arguments and returns the process exit status.
 pub fn main_with_args<I>(args: I) -> i32
@@ -21,12 +21,14 @@ where
     };
     // The one door to stdout, a markdown page when the format asks for one.
     let format = cli.command.output().map_or(Format::Table, |o| o.format());
-    let out = Stdout::new(
-        crate::output::markdown::Run::new(&args),
-        format,
-        stdout_failed,
-    );
-    match run(cli, &out) {
+    let out = Stdout::new(crate::output::markdown::Run::new(&args), format);
+    let result = run(cli, &out);
+    // A failed write ended the run early (the commands stop once `out.stopped()`):
+    // it decides the status, whatever the command made of the rest.
+    if let Some(failure) = out.failure() {
+        return stdout_failed(failure);
+    }
+    match result {
         Ok(exit) => exit.code(),
         Err(failure) => {
             eprintln!("{failure}");
@@ -95,8 +97,9 @@ fn report_clap_error(err: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            Stdout::plain(stdout_failed).line(err.render().to_string().trim_end());
-            Exit::Answered.code()
+            let out = Stdout::plain();
+            out.line(err.render().to_string().trim_end());
+            out.failure().map_or(Exit::Answered.code(), stdout_failed)
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!("netlab: command line: a command is required");
@@ -120,12 +123,12 @@ fn report_clap_error(err: clap::Error) -> i32 {
 /// stdout could not be written: a closed pipe means the reader has all it asked for
 /// (`netlab cmd | head`), so the run ends quietly with 0, as ripgrep's does; anything
 /// else is exit 2 with one line.
-fn stdout_failed(what: &str, err: std::io::Error) -> ! {
-    if err.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(Exit::Answered.code());
+fn stdout_failed(failure: WriteFailure) -> i32 {
+    if failure.is_closed_pipe() {
+        return Exit::Answered.code();
     }
-    eprintln!("netlab: {what}: {err}");
-    std::process::exit(Exit::Failed.code());
+    eprintln!("{}", Failure::new(failure.what, failure.err));
+    Exit::Failed.code()
 }
 
 /// A bug must still honour the contract: one line, no backtrace, exit 2.
