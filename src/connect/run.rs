@@ -24,9 +24,6 @@ struct Interrupt {
     fired: bool,
 }
 
-/// How often a run looks whether stdout failed (a write elsewhere sets it).
-const STDOUT_POLL: Duration = Duration::from_millis(50);
-
 impl Interrupt {
     fn new(out: &output::Stdout) -> Interrupt {
         Interrupt {
@@ -50,15 +47,9 @@ impl Interrupt {
                 None => std::future::pending().await,
             }
         };
-        let out = &self.out;
-        let closed = async {
-            while !out.stopped() {
-                tokio::time::sleep(STDOUT_POLL).await;
-            }
-        };
         tokio::select! {
             () = signal => {}
-            () = closed => {}
+            () = self.out.closed() => {}
         }
         self.fired = true;
     }

@@ -121,6 +121,16 @@ impl Stdout {
         self.failed_write().take()
     }
 
+    /// Completes once a write has failed (see [`Stdout::stopped`]), for loops that
+    /// otherwise wait on sockets and signals only (`serve`, `connect`'s scans). Writes
+    /// happen on any thread and never wait, so a look every 50 ms is enough and simpler
+    /// than a notifier every write would have to wake.
+    pub async fn closed(&self) {
+        while !self.stopped() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     fn failed_write(&self) -> std::sync::MutexGuard<'_, Option<WriteFailure>> {
         self.failed.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -294,6 +304,18 @@ mod tests {
         let failure = out.failure().expect("the failure goes back");
         assert!(failure.is_closed_pipe());
         assert_eq!(failure.what, "writing to stdout");
+    }
+
+    #[tokio::test]
+    async fn closed_completes_once_a_write_failed() {
+        let out = Stdout {
+            sink: || Box::new(Closed),
+            ..Stdout::plain()
+        };
+        let wait = std::time::Duration::from_millis(120);
+        assert!(tokio::time::timeout(wait, out.closed()).await.is_err());
+        out.line("gone");
+        assert!(tokio::time::timeout(wait, out.closed()).await.is_ok());
     }
 
     #[test]
