@@ -1,4 +1,6 @@
-//! From command line to exit status. `main` calls [`main_with_args`] and nothing else.
+//! From command line to exit status. `main` installs [`install_panic_hook`] and calls
+//! [`main_with_args`]; nothing here ends the process: every way out, a failed write to
+//! stdout included, comes back to `main` as the exit status.
 
 use std::ffi::OsString;
 
@@ -13,7 +15,6 @@ pub fn main_with_args<I>(args: I) -> i32
 where
     I: IntoIterator<Item = OsString>,
 {
-    install_panic_hook();
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -131,9 +132,11 @@ fn stdout_failed(failure: WriteFailure) -> i32 {
     Exit::Failed.code()
 }
 
-/// A bug must still honour the contract: one line, no backtrace, exit 2.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+/// A bug must still honour the contract: one line, no backtrace, exit 2, whichever
+/// thread panicked. The line is printed here; `end` (main's exit) ends
+/// the process with [`Exit::Failed`]'s code.
+pub fn install_panic_hook(end: fn(i32) -> !) {
+    std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -148,6 +151,6 @@ fn install_panic_hook() {
             "netlab: internal error: {}{place} (this is a bug; please report it)",
             message.split_whitespace().collect::<Vec<_>>().join(" ")
         );
-        std::process::exit(Exit::Failed.code());
+        end(Exit::Failed.code());
     }));
 }
