@@ -1,4 +1,6 @@
-//! From command line to exit status. `main` calls [`main_with_args`] and nothing else.
+//! From command line to exit status. `main` installs [`install_panic_hook`] and calls
+//! [`main_with_args`]; nothing here ends the process: every way out, a failed write to
+//! stdout included, comes back to `main` as the exit status.
 
 use std::ffi::OsString;
 
@@ -6,14 +8,13 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
-use crate::output::{Format, Stdout};
+use crate::output::{Format, Stdout, WriteFailure};
 
 /// Runs netlab with these arguments and returns the process exit status.
 pub fn main_with_args<I>(args: I) -> i32
 where
     I: IntoIterator<Item = OsString>,
 {
-    install_panic_hook();
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -21,12 +22,14 @@ where
     };
     // The one door to stdout, a markdown page when the format asks for one.
     let format = cli.command.output().map_or(Format::Table, |o| o.format());
-    let out = Stdout::new(
-        crate::output::markdown::Run::new(&args),
-        format,
-        stdout_failed,
-    );
-    match run(cli, &out) {
+    let out = Stdout::new(crate::output::markdown::Run::new(&args), format);
+    let result = run(cli, &out);
+    // A failed write ended the run early (the commands stop once `out.stopped()`):
+    // it decides the status, whatever the command made of the rest.
+    if let Some(failure) = out.failure() {
+        return stdout_failed(failure);
+    }
+    match result {
         Ok(exit) => exit.code(),
         Err(failure) => {
             eprintln!("{failure}");
@@ -108,8 +111,9 @@ fn report_clap_error(err: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            Stdout::plain(stdout_failed).line(err.render().to_string().trim_end());
-            Exit::Answered.code()
+            let out = Stdout::plain();
+            out.line(err.render().to_string().trim_end());
+            out.failure().map_or(Exit::Answered.code(), stdout_failed)
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!("netlab: command line: a command is required");
@@ -133,17 +137,19 @@ fn report_clap_error(err: clap::Error) -> i32 {
 /// stdout could not be written: a closed pipe means the reader has all it asked for
 /// (`netlab cmd | head`), so the run ends quietly with 0, as ripgrep's does; anything
 /// else is exit 2 with one line.
-fn stdout_failed(what: &str, err: std::io::Error) -> ! {
-    if err.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(Exit::Answered.code());
+fn stdout_failed(failure: WriteFailure) -> i32 {
+    if failure.is_closed_pipe() {
+        return Exit::Answered.code();
     }
-    eprintln!("netlab: {what}: {err}");
-    std::process::exit(Exit::Failed.code());
+    eprintln!("{}", Failure::new(failure.what, failure.err));
+    Exit::Failed.code()
 }
 
-/// A bug must still honour the contract: one line, no backtrace, exit 2.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+/// A bug must still honour the contract: one line, no backtrace, exit 2, whichever
+/// thread panicked. The line is printed here; `end` (main's exit) ends
+/// the process with [`Exit::Failed`]'s code.
+pub fn install_panic_hook(end: fn(i32) -> !) {
+    std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -158,6 +164,6 @@ fn install_panic_hook() {
             "netlab: internal error: {}{place} (this is a bug; please report it)",
             message.split_whitespace().collect::<Vec<_>>().join(" ")
         );
-        std::process::exit(Exit::Failed.code());
+        end(Exit::Failed.code());
     }));
 }

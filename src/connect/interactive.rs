@@ -118,6 +118,10 @@ async fn converse(out: &Stdout, mut stream: TcpStream, eol: &[u8]) -> Result<(),
     // Set once we said bye: the server has until then to close.
     let mut closing_by: Option<Instant> = None;
     loop {
+        // Nobody reads what the server says any more: the conversation is over.
+        if out.stopped() {
+            return Ok(());
+        }
         let partial_at = (!pending.is_empty()).then(|| last_read + PARTIAL_WAIT);
         tokio::select! {
             line = typed.recv(), if typing && closing_by.is_none() => match line {

@@ -244,6 +244,14 @@ fn detail_cell(outcome: &Outcome) -> String {
     parts.join("  ")
 }
 
+/// Ctrl-C ended the run: say the results are partial. A closed stdout ends it the same
+/// way, but then nobody reads them, and `| head` must stay quiet.
+fn warn_interrupted(out: &Stdout, interrupted: bool) {
+    if interrupted && !out.stopped() {
+        output::warn("interrupted; these are the results so far");
+    }
+}
+
 /// Ends a probe run: the JSON document, or the statistics / summary table.
 pub fn finish_probes(
     out: &Stdout,
@@ -267,9 +275,7 @@ pub fn finish_probes(
         });
         return;
     }
-    if interrupted {
-        output::warn("interrupted; these are the results so far");
-    }
+    warn_interrupted(out, interrupted);
     if repeated {
         let mut table = output::table(&[
             "target", "address", "port", "proto", "sent", "open", "failed", "loss", "min ms",
@@ -340,9 +346,7 @@ pub fn finish_scans(out: &Stdout, format: Format, scans: &[ScanRecord], interrup
         out.json(&Document { scans, interrupted });
         return;
     }
-    if interrupted {
-        output::warn("interrupted; these are the results so far");
-    }
+    warn_interrupted(out, interrupted);
     let udp = scans.iter().any(|s| s.protocol == Protocol::Udp);
     let details = scans.iter().any(|s| s.detail.is_some());
     let mut header = vec![

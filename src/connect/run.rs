@@ -16,32 +16,42 @@ use crate::net::err::{self, Kind};
 use crate::net::signal::{Meaning, Signal};
 use crate::output;
 
-/// Ctrl-C, caught so the run can print what it has (statistics, the scan so far).
+/// Ctrl-C, caught so the run can print what it has (statistics, the scan so far); a
+/// closed stdout stops the run the same way (`netlab connect --scan ... | head -1`).
 struct Interrupt {
     signal: Option<Signal>,
+    out: output::Stdout,
     fired: bool,
 }
 
 impl Interrupt {
-    fn new() -> Interrupt {
+    fn new(out: &output::Stdout) -> Interrupt {
         Interrupt {
             signal: Signal::watch(Meaning::Interrupt).ok(),
+            out: out.clone(),
             fired: false,
         }
     }
 
-    /// Completes once Ctrl-C has been pressed (at once if it already was).
+    /// Completes once Ctrl-C has been pressed or stdout failed (at once if either
+    /// already happened).
     async fn wait(&mut self) {
         if self.fired {
             return;
         }
-        match &mut self.signal {
-            Some(signal) => {
-                signal.recv().await;
-                self.fired = true;
+        let signal = async {
+            match &mut self.signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            None => std::future::pending().await,
+        };
+        tokio::select! {
+            () = signal => {}
+            () = self.out.closed() => {}
         }
+        self.fired = true;
     }
 }
 
@@ -53,7 +63,7 @@ struct Resolved {
 }
 
 pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
-    let mut interrupt = Interrupt::new();
+    let mut interrupt = Interrupt::new(out);
     let resolving = async {
         let mut resolved = Vec::with_capacity(plan.targets.len());
         for target in &plan.targets {

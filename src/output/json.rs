@@ -12,7 +12,7 @@ impl Stdout {
     pub fn json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
             Ok(text) => self.raw(&text),
-            Err(err) => (self.failed)("writing JSON output", io::Error::other(err)),
+            Err(err) => self.fail("writing JSON output", io::Error::other(err)),
         }
     }
 

@@ -3,9 +3,11 @@
 //!
 //! stdout is written only through [`Stdout`], a value `app` makes once and hands to the
 //! command (with `--format markdown` it carries the page, so no global decides how lines
-//! look). Nothing here ends the process: a failed write goes to the [`WriteFailed`]
-//! handler `app` gave the door, which turns a broken pipe into a quiet, successful exit
-//! (`netlab resolve -f names | head -1` must not print an error). Each format has its own file here, as ripgrep's printers and trippy's
+//! look). Nothing here ends the process: the first failed write is kept in the door,
+//! every later write is skipped, long-running loops stop once [`Stdout::stopped`] says
+//! so, and `app` takes the error back with [`Stdout::failure`] and maps it, as ripgrep's
+//! `main` does (a broken pipe is a quiet success: `netlab resolve -f names | head -1`
+//! must not print an error). Each format has its own file here, as ripgrep's printers and trippy's
 //! `report/` do, so adding one touches this folder and the one match in `Format`:
 //! - [`table`]: finished tables and [`RowPrinter`], which renders rows that arrive over
 //!   time with fixed column widths, so live rows line up without knowing the rows to come;
@@ -76,41 +78,82 @@ pub const ALSO_JSON: &str = "NETLAB_ALSO_JSON";
 pub struct Stdout {
     run: Arc<markdown::Run>,
     page: Option<Arc<Mutex<markdown::Page>>>,
-    failed: WriteFailed,
+    /// The first write that failed (shared by the clones): once it is set, nothing more
+    /// is written, so no command goes on printing half a result after the reader left.
+    failed: Arc<Mutex<Option<WriteFailure>>>,
+    /// Writes go here; stdout but in the tests of this module.
+    sink: fn() -> Box<dyn Write>,
 }
 
-/// What happens when stdout can no longer be written (`what` failed because of the
-/// error): `app` decides, the one place that ends the process. A closed pipe is a quiet
-/// success there, since the reader has all it asked for (`netlab resolve -f names | head
-/// -1` prints no error, as ripgrep's `main` does it); anything else is exit 2. It never
-/// returns, so no command goes on writing half a result.
-pub type WriteFailed = fn(what: &str, err: io::Error) -> !;
-
 impl Stdout {
-    /// The door for `run`, writing `format` (markdown makes it a page); `failed` ends
-    /// the run when a write fails.
-    pub fn new(run: markdown::Run, format: Format, failed: WriteFailed) -> Stdout {
+    /// The door for `run`, writing `format` (markdown makes it a page).
+    pub fn new(run: markdown::Run, format: Format) -> Stdout {
         let page = (format == Format::Markdown)
             .then(|| Arc::new(Mutex::new(markdown::Page::new(run.clone()))));
         Stdout {
             run: Arc::new(run),
             page,
-            failed,
+            failed: Arc::default(),
+            sink: || Box::new(io::stdout().lock()),
         }
     }
 
     /// A door that writes lines as they are (help, completions).
-    pub fn plain(failed: WriteFailed) -> Stdout {
-        Stdout::new(markdown::Run::new(&[]), Format::Table, failed)
+    pub fn plain() -> Stdout {
+        Stdout::new(markdown::Run::new(&[]), Format::Table)
     }
 
-    /// A plain door whose failed write fails the test.
+    /// A plain door for tests.
     #[cfg(test)]
     pub(crate) fn for_tests() -> Stdout {
-        fn failed(what: &str, err: io::Error) -> ! {
-            panic!("{what}: {err}")
+        Stdout::plain()
+    }
+
+    /// Whether a write has failed: the reader is gone (or the disk full), so a command
+    /// that runs until stopped stops now, as SIGINT would stop it.
+    pub fn stopped(&self) -> bool {
+        self.failed_write().is_some()
+    }
+
+    /// The first write that failed, taken back (`app` maps it to the exit status: a
+    /// closed pipe is a quiet success, anything else one line and exit 2).
+    pub fn failure(&self) -> Option<WriteFailure> {
+        self.failed_write().take()
+    }
+
+    /// Completes once a write has failed (see [`Stdout::stopped`]), for loops that
+    /// otherwise wait on sockets and signals only (`serve`, `connect`'s scans). Writes
+    /// happen on any thread and never wait, so a look every 50 ms is enough and simpler
+    /// than a notifier every write would have to wake.
+    pub async fn closed(&self) {
+        while !self.stopped() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        Stdout::plain(failed)
+    }
+
+    fn failed_write(&self) -> std::sync::MutexGuard<'_, Option<WriteFailure>> {
+        self.failed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `err` as the failure of `what` (the first one only) and stops the door.
+    fn fail(&self, what: &'static str, err: io::Error) {
+        self.failed_write()
+            .get_or_insert(WriteFailure { what, err });
+    }
+
+    /// Runs `write` on the sink unless a write failed before; keeps its error.
+    fn write(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        let mut failed = self.failed_write();
+        if failed.is_some() {
+            return;
+        }
+        let mut out = (self.sink)();
+        if let Err(err) = write(&mut out).and_then(|()| out.flush()) {
+            *failed = Some(WriteFailure {
+                what: "writing to stdout",
+                err,
+            });
+        }
     }
 
     /// The run this process writes about.
@@ -147,22 +190,29 @@ impl Stdout {
 
     /// Writes one line as it is.
     pub(super) fn raw(&self, text: &str) {
-        let mut out = io::stdout().lock();
-        let result = out
-            .write_all(text.as_bytes())
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush());
-        if let Err(err) = result {
-            (self.failed)("writing to stdout", err);
-        }
+        self.write(|out| {
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")
+        });
     }
 
     /// Writes `text` as it is (no newline), flushed: ping's flood dots.
     pub fn unterminated(&self, text: &str) {
-        let mut out = io::stdout().lock();
-        if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            (self.failed)("writing to stdout", err);
-        }
+        self.write(|out| out.write_all(text.as_bytes()));
+    }
+}
+
+/// Why stdout stopped: `what` failed because of `err`.
+#[derive(Debug)]
+pub struct WriteFailure {
+    pub what: &'static str,
+    pub err: io::Error,
+}
+
+impl WriteFailure {
+    /// The reader closed the pipe: it has all it asked for (`netlab cmd | head`).
+    pub fn is_closed_pipe(&self) -> bool {
+        self.err.kind() == io::ErrorKind::BrokenPipe
     }
 }
 
@@ -218,6 +268,54 @@ mod tests {
     #[test]
     fn escapes_unprintable_bytes() {
         assert_eq!(escape_bytes(b"hi\r\n\x00\xff\\"), "hi\\r\\n\\x00\\xff\\\\");
+    }
+
+    /// A reader that has gone: every write fails as a closed pipe does, counted.
+    struct Closed;
+    static CLOSED_WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            CLOSED_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_kept_stops_the_door_and_goes_back() {
+        let out = Stdout {
+            sink: || Box::new(Closed),
+            ..Stdout::plain()
+        };
+        assert!(!out.stopped());
+        out.line("first");
+        assert!(out.stopped(), "the failed write stops the door");
+        let clone = out.clone();
+        assert!(clone.stopped(), "clones share the failure");
+        clone.line("second");
+        out.unterminated(".");
+        assert_eq!(
+            CLOSED_WRITES.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "nothing is written after the first failure"
+        );
+        let failure = out.failure().expect("the failure goes back");
+        assert!(failure.is_closed_pipe());
+        assert_eq!(failure.what, "writing to stdout");
+    }
+
+    #[tokio::test]
+    async fn closed_completes_once_a_write_failed() {
+        let out = Stdout {
+            sink: || Box::new(Closed),
+            ..Stdout::plain()
+        };
+        let wait = std::time::Duration::from_millis(120);
+        assert!(tokio::time::timeout(wait, out.closed()).await.is_err());
+        out.line("gone");
+        assert!(tokio::time::timeout(wait, out.closed()).await.is_ok());
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub trait Observer {
     fn finish(&mut self, _engine: &Engine) -> impl Future<Output = ()> {
         async {}
     }
+    /// Whether the run should end now, as SIGINT ends it (stdout is closed: nobody
+    /// reads the rows any more). Asked on every turn of the loop.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that only lets the outcome collect.
@@ -258,6 +263,9 @@ async fn measure_on<N: Network, O: Observer>(
         while let Some(event) = engine.poll_event() {
             outcome.record(&event);
             observer.event(&event).await;
+        }
+        if observer.stopped() {
+            engine.stop();
         }
         if engine.is_finished(Instant::now()) {
             break;

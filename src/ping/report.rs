@@ -504,6 +504,11 @@ impl Observer for Report {
     async fn finish(&mut self, engine: &Engine) {
         self.summarize(engine).await
     }
+
+    /// Nobody reads stdout any more (`netlab ping host | head -3`): the run ends.
+    fn stopped(&self) -> bool {
+        self.out.stopped()
+    }
 }
 
 /// Seconds since 1970 (the -D column, the JSON `unix_time`).

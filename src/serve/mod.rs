@@ -394,6 +394,7 @@ async fn serve_tcp(
     let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut grace_until: Option<tokio::time::Instant> = None;
     let mut stopped = false;
+    let out = report.out().clone();
     loop {
         if grace_until.is_some() && tasks.is_empty() {
             break;
@@ -441,6 +442,13 @@ async fn serve_tcp(
                 }
             }
             _ = grace_over(grace_until), if !stopped => {
+                stopped = true;
+                let _ = stop_tx.send(true);
+            }
+            // Nobody reads the rows any more: end now, as a second Ctrl-C does.
+            () = out.closed(), if !stopped => {
+                listener = None;
+                grace_until.get_or_insert_with(tokio::time::Instant::now);
                 stopped = true;
                 let _ = stop_tx.send(true);
             }

@@ -33,7 +33,8 @@ pub fn answer(mode: &Mode, payload: &[u8], peer: SocketAddr) -> Vec<u8> {
     }
 }
 
-/// Answers datagrams until SIGINT or SIGTERM.
+/// Answers datagrams until SIGINT or SIGTERM, or until stdout fails (nobody reads the
+/// rows any more).
 pub async fn serve(
     socket: UdpSocket,
     mode: &Mode,
@@ -44,10 +45,12 @@ pub async fn serve(
 ) -> Result<(), Failure> {
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     let line_mode = matches!(mode, Mode::Reply(_) | Mode::Words);
+    let out = report.out().clone();
     loop {
         tokio::select! {
             _ = interrupt.recv() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
+            () = out.closed() => return Ok(()),
             received = socket.recv_from(&mut buf) => {
                 let (n, peer) = match received {
                     Ok((n, peer)) => (n, super::canonical(peer)),

@@ -71,6 +71,11 @@ pub trait Observer {
     fn next_wakeup(&self) -> Option<Instant> {
         None
     }
+    /// Whether the trace should end now, as SIGINT ends it, without waiting for what
+    /// is held back (stdout is closed: nobody reads the rows any more).
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that only lets the outcome collect.
@@ -140,6 +145,8 @@ trait Consumer<M> {
     fn drain<N: Network>(&mut self, machine: &mut M, driver: &mut Driver<N>, now: Instant) -> bool;
     fn saw(&mut self, from: IpAddr);
     fn next_wakeup(&self) -> Option<Instant>;
+    /// The observer wants the loop to end now (see [`Observer::stopped`]).
+    fn stopped(&self) -> bool;
 }
 
 struct Single<'o, O> {
@@ -184,6 +191,10 @@ impl<O: Observer> Consumer<Engine> for Single<'_, O> {
     fn next_wakeup(&self) -> Option<Instant> {
         self.observer.next_wakeup()
     }
+
+    fn stopped(&self) -> bool {
+        self.observer.stopped()
+    }
 }
 
 /// The loop: send what the machine allows, let time pass, hand over what arrived.
@@ -193,7 +204,8 @@ fn drive<M: Machine, N: Network, C: Consumer<M>>(
     consumer: &mut C,
 ) -> Result<(), Failure> {
     loop {
-        if netprobe::interrupted() {
+        let stopped = consumer.stopped();
+        if stopped || netprobe::interrupted() {
             machine.stop();
         }
         while let Some(probe) = machine.poll_probe() {
@@ -201,7 +213,7 @@ fn drive<M: Machine, N: Network, C: Consumer<M>>(
         }
         machine.advance(Instant::now());
         let flushed = consumer.drain(machine, driver, Instant::now());
-        if machine.is_finished() && flushed {
+        if machine.is_finished() && (flushed || stopped) {
             return Ok(());
         }
         let now = Instant::now();
@@ -245,6 +257,10 @@ pub trait RoundObserver {
     /// When the observer wants [`RoundObserver::tick`] again.
     fn next_wakeup(&self) -> Option<Instant> {
         None
+    }
+    /// Whether the rounds should end now, as SIGINT ends them (stdout is closed).
+    fn stopped(&self) -> bool {
+        false
     }
 }
 
@@ -358,6 +374,10 @@ impl<O: RoundObserver> Consumer<Rounds> for RoundsConsumer<'_, O> {
 
     fn next_wakeup(&self) -> Option<Instant> {
         self.observer.next_wakeup()
+    }
+
+    fn stopped(&self) -> bool {
+        self.observer.stopped()
     }
 }
 

@@ -202,6 +202,10 @@ impl Observer for Report {
         let (_, settled) = self.queue.front()?;
         Some((*settled + NAME_WAIT).min(Instant::now() + NAME_POLL))
     }
+    /// Nobody reads stdout any more (`netlab trace host | head -3`): the trace ends.
+    fn stopped(&self) -> bool {
+        self.out.stopped()
+    }
 }
 
 impl Report {

@@ -215,8 +215,8 @@ enum Message {
     Round(Box<Round>),
 }
 
-/// Forwards a flow's rounds to the printing thread.
-struct Forward(mpsc::Sender<Message>);
+/// Forwards a flow's rounds to the printing thread; stops with the printer's stdout.
+struct Forward(mpsc::Sender<Message>, Stdout);
 
 impl RoundObserver for Forward {
     fn round(&mut self, round: &Round, _stats: &Stats) {
@@ -224,6 +224,9 @@ impl RoundObserver for Forward {
     }
     fn saw(&mut self, from: IpAddr) {
         let _ = self.0.send(Message::Saw(from));
+    }
+    fn stopped(&self) -> bool {
+        self.1.stopped()
     }
 }
 
@@ -240,11 +243,12 @@ fn run_flows(
     let mut threads = Vec::new();
     for (flow, sockets) in sockets.into_iter().enumerate() {
         let (plan, resolved, tx) = (plan.clone(), resolved.clone(), tx.clone());
+        let out = printer.out.clone();
         let (rounds, interval) = (repeat.rounds, repeat.interval);
         let thread = std::thread::Builder::new()
             .name(format!("flow-{flow}"))
             .spawn(move || {
-                let mut forward = Forward(tx);
+                let mut forward = Forward(tx, out);
                 run_flow_rounds(
                     &plan,
                     &resolved,
@@ -714,6 +718,11 @@ impl RoundObserver for Printer {
     fn tick(&mut self, _now: Instant, _stats: &Stats) -> Control {
         self.poll_lookups();
         Control::Continue
+    }
+
+    /// Nobody reads stdout any more (`netlab trace --watch host | head`): rounds end.
+    fn stopped(&self) -> bool {
+        self.out.stopped()
     }
 }
 

@@ -157,6 +157,8 @@ struct Recorder {
     sent: usize,
     events: Vec<Event>,
     finished: bool,
+    /// Says stop once this many events came (stdout closed after so many rows).
+    stop_after: Option<usize>,
 }
 
 impl Observer for Recorder {
@@ -170,6 +172,9 @@ impl Observer for Recorder {
     fn finish(&mut self, _engine: &Engine) -> impl Future<Output = ()> {
         self.finished = true;
         async {}
+    }
+    fn stopped(&self) -> bool {
+        self.stop_after.is_some_and(|n| self.events.len() >= n)
     }
 }
 
@@ -319,4 +324,24 @@ async fn the_deadline_ends_an_endless_run() {
     let summary = &outcome.targets[0];
     assert!((3..=6).contains(&summary.transmitted), "{summary:?}");
     assert!(summary.received >= 3, "{summary:?}");
+}
+
+#[tokio::test]
+async fn an_endless_run_ends_once_the_observer_says_stop() {
+    let mut net = FakeNet::new(&[("198.18.0.1", Does::Answer)]);
+    let mut recorder = Recorder {
+        stop_after: Some(2),
+        ..Recorder::default()
+    };
+    let settings = Settings {
+        timeout: Duration::from_millis(60),
+        ..Settings::every(Duration::from_millis(200), None)
+    };
+    let outcome = ping(&mut net, &settings, &["198.18.0.1"], &mut recorder).await;
+    // Two replies (5 and 205 ms), then the loop stops at once, as on SIGINT: no third
+    // probe at 400 ms, and the summary is still told.
+    assert_eq!(recorder.events.len(), 2, "{:?}", recorder.events);
+    assert_eq!(net.sent.len(), 2, "{:?}", net.sent);
+    assert_eq!(outcome.targets[0].received, 2);
+    assert!(recorder.finished);
 }

@@ -133,6 +133,8 @@ struct Recorder {
     back: Vec<(u8, u8)>,
     hold_until: Option<Instant>,
     flushes: Vec<Instant>,
+    /// Says stop once this many events came (stdout closed after so many rows).
+    stop_after: Option<usize>,
 }
 
 impl Observer for Recorder {
@@ -150,6 +152,9 @@ impl Observer for Recorder {
     }
     fn next_wakeup(&self) -> Option<Instant> {
         self.hold_until.filter(|until| Instant::now() < *until)
+    }
+    fn stopped(&self) -> bool {
+        self.stop_after.is_some_and(|n| self.events.len() >= n)
     }
 }
 
@@ -334,10 +339,13 @@ fn an_observer_holding_names_back_ends_the_trace_at_its_deadline() {
     );
 }
 
-/// Counts rounds; stops after `stop_after`.
+/// Counts rounds; stops after `stop_after` (by [`Control::Stop`]) or `stopped_after`
+/// (by [`RoundObserver::stopped`]).
+#[derive(Default)]
 struct RoundCounter {
     rounds: Vec<(u64, usize, Ending)>,
     stop_after: Option<u64>,
+    stopped_after: Option<u64>,
 }
 
 impl RoundObserver for RoundCounter {
@@ -351,16 +359,17 @@ impl RoundObserver for RoundCounter {
             _ => Control::Continue,
         }
     }
+    fn stopped(&self) -> bool {
+        self.stopped_after
+            .is_some_and(|n| self.rounds.len() as u64 >= n)
+    }
 }
 
 #[test]
 fn rounds_repeat_the_trace_and_record_each() {
     let path = vec![router(1), destination()];
     let mut net = FakeNet::new(path, RTT);
-    let mut counter = RoundCounter {
-        rounds: Vec::new(),
-        stop_after: None,
-    };
+    let mut counter = RoundCounter::default();
     let driver = Driver::with(&mut net, 32, None, false);
     let started = Instant::now();
     let interval = Duration::from_millis(40);
@@ -387,15 +396,44 @@ fn rounds_repeat_the_trace_and_record_each() {
 
 #[test]
 fn an_observer_stop_ends_endless_rounds() {
-    let path = vec![router(1), destination()];
-    let mut counter = RoundCounter {
-        rounds: Vec::new(),
+    // Either way of saying it: `tick`'s Control::Stop (keys) or `stopped` (stdout).
+    let by_control = RoundCounter {
         stop_after: Some(2),
+        ..RoundCounter::default()
     };
-    let driver = Driver::with(FakeNet::new(path, RTT), 32, None, false);
-    let interval = Duration::from_millis(10);
-    let stats = rounds_on(config(10, 1), driver, 0, None, interval, &mut counter).unwrap();
-    assert_eq!(stats.rounds(), 2);
+    let by_stopped = RoundCounter {
+        stopped_after: Some(2),
+        ..RoundCounter::default()
+    };
+    for mut counter in [by_control, by_stopped] {
+        let path = vec![router(1), destination()];
+        let driver = Driver::with(FakeNet::new(path, RTT), 32, None, false);
+        let interval = Duration::from_millis(10);
+        let stats = rounds_on(config(10, 1), driver, 0, None, interval, &mut counter).unwrap();
+        assert_eq!(stats.rounds(), 2);
+    }
+}
+
+#[test]
+fn an_observer_that_says_stop_ends_the_trace_at_once() {
+    // Two routers, then silence to hop 30 (400 ms per silent hop), and an observer
+    // holding names back for 10 s: only a loop that asks `stopped` ends in time.
+    let path = vec![router(1), router(2), HopDoes::Silent];
+    let mut recorder = Recorder {
+        hold_until: Some(Instant::now() + Duration::from_secs(10)),
+        stop_after: Some(2),
+        ..Recorder::default()
+    };
+    let started = Instant::now();
+    let outcome = trace(FakeNet::new(path, RTT), config(30, 1), false, &mut recorder);
+    assert!(
+        started.elapsed() < Duration::from_millis(350),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(outcome.ending, Ending::Stopped);
+    let ttls: Vec<u8> = outcome.hops.iter().map(|h| h.ttl).collect();
+    assert_eq!(ttls, [1, 2]);
 }
 
 /// The loop borrows a network the test keeps, to look at what was sent afterwards.
