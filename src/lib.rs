@@ -7,6 +7,8 @@
 //! - [`output`]: tables, JSON and stderr diagnostics.
 //! - [`target`], [`duration`]: the shared parsers of command-line values; [`lines`]: the
 //!   bounded reader of name files.
+//! - [`live`]: the full-screen framework `trace --watch` and `ping --watch` share
+//!   (terminal, keys, redraw clock); each command brings its own panels.
 //! - [`family`] (`-4`/`-6`), [`chat`] (what `serve --chat` and `connect --interactive`
 //!   share): pieces several modules take live below all of them, so no command reaches
 //!   into another, and `cli` and `error` into none.
@@ -21,6 +23,7 @@ pub mod error;
 pub mod exporter;
 pub mod family;
 pub mod lines;
+pub mod live;
 pub mod net;
 pub mod output;
 pub mod packet;

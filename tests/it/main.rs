@@ -16,6 +16,7 @@ mod resolve;
 mod resolve_types;
 mod seeds;
 mod serve;
+mod tmux;
 mod trace;
 mod trace_flags;
 mod trace_live;
