@@ -114,6 +114,14 @@ impl Stdout {
         }
     }
 
+    /// Writes one compact JSON object on one line: a line of an NDJSON stream.
+    pub fn json_line<T: Serialize>(value: &T) {
+        match serde_json::to_string(value) {
+            Ok(text) => Stdout::raw(&text),
+            Err(err) => warn(&format!("writing JSON output: {err}")),
+        }
+    }
+
     /// Writes the `--json` document to the file named by [`ALSO_JSON`], when it is set:
     /// the test suite compares another format with the JSON of the same run this way.
     pub fn also_json<T: Serialize>(value: &T) {

@@ -11,6 +11,7 @@ mod lab;
 mod lab_selftest;
 mod ping;
 mod ping_flags;
+mod ping_live;
 mod report;
 mod resolve;
 mod resolve_types;
