@@ -241,3 +241,30 @@ fn without_a_terminal_watch_is_the_rows_and_json_a_stream() {
     assert_eq!(out.status.code(), Some(2));
     assert_one_line_error(&out, "ping --watch --format atlas");
 }
+
+/// Prints the view as the README shows it (not a check):
+/// `cargo test --test it ping_live::readme_screen -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn readme_screen() {
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .link_delay(std::time::Duration::from_millis(2))
+        .impair(Impairment::ForwardingLoss {
+            router: 2,
+            probability: 0.1
+        }));
+    let tmux = Tmux::new(120, 30);
+    tmux.type_line(&format!(
+        "ip netns exec {} {} ping -4 --watch -i 0.2 {} {LOSSY} {}",
+        lab.ns(Role::Client),
+        env!("CARGO_BIN_EXE_netlab"),
+        lab.hop_v4(1),
+        lab.unreachable_v4(),
+    ));
+    tmux.wait_for("200 probes", |s| number(s, LOSSY, SENT) >= 200.0);
+    println!("{}", tmux.screen());
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("received"));
+    println!("{}", tmux.history());
+}

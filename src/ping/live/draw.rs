@@ -363,7 +363,9 @@ impl Widget for Chart<'_> {
                         let row = ((1.0 - f) * f64::from(plot.height - 1)).round() as u16;
                         buf.set_string(x, plot.y + row, marker(i), style);
                     }
-                    Outcome::Lost if has_lane => {
+                    // Several probes share a column when the window is wide: an error,
+                    // the rarer news, is not hidden by a loss beside it.
+                    Outcome::Lost if has_lane && buf[(x, lane_y)].symbol() != ERROR => {
                         buf.set_string(x, lane_y, LOST, live::fg(view.color, Color::Red));
                     }
                     Outcome::Error(_) if has_lane => {

@@ -29,6 +29,8 @@ fn view(elapsed: u64) -> View {
 #[derive(Clone, Copy)]
 enum Probe {
     Reply(u64),
+    /// A reply in fractional milliseconds.
+    ReplyMs(f64),
     Lost,
     Error,
 }
@@ -40,8 +42,12 @@ fn feed(board: &mut Board, t0: Instant, target: usize, at: f64, probe: Probe) {
     let sent = t0 + Duration::from_secs_f64(at);
     let id = TargetId(target);
     let (event, now) = match probe {
-        Probe::Reply(ms) => {
-            let rtt = Duration::from_millis(ms);
+        Probe::Reply(_) | Probe::ReplyMs(_) => {
+            let rtt = match probe {
+                Probe::ReplyMs(ms) => Duration::from_secs_f64(ms / 1e3),
+                Probe::Reply(ms) => Duration::from_millis(ms),
+                _ => unreachable!(),
+            };
             let event = Event::Reply {
                 target: id,
                 seq: 1,
@@ -327,4 +333,132 @@ fn the_history_is_bounded_and_reset_empties_it() {
     board.reset(t0 + Duration::from_secs(5000));
     assert!(board.tracks[0].samples.is_empty());
     assert_eq!(board.tracks[0].stats.transmitted, 0);
+}
+
+/// A terminal colour as the picture shows it.
+fn rgb(color: ratatui::style::Color, default: &'static str) -> &'static str {
+    use ratatui::style::Color::*;
+    match color {
+        Cyan | LightCyan => "#56c8d8",
+        Yellow | LightYellow => "#e5c07b",
+        Green | LightGreen => "#98c379",
+        Magenta | LightMagenta => "#c678dd",
+        Blue => "#61afef",
+        Red | LightRed => "#e06c75",
+        Black => "#1e2127",
+        _ => default,
+    }
+}
+
+/// The buffer as an SVG picture of a dark terminal, one text element per cell.
+fn buffer_svg(buf: &Buffer) -> String {
+    use ratatui::style::Modifier;
+    let (cw, ch) = (8.4, 17.0);
+    let (w, h) = (
+        buf.area.width as f64 * cw + 16.0,
+        buf.area.height as f64 * ch + 16.0,
+    );
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">\
+         <rect width=\"100%\" height=\"100%\" fill=\"#1e2127\"/>"
+    );
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            let (px, py) = (8.0 + x as f64 * cw, 8.0 + y as f64 * ch);
+            let mut fg = rgb(cell.fg, "#d7dae0");
+            if cell.modifier.contains(Modifier::REVERSED) {
+                svg += &format!(
+                    "<rect x=\"{px}\" y=\"{py}\" width=\"{cw}\" height=\"{ch}\" fill=\"{fg}\"/>"
+                );
+                fg = "#1e2127";
+            }
+            let symbol = cell.symbol();
+            if symbol.trim().is_empty() {
+                continue;
+            }
+            if cell.modifier.contains(Modifier::DIM) {
+                fg = "#7f848e";
+            }
+            let weight = if cell.modifier.contains(Modifier::BOLD) {
+                "bold"
+            } else {
+                "normal"
+            };
+            let text = symbol
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            svg += &format!(
+                "<text x=\"{px}\" y=\"{}\" font-family=\"DejaVu Sans Mono\" font-size=\"14\" \
+                 font-weight=\"{weight}\" fill=\"{fg}\">{text}</text>",
+                py + 13.0
+            );
+        }
+    }
+    svg + "</svg>"
+}
+
+/// Draws the README's picture of the view into docs/img/ping-watch.png (not a check):
+/// `cargo test --lib ping::live::draw::tests::readme_picture -- --ignored`.
+#[test]
+#[ignore]
+fn readme_picture() {
+    let t0 = Instant::now();
+    let mut board = Board::new(3, TIMEOUT, t0);
+    // A deterministic jitter, so the picture is the same on every run.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % 1000) as f64 / 1000.0
+    };
+    for step in 0..450 {
+        let at = step as f64 * 0.2;
+        let spike = if (200..206).contains(&step) { 9.0 } else { 0.0 };
+        feed(
+            &mut board,
+            t0,
+            0,
+            at,
+            Probe::ReplyMs(4.0 + noise() * 0.6 + spike),
+        );
+        let lossy = if noise() < 0.12 {
+            Probe::Lost
+        } else {
+            Probe::ReplyMs(16.0 + noise() * 3.0 + spike * 1.5)
+        };
+        feed(&mut board, t0, 1, at + 0.01, lossy);
+        let down = if step % 5 == 0 {
+            Probe::Error
+        } else {
+            Probe::Lost
+        };
+        feed(
+            &mut board,
+            t0,
+            2,
+            at + 0.02,
+            if step < 150 {
+                Probe::ReplyMs(9.0 + noise())
+            } else {
+                down
+            },
+        );
+    }
+    let targets = vec![
+        target("r1.netlab.test", "198.18.0.2"),
+        target("www.netlab.test", "198.18.3.2"),
+        target("db.netlab.test", "198.18.250.1"),
+    ];
+    for (track, t) in board.tracks.iter_mut().zip(&targets) {
+        track.from = track.from.map(|_| t.addr);
+    }
+    let mut v = view(90);
+    v.title = "ping r1.netlab.test, www.netlab.test, db.netlab.test every 0.2 s".into();
+    let buf = render(&board, &targets, &v, 130, 30);
+    let png = crate::plot::png(&buffer_svg(&buf)).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img/ping-watch.png");
+    std::fs::write(path, png).unwrap();
 }
