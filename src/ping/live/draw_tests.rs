@@ -329,6 +329,12 @@ fn the_history_is_bounded_and_reset_empties_it() {
         feed(&mut board, t0, 0, s as f64 * 0.2, Probe::Reply(1));
     }
     assert_eq!(board.tracks[0].samples.len(), HISTORY);
+    // A window is found from the newest back: the last 10 s of 0.2 s probes.
+    let end = Duration::from_secs_f64((HISTORY + 499) as f64 * 0.2);
+    assert_eq!(
+        board.tracks[0].since(end - Duration::from_secs(10)).count(),
+        51
+    );
     assert_eq!(board.tracks[0].stats.received, (HISTORY + 500) as u64);
     board.reset(t0 + Duration::from_secs(5000));
     assert!(board.tracks[0].samples.is_empty());

@@ -56,6 +56,9 @@ pub struct Track {
     /// Failures (loss or errors) since the last reply: the target is down from
     /// [`DOWN_AFTER`] on.
     pub failing: u64,
+    /// How much older than a later one a sample may be (`-W`: a timeout settles after
+    /// replies to later probes), so a window's samples are found from the newest back.
+    pub slack: Duration,
 }
 
 /// Probes without a reply, in a row, that make a target "down".
@@ -89,9 +92,16 @@ impl Track {
         }
     }
 
-    /// The samples sent at `from` or later.
+    /// The samples sent at `from` or later, newest first. Walks back from the newest and
+    /// stops past the window (give or take the slack), so the cost is the window's,
+    /// not the ring's.
     pub fn since(&self, from: Duration) -> impl Iterator<Item = &Sample> {
-        self.samples.iter().filter(move |s| s.sent >= from)
+        let stop = from.saturating_sub(self.slack);
+        self.samples
+            .iter()
+            .rev()
+            .take_while(move |s| s.sent >= stop)
+            .filter(move |s| s.sent >= from)
     }
 }
 
@@ -143,8 +153,12 @@ pub struct Board {
 
 impl Board {
     pub fn new(targets: usize, timeout: Duration, now: Instant) -> Board {
+        let track = Track {
+            slack: timeout + Duration::from_secs(1),
+            ..Track::default()
+        };
         Board {
-            tracks: vec![Track::default(); targets],
+            tracks: vec![track; targets],
             since: now,
             timeout,
         }
