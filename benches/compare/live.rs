@@ -4,7 +4,7 @@
 //! same way: started in its own pane, its view waited for, left running, then `q`.
 //! The `ping-live` section does the same for `netlab ping --watch` and gping on three
 //! hosts (gping installed by the harness with `cargo install gping` when missing), and
-//! compares the RTTs netlab's ping reports with iputils ping's, both run side by side.
+//! compares the RTTs netlab's ping reports with iputils ping's, alternating run by run.
 //!
 //! CPU time is user + system of the tool's whole process tree (mtr probes from a child,
 //! `mtr-packet`; threads count in their process) from `/proc/<pid>/stat`, read just
