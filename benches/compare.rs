@@ -720,7 +720,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 10] = [
+    let all: [(&str, Section); 11] = [
         ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
@@ -731,6 +731,7 @@ fn main() {
         ("rounds", rounds::section_rounds),
         ("exporter", exporter::section),
         ("live", live::section_live),
+        ("ping-live", live::section_ping_live),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -379,7 +379,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__ping)
-            opts="-c -i -W -w -s -t -q -n -I -p -M -Q -f -A -l -D -O -b -m -4 -6 -h -V --file --count --probe-interface --interval --timeout --deadline --size --ttl --quiet --numeric --interface --pattern --pmtudisc --tos --flood --adaptive --preload --timestamps --report-outstanding --broadcast --mark --format --json --plot --help --version"
+            opts="-c -i -W -w -s -t -q -n -I -p -M -Q -f -A -l -D -O -b -m -4 -6 -h -V --file --count --probe-interface --interval --timeout --deadline --size --ttl --quiet --numeric --interface --pattern --pmtudisc --tos --flood --adaptive --preload --timestamps --report-outstanding --broadcast --mark --format --json --plot --watch --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -129,6 +129,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand -4 'Use IPv4 only'
             cand -6 'Use IPv6 only'
             cand --json 'Short for --format json'
+            cand --watch 'Full-screen live chart and table of every target on a terminal (keys: q quit, p pause, r reset, +/- window, l log, n names); the usual rows (NDJSON with --json) otherwise'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

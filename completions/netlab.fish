@@ -128,6 +128,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand ping" -s b -l broadcast -d
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l json -d 'Short for --format json'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l watch -d 'Full-screen live chart and table of every target on a terminal (keys: q quit, p pause, r reset, +/- window, l log, n names); the usual rows (NDJSON with --json) otherwise'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand trace" -s p -l port -d 'Destination port (UDP default 33434, TCP default 80); the same for every probe' -r

@@ -316,6 +316,9 @@ pub struct PingArgs {
     /// Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)
     #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
     pub plot: Option<PlotFile>,
+    /// Full-screen live chart and table of every target on a terminal (keys: q quit, p pause, r reset, +/- window, l log, n names); the usual rows (NDJSON with --json) otherwise
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// `ping -M` values, as iputils names them.

@@ -15,8 +15,8 @@
 //! 4. What the commands share, in this order (each may take from the ones after it):
 //!    - [`cli`]: the clap definitions, the limits clap checks and the defaults it shows
 //!      (`MAX_QUERIES`, `MIN_USER_INTERVAL`, ...); it imports no command.
-//!    - [`plot`] (chart primitives), `live` (the full-screen view framework, where there
-//!      is one), [`dns`] (the DNS client, the resolver rules, the system resolver: what
+//!    - [`plot`] (chart primitives), [`live`] (the full-screen framework `trace --watch` and
+//!      `ping --watch` share: terminal, keys, redraw clock), [`dns`] (the DNS client, the resolver rules, the system resolver: what
 //!      `resolve`, `trace -A` and `check` ask), [`target`] (the one target parser),
 //!      [`chat`] (what `serve --chat` and `connect --interactive` share).
 //!    - [`output`]: tables, JSON, markdown and the other printers, and stderr diagnostics.
@@ -38,6 +38,7 @@ pub mod error;
 pub mod exporter;
 pub mod family;
 pub mod lines;
+pub mod live;
 pub mod net;
 pub mod output;
 pub mod packet;

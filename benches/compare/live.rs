@@ -2,6 +2,9 @@
 //! 150×40) for 60 s at 0.2 s on a 7-hop path: `netlab trace --watch` (the ratatui live
 //! view), mtr's curses view, trippy's TUI when `trip` is installed. Every tool runs the
 //! same way: started in its own pane, its view waited for, left running, then `q`.
+//! The `ping-live` section does the same for `netlab ping --watch` and gping on three
+//! hosts (gping installed by the harness with `cargo install gping` when missing), and
+//! compares the RTTs netlab's ping reports with iputils ping's, alternating run by run.
 //!
 //! CPU time is user + system of the tool's whole process tree (mtr probes from a child,
 //! `mtr-packet`; threads count in their process) from `/proc/<pid>/stat`, read just
@@ -13,7 +16,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::lab::{Lab, LabConfig, Role};
-use super::{tool_present, Row};
+use super::{
+    compare, iputils_median_rtt, netlab_in, netlab_median_rtt, tool_in, tool_present, Contender,
+    Row,
+};
 
 /// The seconds each view runs (NETLAB_WATCH_SECONDS, default 60).
 fn seconds() -> u64 {
@@ -101,7 +107,13 @@ fn status_kib(pid: u32, key: &str) -> i64 {
 
 /// Runs `argv` in a fresh pane in the lab's client namespace, waits until the pane shows
 /// `ready`, lets it run, reads its CPU and memory, then quits it with `q`.
-fn one_view(lab: &Lab, label: &str, argv: &[String], ready: &str, seconds: u64) -> Row {
+fn one_view(
+    lab: &Lab,
+    (section, label): (&str, &str),
+    argv: &[String],
+    ready: &str,
+    seconds: u64,
+) -> Row {
     let socket = format!("netlab-bench-{}", std::process::id());
     let mut command = vec![
         "new-session".to_string(),
@@ -166,7 +178,9 @@ fn one_view(lab: &Lab, label: &str, argv: &[String], ready: &str, seconds: u64) 
     }
     tmux(&socket, &["kill-server"]);
     Row {
-        section: format!("{seconds} s full-screen view at 0.2 s, 7 hops (tmux pane, CPU user+sys)"),
+        section: format!(
+            "{seconds} s full-screen view at 0.2 s, {section} (tmux pane, CPU user+sys)"
+        ),
         label: format!(
             "{label}; RSS {early} KiB at 5 s, {half} KiB at {} s, {late} KiB at {seconds} s",
             seconds / 2
@@ -214,9 +228,94 @@ pub fn section_live(_runs: usize, rows: &mut Vec<Row>) {
         None => eprintln!("bench: live: trippy is not installed (cargo install trippy): no row"),
     }
     for (label, argv, ready) in views {
-        let mut row = one_view(&lab, &label, &argv, &ready, seconds);
+        let mut row = one_view(&lab, ("7 hops", &label), &argv, &ready, seconds);
         let netlab_cpu = *first.get_or_insert(row.median);
         row.versus = format!("{:.2}×", row.median / netlab_cpu);
         rows.push(row);
     }
+}
+
+/// Where `gping` is: on the PATH, or installed now into a root of its own.
+fn gping() -> Option<String> {
+    if tool_present("gping") {
+        return Some("gping".into());
+    }
+    let path = "/tmp/gping-root/bin/gping";
+    if !std::path::Path::new(path).exists() {
+        eprintln!("bench: ping-live: cargo install gping --root /tmp/gping-root");
+        let _ = Command::new("cargo")
+            .args(["install", "gping", "--root", "/tmp/gping-root"])
+            .status();
+    }
+    std::path::Path::new(path)
+        .exists()
+        .then(|| path.to_string())
+}
+
+/// The section: `-- ping-live`.
+pub fn section_ping_live(runs: usize, rows: &mut Vec<Row>) {
+    let lab = Lab::new(
+        LabConfig::default()
+            .routers(3)
+            .link_delay(Duration::from_millis(2)),
+    )
+    .unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let hosts = [lab.hop_v4(1), lab.hop_v4(2), lab.dest_v4()].map(|a| a.to_string());
+    let hosts = hosts.join(" ");
+    let seconds = seconds();
+    let netlab = env!("CARGO_BIN_EXE_netlab").to_string();
+    let words = |text: &str| -> Vec<String> { text.split_whitespace().map(String::from).collect() };
+    let mut views = vec![(
+        "netlab ping --watch -i 0.2 (ratatui live view)".to_string(),
+        words(&format!("{netlab} ping --watch -i 0.2 {hosts}")),
+        "window".to_string(),
+    )];
+    match gping() {
+        Some(gping) => views.push((
+            "gping -n 0.2 (TUI)".into(),
+            words(&format!("{gping} -n 0.2 {hosts}")),
+            lab.dest_v4().to_string(),
+        )),
+        None => eprintln!("bench: ping-live: gping could not be installed: no row"),
+    }
+    let mut first: Option<f64> = None;
+    for (label, argv, ready) in views {
+        let mut row = one_view(&lab, ("3 hosts", &label), &argv, &ready, seconds);
+        let netlab_cpu = *first.get_or_insert(row.median);
+        row.versus = format!("{:.2}×", row.median / netlab_cpu);
+        rows.push(row);
+    }
+    // The RTTs the view shows are the ping engine's: the same path, 50 probes at
+    // 0.2 s, netlab's and iputils' alternating run by run.
+    let dest = lab.dest_v4().to_string();
+    let (dest_ref, lab_ref) = (&dest, &lab);
+    let probes = ["-c", "50", "-i", "0.2"];
+    let contenders = vec![
+        Contender::measured(
+            "netlab ping -c 50 -i 0.2 (median RTT)",
+            move || {
+                let mut args = vec!["ping", "--json", "-n"];
+                args.extend(probes);
+                args.push(dest_ref);
+                netlab_in(lab_ref, &args)
+            },
+            netlab_median_rtt,
+        ),
+        Contender::measured(
+            "iputils ping -c 50 -i 0.2 (median RTT)",
+            move || {
+                let mut argv = vec!["ping", "-n"];
+                argv.extend(probes);
+                argv.push(dest_ref);
+                tool_in(lab_ref, &argv)
+            },
+            iputils_median_rtt,
+        ),
+    ];
+    compare(
+        "ping RTT at 0.2 s, 3 routers × 2 ms (what ping --watch shows)",
+        runs.min(3),
+        &contenders,
+        rows,
+    );
 }

@@ -218,7 +218,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    fn record_rtt(&mut self, rtt: Duration) {
+    /// A timely first reply's RTT (the live view keeps its own since a reset).
+    pub fn record_rtt(&mut self, rtt: Duration) {
         let ms = rtt.as_secs_f64() * 1e3;
         self.min = Some(self.min.map_or(rtt, |m| m.min(rtt)));
         self.max = Some(self.max.map_or(rtt, |m| m.max(rtt)));

@@ -53,6 +53,15 @@ pub trait Observer {
     }
     /// SIGQUIT, with [`Signals::Handle`]: statistics so far.
     fn interim(&mut self, _engine: &Engine) {}
+    /// When [`Observer::tick`] is next wanted (a live view's keys and redraws); `None`,
+    /// the default: never.
+    fn next_tick(&self) -> Option<Instant> {
+        None
+    }
+    /// The time `next_tick` asked for has come; `false` ends the run as Ctrl-C does.
+    fn tick(&mut self, _now: Instant) -> bool {
+        true
+    }
     /// The run is over; the engine holds every statistic.
     fn finish(&mut self, _engine: &Engine) -> impl Future<Output = ()> {
         async {}
@@ -273,6 +282,7 @@ async fn measure_on<N: Network, O: Observer>(
         let wake = engine
             .next_wakeup()
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+        let wake = observer.next_tick().map_or(wake, |tick| tick.min(wake));
         let arrived = tokio::select! {
             biased;
             _ = arrival(&mut watched.interrupt) => {
@@ -292,6 +302,10 @@ async fn measure_on<N: Network, O: Observer>(
         };
         if arrived {
             net.drain(&mut engine);
+        }
+        let now = Instant::now();
+        if observer.next_tick().is_some_and(|tick| tick <= now) && !observer.tick(now) {
+            engine.stop();
         }
     }
     // Replies already queued when the run ends still count (e.g. Ctrl-C right after one

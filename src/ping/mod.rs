@@ -9,7 +9,11 @@
 //! - `io.rs`: the thin driver: tokio, the sockets of `net::icmp`, kernel timestamps,
 //!   signals. It prints nothing: [`measure`] tells an [`Observer`] what happens and
 //!   returns a [`PingOutcome`], so `check` pings through the same loop.
-//! - `report.rs`: live rows, the summary table, the JSON document, SIGQUIT statistics.
+//! - `report.rs`: live rows, the summary table, the JSON document (or with `--watch`
+//!   its NDJSON stream), SIGQUIT statistics.
+//! - `live/`: `--watch` on a terminal, the full-screen chart and table: one more
+//!   observer of the same driver, on the live framework shared with `trace --watch`
+//!   (`crate::live`).
 //! - `json.rs`: the `--json` document's records; `atlas.rs`: the same records as RIPE
 //!   Atlas ping results (`--format atlas`).
 //! - `probe_interface.rs`: `--probe-interface`, RFC 8335 interface probes to one router.
@@ -69,6 +73,10 @@
 //! }
 //! ```
 //!
+//! With `--watch --json` the same records are streamed instead, one object per line as
+//! they happen, each with a `"type"`: `"reply"` and `"error"` (the fields above),
+//! `"timeout"` (`target`, `seq`), and last `{"type": "summary", "summary": [...]}`.
+//!
 //! # Exit codes
 //! 0 every target replied at least once; 1 the run completed but a target never replied
 //! (100% loss, only errors); 2 the run could not be done (bad input, unresolvable name,
@@ -93,6 +101,7 @@ mod atlas;
 pub mod engine;
 mod io;
 mod json;
+mod live;
 pub mod plot;
 mod probe_interface;
 mod report;
@@ -161,6 +170,8 @@ pub struct Plan {
     pub timestamps: bool,
     /// `--probe-interface`: RFC 8335 probes instead of echo (`probe_interface.rs`).
     pub probe: Option<probe_interface::ProbePlan>,
+    /// `--watch`: the live view on a terminal, the rows (or NDJSON) elsewhere.
+    pub watch: bool,
 }
 
 impl Plan {
@@ -284,6 +295,14 @@ impl Plan {
                 "an interval of 0 needs -c or -w to end the run",
             ));
         }
+        let format = args.output.format_for("ping", &[Format::Atlas])?;
+        if args.watch && format == Format::Atlas {
+            return Err(Failure::usage(
+                "ping --watch",
+                "--format atlas is one document at the end of a run, not a stream",
+            )
+            .with_hint("use --json for one JSON object per line as replies arrive"));
+        }
         let mut texts = args.targets.clone();
         if let Some(path) = &args.file {
             texts.extend(read_target_file(path)?);
@@ -338,7 +357,7 @@ impl Plan {
             ttl,
             quiet: args.quiet || args.flood,
             numeric: args.numeric,
-            format: args.output.format_for("ping", &[Format::Atlas])?,
+            format,
             plot: match args.plot {
                 Some(plot) => Some(plot.checked()?),
                 None => None,
@@ -358,6 +377,7 @@ impl Plan {
             },
             flood: args.flood,
             timestamps: args.timestamps,
+            watch: args.watch,
         })
     }
 }
@@ -582,14 +602,32 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
     runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
         let mut report = report::Report::new(&plan, out, &resolved);
-        let outcome = measure(
-            &plan.settings,
-            sockets,
-            &resolved,
-            &mut report,
-            Signals::Handle,
-        )
-        .await?;
+        let outcome = if live::wanted(&plan) {
+            let mut view = live::Live::start(&plan, &resolved, report)
+                .map_err(|e| Failure::new("starting the live view", e))?;
+            let outcome = measure(
+                &plan.settings,
+                sockets,
+                &resolved,
+                &mut view,
+                Signals::Handle,
+            )
+            .await;
+            if let Some(err) = view.failed.take() {
+                return Err(Failure::new("drawing the live view", err));
+            }
+            report = view.into_report();
+            outcome?
+        } else {
+            measure(
+                &plan.settings,
+                sockets,
+                &resolved,
+                &mut report,
+                Signals::Handle,
+            )
+            .await?
+        };
         if let Some(failure) = report.plot_failure.take() {
             return Err(failure);
         }

@@ -1,5 +1,12 @@
 //! What ping shows: a live row per reply, error or timeout; a summary table (one row per
-//! target); the JSON document; SIGQUIT statistics on stderr.
+//! target); the JSON document, or with `--watch` its NDJSON stream; SIGQUIT statistics
+//! on stderr.
+//!
+//! `--watch --json` streams instead of collecting: one object per line as things happen
+//! (`"type": "reply"`, `"error"`, `"timeout"`, the fields of the document's records),
+//! the last line `{"type": "summary", "summary": [...]}`. Nothing is kept for the end, so
+//! a stream that runs for days stays flat; a reply's `name` is null (a line is not held
+//! back for a lookup).
 //!
 //! Reverse names are looked up on blocking threads (getnameinfo), started for every
 //! target before the first probe leaves, and for a router the first time it shows up.
@@ -10,6 +17,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use super::atlas;
@@ -86,6 +94,32 @@ pub(crate) struct Report {
     pub plot_failure: Option<crate::error::Failure>,
     /// What `--format atlas` needs beyond the JSON records.
     atlas: Option<AtlasRun>,
+    /// `--watch --json`: NDJSON lines as things happen instead of one document.
+    stream: bool,
+}
+
+/// One NDJSON line of `--watch --json`: a record and what it is.
+#[derive(Serialize)]
+struct StreamLine<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    record: &'a T,
+}
+
+#[derive(Serialize)]
+struct JsonTimeout {
+    target: String,
+    seq: u64,
+}
+
+#[derive(Serialize)]
+struct JsonSummaries {
+    summary: Vec<JsonSummary>,
+}
+
+fn stream_line<T: Serialize>(out: &Stdout, kind: &'static str, record: &T) {
+    out.json_line(&StreamLine { kind, record });
 }
 
 /// The Atlas header facts of a run: when it started, the data size, each target's
@@ -157,6 +191,7 @@ impl Report {
                 (file, Timeline::new(labels))
             }),
             plot_failure: None,
+            stream: plan.watch && plan.format == Format::Json,
             atlas: (plan.format == Format::Atlas).then(|| AtlasRun {
                 started: std::time::SystemTime::now(),
                 size: plan.settings.size,
@@ -261,29 +296,33 @@ impl Report {
                         ],
                     );
                 } else if matches!(self.format, Format::Json | Format::Atlas) {
-                    self.names.start(*from);
-                    self.replies.push((
-                        target.0,
-                        JsonReply {
-                            target: self.target_text(*target),
-                            seq: *seq,
-                            from: from.to_string(),
-                            name: None,
-                            bytes: *bytes,
-                            ttl: *ttl,
-                            rtt_ms: output::ms(*rtt),
-                            duplicate: *status == ReplyStatus::Duplicate,
-                            late: *status == ReplyStatus::Late,
-                            unix_time: (unix_time * 1e6).round() / 1e6,
-                        },
-                        *from,
-                    ));
+                    let reply = JsonReply {
+                        target: self.target_text(*target),
+                        seq: *seq,
+                        from: from.to_string(),
+                        name: None,
+                        bytes: *bytes,
+                        ttl: *ttl,
+                        rtt_ms: output::ms(*rtt),
+                        duplicate: *status == ReplyStatus::Duplicate,
+                        late: *status == ReplyStatus::Late,
+                        unix_time: (unix_time * 1e6).round() / 1e6,
+                    };
+                    if self.stream {
+                        stream_line(&self.out, "reply", &reply);
+                    } else {
+                        self.names.start(*from);
+                        self.replies.push((target.0, reply, *from));
+                    }
                 }
             }
             Event::Timeout { target, seq } => {
                 if table {
                     let note = format!("no reply within {:?}", self.timeout);
                     self.note_row(*target, *seq, note);
+                } else if self.stream {
+                    let target = self.target_text(*target);
+                    stream_line(&self.out, "timeout", &JsonTimeout { target, seq: *seq });
                 }
             }
             Event::Error {
@@ -312,7 +351,7 @@ impl Report {
                         ],
                     );
                 }
-                self.errors.push((
+                self.error(
                     target.0,
                     JsonError {
                         target: self.target_text(*target),
@@ -322,7 +361,7 @@ impl Report {
                         detail,
                         mtu: *mtu,
                     },
-                ));
+                );
             }
             Event::SendFailed {
                 target,
@@ -337,7 +376,7 @@ impl Report {
                     };
                     self.note_row(*target, *seq, note);
                 }
-                self.errors.push((
+                self.error(
                     target.0,
                     JsonError {
                         target: self.target_text(*target),
@@ -352,13 +391,22 @@ impl Report {
                         detail: reason.clone(),
                         mtu: *mtu,
                     },
-                ));
+                );
             }
             Event::Outstanding { target, seq } => {
                 if table {
                     self.note_row(*target, *seq, "no answer yet".into());
                 }
             }
+        }
+    }
+
+    /// An error record: kept for the document, or streamed.
+    fn error(&mut self, target: usize, record: JsonError) {
+        if self.stream {
+            stream_line(&self.out, "error", &record);
+        } else {
+            self.errors.push((target, record));
         }
     }
 
@@ -389,6 +437,10 @@ impl Report {
         let summary: Vec<JsonSummary> = (0..self.targets.len())
             .map(|i| self.summary_row(engine, i))
             .collect();
+        if self.stream {
+            stream_line(&self.out, "summary", &JsonSummaries { summary });
+            return;
+        }
         if matches!(self.format, Format::Json | Format::Atlas) {
             let deadline = tokio::time::Instant::now() + FINAL_NAME_WAIT;
             let mut replies = Vec::with_capacity(self.replies.len());

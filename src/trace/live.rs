@@ -5,28 +5,27 @@
 //! from the statistics' [`Snapshot`] — the figures, the loss verdict and the path events
 //! the report prints — so what the screen shows and the summary printed after it agree.
 //!
-//! Three parts, so that everything but the terminal itself is tested without one:
-//! - `terminal.rs`: every terminal call (raw mode, alternate screen, keys), and the
-//!   restore on every way out (drop, and a panic hook chained to netlab's);
+//! The terminal, the keys' meaning and the redraw clock are the shared live framework's
+//! ([`crate::live`], also `ping --watch`'s); trace brings its panels:
 //! - `draw.rs`: the picture, a pure function of the snapshot and the [`View`] state,
 //!   tested with ratatui's `TestBackend`;
-//! - here: keys to [`Control`]s ([`on_key`], pure), when to redraw, and the run.
+//! - here: keys to [`Control`]s ([`on_key`], pure) and the run.
 //!
-//! Keys are read on each tick of the driver (at most [`KEY_POLL`] apart, a non-blocking
+//! Keys are read on each tick of the driver (at most [`crate::live::KEY_POLL`] apart, a non-blocking
 //! poll); the picture is redrawn when a round ends, on a key or a resize, and once a
-//! second for the clock and late reverse names — never more often than [`MIN_REDRAW`],
-//! so a short interval costs little CPU. Raw mode turns Ctrl-C into a key (it ends the
-//! view like `q`); SIGTERM ends the rounds through the driver's interrupt flag. After
-//! the view, the caller prints the same summary a pipe gets.
+//! second for the clock and late reverse names — never more often than
+//! [`crate::live::MIN_REDRAW`], so a short interval costs little CPU. Raw mode turns
+//! Ctrl-C into a key (it ends the view like `q`); SIGTERM ends the rounds through the
+//! driver's interrupt flag. After the view, the caller prints the same summary a pipe
+//! gets.
 
 mod draw;
-mod terminal;
 
 use std::io;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 pub use draw::View;
 
@@ -38,14 +37,8 @@ use super::rounds::Round;
 use super::stats::Stats;
 use super::{run_rounds, Control, Plan, Resolved, RoundObserver, Sockets};
 use crate::error::Failure;
-use terminal::{Input, Screen};
-
-/// Keys are looked at this often.
-pub const KEY_POLL: Duration = Duration::from_millis(50);
-/// The picture is redrawn at most this often (a key is shown at once).
-pub const MIN_REDRAW: Duration = Duration::from_millis(100);
-/// ... and at least this often (the clock, names that arrived).
-pub const MAX_REDRAW: Duration = Duration::from_secs(1);
+use crate::live::terminal::{self, Input, Screen};
+use crate::live::{Command, Pace};
 
 /// What the live view leaves for the summary.
 pub struct Outcome {
@@ -77,7 +70,7 @@ pub fn run(
         names_possible: !numeric,
         elapsed: Duration::ZERO,
         resets: 0,
-        color: std::env::var_os("NO_COLOR").is_none(),
+        color: crate::live::color_allowed(),
         asn: plan.probe.asn_zone.is_some(),
     };
     let screen = Screen::enter().map_err(|e| Failure::new("starting the live view", e))?;
@@ -90,9 +83,7 @@ pub fn run(
         since: now,
         started: now,
         reached_rounds: 0,
-        dirty: true,
-        last_draw: None,
-        next_tick: now,
+        pace: Pace::new(now),
         failed: None,
     };
     let result = run_rounds(
@@ -137,11 +128,9 @@ fn title(plan: &Plan, resolved: &Resolved, interval: Duration) -> String {
 
 /// What a key does to the view, and what the rounds are told.
 pub fn on_key(view: &mut View, key: KeyEvent) -> Control {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => Control::Stop,
-        KeyCode::Char('q' | 'Q') | KeyCode::Esc => Control::Stop,
-        KeyCode::Char('p' | 'P' | ' ') => {
+    match crate::live::command(key) {
+        Command::Quit => Control::Stop,
+        Command::Pause => {
             view.paused = !view.paused;
             if view.paused {
                 Control::Pause
@@ -149,14 +138,15 @@ pub fn on_key(view: &mut View, key: KeyEvent) -> Control {
                 Control::Resume
             }
         }
-        KeyCode::Char('r' | 'R') => {
+        Command::Reset => {
             view.resets += 1;
             Control::Reset
         }
-        KeyCode::Char('n' | 'N') if view.names_possible => {
+        Command::Names if view.names_possible => {
             view.names = !view.names;
             Control::Continue
         }
+        // The window and the scale are ping's chart's; trace has none.
         _ => Control::Continue,
     }
 }
@@ -171,10 +161,7 @@ struct Live {
     since: Instant,
     started: Instant,
     reached_rounds: u64,
-    /// Something changed since the last picture.
-    dirty: bool,
-    last_draw: Option<Instant>,
-    next_tick: Instant,
+    pace: Pace,
     /// The terminal could not be read or drawn on: the view ends with this.
     failed: Option<io::Error>,
 }
@@ -192,8 +179,7 @@ impl Live {
         self.screen
             .terminal
             .draw(|frame| draw::draw(frame, &snapshot, view))?;
-        self.dirty = false;
-        self.last_draw = Some(now);
+        self.pace.drawn(now);
         Ok(())
     }
 
@@ -202,12 +188,11 @@ impl Live {
     fn input(&mut self, now: Instant) -> io::Result<Control> {
         let mut control = Control::Continue;
         for input in terminal::pending()? {
-            self.dirty = true;
             let Input::Key(key) = input else {
+                self.pace.changed();
                 continue;
             };
-            // A key is answered at once.
-            self.last_draw = None;
+            self.pace.key();
             match on_key(&mut self.view, key) {
                 Control::Continue => {}
                 Control::Reset => {
@@ -228,7 +213,7 @@ impl RoundObserver for Live {
         if matches!(round.ending, Ending::Reached { .. }) {
             self.reached_rounds += 1;
         }
-        self.dirty = true;
+        self.pace.changed();
     }
 
     fn saw(&mut self, from: IpAddr) {
@@ -239,7 +224,7 @@ impl RoundObserver for Live {
     }
 
     fn tick(&mut self, now: Instant, stats: &Stats) -> Control {
-        self.next_tick = now + KEY_POLL;
+        self.pace.ticked(now);
         self.names.poll();
         if let Some(asn) = &mut self.asn {
             asn.poll();
@@ -255,12 +240,7 @@ impl RoundObserver for Live {
             // The statistics are reset after this tick: draw them on the next one.
             return control;
         }
-        let since_draw = self.last_draw.map(|t| now.saturating_duration_since(t));
-        let due = match since_draw {
-            None => true,
-            Some(d) => (self.dirty && d >= MIN_REDRAW) || d >= MAX_REDRAW,
-        };
-        if due {
+        if self.pace.due(now) {
             if let Err(err) = self.redraw(now, stats) {
                 self.failed = Some(err);
                 return Control::Stop;
@@ -270,23 +250,15 @@ impl RoundObserver for Live {
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
-        Some(self.next_tick)
+        Some(self.pace.next_tick())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyEventKind;
-
-    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers,
-            kind: KeyEventKind::Press,
-            state: crossterm::event::KeyEventState::NONE,
-        }
-    }
+    use crate::live::key;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn view(names_possible: bool) -> View {
         View {

@@ -271,6 +271,33 @@ fn a_router_dropping_its_own_replies_is_replies_only() {
 }
 
 #[test]
+fn a_router_that_never_answers_is_said_to_and_the_path_goes_on() {
+    let mut path = SimPath::routers(5);
+    path.hops[1].reply_loss = 1.0; // router 2 sends no time-exceeded
+    path.hops[0].forward_loss = 0.1; // and router 1 loses some in forwarding
+    let mut sim = Sim::new(path);
+    let out = run(&mut sim, Some(200), ms(10), None);
+    let s = snapshot(&out.stats);
+    let h2 = hop(&s, 2);
+    assert_eq!(h2.loss_percent, 100.0);
+    let text = &h2.loss.explanation;
+    assert!(text.starts_with("never answers"), "{text}");
+    assert!(text.contains("the path goes on"), "{text}");
+    assert!(!text.contains("replies missing"), "{text}");
+    assert!(text.contains("% they lose is lost in forwarding"), "{text}");
+    // Without loss beyond it.
+    let mut path = SimPath::routers(3);
+    path.hops[1].reply_loss = 1.0;
+    let out = run(&mut Sim::new(path), Some(50), ms(10), None);
+    let s = snapshot(&out.stats);
+    let text = &hop(&s, 2).loss.explanation;
+    assert!(
+        text.contains("never answers") && text.contains("lose nothing"),
+        "{text}"
+    );
+}
+
+#[test]
 fn forwarding_loss_and_reply_loss_at_one_hop_are_told_apart() {
     let mut path = SimPath::routers(6);
     path.hops[2].forward_loss = 0.2;

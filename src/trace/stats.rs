@@ -496,8 +496,21 @@ fn verdict(h: &HopStats, k: &HopStats, f: f64, last: bool, begins: Option<u8>) -
         Some(b) if b < h.ttl => format!(" (real loss begins at hop {b})"),
         _ => String::new(),
     };
+    let never_answers = h.sent > 0 && h.received == 0 && !last;
     let explanation = match kind {
         LossKind::None => "no loss".to_string(),
+        // A router that sends no time-exceeded at all: common and harmless. Its 100% is
+        // no loss figure to split; what matters is that later hops answer.
+        _ if never_answers && f > 0.0 => format!(
+            "never answers (a router that sends no time-exceeded: common and harmless); \
+             later hops answer, so the path goes on through it, and the {}% they lose is \
+             lost in forwarding at or before this hop{begins_text}",
+            pct(f)
+        ),
+        _ if never_answers => "never answers (a router that sends no time-exceeded: common \
+                               and harmless); later hops answer and lose nothing, so the \
+                               path goes on through it"
+            .to_string(),
         LossKind::Forwarding if last => format!(
             "{}% lost on the way to this last hop{begins_text}; a last hop limiting its own \
              replies cannot be told apart",

@@ -2,120 +2,12 @@
 //! terminal emulator), the test types keys and reads the pane back. The lab path is
 //! three routers (the destination at hop 4); tmux comes with the lab's tools.
 //!
-//! Every wait polls the pane until what is expected shows, with a generous bound for a
-//! hang (never a timing assertion): the machine is shared and slow.
-
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+//! Every wait polls the pane until what is expected shows (`tmux.rs`), with a generous
+//! bound for a hang (never a timing assertion): the machine is shared and slow.
 
 use crate::lab::impair::Impairment;
 use crate::lab::{lab, Lab, LabConfig, Role};
-
-/// Bound on waiting for the pane to show something (a hang, not a speed check).
-const PANE_TIMEOUT: Duration = Duration::from_secs(60);
-const PROMPT: &str = "live-prompt$ ";
-
-/// A tmux server of its own, one window with a plain shell, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(width: u16, height: u16) -> Tmux {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let socket = format!(
-            "netlab-live-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let tmux = Tmux { socket };
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "env",
-            &format!("PS1={PROMPT}"),
-            "bash",
-            "--norc",
-            "--noprofile",
-        ]);
-        // capture-pane drops trailing spaces.
-        tmux.wait_for("the shell's prompt", |s| s.contains(PROMPT.trim_end()));
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("running tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        self.run(&["send-keys", keys]);
-    }
-
-    fn type_line(&self, text: &str) {
-        self.run(&["send-keys", "-l", text]);
-        self.run(&["send-keys", "Enter"]);
-    }
-
-    /// The visible pane.
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p"])
-    }
-
-    /// The pane with its scrollback (the main screen's history).
-    fn history(&self) -> String {
-        self.run(&["capture-pane", "-p", "-S", "-"])
-    }
-
-    fn format(&self, format: &str) -> String {
-        self.run(&["display-message", "-p", format])
-            .trim()
-            .to_string()
-    }
-
-    /// Polls the visible pane until `ok` holds; returns it.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PANE_TIMEOUT;
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("the pane never showed {what}:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn clear(&self) {
-        self.type_line("clear");
-        self.wait_for("a cleared pane", |s| s.trim() == PROMPT.trim());
-        self.run(&["clear-history"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+use crate::tmux::{wrapped, Tmux};
 
 /// The words of the row of hop `ttl` in the live view's table.
 fn row(screen: &str, ttl: u8) -> Option<Vec<String>> {
@@ -158,13 +50,12 @@ fn view_is_up(screen: &str) -> bool {
 /// Types the watch command (recording the tty settings before and after) and waits for
 /// the live view.
 fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
-    let line = format!(
-        "S=$(stty -g); echo before-the-view; ip netns exec {} {} trace --watch -i 0.2 {}; \
-         echo \"EXIT=$? TTY=$([ \"$S\" = \"$(stty -g)\" ] && echo same || echo changed)\"",
+    let line = wrapped(&format!(
+        "ip netns exec {} {} trace --watch -i 0.2 {}",
         lab.ns(Role::Client),
         env!("CARGO_BIN_EXE_netlab"),
         lab.dest_v4()
-    );
+    ));
     tmux.type_line(&line);
     // Up, and hop 2's verdict shown (so the summary will have it too).
     let screen = tmux.wait_for(
@@ -178,18 +69,10 @@ fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
 /// After the view: the main screen is back with what was on it, the cursor shown, the
 /// tty as it was, the summary printed, the exit status 0.
 fn assert_restored_with_the_summary(lab: &Lab, tmux: &Tmux, how: &str) {
-    // The command line typed shows `EXIT=$? TTY=...` at a line's start too (the echo's
-    // quoted newline): only the echo's own output has a number after `EXIT=`.
-    let screen = tmux.wait_for("the exit line", |s| {
-        s.lines().any(|l| {
-            l.strip_prefix("EXIT=")
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-        })
-    });
+    let screen = tmux.wait_exit();
     let ctx = format!("after {how}:\n{screen}");
     assert!(screen.lines().any(|l| l == "EXIT=0 TTY=same"), "{ctx}");
-    assert_eq!(tmux.format("#{alternate_on}"), "0", "{ctx}");
-    assert_eq!(tmux.format("#{cursor_flag}"), "1", "{ctx}");
+    tmux.assert_screen_back(&ctx);
     let history = tmux.history();
     // The line typed and the marker before the view are still there, the view is not.
     assert!(history.contains("before-the-view"), "{ctx}");
@@ -210,11 +93,7 @@ fn assert_restored_with_the_summary(lab: &Lab, tmux: &Tmux, how: &str) {
         "{ctx}"
     );
     // The shell's prompt is back after the exit line.
-    tmux.wait_for("the prompt after the exit line", |s| {
-        s.lines()
-            .skip_while(|l| !l.starts_with("EXIT="))
-            .any(|l| l.starts_with(PROMPT.trim_end()))
-    });
+    tmux.wait_prompt_after_exit();
 }
 
 #[test]
@@ -314,12 +193,7 @@ fn the_live_view_answers_its_keys_and_leaves_the_terminal_as_it_was() {
     // SIGTERM, to netlab (the shell's child: `ip netns exec` execs it).
     tmux.clear();
     start_watch(&lab, &tmux);
-    let shell: u32 = tmux.format("#{pane_pid}").parse().unwrap();
-    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-        .expect("the shell's children");
-    let netlab: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
-    let comm = std::fs::read_to_string(format!("/proc/{netlab}/comm")).unwrap();
-    assert_eq!(comm.trim(), "netlab");
+    let netlab = tmux.child("netlab");
     // SAFETY: a signal to a process this test started.
     assert_eq!(unsafe { libc::kill(netlab, libc::SIGTERM) }, 0);
     assert_restored_with_the_summary(&lab, &tmux, "SIGTERM");

@@ -15,9 +15,10 @@ use std::time::Duration;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Sparkline, SparklineBar, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Sparkline, SparklineBar, Table};
 use ratatui::Frame;
 
+use crate::live::rtt_text;
 use crate::output;
 use crate::trace::stats::{HopSummary, LossKind, Responder, Snapshot};
 
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, snapshot: &Snapshot, view: &View) {
     frame.render_widget(Paragraph::new(title_line(snapshot, view)), title);
     draw_hops(frame, hops, snapshot, view);
     frame.render_widget(
-        Paragraph::new(detail_lines(snapshot, view)).wrap(Wrap { trim: false }),
+        Paragraph::new(detail_lines(snapshot, view, details.width)),
         details,
     );
     frame.render_widget(
@@ -80,36 +81,15 @@ pub fn draw(frame: &mut Frame, snapshot: &Snapshot, view: &View) {
 }
 
 fn title_line(snapshot: &Snapshot, view: &View) -> Line<'static> {
-    let secs = view.elapsed.as_secs();
-    let mut spans = vec![
-        Span::styled(
-            view.title.clone(),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(format!(
-            " · round {} · {:02}:{:02}:{:02}",
-            snapshot.rounds,
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )),
-    ];
+    let mut facts = format!(
+        " · round {} · {}",
+        snapshot.rounds,
+        crate::live::clock(view.elapsed)
+    );
     if view.resets > 0 {
-        spans.push(Span::raw(" since reset"));
+        facts.push_str(" since reset");
     }
-    if view.paused {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(
-            " PAUSED (p resumes) ",
-            if view.color {
-                Style::default().fg(Color::Black).bg(Color::Yellow)
-            } else {
-                Style::default().add_modifier(Modifier::REVERSED)
-            }
-            .add_modifier(Modifier::BOLD),
-        ));
-    }
-    Line::from(spans)
+    crate::live::title_line(&view.title, facts, view.paused, view.color)
 }
 
 fn draw_hops(frame: &mut Frame, area: Rect, snapshot: &Snapshot, view: &View) {
@@ -196,17 +176,6 @@ fn hop_cells(hop: &HopSummary, view: &View) -> Vec<String> {
     ]
 }
 
-/// Milliseconds in a 7-wide column: three decimals as in the report, fewer when large.
-fn rtt_text(ms: f64) -> String {
-    if ms < 100.0 {
-        format!("{ms:.3}")
-    } else if ms < 10_000.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.0}")
-    }
-}
-
 /// The hop's main responder (name or address, after its AS number with `-A`), its share
 /// when there are several (the others are listed below the table).
 fn host_cell(hop: &HopSummary, view: &View) -> String {
@@ -237,11 +206,7 @@ fn as_number(r: &Responder) -> String {
 
 /// A colour, unless `NO_COLOR` is set.
 fn fg(view: &View, color: Color) -> Style {
-    if view.color {
-        Style::default().fg(color)
-    } else {
-        Style::default()
-    }
+    crate::live::fg(view.color, color)
 }
 
 fn kind_style(kind: LossKind, view: &View) -> Style {
@@ -253,10 +218,12 @@ fn kind_style(kind: LossKind, view: &View) -> Style {
     }
 }
 
-fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
+/// The lines under the table, each wrapped to `width` between words (later lines of one
+/// item indented).
+fn detail_lines(snapshot: &Snapshot, view: &View, width: u16) -> Vec<Line<'static>> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines = vec![Line::raw("")];
-    lines.push(match snapshot.loss_begins_at {
+    let loss: Vec<Span<'static>> = match snapshot.loss_begins_at {
         Some(ttl) => {
             // As the report says it: the link in front of the hop, when one was probed.
             let between = if snapshot.hops.first().is_some_and(|h| h.ttl < ttl) {
@@ -264,7 +231,7 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
             } else {
                 String::new()
             };
-            Line::from(vec![
+            vec![
                 Span::styled("loss: ", bold),
                 Span::styled(
                     format!(
@@ -273,24 +240,25 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
                     ),
                     fg(view, Color::Red),
                 ),
-            ])
+            ]
         }
-        None if snapshot.rounds == 0 => Line::from(vec![
-            Span::styled("loss: ", bold),
-            Span::raw("no round yet"),
-        ]),
-        None => Line::from(vec![
+        None if snapshot.rounds == 0 => {
+            vec![Span::styled("loss: ", bold), Span::raw("no round yet")]
+        }
+        None => vec![
             Span::styled("loss: ", bold),
             Span::raw("none in forwarding"),
-        ]),
-    });
+        ],
+    };
+    lines.extend(crate::live::wrap(&loss, width, 6));
     for hop in &snapshot.hops {
         if hop.loss.kind != LossKind::None {
-            lines.push(Line::from(vec![
+            let spans = [
                 Span::raw(format!("  hop {}: ", hop.ttl)),
                 Span::styled(hop.loss.kind.as_str(), kind_style(hop.loss.kind, view)),
                 Span::raw(format!(": {}", hop.loss.explanation)),
-            ]));
+            ];
+            lines.extend(crate::live::wrap(&spans, width, 4));
         }
     }
     let several: Vec<&HopSummary> = snapshot
@@ -318,11 +286,8 @@ fn detail_lines(snapshot: &Snapshot, view: &View) -> Vec<Line<'static>> {
             if hop.other_responders > 0 {
                 parts.push(format!("+{} answers from others", hop.other_responders));
             }
-            lines.push(Line::raw(format!(
-                "  hop {}: {}",
-                hop.ttl,
-                parts.join(", ")
-            )));
+            let text = format!("  hop {}: {}", hop.ttl, parts.join(", "));
+            lines.extend(crate::live::wrap(&[Span::raw(text)], width, 4));
         }
     }
     if view.asn {

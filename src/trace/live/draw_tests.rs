@@ -224,6 +224,37 @@ fn verdicts_say_where_real_loss_begins_and_why() {
 }
 
 #[test]
+fn long_explanations_wrap_between_words_at_150_columns() {
+    let text = "never answers (a router that sends no time-exceeded: common and harmless); \
+                later hops answer, so the path goes on through it, and the 16.4% they lose \
+                is lost in forwarding at or before this hop (real loss begins at hop 2)";
+    let mut h3 = hop(3, "198.18.2.2", None, &[None, None]);
+    h3.loss = verdict(LossKind::Both, text);
+    let s = snapshot(vec![hop(1, "198.18.0.2", None, &[Some(1)]), h3]);
+    let lines = screen(&s, &view(), 150, 20);
+    let first = lines
+        .iter()
+        .position(|l| l.contains("hop 3: both: never answers"))
+        .unwrap_or_else(|| panic!("{}", lines.join("\n")));
+    // The explanation goes on over indented lines, and no word is cut at the edge.
+    let wrapped: Vec<&str> = lines[first..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| l.trim_end())
+        .collect();
+    assert!(wrapped.len() >= 2, "{}", lines.join("\n"));
+    assert!(wrapped[1..]
+        .iter()
+        .all(|l| l.starts_with("    ") && l.len() > 4));
+    let words: Vec<&str> = wrapped
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .skip(3)
+        .collect();
+    assert_eq!(words.join(" "), text, "{}", wrapped.join("\n"));
+}
+
+#[test]
 fn the_paused_banner_and_the_reset_note_show_in_the_title() {
     let s = snapshot(vec![hop(1, "198.18.0.2", None, &[Some(1)])]);
     let mut v = view();

@@ -1,9 +1,9 @@
-//! Every terminal call of the live view: raw mode, the alternate screen, the cursor,
-//! keys and size. Kept here so the view itself (`draw.rs`, and the key handling in
-//! `live.rs`) is pure and tested without a terminal.
+//! Every terminal call of the live views: raw mode, the alternate screen, the cursor,
+//! keys and size. Kept here so the views themselves (their panels, and the key handling
+//! in [`super`]) are pure and tested without a terminal.
 //!
 //! The terminal is restored exactly once, whichever way the view ends: [`Screen`]'s
-//! `Drop` (a normal end, `q`, Ctrl-C, SIGTERM: the rounds return and the screen is
+//! `Drop` (a normal end, `q`, Ctrl-C, SIGTERM: the run returns and the screen is
 //! dropped), and a panic hook installed in front of netlab's own (src/app.rs), which
 //! prints the one-line internal error and exits without unwinding, so `Drop` would never
 //! run. ratatui's `try_init` installs a similar hook, but it neither shows the cursor

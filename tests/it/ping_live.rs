@@ -1,0 +1,270 @@
+//! `netlab ping --watch` on a real terminal (tmux, see `tmux.rs`): three targets in the
+//! lab — router 1 (a clean path), `www.netlab.test` (the destination, behind router 2,
+//! which drops one in five of the packets it forwards) and an address the last router
+//! reports unreachable (errors only: down) — the keys, a resize, and the three ways out
+//! (`q`, Ctrl-C, SIGTERM), each leaving the terminal as it was with the summary printed.
+//! And without a terminal (loopback only): the plain rows, or the NDJSON stream.
+
+use crate::lab::impair::Impairment;
+use crate::lab::{lab, Lab, LabConfig, Role};
+use crate::tmux::{wrapped, Tmux};
+use crate::util::{assert_one_line_error, netlab, stderr, stdout};
+
+const LOSSY: &str = "www.netlab.test";
+
+/// The words of `target`'s row in the view's table (not its chart lane).
+fn row(screen: &str, target: &str) -> Option<Vec<String>> {
+    screen
+        .lines()
+        .filter(|l| !l.contains('┆'))
+        .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .find(|w| w.len() > 6 && w[1] == target)
+}
+
+/// A column of `target`'s row: 0 marker, 1 target, 2 state, 3 loss%, 4 win%, 5 sent,
+/// 6 recv.
+fn cell(screen: &str, target: &str, column: usize) -> Option<String> {
+    row(screen, target).map(|w| w[column].clone())
+}
+
+const LOSS: usize = 3;
+const SENT: usize = 5;
+const RECV: usize = 6;
+
+fn number(screen: &str, target: &str, column: usize) -> f64 {
+    cell(screen, target, column)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(-1.0)
+}
+
+/// The targets' markers, in command-line order: router 1, the lossy one, the down one.
+const MARKERS: [&str; 3] = ["●", "◆", "▲"];
+
+/// The lane (time axis) of target `i`.
+fn lane(screen: &str, i: usize) -> Option<&str> {
+    screen
+        .lines()
+        .find(|l| l.contains('┆') && l.starts_with(MARKERS[i]))
+}
+
+fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
+    let clean = lab.hop_v4(1).to_string();
+    let down = lab.unreachable_v4().to_string();
+    tmux.type_line(&wrapped(&format!(
+        "ip netns exec {} {} ping -4 --watch -i 0.2 {clean} {LOSSY} {down}",
+        lab.ns(Role::Client),
+        env!("CARGO_BIN_EXE_netlab"),
+    )));
+    let screen = tmux.wait_for(
+        "the view with replies, a loss on the lossy lane and the unreachable target down",
+        |s| {
+            number(s, &clean, RECV) > 0.0
+                && number(s, LOSSY, RECV) > 0.0
+                && lane(s, 1).is_some_and(|l| l.contains('×'))
+                && cell(s, &down, 2).as_deref() == Some("DOWN")
+        },
+    );
+    assert_eq!(tmux.format("#{alternate_on}"), "1", "{screen}");
+    screen
+}
+
+/// After the view: the terminal as it was, the summary printed, exit 1 (one target
+/// never answered).
+fn assert_restored_with_the_summary(tmux: &Tmux, how: &str) {
+    let screen = tmux.wait_exit();
+    let ctx = format!("after {how}:\n{screen}");
+    assert!(screen.lines().any(|l| l == "EXIT=1 TTY=same"), "{ctx}");
+    tmux.assert_screen_back(&ctx);
+    let history = tmux.history();
+    assert!(history.contains("before-the-view"), "{ctx}");
+    assert!(
+        !history.contains("window 60 s"),
+        "the view is gone:\n{history}"
+    );
+    let summary: Vec<&str> = history
+        .lines()
+        .filter(|l| l.contains(LOSSY) && l.contains('%'))
+        .collect();
+    assert_eq!(summary.len(), 1, "the summary row of {LOSSY}:\n{history}");
+    assert!(history.contains("jitter"), "the summary table:\n{history}");
+    tmux.wait_prompt_after_exit();
+}
+
+#[test]
+fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
+    // Router 2 drops one in five of the packets it forwards (requests and replies):
+    // about 40% of the destination's probes are lost, none of router 1's.
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .impair(Impairment::ForwardingDropEvery {
+            router: 2,
+            every: 5
+        }));
+    let tmux = Tmux::new(150, 40);
+    let clean = lab.hop_v4(1).to_string();
+
+    let screen = start_watch(&lab, &tmux);
+    assert!(
+        screen.lines().next().unwrap().contains("window 60 s"),
+        "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("q quit · p pause"),
+        "{screen}"
+    );
+    // Errors on the unreachable target's lane (and losses too, once the router's
+    // rate limit of unreachables bites); nothing on the clean one.
+    let down_lane = lane(&screen, 2).expect("the unreachable target's lane");
+    assert!(
+        down_lane.contains('!') && down_lane.contains("DOWN"),
+        "{screen}"
+    );
+    let clean_lane = lane(&screen, 0).expect("router 1's lane");
+    assert!(
+        !clean_lane.contains('×') && !clean_lane.contains('!'),
+        "{screen}"
+    );
+    // The lossy target's loss settles near 40% (one in five packets, two per probe).
+    let screen = tmux.wait_for("20 settled probes to the lossy target", |s| {
+        number(s, LOSSY, SENT) >= 25.0
+    });
+    let loss = number(&screen, LOSSY, LOSS);
+    assert!((15.0..=65.0).contains(&loss), "loss {loss}:\n{screen}");
+    assert_eq!(
+        cell(&screen, &clean, LOSS).as_deref(),
+        Some("0.0"),
+        "{screen}"
+    );
+
+    // The window, the scale, names.
+    tmux.keys("+");
+    tmux.wait_for("a 2 min window", |s| s.contains("window 2 min"));
+    tmux.keys("-");
+    tmux.keys("-");
+    tmux.wait_for("a 30 s window", |s| s.contains("window 30 s"));
+    tmux.keys("l");
+    let title = |s: &str| s.lines().next().unwrap_or_default().to_string();
+    tmux.wait_for("the log scale", |s| title(s).contains("· log scale"));
+    tmux.keys("l");
+    tmux.wait_for("the linear scale", |s| !title(s).contains("log scale"));
+    let dest = lab.dest_v4().to_string();
+    tmux.keys("n");
+    tmux.wait_for("addresses instead of names", |s| {
+        row(s, &dest).is_some() && row(s, LOSSY).is_none()
+    });
+    tmux.keys("n");
+    tmux.wait_for("names again", |s| row(s, LOSSY).is_some());
+
+    // Pause freezes the picture; reset starts the figures again.
+    tmux.keys("p");
+    let screen = tmux.wait_for("the paused banner", |s| s.contains("PAUSED (p resumes)"));
+    let sent = number(&screen, &clean, SENT);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let screen = tmux.screen();
+    assert_eq!(number(&screen, &clean, SENT), sent, "frozen:\n{screen}");
+    tmux.keys("p");
+    tmux.wait_for("figures moving again", |s| {
+        !s.contains("PAUSED") && number(s, &clean, SENT) > sent
+    });
+    tmux.keys("r");
+    let screen = tmux.wait_for("the reset", |s| s.contains("since reset"));
+    assert!(number(&screen, &clean, SENT) < sent, "{screen}");
+
+    // A smaller terminal: drawn again to its size, the keys' line at the bottom.
+    tmux.run(&["resize-window", "-x", "100", "-y", "24"]);
+    tmux.wait_for("the view redrawn for 100×24", |s| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.len() == 24
+            && lines[23].starts_with("q quit")
+            && lines.iter().all(|l| l.chars().count() <= 100)
+            && lane(s, 1).is_some()
+    });
+    tmux.run(&["resize-window", "-x", "150", "-y", "40"]);
+    tmux.wait_for("the view at 150×40 again", |s| row(s, LOSSY).is_some());
+
+    tmux.keys("q");
+    assert_restored_with_the_summary(&tmux, "q");
+
+    tmux.clear();
+    start_watch(&lab, &tmux);
+    tmux.keys("C-c");
+    assert_restored_with_the_summary(&tmux, "Ctrl-C");
+
+    tmux.clear();
+    start_watch(&lab, &tmux);
+    let netlab = tmux.child("netlab");
+    // SAFETY: a signal to a process this test started.
+    assert_eq!(unsafe { libc::kill(netlab, libc::SIGTERM) }, 0);
+    assert_restored_with_the_summary(&tmux, "SIGTERM");
+}
+
+#[test]
+fn without_a_terminal_watch_is_the_rows_and_json_a_stream() {
+    // Rows, then the summary, as without --watch.
+    let out = netlab(&["ping", "--watch", "-n", "-c", "2", "-i", "0.2", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().next().unwrap().contains("seq"), "{text}");
+    assert!(text.contains("jitter") && !text.contains('\x1b'), "{text}");
+
+    // NDJSON: one object per reply as it arrives, the summary last.
+    let out = netlab(&[
+        "ping",
+        "--watch",
+        "--json",
+        "-c",
+        "3",
+        "-i",
+        "0.2",
+        "127.0.0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    for (i, reply) in lines[..3].iter().enumerate() {
+        assert_eq!(reply["type"], "reply");
+        assert_eq!(reply["seq"], i as u64 + 1);
+        assert!(reply["rtt_ms"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(lines[3]["type"], "summary");
+    assert_eq!(lines[3]["summary"][0]["received"], 3);
+
+    // Atlas is one document: refused with --watch.
+    let out = netlab(&["ping", "--watch", "--format", "atlas", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_one_line_error(&out, "ping --watch --format atlas");
+}
+
+/// Prints the view as the README shows it (not a check):
+/// `cargo test --test it ping_live::readme_screen -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn readme_screen() {
+    let lab = lab!(LabConfig::default()
+        .routers(3)
+        .link_delay(std::time::Duration::from_millis(2))
+        .impair(Impairment::ForwardingLoss {
+            router: 2,
+            probability: 0.1
+        }));
+    let tmux = Tmux::new(120, 30);
+    tmux.type_line(&format!(
+        "ip netns exec {} {} ping -4 --watch -i 0.2 {} {LOSSY} {}",
+        lab.ns(Role::Client),
+        env!("CARGO_BIN_EXE_netlab"),
+        lab.hop_v4(1),
+        lab.unreachable_v4(),
+    ));
+    tmux.wait_for("200 probes", |s| number(s, LOSSY, SENT) >= 200.0);
+    println!("{}", tmux.screen());
+    tmux.keys("q");
+    tmux.wait_for("the summary", |s| s.contains("received"));
+    println!("{}", tmux.history());
+}
