@@ -542,35 +542,40 @@ fn iputils_median_rtt(s: &Sample) -> Option<f64> {
     (!rtts.is_empty()).then(|| median(rtts))
 }
 
+/// netlab's ping and iputils' on the same path with the same `probes` flags, each run
+/// read as the median of its per-reply RTTs (the RTT rows of the ping and live sections).
+fn rtt_contenders<'a>(lab: &'a Lab, dest: &'a str, probes: [&'a str; 4]) -> Vec<Contender<'a>> {
+    let shown = probes.join(" ");
+    vec![
+        Contender::measured(
+            &format!("netlab ping {shown} (median RTT)"),
+            move || {
+                let mut args = vec!["ping", "--json", "-n"];
+                args.extend(probes);
+                args.push(dest);
+                netlab_in(lab, &args)
+            },
+            netlab_median_rtt,
+        ),
+        Contender::measured(
+            &format!("iputils ping {shown} (median RTT)"),
+            move || {
+                let mut argv = vec!["ping", "-n"];
+                argv.extend(probes);
+                argv.push(dest);
+                tool_in(lab, &argv)
+            },
+            iputils_median_rtt,
+        ),
+    ]
+}
+
 /// RTT as each tool reports it, on one veth path (client → r1 → dest, no delay): the
 /// median of each run's per-reply median, alternating the tools run by run.
 fn section_ping_rtt(runs: usize, rows: &mut Vec<Row>) {
     let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
     let dest = lab.dest_v4().to_string();
-    let (dest_ref, lab_ref) = (&dest, &lab);
-    let probes = ["-c", "200", "-i", "0.01"];
-    let contenders = vec![
-        Contender::measured(
-            "netlab ping -c 200 -i 0.01 (median RTT)",
-            move || {
-                let mut args = vec!["ping", "--json", "-n"];
-                args.extend(probes);
-                args.push(dest_ref);
-                netlab_in(lab_ref, &args)
-            },
-            netlab_median_rtt,
-        ),
-        Contender::measured(
-            "iputils ping -c 200 -i 0.01 (median RTT)",
-            move || {
-                let mut argv = vec!["ping", "-n"];
-                argv.extend(probes);
-                argv.push(dest_ref);
-                tool_in(lab_ref, &argv)
-            },
-            iputils_median_rtt,
-        ),
-    ];
+    let contenders = rtt_contenders(&lab, &dest, ["-c", "200", "-i", "0.01"]);
     compare("ping RTT, 2 routers, veth", runs, &contenders, rows);
 }
 

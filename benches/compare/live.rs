@@ -16,10 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::lab::{Lab, LabConfig, Role};
-use super::{
-    compare, iputils_median_rtt, netlab_in, netlab_median_rtt, tool_in, tool_present, Contender,
-    Row,
-};
+use super::{compare, rtt_contenders, tool_present, Row};
 
 /// The seconds each view runs (NETLAB_WATCH_SECONDS, default 60).
 fn seconds() -> u64 {
@@ -288,30 +285,7 @@ pub fn section_ping_live(runs: usize, rows: &mut Vec<Row>) {
     // The RTTs the view shows are the ping engine's: the same path, 50 probes at
     // 0.2 s, netlab's and iputils' alternating run by run.
     let dest = lab.dest_v4().to_string();
-    let (dest_ref, lab_ref) = (&dest, &lab);
-    let probes = ["-c", "50", "-i", "0.2"];
-    let contenders = vec![
-        Contender::measured(
-            "netlab ping -c 50 -i 0.2 (median RTT)",
-            move || {
-                let mut args = vec!["ping", "--json", "-n"];
-                args.extend(probes);
-                args.push(dest_ref);
-                netlab_in(lab_ref, &args)
-            },
-            netlab_median_rtt,
-        ),
-        Contender::measured(
-            "iputils ping -c 50 -i 0.2 (median RTT)",
-            move || {
-                let mut argv = vec!["ping", "-n"];
-                argv.extend(probes);
-                argv.push(dest_ref);
-                tool_in(lab_ref, &argv)
-            },
-            iputils_median_rtt,
-        ),
-    ];
+    let contenders = rtt_contenders(&lab, &dest, ["-c", "50", "-i", "0.2"]);
     compare(
         "ping RTT at 0.2 s, 3 routers × 2 ms (what ping --watch shows)",
         runs.min(3),
