@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn answers_stars_errors_and_labels_map_to_atlas_packets() {
         let mut labelled = probe(Some("198.18.1.2"), Some(1.5), "time_exceeded");
-        labelled.mpls = vec![super::super::json::JsonMpls {
+        labelled.mpls = vec![super::super::extensions::JsonMpls {
             label: 24001,
             exp: 0,
             bottom: true,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::engine::{Ending, Hop, ProbeResult};
+use super::extensions::{ExtObject, JsonExtension, JsonMpls};
 use super::extras::JsonAsn;
 use super::json::JsonHead;
 use super::multipath::Multipath;
@@ -62,6 +63,11 @@ pub(super) struct JsonRoundHop {
 pub(super) struct JsonRoundProbe {
     from: Option<String>,
     rtt_ms: Option<f64>,
+    /// The answer's MPLS labels and other extension objects, when it carried any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mpls: Vec<JsonMpls>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    extensions: Vec<JsonExtension>,
 }
 
 pub(super) fn json_round_hop(hop: &Hop) -> JsonRoundHop {
@@ -71,13 +77,23 @@ pub(super) fn json_round_hop(hop: &Hop) -> JsonRoundHop {
             .probes
             .iter()
             .map(|p| match p {
-                ProbeResult::Answered { from, rtt, .. } => JsonRoundProbe {
+                ProbeResult::Answered {
+                    from,
+                    rtt,
+                    mpls,
+                    objects,
+                    ..
+                } => JsonRoundProbe {
                     from: Some(from.to_string()),
                     rtt_ms: Some(output::ms(*rtt)),
+                    mpls: mpls.iter().map(JsonMpls::from).collect(),
+                    extensions: objects.iter().map(ExtObject::json).collect(),
                 },
                 _ => JsonRoundProbe {
                     from: None,
                     rtt_ms: None,
+                    mpls: Vec::new(),
+                    extensions: Vec::new(),
                 },
             })
             .collect(),
@@ -136,6 +152,10 @@ pub(super) struct JsonResponder {
     asn: Option<Option<JsonAsn>>,
     count: u64,
     share: f64,
+    /// The ICMP extensions of its latest answer, as a single trace's probes have them.
+    mpls: Vec<JsonMpls>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    extensions: Vec<JsonExtension>,
 }
 
 /// One hop of the summary: the JSON object, and (without `responders`) the CSV row.
@@ -182,6 +202,8 @@ pub(super) fn json_hop(hop: &HopSummary, asn: bool) -> JsonHop {
                 asn: asn.then(|| r.asn.as_ref().map(JsonAsn::from)),
                 count: r.count,
                 share: (r.share * 1000.0).round() / 1000.0,
+                mpls: r.sent.json_mpls(),
+                extensions: r.sent.json_objects(),
             })
             .collect(),
         last_ms: ms_opt(rtt.map(|r| r.last)),
@@ -307,7 +329,9 @@ pub(super) fn summary_doc<'a>(
     }
 }
 
-/// The CSV columns: the JSON hop's, `responders` as `address share;...`.
+/// The CSV columns: the JSON hop's, `responders` as `address share;...`, `extensions`
+/// as `address [MPLS: L=24001 E=0 S=1 T=1] [in: ...];...` (each responder that sent
+/// any, its latest answer's entries as the table shows them).
 pub(super) const CSV_COLUMNS: &[&str] = &[
     "rounds",
     "flow",
@@ -335,6 +359,7 @@ pub(super) const CSV_COLUMNS: &[&str] = &[
     "forwarding_loss_percent",
     "replies_only_loss_percent",
     "explanation",
+    "extensions",
 ];
 
 pub(super) type CsvRow = (
@@ -351,6 +376,7 @@ pub(super) type CsvRow = (
     &'static str,
     f64,
     f64,
+    String,
     String,
 );
 
@@ -390,6 +416,12 @@ pub(super) fn csv_row(rounds: u64, flow: u16, hop: &HopSummary) -> CsvRow {
         j.forwarding_loss_percent,
         j.replies_only_loss_percent,
         j.explanation,
+        hop.responders
+            .iter()
+            .filter(|r| !r.sent.is_empty())
+            .map(|r| format!("{} {}", r.address, r.sent.text()))
+            .collect::<Vec<_>>()
+            .join(";"),
     )
 }
 
@@ -411,15 +443,14 @@ pub(super) fn csv_asn(hop: &HopSummary) -> (Option<u32>, Option<String>, Option<
 mod tests {
     use super::*;
 
-    #[test]
-    fn csv_rows_have_as_many_cells_as_columns() {
-        let summary = HopSummary {
+    fn summary(responders: Vec<crate::trace::stats::Responder>) -> HopSummary {
+        HopSummary {
             ttl: 3,
             sent: 10,
             received: 9,
             send_failed: 0,
             loss_percent: 10.0,
-            responders: vec![],
+            responders,
             other_responders: 0,
             rtt: None,
             jitter: None,
@@ -431,7 +462,12 @@ mod tests {
                 explanation: "a, with \"commas\"".into(),
             },
             history: vec![],
-        };
+        }
+    }
+
+    #[test]
+    fn csv_rows_have_as_many_cells_as_columns() {
+        let summary = summary(vec![]);
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::new());
@@ -442,6 +478,52 @@ mod tests {
             .from_reader(text.as_bytes());
         let record = reader.records().next().unwrap().unwrap();
         assert_eq!(record.len(), CSV_COLUMNS.len());
-        assert_eq!(&record[CSV_COLUMNS.len() - 1], "a, with \"commas\"");
+        assert_eq!(&record[CSV_COLUMNS.len() - 2], "a, with \"commas\"");
+        assert_eq!(&record[CSV_COLUMNS.len() - 1], "");
+    }
+
+    /// Rounds mode: each responder's latest extensions, in the summary JSON (as a single
+    /// trace's probes have them) and in the CSV `extensions` cell (as the table shows).
+    #[test]
+    fn responders_carry_their_latest_extensions_to_json_and_csv() {
+        use crate::packet::extensions::MplsLabel;
+        use crate::trace::extensions::Sent;
+        let sent = Sent {
+            mpls: vec![MplsLabel {
+                label: 24001,
+                exp: 0,
+                bottom: true,
+                ttl: 1,
+            }],
+            objects: vec![ExtObject::Unknown {
+                class: 9,
+                c_type: 1,
+                bytes: vec![0xde, 0xad],
+            }],
+        };
+        let responder = |addr: &str, sent: Sent| crate::trace::stats::Responder {
+            address: addr.parse().unwrap(),
+            name: None,
+            asn: None,
+            count: 5,
+            share: 0.5,
+            sent,
+        };
+        let hop = summary(vec![
+            responder("198.18.1.2", sent),
+            responder("198.18.9.2", Sent::default()),
+        ]);
+        let json = serde_json::to_value(json_hop(&hop, false)).unwrap();
+        assert_eq!(
+            json["responders"],
+            serde_json::json!([
+                {"address": "198.18.1.2", "name": null, "count": 5, "share": 0.5,
+                 "mpls": [{"label": 24001, "exp": 0, "bottom": true, "ttl": 1}],
+                 "extensions": [{"class": 9, "c_type": 1, "hex": "dead"}]},
+                {"address": "198.18.9.2", "name": null, "count": 5, "share": 0.5, "mpls": []}
+            ])
+        );
+        let row = csv_row(10, 0, &hop);
+        assert_eq!(row.14, "198.18.1.2 [MPLS: L=24001 E=0 S=1 T=1] [9/1: dead]");
     }
 }

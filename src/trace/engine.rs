@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::extensions::ExtObject;
+use super::extensions::{ExtObject, Sent};
 use crate::packet::extensions::MplsLabel;
 use crate::packet::IcmpErrorKind;
 
@@ -182,6 +182,19 @@ pub enum ProbeResult {
     Silent,
     /// The probe could not be sent.
     SendFailed(String),
+}
+
+impl ProbeResult {
+    /// The answer's ICMP extensions (none for a probe without an answer).
+    pub fn sent(&self) -> Sent {
+        match self {
+            ProbeResult::Answered { mpls, objects, .. } => Sent {
+                mpls: mpls.clone(),
+                objects: objects.clone(),
+            },
+            _ => Sent::default(),
+        }
+    }
 }
 
 /// A settled hop, ready to print.

@@ -10,8 +10,9 @@
 //! The table form names the interface as a person reads it, `[in: xe-0/0/1 ifIndex 15
 //! 10.10.10.10 mtu 9000]`, and marks an unknown object as `traceroute -e` does, class and
 //! c-type with the first bytes in hex: `[9/1: deadbeef]`. An entry is a list of pieces a
-//! line may break between (never inside a piece), so a long entry wraps between its
-//! fields and the column only needs to hold its widest piece ([`PIECE_MAX`]).
+//! line may break between (never inside a piece); [`fill`] lays entries out on lines of
+//! their own, breaking between entries, and inside an entry only between its pieces
+//! when it is wider than a whole line.
 
 use std::net::IpAddr;
 
@@ -21,14 +22,11 @@ use crate::packet::extensions::{Extensions, MplsLabel, CLASS_MPLS, CTYPE_MPLS_IN
 use crate::packet::icmp::Icmp;
 use crate::packet::interface_info::{InterfaceInfo, Role};
 
-/// The widest piece of an entry: an IPv6 address.
-const PIECE_MAX: usize = 39;
-/// The narrowest column that holds every piece with its indent: wrapping in it never
-/// cuts a piece.
-pub const LINE_WIDTH: usize = PIECE_MAX + CONTINUATION.len();
-/// Indent of an entry's first line under the responder, and of its continuation lines.
-const INDENT: &str = "  ";
-const CONTINUATION: &str = "    ";
+/// The column extension lines never pass when they have a line of their own (the trace's
+/// rows, the rounds' summary): readable in an 80-column terminal.
+pub const WIDTH: usize = 80;
+/// How much further than its first line an entry's continuation lines are indented.
+const CONTINUATION: usize = 2;
 /// A name longer than this is cut (with `…`) in the table; JSON has it whole.
 const NAME_MAX: usize = 32;
 /// Bytes of an unknown object shown in the table; JSON has them all.
@@ -199,25 +197,112 @@ pub struct JsonInterface {
     pub mtu: Option<u32>,
 }
 
-/// Lays entries (each a list of pieces) out as lines at most `width` wide, breaking
-/// only between pieces: each entry starts a line indented under its responder, and
-/// continues on lines indented a little more.
-pub fn lines(entries: impl IntoIterator<Item = Vec<String>>, width: usize) -> Vec<String> {
+/// Lays entries (each a list of pieces) out as lines at most `width` wide, each line
+/// indented by `indent` spaces: entries share a line while they fit and a line breaks
+/// between entries; an entry wider than a whole line breaks between its pieces (never
+/// inside one), its later lines indented a little more. Every printer that shows
+/// extension lines (the trace's rows, the rounds' summary, the live view) lays them out
+/// here, so no two of them disagree on where an entry may break.
+pub fn fill(
+    entries: impl IntoIterator<Item = Vec<String>>,
+    width: usize,
+    indent: usize,
+) -> Vec<String> {
+    let first = " ".repeat(indent);
+    let more = " ".repeat(indent + CONTINUATION);
+    let len = |s: &str| s.chars().count();
+    let room = width.saturating_sub(indent);
     let mut out = Vec::new();
+    let mut line = String::new();
     for pieces in entries {
-        let mut line = INDENT.to_string();
-        for (i, piece) in pieces.iter().enumerate() {
-            let fits = line.chars().count() + 1 + piece.chars().count() <= width;
-            if i > 0 && !fits {
-                out.push(std::mem::replace(&mut line, CONTINUATION.to_string()));
-            } else if i > 0 {
-                line.push(' ');
-            }
-            line.push_str(piece);
+        let entry = pieces.join(" ");
+        if !line.is_empty() && len(&line) + 1 + len(&entry) <= room {
+            line.push(' ');
+            line.push_str(&entry);
+            continue;
         }
-        out.push(line);
+        if !line.is_empty() {
+            out.push(format!("{first}{}", std::mem::take(&mut line)));
+        }
+        if len(&entry) <= room {
+            line = entry;
+            continue;
+        }
+        // Wider than a line: break it between its pieces.
+        let mut cur = first.clone();
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 && len(&cur) + 1 + len(piece) > width {
+                out.push(std::mem::replace(&mut cur, more.clone()));
+            } else if i > 0 {
+                cur.push(' ');
+            }
+            cur.push_str(piece);
+        }
+        out.push(cur);
+    }
+    if !line.is_empty() {
+        out.push(format!("{first}{line}"));
     }
     out
+}
+
+/// What one answer carried beside its quote: the MPLS label stack and the other
+/// extension objects. Rounds mode keeps the latest per responder address (as mtr does:
+/// a new answer replaces what the router sent before, so a path that stops carrying
+/// labels stops showing them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Sent {
+    pub mpls: Vec<MplsLabel>,
+    pub objects: Vec<ExtObject>,
+}
+
+impl Sent {
+    pub fn is_empty(&self) -> bool {
+        self.mpls.is_empty() && self.objects.is_empty()
+    }
+
+    /// The table entries: the labels, then the other objects, in the order sent.
+    pub fn entries(&self) -> Vec<Vec<String>> {
+        let labels = self.mpls.iter().map(mpls_pieces);
+        labels
+            .chain(self.objects.iter().map(ExtObject::pieces))
+            .collect()
+    }
+
+    /// Every entry on one line: `[MPLS: L=24001 E=0 S=1 T=1] [in: xe-0/0/1 ifIndex 15]`.
+    pub fn text(&self) -> String {
+        let entries: Vec<String> = self.entries().iter().map(|p| p.join(" ")).collect();
+        entries.join(" ")
+    }
+
+    /// The labels as the JSON documents have them.
+    pub fn json_mpls(&self) -> Vec<JsonMpls> {
+        self.mpls.iter().map(JsonMpls::from).collect()
+    }
+
+    pub fn json_objects(&self) -> Vec<JsonExtension> {
+        self.objects.iter().map(ExtObject::json).collect()
+    }
+}
+
+/// One MPLS label stack entry in every JSON document.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct JsonMpls {
+    pub label: u32,
+    pub exp: u8,
+    pub bottom: bool,
+    pub ttl: u8,
+}
+
+impl From<&MplsLabel> for JsonMpls {
+    fn from(l: &MplsLabel) -> JsonMpls {
+        JsonMpls {
+            label: l.label,
+            exp: l.exp,
+            bottom: l.bottom,
+            ttl: l.ttl,
+        }
+    }
 }
 
 /// An MPLS label stack entry's pieces: `[MPLS: L=24001 E=0 S=1 T=1]`, traceroute's form.
@@ -324,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn long_entries_wrap_between_pieces_never_inside_one() {
+    fn entries_share_lines_and_wrap_between_entries_a_long_one_between_pieces() {
         let entry = ExtObject::Interface(Interface {
             role: Role::NextHop,
             if_index: Some(4_000_000_000),
@@ -334,21 +419,35 @@ mod tests {
         });
         let pieces = entry.pieces();
         assert_eq!(pieces[1], "a-very-long-interface-name-of-a…");
-        let width = LINE_WIDTH;
-        let lines = lines([pieces.clone(), pieces.clone()], width);
+        let label = |l| {
+            mpls_pieces(&MplsLabel {
+                label: l,
+                exp: 0,
+                bottom: false,
+                ttl: 1,
+            })
+        };
+        let lines = fill([label(16), label(17), pieces.clone(), label(18)], 66, 2);
+        assert_eq!(
+            lines,
+            [
+                "  [MPLS: L=16 E=0 S=0 T=1] [MPLS: L=17 E=0 S=0 T=1]",
+                "  [next-hop: a-very-long-interface-name-of-a… ifIndex 4000000000",
+                "    fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd mtu 9216]",
+                "  [MPLS: L=18 E=0 S=0 T=1]",
+            ]
+        );
         for line in &lines {
-            assert!(line.chars().count() <= width, "{line:?}");
+            assert!(line.chars().count() <= 66, "{line:?}");
         }
-        // Every piece is whole on some line, and each entry starts its own line.
+        // Every piece is whole on some line.
         for piece in &pieces {
             assert!(lines.iter().any(|l| l.contains(piece.as_str())), "{piece}");
         }
-        let starts: Vec<_> = lines.iter().filter(|l| l.starts_with("  [")).collect();
-        assert_eq!(starts.len(), 2, "{lines:#?}");
-        // Wide enough: one line per entry.
+        // Wide enough: everything on one line.
         assert_eq!(
-            super::lines([pieces], 200),
-            ["  ".to_string() + &entry.text()]
+            fill([label(16), pieces.clone()], 200, 0),
+            [format!("[MPLS: L=16 E=0 S=0 T=1] {}", entry.text())]
         );
     }
 }

@@ -6,19 +6,11 @@ use serde::Serialize;
 
 use super::address_check::AddressCheck;
 use super::engine::{Hop, ProbeResult};
-use super::extensions::{ExtObject, JsonExtension};
+use super::extensions::{ExtObject, JsonExtension, JsonMpls};
 use super::extras::{HopExtras, JsonAsn};
 use super::names::Names;
 use super::{Method, Plan, Resolved};
 use crate::output;
-
-#[derive(Serialize)]
-pub(super) struct JsonMpls {
-    pub(super) label: u32,
-    pub(super) exp: u8,
-    pub(super) bottom: bool,
-    pub(super) ttl: u8,
-}
 
 #[derive(Serialize)]
 pub(super) struct JsonProbe {
@@ -158,15 +150,7 @@ impl JsonProbe {
                 from: Some(from.to_string()),
                 kind: reply.kind_str().into(),
                 annotation: reply.annotation(),
-                mpls: mpls
-                    .iter()
-                    .map(|l| JsonMpls {
-                        label: l.label,
-                        exp: l.exp,
-                        bottom: l.bottom,
-                        ttl: l.ttl,
-                    })
-                    .collect(),
+                mpls: mpls.iter().map(JsonMpls::from).collect(),
                 extensions: objects.iter().map(ExtObject::json).collect(),
                 ext_types: objects.iter().map(ExtObject::class_and_type).collect(),
                 reply_ttl: wire.ttl,

@@ -185,7 +185,11 @@
 //!         { "address": "198.18.3.2", "name": "r4.netlab.test",
 //!           "asn": { "number": 64503,   // -A only, as in one trace's JSON; null when
 //!             "prefix": "198.18.3.0/24", "name": "NETLAB-LINK3 - ..." },  // unknown
-//!           "count": 6, "share": 1.0 } ],  // share of the hop's answers (0..1)
+//!           "count": 6, "share": 1.0,   // share of the hop's answers (0..1)
+//!           "mpls": [ { "label": 24001, "exp": 0, "bottom": true, "ttl": 1 } ],
+//!           "extensions": [ ... ] } ],  // the ICMP extensions of this address's latest
+//!                                       // answer, as one trace's probes have them (mpls
+//!                                       // [] and extensions absent when it sent none)
 //!       "last_ms": 17.0, "avg_ms": 17.1, "best_ms": 16.9, "worst_ms": 17.5,
 //!       "stdev_ms": 0.2,                // null until an answer came
 //!       "jitter_ms": 0.1,               // |RTT difference| of the last two answers
@@ -222,16 +226,21 @@
 //!   "elapsed_s": 2.0,                   // when the round started, since the first
 //!   "ending": "reached",                // reached, unreachable, max_hops
 //!   "destination_ttl": 6,               // null when not reached
-//!   "hops": [ { "ttl": 1, "probes": [ { "from": "198.18.0.2", "rtt_ms": 0.4 } ] },
+//!   "hops": [ { "ttl": 1, "probes": [ { "from": "198.18.0.2", "rtt_ms": 0.4,
+//!                                         "mpls": [ ... ], "extensions": [ ... ] } ] },
 //!             { "ttl": 2, "probes": [ { "from": null, "rtt_ms": null } ] } ],
+//!                                       // mpls and extensions as in one trace's probes,
+//!                                       // present only when the answer carried them
 //!   "events": [ ... ] }                 // path events this round raised, as above
 //! ```
 //!
 //! `--format csv` prints the summary's hops as rows with a header, one row per hop (and
 //! per flow), in the columns `rounds,flow,ttl,address,name,responders,sent,received,
 //! loss_percent,last_ms,...,p99_ms,loss_kind,forwarding_loss_percent,
-//! replies_only_loss_percent,explanation` (JSON's names; `address` and `name` are the
-//! hop's first responder, `responders` is `address share;...`; with `-A`, three more at
+//! replies_only_loss_percent,explanation,extensions` (JSON's names; `address` and `name`
+//! are the hop's first responder, `responders` is `address share;...`, `extensions` is
+//! `address [MPLS: ...] [in: ...];...` for each responder that sent any, from its latest
+//! answer); with `-A`, three more at
 //! the end, `asn,asn_prefix,asn_name`, the first responder's AS); with `--watch` the rows
 //! of the statistics so far after every round, their first column telling them apart.
 //!

@@ -111,6 +111,7 @@ mod tests {
                     asn: None,
                     count: 1,
                     share: 1.0,
+                    sent: Default::default(),
                 })
                 .into_iter()
                 .collect(),

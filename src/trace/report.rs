@@ -32,15 +32,20 @@ const NAME_POLL: Duration = Duration::from_millis(3);
 /// Trailing silent hops collapse into one line from this many on.
 const COLLAPSE_FROM: usize = 3;
 
-/// The cells of one hop's row: TTL; responders (one per line, each followed by the ICMP
-/// extensions it sent: MPLS label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1
-/// T=1]`, then interface information and unknown objects, laid out by
-/// `extensions::lines` to `width`); per responder the RTTs of the probes it answered, with
-/// annotations, silent probes (`*`) on the first line.
-fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String, width: usize) -> [String; 3] {
-    let responders = hop.responders();
-    let mut addr_lines: Vec<String> = Vec::new();
-    let mut rtt_lines: Vec<String> = Vec::new();
+/// One responder of a hop's row: its address as shown, its RTTs with annotations (the
+/// silent probes, `*`, on the first responder's line), and the ICMP extension entries it
+/// sent (MPLS label stack entries, traceroute's `[MPLS: L=24001 E=0 S=1 T=1]`, then
+/// interface information and unknown objects; each distinct set once, in the order
+/// first seen).
+#[derive(Debug, Clone, PartialEq)]
+struct ResponderLine {
+    addr: String,
+    rtts: String,
+    entries: Vec<Vec<String>>,
+}
+
+/// The lines of one hop's row, a silent hop's `*` included.
+fn hop_lines(hop: &Hop, shown: impl Fn(IpAddr) -> String) -> Vec<ResponderLine> {
     let silent: Vec<String> = hop
         .probes
         .iter()
@@ -50,14 +55,17 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String, width: usize) -> [Stri
             ProbeResult::Answered { .. } => None,
         })
         .collect();
+    let responders = hop.responders();
     if responders.is_empty() {
-        addr_lines.push("*".into());
-        rtt_lines.push(silent.join("  "));
+        return vec![ResponderLine {
+            addr: "*".into(),
+            rtts: silent.join("  "),
+            entries: Vec::new(),
+        }];
     }
+    let mut lines = Vec::new();
     for (i, addr) in responders.iter().enumerate() {
-        addr_lines.push(shown(*addr));
         let mut rtts: Vec<String> = Vec::new();
-        // Each distinct set of extensions this responder sent, in the order first seen.
         let mut sent: Vec<(&[MplsLabel], &[ExtObject])> = Vec::new();
         for p in &hop.probes {
             if let ProbeResult::Answered {
@@ -88,34 +96,67 @@ fn hop_cells(hop: &Hop, shown: impl Fn(IpAddr) -> String, width: usize) -> [Stri
         if i == 0 {
             rtts.extend(silent.iter().cloned());
         }
-        rtt_lines.push(rtts.join("  "));
         let entries = sent.iter().flat_map(|(mpls, objects)| {
             let labels = mpls.iter().map(extensions::mpls_pieces);
             labels.chain(objects.iter().map(ExtObject::pieces))
         });
-        for line in extensions::lines(entries, width) {
-            addr_lines.push(line);
-            rtt_lines.push(String::new());
-        }
+        lines.push(ResponderLine {
+            addr: shown(*addr),
+            rtts: rtts.join("  "),
+            entries: entries.collect(),
+        });
     }
-    [
-        hop.ttl.to_string(),
-        addr_lines.join("\n"),
-        rtt_lines.join("\n"),
-    ]
+    lines
 }
 
-/// The row columns. With a raw receiver (extensions can be seen) the address column is
-/// at least `extensions::LINE_WIDTH` wide, so an extension entry wraps only between its
-/// pieces, never inside one.
-fn columns(target: IpAddr, numeric: bool, raw_receiver: bool) -> [Column; 3] {
+/// What the table prints of one hop: a row per responder (the TTL on the first), each
+/// followed by its extension entries on lines of their own, indented under the address
+/// and at most `extensions::WIDTH` wide, wrapped between entries. The entries stay out
+/// of the address column: in it, a label stack or an interface entry would widen the
+/// table past 100 columns.
+#[derive(Debug, PartialEq)]
+enum Printed {
+    Row([String; 3]),
+    Extensions(Vec<String>),
+}
+
+fn table_rows(ttl: u8, lines: Vec<ResponderLine>, indent: usize) -> Vec<Printed> {
+    let mut out = Vec::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        let ttl = if i == 0 {
+            ttl.to_string()
+        } else {
+            String::new()
+        };
+        out.push(Printed::Row([ttl, line.addr, line.rtts]));
+        let ext = extensions::fill(line.entries, extensions::WIDTH, indent);
+        if !ext.is_empty() {
+            out.push(Printed::Extensions(ext));
+        }
+    }
+    out
+}
+
+/// The markdown row of one hop: a markdown table has no line of its own for the
+/// entries, so they go in the address cell, each on a line (`<br>`) of its own.
+fn markdown_cells(ttl: u8, lines: &[ResponderLine]) -> [String; 3] {
+    let mut addrs = Vec::new();
+    let mut rtts = Vec::new();
+    for line in lines {
+        addrs.push(line.addr.clone());
+        rtts.push(line.rtts.clone());
+        for entry in &line.entries {
+            addrs.push(entry.join(" "));
+            rtts.push(String::new());
+        }
+    }
+    [ttl.to_string(), addrs.join("\n"), rtts.join("\n")]
+}
+
+/// The row columns, as wide whether or not extensions are seen.
+fn columns(target: IpAddr, numeric: bool) -> [Column; 3] {
     let addr_width = target.to_string().len().max(15) as u16;
     let addr_width = if numeric { addr_width } else { addr_width + 34 };
-    let addr_width = if raw_receiver {
-        addr_width.max(extensions::LINE_WIDTH as u16)
-    } else {
-        addr_width
-    };
     [
         Column::right("hop", 5),
         Column::left("address", addr_width),
@@ -151,8 +192,8 @@ pub(crate) struct Report {
     head: JsonHead,
     names: Names,
     printer: RowPrinter,
-    /// The address column's width, which extension entries wrap to.
-    ext_width: usize,
+    /// Where extension lines start (under the address column, a little in).
+    ext_indent: usize,
     /// Settled hops waiting for names, with when they were settled.
     queue: VecDeque<(Hop, Instant)>,
     /// Silent hops held back (they may be the tail of an unreached trace).
@@ -217,9 +258,9 @@ impl Report {
         raw_receiver: bool,
     ) -> Report {
         let addr = target.addr();
-        let columns = columns(addr, view.numeric, raw_receiver);
-        let ext_width = usize::from(columns[1].width);
-        let printer = RowPrinter::new(out, &columns);
+        let printer = RowPrinter::new(out, &columns(addr, view.numeric));
+        // Extension lines start two columns right of where the addresses do.
+        let ext_indent = printer.header().find("address").unwrap_or(0) + 2;
         if view.format.shows_tables() {
             let (shown, method) = header_words(plan, target);
             out.line(&format!(
@@ -242,7 +283,7 @@ impl Report {
             head: JsonHead::new(plan, target),
             names,
             printer,
-            ext_width,
+            ext_indent,
             queue: VecDeque::new(),
             silent_run: Vec::new(),
             hops: Vec::new(),
@@ -323,9 +364,20 @@ impl Report {
     }
 
     fn print_row(&mut self, hop: &Hop) {
-        let mut cells = hop_cells(hop, |addr| self.shown(addr), self.ext_width);
-        cells[2] = self.extras.annotate(hop.ttl, std::mem::take(&mut cells[2]));
-        self.printer.print(&cells);
+        let mut lines = hop_lines(hop, |addr| self.shown(addr));
+        lines[0].rtts = self
+            .extras
+            .annotate(hop.ttl, std::mem::take(&mut lines[0].rtts));
+        if self.format == Format::Markdown {
+            self.printer.print(&markdown_cells(hop.ttl, &lines));
+            return;
+        }
+        for printed in table_rows(hop.ttl, lines, self.ext_indent) {
+            match printed {
+                Printed::Row(cells) => self.printer.print(&cells),
+                Printed::Extensions(lines) => self.out.line(&lines.join("\n")),
+            }
+        }
     }
 
     fn finish_rows(&mut self) {
@@ -464,6 +516,21 @@ mod tests {
         t.parse().unwrap()
     }
 
+    /// A hop's table text, as `Report::print_row` writes it (without the header).
+    fn table_text(hop: &Hop, target: &str, numeric: bool) -> String {
+        let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric));
+        let indent = printer.header().find("address").unwrap() + 2;
+        let lines = hop_lines(hop, |a| a.to_string());
+        let text: Vec<String> = table_rows(hop.ttl, lines, indent)
+            .into_iter()
+            .map(|p| match p {
+                Printed::Row(cells) => printer.render(&cells),
+                Printed::Extensions(lines) => lines.join("\n"),
+            })
+            .collect();
+        text.join("\n")
+    }
+
     #[test]
     fn rows_show_every_responder_its_rtts_annotations_and_mpls_labels() {
         let label = MplsLabel {
@@ -488,10 +555,24 @@ mod tests {
                 answered("10.0.0.2", 5, Reply::TimeExceeded, vec![]),
             ],
         };
-        let [ttl, addrs, rtts] = hop_cells(&hop, |a| a.to_string(), extensions::LINE_WIDTH);
+        let [ttl, addrs, rtts] = markdown_cells(4, &hop_lines(&hop, |a| a.to_string()));
         assert_eq!(ttl, "4");
-        assert_eq!(addrs, "10.0.0.1\n  [MPLS: L=24001 E=0 S=1 T=1]\n10.0.0.2");
+        assert_eq!(addrs, "10.0.0.1\n[MPLS: L=24001 E=0 S=1 T=1]\n10.0.0.2");
         assert_eq!(rtts, "4.000 ms  *\n\n5.000 ms");
+        let text = table_text(&hop, "10.0.0.9", true);
+        let lines: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                vec!["4", "10.0.0.1", "4.000", "ms", "*"],
+                vec!["[MPLS:", "L=24001", "E=0", "S=1", "T=1]"],
+                vec!["10.0.0.2", "5.000", "ms"],
+            ],
+            "{text}"
+        );
         let unreachable = Hop {
             ttl: 5,
             probes: vec![answered(
@@ -502,24 +583,28 @@ mod tests {
             )],
         };
         assert_eq!(
-            hop_cells(&unreachable, |a| a.to_string(), 43)[2],
+            hop_lines(&unreachable, |a| a.to_string())[0].rtts,
             "1.000 ms !H"
         );
         let silent = Hop {
             ttl: 3,
             probes: vec![ProbeResult::Silent; 3],
         };
+        let silent = &hop_lines(&silent, |a| a.to_string())[0];
         assert_eq!(
-            hop_cells(&silent, |a| a.to_string(), 43)[1..],
-            ["*", "*  *  *"]
+            (silent.addr.as_str(), silent.rtts.as_str()),
+            ("*", "*  *  *")
         );
     }
 
     /// Regression: with -n the address column was 15 wide, and comfy-table wrapped the
-    /// label lines (`[MPLS: L=24001` / `E=0 S=0 T=1]`), as the lab's MPLS router showed.
-    /// Interface information wraps too, but only between its fields.
+    /// label lines (`[MPLS: L=24001` / `E=0 S=0 T=1]`), as the lab's MPLS router showed;
+    /// then the column grew to 43 whenever extensions could be seen. Now the entries
+    /// have lines of their own under the address, at most 80 wide, wrapped between
+    /// entries (an entry wider than that between its fields), and the columns keep
+    /// their width: the table stays readable in 80 columns with -n, 100 with names.
     #[test]
-    fn extension_lines_never_wrap_inside_an_entry_with_numeric_addresses() {
+    fn extension_lines_have_lines_of_their_own_and_leave_the_columns_alone() {
         use crate::packet::interface_info::Role;
         let widest = MplsLabel {
             label: 0xfffff,
@@ -527,13 +612,15 @@ mod tests {
             bottom: true,
             ttl: 255,
         };
-        let interface = ExtObject::Interface(extensions::Interface {
-            role: Role::Incoming,
-            if_index: Some(15),
-            address: Some(ip("fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd")),
-            name: Some("xe-0/0/1".into()),
-            mtu: Some(9000),
-        });
+        let interface = |name: &str| {
+            ExtObject::Interface(extensions::Interface {
+                role: Role::Incoming,
+                if_index: Some(15),
+                address: Some(ip("fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd")),
+                name: Some(name.into()),
+                mtu: Some(9000),
+            })
+        };
         let hop = Hop {
             ttl: 2,
             probes: vec![ProbeResult::Answered {
@@ -541,27 +628,47 @@ mod tests {
                 rtt: Duration::from_millis(8),
                 reply: Reply::TimeExceeded,
                 mpls: vec![widest, widest],
-                objects: vec![interface],
+                objects: vec![
+                    interface("xe-0/0/1"),
+                    interface("a-very-long-interface-name-of-a-provider"),
+                ],
                 wire: Default::default(),
             }],
         };
-        for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
-            let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), true, true));
-            let row = printer.render(&hop_cells(&hop, |a| a.to_string(), extensions::LINE_WIDTH));
-            let lines: Vec<&str> = row.lines().map(str::trim).collect();
+        let label = "[MPLS: L=1048575 E=7 S=1 T=255]";
+        for (target, numeric, widest_line) in [
+            ("198.18.3.2", true, 80),
+            ("fd4e:6c61:62:3::2", true, 80),
+            ("198.18.3.2", false, 100),
+        ] {
+            let header =
+                RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric)).header();
+            let text = table_text(&hop, target, numeric);
+            let lines: Vec<&str> = text.lines().collect();
             let first: Vec<&str> = lines[0].split_whitespace().collect();
-            assert_eq!(first, ["2", "198.18.1.2", "8.000", "ms"], "{row}");
+            assert_eq!(first, ["2", "198.18.1.2", "8.000", "ms"], "{text}");
+            // The columns are as wide as without extensions: the RTTs under their title.
             assert_eq!(
-                lines[1..],
-                [
-                    "[MPLS: L=1048575 E=7 S=1 T=255]",
-                    "[MPLS: L=1048575 E=7 S=1 T=255]",
-                    "[in: xe-0/0/1 ifIndex 15",
-                    "fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd",
-                    "mtu 9000]",
-                ],
-                "{row}"
+                header.find("rtt"),
+                lines[0].find("8.000"),
+                "{header}\n{text}"
             );
+            assert!(header.len() <= widest_line, "{header}");
+            let indent = header.find("address").unwrap() + 2;
+            let entry_lines: Vec<&str> = lines[1..].iter().map(|l| &l[indent..]).collect();
+            assert_eq!(
+                entry_lines,
+                [
+                    format!("{label} {label}").as_str(),
+                    "[in: xe-0/0/1 ifIndex 15 fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd mtu 9000]",
+                    "[in: a-very-long-interface-name-of-a… ifIndex 15",
+                    "  fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd mtu 9000]",
+                ],
+                "{text}"
+            );
+            for line in &lines {
+                assert!(line.chars().count() <= widest_line, "{line:?}\n{text}");
+            }
         }
     }
 }

@@ -7,7 +7,8 @@
 //! view shows. Memory is bounded however long the run: running sums for the RTT and
 //! jitter figures (Welford's variance), a ring of the last [`Stats::history_len`] probes
 //! per hop for percentiles and sparklines, at most [`MAX_RESPONDERS`] addresses per hop
-//! and the last [`MAX_EVENTS`] path events.
+//! and the last [`MAX_EVENTS`] path events. Each kept address also keeps the ICMP
+//! extensions of its latest answer (bounded by the packet they came in): what mtr shows.
 //!
 //! # Loss explained
 //! With `L(h)` the loss seen at hop `h` (probes without an answer), the loss carried on
@@ -49,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use super::asn::AsInfo;
 use super::engine::{Ending, ProbeResult};
+use super::extensions::Sent;
 use super::rounds::Round;
 
 /// Probes kept per hop for percentiles and history (a bit over 8 minutes at 1 s).
@@ -149,7 +151,8 @@ struct HopStats {
     sent: u64,
     received: u64,
     send_failed: u64,
-    responders: Vec<(IpAddr, u64)>,
+    /// Address, answers, and the extensions of its latest answer.
+    responders: Vec<(IpAddr, u64, Sent)>,
     other_responders: u64,
     last_from: Option<IpAddr>,
     last: Option<Duration>,
@@ -206,14 +209,16 @@ impl HopStats {
         self.history.push_back(sample);
     }
 
-    /// Counts an answer from `from`; true if the address is new at this hop.
-    fn answered_by(&mut self, from: IpAddr) -> bool {
-        if let Some(entry) = self.responders.iter_mut().find(|(a, _)| *a == from) {
+    /// Counts an answer from `from` that carried `sent` (it replaces what the address
+    /// sent before); true if the address is new at this hop.
+    fn answered_by(&mut self, from: IpAddr, sent: Sent) -> bool {
+        if let Some(entry) = self.responders.iter_mut().find(|(a, ..)| *a == from) {
             entry.1 += 1;
+            entry.2 = sent;
             return false;
         }
         if self.responders.len() < MAX_RESPONDERS {
-            self.responders.push((from, 1));
+            self.responders.push((from, 1, sent));
         } else {
             self.other_responders += 1;
         }
@@ -347,7 +352,7 @@ impl Stats {
                         stats.sent += 1;
                         stats.received += 1;
                         let previous = stats.last_from;
-                        if stats.answered_by(*from) && had_answers {
+                        if stats.answered_by(*from, probe.sent()) && had_answers {
                             new_addrs.push((*from, previous));
                         }
                         stats.last_from = Some(*from);
@@ -462,6 +467,23 @@ impl Stats {
     }
 }
 
+impl Snapshot {
+    /// The extensions each responder sent last, for people: per responder that sent any,
+    /// `  hop 2 198.18.1.2:` and its entries below, at most `width` wide, wrapped between
+    /// entries (inside an entry only between its fields). The rounds' summary table and
+    /// the live view print them under their tables, where they widen no column.
+    pub fn extension_lines(&self, width: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        for hop in &self.hops {
+            for r in hop.responders.iter().filter(|r| !r.sent.is_empty()) {
+                lines.push(format!("  hop {} {}:", hop.ttl, r.address));
+                lines.extend(super::extensions::fill(r.sent.entries(), width, 4));
+            }
+        }
+        lines
+    }
+}
+
 /// The loss verdict of `h`, whose carried loss `f` is hop `k`'s.
 fn verdict(h: &HopStats, k: &HopStats, f: f64, last: bool, begins: Option<u8>) -> LossVerdict {
     let loss = h.loss();
@@ -565,8 +587,9 @@ fn summarize(
     let responders = h
         .responders
         .iter()
-        .map(|(addr, count)| Responder {
+        .map(|(addr, count, sent)| Responder {
             address: *addr,
+            sent: sent.clone(),
             name: name(*addr),
             asn: asn(*addr),
             count: *count,
@@ -678,6 +701,9 @@ pub struct Responder {
     pub count: u64,
     /// Fraction (0..=1) of the hop's answers.
     pub share: f64,
+    /// The ICMP extensions of its latest answer (MPLS labels, interface information,
+    /// unknown objects; empty when it sent none, or without a raw receiver).
+    pub sent: Sent,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

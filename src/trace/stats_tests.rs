@@ -98,3 +98,65 @@ fn nearest_rank_percentiles() {
     assert_eq!(percentile(&v, 100.0), ms(100));
     assert_eq!(percentile(&v[..1], 90.0), ms(1));
 }
+
+/// Issue 23: each responder keeps the extensions of its latest answer (mtr's choice): a
+/// new label replaces the old one, an answer without extensions clears them, and a
+/// silent probe leaves them alone.
+#[test]
+fn each_responder_keeps_the_extensions_of_its_latest_answer() {
+    use crate::packet::extensions::MplsLabel;
+    use crate::trace::extensions::{ExtObject, Sent};
+    let t0 = Instant::now();
+    let label = |l| MplsLabel {
+        label: l,
+        exp: 0,
+        bottom: true,
+        ttl: 1,
+    };
+    let unknown = ExtObject::Unknown {
+        class: 9,
+        c_type: 1,
+        bytes: vec![1, 2],
+    };
+    let with = |number, mpls: Vec<MplsLabel>, objects: Vec<ExtObject>| {
+        let mut r = round(number, t0, &[Some(5), None]);
+        if let ProbeResult::Answered {
+            mpls: m,
+            objects: o,
+            ..
+        } = &mut r.hops[0].probes[0]
+        {
+            (*m, *o) = (mpls, objects);
+        }
+        r
+    };
+    let latest = |stats: &Stats| {
+        stats.snapshot(&|_| None, &|_| None).hops[0].responders[0]
+            .sent
+            .clone()
+    };
+    let mut stats = Stats::new(8);
+    stats.record(&with(1, vec![label(16)], vec![]));
+    stats.record(&with(2, vec![label(17)], vec![unknown.clone()]));
+    assert_eq!(
+        latest(&stats),
+        Sent {
+            mpls: vec![label(17)],
+            objects: vec![unknown]
+        }
+    );
+    let s = stats.snapshot(&|_| None, &|_| None);
+    assert_eq!(
+        s.extension_lines(80),
+        [
+            "  hop 1 10.9.9.9:",
+            "    [MPLS: L=17 E=0 S=1 T=1] [9/1: 0102]"
+        ]
+    );
+    stats.record(&with(3, vec![], vec![]));
+    assert!(latest(&stats).is_empty());
+    assert!(stats
+        .snapshot(&|_| None, &|_| None)
+        .extension_lines(80)
+        .is_empty());
+}

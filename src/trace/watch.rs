@@ -1,7 +1,9 @@
 //! `trace -c N` and `trace --watch` without a terminal: the rounds' consumer that
 //! prints. After the last round (or Ctrl-C, SIGTERM) it prints the per-hop statistics:
 //! a table with the columns `-o` chose (like `mtr -r`), the loss explained, the path
-//! events; one JSON document; or CSV, one row per hop. With `--watch` it also prints,
+//! events, the ICMP extensions each responder sent in its latest answer (MPLS labels,
+//! interface information, unknown objects: mtr's choice, the latest per address); one JSON
+//! document; or CSV, one row per hop. With `--watch` it also prints,
 //! as each round ends, one line (table format), one JSON object (NDJSON, `"type":
 //! "round"`), or the CSV rows of the statistics so far, so a script can follow a path for
 //! hours; the summary ends the stream (as its last NDJSON object, `"type": "summary"`).
@@ -476,6 +478,11 @@ impl Printer {
                     if last != Some(*from) {
                         parts.push(self.shown(*from));
                         last = Some(*from);
+                        // What the router sent, as the single trace's rows show it.
+                        let sent = probe.sent();
+                        if !sent.is_empty() {
+                            parts.push(sent.text());
+                        }
                     }
                     parts.push(format!("{:.3}ms", output::ms(*rtt)));
                 }
@@ -642,6 +649,14 @@ impl Printer {
             }
         }
         self.out.table(&table);
+        // Beside the addresses they would push the table past 100 columns.
+        let extensions = snapshot.extension_lines(super::extensions::WIDTH);
+        if !extensions.is_empty() {
+            self.out.line("");
+            self.out
+                .line("extensions (what each responder sent in its latest answer):");
+            self.out.line(&extensions.join("\n"));
+        }
         self.out.line("");
         let target = &self.header.head.address;
         // Loss explained.

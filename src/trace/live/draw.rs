@@ -6,7 +6,8 @@
 //! hops, one line each (the report's figures, then the RTT history as a sparkline, `×`
 //! for a lost probe, scaled to the hop's own worst in view so a spike stands out); the
 //! loss explained (where real loss begins, each hop's verdict and why); the responders of
-//! hops that answer from several addresses, with their shares; with `-A`, the AS of each
+//! hops that answer from several addresses, with their shares; the ICMP extensions each
+//! responder sent in its latest answer; with `-A`, the AS of each
 //! hop (its number before the host, its name and prefixes below); the latest path
 //! changes; the keys.
 
@@ -289,6 +290,13 @@ fn detail_lines(snapshot: &Snapshot, view: &View, width: u16) -> Vec<Line<'stati
             let text = format!("  hop {}: {}", hop.ttl, parts.join(", "));
             lines.extend(crate::live::wrap(&[Span::raw(text)], width, 4));
         }
+    }
+    // Under the table, not in the host column: a label stack and an interface name
+    // would not fit its 28 characters. Wrapped between entries, never inside one.
+    let extensions = snapshot.extension_lines(usize::from(width));
+    if !extensions.is_empty() {
+        lines.push(Line::styled("extensions (latest answer):", bold));
+        lines.extend(extensions.into_iter().map(Line::raw));
     }
     if view.asn {
         lines.extend(as_lines(snapshot));

@@ -46,6 +46,7 @@ fn hop(ttl: u8, from: &str, name: Option<&str>, rtts: &[Option<u64>]) -> HopSumm
             asn: None,
             count: received,
             share: 1.0,
+            sent: Default::default(),
         }],
         other_responders: 0,
         rtt: answered.last().map(|last| RttFigures {
@@ -281,6 +282,7 @@ fn names_off_shows_addresses_and_several_responders_show_their_shares() {
             asn: None,
             count: 3,
             share: 0.75,
+            sent: Default::default(),
         },
         Responder {
             address: ip("198.18.9.2"),
@@ -288,6 +290,7 @@ fn names_off_shows_addresses_and_several_responders_show_their_shares() {
             asn: None,
             count: 1,
             share: 0.25,
+            sent: Default::default(),
         },
     ];
     let s = snapshot(vec![h]);
@@ -420,4 +423,74 @@ fn with_asn_each_host_follows_its_as_and_the_as_names_are_listed() {
     let lines = screen(&s, &v, 130, 16);
     assert!(!lines.iter().any(|l| l.contains("AS")), "{lines:#?}");
     line_of(&lines, "1   r1.lab");
+}
+
+/// Issue 23: what a router sent (the latest answer's labels and interface information)
+/// is under the table, per responder; in a narrow terminal the entries wrap between
+/// each other, and an interface entry wider than the screen only between its fields.
+#[test]
+fn extensions_show_under_the_table_and_wrap_between_entries() {
+    use crate::packet::extensions::MplsLabel;
+    use crate::packet::interface_info::Role;
+    use crate::trace::extensions::{ExtObject, Interface, Sent};
+    let label = |label| MplsLabel {
+        label,
+        exp: 0,
+        bottom: label == 24001,
+        ttl: 1,
+    };
+    let mut h = hop(2, "198.18.1.2", None, &[Some(1), Some(2)]);
+    h.responders[0].sent = Sent {
+        mpls: vec![label(16), label(24001)],
+        objects: vec![ExtObject::Interface(Interface {
+            role: Role::Incoming,
+            if_index: Some(15),
+            address: Some(ip("fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd")),
+            name: Some("xe-0/0/1".into()),
+            mtu: Some(9000),
+        })],
+    };
+    let s = snapshot(vec![hop(1, "198.18.0.2", None, &[Some(1), Some(1)]), h]);
+    let entries = [
+        "[MPLS: L=16 E=0 S=0 T=1]",
+        "[MPLS: L=24001 E=0 S=1 T=1]",
+        "[in: xe-0/0/1 ifIndex 15 fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd mtu 9000]",
+    ];
+    // Wide: the two labels share a line, the interface entry fits whole on the next.
+    let wide = screen(&s, &view(), 100, 16);
+    let head = wide
+        .iter()
+        .position(|l| l.starts_with("extensions (latest answer):"))
+        .unwrap_or_else(|| panic!("{}", wide.join("\n")));
+    assert_eq!(wide[head + 1].trim_end(), "  hop 2 198.18.1.2:");
+    assert_eq!(
+        wide[head + 2].trim_end(),
+        format!("    {} {}", entries[0], entries[1])
+    );
+    assert_eq!(wide[head + 3].trim_end(), format!("    {}", entries[2]));
+    // Narrow (50 columns): one label a line, the interface entry broken between its
+    // fields only, and nothing cut at the edge.
+    let narrow = screen(&s, &view(), 50, 20);
+    let head = narrow
+        .iter()
+        .position(|l| l.starts_with("extensions (latest answer):"))
+        .unwrap_or_else(|| panic!("{}", narrow.join("\n")));
+    let shown: Vec<&str> = narrow[head + 2..head + 7]
+        .iter()
+        .map(|l| l.trim())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            entries[0],
+            entries[1],
+            "[in: xe-0/0/1 ifIndex 15",
+            "fd4e:6c61:62:1:aaaa:bbbb:cccc:dddd mtu 9000]",
+            "",
+        ],
+        "{}",
+        narrow.join("\n")
+    );
+    // The hop's own line keeps its figures: nothing of the entries is in the table.
+    assert!(!line_of(&wide, "198.18.1.2").contains("MPLS"));
 }
