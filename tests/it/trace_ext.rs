@@ -2,7 +2,9 @@
 //! each answer in one layout (the lab's forwarder plays them, byte by byte from the
 //! RFCs: `lab/tun.rs`), traced with every method, IPv4 and IPv6, as root (a raw socket
 //! sees whole ICMP messages). Each hop must show exactly what its router sent, in the
-//! table, the JSON document and the Atlas result.
+//! table, the JSON document and the Atlas result, and with rounds (`-c`, `--watch`
+//! without a terminal) in the summary JSON, each round's NDJSON object, the CSV rows,
+//! the round lines and the summary table.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -77,8 +79,9 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
                 }
             }
 
-            // The table: the labels whole on their own lines, the interface entry whole
-            // (with -n the address column is 43 wide: it wraps between its fields).
+            // The table: the entries on lines of their own under the address, at most 80
+            // wide, wrapped between entries (the label and the interface entry of router
+            // 3 do not fit one line together), the columns as wide as without them.
             let args = ["trace", "-n", "-q", "2", method, dest.as_str()];
             let out = lab.netlab(&args);
             let ctx = context(&args, &out);
@@ -172,4 +175,143 @@ fn atlas_lists_the_interface_object_after_the_labels() {
         "{ctx}"
     );
     assert_eq!(ext(3), Value::Null, "{ctx}");
+}
+
+/// The entries each of the lab's three routers sends, as the table shows them (router 3:
+/// `r3`, the address it names in its interface information).
+fn entries(r3: &str) -> [String; 3] {
+    [
+        "[MPLS: L=100704 E=0 S=1 T=1]".into(),
+        "[MPLS: L=416240 E=0 S=1 T=1]".into(),
+        format!("[MPLS: L=24001 E=0 S=1 T=1] [in: xe-0/0/1 ifIndex 15 {r3} mtu 9000]"),
+    ]
+}
+
+/// Rounds mode, issue 23: `trace -c 2` (and `--watch` into a pipe) carries what each
+/// router sent, per hop, in every output: the summary JSON (each responder's latest
+/// answer), the NDJSON round objects (each probe's), the CSV `extensions` cell, the
+/// round lines and the summary table's extension lines.
+#[test]
+fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
+    let lab = lab!(three_layouts());
+    let dest = lab.dest_v4().to_string();
+    let hops: Vec<String> = (0..3).map(|i| lab.hop_v4(i + 1).to_string()).collect();
+    let r3 = lab.hop_v4(3).to_string();
+    let interface = json!([{
+        "class": 2, "c_type": 15,
+        "interface": {"role": "incoming", "if_index": 15, "address": r3,
+                      "name": "xe-0/0/1", "mtu": 9000}
+    }]);
+    let want = [
+        (label(100704), Value::Null),
+        (label(416240), Value::Null),
+        (label(24001), interface),
+        (json!([]), Value::Null),
+    ];
+    let rounds = ["-c", "2", "-i", "0.05", "-I", dest.as_str()];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = ["trace", "-n"]
+            .iter()
+            .chain(extra)
+            .chain(&rounds)
+            .copied()
+            .collect();
+        let out = lab.netlab(&args);
+        let ctx = context(&args, &out);
+        assert_eq!(out.status.code(), Some(0), "{ctx}");
+        (out, ctx)
+    };
+
+    // The summary: each hop's responder with its latest answer's extensions.
+    let (out, ctx) = run(&["--json"]);
+    let doc = json(&out);
+    let summary = doc["hops"].as_array().unwrap();
+    assert_eq!(summary.len(), 4, "{ctx}");
+    for (hop, (mpls, extensions)) in summary.iter().zip(&want) {
+        let responder = &hop["responders"][0];
+        assert_eq!(&responder["mpls"], mpls, "hop {}\n{ctx}", hop["ttl"]);
+        assert_eq!(
+            &responder["extensions"], extensions,
+            "hop {}\n{ctx}",
+            hop["ttl"]
+        );
+    }
+
+    // --watch into a pipe: every round's probes carry them too.
+    let (out, ctx) = run(&["--watch", "--json"]);
+    let text = stdout(&out);
+    let objects: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let round_objects: Vec<&Value> = objects.iter().filter(|o| o["type"] == "round").collect();
+    assert_eq!(round_objects.len(), 2, "{ctx}");
+    for round in round_objects {
+        for (hop, (mpls, extensions)) in round["hops"].as_array().unwrap().iter().zip(&want) {
+            let probe = &hop["probes"][0];
+            let mpls = if mpls == &json!([]) {
+                &Value::Null
+            } else {
+                mpls
+            };
+            assert_eq!(&probe["mpls"], mpls, "hop {}\n{ctx}", hop["ttl"]);
+            assert_eq!(
+                &probe["extensions"], extensions,
+                "hop {}\n{ctx}",
+                hop["ttl"]
+            );
+        }
+    }
+
+    // CSV: the `extensions` cell, `address entries`.
+    let (out, ctx) = run(&["--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let column = header
+        .iter()
+        .position(|h| h == "extensions")
+        .expect("an extensions column");
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[column].to_string())
+        .collect();
+    let expected: Vec<String> = hops
+        .iter()
+        .zip(entries(&r3))
+        .map(|(addr, entries)| format!("{addr} {entries}"))
+        .chain([String::new()])
+        .collect();
+    assert_eq!(cells, expected, "{ctx}");
+
+    // The round lines, and the summary table's lines (under the table, wrapped to 80).
+    let (out, ctx) = run(&["--watch"]);
+    let text = stdout(&out);
+    println!("$ netlab trace -n --watch {}\n{text}", rounds.join(" "));
+    let round_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("round ")).collect();
+    assert_eq!(round_lines.len(), 2, "{ctx}");
+    for line in round_lines {
+        for (i, (addr, entries)) in hops.iter().zip(entries(&r3)).enumerate() {
+            let hop = format!("{} {addr} {entries} ", i + 1);
+            assert!(line.contains(&hop), "{hop:?} in {line:?}\n{ctx}");
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("extensions ("))
+        .unwrap_or_else(|| panic!("no extension lines\n{ctx}"));
+    let [e1, e2, e3] = entries(&r3);
+    assert_eq!(
+        lines[at + 1..at + 8],
+        [
+            format!("  hop 1 {}:", hops[0]),
+            format!("    {e1}"),
+            format!("  hop 2 {}:", hops[1]),
+            format!("    {e2}"),
+            format!("  hop 3 {}:", hops[2]),
+            format!("    {e3}"),
+            String::new(),
+        ],
+        "{ctx}"
+    );
 }
