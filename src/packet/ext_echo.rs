@@ -57,6 +57,15 @@ impl<'a> InterfaceQuery<'a> {
         }
         (!text.is_empty() && text.len() <= NAME_MAX).then_some(InterfaceQuery::Name(text))
     }
+
+    /// How the interface is asked for: `name`, `index` or `address` (JSON `query`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            InterfaceQuery::Name(_) => "name",
+            InterfaceQuery::Index(_) => "index",
+            InterfaceQuery::Address(_) => "address",
+        }
+    }
 }
 
 /// Writes an Extended Echo Request asking about `query` on the router itself (L = 1)
@@ -143,6 +152,30 @@ impl ProbeCode {
         }
     }
 
+    /// The code as sent (RFC 8335 section 3).
+    pub fn code(self) -> u8 {
+        match self {
+            ProbeCode::NoError => 0,
+            ProbeCode::MalformedQuery => 1,
+            ProbeCode::NoSuchInterface => 2,
+            ProbeCode::NoSuchTableEntry => 3,
+            ProbeCode::MultipleInterfaces => 4,
+            ProbeCode::Other(code) => code,
+        }
+    }
+
+    /// Stable snake_case name (JSON `meaning`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeCode::NoError => "no_error",
+            ProbeCode::MalformedQuery => "malformed_query",
+            ProbeCode::NoSuchInterface => "no_such_interface",
+            ProbeCode::NoSuchTableEntry => "no_such_table_entry",
+            ProbeCode::MultipleInterfaces => "multiple_interfaces",
+            ProbeCode::Other(_) => "other",
+        }
+    }
+
     /// Words for people.
     pub fn describe(self) -> String {
         match self {
@@ -198,6 +231,15 @@ impl ExtEchoReply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_sent() {
+        for code in 0..=255u8 {
+            let read = ProbeCode::from_code(code);
+            assert_eq!(read.code(), code);
+            assert_eq!(read.name() == "other", code > 4, "{code}");
+        }
+    }
 
     #[test]
     fn queries_read_as_users_type_them() {

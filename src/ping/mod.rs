@@ -77,6 +77,28 @@
 //! they happen, each with a `"type"`: `"reply"` and `"error"` (the fields above),
 //! `"timeout"` (`target`, `seq`), and last `{"type": "summary", "summary": [...]}`.
 //!
+//! With `--probe-interface` (`probe_interface.rs`) the document is the probes' instead:
+//!
+//! ```text
+//! {
+//!   "router": "198.18.0.2",        // the router asked
+//!   "interface": "lo",             // the interface as given
+//!   "query": "name",               // how it was asked for: name, index or address
+//!   "probes": [                    // one per probe, in order
+//!     { "seq": 1,                  // the probe's number, from 1
+//!       "rtt_ms": 0.123,           // null: no answer within -W
+//!       "code": 0,                 // the reply's RFC 8335 code; null: no answer
+//!       "meaning": "no_error",     // no_error, malformed_query, no_such_interface,
+//!                                  // no_such_table_entry, multiple_interfaces, other;
+//!                                  // "timeout" when no answer came
+//!       "state": "up",             // up or down; null unless the code is 0
+//!       "families": ["ipv4", "ipv6"] }  // the address families active on it
+//!   ],
+//!   "transmitted": 2, "answered": 2,
+//!   "up": 2                        // answers that found the interface up
+//! }
+//! ```
+//!
 //! # Exit codes
 //! 0 every target replied at least once; 1 the run completed but a target never replied
 //! (100% loss, only errors); 2 the run could not be done (bad input, unresolvable name,
@@ -570,8 +592,13 @@ fn probe_plan(
         [_] => return Err(Failure::usage(what, "give the router as an address")),
         _ => return Err(Failure::usage(what, "probes go to one router at a time")),
     };
-    if args.output.format_for("ping", &[])? != Format::Table {
-        return Err(Failure::usage(what, "only the table output is available"));
+    // The lines (table, markdown) or one JSON document; Atlas has no result type for it.
+    let format = args.output.format_for("ping", &[Format::Atlas])?;
+    if format == Format::Atlas {
+        return Err(
+            Failure::usage(what, "RIPE Atlas has no result type for RFC 8335 probes")
+                .with_hint("use --format table or --format json"),
+        );
     }
     if crate::packet::ext_echo::InterfaceQuery::from_text(interface).is_none() {
         return Err(Failure::usage(
@@ -585,6 +612,7 @@ fn probe_plan(
         count: count.unwrap_or(4),
         interval: args.interval.unwrap_or(Duration::from_secs(1)),
         timeout: args.timeout,
+        format,
     })
 }
 

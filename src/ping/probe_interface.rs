@@ -13,6 +13,8 @@
 //!
 //! Exit codes: 0 when every probe found the interface up, 1 when one was down, did not
 //! exist or was not answered, 2 when the probes could not be sent.
+//!
+//! With `--json`, one document when the probes are done: its schema is in `mod.rs`.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -22,7 +24,9 @@ use crate::error::{Exit, Failure};
 use crate::net::icmp::{IcmpSocket, Mode};
 use crate::net::privilege;
 use crate::net::probe::{poll, Pollable, Want};
-use crate::output::{self, Stdout};
+use serde::Serialize;
+
+use crate::output::{self, Format, Stdout};
 use crate::packet::ext_echo::{write_request, ExtEchoReply, InterfaceQuery, ProbeCode};
 use crate::packet::icmp::{Icmp, Version};
 use crate::packet::ipv4::Ipv4;
@@ -38,6 +42,68 @@ pub struct ProbePlan {
     pub count: u64,
     pub interval: Duration,
     pub timeout: Duration,
+    /// Table or markdown (the lines), or JSON (the document).
+    pub format: Format,
+}
+
+/// The `--json` document (module docs).
+#[derive(Debug, Serialize)]
+struct JsonDoc {
+    router: String,
+    interface: String,
+    query: &'static str,
+    probes: Vec<JsonProbe>,
+    transmitted: u64,
+    answered: u64,
+    up: u64,
+}
+
+/// One probe in the `--json` document.
+#[derive(Debug, Serialize, PartialEq)]
+struct JsonProbe {
+    seq: u64,
+    rtt_ms: Option<f64>,
+    code: Option<u8>,
+    meaning: &'static str,
+    state: Option<&'static str>,
+    families: Vec<&'static str>,
+}
+
+impl JsonProbe {
+    fn new(seq: u64, answer: Option<(&ExtEchoReply, Duration)>) -> JsonProbe {
+        let Some((reply, rtt)) = answer else {
+            return JsonProbe {
+                seq,
+                rtt_ms: None,
+                code: None,
+                meaning: "timeout",
+                state: None,
+                families: Vec::new(),
+            };
+        };
+        let answered = reply.code == ProbeCode::NoError;
+        JsonProbe {
+            seq,
+            rtt_ms: Some(output::ms(rtt)),
+            code: Some(reply.code.code()),
+            meaning: reply.code.name(),
+            state: answered.then_some(if reply.active { "up" } else { "down" }),
+            families: if answered {
+                families(reply)
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// The address families active on the interface.
+fn families(reply: &ExtEchoReply) -> Vec<&'static str> {
+    [(reply.ipv4, "ipv4"), (reply.ipv6, "ipv6")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect()
 }
 
 /// The answer to one probe, as a line.
@@ -45,11 +111,7 @@ fn describe(query: &str, reply: &ExtEchoReply) -> (String, bool) {
     if reply.code != ProbeCode::NoError {
         return (format!("{query}: {}", reply.code.describe()), false);
     }
-    let families: Vec<&str> = [(reply.ipv4, "ipv4"), (reply.ipv6, "ipv6")]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| *name)
-        .collect();
+    let families = families(reply);
     let state = if reply.active { "up" } else { "down" };
     let families = if families.is_empty() {
         String::new()
@@ -83,10 +145,14 @@ pub fn run(plan: &ProbePlan, out: &Stdout) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("dropping capabilities after opening the socket", e))?;
     let dst = SocketAddr::new(plan.router, 0);
     let mut all_up = true;
-    out.line(&format!(
-        "probe interface {} of {} (RFC 8335), {} probes",
-        plan.interface, plan.router, plan.count
-    ));
+    let lines = plan.format.shows_tables();
+    let mut probes = Vec::new();
+    if lines {
+        out.line(&format!(
+            "probe interface {} of {} (RFC 8335), {} probes",
+            plan.interface, plan.router, plan.count
+        ));
+    }
     for n in 1..=plan.count {
         let seq = (n & 0xff) as u8;
         let mut buf = [0u8; 512];
@@ -108,27 +174,51 @@ pub fn run(plan: &ProbePlan, out: &Stdout) -> Result<Exit, Failure> {
             Some((reply, at)) => {
                 let (text, up) = describe(&plan.interface, &reply);
                 all_up &= up;
-                let rtt = output::ms(at.saturating_duration_since(sent));
-                out.line(&format!(
-                    "seq={n} from {}: {text}  {rtt:.3} ms",
-                    plan.router
-                ));
+                let rtt = at.saturating_duration_since(sent);
+                probes.push(JsonProbe::new(n, Some((&reply, rtt))));
+                let rtt = output::ms(rtt);
+                if lines {
+                    out.line(&format!(
+                        "seq={n} from {}: {text}  {rtt:.3} ms",
+                        plan.router
+                    ));
+                }
             }
             None => {
                 all_up = false;
-                out.line(&format!(
-                    "seq={n} from {}: no answer within {:.1} s (the router does not answer \
+                probes.push(JsonProbe::new(n, None));
+                if lines {
+                    out.line(&format!(
+                        "seq={n} from {}: no answer within {:.1} s (the router does not answer \
                      RFC 8335 probes; Linux answers with net.ipv4.icmp_echo_enable_probe=1)",
-                    plan.router,
-                    plan.timeout.as_secs_f64()
-                ));
+                        plan.router,
+                        plan.timeout.as_secs_f64()
+                    ));
+                }
             }
         }
-        if n < plan.count {
-            std::thread::sleep(plan.interval.saturating_sub(sent.elapsed()));
-        }
+        continue_after(plan, n, sent);
+    }
+    if plan.format == Format::Json {
+        let count = |f: fn(&&JsonProbe) -> bool| probes.iter().filter(f).count() as u64;
+        out.json(&JsonDoc {
+            router: plan.router.to_string(),
+            interface: plan.interface.clone(),
+            query: query.kind(),
+            transmitted: plan.count,
+            answered: count(|p| p.code.is_some()),
+            up: count(|p| p.state == Some("up")),
+            probes,
+        });
     }
     Ok(Exit::from_answered(all_up))
+}
+
+/// Waits out the interval after probe `n`, sent at `sent`, unless it was the last.
+fn continue_after(plan: &ProbePlan, n: u64, sent: Instant) {
+    if n < plan.count {
+        std::thread::sleep(plan.interval.saturating_sub(sent.elapsed()));
+    }
 }
 
 /// Reads until the reply to (`ident`, `seq`) from `router` arrives, or `deadline`.
@@ -208,6 +298,30 @@ mod tests {
         assert_eq!(
             describe("nope0", &none),
             ("nope0: no such interface".into(), false)
+        );
+    }
+
+    #[test]
+    fn json_probes_name_the_code_the_state_and_the_families() {
+        let rtt = Duration::from_micros(1500);
+        let up = reply(ProbeCode::NoError, true, true, false);
+        assert_eq!(
+            serde_json::to_value(JsonProbe::new(1, Some((&up, rtt)))).unwrap(),
+            serde_json::json!({"seq": 1, "rtt_ms": 1.5, "code": 0, "meaning": "no_error",
+                               "state": "up", "families": ["ipv4"]})
+        );
+        let down = reply(ProbeCode::NoError, false, false, false);
+        assert_eq!(JsonProbe::new(2, Some((&down, rtt))).state, Some("down"));
+        let none = reply(ProbeCode::NoSuchInterface, false, true, true);
+        assert_eq!(
+            serde_json::to_value(JsonProbe::new(3, Some((&none, rtt)))).unwrap(),
+            serde_json::json!({"seq": 3, "rtt_ms": 1.5, "code": 2,
+                               "meaning": "no_such_interface", "state": null, "families": []})
+        );
+        assert_eq!(
+            serde_json::to_value(JsonProbe::new(4, None)).unwrap(),
+            serde_json::json!({"seq": 4, "rtt_ms": null, "code": null, "meaning": "timeout",
+                               "state": null, "families": []})
         );
     }
 }
