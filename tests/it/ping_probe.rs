@@ -60,22 +60,29 @@ fn interface_probes_get_the_kernels_answers_v4_and_v6() {
         ),
     ];
     for (router, interface, code, words, query, (rfc_code, meaning, state)) in cases {
+        // Two probes, 50 ms apart, with `format` (table, json): the output and its
+        // context, the exit code checked.
+        let run = |format: &str| {
+            let args = [
+                "ping",
+                "--format",
+                format,
+                "-c",
+                "2",
+                "-i",
+                "0.05",
+                "--probe-interface",
+                interface,
+                router,
+            ];
+            let out = lab.netlab(&args);
+            let ctx = context(&args, &out);
+            println!("$ netlab {}\n{}", args.join(" "), stdout(&out));
+            assert_eq!(out.status.code(), Some(code), "{ctx}");
+            (out, ctx)
+        };
         // --json: the same answers, one document.
-        let args = [
-            "ping",
-            "--json",
-            "-c",
-            "2",
-            "-i",
-            "0.05",
-            "--probe-interface",
-            interface,
-            router,
-        ];
-        let out = lab.netlab(&args);
-        let ctx = context(&args, &out);
-        println!("$ netlab {}\n{}", args.join(" "), stdout(&out));
-        assert_eq!(out.status.code(), Some(code), "{ctx}");
+        let (out, ctx) = run("json");
         let doc = json(&out);
         assert_eq!(doc["router"], router, "{ctx}");
         assert_eq!(doc["interface"], interface, "{ctx}");
@@ -102,20 +109,7 @@ fn interface_probes_get_the_kernels_answers_v4_and_v6() {
             assert_eq!(probes[0]["families"], json!(["ipv4", "ipv6"]), "{ctx}");
         }
 
-        let args = [
-            "ping",
-            "-c",
-            "2",
-            "-i",
-            "0.05",
-            "--probe-interface",
-            interface,
-            router,
-        ];
-        let out = lab.netlab(&args);
-        let ctx = context(&args, &out);
-        println!("$ netlab {}\n{}", args.join(" "), stdout(&out));
-        assert_eq!(out.status.code(), Some(code), "{ctx}");
+        let (out, ctx) = run("table");
         let text = stdout(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3, "{ctx}");
