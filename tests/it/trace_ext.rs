@@ -72,6 +72,12 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
                 (label(24001), interface.clone()),
                 (json!([]), Value::Null),
             ];
+            // With --nocapture, hop 3's first probe as the README shows it.
+            println!(
+                "$ netlab {}   # hop 3's first probe\n{:#}",
+                args.join(" "),
+                hops[2]["probes"][0]
+            );
             for (hop, (mpls, extensions)) in hops.iter().zip(&want) {
                 for p in hop["probes"].as_array().unwrap() {
                     assert_eq!(&p["mpls"], mpls, "hop {}\n{ctx}", hop["ttl"]);
