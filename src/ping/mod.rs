@@ -592,6 +592,13 @@ fn probe_plan(
         [_] => return Err(Failure::usage(what, "give the router as an address")),
         _ => return Err(Failure::usage(what, "probes go to one router at a time")),
     };
+    // One line per probe as it is answered: there is no live view of them to draw.
+    if args.watch {
+        return Err(
+            Failure::usage(what, "--watch draws echo replies, not interface probes")
+                .with_hint("drop --watch: each probe prints its line as it is answered"),
+        );
+    }
     // The lines (table, markdown) or one JSON document; Atlas has no result type for it.
     let format = args.output.format_for("ping", &[Format::Atlas])?;
     if format == Format::Atlas {

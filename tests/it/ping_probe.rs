@@ -109,6 +109,13 @@ fn interface_probes_get_the_kernels_answers_v4_and_v6() {
             assert_eq!(probes[0]["families"], json!(["ipv4", "ipv6"]), "{ctx}");
         }
 
+        // Markdown: the same lines, on a page.
+        let (out, ctx) = run("markdown");
+        assert!(
+            stdout(&out).contains(&format!("seq=2 from {router}: ")),
+            "{ctx}"
+        );
+        assert!(stdout(&out).contains(words), "{ctx}");
         let (out, ctx) = run("table");
         let text = stdout(&out);
         let lines: Vec<&str> = text.lines().collect();
@@ -200,6 +207,10 @@ fn bad_probe_requests_are_refused_with_one_line() {
         (
             &["ping", "--probe-interface", "", "127.0.0.1"],
             "not an interface",
+        ),
+        (
+            &["ping", "--watch", "--probe-interface", "lo", "127.0.0.1"],
+            "--watch draws echo replies",
         ),
         (
             &[
