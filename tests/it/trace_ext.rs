@@ -214,7 +214,8 @@ fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
         (label(24001), interface),
         (json!([]), Value::Null),
     ];
-    let rounds = ["-c", "2", "-i", "0.05", "-I", dest.as_str()];
+    // Two rounds 50 ms apart, with `extra` (the method among them).
+    let rounds = ["-c", "2", "-i", "0.05", dest.as_str()];
     let run = |extra: &[&str]| {
         let args: Vec<&str> = ["trace", "-n"]
             .iter()
@@ -228,23 +229,23 @@ fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
         (out, ctx)
     };
 
-    // The summary: each hop's responder with its latest answer's extensions.
-    let (out, ctx) = run(&["--json"]);
-    let doc = json(&out);
-    let summary = doc["hops"].as_array().unwrap();
-    assert_eq!(summary.len(), 4, "{ctx}");
-    for (hop, (mpls, extensions)) in summary.iter().zip(&want) {
-        let responder = &hop["responders"][0];
-        assert_eq!(&responder["mpls"], mpls, "hop {}\n{ctx}", hop["ttl"]);
-        assert_eq!(
-            &responder["extensions"], extensions,
-            "hop {}\n{ctx}",
-            hop["ttl"]
-        );
+    // The summary: each hop's responder with its latest answer's extensions, for every
+    // method (the other outputs below with ICMP probes).
+    for method in ["-U", "-T", "-I"] {
+        let (out, ctx) = run(&["--json", method]);
+        let doc = json(&out);
+        let summary = doc["hops"].as_array().unwrap();
+        assert_eq!(summary.len(), 4, "{ctx}");
+        for (hop, (mpls, extensions)) in summary.iter().zip(&want) {
+            let responder = &hop["responders"][0];
+            assert_eq!(&responder["mpls"], mpls, "hop {}\n{ctx}", hop["ttl"]);
+            let ext = &responder["extensions"];
+            assert_eq!(ext, extensions, "hop {}\n{ctx}", hop["ttl"]);
+        }
     }
 
     // --watch into a pipe: every round's probes carry them too.
-    let (out, ctx) = run(&["--watch", "--json"]);
+    let (out, ctx) = run(&["--watch", "--json", "-I"]);
     let text = stdout(&out);
     let objects: Vec<Value> = text
         .lines()
@@ -270,7 +271,7 @@ fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
     }
 
     // CSV: the `extensions` cell, `address entries`.
-    let (out, ctx) = run(&["--format", "csv"]);
+    let (out, ctx) = run(&["--format", "csv", "-I"]);
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let header = reader.headers().unwrap().clone();
     let column = header
@@ -290,9 +291,9 @@ fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
     assert_eq!(cells, expected, "{ctx}");
 
     // The round lines, and the summary table's lines (under the table, wrapped to 80).
-    let (out, ctx) = run(&["--watch"]);
+    let (out, ctx) = run(&["--watch", "-I"]);
     let text = stdout(&out);
-    println!("$ netlab trace -n --watch {}\n{text}", rounds.join(" "));
+    println!("$ netlab trace -n --watch -I {}\n{text}", rounds.join(" "));
     let round_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("round ")).collect();
     assert_eq!(round_lines.len(), 2, "{ctx}");
     for line in round_lines {
@@ -300,6 +301,12 @@ fn rounds_carry_what_each_router_sent_in_json_csv_and_rows() {
             let hop = format!("{} {addr} {entries} ", i + 1);
             assert!(line.contains(&hop), "{hop:?} in {line:?}\n{ctx}");
         }
+    }
+    // Markdown: the same lines on the page, under the summary table.
+    let (md, md_ctx) = run(&["--format", "markdown", "-I"]);
+    let page = stdout(&md).replace('\\', "");
+    for entry in entries(&r3) {
+        assert!(page.contains(&entry), "{entry}\n{md_ctx}");
     }
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
