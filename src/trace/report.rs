@@ -153,10 +153,20 @@ fn markdown_cells(ttl: u8, lines: &[ResponderLine]) -> [String; 3] {
     [ttl.to_string(), addrs.join("\n"), rtts.join("\n")]
 }
 
-/// The row columns, as wide whether or not extensions are seen.
-fn columns(target: IpAddr, numeric: bool) -> [Column; 3] {
-    let addr_width = target.to_string().len().max(15) as u16;
-    let addr_width = if numeric { addr_width } else { addr_width + 34 };
+/// Room for `-A`'s ` [AS4200000000 NAME]` after an address: a 32-bit AS number and a
+/// short name (12 characters), the row still within 100 columns.
+const AS_ROOM: u16 = 30;
+
+/// The row columns, as wide whether or not extensions are seen; with `-A` (`asn`) the
+/// address column holds an address and its AS label side by side.
+fn columns(target: IpAddr, numeric: bool, asn: bool) -> [Column; 3] {
+    let addr = target.to_string().len().max(15) as u16;
+    let addr_width = if numeric { addr } else { addr + 34 };
+    let addr_width = if asn {
+        addr_width.max(addr + AS_ROOM)
+    } else {
+        addr_width
+    };
     [
         Column::right("hop", 5),
         Column::left("address", addr_width),
@@ -258,7 +268,8 @@ impl Report {
         raw_receiver: bool,
     ) -> Report {
         let addr = target.addr();
-        let printer = RowPrinter::new(out, &columns(addr, view.numeric));
+        let asn = plan.probe.asn_zone.is_some();
+        let printer = RowPrinter::new(out, &columns(addr, view.numeric, asn));
         // Extension lines start two columns right of where the addresses do.
         let ext_indent = printer.header().find("address").unwrap_or(0) + 2;
         if view.format.shows_tables() {
@@ -518,7 +529,7 @@ mod tests {
 
     /// A hop's table text, as `Report::print_row` writes it (without the header).
     fn table_text(hop: &Hop, target: &str, numeric: bool) -> String {
-        let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric));
+        let printer = RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric, false));
         let indent = printer.header().find("address").unwrap() + 2;
         let lines = hop_lines(hop, |a| a.to_string());
         let text: Vec<String> = table_rows(hop.ttl, lines, indent)
@@ -642,7 +653,8 @@ mod tests {
             ("198.18.3.2", false, 100),
         ] {
             let header =
-                RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric)).header();
+                RowPrinter::new(&Stdout::for_tests(), &columns(ip(target), numeric, false))
+                    .header();
             let text = table_text(&hop, target, numeric);
             let lines: Vec<&str> = text.lines().collect();
             let first: Vec<&str> = lines[0].split_whitespace().collect();
@@ -669,6 +681,21 @@ mod tests {
             for line in &lines {
                 assert!(line.chars().count() <= widest_line, "{line:?}\n{text}");
             }
+        }
+    }
+
+    /// Regression: as root, -n -A's `[AS64500 NETLAB-LINK0]` wrapped onto two lines once
+    /// the address column stopped growing for extensions; -A keeps its own room.
+    #[test]
+    fn as_labels_fit_beside_numeric_addresses() {
+        for target in ["198.18.3.2", "fd4e:6c61:62:3::2"] {
+            let columns = columns(ip(target), true, true);
+            let printer = RowPrinter::new(&Stdout::for_tests(), &columns);
+            let shown = format!("{target} [AS4200000000 NETLAB-LINK0]");
+            let row = printer.render(&["3".into(), shown.clone(), "1.000 ms".into()]);
+            assert_eq!(row.lines().count(), 1, "{row}");
+            assert!(row.contains(&shown), "{row}");
+            assert!(row.chars().count() <= 100, "{row}");
         }
     }
 }
