@@ -95,6 +95,11 @@ fn every_extension_layout_shows_on_its_hop_for_every_method_v4_and_v6() {
             let text = stdout(&out);
             // With --nocapture, the runs the README shows.
             println!("$ netlab {}\n{text}", args.join(" "));
+            // Readable in 80 columns: every row and entry line (the header line names
+            // the target and may be longer).
+            for line in text.lines().skip(1) {
+                assert!(line.chars().count() <= 80, "{line:?}\n{ctx}");
+            }
             let lines: Vec<&str> = text.lines().map(str::trim).collect();
             for entry in [
                 "[MPLS: L=100704 E=0 S=1 T=1]",
