@@ -59,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;connect' {
+            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges that add up to more addresses than N, before anything is sent')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'How long to wait for a handshake or an answer')
@@ -90,7 +91,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;ping' {
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets (hosts, addresses, ranges) from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges and files that add up to more targets than N, before anything is sent')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Sweep: probes per second across all targets (default 1000 for a sweep)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
             [CompletionResult]::new('--probe-interface', '--probe-interface', [CompletionResultType]::ParameterName, 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)')
@@ -118,6 +121,10 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--mark', '--mark', [CompletionResultType]::ParameterName, 'Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report')
             [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that answered, one per line, as fping -a')
+            [CompletionResult]::new('--alive', '--alive', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that answered, one per line, as fping -a')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that did not answer, one per line, as fping -u')
+            [CompletionResult]::new('--unreachable', '--unreachable', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that did not answer, one per line, as fping -u')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')

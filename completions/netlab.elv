@@ -54,6 +54,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --version 'Print version'
         }
         &'netlab;connect'= {
+            cand --max-targets 'Refuse ranges that add up to more addresses than N, before anything is sent'
             cand -p 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
             cand --port 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
             cand -w 'How long to wait for a handshake or an answer'
@@ -84,7 +85,9 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --version 'Print version'
         }
         &'netlab;ping'= {
-            cand --file 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand --file 'Read targets (hosts, addresses, ranges) from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand --max-targets 'Refuse ranges and files that add up to more targets than N, before anything is sent'
+            cand --rate 'Sweep: probes per second across all targets (default 1000 for a sweep)'
             cand -c 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
             cand --count 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)'
             cand --probe-interface 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)'
@@ -112,6 +115,10 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --mark 'Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)'
             cand --format 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report'
             cand --plot 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)'
+            cand -a 'Sweep: print only the addresses that answered, one per line, as fping -a'
+            cand --alive 'Sweep: print only the addresses that answered, one per line, as fping -a'
+            cand -u 'Sweep: print only the addresses that did not answer, one per line, as fping -u'
+            cand --unreachable 'Sweep: print only the addresses that did not answer, one per line, as fping -u'
             cand -q 'Print only the summary, not a row per reply'
             cand --quiet 'Print only the summary, not a row per reply'
             cand -n 'Show addresses only (no reverse DNS names)'

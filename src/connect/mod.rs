@@ -113,7 +113,7 @@ use crate::cli::{ConnectArgs, Family};
 use crate::error::Failure;
 use crate::net::socket::RefusalDetail;
 use crate::output::Format;
-use crate::target::{parse_port_list, Host, PortSuffix, Target};
+use crate::target::{expand_destinations, parse_port_list, Host, PortSuffix, Target};
 
 use payload::{unescape, Expectation, Payload};
 use probe::{ProbeSpec, Protocol, ReadSpec};
@@ -165,10 +165,16 @@ impl Plan {
             None => (None, false),
         };
 
-        let mut targets = Vec::with_capacity(args.targets.len());
-        for text in &args.targets {
-            let target = Target::parse_destination(text, PortSuffix::Allowed)
-                .map_err(|why| Failure::usage(format!("target '{text}'"), why))?;
+        // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address.
+        let expanded = expand_destinations(
+            &args.targets,
+            PortSuffix::Allowed,
+            args.max_targets as usize,
+        )
+        .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
+        let mut targets = Vec::with_capacity(expanded.len());
+        for target in expanded {
+            let text = &target.text;
             check_family(&target, family)?;
             let ports = match (target.port, &port_list) {
                 (Some(_), Some(_)) => {
