@@ -103,6 +103,7 @@ mod report;
 mod run;
 mod scan;
 mod stats;
+mod syn;
 mod timeout;
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
