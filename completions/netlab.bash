@@ -139,7 +139,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -N -4 -6 -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --concurrency --format --json --interactive --help --version"
+            opts="-p -u -w -c -i -N -4 -6 -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,6 +202,10 @@ _netlab() {
                     return 0
                     ;;
                 --expect-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -82,6 +82,7 @@ crlf\t'Carriage return and newline (telnet, HTTP, SMTP)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l recv-bytes -d 'Stop reading the answer after N bytes' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect -d 'Exit 1 unless the answer contains TEXT (escapes as for --send)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -d 'Exit 1 unless the answer matches the regular expression RE' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l rate -d 'With --syn: the most SYNs a second (default 10000); lowered when answers are lost, raised back as they return' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d 'Probes in flight at once when scanning (default: as many as the open-file limit allows)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
@@ -90,6 +91,7 @@ atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
 csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l syn -d 'SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel\'s own RST to the SYN-ACK ends the half-open connection'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Short for --format json'

@@ -204,6 +204,12 @@ pub struct ConnectArgs {
     /// Exit 1 unless the answer matches the regular expression RE
     #[arg(long, value_name = "RE")]
     pub expect_regex: Option<String>,
+    /// SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel's own RST to the SYN-ACK ends the half-open connection
+    #[arg(long, conflicts_with_all = ["udp", "count", "send", "send_file", "eol", "recv_bytes", "expect", "expect_regex", "shutdown", "concurrency"])]
+    pub syn: bool,
+    /// With --syn: the most SYNs a second (default 10000); lowered when answers are lost, raised back as they return
+    #[arg(long, value_name = "PPS", requires = "syn", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub rate: Option<u32>,
     /// Probes in flight at once when scanning (default: as many as the open-file limit allows)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub concurrency: Option<u32>,

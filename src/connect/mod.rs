@@ -142,6 +142,10 @@ pub struct Plan {
     family: Family,
     concurrency: Option<usize>,
     format: Format,
+    /// `--syn`: a raw SYN scan (`syn/`) instead of connect().
+    syn: bool,
+    /// `--rate`: the SYN scan's most SYNs a second.
+    syn_rate: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -166,6 +170,10 @@ impl Plan {
             None => (None, false),
         };
 
+        if args.syn && port_list.is_none() {
+            return Err(Failure::usage("--syn", "scans the ports given with -p")
+                .with_hint("netlab connect --syn HOST -p 22,80,443 (or -p- for all)"));
+        }
         // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address.
         let expanded = expand_destinations(
             &args.targets,
@@ -320,6 +328,8 @@ impl Plan {
             family,
             concurrency: args.concurrency.map(|n| n as usize),
             format: args.output.format_for("connect", &[])?,
+            syn: args.syn,
+            syn_rate: args.rate,
         })
     }
 }

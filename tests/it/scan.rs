@@ -131,3 +131,149 @@ fn connect_takes_a_range_and_probes_every_address() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Whether this test process may open raw sockets (root); under `CI=true` a missing
+/// privilege fails the test instead of skipping it.
+fn can_raw() -> bool {
+    let ok = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("CapEff:"))
+                .and_then(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << 13) != 0);
+    if !ok {
+        crate::lab::skip::skip("a SYN scan needs CAP_NET_RAW (run the tests as root)");
+    }
+    ok
+}
+
+/// Open, closed and (with a listener on one address only) per-address differences, the
+/// SYN scan and the connect scan read alike, in JSON and in the table.
+#[test]
+fn a_syn_scan_finds_what_the_connect_scan_finds_on_loopback() {
+    if !can_raw() {
+        return;
+    }
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.2:0").unwrap();
+    let (pa, pb) = (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    );
+    let ports = format!(
+        "{pa},{pb},{}-{}",
+        pa.min(pb).saturating_sub(20).max(1),
+        pa.min(pb).saturating_sub(1).max(1)
+    );
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "connect",
+            "--json",
+            "-w",
+            "300ms",
+            "127.0.0.1-2",
+            "-p",
+            &ports,
+        ];
+        args.extend_from_slice(extra);
+        let out = netlab(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let doc = json(&out);
+        doc["scans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["address"].as_str().unwrap().to_string(),
+                    s["open"].clone(),
+                    s["closed"].as_u64().unwrap(),
+                    s["filtered"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let syn = scan(&["--syn"]);
+    let connect = scan(&[]);
+    assert_eq!(syn, connect);
+    assert_eq!(syn[0].1, serde_json::json!([pa]), "{syn:?}");
+    assert_eq!(syn[1].1, serde_json::json!([pb]), "{syn:?}");
+
+    // The table: the open rows as found, then the summary with the open ports.
+    let out = netlab(&["connect", "--syn", "127.0.0.1", "-p", &pa.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&pa.to_string()) && l.contains("open")),
+        "{text}"
+    );
+
+    // IPv6 too, where the host has it.
+    if crate::util::has_ipv6_loopback() {
+        let c = TcpListener::bind("[::1]:0").unwrap();
+        let pc = c.local_addr().unwrap().port().to_string();
+        let out = netlab(&["connect", "--syn", "--json", "::1", "-p", &pc]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            json(&out)["scans"][0]["open"][0].as_u64(),
+            Some(u64::from(c.local_addr().unwrap().port()))
+        );
+    }
+}
+
+#[test]
+fn a_syn_scan_without_cap_net_raw_says_how_to_get_it() {
+    if !can_raw() {
+        return;
+    }
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+        ])
+        .arg(env!("CARGO_BIN_EXE_netlab"))
+        .args(["connect", "--syn", "127.0.0.1", "-p", "80"])
+        .output()
+        .expect("setpriv runs");
+    crate::util::assert_one_line_error(&out, "--syn as nobody");
+    let err = stderr(&out);
+    assert!(
+        err.contains("opening a raw TCP socket: operation not permitted"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: a SYN scan needs CAP_NET_RAW") && err.contains("setcap cap_net_raw+ep"),
+        "{err}"
+    );
+}
+
+#[test]
+fn syn_scan_flags_are_checked_before_anything_is_sent() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["connect", "--syn", "127.0.0.1"],
+            "scans the ports given with -p",
+        ),
+        (
+            &["connect", "--syn", "--udp", "127.0.0.1", "-p", "80"],
+            "cannot be used with",
+        ),
+        (
+            &["connect", "--rate", "10", "127.0.0.1", "-p", "80"],
+            "required arguments were not provided",
+        ),
+        (
+            &["connect", "--syn", "--rate", "0", "127.0.0.1", "-p", "80"],
+            "0 is not in",
+        ),
+    ];
+    assert_each_refused(cases);
+    let out = netlab(&["connect", "--help"]);
+    assert!(stdout(&out).contains("kernel's own RST to the SYN-ACK ends the half-open connection"));
+}

@@ -138,7 +138,6 @@ pub struct Engine {
     retries: VecDeque<u64>,
     findings: VecDeque<Finding>,
     decided: u64,
-    sent: u64,
     rate: f64,
     next_send: Instant,
     last_cut: Option<Instant>,
@@ -193,7 +192,6 @@ impl Engine {
             retries: VecDeque::new(),
             findings: VecDeque::new(),
             decided: 0,
-            sent: 0,
             rate,
             next_send: now,
             last_cut: None,
@@ -246,7 +244,6 @@ impl Engine {
             .next_send
             .max(now.checked_sub(MAX_CATCH_UP).unwrap_or(now))
             + gap;
-        self.sent += 1;
         self.in_flight.push_back(InFlight {
             index,
             deadline: now + self.cfg.timeout,
@@ -407,20 +404,13 @@ impl Engine {
         self.total
     }
 
-    pub fn decided(&self) -> u64 {
-        self.decided
-    }
-
-    /// SYNs sent, retries included.
-    pub fn sent(&self) -> u64 {
-        self.sent
-    }
-
     /// The current rate, SYNs a second.
+    #[cfg(test)]
     pub fn rate(&self) -> f64 {
         self.rate
     }
 
+    #[cfg(test)]
     pub fn hosts(&self) -> &[IpAddr] {
         &self.hosts
     }

@@ -13,5 +13,6 @@
 //! - `io.rs`: the driver over the raw sockets of `net::syn`.
 
 pub mod engine;
+pub mod io;
 #[cfg(test)]
 mod sim;
