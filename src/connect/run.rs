@@ -404,7 +404,11 @@ async fn scan_one(
                 };
                 progress.suspend(|| lock(&rows).row(&row));
             }
-            lock(&record).add(port, &outcome);
+            let mut record = lock(&record);
+            record.add(port, &outcome);
+            if outcome.state == State::Open {
+                progress.found(record.open.len());
+            }
         }
     };
     let result = scan::run_window(ports.len(), window, prober, on_result, interrupt.wait()).await;

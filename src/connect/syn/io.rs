@@ -254,6 +254,7 @@ where
                 progress.clone(),
             );
             tokio::task::spawn_blocking(move || {
+                let mut open = 0;
                 wire.run(&mut engine, &stop, |f| {
                     progress.advance();
                     let outcome = outcome(&f);
@@ -271,6 +272,10 @@ where
                         progress.suspend(|| lock(&rows).row(&row));
                     }
                     record.add(f.port, &outcome);
+                    if f.state == State::Open {
+                        open += 1;
+                        progress.found(open);
+                    }
                 })
             })
         };
