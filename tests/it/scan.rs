@@ -524,3 +524,93 @@ fn a_syn_scan_in_the_lab_matches_connect_and_nmap_and_probes_each_port_once() {
         "{s:#}"
     );
 }
+
+/// Sprays forged SYN-ACKs at every ephemeral port of the client (where the scan's source
+/// port is), from the destination's namespace, `rounds` times: from a port never probed,
+/// from an address outside the range, and for the filtered port with a wrong cookie.
+const FORGER: &str = r#"
+import socket, struct, random, sys
+client = sys.argv[1]
+rounds = int(sys.argv[2])
+def csum(data):
+    if len(data) % 2: data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+def segment(src, sport, dport):
+    ack = random.getrandbits(32)
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, random.getrandbits(32), ack, 0x50, 0x12, 64240, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(client) + struct.pack("!BBH", 0, 6, 20)
+    return hdr[:16] + struct.pack("!H", csum(pseudo + hdr)) + hdr[18:]
+socks = {}
+for src in ("198.18.100.1", "198.18.100.53"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.bind((src, 0))
+    socks[src] = s
+sent = 0
+for _ in range(rounds):
+    for dport in range(32768, 61000):
+        for src, sport in (("198.18.100.1", 8080), ("198.18.100.53", 80), ("198.18.100.1", 82)):
+            socks[src].sendto(segment(src, sport, dport), (client, 0))
+            sent += 1
+print(sent)
+"#;
+
+#[test]
+fn forged_syn_acks_on_the_wire_change_nothing() {
+    let lab = lab!(LabConfig::default());
+    let client = lab.client_v4().to_string();
+    let witness = lab.capture(
+        Role::Client,
+        "tcp and (src port 8080 or src host 198.18.100.53)",
+    );
+    // A scan that lasts while the forgeries arrive: the filtered port waits 2 x 2 s.
+    let scan = lab
+        .netlab_command(&[
+            "connect",
+            "--syn",
+            "--json",
+            "-w",
+            "2s",
+            "198.18.100.1-3",
+            "-p",
+            "7,80-82",
+        ])
+        .output_in_background();
+    let forger = lab.exec(Role::Dest, &["python3", "-c", FORGER, &client, "1"]);
+    assert!(forger.status.success(), "{forger:?}");
+    let out = scan.join().unwrap();
+    let (arrived, _) = witness.stop();
+    assert!(
+        arrived > 10_000,
+        "the forgeries reached the client: {arrived}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    for scan in doc["scans"].as_array().unwrap() {
+        assert_eq!(scan["open"], serde_json::json!([7, 80]), "{scan:#}");
+        assert_eq!(
+            (scan["closed"].as_u64(), scan["filtered"].as_u64()),
+            (Some(1), Some(1)),
+            "{scan:#}"
+        );
+    }
+    let addresses: Vec<&str> = doc["scans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["198.18.100.1", "198.18.100.2", "198.18.100.3"]);
+}
+
+/// Runs a command on a thread, so something else can happen while it runs.
+trait Background {
+    fn output_in_background(self) -> std::thread::JoinHandle<std::process::Output>;
+}
+
+impl Background for std::process::Command {
+    fn output_in_background(mut self) -> std::thread::JoinHandle<std::process::Output> {
+        std::thread::spawn(move || self.output().expect("runs"))
+    }
+}
