@@ -87,15 +87,17 @@ pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
             Some(target) => target.ports.clone(),
             None => return Err(Failure::usage("connect --syn", "no target given")),
         };
+        // Moved, not copied: a range of 65,536 addresses is held once.
         let mut addresses: Vec<(String, Address)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for target in &resolved {
-            for address in &target.addresses {
+        for target in resolved {
+            for address in target.addresses {
                 if seen.insert(address.ip) {
-                    addresses.push((target.host.clone(), address.clone()));
+                    addresses.push((target.host.clone(), address));
                 }
             }
         }
+        drop(seen);
         return syn::io::run(&plan, out, addresses, ports, interrupt.wait()).await;
     }
     if plan.scan {

@@ -207,25 +207,23 @@ where
     let rows = Arc::new(Mutex::new(report::ProbeRows::new(out, plan.format, false)));
     let rate = plan.syn_rate.unwrap_or(DEFAULT_RATE);
     // Both families' sockets first: a missing privilege stops the run before any SYN.
+    let total = addresses.len();
+    let (v6, v4): (Vec<_>, Vec<_>) = addresses.into_iter().partition(|(_, a)| a.ip.is_ipv6());
     let mut families = Vec::new();
-    for v6 in [false, true] {
-        let family: Vec<(String, Address)> = addresses
-            .iter()
-            .filter(|(_, a)| a.ip.is_ipv6() == v6)
-            .cloned()
-            .collect();
+    for family in [v4, v6] {
         if let Some((_, first)) = family.first() {
             families.push((Wire::open(first)?, family));
         }
     }
-    let mut scans: Vec<ScanRecord> = Vec::with_capacity(addresses.len());
+    let mut scans: Vec<ScanRecord> = Vec::with_capacity(total);
     let mut completed = true;
     tokio::pin!(interrupt);
     for (wire, family) in families {
         let hosts: Vec<IpAddr> = family.iter().map(|(_, a)| a.ip).collect();
+        let count = family.len();
         let records: Vec<ScanRecord> = family
-            .iter()
-            .map(|(target, a)| ScanRecord::new(target, &a.text, Protocol::Tcp, ports.len()))
+            .into_iter()
+            .map(|(target, a)| ScanRecord::new(&target, &a.text, Protocol::Tcp, ports.len()))
             .collect();
         let records = Arc::new(Mutex::new(records));
         let cfg = Config {
@@ -240,7 +238,7 @@ where
             engine.total() as usize,
             &format!(
                 "SYN {} x {} ports from {}, up to {rate}/s",
-                plural(family.len(), "address", "addresses"),
+                plural(count, "address", "addresses"),
                 ports.len(),
                 wire.src
             ),
