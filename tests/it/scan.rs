@@ -614,3 +614,75 @@ impl Background for std::process::Command {
         std::thread::spawn(move || self.output().expect("runs"))
     }
 }
+
+#[test]
+fn ranges_in_a_target_file_are_swept_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets");
+    std::fs::write(&file, "127.0.0.1-2   # two\n\n127.0.0.9/32\n").unwrap();
+    let out = netlab(&["ping", "-a", "--file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        lines_set(&stdout(&out)),
+        ["127.0.0.1", "127.0.0.2", "127.0.0.9"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    std::fs::write(&file, "127.0.0.0/16\n").unwrap();
+    let out = netlab(&[
+        "ping",
+        "--max-targets",
+        "1000",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    crate::util::assert_one_line_error(&out, "a range over --max-targets in a file");
+    assert!(
+        stderr(&out).contains("65534 addresses, more than --max-targets 1000"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ctrl_c_ends_a_syn_scan_with_what_it_found() {
+    if !can_raw() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // At 2000 SYNs a second all ports take half a minute; Ctrl-C comes after a second.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args([
+            "connect",
+            "--syn",
+            "--json",
+            "--rate",
+            "2000",
+            "127.0.0.1",
+            "-p",
+        ])
+        .arg(format!("{port},1-65535"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["interrupted"], true, "{doc:#}");
+    let scan = &doc["scans"][0];
+    assert_eq!(scan["completed"], false);
+    let scanned = scan["closed"].as_u64().unwrap() + scan["open"].as_array().unwrap().len() as u64;
+    assert!(scanned > 500 && scanned < 65_535, "{scan:#}");
+}
