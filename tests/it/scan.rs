@@ -686,3 +686,34 @@ fn ctrl_c_ends_a_syn_scan_with_what_it_found() {
     let scanned = scan["closed"].as_u64().unwrap() + scan["open"].as_array().unwrap().len() as u64;
     assert!(scanned > 500 && scanned < 65_535, "{scan:#}");
 }
+
+#[test]
+fn an_ipv6_syn_scan_in_the_lab_matches_the_connect_scan() {
+    let lab = lab!(LabConfig::default());
+    let dest = lab.dest_v6().to_string();
+    let ports = format!("7,22,80-{FILTERED_PORT},9999");
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["connect", "--json", "-w", "500ms", &dest, "-p", &ports];
+        args.extend_from_slice(extra);
+        let out = lab.netlab(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let s = json(&out)["scans"][0].clone();
+        (
+            s["open"].clone(),
+            s["closed"].clone(),
+            s["filtered"].clone(),
+            s["unreachable"].clone(),
+        )
+    };
+    let syn = scan(&["--syn"]);
+    assert_eq!(
+        syn,
+        (
+            serde_json::json!([7, 80, 9999]),
+            2.into(),
+            1.into(),
+            0.into()
+        )
+    );
+    assert_eq!(syn, scan(&[]));
+}
