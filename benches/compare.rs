@@ -20,6 +20,9 @@ mod exporter;
 // What a one-shot command pays before it starts, beside getent and iputils ping (issue 17).
 #[path = "compare/startup.rs"]
 mod startup;
+// SYN scans, /24 sweeps and a 65,536-address scan's memory (issue 22).
+#[path = "compare/syn.rs"]
+mod syn;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -725,7 +728,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 11] = [
+    let all: [(&str, Section); 12] = [
         ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
@@ -737,6 +740,7 @@ fn main() {
         ("exporter", exporter::section),
         ("live", live::section_live),
         ("ping-live", live::section_ping_live),
+        ("syn", syn::section_syn),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

@@ -59,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;connect' {
+            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges that add up to more addresses than N, before anything is sent')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'How long to wait for a handshake or an answer')
@@ -73,12 +74,14 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--recv-bytes', '--recv-bytes', [CompletionResultType]::ParameterName, 'Stop reading the answer after N bytes')
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Exit 1 unless the answer contains TEXT (escapes as for --send)')
             [CompletionResult]::new('--expect-regex', '--expect-regex', [CompletionResultType]::ParameterName, 'Exit 1 unless the answer matches the regular expression RE')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'With --syn: the most SYNs a second (default 10000); lowered when answers are lost, raised back as they return')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Probes in flight at once when scanning (default: as many as the open-file limit allows)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)')
             [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once')
             [CompletionResult]::new('--shutdown', '--shutdown', [CompletionResultType]::ParameterName, 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once')
+            [CompletionResult]::new('--syn', '--syn', [CompletionResultType]::ParameterName, 'SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel''s own RST to the SYN-ACK ends the half-open connection')
             [CompletionResult]::new('-4', '-4', [CompletionResultType]::ParameterName, 'Use IPv4 only')
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Use IPv6 only')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -90,7 +93,9 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;ping' {
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets (hosts, addresses, ranges) from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges and files that add up to more targets than N, before anything is sent')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Sweep: probes per second across all targets (default 1000 for a sweep)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)')
             [CompletionResult]::new('--probe-interface', '--probe-interface', [CompletionResultType]::ParameterName, 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)')
@@ -118,6 +123,10 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             [CompletionResult]::new('--mark', '--mark', [CompletionResultType]::ParameterName, 'Firewall mark of the probes (SO_MARK; needs CAP_NET_ADMIN)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report')
             [CompletionResult]::new('--plot', '--plot', [CompletionResultType]::ParameterName, 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that answered, one per line, as fping -a')
+            [CompletionResult]::new('--alive', '--alive', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that answered, one per line, as fping -a')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that did not answer, one per line, as fping -u')
+            [CompletionResult]::new('--unreachable', '--unreachable', [CompletionResultType]::ParameterName, 'Sweep: print only the addresses that did not answer, one per line, as fping -u')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the summary, not a row per reply')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show addresses only (no reverse DNS names)')

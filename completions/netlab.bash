@@ -139,12 +139,16 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -N -4 -6 -h -V --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --concurrency --format --json --interactive --help --version"
+            opts="-p -u -w -c -i -N -4 -6 -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --max-targets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -198,6 +202,10 @@ _netlab() {
                     return 0
                     ;;
                 --expect-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -379,13 +387,21 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__ping)
-            opts="-c -i -W -w -s -t -q -n -I -p -M -Q -f -A -l -D -O -b -m -4 -6 -h -V --file --count --probe-interface --interval --timeout --deadline --size --ttl --quiet --numeric --interface --pattern --pmtudisc --tos --flood --adaptive --preload --timestamps --report-outstanding --broadcast --mark --format --json --plot --watch --help --version"
+            opts="-a -u -c -i -W -w -s -t -q -n -I -p -M -Q -f -A -l -D -O -b -m -4 -6 -h -V --file --max-targets --alive --unreachable --rate --count --probe-interface --interval --timeout --deadline --size --ttl --quiet --numeric --interface --pattern --pmtudisc --tos --flood --adaptive --preload --timestamps --report-outstanding --broadcast --mark --format --json --plot --watch --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-targets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -69,6 +69,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l json -d 'Short for --format json'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l max-targets -d 'Refuse ranges that add up to more addresses than N, before anything is sent' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s p -l port -d 'Ports: 22,80,8000-8100; \'-\' (as in -p-) for all 65535' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s w -l timeout -d 'How long to wait for a handshake or an answer' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s c -l count -d 'Probe COUNT times and print statistics (single port only)' -r
@@ -81,6 +82,7 @@ crlf\t'Carriage return and newline (telnet, HTTP, SMTP)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l recv-bytes -d 'Stop reading the answer after N bytes' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect -d 'Exit 1 unless the answer contains TEXT (escapes as for --send)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-regex -d 'Exit 1 unless the answer matches the regular expression RE' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l rate -d 'With --syn: the most SYNs a second (default 10000); lowered when answers are lost, raised back as they return' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l concurrency -d 'Probes in flight at once when scanning (default: as many as the open-file limit allows)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l format -d 'How to print the result: a table for people, one JSON document for scripts, or markdown tables for a report' -r -f -a "table\t'Aligned tables and rows for people'
 json\t'One JSON document on stdout when the command ends'
@@ -89,13 +91,16 @@ atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
 csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l syn -d 'SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel\'s own RST to the SYN-ACK ends the half-open connection'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Short for --format json'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l interactive -d 'Talk: send lines typed on stdin, print the server\'s lines, until either side closes or says `bye`'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'
-complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l file -d 'Read targets (hosts, addresses, ranges) from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l max-targets -d 'Refuse ranges and files that add up to more targets than N, before anything is sent' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -l rate -d 'Sweep: probes per second across all targets (default 1000 for a sweep)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s c -l count -d 'Stop after COUNT probes per target (default: until Ctrl-C or the deadline)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l probe-interface -d 'Ask the router (one address) about one of its interfaces with RFC 8335 probes: is it up, which families run on it (needs CAP_NET_RAW)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s i -l interval -d 'Time between probes to a target (at least 2ms without CAP_NET_RAW) [default: 1s; 10ms with -f]' -r
@@ -118,6 +123,8 @@ markdown\t'The tables as GitHub-flavoured markdown, below the command line and t
 atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
 csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -l plot -d 'Draw RTT per probe over time (losses marked) and the RTT histogram into FILE (.svg or .png)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s a -l alive -d 'Sweep: print only the addresses that answered, one per line, as fping -a'
+complete -c netlab -n "__fish_netlab_using_subcommand ping" -s u -l unreachable -d 'Sweep: print only the addresses that did not answer, one per line, as fping -u'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s q -l quiet -d 'Print only the summary, not a row per reply'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s n -l numeric -d 'Show addresses only (no reverse DNS names)'
 complete -c netlab -n "__fish_netlab_using_subcommand ping" -s f -l flood -d 'Flood: send as fast as replies come back, at least every 10ms; print . per probe and a backspace per reply (CAP_NET_RAW)'

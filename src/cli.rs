@@ -157,9 +157,12 @@ pub struct ResolveArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// host:port, [v6addr]:port, or host with -p
+    /// host:port, [v6addr]:port, or host with -p; an address range with -p (10.0.0.0/24, 10.0.0.1-50, fd00::/120)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
+    /// Refuse ranges that add up to more addresses than N, before anything is sent
+    #[arg(long, value_name = "N", default_value_t = crate::target::DEFAULT_MAX_TARGETS as u32, value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub max_targets: u32,
     /// Ports: 22,80,8000-8100; '-' (as in -p-) for all 65535
     #[arg(
         short = 'p',
@@ -201,6 +204,12 @@ pub struct ConnectArgs {
     /// Exit 1 unless the answer matches the regular expression RE
     #[arg(long, value_name = "RE")]
     pub expect_regex: Option<String>,
+    /// SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel's own RST to the SYN-ACK ends the half-open connection
+    #[arg(long, conflicts_with_all = ["udp", "count", "send", "send_file", "eol", "recv_bytes", "expect", "expect_regex", "shutdown", "concurrency"])]
+    pub syn: bool,
+    /// With --syn: the most SYNs a second (default 10000); lowered when answers are lost, raised back as they return
+    #[arg(long, value_name = "PPS", requires = "syn", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub rate: Option<u32>,
     /// Probes in flight at once when scanning (default: as many as the open-file limit allows)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub concurrency: Option<u32>,
@@ -232,12 +241,24 @@ needs CAP_NET_ADMIN.";
 
 #[derive(Debug, Args)]
 pub struct PingArgs {
-    /// Hosts or addresses to ping (many at once are probed together)
+    /// Hosts, addresses or address ranges (10.0.0.0/24, 10.0.0.1-50, fd00::/120: a sweep, one probe each) to ping
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Read targets from FILE, one per line ('-' for stdin; '#' starts a comment)
+    /// Read targets (hosts, addresses, ranges) from FILE, one per line ('-' for stdin; '#' starts a comment)
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Refuse ranges and files that add up to more targets than N, before anything is sent
+    #[arg(long, value_name = "N", default_value_t = crate::target::DEFAULT_MAX_TARGETS as u32, value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    pub max_targets: u32,
+    /// Sweep: print only the addresses that answered, one per line, as fping -a
+    #[arg(short = 'a', long, conflicts_with_all = ["unreachable", "json", "format"])]
+    pub alive: bool,
+    /// Sweep: print only the addresses that did not answer, one per line, as fping -u
+    #[arg(short = 'u', long, conflicts_with_all = ["json", "format"])]
+    pub unreachable: bool,
+    /// Sweep: probes per second across all targets (default 1000 for a sweep)
+    #[arg(long, value_name = "PPS", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub rate: Option<u32>,
     /// Stop after COUNT probes per target (default: until Ctrl-C or the deadline)
     #[arg(short = 'c', long, value_name = "COUNT", allow_negative_numbers = true)]
     pub count: Option<i64>,

@@ -21,6 +21,13 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+pub mod range;
+pub use range::AddrRange;
+
+/// The most addresses one run takes unless `--max-targets` says otherwise: ranges are
+/// refused above it, before anything is sent.
+pub const DEFAULT_MAX_TARGETS: usize = 65_536;
+
 /// What a target names: an address, or a name still to be resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
@@ -114,6 +121,62 @@ impl Target {
             note,
         })
     }
+}
+
+/// Every destination `texts` name, ranges (`10.0.0.0/24`, `10.0.0.1-50`) expanded to
+/// their addresses, in order. More than `max` in all is refused (the whole run, naming
+/// the text that crossed the limit) before any address is made, so a `/8` costs nothing.
+/// Errors are `(text, why)`.
+pub fn expand_destinations(
+    texts: &[String],
+    ports: PortSuffix,
+    max: usize,
+) -> Result<Vec<Target>, (String, String)> {
+    let mut total: u128 = 0;
+    let mut parsed = Vec::with_capacity(texts.len().min(max));
+    for text in texts {
+        let fail = |why: String| (text.clone(), why);
+        match AddrRange::parse(text).map_err(fail)? {
+            Some(range) => {
+                total += range.len();
+                if total > max as u128 {
+                    let why = if range.len() > max as u128 {
+                        range::too_large(text.trim(), range.len(), max)
+                    } else {
+                        format!("the targets up to here are {total} addresses, more than --max-targets {max}")
+                    };
+                    return Err(fail(why));
+                }
+                if range.first().is_unspecified() {
+                    return Err(fail(format!(
+                        "the range starts at {}, which is no destination",
+                        range.first()
+                    )));
+                }
+                parsed.push(Err(range));
+            }
+            None => {
+                total += 1;
+                if total > max as u128 {
+                    return Err(fail(format!("more than --max-targets {max} targets")));
+                }
+                parsed.push(Ok(Target::parse_destination(text, ports).map_err(fail)?));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(total as usize);
+    for item in parsed {
+        match item {
+            Ok(target) => out.push(target),
+            Err(range) => out.extend(range.iter().map(|addr| Target {
+                host: Host::Ip { addr, scope: None },
+                port: None,
+                text: addr.to_string(),
+                note: None,
+            })),
+        }
+    }
+    Ok(out)
 }
 
 /// `::ffff:198.18.0.1` is an IPv4 address written as IPv6: on the wire it is IPv4, and
@@ -569,6 +632,50 @@ mod tests {
         ] {
             assert!(Target::parse(bad, PortSuffix::Allowed).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ranges_expand_in_order_and_the_limit_holds_before_anything_is_made() {
+        let texts = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let got = expand_destinations(
+            &texts(&["10.0.0.1-3", "dest.netlab.test", "fd00::/127"]),
+            PortSuffix::Forbidden,
+            DEFAULT_MAX_TARGETS,
+        )
+        .unwrap();
+        let shown: Vec<String> = got.iter().map(|t| t.host.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "10.0.0.1",
+                "10.0.0.2",
+                "10.0.0.3",
+                "dest.netlab.test",
+                "fd00::",
+                "fd00::1"
+            ]
+        );
+        // One range over the limit, and a sum over it, each named.
+        let (text, why) =
+            expand_destinations(&texts(&["10.0.0.0/8"]), PortSuffix::Forbidden, 65_536)
+                .unwrap_err();
+        assert_eq!(text, "10.0.0.0/8");
+        assert!(why.contains("16777214 addresses") && why.contains("--max-targets 65536"));
+        let (text, why) = expand_destinations(
+            &texts(&["10.0.0.0/24", "10.0.1.0/24"]),
+            PortSuffix::Forbidden,
+            300,
+        )
+        .unwrap_err();
+        assert_eq!(text, "10.0.1.0/24");
+        assert!(why.contains("508 addresses"), "{why}");
+        assert!(
+            expand_destinations(&texts(&["a.test", "b.test"]), PortSuffix::Forbidden, 1).is_err()
+        );
+        // Bad ranges and the unspecified address are refused.
+        assert!(expand_destinations(&texts(&["10.0.0.0/33"]), PortSuffix::Forbidden, 10).is_err());
+        assert!(expand_destinations(&texts(&["0.0.0.0/31"]), PortSuffix::Forbidden, 10).is_err());
+        assert!(expand_destinations(&texts(&["::/127"]), PortSuffix::Forbidden, 10).is_err());
     }
 
     #[test]

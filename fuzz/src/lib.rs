@@ -38,6 +38,15 @@ pub fn transport(bytes: &[u8]) {
     }
 }
 
+/// What a SYN scan reads from its raw sockets: a TCP answer (with an IPv4 header, or
+/// bare as IPv6 gives it) and an ICMP error quoting a SYN, in both families.
+pub fn scan_replies(bytes: &[u8]) {
+    for version in [Version::V4, Version::V6] {
+        black_box(netlab::packet::scan::tcp_answer(bytes, version).ok());
+        black_box(netlab::packet::scan::quoted_syn(bytes, version).ok());
+    }
+}
+
 /// An ICMP or ICMPv6 message and everything reachable from it: echo fields, the quoted
 /// datagram and its transport header, RFC 4884 extensions in every layout, MPLS labels,
 /// RFC 5837 interface information and the trace's text and JSON forms of the objects.

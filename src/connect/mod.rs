@@ -103,6 +103,7 @@ mod report;
 mod run;
 mod scan;
 mod stats;
+mod syn;
 mod timeout;
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
@@ -113,7 +114,7 @@ use crate::cli::{ConnectArgs, Family};
 use crate::error::Failure;
 use crate::net::socket::RefusalDetail;
 use crate::output::Format;
-use crate::target::{parse_port_list, Host, PortSuffix, Target};
+use crate::target::{expand_destinations, parse_port_list, Host, PortSuffix, Target};
 
 use payload::{unescape, Expectation, Payload};
 use probe::{ProbeSpec, Protocol, ReadSpec};
@@ -141,6 +142,10 @@ pub struct Plan {
     family: Family,
     concurrency: Option<usize>,
     format: Format,
+    /// `--syn`: a raw SYN scan (`syn/`) instead of connect().
+    syn: bool,
+    /// `--rate`: the SYN scan's most SYNs a second.
+    syn_rate: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -165,10 +170,20 @@ impl Plan {
             None => (None, false),
         };
 
-        let mut targets = Vec::with_capacity(args.targets.len());
-        for text in &args.targets {
-            let target = Target::parse_destination(text, PortSuffix::Allowed)
-                .map_err(|why| Failure::usage(format!("target '{text}'"), why))?;
+        if args.syn && port_list.is_none() {
+            return Err(Failure::usage("--syn", "scans the ports given with -p")
+                .with_hint("netlab connect --syn HOST -p 22,80,443 (or -p- for all)"));
+        }
+        // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address.
+        let expanded = expand_destinations(
+            &args.targets,
+            PortSuffix::Allowed,
+            args.max_targets as usize,
+        )
+        .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
+        let mut targets = Vec::with_capacity(expanded.len());
+        for target in expanded {
+            let text = &target.text;
             check_family(&target, family)?;
             let ports = match (target.port, &port_list) {
                 (Some(_), Some(_)) => {
@@ -313,6 +328,8 @@ impl Plan {
             family,
             concurrency: args.concurrency.map(|n| n as usize),
             format: args.output.format_for("connect", &[])?,
+            syn: args.syn,
+            syn_rate: args.rate,
         })
     }
 }

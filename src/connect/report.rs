@@ -439,7 +439,8 @@ pub fn compress_ports(ports: &[u16]) -> String {
     parts.join(",")
 }
 
-/// A progress bar on stderr, only when stderr is a terminal.
+/// A progress bar on stderr, only when stderr is a terminal: done and to do, the rate,
+/// the open ports found so far, and the time left.
 #[derive(Clone)]
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -449,12 +450,13 @@ impl Progress {
     pub fn start(len: usize, what: &str) -> Progress {
         let bar = output::stderr_is_terminal().then(|| {
             let bar = ProgressBar::new(len as u64);
-            if let Ok(style) =
-                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ports, {eta} left")
-            {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} ports, {per_sec}, {prefix} open, {eta} left",
+            ) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_message(what.to_string());
+            bar.set_prefix("0");
             bar
         });
         Progress { bar }
@@ -463,6 +465,13 @@ impl Progress {
     pub fn advance(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
+        }
+    }
+
+    /// One more open port found.
+    pub fn found(&self, open: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_prefix(open.to_string());
         }
     }
 

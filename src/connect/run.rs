@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::probe::{self, Outcome, ProbeSpec, Protocol, State};
 use super::report::{ProbeRecord, ScanRecord};
 use super::stats::Statistics;
-use super::{addresses_of, report, scan, timeout, Address, Plan, DEFAULT_WINDOW, FD_RESERVE};
+use super::{addresses_of, report, scan, syn, timeout, Address, Plan, DEFAULT_WINDOW, FD_RESERVE};
 use crate::error::{Exit, Failure};
 use crate::net::err::{self, Kind};
 use crate::net::signal::{Meaning, Signal};
@@ -81,6 +81,25 @@ pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
             return Err(Failure::new("connect", "interrupted while resolving names"));
         }
     };
+    if plan.syn {
+        // Every address once, in command-line order; the ports are -p's, the same for all.
+        let ports = match plan.targets.first() {
+            Some(target) => target.ports.clone(),
+            None => return Err(Failure::usage("connect --syn", "no target given")),
+        };
+        // Moved, not copied: a range of 65,536 addresses is held once.
+        let mut addresses: Vec<(String, Address)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for target in resolved {
+            for address in target.addresses {
+                if seen.insert(address.ip) {
+                    addresses.push((target.host.clone(), address));
+                }
+            }
+        }
+        drop(seen);
+        return syn::io::run(&plan, out, addresses, ports, interrupt.wait()).await;
+    }
     if plan.scan {
         run_scans(&plan, out, resolved, interrupt).await
     } else {
@@ -387,7 +406,11 @@ async fn scan_one(
                 };
                 progress.suspend(|| lock(&rows).row(&row));
             }
-            lock(&record).add(port, &outcome);
+            let mut record = lock(&record);
+            record.add(port, &outcome);
+            if outcome.state == State::Open {
+                progress.found(record.open.len());
+            }
         }
     };
     let result = scan::run_window(ports.len(), window, prober, on_result, interrupt.wait()).await;

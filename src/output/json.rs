@@ -1,19 +1,22 @@
 //! `--format json` (and `--json`): one pretty document on stdout when the command ends,
 //! and for the streams (`trace --watch --json`) one compact object per line (NDJSON).
 
-use std::io;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::{warn, Stdout, ALSO_JSON};
 
 impl Stdout {
-    /// Writes the command's one JSON document.
+    /// Writes the command's one JSON document, serialised straight into stdout through
+    /// a buffer: a document of 65,536 scan records is 20 MB of text, never held whole.
     pub fn json<T: Serialize>(&self, value: &T) {
-        match serde_json::to_string_pretty(value) {
-            Ok(text) => self.raw(&text),
-            Err(err) => self.fail("writing JSON output", io::Error::other(err)),
-        }
+        self.write(|out| {
+            let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+            serde_json::to_writer_pretty(&mut buffered, value).map_err(io::Error::from)?;
+            buffered.write_all(b"\n")?;
+            buffered.flush()
+        });
     }
 
     /// Writes the `--json` document to the file named by [`ALSO_JSON`], when it is set:

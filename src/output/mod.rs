@@ -135,12 +135,6 @@ impl Stdout {
         self.failed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps `err` as the failure of `what` (the first one only) and stops the door.
-    fn fail(&self, what: &'static str, err: io::Error) {
-        self.failed_write()
-            .get_or_insert(WriteFailure { what, err });
-    }
-
     /// Runs `write` on the sink unless a write failed before; keeps its error.
     fn write(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
         let mut failed = self.failed_write();

@@ -15,6 +15,7 @@
 //!   label stacks, and [`interface_info`]: RFC 5837 interface information (trace).
 //! - [`ext_echo`]: RFC 8335 Extended Echo ("PROBE"): is a router's interface up.
 //! - [`transport`]: the first bytes of quoted UDP and TCP headers (ports, TCP sequence).
+//! - [`scan`]: what a SYN scan reads: a SYN-ACK or RST, an ICMP error quoting a SYN.
 //! - [`IcmpErrorKind`]: one family-independent name for every ICMP error, used by the
 //!   output of ping and trace.
 
@@ -26,6 +27,7 @@ pub mod icmp;
 pub mod interface_info;
 pub mod ipv4;
 pub mod ipv6;
+pub mod scan;
 pub mod transport;
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ fn exercise(bytes: &[u8]) {
     if let Ok(tcp) = TcpPrefix::parse(bytes) {
         let _ = (tcp.src_port(), tcp.dst_port(), tcp.sequence(), tcp.flags());
     }
+    // What the SYN scan reads from its raw sockets.
+    for version in [Version::V4, Version::V6] {
+        let _ = super::scan::tcp_answer(bytes, version);
+        let _ = super::scan::quoted_syn(bytes, version);
+    }
 }
 
 fn exercise_icmp(bytes: &[u8], version: Version) {
@@ -138,6 +143,30 @@ fn valid_packets() -> Vec<Vec<u8>> {
         out.push(msg);
     }
     out.push(vec![43, 0, 0, 0, 0x12, 0x34, 7, 0x07]);
+    // A raw IPv4 socket's ICMP 3/13 quoting a TCP SYN (what a SYN scan reads).
+    let mut syn = [0u8; 20];
+    super::transport::write_tcp_syn(
+        &mut syn,
+        [127, 0, 0, 1].into(),
+        [127, 0, 0, 2].into(),
+        40000,
+        25,
+        7,
+    )
+    .unwrap();
+    let mut quote = vec![
+        0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2,
+    ];
+    quote.extend_from_slice(&syn[..8]);
+    let mut error = vec![3, 13, 0, 0, 0, 0, 0, 0];
+    error.extend_from_slice(&quote);
+    let mut packet = vec![
+        0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 9, 127, 0, 0, 1,
+    ];
+    packet[2..4].copy_from_slice(&((20 + error.len()) as u16).to_be_bytes());
+    packet.extend_from_slice(&error);
+    assert!(super::scan::quoted_syn(&packet, Version::V4).is_ok());
+    out.push(packet);
     out
 }
 

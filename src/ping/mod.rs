@@ -127,6 +127,7 @@ mod live;
 pub mod plot;
 mod probe_interface;
 mod report;
+mod sweep;
 
 pub use engine::Settings;
 pub use io::{measure, Observer, PingOutcome, Signals, Summary};
@@ -194,6 +195,8 @@ pub struct Plan {
     pub probe: Option<probe_interface::ProbePlan>,
     /// `--watch`: the live view on a terminal, the rows (or NDJSON) elsewhere.
     pub watch: bool,
+    /// A range, `-a` or `-u`: one probe per address at `--rate` (`sweep.rs`).
+    pub sweep: Option<sweep::SweepPlan>,
 }
 
 impl Plan {
@@ -327,16 +330,20 @@ impl Plan {
         }
         let mut texts = args.targets.clone();
         if let Some(path) = &args.file {
-            texts.extend(read_target_file(path)?);
+            texts.extend(read_target_file(path, args.max_targets as usize)?);
         }
         if texts.is_empty() {
             return Err(Failure::usage("ping", "no targets given")
                 .with_hint("name hosts on the command line or with --file FILE"));
         }
-        let mut targets = Vec::with_capacity(texts.len());
-        for text in &texts {
-            let target = Target::parse_destination(text, PortSuffix::Forbidden)
-                .map_err(|why| Failure::usage("ping: target", why))?;
+        let sweep = sweep::SweepPlan::from_args(&args, &texts)?;
+        let targets = crate::target::expand_destinations(
+            &texts,
+            PortSuffix::Forbidden,
+            args.max_targets as usize,
+        )
+        .map_err(|(text, why)| Failure::usage(format!("ping: target '{text}'"), why))?;
+        for target in &targets {
             if let Host::Ip { addr, .. } = &target.host {
                 if let Some(why) = family.refusal(addr) {
                     let why = match source {
@@ -354,28 +361,32 @@ impl Plan {
                     }
                 }
             }
-            targets.push(target);
         }
         let probe = match &args.probe_interface {
             None => None,
             Some(interface) => Some(probe_plan(&args, interface, &targets, count)?),
         };
+        let mut settings = Settings {
+            count,
+            interval,
+            timeout: args.timeout,
+            deadline: args.deadline,
+            size: args.size as usize,
+            pattern,
+            preload: args.preload.map_or(1, u64::from),
+            adaptive,
+            report_outstanding: args.report_outstanding,
+            spread: false,
+        };
+        if let Some(sweep) = &sweep {
+            sweep.pace(&mut settings, targets.len());
+        }
         Ok(Plan {
             probe,
             targets,
             family,
-            settings: Settings {
-                count,
-                interval,
-                timeout: args.timeout,
-                deadline: args.deadline,
-                size: args.size as usize,
-                pattern,
-                preload: args.preload.map_or(1, u64::from),
-                adaptive,
-                report_outstanding: args.report_outstanding,
-                spread: false,
-            },
+            settings,
+            sweep,
             ttl,
             quiet: args.quiet || args.flood,
             numeric: args.numeric,
@@ -404,9 +415,6 @@ impl Plan {
     }
 }
 
-/// Most targets one ping run takes from a file: each holds a row of statistics and a
-/// slot in the engine, so an endless file (`yes host | netlab ping --file -`) must stop.
-pub const MAX_TARGETS: usize = 65_536;
 fn size_refusal(size: i64) -> Failure {
     Failure::usage(
         "ping -s",
@@ -448,7 +456,10 @@ fn parse_pattern(text: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
+/// The lines of a `--file`, at most `max` of them: each target holds a row of statistics
+/// and a slot in the engine, so an endless file (`yes host | netlab ping --file -`) must
+/// stop (`--max-targets`; ranges on a line are counted when expanded).
+fn read_target_file(path: &std::path::Path, max: usize) -> Result<Vec<String>, Failure> {
     let shown = path.display().to_string();
     let reader: Box<dyn BufRead> = if shown == "-" {
         Box::new(BufReader::new(std::io::stdin()))
@@ -477,10 +488,10 @@ fn read_target_file(path: &std::path::Path) -> Result<Vec<String>, Failure> {
         if line.is_empty() {
             continue;
         }
-        if out.len() == MAX_TARGETS {
+        if out.len() == max {
             return Err(Failure::usage(
                 &what,
-                format!("more than {MAX_TARGETS} targets (line {number})"),
+                format!("more than --max-targets {max} targets (line {number})"),
             ));
         }
         out.push(line.to_string());
@@ -636,6 +647,18 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
         .map_err(|e| Failure::new("starting the async runtime", e))?;
     runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
+        if let Some(sweep) = plan.sweep.filter(|s| s.own_output(plan.format)) {
+            let mut report = sweep::SweepReport::new(&sweep, out, &resolved);
+            let outcome = measure(
+                &plan.settings,
+                sockets,
+                &resolved,
+                &mut report,
+                Signals::Handle,
+            )
+            .await?;
+            return Ok(Exit::from_answered(outcome.all_answered()));
+        }
         let mut report = report::Report::new(&plan, out, &resolved);
         let outcome = if live::wanted(&plan) {
             let mut view = live::Live::start(&plan, &resolved, report)

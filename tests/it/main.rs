@@ -17,6 +17,7 @@ mod ping_probe;
 mod report;
 mod resolve;
 mod resolve_types;
+mod scan;
 mod seeds;
 mod serve;
 mod tmux;

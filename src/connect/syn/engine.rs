@@ -1,0 +1,417 @@
+//! The SYN scan's decisions, with no socket and no clock: what to send next and when,
+//! what a reply means, when a silent port is tried again, when the scan is over. The
+//! driver (`io.rs`) feeds it the time and the segments that arrive; `sim.rs` runs it in
+//! virtual time against simulated hosts.
+//!
+//! Stateless matching, as masscan and zmap do it: each SYN's sequence number is a keyed
+//! hash (SipHash with this run's random key) of the destination address and port and our
+//! source port. A SYN-ACK or RST answering it acknowledges that number plus one, an ICMP
+//! error quotes it; a reply whose number does not match, from an address or about a port
+//! not probed, is ignored. So nothing is kept per probe in flight but its deadline, and a
+//! forged or stray segment cannot make a port look open.
+//!
+//! What is kept: one bit per (address, port) saying it is answered, one saying it was
+//! retried — 2 bits x 196,608 probes is 48 KB for 65,536 addresses x 3 ports — and the
+//! deadlines of the probes in flight (bounded by rate x timeout).
+//!
+//! Order: hosts and ports are interleaved (probe `i` is host `i % hosts`, port
+//! `i / hosts`), so on a range no host sees two SYNs in a row.
+//!
+//! Pacing and adaptation: SYNs leave evenly at the current rate. A reply that comes only
+//! after its port was retried is evidence of loss (a rate-limited host or path dropped the
+//! first SYN or its answer): the rate halves, at most once per [`ADAPT_EVERY`], down to
+//! the floor; every answer without loss lets it grow back by one part in a hundred, up to
+//! `--rate`. Silence alone is not evidence: a filtered port is silent at any rate.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::connect::probe::{describe_icmp, State};
+use crate::net::msg::{ErrorOrigin, IcmpReport};
+
+/// How often the rate may be halved: one burst of losses is one signal, not ten.
+pub const ADAPT_EVERY: Duration = Duration::from_millis(100);
+/// How far behind its schedule pacing may fall before the backlog is forgotten (a stall
+/// must not turn into a burst).
+const MAX_CATCH_UP: Duration = Duration::from_millis(5);
+/// The most probes one scan holds answers for (hosts x ports): 2 bits each.
+pub const MAX_PROBES: u64 = 1 << 26;
+
+/// How a scan runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The most SYNs a second, and where the rate starts.
+    pub rate: u32,
+    /// The least the adaptation lowers it to.
+    pub min_rate: u32,
+    /// How long a SYN waits for its answer before it is retried (first time) or counted
+    /// filtered (second).
+    pub timeout: Duration,
+    /// Our source port: every SYN leaves from it, every answer comes to it.
+    pub sport: u16,
+}
+
+/// A SYN to send now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Syn {
+    pub dst: IpAddr,
+    pub port: u16,
+    pub seq: u32,
+    /// Its second try.
+    pub retry: bool,
+}
+
+/// What came back, as the driver parsed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// A TCP segment to our port.
+    Tcp {
+        from: IpAddr,
+        /// Its source port: the port probed.
+        sport: u16,
+        /// Its destination port: ours.
+        dport: u16,
+        ack: u32,
+        flags: u8,
+    },
+    /// An ICMP error quoting one of our SYNs.
+    Icmp {
+        /// Who sent the error (the host, or a router on the way).
+        from: IpAddr,
+        /// The quoted SYN's destination, ports and sequence number.
+        dst: IpAddr,
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        /// Type and code, of ICMPv6 when `v6`.
+        v6: bool,
+        icmp_type: u8,
+        icmp_code: u8,
+    },
+}
+
+/// What [`Engine::on_reply`] made of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The first answer for its port: a finding.
+    Accepted,
+    /// Another answer for a port already decided.
+    Duplicate,
+    /// Not ours: an address or port not probed, a wrong cookie, flags that answer no SYN.
+    Ignored,
+}
+
+/// A decided port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The host's position in the list the engine was given.
+    pub host: usize,
+    pub port: u16,
+    pub state: State,
+    /// For an ICMP error: which, and from whom.
+    pub detail: Option<String>,
+}
+
+struct InFlight {
+    index: u64,
+    deadline: Instant,
+    retry: bool,
+}
+
+/// One scan of `hosts` x `ports`.
+pub struct Engine {
+    cfg: Config,
+    key: RandomState,
+    hosts: Vec<IpAddr>,
+    host_index: HashMap<IpAddr, u32>,
+    /// Sorted, without duplicates.
+    ports: Arc<[u16]>,
+    total: u64,
+    next: u64,
+    answered: Vec<u64>,
+    retried: Vec<u64>,
+    in_flight: VecDeque<InFlight>,
+    retries: VecDeque<u64>,
+    findings: VecDeque<Finding>,
+    decided: u64,
+    rate: f64,
+    next_send: Instant,
+    last_cut: Option<Instant>,
+}
+
+fn bit(bits: &[u64], i: u64) -> bool {
+    bits[(i / 64) as usize] & (1 << (i % 64)) != 0
+}
+
+fn set(bits: &mut [u64], i: u64) -> bool {
+    let word = &mut bits[(i / 64) as usize];
+    let was = *word & (1 << (i % 64)) != 0;
+    *word |= 1 << (i % 64);
+    was
+}
+
+impl Engine {
+    /// A scan of every host x port; `ports` sorted and without duplicates (as
+    /// `parse_port_list` gives them). Refuses more than [`MAX_PROBES`].
+    pub fn new(
+        cfg: Config,
+        hosts: Vec<IpAddr>,
+        ports: Arc<[u16]>,
+        now: Instant,
+    ) -> Result<Engine, String> {
+        let total = hosts.len() as u64 * ports.len() as u64;
+        if total > MAX_PROBES {
+            return Err(format!(
+                "{} addresses x {} ports is {total} probes; a SYN scan takes at most {MAX_PROBES}",
+                hosts.len(),
+                ports.len()
+            ));
+        }
+        debug_assert!(ports.windows(2).all(|w| w[0] < w[1]));
+        let words = total.div_ceil(64) as usize;
+        let host_index = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (a, i as u32))
+            .collect();
+        let rate = f64::from(cfg.rate.max(1));
+        Ok(Engine {
+            key: RandomState::new(),
+            host_index,
+            hosts,
+            ports,
+            total,
+            next: 0,
+            answered: vec![0; words],
+            retried: vec![0; words],
+            in_flight: VecDeque::new(),
+            retries: VecDeque::new(),
+            findings: VecDeque::new(),
+            decided: 0,
+            rate,
+            next_send: now,
+            last_cut: None,
+            cfg,
+        })
+    }
+
+    /// The sequence number a SYN to `dst:port` carries.
+    pub fn cookie(&self, dst: IpAddr, port: u16) -> u32 {
+        let mut h = self.key.build_hasher();
+        dst.hash(&mut h);
+        port.hash(&mut h);
+        self.cfg.sport.hash(&mut h);
+        h.finish() as u32
+    }
+
+    fn target(&self, index: u64) -> (usize, u16) {
+        let hosts = self.hosts.len() as u64;
+        (
+            (index % hosts) as usize,
+            self.ports[(index / hosts) as usize],
+        )
+    }
+
+    fn index_of(&self, dst: IpAddr, port: u16) -> Option<u64> {
+        let host = *self.host_index.get(&dst)?;
+        let port = self.ports.binary_search(&port).ok()?;
+        Some(port as u64 * self.hosts.len() as u64 + u64::from(host))
+    }
+
+    /// The next SYN, if one is due at `now`; call until `None`.
+    pub fn poll_send(&mut self, now: Instant) -> Option<Syn> {
+        if now < self.next_send {
+            return None;
+        }
+        let (index, retry) = loop {
+            if let Some(index) = self.retries.pop_front() {
+                if !bit(&self.answered, index) {
+                    break (index, true);
+                }
+            } else if self.next < self.total {
+                self.next += 1;
+                break (self.next - 1, false);
+            } else {
+                return None;
+            }
+        };
+        let gap = Duration::from_secs_f64(1.0 / self.rate);
+        self.next_send = self
+            .next_send
+            .max(now.checked_sub(MAX_CATCH_UP).unwrap_or(now))
+            + gap;
+        self.in_flight.push_back(InFlight {
+            index,
+            deadline: now + self.cfg.timeout,
+            retry,
+        });
+        let (host, port) = self.target(index);
+        let dst = self.hosts[host];
+        Some(Syn {
+            dst,
+            port,
+            seq: self.cookie(dst, port),
+            retry,
+        })
+    }
+
+    /// Probes whose wait is over: a first try is queued for its retry, a second counts
+    /// as filtered.
+    pub fn poll_timeouts(&mut self, now: Instant) {
+        while let Some(front) = self.in_flight.front() {
+            if front.deadline > now {
+                break;
+            }
+            let InFlight { index, retry, .. } = self.in_flight.pop_front().expect("front");
+            if bit(&self.answered, index) {
+                continue;
+            }
+            if retry {
+                self.decide(index, State::Filtered, None);
+            } else {
+                set(&mut self.retried, index);
+                self.retries.push_back(index);
+            }
+        }
+    }
+
+    fn decide(&mut self, index: u64, state: State, detail: Option<String>) {
+        set(&mut self.answered, index);
+        self.decided += 1;
+        let (host, port) = self.target(index);
+        self.findings.push_back(Finding {
+            host,
+            port,
+            state,
+            detail,
+        });
+    }
+
+    /// A segment or ICMP error that arrived at `now`.
+    pub fn on_reply(&mut self, now: Instant, reply: &Reply) -> Verdict {
+        use crate::packet::transport::{TCP_ACK, TCP_RST, TCP_SYN};
+        let (dst, port, ours, cookie, state, detail) = match *reply {
+            Reply::Tcp {
+                from,
+                sport,
+                dport,
+                ack,
+                flags,
+            } => {
+                let state = if flags & TCP_RST != 0 && flags & TCP_ACK != 0 {
+                    State::Closed
+                } else if flags & (TCP_SYN | TCP_ACK) == TCP_SYN | TCP_ACK {
+                    State::Open
+                } else {
+                    return Verdict::Ignored;
+                };
+                (from, sport, dport, ack.wrapping_sub(1), state, None)
+            }
+            Reply::Icmp {
+                from,
+                dst,
+                sport,
+                dport,
+                seq,
+                v6,
+                icmp_type,
+                icmp_code,
+            } => {
+                // As the connect scan reads them: port unreachable is a refusal (a
+                // REJECT rule), any other error says the port cannot be reached; named
+                // in the same words.
+                let state = match (v6, icmp_type, icmp_code) {
+                    (false, 3, 3) | (true, 1, 4) => State::Closed,
+                    (false, 3, _) | (true, 1, _) => State::Unreachable,
+                    _ => return Verdict::Ignored,
+                };
+                let detail = describe_icmp(&IcmpReport {
+                    origin: if v6 {
+                        ErrorOrigin::Icmp6
+                    } else {
+                        ErrorOrigin::Icmp4
+                    },
+                    icmp_type,
+                    icmp_code,
+                    errno: 0,
+                    info: 0,
+                    from: Some(from),
+                });
+                (dst, dport, sport, seq, state, Some(detail))
+            }
+        };
+        if ours != self.cfg.sport {
+            return Verdict::Ignored;
+        }
+        let Some(index) = self.index_of(dst, port) else {
+            return Verdict::Ignored;
+        };
+        if cookie != self.cookie(dst, port) {
+            return Verdict::Ignored;
+        }
+        if bit(&self.answered, index) {
+            return Verdict::Duplicate;
+        }
+        if bit(&self.retried, index) {
+            self.lost(now);
+        } else {
+            self.rate = (self.rate + self.rate / 100.0).min(f64::from(self.cfg.rate));
+        }
+        self.decide(index, state, detail);
+        Verdict::Accepted
+    }
+
+    /// Evidence that a SYN or its answer was lost: halve the rate.
+    fn lost(&mut self, now: Instant) {
+        if self
+            .last_cut
+            .is_some_and(|at| now.duration_since(at) < ADAPT_EVERY)
+        {
+            return;
+        }
+        self.last_cut = Some(now);
+        self.rate = (self.rate / 2.0).max(f64::from(self.cfg.min_rate.max(1)));
+    }
+
+    /// The next decided port.
+    pub fn pop_finding(&mut self) -> Option<Finding> {
+        self.findings.pop_front()
+    }
+
+    /// When the engine next needs the driver: a SYN due, or a wait ending.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        if self.is_done() {
+            return None;
+        }
+        let send = (!self.retries.is_empty() || self.next < self.total).then_some(self.next_send);
+        let wait = self.in_flight.front().map(|f| f.deadline);
+        match (send, wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Every port decided.
+    pub fn is_done(&self) -> bool {
+        self.decided == self.total
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The current rate, SYNs a second.
+    #[cfg(test)]
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    #[cfg(test)]
+    pub fn hosts(&self) -> &[IpAddr] {
+        &self.hosts
+    }
+}
