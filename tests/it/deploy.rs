@@ -454,3 +454,153 @@ scrape_configs:
     let _ = terminate(prometheus);
     assert_eq!(terminate(exporter).code(), Some(0));
 }
+
+/// Two vantage points, one Prometheus: an exporter at each end of the lab (client and
+/// destination) pinging the other and two shared targets, labelled by the rules' convention
+/// (`vantage` = the name the other end lists it by, here its address). Router 1 drops half
+/// the echo requests going client → destination, and every echo request from the client
+/// to router 2. The recording rules answer: the client's pings to the destination lose
+/// about half, the destination's pings to the client nothing (forward vs reverse); the
+/// unreachable address is down from both vantage points (the target), router 2 from the
+/// client only (the client's path).
+#[test]
+fn the_rules_tell_vantage_points_and_directions_apart_in_the_lab() {
+    if !have_prometheus() {
+        return;
+    }
+    let lab = lab!(LabConfig::default().routers(2));
+    let client = lab.client_v4().to_string();
+    let dest = lab.dest_v4().to_string();
+    let router2 = lab.router_v4(2).to_string();
+    let unreachable = lab.unreachable_v4().to_string();
+    for rule in [
+        format!("iptables -A FORWARD -p icmp --icmp-type echo-request -s {client} -d {dest} -m statistic --mode random --probability 0.5 -j DROP"),
+        format!("iptables -A INPUT -p icmp --icmp-type echo-request -s {client} -d {router2} -j DROP"),
+        format!("iptables -A FORWARD -p icmp --icmp-type echo-request -s {client} -d {router2} -j DROP"),
+    ] {
+        let argv: Vec<&str> = rule.split_whitespace().collect();
+        let out = lab.exec(Role::Router(1), &argv);
+        assert!(out.status.success(), "{rule}: {out:?}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = |peer: &str| {
+        format!(
+            "[ping]
+interval = \"100ms\"
+timeout = \"500ms\"
+[[target]]
+host = \"{peer}\"
+[[target]]
+host = \"{router2}\"
+[[target]]
+host = \"{unreachable}\"
+"
+        )
+    };
+    let mut exporters = Vec::new();
+    for (role, me, peer, listen) in [
+        (
+            Role::Client,
+            &client,
+            &dest,
+            format!("127.0.0.1:{EXPORTER_PORT}"),
+        ),
+        (
+            Role::Dest,
+            &dest,
+            &client,
+            format!("{dest}:{EXPORTER_PORT}"),
+        ),
+    ] {
+        let path = dir.path().join(format!("{me}.toml"));
+        std::fs::write(&path, config(peer)).expect("write config");
+        let mut cmd = lab.command(role, env!("CARGO_BIN_EXE_netlab"));
+        cmd.args(["exporter", "--listen", &listen, "--config"])
+            .arg(&path)
+            .env_remove("RUST_BACKTRACE");
+        let mut exporter = spawn(cmd, &format!("netlab exporter at {me}"));
+        exporter.wait_stderr(&format!("listening on http://{listen}/"));
+        exporters.push(exporter);
+    }
+    let _prometheus = start_prometheus(
+        &lab,
+        dir.path(),
+        &format!(
+            "global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [\"{rules}\"]
+scrape_configs:
+  - job_name: netlab
+    static_configs:
+      - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
+        labels: {{vantage: \"{client}\"}}
+      - targets: [\"{dest}:{EXPORTER_PORT}\"]
+        labels: {{vantage: \"{dest}\"}}
+",
+            rules = deploy().join("prometheus/netlab-rules.yml").display()
+        ),
+    );
+    let one = |query: &str, accept: &dyn Fn(f64) -> bool| {
+        let r = prom_query(&lab, query, |r| r.len() == 1 && accept(value_of(&r[0])));
+        let v = value_of(&r[0]);
+        let _ = writeln!(std::io::stderr(), "{query} = {v}");
+        v
+    };
+    // Enough pings (5 s at 10 a second from each end) for the ratio to settle near 0.5.
+    std::thread::sleep(Duration::from_secs(5));
+    let forward = format!("{{vantage=\"{client}\",peer=\"{dest}\"}}");
+    one(
+        &format!("pair:netlab_ping_loss_forward:ratio5m{forward}"),
+        &|v| (0.25..=0.75).contains(&v),
+    );
+    one(
+        &format!("pair:netlab_ping_loss_reverse:ratio5m{forward}"),
+        &|v| v == 0.0,
+    );
+    // The same pair seen from the other end: the directions swap.
+    let backward = format!("{{vantage=\"{dest}\",peer=\"{client}\"}}");
+    one(
+        &format!("pair:netlab_ping_loss_forward:ratio5m{backward}"),
+        &|v| v == 0.0,
+    );
+    one(
+        &format!("pair:netlab_ping_loss_reverse:ratio5m{backward}"),
+        &|v| (0.25..=0.75).contains(&v),
+    );
+    // Down from every vantage point: the target; from one: that vantage point's path.
+    for (host, down) in [(&unreachable, 2.0), (&router2, 1.0)] {
+        one(
+            &format!("host:netlab_vantage_points:count{{host=\"{host}\"}}"),
+            &|v| v == 2.0,
+        );
+        one(
+            &format!("host:netlab_vantage_points_down:count{{host=\"{host}\"}}"),
+            &|v| v == down,
+        );
+    }
+    // And the alerts that say so are pending (their `for` is minutes) for those only.
+    let everywhere = prom_query(
+        &lab,
+        "ALERTS{alertname=\"NetlabTargetDownEverywhere\"}",
+        |r| !r.is_empty(),
+    );
+    assert!(
+        everywhere.len() == 1 && everywhere[0]["metric"]["host"] == unreachable.as_str(),
+        "{everywhere:?}"
+    );
+    let some = prom_query(
+        &lab,
+        "ALERTS{alertname=\"NetlabTargetDownFromSomeVantagePoints\"}",
+        |r| !r.is_empty(),
+    );
+    assert!(
+        some.len() == 1
+            && some[0]["metric"]["host"] == router2.as_str()
+            && some[0]["metric"]["vantage"] == client.as_str(),
+        "{some:?}"
+    );
+    for exporter in exporters {
+        assert_eq!(terminate(exporter).code(), Some(0));
+    }
+}
