@@ -604,3 +604,34 @@ scrape_configs:
         assert_eq!(terminate(exporter).code(), Some(0));
     }
 }
+
+/// The README's "Deploying" part names every shipped file and every alert.
+#[test]
+fn the_readme_shows_every_shipped_file_and_alert() {
+    let readme = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let section = readme
+        .split("#### Deploying")
+        .nth(1)
+        .expect("README has a Deploying part");
+    for file in [
+        "deploy/systemd/netlab-exporter.service",
+        "deploy/prometheus/netlab-rules.yml",
+        "deploy/grafana/netlab-dashboard.json",
+    ] {
+        assert!(deploy().join(file.trim_start_matches("deploy/")).is_file());
+        assert!(
+            section.contains(&format!("`{file}`")),
+            "README lacks {file}"
+        );
+    }
+    let rules = read(&deploy().join("prometheus/netlab-rules.yml"));
+    for alert in rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- alert: "))
+    {
+        assert!(
+            section.contains(&format!("| `{alert}` |")),
+            "README lacks {alert}"
+        );
+    }
+}
