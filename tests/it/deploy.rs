@@ -600,6 +600,17 @@ scrape_configs:
             && some[0]["metric"]["vantage"] == client.as_str(),
         "{some:?}"
     );
+    // The routers' host-unreachable errors about the pings to the unreachable address.
+    let unreachable_alerts =
+        prom_query(&lab, "ALERTS{alertname=\"NetlabTargetUnreachable\"}", |r| {
+            !r.is_empty()
+        });
+    assert!(
+        unreachable_alerts
+            .iter()
+            .all(|a| a["metric"]["host"] == unreachable.as_str()),
+        "{unreachable_alerts:?}"
+    );
     for exporter in exporters {
         assert_eq!(terminate(exporter).code(), Some(0));
     }
