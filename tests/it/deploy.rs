@@ -273,6 +273,22 @@ fn systemd_analyze_verifies_the_unit() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success() && said.trim().is_empty(), "{said}");
+    // Its exposure, as `systemd-analyze security` rates it (the README quotes it).
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze security");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let level: f64 = said
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for netlab-exporter.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in:\n{said}"));
+    assert!(level <= 2.0, "exposure {level}:\n{said}");
     // And it notices a mistake (so the check above can fail).
     std::fs::write(&path, text.replace("ProtectSystem=", "ProtectSytem=")).expect("write");
     let out = Command::new("systemd-analyze")
