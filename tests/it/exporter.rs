@@ -18,8 +18,8 @@ use crate::util;
 use crate::util::running::Running;
 
 /// Every wait for something that should happen soon (readiness, a series showing up).
-const WAIT: Duration = Duration::from_secs(60);
-const EXPORTER_PORT: u16 = 9470;
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const EXPORTER_PORT: u16 = 9470;
 const PROMETHEUS_PORT: u16 = 9090;
 
 fn examples() -> PathBuf {
@@ -29,7 +29,7 @@ fn examples() -> PathBuf {
 /// Debian's prometheus package provides both `prometheus` and `promtool`. Missing, it is
 /// installed (as root, with apt-get) once; without it the test fails under CI=true and
 /// skips loudly otherwise.
-fn have_prometheus() -> bool {
+pub(crate) fn have_prometheus() -> bool {
     static INSTALL: Mutex<Option<bool>> = Mutex::new(None);
     let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(ok) = *done {
@@ -76,7 +76,7 @@ fn which(program: &str) -> bool {
 }
 
 /// `promtool ARGS` with `stdin`; its exit status and output.
-fn promtool(args: &[&str], stdin: &str) -> (bool, String) {
+pub(crate) fn promtool(args: &[&str], stdin: &str) -> (bool, String) {
     let mut child = Command::new("promtool")
         .args(args)
         .stdin(Stdio::piped())
@@ -152,18 +152,18 @@ fn a_bad_config_is_one_line_naming_the_line_exit_2_before_listening() {
 }
 
 /// A child process (exporter or Prometheus) in the lab, with this file's patience.
-fn spawn(cmd: Command, what: &str) -> Running {
+pub(crate) fn spawn(cmd: Command, what: &str) -> Running {
     Running::spawn(what, cmd).patience(WAIT)
 }
 
 /// SIGTERM, then the exit status (within WAIT).
-fn terminate(process: Running) -> ExitStatus {
+pub(crate) fn terminate(process: Running) -> ExitStatus {
     process.signal(libc::SIGTERM);
     process.wait().0
 }
 
 /// `GET path` on 127.0.0.1:port inside the client namespace: (status, body).
-fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) {
+pub(crate) fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) {
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{}\r\n",
         accept
@@ -189,7 +189,7 @@ fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) 
 }
 
 /// The value of the sample `series` (name and labels exactly as exposed).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -205,7 +205,7 @@ fn encode(query: &str) -> String {
 }
 
 /// Asks Prometheus `query` until `accept` likes the result vector (within WAIT).
-fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = Instant::now() + WAIT;
     loop {
         let (status, body) = get(
@@ -230,11 +230,31 @@ fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<
     }
 }
 
-fn value_of(v: &Value) -> f64 {
+pub(crate) fn value_of(v: &Value) -> f64 {
     v["value"][1]
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// A real Prometheus (Debian's) in the lab's client namespace with `config` as its
+/// prometheus.yml, its data under `dir/prometheus`, ready to answer on PROMETHEUS_PORT.
+pub(crate) fn start_prometheus(lab: &Lab, dir: &Path, config: &str) -> Running {
+    let prom_dir = dir.join("prometheus");
+    std::fs::create_dir(&prom_dir).expect("mkdir");
+    let prom_config = prom_dir.join("prometheus.yml");
+    std::fs::write(&prom_config, config).expect("write prometheus.yml");
+    let mut cmd = lab.command(Role::Client, "prometheus");
+    cmd.arg(format!("--config.file={}", prom_config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            prom_dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
+        .current_dir(&prom_dir);
+    let mut prometheus = spawn(cmd, "prometheus");
+    prometheus.wait_stderr("Server is ready to receive web requests");
+    prometheus
 }
 
 #[test]
@@ -418,13 +438,11 @@ host = \"{unreachable}\"
     }
 
     // A real Prometheus scrapes it (and /probe, the multi-target way) and runs the rules.
-    let prom_dir = dir.path().join("prometheus");
-    std::fs::create_dir(&prom_dir).expect("mkdir");
     let rules = examples().join("rules.yml");
-    let prom_config = prom_dir.join("prometheus.yml");
-    std::fs::write(
-        &prom_config,
-        format!(
+    let prometheus = start_prometheus(
+        &lab,
+        dir.path(),
+        &format!(
             "global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -449,18 +467,7 @@ scrape_configs:
 ",
             rules = rules.display()
         ),
-    )
-    .expect("write prometheus.yml");
-    let mut cmd = lab.command(Role::Client, "prometheus");
-    cmd.arg(format!("--config.file={}", prom_config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            prom_dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
-        .current_dir(&prom_dir);
-    let mut prometheus = spawn(cmd, "prometheus");
-    prometheus.wait_stderr("Server is ready to receive web requests");
+    );
 
     let up = prom_query(&lab, "up", |r| {
         r.len() == 2 && r.iter().all(|v| value_of(v) == 1.0)
