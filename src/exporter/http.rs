@@ -4,7 +4,8 @@
 //! - `GET /probe?target=..&module=..`: one probe (`probe.rs`); 400 for bad
 //!   parameters, 403 for a target not allowed, 503 when every probe slot is taken,
 //!   each with its reason as plain text.
-//! - `GET /`: a short page naming the other two.
+//! - `POST /-/reload`: reload the config, as SIGHUP does (Prometheus' endpoint).
+//! - `GET /`: a short page naming the others.
 //!
 //! Connections are bounded: past [`MAX_CONNECTIONS`] the listener stops accepting
 //! (the kernel's backlog holds the rest) until one closes, so a crowd of idle clients
@@ -16,18 +17,18 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use super::metrics::{Metrics, ProbeLabels};
 use super::probe::{parse_request, Prober, Refusal};
@@ -40,10 +41,16 @@ pub const IDLE: Duration = Duration::from_secs(30);
 /// OpenMetrics, as `prometheus-client` writes it.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Where `POST /-/reload` waits for the reload's outcome.
+pub type ReloadReply = oneshot::Sender<Result<(), String>>;
+
 #[derive(Clone)]
 pub struct Shared {
     pub metrics: Arc<Metrics>,
-    pub prober: Arc<Prober>,
+    /// Replaced by a reload; a probe keeps the one it started with.
+    pub prober: Arc<RwLock<Arc<Prober>>>,
+    /// To the run loop, which reloads as on SIGHUP.
+    pub reload: mpsc::Sender<ReloadReply>,
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -51,6 +58,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/", get(index))
         .route("/metrics", get(metrics))
         .route("/probe", get(probe))
+        .route("/-/reload", post(reload).put(reload))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found: try /metrics or /probe\n") })
         .with_state(shared)
 }
@@ -66,6 +74,23 @@ async fn index() -> impl IntoResponse {
 
 /// The classic text format's content type.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `POST /-/reload` (Prometheus' own endpoint): 200 once reloaded, 500 with the reason
+/// when the file is bad and the running config was kept.
+async fn reload(State(shared): State<Shared>) -> Response {
+    let (tx, rx) = oneshot::channel();
+    if shared.reload.send(tx).await.is_err() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    }
+    match rx.await {
+        Ok(Ok(())) => text(StatusCode::OK, "reloaded".into()),
+        Ok(Err(why)) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reload failed, kept the running config: {why}"),
+        ),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()),
+    }
+}
 
 async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     exposition(&headers, shared.metrics.encode())
@@ -119,7 +144,11 @@ async fn probe(
         }
     };
     let module = request.module.as_str();
-    if let Err(refusal) = shared.prober.check(&request) {
+    let prober = match shared.prober.read() {
+        Ok(p) => p.clone(),
+        Err(_) => return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()),
+    };
+    if let Err(refusal) = prober.check(&request) {
         count(module, "forbidden");
         return refused(refusal);
     }
@@ -130,7 +159,7 @@ async fn probe(
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 3600.0)
         .map(Duration::from_secs_f64);
     shared.metrics.probes_in_flight.inc();
-    let answer = shared.prober.run(request, scrape).await;
+    let answer = prober.run(request, scrape).await;
     shared.metrics.probes_in_flight.dec();
     match answer {
         Ok(body) => {

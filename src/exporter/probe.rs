@@ -15,9 +15,10 @@
 //! second for the answer to travel). A trace cannot be cut mid-way (its driver blocks
 //! on `poll`): it keeps its slot until it ends, bounded by max hops × wait.
 //!
-//! Every module runs the command's own code: `ping::measure` (the ping engine, on an
-//! ICMP datagram socket: capabilities are gone by then, so `net.ipv4.ping_group_range`
-//! must allow the exporter's group), `net::socket::tcp_connect` (as `connect`), the
+//! Every module runs the command's own code: `ping::measure` (the ping engine, on a raw
+//! socket of the pool opened while privileged, `sockets.rs`; without the privilege on
+//! an ICMP datagram socket, so `net.ipv4.ping_group_range` must then allow the
+//! exporter's group), `net::socket::tcp_connect` (as `connect`), the
 //! system resolver (as every command resolves), `trace::run_trace` (UDP, as `check`).
 
 use std::net::SocketAddr;
@@ -33,6 +34,8 @@ use tokio::sync::Semaphore;
 
 use super::config::{normal_name, Allowed};
 use super::path::{self, Round, TraceSettings};
+use super::sockets::ProbePool;
+use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::ping;
 use crate::target::{Host, PortSuffix, Resolved, Target};
@@ -163,6 +166,8 @@ pub struct Prober {
     pub timeout: Duration,
     pub ping_count: u64,
     pub trace: TraceSettings,
+    /// Raw ICMP sockets opened while privileged (`sockets.rs`).
+    pub pool: Arc<ProbePool>,
 }
 
 impl Prober {
@@ -232,7 +237,14 @@ impl Prober {
 
     async fn icmp(&self, target: &Resolved, f: &mut Findings) {
         let settings = ping::Settings::plain(Some(self.ping_count), PROBE_INTERVAL, PROBE_TIMEOUT);
-        let sockets = match ping::Sockets::for_address(target.addr()) {
+        // A raw socket kept from the start when there is one; otherwise a socket of
+        // this process's own (datagram, when `ping_group_range` allows it).
+        let lease = self.pool.lease(Version::of(&target.addr())).await;
+        let opened = match &lease {
+            Some(lease) => lease.sockets(),
+            None => ping::Sockets::for_address(target.addr()),
+        };
+        let sockets = match opened {
             Ok(s) => s,
             Err(failure) => {
                 f.error = Some(failure.why);
@@ -525,6 +537,7 @@ mod tests {
                 queries: 1,
                 wait: Duration::from_secs(1),
             },
+            pool: Arc::new(ProbePool::empty()),
         };
         let request =
             parse_request(&params(&[("target", "127.0.0.1"), ("module", "dns")])).unwrap();

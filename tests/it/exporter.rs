@@ -18,18 +18,18 @@ use crate::util;
 use crate::util::running::Running;
 
 /// Every wait for something that should happen soon (readiness, a series showing up).
-const WAIT: Duration = Duration::from_secs(60);
-const EXPORTER_PORT: u16 = 9470;
-const PROMETHEUS_PORT: u16 = 9090;
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const EXPORTER_PORT: u16 = 9470;
+pub(crate) const PROMETHEUS_PORT: u16 = 9090;
 
-fn examples() -> PathBuf {
+pub(crate) fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/prometheus")
 }
 
 /// Debian's prometheus package provides both `prometheus` and `promtool`. Missing, it is
 /// installed (as root, with apt-get) once; without it the test fails under CI=true and
 /// skips loudly otherwise.
-fn have_prometheus() -> bool {
+pub(crate) fn have_prometheus() -> bool {
     static INSTALL: Mutex<Option<bool>> = Mutex::new(None);
     let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(ok) = *done {
@@ -76,7 +76,7 @@ fn which(program: &str) -> bool {
 }
 
 /// `promtool ARGS` with `stdin`; its exit status and output.
-fn promtool(args: &[&str], stdin: &str) -> (bool, String) {
+pub(crate) fn promtool(args: &[&str], stdin: &str) -> (bool, String) {
     let mut child = Command::new("promtool")
         .args(args)
         .stdin(Stdio::piped())
@@ -152,18 +152,18 @@ fn a_bad_config_is_one_line_naming_the_line_exit_2_before_listening() {
 }
 
 /// A child process (exporter or Prometheus) in the lab, with this file's patience.
-fn spawn(cmd: Command, what: &str) -> Running {
+pub(crate) fn spawn(cmd: Command, what: &str) -> Running {
     Running::spawn(what, cmd).patience(WAIT)
 }
 
 /// SIGTERM, then the exit status (within WAIT).
-fn terminate(process: Running) -> ExitStatus {
+pub(crate) fn terminate(process: Running) -> ExitStatus {
     process.signal(libc::SIGTERM);
     process.wait().0
 }
 
 /// `GET path` on 127.0.0.1:port inside the client namespace: (status, body).
-fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) {
+pub(crate) fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) {
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{}\r\n",
         accept
@@ -189,7 +189,7 @@ fn get(lab: &Lab, port: u16, path: &str, accept: Option<&str>) -> (u16, String) 
 }
 
 /// The value of the sample `series` (name and labels exactly as exposed).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -205,7 +205,7 @@ fn encode(query: &str) -> String {
 }
 
 /// Asks Prometheus `query` until `accept` likes the result vector (within WAIT).
-fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = Instant::now() + WAIT;
     loop {
         let (status, body) = get(
@@ -230,7 +230,7 @@ fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bool) -> Vec<
     }
 }
 
-fn value_of(v: &Value) -> f64 {
+pub(crate) fn value_of(v: &Value) -> f64 {
     v["value"][1]
         .as_str()
         .and_then(|s| s.parse().ok())

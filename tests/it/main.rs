@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod connect;
 mod exporter;
+mod exporter_ops;
 mod hardening;
 mod lab;
 mod lab_selftest;

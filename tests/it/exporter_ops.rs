@@ -1,0 +1,386 @@
+//! `netlab exporter` as operators run it (issue 20): as root where
+//! `ping_group_range` is the kernel default `1 0`, /probe still pings (raw sockets kept
+//! from the start); a name whose address changes is followed (the `ip` label moves, the
+//! old series go); SIGHUP and `POST /-/reload` apply a new file (added targets start,
+//! removed ones vanish, unchanged ones keep counting) and refuse a bad one (the running
+//! config stays, one stderr line, `netlab_exporter_config_last_reload_successful 0`);
+//! targets carry their own labels and TCP checks.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::exporter::{get, sample, spawn, terminate, EXPORTER_PORT, WAIT};
+use crate::lab::{lab, Lab, LabConfig, Role, CLOSED_PORT, HTTP_PORT};
+use crate::util;
+use crate::util::running::Running;
+
+/// `/metrics` until `ready` likes it (within WAIT); the last body.
+fn metrics_until(lab: &Lab, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (status, body) = get(lab, EXPORTER_PORT, "/metrics", None);
+        if status == 200 && ready(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "never {what}:\n{body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn start(lab: &Lab, config: &Path) -> Running {
+    let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
+    cmd.env_remove("RUST_BACKTRACE");
+    let mut exporter = spawn(cmd, "netlab exporter");
+    exporter.wait_stderr("listening on http://127.0.0.1:9470/");
+    exporter
+}
+
+/// `curl ARGS` in the client namespace: (HTTP status, body).
+fn curl(lab: &Lab, args: &[&str]) -> (u16, String) {
+    let mut argv = vec![
+        "curl",
+        "-s",
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code}",
+        "--max-time",
+        "30",
+    ];
+    argv.extend_from_slice(args);
+    let out = lab.exec(Role::Client, &argv);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+#[test]
+fn a_root_exporter_probes_icmp_where_ping_group_range_is_1_0() {
+    let lab = lab!(LabConfig::default().routers(2));
+    // The kernel default: nobody, root included once its capabilities are gone, may
+    // open an ICMP datagram socket.
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "1 0");
+    let dest = lab.dest_v4().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{EXPORTER_PORT}\"
+[ping]
+interval = \"100ms\"
+[probe]
+allow = [\"198.18.0.0/16\"]
+max_concurrent = 8
+[trace]
+max_hops = 8
+wait = \"1s\"
+[[target]]
+host = \"{dest}\"
+"
+        ),
+    )
+    .expect("write config");
+    let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
+    cmd.env_remove("RUST_BACKTRACE");
+    let mut exporter = spawn(cmd, "netlab exporter");
+    let listening = exporter.wait_stderr("listening on");
+    assert!(listening.contains("127.0.0.1:9470"), "{listening}");
+    util::assert_no_capabilities(exporter.id() as i32);
+
+    // Eight probes at once (more than the pool's 4 sockets a family): each sees its own
+    // three replies, none of the others'.
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let probes: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    get(
+                        &lab,
+                        EXPORTER_PORT,
+                        &format!("/probe?target={dest}&module=icmp"),
+                        None,
+                    )
+                })
+            })
+            .collect();
+        probes.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(sample(body, "probe_success"), Some(1.0), "{body}");
+        assert_eq!(sample(body, "probe_icmp_packets_sent"), Some(3.0), "{body}");
+        assert_eq!(
+            sample(body, "probe_icmp_packets_received"),
+            Some(3.0),
+            "{body}"
+        );
+    }
+    let (status, body) = get(
+        &lab,
+        EXPORTER_PORT,
+        &format!("/probe?target={dest}&module=trace"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sample(&body, "probe_success"), Some(1.0), "{body}");
+    assert_eq!(sample(&body, "probe_traceroute_hops"), Some(3.0), "{body}");
+
+    // The continuous pinger, whose raw socket saw every probe's replies too, counted
+    // only its own: no duplicates, no late ones.
+    let l = format!("{{host=\"{dest}\",ip=\"{dest}\"}}");
+    let body = metrics_until(&lab, "replies", |b| {
+        sample(
+            b,
+            &format!("netlab_ping_response_duration_seconds_count{l}"),
+        )
+        .unwrap_or(0.0)
+            >= 5.0
+    });
+    assert_eq!(
+        sample(&body, &format!("netlab_ping_response_duplicates_total{l}")),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(&body, &format!("netlab_ping_late_responses_total{l}")),
+        Some(0.0)
+    );
+    let status = terminate(exporter);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+#[test]
+fn a_name_that_moves_is_pinged_at_its_new_address_and_its_old_series_go() {
+    let lab = lab!(LabConfig::default().routers(2));
+    let dest = lab.dest_v4().to_string();
+    let router = lab.hop_v4(1).to_string();
+    // The client's /etc/hosts (bind-mounted by `ip netns exec`, so rewritten in place):
+    // the system resolver's answer for the name changes when the file does.
+    let hosts = lab.client_etc_dir().join("hosts");
+    let with = |addr: &str| format!("{}{addr} moving.netlab.test\n", lab.client_hosts_file());
+    std::fs::write(&hosts, with(&dest)).expect("write hosts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{EXPORTER_PORT}\"
+[ping]
+interval = \"100ms\"
+[trace]
+interval = \"1s\"
+max_hops = 8
+wait = \"1s\"
+[[target]]
+host = \"moving.netlab.test\"
+trace = true
+resolve_interval = \"500ms\"
+labels = {{ site = \"lab\" }}
+"
+        ),
+    )
+    .expect("write config");
+    let mut exporter = start(&lab, &config);
+    let at = |ip: &str| format!("{{host=\"moving.netlab.test\",ip=\"{ip}\",site=\"lab\"}}");
+    let old = at(&dest);
+    metrics_until(&lab, "pinged and traced at the first address", |b| {
+        sample(
+            b,
+            &format!("netlab_ping_response_duration_seconds_count{old}"),
+        )
+        .unwrap_or(0.0)
+            >= 3.0
+            && sample(b, &format!("netlab_path_traces_total{old}")).unwrap_or(0.0) >= 1.0
+    });
+
+    std::fs::write(&hosts, with(&router)).expect("rewrite hosts");
+    let new = at(&router);
+    let body = metrics_until(&lab, "pinged and traced at the new address", |b| {
+        sample(
+            b,
+            &format!("netlab_ping_response_duration_seconds_count{new}"),
+        )
+        .unwrap_or(0.0)
+            >= 3.0
+            && sample(b, &format!("netlab_path_reached{new}")) == Some(1.0)
+    });
+    // Router 1 is one hop away.
+    assert_eq!(sample(&body, &format!("netlab_path_hops{new}")), Some(1.0));
+    assert!(
+        !body.contains(&format!("ip=\"{dest}\"")),
+        "old series left:\n{body}"
+    );
+    assert_eq!(
+        sample(
+            &body,
+            "netlab_dns_address_changes_total{host=\"moving.netlab.test\",site=\"lab\"}"
+        ),
+        Some(1.0),
+        "{body}"
+    );
+    exporter.wait_stderr(&format!("moving.netlab.test moved from {dest} to {router}"));
+    assert_eq!(terminate(exporter).code(), Some(0));
+}
+
+#[test]
+fn a_reload_starts_added_targets_stops_removed_ones_and_keeps_the_rest_counting() {
+    let lab = lab!(LabConfig::default().routers(2));
+    let dest = lab.dest_v4().to_string();
+    let (r1, r2) = (lab.hop_v4(1).to_string(), lab.hop_v4(2).to_string());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("exporter.toml");
+    let head = format!(
+        "listen = \"127.0.0.1:{EXPORTER_PORT}\"
+[ping]
+interval = \"100ms\"
+[[target]]
+host = \"{dest}\"
+labels = {{ site = \"a\", role = \"dest\" }}
+"
+    );
+    std::fs::write(&config, format!("{head}[[target]]\nhost = \"{r1}\"\n")).expect("write config");
+    let mut exporter = start(&lab, &config);
+    let kept = format!("{{host=\"{dest}\",ip=\"{dest}\",role=\"dest\",site=\"a\"}}");
+    let requests = format!("netlab_ping_requests_total{kept}");
+    let gone = format!("{{host=\"{r1}\",ip=\"{r1}\"}}");
+    let body = metrics_until(&lab, "both targets answering", |b| {
+        sample(b, &requests).unwrap_or(0.0) >= 20.0
+            && sample(
+                b,
+                &format!("netlab_ping_response_duration_seconds_count{gone}"),
+            )
+            .unwrap_or(0.0)
+                >= 3.0
+    });
+    assert_eq!(
+        sample(&body, "netlab_exporter_config_last_reload_successful"),
+        Some(1.0)
+    );
+    let started_at = sample(
+        &body,
+        "netlab_exporter_config_last_reload_success_timestamp_seconds",
+    )
+    .unwrap();
+    let before = sample(&body, &requests).unwrap();
+
+    // SIGHUP: router 1 goes, router 2 and a TCP-only target come, dest stays as it was.
+    std::fs::write(
+        &config,
+        format!(
+            "{head}[[target]]\nhost = \"{r2}\"\n[[target]]\nhost = \"v4only.netlab.test\"\nping = false\ntcp = [{HTTP_PORT}, {CLOSED_PORT}]\ntcp_interval = \"200ms\"\n"
+        ),
+    )
+    .expect("write config");
+    std::thread::sleep(Duration::from_millis(1100)); // a later reload timestamp
+    exporter.signal(libc::SIGHUP);
+    exporter.wait_stderr("reloaded the config: 3 targets");
+    let added = format!("{{host=\"{r2}\",ip=\"{r2}\"}}");
+    let open = format!("{{host=\"v4only.netlab.test\",ip=\"{dest}\",port=\"{HTTP_PORT}\"}}");
+    let closed = format!("{{host=\"v4only.netlab.test\",ip=\"{dest}\",port=\"{CLOSED_PORT}\"}}");
+    let body = metrics_until(&lab, "the new targets answering", |b| {
+        sample(
+            b,
+            &format!("netlab_ping_response_duration_seconds_count{added}"),
+        )
+        .unwrap_or(0.0)
+            >= 3.0
+            && sample(
+                b,
+                &format!("netlab_tcp_connect_duration_seconds_count{open}"),
+            )
+            .unwrap_or(0.0)
+                >= 2.0
+            && sample(b, &format!("netlab_tcp_connect_failures_total{closed}")).unwrap_or(0.0)
+                >= 2.0
+    });
+    assert!(
+        !body.contains(&format!("host=\"{r1}\"")),
+        "{r1} left:\n{body}"
+    );
+    // Kept, not restarted: the counter went on from where it was.
+    let after = sample(&body, &requests).unwrap();
+    assert!(after > before, "{before} -> {after}");
+    assert_eq!(
+        sample(&body, &format!("netlab_tcp_connect_failures_total{open}")),
+        Some(0.0)
+    );
+    assert!(
+        !body.contains("netlab_ping_requests_total{host=\"v4only.netlab.test\""),
+        "a ping = false target is pinged:\n{body}"
+    );
+    assert_eq!(
+        sample(&body, "netlab_exporter_config_last_reload_successful"),
+        Some(1.0)
+    );
+    let reloaded_at = sample(
+        &body,
+        "netlab_exporter_config_last_reload_success_timestamp_seconds",
+    )
+    .unwrap();
+    assert!(reloaded_at > started_at, "{started_at} -> {reloaded_at}");
+
+    // Bad files, by POST /-/reload and by SIGHUP: 500 with the line, the running config
+    // kept, one stderr line each, the gauge at 0.
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}[[target]]\nhost = \"{dest}\"\n")).unwrap();
+    let (status, why) = curl(
+        &lab,
+        &[
+            "-X",
+            "POST",
+            &format!("http://127.0.0.1:{EXPORTER_PORT}/-/reload"),
+        ],
+    );
+    assert_eq!(status, 500, "{why}");
+    assert!(
+        why.contains("line 15") && why.contains("listed twice"),
+        "{why}"
+    );
+    let line = exporter.wait_stderr("reload failed, kept the running config");
+    assert!(line.contains("line 15"), "{line}");
+    std::fs::write(
+        &config,
+        format!(
+            "{good}[[target]]\nhost = \"x.netlab.test\"\nlabels = {{ \"bad-name\" = \"1\" }}\n"
+        ),
+    )
+    .unwrap();
+    exporter.signal(libc::SIGHUP);
+    let line = exporter.wait_stderr("not a Prometheus label name");
+    assert!(line.contains("line 16"), "{line}");
+    let body = metrics_until(&lab, "the failed reload", |b| {
+        sample(b, "netlab_exporter_config_last_reload_successful") == Some(0.0)
+    });
+    assert_eq!(
+        sample(
+            &body,
+            "netlab_exporter_config_last_reload_success_timestamp_seconds"
+        ),
+        Some(reloaded_at)
+    );
+    assert!(body.contains(&format!("host=\"{r2}\"")), "{body}");
+    // Still pinging as before.
+    metrics_until(&lab, "more echo requests", |b| {
+        sample(b, &requests).is_some_and(|n| n > after + 5.0)
+    });
+    // Fixed: 200, the gauge back at 1.
+    std::fs::write(&config, &good).unwrap();
+    let (status, body) = curl(
+        &lab,
+        &[
+            "-X",
+            "POST",
+            &format!("http://127.0.0.1:{EXPORTER_PORT}/-/reload"),
+        ],
+    );
+    assert_eq!((status, body.trim()), (200, "reloaded"));
+    metrics_until(&lab, "the good reload", |b| {
+        sample(b, "netlab_exporter_config_last_reload_successful") == Some(1.0)
+    });
+    // GET is not a reload.
+    let (status, _) = curl(
+        &lab,
+        &[&format!("http://127.0.0.1:{EXPORTER_PORT}/-/reload")],
+    );
+    assert_eq!(status, 405);
+    assert_eq!(terminate(exporter).code(), Some(0));
+}
