@@ -7,18 +7,12 @@
 //! - `POST /-/reload`: reload the config, as SIGHUP does (Prometheus' endpoint).
 //! - `GET /`: a short page naming the others.
 //!
-//! Connections are bounded: past [`MAX_CONNECTIONS`] the listener stops accepting
-//! (the kernel's backlog holds the rest) until one closes, so a crowd of idle clients
-//! cannot grow the exporter's memory. Requests on a connection are served one at a time
-//! (HTTP/1.1), so the bound holds for requests too. And a connection that moves no byte
-//! either way for its idle limit is closed, so idle clients cannot hold every slot
-//! (axum's server sets no header or idle timeout of its own).
+//! With `basic_auth_users` (`web.rs`) every route needs the credentials: 401 with
+//! `WWW-Authenticate: Basic` otherwise. Answers are gzip-compressed when the client
+//! asks (`Accept-Encoding: gzip`, as Prometheus does), with tower-http's compression.
+//! The connections themselves (bound, idle limit, TLS) are `conn.rs`'s.
 
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -26,17 +20,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot};
+use tower_http::compression::CompressionLayer;
 
 use super::metrics::{Metrics, ProbeLabels};
 use super::probe::{parse_request, Prober, Refusal};
-
-/// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 128;
-/// How long a connection may be quiet (plus the probe timeout) before it is closed.
-pub const IDLE: Duration = Duration::from_secs(30);
+use super::web::Web;
 
 /// OpenMetrics, as `prometheus-client` writes it.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -51,6 +40,8 @@ pub struct Shared {
     pub prober: Arc<RwLock<Arc<Prober>>>,
     /// To the run loop, which reloads as on SIGHUP.
     pub reload: mpsc::Sender<ReloadReply>,
+    /// TLS and basic auth; replaced by a reload.
+    pub web: Arc<RwLock<Arc<Web>>>,
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -60,7 +51,39 @@ pub fn router(shared: Shared) -> Router {
         .route("/probe", get(probe))
         .route("/-/reload", post(reload).put(reload))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found: try /metrics or /probe\n") })
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            authorize,
+        ))
         .with_state(shared)
+}
+
+/// Basic auth, when the web config has users: 401 without the right credentials.
+async fn authorize(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let web = shared.web.read().ok().map(|w| w.clone());
+    let Some(web) = web else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    };
+    if let Some(auth) = &web.auth {
+        let header = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !auth.allows(header).await {
+            let mut answer = text(StatusCode::UNAUTHORIZED, "unauthorized".into());
+            answer.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"netlab exporter\""),
+            );
+            return answer;
+        }
+    }
+    next.run(request).await
 }
 
 async fn index() -> impl IntoResponse {
@@ -189,144 +212,4 @@ fn text(status: StatusCode, why: String) -> Response {
         format!("{why}\n"),
     )
         .into_response()
-}
-
-/// A listener that holds one of [`MAX_CONNECTIONS`] permits per open connection.
-pub struct Limited {
-    pub listener: TcpListener,
-    pub slots: Arc<Semaphore>,
-    /// How long a connection may move no byte before it is closed.
-    pub idle: Duration,
-}
-
-impl axum::serve::Listener for Limited {
-    type Io = Counted;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Counted, std::net::SocketAddr) {
-        loop {
-            let Ok(permit) = self.slots.clone().acquire_owned().await else {
-                std::future::pending::<()>().await;
-                continue;
-            };
-            match self.listener.accept().await {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    return (
-                        Counted {
-                            stream,
-                            _permit: permit,
-                            idle: self.idle,
-                            quiet: Box::pin(tokio::time::sleep(self.idle)),
-                        },
-                        peer,
-                    );
-                }
-                // EMFILE and friends: wait a little rather than spin (as axum's own
-                // listener does).
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<std::net::SocketAddr> {
-        self.listener.local_addr()
-    }
-}
-
-/// A connection and its permit: the permit goes back when the connection is dropped.
-pub struct Counted {
-    stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
-    idle: Duration,
-    /// Fires when no byte has moved for `idle`.
-    quiet: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Counted {
-    /// A byte moved: the idle clock starts again.
-    fn moved(&mut self) {
-        let next = tokio::time::Instant::now() + self.idle;
-        self.quiet.as_mut().reset(next);
-    }
-
-    /// Pending I/O: has the connection been quiet too long?
-    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        match self.quiet.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connection idle too long",
-            )),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match Pin::new(&mut self.stream).poll_read(cx, buf) {
-            Poll::Ready(r) => {
-                self.moved();
-                Poll::Ready(r)
-            }
-            Poll::Pending => self.check_idle(cx).map(Err),
-        }
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.stream).poll_write(cx, buf) {
-            Poll::Ready(r) => {
-                self.moved();
-                Poll::Ready(r)
-            }
-            Poll::Pending => self.check_idle(cx).map(Err),
-        }
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::serve::Listener;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    #[tokio::test]
-    async fn a_quiet_connection_is_closed_and_its_slot_comes_back() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let slots = Arc::new(Semaphore::new(1));
-        let mut limited = Limited {
-            listener,
-            slots: slots.clone(),
-            idle: Duration::from_millis(100),
-        };
-        let mut client = TcpStream::connect(addr).await.unwrap();
-        let (mut conn, _) = limited.accept().await;
-        assert_eq!(slots.available_permits(), 0);
-        // Bytes moving keep it open.
-        client.write_all(b"GET").await.unwrap();
-        let mut buf = [0u8; 8];
-        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
-        // Then silence closes it.
-        let err = conn.read(&mut buf).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
-        drop(conn);
-        assert_eq!(slots.available_permits(), 1);
-    }
 }

@@ -32,6 +32,7 @@
 //! running config stays.
 
 mod config;
+mod conn;
 mod fleet;
 mod http;
 mod metrics;
@@ -39,6 +40,7 @@ mod path;
 mod pinger;
 mod probe;
 mod sockets;
+mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +62,7 @@ use fleet::{Fleet, Moved, Pinged};
 use metrics::Metrics;
 use probe::Prober;
 use sockets::{Kept, ProbePool};
+use web::Web;
 
 /// Traces running at once, /probe's and the path watch's together.
 const TRACE_SLOTS: usize = 4;
@@ -73,6 +76,9 @@ pub struct Plan {
     pub config_path: Option<PathBuf>,
     pub cli_targets: Vec<String>,
     pub probe_any_target: bool,
+    /// `--web.config.file`, read again on reload.
+    pub web_path: Option<PathBuf>,
+    pub web: Web,
 }
 
 impl Plan {
@@ -85,12 +91,18 @@ impl Plan {
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listen = config::parse_listen(&listen_text)
             .map_err(|why| Failure::usage("exporter --listen", why))?;
+        let web = match &args.web_config {
+            Some(path) => Web::load(path)?,
+            None => Web::open(),
+        };
         Ok(Plan {
             listen,
             config,
             config_path: args.config,
             cli_targets: args.targets,
             probe_any_target: args.probe_any_target,
+            web_path: args.web_config,
+            web,
         })
     }
 }
@@ -245,16 +257,20 @@ async fn serve(
         &trace_slots,
     )?)));
 
+    let scheme = plan.web.scheme();
+    let web = Arc::new(RwLock::new(Arc::new(plan.web)));
     let shared = http::Shared {
         metrics: metrics.clone(),
         prober: prober.clone(),
         reload: reload_tx,
+        web: web.clone(),
     };
-    let limited = http::Limited {
+    let limited = conn::Limited {
         listener,
-        slots: Arc::new(Semaphore::new(http::MAX_CONNECTIONS)),
+        web: web.clone(),
+        slots: Arc::new(Semaphore::new(conn::MAX_CONNECTIONS)),
         // Longer than any probe may take, so a slow answer is never cut.
-        idle: http::IDLE + config.probe.timeout,
+        idle: conn::IDLE + config.probe.timeout,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_server = stop_rx.clone();
@@ -262,7 +278,7 @@ async fn serve(
         let _ = stop_server.changed().await;
     });
     eprintln!(
-        "netlab: exporter: listening on http://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops, SIGHUP reloads",
+        "netlab: exporter: listening on {scheme}://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops, SIGHUP reloads",
         bound.local,
         match fleet.pinged() {
             1 => "1 target".to_string(),
@@ -276,6 +292,8 @@ async fn serve(
         cli_targets: plan.cli_targets.clone(),
         any_target: plan.probe_any_target,
         listen: plan.listen,
+        web_path: plan.web_path.clone(),
+        web,
         pool: pool.clone(),
         trace_slots: trace_slots.clone(),
     };
@@ -311,6 +329,8 @@ struct Reloading {
     cli_targets: Vec<String>,
     any_target: bool,
     listen: SocketAddr,
+    web_path: Option<PathBuf>,
+    web: Arc<RwLock<Arc<Web>>>,
     pool: Arc<ProbePool>,
     trace_slots: Arc<Semaphore>,
 }
@@ -347,6 +367,10 @@ impl Reloading {
     ) -> Result<(), String> {
         let text = |f: Failure| format!("{}: {}", f.what, f.why);
         let new = load(self.path.as_deref(), &self.cli_targets, self.any_target).map_err(text)?;
+        let web = match &self.web_path {
+            Some(path) => Some(Web::load(path).map_err(text)?),
+            None => None,
+        };
         if let Some(listen) = &new.listen {
             if config::parse_listen(listen).ok() != Some(self.listen) && self.path.is_some() {
                 eprintln!(
@@ -361,6 +385,9 @@ impl Reloading {
             new_prober(&new, &fleet.target_texts(), &self.pool, &self.trace_slots).map_err(text)?;
         if let Ok(mut slot) = prober.write() {
             *slot = Arc::new(p);
+        }
+        if let (Some(web), Ok(mut slot)) = (web, self.web.write()) {
+            *slot = Arc::new(web);
         }
         *config = new;
         Ok(())
@@ -416,6 +443,7 @@ mod tests {
             listen: listen.map(str::to_string),
             config: None,
             probe_any_target: any,
+            web_config: None,
             targets: targets.iter().map(|t| t.to_string()).collect(),
         }
     }

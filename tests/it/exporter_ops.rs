@@ -384,3 +384,236 @@ labels = {{ site = \"a\", role = \"dest\" }}
     assert_eq!(status, 405);
     assert_eq!(terminate(exporter).code(), Some(0));
 }
+
+/// `openssl ARGS` in `dir`, which must succeed.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by it.
+fn certificates(dir: &Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=netlab test CA",
+    ]);
+    openssl(dir, &ca);
+    for (name, ext) in [
+        (
+            "server",
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        ),
+        ("client", "extendedKeyUsage=clientAuth\n"),
+    ] {
+        std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+        let (key, csr, crt, extfile) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+            format!("{name}.ext"),
+        );
+        let mut req = vec!["req", "-new"];
+        req.extend(ec);
+        req.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"]);
+        openssl(dir, &req);
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &crt,
+                "-days",
+                "1",
+                "-extfile",
+                &extfile,
+            ],
+        );
+    }
+}
+
+#[test]
+fn tls_client_certificates_and_basic_auth_from_a_web_config_file() {
+    if !crate::exporter::have_prometheus() {
+        return;
+    }
+    let lab = lab!(LabConfig::default().routers(1));
+    let dest = lab.dest_v4().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    certificates(d);
+    let hash = bcrypt::hash("s3cret", 6).unwrap();
+    // exporter-toolkit's format, paths relative to the file's folder.
+    std::fs::write(
+        d.join("web.yml"),
+        format!(
+            "tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ca.crt
+basic_auth_users:
+  prometheus: {hash}
+"
+        ),
+    )
+    .unwrap();
+    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let mut cmd = lab.netlab_command(&[
+        "exporter",
+        "--web.config.file",
+        &path("web.yml"),
+        "--listen",
+        &format!("127.0.0.1:{EXPORTER_PORT}"),
+        &dest,
+    ]);
+    cmd.env_remove("RUST_BACKTRACE");
+    let mut exporter = spawn(cmd, "netlab exporter");
+    exporter.wait_stderr("listening on https://127.0.0.1:9470/");
+    let url = format!("https://127.0.0.1:{EXPORTER_PORT}/metrics");
+    let (ca, cert, key) = (path("ca.crt"), path("client.crt"), path("client.key"));
+    let tls = ["--cacert", &ca, "--cert", &cert, "--key", &key];
+    let with = |extra: &[&str]| {
+        let mut args: Vec<&str> = tls.to_vec();
+        args.extend_from_slice(extra);
+        curl(&lab, &args)
+    };
+    let series = format!("netlab_ping_requests_total{{host=\"{dest}\",ip=\"{dest}\"}}");
+    // The right credentials and certificate: the metrics.
+    let (status, body) = with(&["-u", "prometheus:s3cret", &url]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&series), "{body}");
+    // gzip when asked (curl --compressed sends Accept-Encoding and inflates), not otherwise.
+    let (status, head) = with(&["-u", "prometheus:s3cret", "--compressed", "-D", "-", &url]);
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase().contains("content-encoding: gzip"),
+        "{head}"
+    );
+    assert!(head.contains(&series), "{head}");
+    let (_, head) = with(&["-u", "prometheus:s3cret", "-D", "-", &url]);
+    assert!(
+        !head.to_ascii_lowercase().contains("content-encoding"),
+        "{head}"
+    );
+    // Wrong password, unknown user, none: 401 with the challenge.
+    for user in [
+        &["-u", "prometheus:wrong"][..],
+        &["-u", "someone:s3cret"][..],
+        &[][..],
+    ] {
+        let mut args = user.to_vec();
+        args.extend(["-D", "-", url.as_str()]);
+        let (status, head) = with(&args);
+        assert_eq!(status, 401, "{user:?}: {head}");
+        assert!(
+            head.contains("WWW-Authenticate: Basic") || head.contains("www-authenticate: Basic"),
+            "{head}"
+        );
+        assert!(!head.contains(&series));
+    }
+    // No client certificate: the handshake fails, no HTTP status at all.
+    let (status, body) = curl(&lab, &["--cacert", &ca, "-u", "prometheus:s3cret", &url]);
+    assert_eq!(status, 0, "{body}");
+    // Plain HTTP to the TLS port: Go's clear answer.
+    let (status, body) = curl(
+        &lab,
+        &[&format!("http://127.0.0.1:{EXPORTER_PORT}/metrics")],
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("Client sent an HTTP request to an HTTPS server."),
+        "{body}"
+    );
+
+    // A real Prometheus scrapes it over TLS with a client certificate and basic auth.
+    let prom = d.join("prometheus");
+    std::fs::create_dir(&prom).unwrap();
+    std::fs::write(
+        prom.join("prometheus.yml"),
+        format!(
+            "global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: secure
+    scheme: https
+    tls_config:
+      ca_file: {ca}
+      cert_file: {cert}
+      key_file: {key}
+    basic_auth:
+      username: prometheus
+      password: s3cret
+    static_configs:
+      - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
+"
+        ),
+    )
+    .unwrap();
+    let mut cmd = lab.command(Role::Client, "prometheus");
+    cmd.arg(format!(
+        "--config.file={}",
+        prom.join("prometheus.yml").display()
+    ))
+    .arg(format!(
+        "--storage.tsdb.path={}",
+        prom.join("data").display()
+    ))
+    .arg(format!(
+        "--web.listen-address=127.0.0.1:{}",
+        crate::exporter::PROMETHEUS_PORT
+    ))
+    .current_dir(&prom);
+    let mut prometheus = spawn(cmd, "prometheus");
+    prometheus.wait_stderr("Server is ready to receive web requests");
+    crate::exporter::prom_query(&lab, "up{job=\"secure\"}", |r| {
+        r.len() == 1 && crate::exporter::value_of(&r[0]) == 1.0
+    });
+    crate::exporter::prom_query(
+        &lab,
+        &format!("netlab_ping_requests_total{{job=\"secure\",host=\"{dest}\"}}"),
+        |r| r.len() == 1 && crate::exporter::value_of(&r[0]) > 0.0,
+    );
+    let _ = terminate(prometheus);
+    assert_eq!(terminate(exporter).code(), Some(0));
+
+    // A bad web config stops the start: one line naming the line, exit 2.
+    std::fs::write(
+        d.join("bad.yml"),
+        "basic_auth_users:\n  prometheus: not-a-hash\n",
+    )
+    .unwrap();
+    let out = lab.netlab(&["exporter", "--web.config.file", &path("bad.yml"), &dest]);
+    util::assert_one_line_error(&out, "bad web config");
+    let err = util::stderr(&out);
+    assert!(
+        err.contains("bad.yml line 2: ") && err.contains("bcrypt"),
+        "{err}"
+    );
+}
