@@ -182,12 +182,16 @@ async fn probe(
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 3600.0)
         .map(Duration::from_secs_f64);
     shared.metrics.probes_in_flight.inc();
+    let debug = request.debug;
     let answer = prober.run(request, scrape).await;
     shared.metrics.probes_in_flight.dec();
     match answer {
         Ok(body) => {
             let success = body.contains("\nprobe_success 1\n");
             count(module, if success { "success" } else { "failure" });
+            if debug {
+                return text(StatusCode::OK, body);
+            }
             exposition(&headers, body)
         }
         Err(refusal) => {

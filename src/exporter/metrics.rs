@@ -561,6 +561,7 @@ mod tests {
             "probe_hop_probes_answered",
             "probe_hop_rtt_seconds",
             "probe_hop_address_info",
+            "probe_failed_step",
         ] {
             assert!(
                 readme.contains(&format!("`{name}")),

@@ -115,6 +115,23 @@ host = \"{dest}\"
             "{body}"
         );
     }
+    // A probe that fails says where, and debug=true tells the story.
+    let unreachable = lab.unreachable_v4().to_string();
+    let (status, body) = get(
+        &lab,
+        EXPORTER_PORT,
+        &format!("/probe?target={unreachable}&module=icmp&debug=true"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("Logs for the probe:\n"), "{body}");
+    assert!(body.contains("raw (kept from the start)"), "{body}");
+    assert!(body.contains("failed at unreachable"), "{body}");
+    assert!(
+        body.contains("probe_failed_step{step=\"unreachable\",kind=\"host_unreachable\"} 1"),
+        "{body}"
+    );
+    assert_eq!(sample(&body, "probe_success"), Some(0.0), "{body}");
     let (status, body) = get(
         &lab,
         EXPORTER_PORT,
