@@ -577,6 +577,8 @@ basic_auth_users:
         format!(
             "global:
   scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [\"{rules}\"]
 scrape_configs:
   - job_name: secure
     scheme: https
@@ -589,7 +591,8 @@ scrape_configs:
       password: s3cret
     static_configs:
       - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
-"
+",
+            rules = crate::exporter::examples().join("rules.yml").display()
         ),
     )
     .unwrap();
@@ -617,6 +620,15 @@ scrape_configs:
         &format!("netlab_ping_requests_total{{job=\"secure\",host=\"{dest}\"}}"),
         |r| r.len() == 1 && crate::exporter::value_of(&r[0]) > 0.0,
     );
+    // Every query of the shipped dashboard is valid PromQL on this Prometheus, and the
+    // ping panels (this exporter pings, it does not trace) have data.
+    for (panel, expr) in crate::deploy::dashboard_queries() {
+        let has_data = expr.contains("netlab_ping_response_duration_seconds_bucket")
+            || expr.contains("target:netlab_ping_loss:ratio1m")
+            || expr.contains("vantage_points");
+        crate::exporter::prom_query(&lab, &expr, |r| !has_data || !r.is_empty());
+        let _ = panel;
+    }
     let _ = terminate(prometheus);
     assert_eq!(terminate(exporter).code(), Some(0));
 

@@ -5,6 +5,7 @@ mod atlas;
 mod check;
 mod cli;
 mod connect;
+mod deploy;
 mod exporter;
 mod exporter_ops;
 mod hardening;
