@@ -60,31 +60,24 @@ fn the_systemd_unit_verifies_and_keeps_its_hardening() {
     // systemd-analyze checks that ExecStart's program exists: point it at the binary.
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("netlab-exporter.service");
-    std::fs::write(
-        &copy,
-        unit.replace("/usr/local/bin/netlab", env!("CARGO_BIN_EXE_netlab")),
-    )
-    .unwrap();
-    let out = Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&copy)
-        .output()
-        .expect("systemd-analyze");
-    let err = String::from_utf8_lossy(&out.stderr);
-    // A value it cannot parse is only a warning: none may be printed.
-    assert!(out.status.success() && err.trim().is_empty(), "{err}");
+    let verify = |text: String| {
+        std::fs::write(&copy, text).unwrap();
+        let out = Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .arg(&copy)
+            .output()
+            .expect("systemd-analyze");
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        // A value it cannot parse is only a warning: none may be printed.
+        (out.status.success() && err.is_empty(), err)
+    };
+    let exe = env!("CARGO_BIN_EXE_netlab");
+    let (ok, err) = verify(unit.replace("/usr/local/bin/netlab", exe));
+    assert!(ok, "{err}");
     // And the check can fail.
-    std::fs::write(
-        &copy,
-        unit.replace("ProtectSystem=strict", "ProtectSystem=bogus"),
-    )
-    .unwrap();
-    let out = Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&copy)
-        .output()
-        .expect("systemd-analyze");
-    assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
+    let bogus = unit.replace("ProtectSystem=strict", "ProtectSystem=bogus");
+    let (ok, err) = verify(bogus.replace("/usr/local/bin/netlab", exe));
+    assert!(!ok && err.contains("bogus"), "{err}");
 }
 
 #[test]
