@@ -27,6 +27,14 @@ fn metrics_until(lab: &Lab, what: &str, ready: impl Fn(&str) -> bool) -> String 
     }
 }
 
+/// `exporter.toml` in `dir`: listening on the test port, pinging every 100 ms, then `rest`.
+fn config_file(dir: &Path, rest: &str) -> std::path::PathBuf {
+    let path = dir.join("exporter.toml");
+    let head = format!("listen = \"127.0.0.1:{EXPORTER_PORT}\"\n[ping]\ninterval = \"100ms\"\n");
+    std::fs::write(&path, format!("{head}{rest}")).expect("write config");
+    path
+}
+
 fn start(lab: &Lab, config: &Path) -> Running {
     let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
     cmd.env_remove("RUST_BACKTRACE");
@@ -62,14 +70,10 @@ fn a_root_exporter_probes_icmp_where_ping_group_range_is_1_0() {
     lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "1 0");
     let dest = lab.dest_v4().to_string();
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("exporter.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{EXPORTER_PORT}\"
-[ping]
-interval = \"100ms\"
-[probe]
+    let config = config_file(
+        dir.path(),
+        &format!(
+            "[probe]
 allow = [\"198.18.0.0/16\"]
 max_concurrent = 8
 [trace]
@@ -79,8 +83,7 @@ wait = \"1s\"
 host = \"{dest}\"
 "
         ),
-    )
-    .expect("write config");
+    );
     let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
     cmd.env_remove("RUST_BACKTRACE");
     let mut exporter = spawn(cmd, "netlab exporter");
@@ -176,14 +179,10 @@ fn a_name_that_moves_is_pinged_at_its_new_address_and_its_old_series_go() {
     let with = |addr: &str| format!("{}{addr} moving.netlab.test\n", lab.client_hosts_file());
     std::fs::write(&hosts, with(&dest)).expect("write hosts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("exporter.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{EXPORTER_PORT}\"
-[ping]
-interval = \"100ms\"
-[trace]
+    let config = config_file(
+        dir.path(),
+        &format!(
+            "[trace]
 interval = \"1s\"
 max_hops = 8
 wait = \"1s\"
@@ -194,8 +193,7 @@ resolve_interval = \"500ms\"
 labels = {{ site = \"lab\" }}
 "
         ),
-    )
-    .expect("write config");
+    );
     let mut exporter = start(&lab, &config);
     let at = |ip: &str| format!("{{host=\"moving.netlab.test\",ip=\"{ip}\",site=\"lab\"}}");
     let old = at(&dest);
@@ -645,4 +643,142 @@ scrape_configs:
         err.contains("bad.yml line 2: ") && err.contains("bcrypt"),
         "{err}"
     );
+}
+
+/// Sends `count` keep-alive `GET path` requests on one connection; the status of each
+/// (0 for a request whose connection failed).
+fn keep_alive(port: u16, path: &str, count: usize) -> Vec<u16> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut statuses = Vec::with_capacity(count);
+    let mut conn: Option<(std::net::TcpStream, BufReader<std::net::TcpStream>)> = None;
+    for _ in 0..count {
+        if conn.is_none() {
+            let s = match std::net::TcpStream::connect(("127.0.0.1", port)) {
+                Ok(s) => s,
+                Err(_) => {
+                    statuses.push(0);
+                    continue;
+                }
+            };
+            s.set_read_timeout(Some(WAIT)).unwrap();
+            let r = BufReader::new(s.try_clone().unwrap());
+            conn = Some((s, r));
+        }
+        let (s, r) = conn.as_mut().unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        let mut status = 0;
+        let mut length = 0usize;
+        let mut close = false;
+        let ok = s.write_all(request.as_bytes()).is_ok() && {
+            let mut line = String::new();
+            let mut fine = r.read_line(&mut line).is_ok_and(|n| n > 0);
+            status = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            loop {
+                line.clear();
+                if !fine || r.read_line(&mut line).map_or(true, |n| n == 0) {
+                    fine = false;
+                    break;
+                }
+                let l = line.trim().to_ascii_lowercase();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some(v) = l.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if l == "connection: close" {
+                    close = true;
+                }
+            }
+            fine && {
+                let mut body = vec![0u8; length];
+                r.read_exact(&mut body).is_ok()
+            }
+        };
+        statuses.push(if ok { status } else { 0 });
+        if !ok || close {
+            conn = None;
+        }
+    }
+    statuses
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn ten_thousand_scrapes_and_a_thousand_probes_get_only_answers_or_503_and_memory_stays_flat() {
+    let lab = lab!(LabConfig::default().routers(1));
+    let dest = lab.dest_v4().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(
+        dir.path(),
+        &format!(
+            "[probe]
+allow = [\"198.18.0.0/16\"]
+max_concurrent = 4
+[[target]]
+host = \"{dest}\"
+"
+        ),
+    );
+    let exporter = start(&lab, &config);
+    let pid = exporter.id();
+    let scrape = |clients: usize, each: usize, path: &str| -> Vec<u16> {
+        lab.in_ns(Role::Client, || {
+            std::thread::scope(|s| {
+                let all: Vec<_> = (0..clients)
+                    .map(|_| s.spawn(|| keep_alive(EXPORTER_PORT, path, each)))
+                    .collect();
+                all.into_iter().flat_map(|t| t.join().unwrap()).collect()
+            })
+        })
+    };
+    // Warm up (the allocator's arenas, the connection buffers), then measure.
+    let warm = scrape(300, 4, "/metrics");
+    assert!(warm.iter().all(|&s| s == 200), "{warm:?}");
+    let before = rss_kib(pid);
+    let started = Instant::now();
+    let statuses = scrape(300, 34, "/metrics");
+    let scraping = started.elapsed();
+    assert_eq!(statuses.len(), 10_200);
+    let bad: Vec<_> = statuses.iter().filter(|&&s| s != 200).collect();
+    assert!(
+        bad.is_empty(),
+        "{} of 10,200 scrapes failed: {bad:?}",
+        bad.len()
+    );
+    let started = Instant::now();
+    let probes = scrape(
+        100,
+        10,
+        &format!("/probe?target={dest}:{HTTP_PORT}&module=tcp"),
+    );
+    let probing = started.elapsed();
+    let ok = probes.iter().filter(|&&s| s == 200).count();
+    let busy = probes.iter().filter(|&&s| s == 503).count();
+    assert_eq!(ok + busy, 1_000, "{probes:?}");
+    assert!(ok >= 4 && busy >= 1, "{ok} answered, {busy} busy");
+    let after = rss_kib(pid);
+    eprintln!(
+        "10,200 scrapes from 300 connections in {scraping:?}; 1,000 probes from 100 in {probing:?} ({ok} answered, {busy} 503); RSS {before} -> {after} KiB"
+    );
+    assert!(
+        after <= before + 8 * 1024,
+        "RSS grew from {before} to {after} KiB"
+    );
+    // Still serving, still pinging.
+    let (status, _) = get(&lab, EXPORTER_PORT, "/metrics", None);
+    assert_eq!(status, 200);
+    assert_eq!(terminate(exporter).code(), Some(0));
 }
