@@ -181,8 +181,7 @@ fn a_name_that_moves_is_pinged_at_its_new_address_and_its_old_series_go() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config_file(
         dir.path(),
-        &format!(
-            "[trace]
+        "[trace]
 interval = \"1s\"
 max_hops = 8
 wait = \"1s\"
@@ -190,9 +189,8 @@ wait = \"1s\"
 host = \"moving.netlab.test\"
 trace = true
 resolve_interval = \"500ms\"
-labels = {{ site = \"lab\" }}
-"
-        ),
+labels = { site = \"lab\" }
+",
     );
     let mut exporter = start(&lab, &config);
     let at = |ip: &str| format!("{{host=\"moving.netlab.test\",ip=\"{ip}\",site=\"lab\"}}");
