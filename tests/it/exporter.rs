@@ -151,6 +151,34 @@ fn a_bad_config_is_one_line_naming_the_line_exit_2_before_listening() {
     util::assert_one_line_error(&out, "missing config");
 }
 
+/// A real Prometheus in the client namespace under `dir`, scraping every second and
+/// evaluating the shipped rules, with these `scrape_configs` (the list, indented as it
+/// would be under the key); ready when returned.
+pub(crate) fn start_prometheus(lab: &Lab, dir: &Path, scrape_configs: &str) -> Running {
+    let prom = dir.join("prometheus");
+    std::fs::create_dir_all(&prom).expect("mkdir");
+    let config = prom.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [\"{}\"]\nscrape_configs:\n{scrape_configs}",
+            examples().join("rules.yml").display()
+        ),
+    )
+    .expect("write prometheus.yml");
+    let mut cmd = lab.command(Role::Client, "prometheus");
+    cmd.arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            prom.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
+        .current_dir(&prom);
+    let mut prometheus = spawn(cmd, "prometheus");
+    prometheus.wait_stderr("Server is ready to receive web requests");
+    prometheus
+}
+
 /// A child process (exporter or Prometheus) in the lab, with this file's patience.
 pub(crate) fn spawn(cmd: Command, what: &str) -> Running {
     Running::spawn(what, cmd).patience(WAIT)
@@ -418,19 +446,11 @@ host = \"{unreachable}\"
     }
 
     // A real Prometheus scrapes it (and /probe, the multi-target way) and runs the rules.
-    let prom_dir = dir.path().join("prometheus");
-    std::fs::create_dir(&prom_dir).expect("mkdir");
-    let rules = examples().join("rules.yml");
-    let prom_config = prom_dir.join("prometheus.yml");
-    std::fs::write(
-        &prom_config,
-        format!(
-            "global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [\"{rules}\"]
-scrape_configs:
-  - job_name: netlab
+    let prometheus = start_prometheus(
+        &lab,
+        dir.path(),
+        &format!(
+            "  - job_name: netlab
     static_configs:
       - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
   - job_name: netlab-probe
@@ -446,21 +466,9 @@ scrape_configs:
         target_label: instance
       - target_label: __address__
         replacement: 127.0.0.1:{EXPORTER_PORT}
-",
-            rules = rules.display()
+"
         ),
-    )
-    .expect("write prometheus.yml");
-    let mut cmd = lab.command(Role::Client, "prometheus");
-    cmd.arg(format!("--config.file={}", prom_config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            prom_dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
-        .current_dir(&prom_dir);
-    let mut prometheus = spawn(cmd, "prometheus");
-    prometheus.wait_stderr("Server is ready to receive web requests");
+    );
 
     let up = prom_query(&lab, "up", |r| {
         r.len() == 2 && r.iter().all(|v| value_of(v) == 1.0)

@@ -566,17 +566,11 @@ basic_auth_users:
     );
 
     // A real Prometheus scrapes it over TLS with a client certificate and basic auth.
-    let prom = d.join("prometheus");
-    std::fs::create_dir(&prom).unwrap();
-    std::fs::write(
-        prom.join("prometheus.yml"),
-        format!(
-            "global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [\"{rules}\"]
-scrape_configs:
-  - job_name: secure
+    let prometheus = crate::exporter::start_prometheus(
+        &lab,
+        d,
+        &format!(
+            "  - job_name: secure
     scheme: https
     tls_config:
       ca_file: {ca}
@@ -587,27 +581,9 @@ scrape_configs:
       password: s3cret
     static_configs:
       - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
-",
-            rules = crate::exporter::examples().join("rules.yml").display()
+"
         ),
-    )
-    .unwrap();
-    let mut cmd = lab.command(Role::Client, "prometheus");
-    cmd.arg(format!(
-        "--config.file={}",
-        prom.join("prometheus.yml").display()
-    ))
-    .arg(format!(
-        "--storage.tsdb.path={}",
-        prom.join("data").display()
-    ))
-    .arg(format!(
-        "--web.listen-address=127.0.0.1:{}",
-        crate::exporter::PROMETHEUS_PORT
-    ))
-    .current_dir(&prom);
-    let mut prometheus = spawn(cmd, "prometheus");
-    prometheus.wait_stderr("Server is ready to receive web requests");
+    );
     crate::exporter::prom_query(&lab, "up{job=\"secure\"}", |r| {
         r.len() == 1 && crate::exporter::value_of(&r[0]) == 1.0
     });
