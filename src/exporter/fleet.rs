@@ -13,8 +13,10 @@
 //!   stop, its series at the old address are removed, and it is pinged, traced and
 //!   checked at the new one, under the new `ip` label;
 //! - a reload ([`Fleet::apply`]): targets no longer in the file stop and their series
-//!   go; new ones start; one whose entry is unchanged keeps running untouched, so its
-//!   counters and histograms go on (a changed entry is a removed one and an added one).
+//!   go; new ones start; one whose entry is unchanged keeps running, so its counters
+//!   and histograms go on (a changed `[trace]` or `[resolve]` section restarts its trace
+//!   or name watch on the same series; a changed entry is a removed one and an added
+//!   one).
 //!
 //! The registry's families outlive any pinger run, so restarting the pinger loses no
 //! count: its handles are taken again from the same series. Probes in flight when the
@@ -183,6 +185,24 @@ impl Fleet {
         self.members.push(member);
     }
 
+    /// A name's re-resolving task (none for an address).
+    fn spawn_name_watch(&self, m: &Member) -> Option<JoinHandle<()>> {
+        let Host::Name(name) = &m.configured.target.host else {
+            return None;
+        };
+        Some(tokio::spawn(watch_name(
+            self.metrics.clone(),
+            m.host.clone(),
+            name.clone(),
+            m.configured.key(),
+            m.resolved.addr(),
+            m.configured
+                .resolve_interval
+                .unwrap_or(self.resolve_interval),
+            self.moved.clone(),
+        )))
+    }
+
     fn start_checks(&self, m: &mut Member) {
         if m.configured.trace {
             let mut settings = self.trace.clone();
@@ -303,12 +323,26 @@ impl Fleet {
         let trace = trace_settings(config);
         let trace_changed = format!("{trace:?}") != format!("{:?}", self.trace);
         let resolve_changed = config.resolve.interval != self.resolve_interval;
+        self.ping = ping_settings(config);
+        self.resolve_interval = config.resolve.interval;
+        self.trace = trace;
         let mut kept = Vec::with_capacity(self.members.len());
         for mut m in std::mem::take(&mut self.members) {
-            let unchanged = config.targets.contains(&m.configured)
-                && !(trace_changed && m.configured.trace)
-                && !(resolve_changed && m.configured.resolve_interval.is_none());
-            if unchanged {
+            if config.targets.contains(&m.configured) {
+                // Unchanged: it keeps running and counting; only what a changed global
+                // section drives is restarted, on the same series.
+                if trace_changed && m.configured.trace {
+                    for task in m.checks.drain(..) {
+                        stop(task).await;
+                    }
+                    self.start_checks(&mut m);
+                }
+                if resolve_changed && m.configured.resolve_interval.is_none() {
+                    if let Some(task) = m.name_watch.take() {
+                        stop(task).await;
+                        m.name_watch = self.spawn_name_watch(&m);
+                    }
+                }
                 kept.push(m);
                 continue;
             }
@@ -326,9 +360,6 @@ impl Fleet {
             }
         }
         self.members = kept;
-        self.ping = ping_settings(config);
-        self.resolve_interval = config.resolve.interval;
-        self.trace = trace;
         for p in added {
             if !self.members.iter().any(|m| m.configured == p.configured) {
                 self.add(p);

@@ -247,6 +247,7 @@ fn a_reload_starts_added_targets_stops_removed_ones_and_keeps_the_rest_counting(
 interval = \"100ms\"
 [[target]]
 host = \"{dest}\"
+trace = true
 labels = {{ site = \"a\", role = \"dest\" }}
 "
     );
@@ -275,11 +276,12 @@ labels = {{ site = \"a\", role = \"dest\" }}
     .unwrap();
     let before = sample(&body, &requests).unwrap();
 
-    // SIGHUP: router 1 goes, router 2 and a TCP-only target come, dest stays as it was.
+    // SIGHUP: router 1 goes, router 2 and a TCP-only target come, dest stays as it was
+    // ([trace] changes: its trace restarts, on the same series).
     std::fs::write(
         &config,
         format!(
-            "{head}[[target]]\nhost = \"{r2}\"\n[[target]]\nhost = \"v4only.netlab.test\"\nping = false\ntcp = [{HTTP_PORT}, {CLOSED_PORT}]\ntcp_interval = \"200ms\"\n"
+            "{head}[[target]]\nhost = \"{r2}\"\n[[target]]\nhost = \"v4only.netlab.test\"\nping = false\ntcp = [{HTTP_PORT}, {CLOSED_PORT}]\ntcp_interval = \"200ms\"\n[trace]\ninterval = \"2s\"\n[resolve]\ninterval = \"5s\"\n"
         ),
     )
     .expect("write config");
@@ -345,11 +347,11 @@ labels = {{ site = \"a\", role = \"dest\" }}
     );
     assert_eq!(status, 500, "{why}");
     assert!(
-        why.contains("line 15") && why.contains("listed twice"),
+        why.contains("line 20") && why.contains("listed twice"),
         "{why}"
     );
     let line = exporter.wait_stderr("reload failed, kept the running config");
-    assert!(line.contains("line 15"), "{line}");
+    assert!(line.contains("line 20"), "{line}");
     std::fs::write(
         &config,
         format!(
@@ -359,7 +361,7 @@ labels = {{ site = \"a\", role = \"dest\" }}
     .unwrap();
     exporter.signal(libc::SIGHUP);
     let line = exporter.wait_stderr("not a Prometheus label name");
-    assert!(line.contains("line 16"), "{line}");
+    assert!(line.contains("line 21"), "{line}");
     let body = metrics_until(&lab, "the failed reload", |b| {
         sample(b, "netlab_exporter_config_last_reload_successful") == Some(0.0)
     });
