@@ -566,6 +566,18 @@ basic_auth_users:
         body.contains("Client sent an HTTP request to an HTTPS server."),
         "{body}"
     );
+    // A reload re-reads the web config: the new password works, the old one no more.
+    let web = std::fs::read_to_string(d.join("web.yml")).unwrap();
+    let rotated = bcrypt::hash("n3w", 6).unwrap();
+    std::fs::write(d.join("web.yml"), web.replace(&hash, &rotated)).unwrap();
+    exporter.signal(libc::SIGHUP);
+    exporter.wait_stderr("reloaded the config");
+    assert_eq!(with(&["-u", "prometheus:s3cret", &url]).0, 401);
+    assert_eq!(with(&["-u", "prometheus:n3w", &url]).0, 200);
+    std::fs::write(d.join("web.yml"), web).unwrap();
+    exporter.signal(libc::SIGHUP);
+    exporter.wait_stderr("reloaded the config");
+    assert_eq!(with(&["-u", "prometheus:s3cret", &url]).0, 200);
 
     // A real Prometheus scrapes it over TLS with a client certificate and basic auth.
     let prometheus = crate::exporter::start_prometheus(
