@@ -243,6 +243,7 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
         'netlab;exporter' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config''s listen]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML): targets, intervals, what /probe may probe')
+            [CompletionResult]::new('--web.config.file', '--web.config.file', [CompletionResultType]::ParameterName, 'TLS and basic auth, in the web configuration format of Prometheus'' exporters (YAML: tls_server_config, basic_auth_users)')
             [CompletionResult]::new('--probe-any-target', '--probe-any-target', [CompletionResultType]::ParameterName, 'Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

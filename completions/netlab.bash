@@ -225,7 +225,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__exporter)
-            opts="-h -V --listen --config --probe-any-target --help --version"
+            opts="-h -V --listen --config --probe-any-target --web.config.file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +236,10 @@ _netlab() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --web.config.file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -233,6 +233,7 @@ set edit:completion:arg-completer[netlab] = {|@words|
         &'netlab;exporter'= {
             cand --listen 'Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config''s listen]'
             cand --config 'Configuration file (TOML): targets, intervals, what /probe may probe'
+            cand --web.config.file 'TLS and basic auth, in the web configuration format of Prometheus'' exporters (YAML: tls_server_config, basic_auth_users)'
             cand --probe-any-target 'Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)'
             cand -h 'Print help'
             cand --help 'Print help'

@@ -209,6 +209,7 @@ complete -c netlab -n "__fish_netlab_using_subcommand check" -s h -l help -d 'Pr
 complete -c netlab -n "__fish_netlab_using_subcommand check" -s V -l version -d 'Print version'
 complete -c netlab -n "__fish_netlab_using_subcommand exporter" -l listen -d 'Address to serve /metrics and /probe on [default: 127.0.0.1:9470, or the config\'s listen]' -r
 complete -c netlab -n "__fish_netlab_using_subcommand exporter" -l config -d 'Configuration file (TOML): targets, intervals, what /probe may probe' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand exporter" -l web.config.file -d 'TLS and basic auth, in the web configuration format of Prometheus\' exporters (YAML: tls_server_config, basic_auth_users)' -r -F
 complete -c netlab -n "__fish_netlab_using_subcommand exporter" -l probe-any-target -d 'Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)'
 complete -c netlab -n "__fish_netlab_using_subcommand exporter" -s h -l help -d 'Print help'
 complete -c netlab -n "__fish_netlab_using_subcommand exporter" -s V -l version -d 'Print version'

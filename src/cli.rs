@@ -740,6 +740,9 @@ pub struct ExporterArgs {
     /// Let /probe probe any target, not only the ones the config allows (turns the port into a prober for whoever reaches it)
     #[arg(long)]
     pub probe_any_target: bool,
+    /// TLS and basic auth, in the web configuration format of Prometheus' exporters (YAML: tls_server_config, basic_auth_users)
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config: Option<PathBuf>,
     /// Hosts to ping continuously (added to the config's targets)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,

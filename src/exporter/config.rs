@@ -35,6 +35,7 @@
 //! trace = true                       # watch its path too
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Range;
 use std::path::Path;
@@ -158,8 +159,29 @@ impl Default for ProbeSection {
 #[serde(deny_unknown_fields)]
 pub struct TargetEntry {
     pub host: Spanned<String>,
+    /// Pinged continuously (at `[ping] interval`).
+    #[serde(default = "yes")]
+    pub ping: bool,
     #[serde(default)]
     pub trace: bool,
+    /// Its own trace interval instead of `[trace] interval`.
+    #[serde(default, deserialize_with = "some_positive_duration")]
+    pub trace_interval: Option<Duration>,
+    /// Ports to connect to (TCP handshake) every `tcp_interval`.
+    #[serde(default)]
+    pub tcp: Vec<u16>,
+    #[serde(default, deserialize_with = "some_positive_duration")]
+    pub tcp_interval: Option<Duration>,
+    /// Its own re-resolve interval instead of `[resolve] interval`.
+    #[serde(default, deserialize_with = "some_positive_duration")]
+    pub resolve_interval: Option<Duration>,
+    /// Labels added to every series of this target.
+    #[serde(default)]
+    pub labels: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One entry of `[probe] allow`.
@@ -192,11 +214,70 @@ pub fn normal_name(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// A config entry that was checked, with the line it came from.
-#[derive(Debug, Clone)]
+/// How often a TCP check connects unless the target says.
+pub const DEFAULT_TCP_INTERVAL: Duration = Duration::from_secs(10);
+/// Labels a target may not set: the exporter's own, and Prometheus' reserved ones.
+const RESERVED_LABELS: [&str; 7] = ["host", "ip", "ttl", "address", "kind", "port", "le"];
+/// Most labels one target may carry.
+pub const MAX_LABELS: usize = 16;
+
+/// A config entry that was checked.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConfiguredTarget {
     pub target: Target,
+    pub ping: bool,
     pub trace: bool,
+    pub trace_interval: Option<Duration>,
+    pub tcp: Vec<u16>,
+    pub tcp_interval: Duration,
+    pub resolve_interval: Option<Duration>,
+    /// Its own labels, sorted by name.
+    pub labels: Vec<(String, String)>,
+}
+
+impl ConfiguredTarget {
+    /// A target given on the command line: pinged, nothing else.
+    pub fn pinged(target: Target) -> ConfiguredTarget {
+        ConfiguredTarget {
+            target,
+            ping: true,
+            trace: false,
+            trace_interval: None,
+            tcp: Vec::new(),
+            tcp_interval: DEFAULT_TCP_INTERVAL,
+            resolve_interval: None,
+            labels: Vec::new(),
+        }
+    }
+
+    /// The name it is known by (case and a trailing dot do not matter).
+    pub fn key(&self) -> String {
+        normal_name(&self.target.text)
+    }
+}
+
+/// Whether `name` may be a Prometheus label name the target sets: `[a-zA-Z_][a-zA-Z0-9_]*`,
+/// not `__`-prefixed (reserved to Prometheus) and none of the exporter's own.
+pub fn check_label_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "label '{}' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+            name.escape_default()
+        ));
+    }
+    if name.starts_with("__") {
+        return Err(format!(
+            "label '{name}': names starting with __ are reserved to Prometheus"
+        ));
+    }
+    if RESERVED_LABELS.contains(&name) {
+        return Err(format!("label '{name}' is the exporter's own"));
+    }
+    Ok(())
 }
 
 /// The checked configuration.
@@ -254,13 +335,46 @@ impl Config {
                 &format!("{} targets: at most {MAX_TARGETS}", file.target.len()),
             ));
         }
-        let mut targets = Vec::with_capacity(file.target.len());
+        let mut targets: Vec<ConfiguredTarget> = Vec::with_capacity(file.target.len());
+        let mut seen = std::collections::HashMap::new();
         for entry in file.target {
             let span = entry.host.span();
-            let target = parse_target(entry.host.get_ref()).map_err(|why| fail(span, why))?;
+            let target =
+                parse_target(entry.host.get_ref()).map_err(|why| fail(span.clone(), why))?;
+            let line = line_of(text, span.start);
+            if let Some(first) = seen.insert(normal_name(&target.text), line) {
+                return Err(fail(
+                    span,
+                    format!(
+                        "target '{}' is listed twice (first on line {first})",
+                        target.text
+                    ),
+                ));
+            }
+            let mut labels = Vec::new();
+            if let Some(l) = entry.labels {
+                let span = l.span();
+                let map = l.into_inner();
+                if map.len() > MAX_LABELS {
+                    return Err(fail(
+                        span,
+                        format!("{} labels: at most {MAX_LABELS}", map.len()),
+                    ));
+                }
+                for (name, value) in map {
+                    check_label_name(&name).map_err(|why| fail(span.clone(), why))?;
+                    labels.push((name, value));
+                }
+            }
             targets.push(ConfiguredTarget {
                 target,
+                ping: entry.ping,
                 trace: entry.trace,
+                trace_interval: entry.trace_interval,
+                tcp: entry.tcp,
+                tcp_interval: entry.tcp_interval.unwrap_or(DEFAULT_TCP_INTERVAL),
+                resolve_interval: entry.resolve_interval,
+                labels,
             });
         }
         let mut allow = Vec::with_capacity(file.probe.allow.len());
@@ -325,6 +439,10 @@ fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Err
         )));
     }
     Ok(value)
+}
+
+fn some_positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    positive_duration(d).map(Some)
 }
 
 fn ranged<'de, D: Deserializer<'de>>(
@@ -410,6 +528,42 @@ mod tests {
             ("listen = \"9470\"\n", "line 1", "ADDR:PORT"),
             ("[ping\ninterval = 1\n", "line 1", ""),
             ("[ping]\ninterval = 1\n", "line 2", "string"),
+            (
+                "[[target]]\nhost = \"a\"\n[[target]]\nhost = \"A.\"\n",
+                "line 4",
+                "listed twice (first on line 2)",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nlabels = { site = \"x\", \"bad-name\" = \"y\" }\n",
+                "line 3",
+                "not a Prometheus label name",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nlabels = { __name = \"x\" }\n",
+                "line 3",
+                "reserved to Prometheus",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nlabels = { ip = \"x\" }\n",
+                "line 3",
+                "exporter's own",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\ntrace_interval = \"-5s\"\n",
+                "line 3",
+                "-5s",
+            ),
+            ("[resolve]\ninterval = \"-1s\"\n", "line 2", "-1s"),
+            (
+                "[[target]]\nhost = \"a\"\ntcp = [80, 70000]\n",
+                "line 3",
+                "",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\ncolour = \"red\"\n",
+                "line 3",
+                "unknown field",
+            ),
         ];
         for (text, line, why) in cases {
             let e = error(text);
@@ -420,6 +574,32 @@ mod tests {
             assert!(e.contains(why), "{text:?}: {e}");
             assert_eq!(e.lines().count(), 1, "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_target_carries_its_labels_and_checks() {
+        let c = Config::parse(
+            "[[target]]\nhost = \"dest\"\nping = false\ntcp = [80, 443]\ntcp_interval = \"2s\"\ntrace = true\ntrace_interval = \"5s\"\nresolve_interval = \"3s\"\nlabels = { site = \"ams\", role = \"core\" }\n[[target]]\nhost = \"b\"\n",
+            "x.toml",
+        )
+        .unwrap();
+        let t = &c.targets[0];
+        assert!(!t.ping && t.trace);
+        assert_eq!(t.tcp, vec![80, 443]);
+        assert_eq!(t.tcp_interval, Duration::from_secs(2));
+        assert_eq!(t.trace_interval, Some(Duration::from_secs(5)));
+        assert_eq!(t.resolve_interval, Some(Duration::from_secs(3)));
+        assert_eq!(
+            t.labels,
+            vec![
+                ("role".into(), "core".into()),
+                ("site".into(), "ams".into())
+            ]
+        );
+        assert_eq!(
+            c.targets[1],
+            ConfiguredTarget::pinged(c.targets[1].target.clone())
+        );
     }
 
     #[test]

@@ -4,46 +4,44 @@
 //! - `GET /probe?target=..&module=..`: one probe (`probe.rs`); 400 for bad
 //!   parameters, 403 for a target not allowed, 503 when every probe slot is taken,
 //!   each with its reason as plain text.
-//! - `GET /`: a short page naming the other two.
+//! - `POST /-/reload`: reload the config, as SIGHUP does (Prometheus' endpoint).
+//! - `GET /`: a short page naming the others.
 //!
-//! Connections are bounded: past [`MAX_CONNECTIONS`] the listener stops accepting
-//! (the kernel's backlog holds the rest) until one closes, so a crowd of idle clients
-//! cannot grow the exporter's memory. Requests on a connection are served one at a time
-//! (HTTP/1.1), so the bound holds for requests too. And a connection that moves no byte
-//! either way for its idle limit is closed, so idle clients cannot hold every slot
-//! (axum's server sets no header or idle timeout of its own).
+//! With `basic_auth_users` (`web.rs`) every route needs the credentials: 401 with
+//! `WWW-Authenticate: Basic` otherwise. Answers are gzip-compressed when the client
+//! asks (`Accept-Encoding: gzip`, as Prometheus does), with tower-http's compression.
+//! The connections themselves (bound, idle limit, TLS) are `conn.rs`'s.
 
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, oneshot};
+use tower_http::compression::CompressionLayer;
 
 use super::metrics::{Metrics, ProbeLabels};
 use super::probe::{parse_request, Prober, Refusal};
-
-/// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 128;
-/// How long a connection may be quiet (plus the probe timeout) before it is closed.
-pub const IDLE: Duration = Duration::from_secs(30);
+use super::web::Web;
 
 /// OpenMetrics, as `prometheus-client` writes it.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Where `POST /-/reload` waits for the reload's outcome.
+pub type ReloadReply = oneshot::Sender<Result<(), String>>;
+
 #[derive(Clone)]
 pub struct Shared {
     pub metrics: Arc<Metrics>,
-    pub prober: Arc<Prober>,
+    /// Replaced by a reload; a probe keeps the one it started with.
+    pub prober: Arc<RwLock<Arc<Prober>>>,
+    /// To the run loop, which reloads as on SIGHUP.
+    pub reload: mpsc::Sender<ReloadReply>,
+    /// TLS and basic auth; replaced by a reload.
+    pub web: Arc<RwLock<Arc<Web>>>,
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -51,8 +49,41 @@ pub fn router(shared: Shared) -> Router {
         .route("/", get(index))
         .route("/metrics", get(metrics))
         .route("/probe", get(probe))
+        .route("/-/reload", post(reload).put(reload))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found: try /metrics or /probe\n") })
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            authorize,
+        ))
         .with_state(shared)
+}
+
+/// Basic auth, when the web config has users: 401 without the right credentials.
+async fn authorize(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let web = shared.web.read().ok().map(|w| w.clone());
+    let Some(web) = web else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    };
+    if let Some(auth) = &web.auth {
+        let header = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !auth.allows(header).await {
+            let mut answer = text(StatusCode::UNAUTHORIZED, "unauthorized".into());
+            answer.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"netlab exporter\""),
+            );
+            return answer;
+        }
+    }
+    next.run(request).await
 }
 
 async fn index() -> impl IntoResponse {
@@ -66,6 +97,23 @@ async fn index() -> impl IntoResponse {
 
 /// The classic text format's content type.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `POST /-/reload` (Prometheus' own endpoint): 200 once reloaded, 500 with the reason
+/// when the file is bad and the running config was kept.
+async fn reload(State(shared): State<Shared>) -> Response {
+    let (tx, rx) = oneshot::channel();
+    if shared.reload.send(tx).await.is_err() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into());
+    }
+    match rx.await {
+        Ok(Ok(())) => text(StatusCode::OK, "reloaded".into()),
+        Ok(Err(why)) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reload failed, kept the running config: {why}"),
+        ),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()),
+    }
+}
 
 async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     exposition(&headers, shared.metrics.encode())
@@ -119,7 +167,11 @@ async fn probe(
         }
     };
     let module = request.module.as_str();
-    if let Err(refusal) = shared.prober.check(&request) {
+    let prober = match shared.prober.read() {
+        Ok(p) => p.clone(),
+        Err(_) => return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()),
+    };
+    if let Err(refusal) = prober.check(&request) {
         count(module, "forbidden");
         return refused(refusal);
     }
@@ -130,12 +182,16 @@ async fn probe(
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 3600.0)
         .map(Duration::from_secs_f64);
     shared.metrics.probes_in_flight.inc();
-    let answer = shared.prober.run(request, scrape).await;
+    let debug = request.debug;
+    let answer = prober.run(request, scrape).await;
     shared.metrics.probes_in_flight.dec();
     match answer {
         Ok(body) => {
             let success = body.contains("\nprobe_success 1\n");
             count(module, if success { "success" } else { "failure" });
+            if debug {
+                return text(StatusCode::OK, body);
+            }
             exposition(&headers, body)
         }
         Err(refusal) => {
@@ -160,144 +216,4 @@ fn text(status: StatusCode, why: String) -> Response {
         format!("{why}\n"),
     )
         .into_response()
-}
-
-/// A listener that holds one of [`MAX_CONNECTIONS`] permits per open connection.
-pub struct Limited {
-    pub listener: TcpListener,
-    pub slots: Arc<Semaphore>,
-    /// How long a connection may move no byte before it is closed.
-    pub idle: Duration,
-}
-
-impl axum::serve::Listener for Limited {
-    type Io = Counted;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Counted, std::net::SocketAddr) {
-        loop {
-            let Ok(permit) = self.slots.clone().acquire_owned().await else {
-                std::future::pending::<()>().await;
-                continue;
-            };
-            match self.listener.accept().await {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    return (
-                        Counted {
-                            stream,
-                            _permit: permit,
-                            idle: self.idle,
-                            quiet: Box::pin(tokio::time::sleep(self.idle)),
-                        },
-                        peer,
-                    );
-                }
-                // EMFILE and friends: wait a little rather than spin (as axum's own
-                // listener does).
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<std::net::SocketAddr> {
-        self.listener.local_addr()
-    }
-}
-
-/// A connection and its permit: the permit goes back when the connection is dropped.
-pub struct Counted {
-    stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
-    idle: Duration,
-    /// Fires when no byte has moved for `idle`.
-    quiet: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Counted {
-    /// A byte moved: the idle clock starts again.
-    fn moved(&mut self) {
-        let next = tokio::time::Instant::now() + self.idle;
-        self.quiet.as_mut().reset(next);
-    }
-
-    /// Pending I/O: has the connection been quiet too long?
-    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        match self.quiet.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connection idle too long",
-            )),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match Pin::new(&mut self.stream).poll_read(cx, buf) {
-            Poll::Ready(r) => {
-                self.moved();
-                Poll::Ready(r)
-            }
-            Poll::Pending => self.check_idle(cx).map(Err),
-        }
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.stream).poll_write(cx, buf) {
-            Poll::Ready(r) => {
-                self.moved();
-                Poll::Ready(r)
-            }
-            Poll::Pending => self.check_idle(cx).map(Err),
-        }
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::serve::Listener;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    #[tokio::test]
-    async fn a_quiet_connection_is_closed_and_its_slot_comes_back() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let slots = Arc::new(Semaphore::new(1));
-        let mut limited = Limited {
-            listener,
-            slots: slots.clone(),
-            idle: Duration::from_millis(100),
-        };
-        let mut client = TcpStream::connect(addr).await.unwrap();
-        let (mut conn, _) = limited.accept().await;
-        assert_eq!(slots.available_permits(), 0);
-        // Bytes moving keep it open.
-        client.write_all(b"GET").await.unwrap();
-        let mut buf = [0u8; 8];
-        assert_eq!(conn.read(&mut buf).await.unwrap(), 3);
-        // Then silence closes it.
-        let err = conn.read(&mut buf).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
-        drop(conn);
-        assert_eq!(slots.available_permits(), 1);
-    }
 }

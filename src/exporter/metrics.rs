@@ -8,7 +8,9 @@
 //! resolve time.
 //!
 //! Bounded label sets. Every label value comes from the configuration or from a closed
-//! list: `host`/`ip` from the targets (fixed at start), `kind` from the ICMP error kinds
+//! list: `host`/`ip` and a target's own labels from the targets (the config, and the
+//! address its name resolves to now: a target removed by a reload, or whose name moved
+//! to another address, takes its series with it), `kind` from the ICMP error kinds
 //! netlab knows, `ttl` from 1 to the configured max hops. The one label that comes from
 //! the network, a hop's `address`, lives only on `netlab_hop_address_info`, with at most
 //! one series per (target, ttl): when a hop's address changes its old series is removed,
@@ -39,10 +41,16 @@ pub fn dns_buckets() -> impl Iterator<Item = f64> {
     exponential_buckets(0.000_1, 2.0, 16)
 }
 
+/// A target's own labels, in the order of the config (names checked there).
+pub type Extra = Vec<(String, String)>;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TargetLabels {
     pub host: String,
     pub ip: String,
+    /// The target's own labels from the config (`labels = { site = "ams" }`).
+    #[prometheus(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -50,11 +58,15 @@ pub struct ErrorLabels {
     pub host: String,
     pub ip: String,
     pub kind: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HostLabels {
     pub host: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -62,6 +74,8 @@ pub struct HopLabels {
     pub host: String,
     pub ip: String,
     pub ttl: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -70,6 +84,18 @@ pub struct HopAddressLabels {
     pub ip: String,
     pub ttl: String,
     pub address: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
+}
+
+/// A TCP check: a target's port.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PortLabels {
+    pub host: String,
+    pub ip: String,
+    pub port: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -104,8 +130,15 @@ pub struct Metrics {
     pub path_hops: Family<TargetLabels, Gauge>,
     pub path_reached: Family<TargetLabels, Gauge>,
     pub path_duration: Family<TargetLabels, FloatGauge>,
+    pub tcp_duration: Histograms<PortLabels>,
+    pub tcp_failures: Family<PortLabels, Counter>,
     pub probes: Family<ProbeLabels, Counter>,
     pub probes_in_flight: Gauge,
+    pub reload_ok: Gauge,
+    pub reload_time: FloatGauge,
+    /// The `netlab_ping_icmp_errors_total` series that exist, so a target that goes
+    /// takes its own with it (a `Family` cannot be listed).
+    error_series: std::sync::Mutex<std::collections::HashSet<ErrorLabels>>,
 }
 
 impl Default for Metrics {
@@ -138,8 +171,13 @@ impl Metrics {
             path_hops: Family::default(),
             path_reached: Family::default(),
             path_duration: Family::default(),
+            tcp_duration: Family::new_with_constructor(|| Histogram::new(hop_buckets())),
+            tcp_failures: Family::default(),
             probes: Family::default(),
             probes_in_flight: Gauge::default(),
+            reload_ok: Gauge::default(),
+            reload_time: FloatGauge::default(),
+            error_series: Default::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -245,6 +283,16 @@ impl Metrics {
             m.path_duration.clone(),
         );
         r.register(
+            "netlab_tcp_connect_duration_seconds",
+            "A histogram of TCP handshake times of a target's port (tcp checks)",
+            m.tcp_duration.clone(),
+        );
+        r.register(
+            "netlab_tcp_connect_failures",
+            "TCP connects to a target's port that were refused, unreachable or timed out",
+            m.tcp_failures.clone(),
+        );
+        r.register(
             "netlab_exporter_probes",
             "/probe requests by module and result (success, failure, forbidden, busy, bad_request)",
             m.probes.clone(),
@@ -254,7 +302,85 @@ impl Metrics {
             "/probe requests running now",
             m.probes_in_flight.clone(),
         );
+        r.register(
+            "netlab_exporter_config_last_reload_successful",
+            "Whether the last configuration reload succeeded (1) or kept the old one (0)",
+            m.reload_ok.clone(),
+        );
+        r.register(
+            "netlab_exporter_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully (Unix time)",
+            m.reload_time.clone(),
+        );
+        m.reload_ok.set(1);
+        m.reload_time.set(unix_now());
         Metrics { registry, ..m }
+    }
+
+    /// Records the outcome of a reload (the start counts as a successful one).
+    pub fn reloaded(&self, ok: bool) {
+        self.reload_ok.set(ok as i64);
+        if ok {
+            self.reload_time.set(unix_now());
+        }
+    }
+
+    /// Counts one ICMP error about a target's echo requests.
+    pub fn icmp_error(&self, labels: ErrorLabels) {
+        self.ping_icmp_errors.get_or_create(&labels).inc();
+        if let Ok(mut seen) = self.error_series.lock() {
+            seen.insert(labels);
+        }
+    }
+
+    /// Removes every series of a target as pinged at one address (ping, path, hops):
+    /// it was removed from the config, or its name now resolves elsewhere.
+    pub fn forget_target(&self, l: &TargetLabels) {
+        self.ping_requests.remove(l);
+        self.ping_rtt.remove(l);
+        self.ping_ttl.remove(l);
+        self.ping_duplicates.remove(l);
+        self.ping_late.remove(l);
+        self.ping_timeouts.remove(l);
+        self.ping_send_errors.remove(l);
+        self.path_traces.remove(l);
+        self.path_changes.remove(l);
+        self.path_hops.remove(l);
+        self.path_reached.remove(l);
+        self.path_duration.remove(l);
+        for ttl in 1..=super::config::MAX_HOPS {
+            let hop = HopLabels {
+                host: l.host.clone(),
+                ip: l.ip.clone(),
+                ttl: ttl.to_string(),
+                extra: l.extra.clone(),
+            };
+            self.hop_requests.remove(&hop);
+            self.hop_responses.remove(&hop);
+            self.hop_rtt.remove(&hop);
+        }
+        if let Ok(mut seen) = self.error_series.lock() {
+            seen.retain(|e| {
+                let mine = e.host == l.host && e.ip == l.ip && e.extra == l.extra;
+                if mine {
+                    self.ping_icmp_errors.remove(e);
+                }
+                !mine
+            });
+        }
+    }
+
+    /// Removes a TCP check's series.
+    pub fn forget_port(&self, p: &PortLabels) {
+        self.tcp_duration.remove(p);
+        self.tcp_failures.remove(p);
+    }
+
+    /// Removes a name's DNS series (the target was removed from the config).
+    pub fn forget_host(&self, h: &HostLabels) {
+        self.dns_duration.remove(h);
+        self.dns_errors.remove(h);
+        self.dns_changes.remove(h);
     }
 
     /// The exposition, OpenMetrics text (Prometheus's preferred format).
@@ -273,6 +399,12 @@ impl Metrics {
 /// differ in just three ways for what this exporter serves: a counter family is named
 /// with its `_total` suffix, there is no `# UNIT` and no `# EOF`. Samples, histograms
 /// and gauges are written the same.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 pub fn classic_text(openmetrics: &str) -> String {
     let mut counters = std::collections::HashSet::new();
     for line in openmetrics.lines() {
@@ -348,21 +480,25 @@ mod tests {
         let labels = TargetLabels {
             host: "h".into(),
             ip: "127.0.0.1".into(),
+            extra: Vec::new(),
         };
         let _ = PingHandles::new(&m, labels.clone());
         let hop = HopLabels {
             host: "h".into(),
             ip: "127.0.0.1".into(),
             ttl: "1".into(),
+            extra: Vec::new(),
         };
-        let host = HostLabels { host: "h".into() };
-        m.ping_icmp_errors
-            .get_or_create(&ErrorLabels {
-                host: "h".into(),
-                ip: "127.0.0.1".into(),
-                kind: "host_unreachable".into(),
-            })
-            .inc();
+        let host = HostLabels {
+            host: "h".into(),
+            extra: Vec::new(),
+        };
+        m.icmp_error(ErrorLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+            kind: "host_unreachable".into(),
+            extra: Vec::new(),
+        });
         m.dns_duration.get_or_create(&host).observe(0.001);
         m.dns_errors.get_or_create(&host).inc();
         m.dns_changes.get_or_create(&host).inc();
@@ -375,8 +511,17 @@ mod tests {
                 ip: "127.0.0.1".into(),
                 ttl: "1".into(),
                 address: "127.0.0.1".into(),
+                extra: Vec::new(),
             })
             .set(1);
+        let port = PortLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+            port: "80".into(),
+            extra: Vec::new(),
+        };
+        m.tcp_duration.get_or_create(&port).observe(0.001);
+        m.tcp_failures.get_or_create(&port).inc();
         m.path_traces.get_or_create(&labels).inc();
         m.path_changes.get_or_create(&labels).inc();
         m.path_hops.get_or_create(&labels).set(1);
@@ -394,7 +539,7 @@ mod tests {
             .filter_map(|l| l.strip_prefix("# TYPE "))
             .filter_map(|l| l.split(' ').next())
             .collect();
-        assert_eq!(names.len(), 22, "{names:?}");
+        assert_eq!(names.len(), 26, "{names:?}");
         for name in names {
             assert!(
                 readme.contains(&format!("`{name}`")),
@@ -416,6 +561,7 @@ mod tests {
             "probe_hop_probes_answered",
             "probe_hop_rtt_seconds",
             "probe_hop_address_info",
+            "probe_failed_step",
         ] {
             assert!(
                 readme.contains(&format!("`{name}")),
@@ -434,6 +580,7 @@ mod tests {
         let labels = TargetLabels {
             host: "h".into(),
             ip: "127.0.0.1".into(),
+            extra: Vec::new(),
         };
         PingHandles::new(&m, labels).requests.inc();
         let open = m.encode();

@@ -3,9 +3,14 @@
 //! netlab grows no distribution layer of its own: each vantage point runs an exporter,
 //! Prometheus scrapes them, stores, alerts and draws. The story in this folder:
 //! - `mod.rs` (here): the plan (command line + config file), then the run — resolve,
-//!   open the ping sockets and the listener, drop capabilities, and only then start the
-//!   runtime whose threads ping, trace and serve.
+//!   open the ICMP sockets and the listener, drop capabilities, and only then start the
+//!   runtime whose threads ping, trace and serve; SIGHUP and `POST /-/reload` reload.
 //! - `config.rs`: the TOML file; every mistake is one error naming its line.
+//! - `sockets.rs`: the ICMP sockets opened while privileged and kept for the run (the
+//!   pinger's, and /probe's raw pool, so a root exporter pings where
+//!   `ping_group_range` is `1 0`).
+//! - `fleet.rs`: the targets as they run — their name watches, checks and the one
+//!   pinger — and how they change: a name that moves, a reload.
 //! - `metrics.rs`: the registry and its families (smokeping_prober's names where they
 //!   fit), and their label bounds.
 //! - `pinger.rs`: the continuous ping, a consumer of the ping engine through its one
@@ -16,43 +21,48 @@
 //! - `probe.rs`: `/probe`, the blackbox_exporter pattern, and who may be probed.
 //! - `http.rs`: axum routes and the connection bound.
 //!
-//! Names are resolved once at start (the ping engine's targets are fixed for its run)
-//! and again every `[resolve] interval` to measure resolve time; an address that
-//! changes is counted (`netlab_dns_address_changes_total`), and the exporter keeps
-//! pinging the address it started with until it is restarted.
+//! Names are resolved at start and again every `[resolve] interval` (or the target's
+//! `resolve_interval`): when a name no longer gives the address in use, the target
+//! moves to the new one (`fleet.rs`).
 //!
 //! # Exit codes
 //! 0 stopped cleanly by SIGINT or SIGTERM; 2 could not start (bad config, a name that
 //! does not resolve, no socket, address in use). Nothing listens before the config, the
-//! targets and the sockets are all good.
+//! targets and the sockets are all good. A bad file on reload does not stop it: the
+//! running config stays.
 
 mod config;
+mod conn;
+mod fleet;
 mod http;
 mod metrics;
 mod path;
 mod pinger;
 mod probe;
+mod sockets;
+mod web;
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::cli::ExporterArgs;
 use crate::dns::system;
 use crate::error::{Exit, Failure};
-use crate::net::icmp::Version;
 use crate::net::listen::{self, Bind, Transport};
 use crate::net::privilege;
-use crate::ping;
 use crate::target::{Host, Resolved};
 
 pub use config::{Config, ConfiguredTarget, DEFAULT_LISTEN};
-use metrics::{HostLabels, Metrics, PingHandles, TargetLabels};
-use path::TraceSettings;
+use fleet::{Fleet, Moved, Pinged};
+use metrics::Metrics;
 use probe::Prober;
+use sockets::{Kept, ProbePool};
+use web::Web;
 
 /// Traces running at once, /probe's and the path watch's together.
 const TRACE_SLOTS: usize = 4;
@@ -62,44 +72,18 @@ const TRACE_SLOTS: usize = 4;
 pub struct Plan {
     pub listen: SocketAddr,
     pub config: Config,
+    /// What a reload reads again: the file, and the command line's additions to it.
+    pub config_path: Option<PathBuf>,
+    pub cli_targets: Vec<String>,
+    pub probe_any_target: bool,
+    /// `--web.config.file`, read again on reload.
+    pub web_path: Option<PathBuf>,
+    pub web: Web,
 }
 
 impl Plan {
     pub fn from_args(args: ExporterArgs) -> Result<Plan, Failure> {
-        let mut config = match &args.config {
-            Some(path) => Config::load(path)?,
-            None => Config::default(),
-        };
-        for text in &args.targets {
-            let target =
-                config::parse_target(text).map_err(|why| Failure::usage("exporter", why))?;
-            config.targets.push(ConfiguredTarget {
-                target,
-                trace: false,
-            });
-        }
-        if config.targets.len() > config::MAX_TARGETS {
-            return Err(Failure::usage(
-                "exporter",
-                format!(
-                    "{} targets: at most {}",
-                    config.targets.len(),
-                    config::MAX_TARGETS
-                ),
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for t in &config.targets {
-            if !seen.insert(config::normal_name(&t.target.text)) {
-                return Err(Failure::usage(
-                    "exporter",
-                    format!("target '{}' is listed twice", t.target.text),
-                ));
-            }
-        }
-        if args.probe_any_target {
-            config.probe.any_target = true;
-        }
+        let config = load(args.config.as_deref(), &args.targets, args.probe_any_target)?;
         let listen_text = args
             .listen
             .clone()
@@ -107,15 +91,60 @@ impl Plan {
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listen = config::parse_listen(&listen_text)
             .map_err(|why| Failure::usage("exporter --listen", why))?;
-        Ok(Plan { listen, config })
+        let web = match &args.web_config {
+            Some(path) => Web::load(path)?,
+            None => Web::open(),
+        };
+        Ok(Plan {
+            listen,
+            config,
+            config_path: args.config,
+            cli_targets: args.targets,
+            probe_any_target: args.probe_any_target,
+            web_path: args.web_config,
+            web,
+        })
     }
 }
 
-/// A target as pinged: as configured, and the address it resolved to.
-struct Pinged {
-    configured: ConfiguredTarget,
-    resolved: Resolved,
-    resolve_time: Duration,
+/// The config file (or the defaults) with the command line's targets and flag added:
+/// what the start and every reload check.
+fn load(
+    path: Option<&std::path::Path>,
+    cli_targets: &[String],
+    any_target: bool,
+) -> Result<Config, Failure> {
+    let mut config = match path {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    for text in cli_targets {
+        let target = config::parse_target(text).map_err(|why| Failure::usage("exporter", why))?;
+        config.targets.push(ConfiguredTarget::pinged(target));
+    }
+    if config.targets.len() > config::MAX_TARGETS {
+        return Err(Failure::usage(
+            "exporter",
+            format!(
+                "{} targets: at most {}",
+                config.targets.len(),
+                config::MAX_TARGETS
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &config.targets {
+        if !seen.insert(t.key()) {
+            return Err(Failure::usage(
+                "exporter",
+                format!("target '{}' is listed twice", t.target.text),
+            ));
+        }
+    }
+    if any_target {
+        config.probe.any_target = true;
+    }
+    Ok(config)
 }
 
 /// Runs the exporter until SIGINT or SIGTERM.
@@ -126,13 +155,20 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
     let pinged = resolving.block_on(resolve_all(&plan.config.targets))?;
     resolving.shutdown_timeout(Duration::from_millis(100));
 
-    let sockets = open_ping_sockets(&pinged)?;
+    let addrs: Vec<_> = pinged
+        .iter()
+        .filter(|p| p.configured.ping)
+        .map(|p| p.resolved.addr())
+        .collect();
+    let sockets = Kept::open(&addrs)?;
+    // /probe's raw sockets, while the privilege is there (empty without it).
+    let pool = ProbePool::open();
     let bound = listen::bind(Bind::Addr(plan.listen), Transport::Tcp)?;
     privilege::drop_all_capabilities()
         .map_err(|e| Failure::new("dropping capabilities after opening the sockets", e))?;
-    if !privilege::datagram_sockets_allowed() {
+    if !pool.has(crate::net::icmp::Version::V4) && !privilege::datagram_sockets_allowed() {
         eprintln!(
-            "netlab: exporter: warning: /probe?module=icmp will fail: net.ipv4.ping_group_range does not include this process's groups"
+            "netlab: exporter: warning: /probe?module=icmp will fail: no CAP_NET_RAW at start, and net.ipv4.ping_group_range does not include this process's groups"
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -141,7 +177,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new("starting the async runtime", e))?;
-    runtime.block_on(serve(plan, pinged, sockets, bound))
+    runtime.block_on(serve(plan, pinged, sockets, pool, bound))
 }
 
 fn current_thread() -> Result<tokio::runtime::Runtime, Failure> {
@@ -151,10 +187,35 @@ fn current_thread() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::new("starting the async runtime", e))
 }
 
+/// /probe's settings and allow list from a config and the running targets.
+fn new_prober(
+    config: &Config,
+    targets: &[String],
+    pool: &Arc<ProbePool>,
+    trace_slots: &Arc<Semaphore>,
+) -> Result<Prober, Failure> {
+    let mut allow = config.allow.clone();
+    for text in targets {
+        allow.push(config::Allowed::parse(text).map_err(|why| Failure::new("exporter", why))?);
+    }
+    Ok(Prober {
+        allow,
+        any_target: config.probe.any_target,
+        slots: Arc::new(Semaphore::new(config.probe.max_concurrent as usize)),
+        max_concurrent: config.probe.max_concurrent as usize,
+        trace_slots: trace_slots.clone(),
+        timeout: config.probe.timeout,
+        ping_count: config.probe.ping_count,
+        trace: fleet::trace_settings(config),
+        pool: pool.clone(),
+    })
+}
+
 async fn serve(
     plan: Plan,
     pinged: Vec<Pinged>,
-    sockets: Option<ping::Sockets>,
+    sockets: Kept,
+    pool: ProbePool,
     bound: listen::Bound,
 ) -> Result<Exit, Failure> {
     let listener: std::net::TcpListener = bound.socket.into();
@@ -167,93 +228,49 @@ async fn serve(
         signal(SignalKind::interrupt()).map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let mut terminate =
         signal(SignalKind::terminate()).map_err(|e| Failure::new("handling SIGTERM", e))?;
+    let mut hangup =
+        signal(SignalKind::hangup()).map_err(|e| Failure::new("handling SIGHUP", e))?;
 
-    let config = &plan.config;
+    let mut config = plan.config;
     let metrics = Arc::new(Metrics::new());
     let trace_slots = Arc::new(Semaphore::new(TRACE_SLOTS));
-    let trace_settings = TraceSettings {
-        interval: config.trace.interval,
-        max_hops: config.trace.max_hops,
-        queries: config.trace.queries,
-        wait: config.trace.wait,
-    };
-    let mut allow = config.allow.clone();
-    for p in &pinged {
-        allow.push(
-            config::Allowed::parse(&p.configured.target.text)
-                .map_err(|why| Failure::new("exporter", why))?,
-        );
+    let pool = Arc::new(pool);
+    let (moved_tx, mut moved_rx) = mpsc::channel::<Moved>(64);
+    let (fatal_tx, mut fatal_rx) = mpsc::channel::<Failure>(1);
+    let (reload_tx, mut reload_rx) = mpsc::channel::<http::ReloadReply>(8);
+    let mut fleet = Fleet::new(
+        metrics.clone(),
+        sockets,
+        &config,
+        trace_slots.clone(),
+        moved_tx,
+        fatal_tx,
+    );
+    for p in pinged {
+        fleet.add(p);
     }
-    let prober = Arc::new(Prober {
-        allow,
-        any_target: config.probe.any_target,
-        slots: Arc::new(Semaphore::new(config.probe.max_concurrent as usize)),
-        max_concurrent: config.probe.max_concurrent as usize,
-        trace_slots: trace_slots.clone(),
-        timeout: config.probe.timeout,
-        ping_count: config.probe.ping_count,
-        trace: trace_settings.clone(),
-    });
+    fleet.restart_pinger().await;
+    let prober = Arc::new(RwLock::new(Arc::new(new_prober(
+        &config,
+        &fleet.target_texts(),
+        &pool,
+        &trace_slots,
+    )?)));
 
-    let labels: Vec<TargetLabels> = pinged
-        .iter()
-        .map(|p| TargetLabels {
-            host: p.configured.target.text.clone(),
-            ip: p.resolved.addr().to_string(),
-        })
-        .collect();
-    let mut tasks = tokio::task::JoinSet::new();
-    for (p, l) in pinged.iter().zip(&labels) {
-        let host = HostLabels {
-            host: l.host.clone(),
-        };
-        if let Host::Name(name) = &p.configured.target.host {
-            let _ = metrics.dns_errors.get_or_create(&host);
-            metrics
-                .dns_duration
-                .get_or_create(&host)
-                .observe(p.resolve_time.as_secs_f64());
-            let _ = metrics.dns_changes.get_or_create(&host);
-            tasks.spawn(watch_name(
-                metrics.clone(),
-                host,
-                name.clone(),
-                p.resolved.addr(),
-                config.resolve.interval,
-            ));
-        }
-        if p.configured.trace {
-            tasks.spawn(path::watch(
-                metrics.clone(),
-                l.clone(),
-                p.configured.target.clone(),
-                p.resolved.clone(),
-                trace_settings.clone(),
-                trace_slots.clone(),
-            ));
-        }
-    }
-    let handles: Vec<PingHandles> = labels
-        .iter()
-        .map(|l| PingHandles::new(&metrics, l.clone()))
-        .collect();
-    let settings = ping::Settings {
-        size: config.ping.size,
-        // A steady stream, not a burst of every target each interval.
-        spread: true,
-        ..ping::Settings::plain(None, config.ping.interval, config.ping.timeout)
-    };
-    let targets: Vec<Resolved> = pinged.iter().map(|p| p.resolved.clone()).collect();
-
+    let scheme = plan.web.scheme();
+    let web = Arc::new(RwLock::new(Arc::new(plan.web)));
     let shared = http::Shared {
         metrics: metrics.clone(),
-        prober,
+        prober: prober.clone(),
+        reload: reload_tx,
+        web: web.clone(),
     };
-    let limited = http::Limited {
+    let limited = conn::Limited {
         listener,
-        slots: Arc::new(Semaphore::new(http::MAX_CONNECTIONS)),
+        web: web.clone(),
+        slots: Arc::new(Semaphore::new(conn::MAX_CONNECTIONS)),
         // Longer than any probe may take, so a slow answer is never cut.
-        idle: http::IDLE + config.probe.timeout,
+        idle: conn::IDLE + config.probe.timeout,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_server = stop_rx.clone();
@@ -261,34 +278,44 @@ async fn serve(
         let _ = stop_server.changed().await;
     });
     eprintln!(
-        "netlab: exporter: listening on http://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops",
+        "netlab: exporter: listening on {scheme}://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops, SIGHUP reloads",
         bound.local,
-        match targets.len() {
+        match fleet.pinged() {
             1 => "1 target".to_string(),
             n => format!("{n} targets"),
         },
-        settings.interval
+        fleet.ping_interval()
     );
-    let pinging = pinger::run(settings, sockets, targets, handles, metrics.clone());
     let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
-    let mut pinging = std::pin::pin!(pinging);
-    let mut pinging_done = false;
+    let reloading = Reloading {
+        path: plan.config_path.clone(),
+        cli_targets: plan.cli_targets.clone(),
+        any_target: plan.probe_any_target,
+        listen: plan.listen,
+        web_path: plan.web_path.clone(),
+        web,
+        pool: pool.clone(),
+        trace_slots: trace_slots.clone(),
+    };
     let result = loop {
         tokio::select! {
             _ = interrupt.recv() => break Ok(()),
             _ = terminate.recv() => break Ok(()),
             r = &mut server => break r.map_err(|e| Failure::new("serving HTTP", e)),
-            r = &mut pinging, if !pinging_done => {
-                pinging_done = true;
-                if let Err(f) = r {
-                    break Err(f);
-                }
+            Some(f) = fatal_rx.recv() => break Err(f),
+            Some(m) = moved_rx.recv() => fleet.moved(m).await,
+            _ = hangup.recv() => {
+                let _ = reloading.reload(&mut fleet, &mut config, &prober, &metrics).await;
+            }
+            Some(reply) = reload_rx.recv() => {
+                let r = reloading.reload(&mut fleet, &mut config, &prober, &metrics).await;
+                let _ = reply.send(r);
             }
         }
     };
     // Stop: no new connections, answers in progress finish (bounded by the probe timeout).
     let _ = stop_tx.send(true);
-    tasks.abort_all();
+    fleet.stop_all().await;
     if result.is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut server).await;
     }
@@ -296,43 +323,79 @@ async fn serve(
     result.map(|_| Exit::Answered)
 }
 
-/// Re-resolves `name` every `interval`: resolve time, failures, changed addresses.
-async fn watch_name(
-    metrics: Arc<Metrics>,
-    labels: HostLabels,
-    name: String,
-    pinged: IpAddr,
-    interval: Duration,
-) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.tick().await; // the first tick is now: the start already resolved it
-    loop {
-        ticks.tick().await;
-        let started = Instant::now();
-        match system::lookup(&name, 0).await {
-            Ok(addrs) => {
-                let took = started.elapsed();
-                metrics
-                    .dns_duration
-                    .get_or_create(&labels)
-                    .observe(took.as_secs_f64());
-                let same_family = addrs
-                    .iter()
-                    .find(|a| Version::of(&a.ip()) == Version::of(&pinged));
-                if same_family.is_some_and(|a| a.ip() != pinged) {
-                    metrics.dns_changes.get_or_create(&labels).inc();
-                }
-            }
-            Err(_) => {
-                metrics.dns_errors.get_or_create(&labels).inc();
+/// What a reload needs besides the running state.
+struct Reloading {
+    path: Option<PathBuf>,
+    cli_targets: Vec<String>,
+    any_target: bool,
+    listen: SocketAddr,
+    web_path: Option<PathBuf>,
+    web: Arc<RwLock<Arc<Web>>>,
+    pool: Arc<ProbePool>,
+    trace_slots: Arc<Semaphore>,
+}
+
+impl Reloading {
+    /// Reads the config again and applies it; on any error the running config stays,
+    /// the error is one stderr line, and `..._last_reload_successful` says 0.
+    async fn reload(
+        &self,
+        fleet: &mut Fleet,
+        config: &mut Config,
+        prober: &RwLock<Arc<Prober>>,
+        metrics: &Metrics,
+    ) -> Result<(), String> {
+        let result = self.try_reload(fleet, config, prober).await;
+        metrics.reloaded(result.is_ok());
+        match &result {
+            Ok(()) => eprintln!(
+                "netlab: exporter: reloaded the config: {} targets",
+                config.targets.len()
+            ),
+            Err(why) => {
+                eprintln!("netlab: exporter: reload failed, kept the running config: {why}")
             }
         }
+        result
+    }
+
+    async fn try_reload(
+        &self,
+        fleet: &mut Fleet,
+        config: &mut Config,
+        prober: &RwLock<Arc<Prober>>,
+    ) -> Result<(), String> {
+        let text = |f: Failure| format!("{}: {}", f.what, f.why);
+        let new = load(self.path.as_deref(), &self.cli_targets, self.any_target).map_err(text)?;
+        let web = match &self.web_path {
+            Some(path) => Some(Web::load(path).map_err(text)?),
+            None => None,
+        };
+        if let Some(listen) = &new.listen {
+            if config::parse_listen(listen).ok() != Some(self.listen) && self.path.is_some() {
+                eprintln!(
+                    "netlab: exporter: warning: listen = \"{listen}\" takes effect at the next start (still on {})",
+                    self.listen
+                );
+            }
+        }
+        let added = resolve_all(&fleet.to_add(&new)).await.map_err(text)?;
+        fleet.apply(&new, added).await;
+        let p =
+            new_prober(&new, &fleet.target_texts(), &self.pool, &self.trace_slots).map_err(text)?;
+        if let Ok(mut slot) = prober.write() {
+            *slot = Arc::new(p);
+        }
+        if let (Some(web), Ok(mut slot)) = (web, self.web.write()) {
+            *slot = Arc::new(web);
+        }
+        *config = new;
+        Ok(())
     }
 }
 
 /// Resolves every target (system resolver), timing each; a name that does not resolve
-/// stops the start (exit 2).
+/// stops the start (exit 2) or the reload.
 async fn resolve_all(targets: &[ConfiguredTarget]) -> Result<Vec<Pinged>, Failure> {
     let mut lookups = Vec::with_capacity(targets.len());
     for t in targets {
@@ -371,31 +434,6 @@ async fn resolve_all(targets: &[ConfiguredTarget]) -> Result<Vec<Pinged>, Failur
     Ok(out)
 }
 
-/// One ICMP socket per family the targets use (raw with CAP_NET_RAW, datagram
-/// otherwise), opened before capabilities are dropped; none without targets.
-fn open_ping_sockets(pinged: &[Pinged]) -> Result<Option<ping::Sockets>, Failure> {
-    let first = |v: Version| {
-        pinged
-            .iter()
-            .map(|p| p.resolved.addr())
-            .find(|a| Version::of(a) == v)
-    };
-    let (v4, v6) = (first(Version::V4), first(Version::V6));
-    if v4.is_none() && v6.is_none() {
-        return Ok(None);
-    }
-    let open = |a: Option<IpAddr>| a.map(ping::Sockets::for_address).transpose();
-    let (s4, s6) = (open(v4)?, open(v6)?);
-    Ok(Some(ping::Sockets {
-        v4: s4.and_then(|s| s.v4),
-        v6: s6.and_then(|s| s.v6),
-        v4_error: None,
-        v6_error: None,
-        source: None,
-        device: None,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +443,7 @@ mod tests {
             listen: listen.map(str::to_string),
             config: None,
             probe_any_target: any,
+            web_config: None,
             targets: targets.iter().map(|t| t.to_string()).collect(),
         }
     }

@@ -154,6 +154,7 @@ impl PathTracker {
                 host: l.host.clone(),
                 ip: l.ip.clone(),
                 ttl: hop.ttl.to_string(),
+                extra: l.extra.clone(),
             };
             metrics
                 .hop_requests
@@ -173,6 +174,7 @@ impl PathTracker {
                     ip: l.ip.clone(),
                     ttl: hop_labels.ttl,
                     address: address.to_string(),
+                    extra: l.extra.clone(),
                 });
             }
         }
@@ -191,6 +193,26 @@ impl PathTracker {
         }
         self.shown = shown;
         self.last = Some(round);
+    }
+
+    /// Removes the `netlab_hop_address_info` series it shows (the watch is stopping).
+    pub fn clear(&mut self, metrics: &Metrics) {
+        for s in self.shown.drain(..) {
+            metrics.hop_address.remove(&s);
+        }
+    }
+}
+
+/// A watch's tracker, whose hop-address series go when the watch is stopped (its task
+/// aborted by a reload or a moved address).
+struct Watching {
+    metrics: Arc<Metrics>,
+    tracker: PathTracker,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.tracker.clear(&self.metrics);
     }
 }
 
@@ -247,7 +269,8 @@ pub async fn trace_once(
     .map_err(|e| format!("trace task: {e}"))?
 }
 
-/// Traces `target` every interval, forever (the caller aborts it at shutdown).
+/// Traces `target` every interval, forever (the caller aborts it at shutdown, on a
+/// reload that removes the target, or when its address moves).
 pub async fn watch(
     metrics: Arc<Metrics>,
     labels: TargetLabels,
@@ -256,14 +279,20 @@ pub async fn watch(
     settings: TraceSettings,
     slots: Arc<Semaphore>,
 ) {
-    let mut tracker = PathTracker::new(&metrics, labels);
+    let mut watching = Watching {
+        tracker: PathTracker::new(&metrics, labels),
+        metrics,
+    };
     let plan = plan(&target, &settings);
     let mut ticks = tokio::time::interval(settings.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         match trace_once(plan.clone(), resolved.clone(), slots.clone()).await {
-            Ok((outcome, took)) => tracker.record(&metrics, Round::from_trace(&outcome, took)),
+            Ok((outcome, took)) => {
+                let round = Round::from_trace(&outcome, took);
+                watching.tracker.record(&watching.metrics, round)
+            }
             Err(why) => eprintln!("netlab: exporter: tracing {}: {why}", resolved.text),
         }
     }
@@ -320,6 +349,7 @@ mod tests {
         let labels = TargetLabels {
             host: "dest".into(),
             ip: "198.18.0.3".into(),
+            extra: vec![("site".into(), "lab".into())],
         };
         let mut t = PathTracker::new(&m, labels);
         t.record(&m, round(&[ip(1), ip(2), ip(3)], Some(3)));
@@ -329,7 +359,7 @@ mod tests {
         }
         t.record(&m, round(&[ip(1), None, ip(3)], Some(3)));
         let text = m.encode();
-        let l = "{host=\"dest\",ip=\"198.18.0.3\"}";
+        let l = "{host=\"dest\",ip=\"198.18.0.3\",site=\"lab\"}";
         assert_eq!(
             value(&text, &format!("netlab_path_traces_total{l}")),
             Some(53.0)
@@ -343,10 +373,10 @@ mod tests {
         // 50 addresses went through TTL 2; only the last one is a series.
         assert_eq!(text.matches("netlab_hop_address_info{").count(), 3);
         assert!(
-            text.contains("ttl=\"2\",address=\"198.18.0.59\"} 1"),
+            text.contains("ttl=\"2\",address=\"198.18.0.59\",site=\"lab\"} 1"),
             "{text}"
         );
-        let hop2 = "{host=\"dest\",ip=\"198.18.0.3\",ttl=\"2\"}";
+        let hop2 = "{host=\"dest\",ip=\"198.18.0.3\",ttl=\"2\",site=\"lab\"}";
         assert_eq!(
             value(&text, &format!("netlab_hop_requests_total{hop2}")),
             Some(159.0)
@@ -355,5 +385,16 @@ mod tests {
             value(&text, &format!("netlab_hop_responses_total{hop2}")),
             Some(156.0)
         );
+        // A stopped watch takes its address series with it; forgetting the target
+        // takes every other series of it.
+        t.clear(&m);
+        assert!(!m.encode().contains("netlab_hop_address_info{"));
+        m.forget_target(&TargetLabels {
+            host: "dest".into(),
+            ip: "198.18.0.3".into(),
+            extra: vec![("site".into(), "lab".into())],
+        });
+        let text = m.encode();
+        assert!(!text.contains("198.18.0.3"), "{text}");
     }
 }

@@ -54,14 +54,12 @@ impl Observer for Counting {
             }
             Event::Error { target, kind, .. } => {
                 let l = &self.handles[target.0].labels;
-                self.metrics
-                    .ping_icmp_errors
-                    .get_or_create(&ErrorLabels {
-                        host: l.host.clone(),
-                        ip: l.ip.clone(),
-                        kind: kind.as_str().to_string(),
-                    })
-                    .inc();
+                self.metrics.icmp_error(ErrorLabels {
+                    host: l.host.clone(),
+                    ip: l.ip.clone(),
+                    kind: kind.as_str().to_string(),
+                    extra: l.extra.clone(),
+                });
             }
             Event::SendFailed { target, .. } => {
                 self.handles[target.0].send_errors.inc();

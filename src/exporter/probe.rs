@@ -15,9 +15,10 @@
 //! second for the answer to travel). A trace cannot be cut mid-way (its driver blocks
 //! on `poll`): it keeps its slot until it ends, bounded by max hops × wait.
 //!
-//! Every module runs the command's own code: `ping::measure` (the ping engine, on an
-//! ICMP datagram socket: capabilities are gone by then, so `net.ipv4.ping_group_range`
-//! must allow the exporter's group), `net::socket::tcp_connect` (as `connect`), the
+//! Every module runs the command's own code: `ping::measure` (the ping engine, on a raw
+//! socket of the pool opened while privileged, `sockets.rs`; without the privilege on
+//! an ICMP datagram socket, so `net.ipv4.ping_group_range` must then allow the
+//! exporter's group), `net::socket::tcp_connect` (as `connect`), the
 //! system resolver (as every command resolves), `trace::run_trace` (UDP, as `check`).
 
 use std::net::SocketAddr;
@@ -33,6 +34,8 @@ use tokio::sync::Semaphore;
 
 use super::config::{normal_name, Allowed};
 use super::path::{self, Round, TraceSettings};
+use super::sockets::ProbePool;
+use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::ping;
 use crate::target::{Host, PortSuffix, Resolved, Target};
@@ -75,6 +78,9 @@ pub struct Request {
     pub target: Target,
     /// The port of `tcp`.
     pub port: Option<u16>,
+    /// `debug=true`: the answer is the probe's log, then its metrics (blackbox_exporter's
+    /// way), as plain text.
+    pub debug: bool,
 }
 
 /// Why a request is not probed, as HTTP says it.
@@ -101,13 +107,15 @@ pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
     let bad = |why: String| Refusal::BadRequest(why);
     let mut target = None;
     let mut module = None;
+    let mut debug = None;
     for (key, value) in params {
         let slot = match key.as_str() {
             "target" => &mut target,
             "module" => &mut module,
+            "debug" => &mut debug,
             other => {
                 return Err(bad(format!(
-                    "unknown parameter '{}' (use target and module)",
+                    "unknown parameter '{}' (use target, module and debug)",
                     other.escape_default()
                 )))
             }
@@ -118,6 +126,16 @@ pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
         *slot = Some(value.as_str());
     }
     let module = Module::parse(module.unwrap_or("icmp")).map_err(bad)?;
+    let debug = match debug {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(bad(format!(
+                "debug '{}': use true or false",
+                other.escape_default()
+            )))
+        }
+    };
     let text = target.ok_or_else(|| bad("missing parameter 'target'".into()))?;
     if text.len() > MAX_TARGET_LEN {
         return Err(bad(format!("target is {} bytes long", text.len())));
@@ -140,6 +158,7 @@ pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
         module,
         target,
         port,
+        debug,
     })
 }
 
@@ -163,6 +182,8 @@ pub struct Prober {
     pub timeout: Duration,
     pub ping_count: u64,
     pub trace: TraceSettings,
+    /// Raw ICMP sockets opened while privileged (`sockets.rs`).
+    pub pool: Arc<ProbePool>,
 }
 
 impl Prober {
@@ -194,28 +215,60 @@ impl Prober {
         }
         .max(Duration::from_millis(100));
         let started = Instant::now();
-        let out = Findings::default();
-        let findings = match tokio::time::timeout(timeout, self.probe(&request, out)).await {
-            Ok(f) => f,
-            Err(_) => Findings {
-                timed_out: true,
-                ..Findings::default()
-            },
+        let mut f = Findings {
+            started: Some(started),
+            ..Findings::default()
         };
+        f.note(format!(
+            "probing {} with module {} (timeout {:?})",
+            request.target.text,
+            request.module.as_str(),
+            timeout
+        ));
+        if tokio::time::timeout(timeout, self.probe(&request, &mut f))
+            .await
+            .is_err()
+        {
+            f.timed_out = true;
+            f.success = false;
+            f.fail(
+                "timeout",
+                None,
+                format!("cut at the timeout of {timeout:?}"),
+            );
+        }
         drop(permit);
-        Ok(findings.encode(request.module, started.elapsed()))
+        if f.success {
+            f.note("probe succeeded".into());
+        }
+        let log = std::mem::take(&mut f.log);
+        let metrics = f.encode(request.module, started.elapsed());
+        Ok(if request.debug {
+            format!(
+                "Logs for the probe:\n{}\n\nMetrics that would have been returned:\n{metrics}",
+                log.join("\n")
+            )
+        } else {
+            metrics
+        })
     }
 
-    async fn probe(&self, request: &Request, mut f: Findings) -> Findings {
+    async fn probe(&self, request: &Request, f: &mut Findings) {
         let resolve_started = Instant::now();
+        f.note(format!("resolving {}", request.target.text));
         let addr = match resolve(&request.target).await {
             Ok(addr) => addr,
             Err(why) => {
-                f.error = Some(why);
-                return f;
+                f.fail("resolve", None, format!("resolving failed: {why}"));
+                return;
             }
         };
         f.dns_time = Some(resolve_started.elapsed());
+        f.note(format!(
+            "resolved to {} in {:?}",
+            addr.ip(),
+            resolve_started.elapsed()
+        ));
         f.ip_protocol = Some(if addr.is_ipv4() { 4 } else { 6 });
         let resolved = Resolved {
             text: request.target.text.clone(),
@@ -223,22 +276,43 @@ impl Prober {
         };
         match request.module {
             Module::Dns => f.success = true,
-            Module::Icmp => self.icmp(&resolved, &mut f).await,
-            Module::Tcp => tcp(&resolved, request.port.unwrap_or(0), &mut f).await,
-            Module::Trace => self.trace(request, &resolved, &mut f).await,
+            Module::Icmp => self.icmp(&resolved, f).await,
+            Module::Tcp => tcp(&resolved, request.port.unwrap_or(0), f).await,
+            Module::Trace => self.trace(request, &resolved, f).await,
         }
-        f
     }
 
     async fn icmp(&self, target: &Resolved, f: &mut Findings) {
         let settings = ping::Settings::plain(Some(self.ping_count), PROBE_INTERVAL, PROBE_TIMEOUT);
-        let sockets = match ping::Sockets::for_address(target.addr()) {
+        // A raw socket kept from the start when there is one; otherwise a socket of
+        // this process's own (datagram, when `ping_group_range` allows it).
+        let lease = self.pool.lease(Version::of(&target.addr())).await;
+        let opened = match &lease {
+            Some(lease) => lease.sockets(),
+            None => ping::Sockets::for_address(target.addr()),
+        };
+        let sockets = match opened {
             Ok(s) => s,
             Err(failure) => {
-                f.error = Some(failure.why);
+                f.fail(
+                    "socket",
+                    None,
+                    format!("opening the ICMP socket: {}", failure.why),
+                );
                 return;
             }
         };
+        f.note(format!(
+            "sending {} echo requests {:?} apart on a {} socket, each waiting {:?}",
+            self.ping_count,
+            PROBE_INTERVAL,
+            if lease.is_some() {
+                "raw (kept from the start)"
+            } else {
+                "datagram"
+            },
+            PROBE_TIMEOUT
+        ));
         let outcome = ping::measure(
             &settings,
             sockets,
@@ -251,9 +325,30 @@ impl Prober {
             Ok(outcome) => {
                 let s = outcome.targets.into_iter().next().unwrap_or_default();
                 f.success = s.received > 0;
+                f.note(format!(
+                    "{} sent, {} answered{}",
+                    s.transmitted,
+                    s.received,
+                    s.avg_ms
+                        .map(|ms| format!(", mean rtt {ms:.3} ms"))
+                        .unwrap_or_default()
+                ));
+                for (from, kind) in &s.errors {
+                    f.note(format!("ICMP {} from {from}", kind.as_str()));
+                }
+                if !f.success {
+                    match s.errors.first() {
+                        Some((from, kind)) => f.fail(
+                            "unreachable",
+                            Some(kind.as_str()),
+                            format!("no reply: {} from {from}", kind.as_str()),
+                        ),
+                        None => f.fail("timeout", None, "no reply within the timeout".into()),
+                    }
+                }
                 f.icmp = Some((s.transmitted, s.received, s.avg_ms.map(|ms| ms / 1e3)));
             }
-            Err(failure) => f.error = Some(failure.why),
+            Err(failure) => f.fail("socket", None, failure.why),
         }
     }
 
@@ -263,9 +358,25 @@ impl Prober {
             Ok((outcome, took)) => {
                 let round = Round::from_trace(&outcome, took);
                 f.success = round.reached.is_some();
+                for hop in &round.hops {
+                    f.note(format!(
+                        "ttl {}: {} ({} of {} answered)",
+                        hop.ttl,
+                        hop.address.map_or("*".to_string(), |a| a.to_string()),
+                        hop.rtts.len(),
+                        hop.sent
+                    ));
+                }
+                if !f.success {
+                    f.fail(
+                        "unreachable",
+                        None,
+                        format!("not reached within {} hops", self.trace.max_hops),
+                    );
+                }
                 f.trace = Some(round);
             }
-            Err(why) => f.error = Some(why),
+            Err(why) => f.fail("socket", None, why),
         }
     }
 }
@@ -273,13 +384,32 @@ impl Prober {
 async fn tcp(target: &Resolved, port: u16, f: &mut Findings) {
     let mut to = target.sockaddr;
     to.set_port(port);
+    f.note(format!("connecting to {to}"));
     match tcp_connect(to, Duration::from_secs(5), RefusalDetail::Skip).await {
         Ok(TcpAttempt::Connected { elapsed, .. }) => {
             f.success = true;
             f.tcp_time = Some(elapsed);
+            f.note(format!("connected in {elapsed:?}"));
         }
-        Ok(_) => {}
-        Err(e) => f.error = Some(crate::error::short_os_error(&e)),
+        Ok(TcpAttempt::Failed {
+            icmp: Some(report), ..
+        }) => {
+            let version = Version::of(&to.ip());
+            let kind = crate::packet::icmp::error_kind(version, report.icmp_type, report.icmp_code)
+                .map_or("icmp_error", |k| k.as_str());
+            let from = report.from.map_or("?".to_string(), |a| a.to_string());
+            f.fail("unreachable", Some(kind), format!("{kind} from {from}"))
+        }
+        Ok(TcpAttempt::Failed { error, .. }) => {
+            let step = if error.kind() == std::io::ErrorKind::ConnectionRefused {
+                "refused"
+            } else {
+                "connect"
+            };
+            f.fail(step, None, crate::error::short_os_error(&error))
+        }
+        Ok(TcpAttempt::TimedOut) => f.fail("timeout", None, "no answer to the SYN".into()),
+        Err(e) => f.fail("connect", None, crate::error::short_os_error(&e)),
     }
 }
 
@@ -299,9 +429,14 @@ async fn resolve(target: &Target) -> Result<SocketAddr, String> {
 /// What a probe found.
 #[derive(Debug, Default)]
 struct Findings {
+    /// When the probe started (the log's clock).
+    started: Option<Instant>,
+    /// `debug=true`'s log, one line a step.
+    log: Vec<String>,
     success: bool,
     timed_out: bool,
-    error: Option<String>,
+    /// The step that failed, and the ICMP error kind when one said why.
+    failed: Option<(&'static str, Option<&'static str>)>,
     dns_time: Option<Duration>,
     ip_protocol: Option<i64>,
     /// (sent, received, mean RTT in seconds)
@@ -313,6 +448,12 @@ struct Findings {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PhaseLabels {
     phase: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabels {
+    step: String,
+    kind: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -341,6 +482,19 @@ fn int(registry: &mut Registry, name: &str, help: &str, value: i64) {
 }
 
 impl Findings {
+    fn note(&mut self, line: String) {
+        let at = self
+            .started
+            .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
+        self.log.push(format!("{at:9.3} ms  {line}"));
+    }
+
+    /// The probe failed at `step` (the first failure is the one exported).
+    fn fail(&mut self, step: &'static str, kind: Option<&'static str>, why: String) {
+        self.note(format!("failed at {step}: {why}"));
+        self.failed.get_or_insert((step, kind));
+    }
+
     /// blackbox_exporter's names where it has them (`probe_success`,
     /// `probe_duration_seconds`, `probe_dns_lookup_time_seconds`, `probe_ip_protocol`,
     /// `probe_icmp_duration_seconds`), netlab's for what it adds.
@@ -352,6 +506,19 @@ impl Findings {
             "Whether the probe succeeded",
             self.success as i64,
         );
+        if let (false, Some((step, kind))) = (self.success, self.failed) {
+            let f: Family<StepLabels, Gauge> = Family::default();
+            f.get_or_create(&StepLabels {
+                step: step.into(),
+                kind: kind.unwrap_or("").into(),
+            })
+            .set(1);
+            r.register(
+                "probe_failed_step",
+                "The step at which the probe failed (resolve, socket, connect, refused, timeout, unreachable with the ICMP kind)",
+                f,
+            );
+        }
         float(
             &mut r,
             "probe_duration_seconds",
@@ -507,6 +674,12 @@ mod tests {
         assert!(refused(&[("target", "a:80")]).contains("target 'a:80'"));
         assert!(refused(&[("target", "a"), ("module", "tcp")]).contains("HOST:PORT"));
         assert!(refused(&[("target", &"a".repeat(400))]).contains("400 bytes"));
+        assert!(refused(&[("target", "a"), ("debug", "yes")]).contains("true or false"));
+        assert!(
+            parse_request(&params(&[("target", "a"), ("debug", "true")]))
+                .unwrap()
+                .debug
+        );
     }
 
     #[tokio::test]
@@ -525,6 +698,7 @@ mod tests {
                 queries: 1,
                 wait: Duration::from_secs(1),
             },
+            pool: Arc::new(ProbePool::empty()),
         };
         let request =
             parse_request(&params(&[("target", "127.0.0.1"), ("module", "dns")])).unwrap();
@@ -540,6 +714,33 @@ mod tests {
         assert!(body.contains("\nprobe_success 1\n"), "{body}");
         let other = parse_request(&params(&[("target", "127.0.0.2")])).unwrap();
         assert!(matches!(prober.check(&other), Err(Refusal::Forbidden(_))));
+        // A refused connection: the failed step is exported, and debug=true tells why.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let target = format!("127.0.0.1:{port}");
+        let request = parse_request(&params(&[
+            ("target", &target),
+            ("module", "tcp"),
+            ("debug", "true"),
+        ]))
+        .unwrap();
+        let body = prober.run(request, None).await.unwrap();
+        assert!(body.starts_with("Logs for the probe:\n"), "{body}");
+        assert!(body.contains("resolved to 127.0.0.1"), "{body}");
+        assert!(
+            body.contains("failed at refused: connection refused"),
+            "{body}"
+        );
+        assert!(
+            body.contains("\nMetrics that would have been returned:\n"),
+            "{body}"
+        );
+        assert!(body.contains("\nprobe_success 0\n"), "{body}");
+        assert!(
+            body.contains("probe_failed_step{step=\"refused\",kind=\"\"} 1"),
+            "{body}"
+        );
     }
 
     #[test]

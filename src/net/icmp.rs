@@ -140,6 +140,24 @@ impl IcmpSocket {
         super::options::apply(self.socket.as_raw_fd(), self.version == Version::V6, opts)
     }
 
+    /// A second descriptor of the same socket (`dup`): same identifier, same receive
+    /// queue, so only one of the two may be read at a time. What lets a long-running
+    /// service keep a raw socket opened while privileged and lend it to one run after
+    /// another (the exporter's pinger restarts, its /probe pool).
+    pub fn try_clone(&self) -> io::Result<IcmpSocket> {
+        Ok(IcmpSocket {
+            socket: self.socket.try_clone()?,
+            version: self.version,
+            mode: self.mode,
+            ident: self.ident,
+        })
+    }
+
+    /// Sets the receive buffer (the kernel doubles it for its bookkeeping).
+    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
+        self.socket.set_recv_buffer_size(bytes)
+    }
+
     pub fn version(&self) -> Version {
         self.version
     }

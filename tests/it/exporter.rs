@@ -20,9 +20,9 @@ use crate::util::running::Running;
 /// Every wait for something that should happen soon (readiness, a series showing up).
 pub(crate) const WAIT: Duration = Duration::from_secs(60);
 pub(crate) const EXPORTER_PORT: u16 = 9470;
-const PROMETHEUS_PORT: u16 = 9090;
+pub(crate) const PROMETHEUS_PORT: u16 = 9090;
 
-fn examples() -> PathBuf {
+pub(crate) fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/prometheus")
 }
 
@@ -151,6 +151,34 @@ fn a_bad_config_is_one_line_naming_the_line_exit_2_before_listening() {
     util::assert_one_line_error(&out, "missing config");
 }
 
+/// A real Prometheus in the client namespace under `dir`, scraping every second and
+/// evaluating the shipped rules, with these `scrape_configs` (the list, indented as it
+/// would be under the key); ready when returned.
+pub(crate) fn start_prometheus(lab: &Lab, dir: &Path, scrape_configs: &str) -> Running {
+    let prom = dir.join("prometheus");
+    std::fs::create_dir_all(&prom).expect("mkdir");
+    let config = prom.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [\"{}\"]\nscrape_configs:\n{scrape_configs}",
+            examples().join("rules.yml").display()
+        ),
+    )
+    .expect("write prometheus.yml");
+    let mut cmd = lab.command(Role::Client, "prometheus");
+    cmd.arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            prom.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
+        .current_dir(&prom);
+    let mut prometheus = spawn(cmd, "prometheus");
+    prometheus.wait_stderr("Server is ready to receive web requests");
+    prometheus
+}
+
 /// A child process (exporter or Prometheus) in the lab, with this file's patience.
 pub(crate) fn spawn(cmd: Command, what: &str) -> Running {
     Running::spawn(what, cmd).patience(WAIT)
@@ -235,26 +263,6 @@ pub(crate) fn value_of(v: &Value) -> f64 {
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or(f64::NAN)
-}
-
-/// A real Prometheus (Debian's) in the lab's client namespace with `config` as its
-/// prometheus.yml, its data under `dir/prometheus`, ready to answer on PROMETHEUS_PORT.
-pub(crate) fn start_prometheus(lab: &Lab, dir: &Path, config: &str) -> Running {
-    let prom_dir = dir.join("prometheus");
-    std::fs::create_dir(&prom_dir).expect("mkdir");
-    let prom_config = prom_dir.join("prometheus.yml");
-    std::fs::write(&prom_config, config).expect("write prometheus.yml");
-    let mut cmd = lab.command(Role::Client, "prometheus");
-    cmd.arg(format!("--config.file={}", prom_config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            prom_dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}"))
-        .current_dir(&prom_dir);
-    let mut prometheus = spawn(cmd, "prometheus");
-    prometheus.wait_stderr("Server is ready to receive web requests");
-    prometheus
 }
 
 #[test]
@@ -438,17 +446,11 @@ host = \"{unreachable}\"
     }
 
     // A real Prometheus scrapes it (and /probe, the multi-target way) and runs the rules.
-    let rules = examples().join("rules.yml");
     let prometheus = start_prometheus(
         &lab,
         dir.path(),
         &format!(
-            "global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [\"{rules}\"]
-scrape_configs:
-  - job_name: netlab
+            "  - job_name: netlab
     static_configs:
       - targets: [\"127.0.0.1:{EXPORTER_PORT}\"]
   - job_name: netlab-probe
@@ -464,8 +466,7 @@ scrape_configs:
         target_label: instance
       - target_label: __address__
         replacement: 127.0.0.1:{EXPORTER_PORT}
-",
-            rules = rules.display()
+"
         ),
     );
 

@@ -7,6 +7,8 @@ mod cli;
 mod connect;
 mod deploy;
 mod exporter;
+mod exporter_fleet;
+mod exporter_ops;
 mod hardening;
 mod lab;
 mod lab_selftest;
