@@ -207,6 +207,12 @@ impl Report {
         }
     }
 
+    /// The reverse name of `addr` if its lookup has ended, without waiting (a lookup
+    /// is started if none was): for the live view, which never holds a picture back.
+    pub(crate) async fn name_now(&mut self, addr: IpAddr) -> Option<String> {
+        self.names.get(addr, Duration::ZERO).await
+    }
+
     fn save_plot(&mut self) {
         if let Some((file, timeline)) = &self.plot {
             let names: Vec<&str> = self.targets.iter().map(|(t, _)| t.as_str()).collect();

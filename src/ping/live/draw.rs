@@ -14,6 +14,8 @@
 //! target, so the chart reads without colour (`NO_COLOR`). Drawing walks one ring of
 //! buckets per target, a fixed number: its cost does not grow with the run.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -70,8 +72,11 @@ pub struct View {
     pub title: String,
     /// The picture is frozen (`p`); the probes go on.
     pub paused: bool,
-    /// Targets by the name given (`n` switches to their addresses).
+    /// Targets by name: as given, or the reverse name of one given as an address; the
+    /// address that answers with its reverse name (`n` switches to addresses only).
     pub names: bool,
+    /// The reverse names known so far (looked up off the drawing path, see `mod.rs`).
+    pub reverse: HashMap<IpAddr, String>,
     /// `l`: log scale.
     pub log: bool,
     /// Index in [`WINDOWS`].
@@ -90,6 +95,7 @@ impl View {
             title,
             paused: false,
             names: true,
+            reverse: HashMap::new(),
             log: false,
             window: DEFAULT_WINDOW,
             elapsed: Duration::ZERO,
@@ -106,11 +112,24 @@ impl View {
         live::fg(self.color, COLORS[target % COLORS.len()])
     }
 
-    fn shown<'a>(&self, target: &'a Target) -> std::borrow::Cow<'a, str> {
-        if self.names {
-            target.text.as_str().into()
-        } else {
-            target.addr.to_string().into()
+    /// How `target` is named: names on, as given, or by its reverse name when it was
+    /// given as an address; names off, its address.
+    fn shown<'a>(&'a self, target: &'a Target) -> Cow<'a, str> {
+        if !self.names {
+            return target.addr.to_string().into();
+        }
+        match self.reverse.get(&target.addr) {
+            Some(name) if target.text.parse::<IpAddr>().is_ok() => name.as_str().into(),
+            _ => target.text.as_str().into(),
+        }
+    }
+
+    /// The address that answers, followed by its reverse name (as ping's rows show it)
+    /// when names are on and it is known.
+    fn answering(&self, addr: IpAddr) -> String {
+        match self.reverse.get(&addr) {
+            Some(name) if self.names => format!("{addr} ({name})"),
+            _ => addr.to_string(),
         }
     }
 }
@@ -432,7 +451,8 @@ fn draw_table(frame: &mut Frame, area: Rect, board: &Board, targets: &[Target], 
         .enumerate()
         .map(|(i, (name, track))| {
             let window = Window::of(track.window(view.window, view.elapsed).map(|(_, b)| b));
-            let mut cells = cells(name, track, &window);
+            let from = track.from.map_or("-".to_string(), |a| view.answering(a));
+            let mut cells = cells(name, track, &window, from);
             cells.truncate(shown);
             Row::new(cells).style(view.style(i))
         });
@@ -443,7 +463,7 @@ fn draw_table(frame: &mut Frame, area: Rect, board: &Board, targets: &[Target], 
 
 /// One target's row: the report's figures since the reset, the window's loss and p95,
 /// in [`COLUMNS`]' order after the target.
-pub fn cells(name: String, track: &Track, window: &Window) -> Vec<String> {
+pub fn cells(name: String, track: &Track, window: &Window, from: String) -> Vec<String> {
     let ms = |v: Option<f64>| v.map_or("-".to_string(), rtt_text);
     let d = |v: Option<Duration>| ms(v.map(output::ms));
     let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
@@ -469,7 +489,7 @@ pub fn cells(name: String, track: &Track, window: &Window) -> Vec<String> {
         ms(s.mdev_ms()),
         ms(s.jitter_ms()),
         d(window.p95),
-        track.from.map_or("-".to_string(), |a| a.to_string()),
+        from,
     ]
 }
 

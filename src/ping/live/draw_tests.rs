@@ -322,6 +322,67 @@ fn names_switch_to_addresses_and_pause_shows() {
 }
 
 #[test]
+fn reverse_names_show_for_targets_given_as_addresses_and_who_answers() {
+    let t0 = Instant::now();
+    let mut board = Board::new(3, TIMEOUT, t0);
+    for s in 0..10 {
+        for i in 0..3 {
+            feed(&mut board, t0, i, s as f64, Probe::Reply(5));
+        }
+    }
+    let targets = vec![
+        target("198.18.0.2", "198.18.0.2"),
+        target("www.netlab.test", "198.18.3.2"),
+        target("198.18.9.9", "198.18.9.9"),
+    ];
+    let mut v = view(10);
+    for (addr, name) in [
+        ("198.18.0.2", "r1.netlab.test"),
+        ("198.18.3.2", "dest.netlab.test"),
+        ("127.0.0.1", "lo.netlab.test"),
+    ] {
+        v.reverse.insert(addr.parse().unwrap(), name.into());
+    }
+    let table_row = |buf: &Buffer, i: usize| {
+        (0..buf.area.height)
+            .map(|y| row_text(buf, y))
+            .find(|r| r.starts_with(marker(i)) && !r.contains('┆'))
+            .unwrap_or_else(|| panic!("no row for target {i}:\n{}", text(buf)))
+    };
+    let buf = render(&board, &targets, &v, 160, 24);
+    // Given as an address: its reverse name; given as a name: that name; no name known:
+    // the address.
+    let words = |r: String| r.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert_eq!(
+        words(table_row(&buf, 0))[1],
+        "r1.netlab.test",
+        "{}",
+        text(&buf)
+    );
+    assert_eq!(words(table_row(&buf, 1))[1], "www.netlab.test");
+    assert_eq!(words(table_row(&buf, 2))[1], "198.18.9.9");
+    // Who answers, with its name.
+    assert!(
+        table_row(&buf, 0).contains("127.0.0.1 (lo.netlab.test)"),
+        "{}",
+        text(&buf)
+    );
+    // The lane's label too.
+    assert!(
+        row_text(&buf, lane_row(&buf, 0)).contains("r1.netl"),
+        "{}",
+        text(&buf)
+    );
+    // `n`: addresses only, no name anywhere.
+    v.names = false;
+    let buf = render(&board, &targets, &v, 160, 24);
+    assert_eq!(words(table_row(&buf, 0))[1], "198.18.0.2");
+    assert_eq!(words(table_row(&buf, 1))[1], "198.18.3.2");
+    assert!(!text(&buf).contains("netlab.test"), "{}", text(&buf));
+    assert!(table_row(&buf, 0).contains("127.0.0.1"));
+}
+
+#[test]
 fn the_history_is_bounded_and_reset_empties_it() {
     let t0 = Instant::now();
     let mut board = Board::new(1, TIMEOUT, t0);

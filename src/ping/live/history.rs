@@ -244,6 +244,7 @@ impl Track {
     }
 
     /// Buckets kept, whatever the run's length: [`SLOTS`] per window.
+    #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.rings.iter().map(|r| r.slots.len()).sum()
     }
