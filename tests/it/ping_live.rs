@@ -56,11 +56,11 @@ fn lane(screen: &str, i: usize) -> Option<&str> {
         .find(|l| l.contains('┆') && l.starts_with(MARKERS[i]))
 }
 
-fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
+fn start_watch(lab: &Lab, tmux: &Tmux, extra: &str) -> String {
     let clean = lab.hop_v4(1).to_string();
     let down = lab.unreachable_v4().to_string();
     tmux.type_line(&wrapped(&format!(
-        "ip netns exec {} {} ping -4 --watch -i 0.2 {clean} {LOSSY} {down}",
+        "ip netns exec {} {} ping -4 --watch -i 0.2 {extra} {clean} {LOSSY} {down}",
         lab.ns(Role::Client),
         env!("CARGO_BIN_EXE_netlab"),
     )));
@@ -112,10 +112,18 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
         }));
     let tmux = Tmux::new(150, 40);
     let clean = lab.hop_v4(1).to_string();
-    assert_eq!(lab.hosts_override_v4(), lab.hop_v4(1), "{CLEAN} is router 1");
-    assert_eq!(lab.hosts_only_v4(), lab.dest_v4(), "{DEST} is the destination");
+    assert_eq!(
+        lab.hosts_override_v4(),
+        lab.hop_v4(1),
+        "{CLEAN} is router 1"
+    );
+    assert_eq!(
+        lab.hosts_only_v4(),
+        lab.dest_v4(),
+        "{DEST} is the destination"
+    );
 
-    start_watch(&lab, &tmux);
+    start_watch(&lab, &tmux, "");
     let dest = lab.dest_v4().to_string();
     tmux.wait_for(
         "the title, the keys, errors and DOWN on the unreachable target's lane, nothing on \
@@ -182,7 +190,8 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let screen = tmux.screen();
     assert_eq!(number(&screen, CLEAN, SENT), sent, "frozen:\n{screen}");
-    tmux.keys("p");
+    // Space pauses and resumes as p does.
+    tmux.keys("Space");
     tmux.wait_for("figures moving again", |s| {
         !s.contains("PAUSED") && number(s, CLEAN, SENT) > sent
     });
@@ -206,13 +215,29 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
     tmux.keys("q");
     assert_restored_with_the_summary(&tmux, "q");
 
+    // Ctrl-C, with --plot: the chart of the whole run is drawn to the file at the end.
     tmux.clear();
-    start_watch(&lab, &tmux);
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("watch.svg");
+    start_watch(&lab, &tmux, &format!("--plot {}", svg.display()));
     tmux.keys("C-c");
     assert_restored_with_the_summary(&tmux, "Ctrl-C");
+    let picture = std::fs::read_to_string(&svg).expect("the --plot file");
+    assert!(picture.starts_with("<svg"), "{picture:.200}");
+    for label in [lab.hop_v4(1).to_string().as_str(), LOSSY] {
+        assert!(picture.contains(label), "no series of {label} in the plot");
+    }
+    // Replies as circles, the lossy target's losses as triangles along the top.
+    assert!(picture.contains("<circle") && picture.contains("<polygon"));
+
+    // Esc.
+    tmux.clear();
+    start_watch(&lab, &tmux, "");
+    tmux.keys("Escape");
+    assert_restored_with_the_summary(&tmux, "Esc");
 
     tmux.clear();
-    start_watch(&lab, &tmux);
+    start_watch(&lab, &tmux, "");
     let netlab = tmux.child("netlab");
     // SAFETY: a signal to a process this test started.
     assert_eq!(unsafe { libc::kill(netlab, libc::SIGTERM) }, 0);

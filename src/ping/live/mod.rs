@@ -63,7 +63,8 @@ pub struct Live {
 impl Live {
     /// Enters the full screen; the terminal is restored when the run ends (or this is
     /// dropped).
-    pub fn start(plan: &Plan, resolved: &[Resolved], report: Report) -> io::Result<Live> {
+    pub fn start(plan: &Plan, resolved: &[Resolved], mut report: Report) -> io::Result<Live> {
+        report.hide_rows();
         let now = Instant::now();
         let screen = Screen::enter()?;
         Ok(Live {
