@@ -644,6 +644,12 @@ fn readme_picture() {
     }
     let mut v = view(90);
     v.title = "ping r1.netlab.test, www.netlab.test, db.netlab.test every 0.2 s".into();
+    for (addr, name) in [
+        ("198.18.0.2", "r1.netlab.test"),
+        ("198.18.3.2", "dest.netlab.test"),
+    ] {
+        v.reverse.insert(addr.parse().unwrap(), name.into());
+    }
     let buf = render(&board, &targets, &v, 130, 30);
     let png = crate::plot::png(&buffer_svg(&buf)).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img/ping-watch.png");
