@@ -404,13 +404,13 @@ fn the_history_is_bounded_and_reset_empties_it() {
     let track = &board.tracks[0];
     assert_eq!(track.capacity(), kept);
     let end = Duration::from_secs_f64((n - 1) as f64 * 0.2);
-    for w in 0..WINDOWS.len() {
+    for (w, window) in WINDOWS.iter().enumerate() {
         let buckets = track.window(w, end).count();
         assert!(buckets <= SLOTS, "window {w}: {buckets} buckets");
         // Every probe of the window is counted, however many share a bucket (the
         // oldest bucket may start up to one bucket, 1/320 of the window, early).
         let settled: u64 = track.window(w, end).map(|(_, b)| b.settled()).sum();
-        let expected = (WINDOWS[w].as_secs_f64() / 0.2) as u64;
+        let expected = (window.as_secs_f64() / 0.2) as u64;
         assert!(
             (expected..=expected + expected / u64::from(COLUMNS) + 2).contains(&settled),
             "window {w}: {settled} settled, {expected} sent in it"
