@@ -718,6 +718,10 @@ fn main() {
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--runs" => runs = iter.next().and_then(|n| n.parse().ok()).unwrap_or(runs),
+            // The live sections' length, read there (live.rs).
+            "--watch-seconds" => {
+                iter.next();
+            }
             flag if flag.starts_with('-') => {}
             section => sections.push(section.to_string()),
         }

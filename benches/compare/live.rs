@@ -18,8 +18,15 @@ use std::time::{Duration, Instant};
 use super::lab::{Lab, LabConfig, Role};
 use super::{compare, rtt_contenders, tool_present, Row};
 
-/// The seconds each view runs (NETLAB_WATCH_SECONDS, default 60).
+/// The seconds each view runs (NETLAB_WATCH_SECONDS, default 60; 600 for the ten
+/// minutes of memory figures in BENCHMARKS.md, or `--watch-seconds 600`).
 fn seconds() -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--watch-seconds") {
+        if let Some(n) = args.get(at + 1).and_then(|n| n.parse().ok()) {
+            return n;
+        }
+    }
     std::env::var("NETLAB_WATCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -147,10 +154,18 @@ fn one_view(
     // `env` execs `ip`, which execs the tool: the pane's process is the tool.
     let pid: u32 = pane_pid().trim().parse().unwrap_or(0);
     let at = |s: u64| started + Duration::from_secs(s);
-    std::thread::sleep(at(5).saturating_duration_since(Instant::now()));
-    let early = status_kib(pid, "VmRSS:");
-    std::thread::sleep(at(seconds / 2).saturating_duration_since(Instant::now()));
-    let half = status_kib(pid, "VmRSS:");
+    // RSS at 5 s, at 1 min in a run of more than 2, half-way and at the end: whether
+    // memory is flat after the start.
+    let mut marks = vec![5];
+    if seconds > 120 {
+        marks.push(60);
+    }
+    marks.push(seconds / 2);
+    let mut readings = Vec::new();
+    for mark in marks {
+        std::thread::sleep(at(mark).saturating_duration_since(Instant::now()));
+        readings.push(format!("{} KiB at {mark} s", status_kib(pid, "VmRSS:")));
+    }
     std::thread::sleep(at(seconds).saturating_duration_since(Instant::now()));
     let cpu = cpu_ms(pid);
     let late = status_kib(pid, "VmRSS:");
@@ -179,8 +194,8 @@ fn one_view(
             "{seconds} s full-screen view at 0.2 s, {section} (tmux pane, CPU user+sys)"
         ),
         label: format!(
-            "{label}; RSS {early} KiB at 5 s, {half} KiB at {} s, {late} KiB at {seconds} s",
-            seconds / 2
+            "{label}; RSS {}, {late} KiB at {seconds} s",
+            readings.join(", ")
         ),
         runs: 1,
         median: cpu,

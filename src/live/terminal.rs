@@ -10,7 +10,7 @@
 //! again nor knows whether the view is still up: this hook restores only while
 //! [`ACTIVE`] says so, and chains to the hook it replaced.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 use std::time::Duration;
@@ -25,9 +25,18 @@ use ratatui::Terminal;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
+/// Bytes a picture may take before it is written out in parts: a full 300×100 redraw
+/// with colours fits.
+const FRAME_BUFFER: usize = 256 * 1024;
+
 /// The full-screen terminal; restored when dropped.
+///
+/// Its output is buffered so that each picture leaves in one write at its end (ratatui
+/// flushes after every frame): through stdout's own line buffer (1 KiB) a redraw left
+/// in many writes, and a terminal, or a test reading the pane, could show a picture half
+/// new and half old; it also costs fewer system calls.
 pub struct Screen {
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
 }
 
 impl Screen {
@@ -47,6 +56,7 @@ impl Screen {
             restore();
             return Err(err);
         }
+        let out = BufWriter::with_capacity(FRAME_BUFFER, out);
         match Terminal::new(CrosstermBackend::new(out)) {
             Ok(terminal) => Ok(Screen { terminal }),
             Err(err) => {
@@ -59,6 +69,8 @@ impl Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
+        // Whatever is left of a picture goes to the alternate screen, before it is left.
+        let _ = self.terminal.backend_mut().flush();
         restore();
     }
 }

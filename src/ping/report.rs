@@ -207,6 +207,18 @@ impl Report {
         }
     }
 
+    /// No live rows: the live view is drawn where they would go (the report still
+    /// records for `--plot`, and prints the summary).
+    pub(crate) fn hide_rows(&mut self) {
+        self.quiet = true;
+    }
+
+    /// The reverse name of `addr` if its lookup has ended, without waiting (a lookup
+    /// is started if none was): for the live view, which never holds a picture back.
+    pub(crate) async fn name_now(&mut self, addr: IpAddr) -> Option<String> {
+        self.names.get(addr, Duration::ZERO).await
+    }
+
     fn save_plot(&mut self) {
         if let Some((file, timeline)) = &self.plot {
             let names: Vec<&str> = self.targets.iter().map(|(t, _)| t.as_str()).collect();
@@ -401,11 +413,12 @@ impl Report {
         }
     }
 
-    /// An error record: kept for the document, or streamed.
+    /// An error record: kept for the document, or streamed (a table keeps none: a long
+    /// run against an unreachable host stays flat).
     fn error(&mut self, target: usize, record: JsonError) {
         if self.stream {
             stream_line(&self.out, "error", &record);
-        } else {
+        } else if matches!(self.format, Format::Json | Format::Atlas) {
             self.errors.push((target, record));
         }
     }

@@ -2,7 +2,10 @@
 //! lab — router 1 (a clean path), `www.netlab.test` (the destination, behind router 2,
 //! which drops one in five of the packets it forwards) and an address the last router
 //! reports unreachable (errors only: down) — the keys, a resize, and the three ways out
-//! (`q`, Ctrl-C, SIGTERM), each leaving the terminal as it was with the summary printed.
+//! (`q`, Ctrl-C, SIGTERM), each leaving the terminal as it was with the summary printed;
+//! router 1 is given as an address and shown by its reverse name from the lab's DNS.
+//! Every check of a picture is the condition its wait polls for (bounded by the pane's
+//! timeout), never a look at one capture, which may catch a picture being written.
 //! And without a terminal (loopback only): the plain rows, or the NDJSON stream.
 
 use crate::lab::impair::Impairment;
@@ -11,6 +14,12 @@ use crate::tmux::{wrapped, Tmux};
 use crate::util::{assert_one_line_error, netlab, stderr, stdout};
 
 const LOSSY: &str = "www.netlab.test";
+/// Router 1's reverse name (it is given as an address): the client's hosts file names
+/// it so ([`Lab::client_hosts_file`]; getnameinfo reads it before the lab's DNS).
+const CLEAN: &str = "override.netlab.test";
+/// The destination's reverse name there, shown beside the address that answers for
+/// LOSSY.
+const DEST: &str = "hostsonly.netlab.test";
 
 /// The words of `target`'s row in the view's table (not its chart lane).
 fn row(screen: &str, target: &str) -> Option<Vec<String>> {
@@ -47,18 +56,19 @@ fn lane(screen: &str, i: usize) -> Option<&str> {
         .find(|l| l.contains('┆') && l.starts_with(MARKERS[i]))
 }
 
-fn start_watch(lab: &Lab, tmux: &Tmux) -> String {
+fn start_watch(lab: &Lab, tmux: &Tmux, extra: &str) -> String {
     let clean = lab.hop_v4(1).to_string();
     let down = lab.unreachable_v4().to_string();
     tmux.type_line(&wrapped(&format!(
-        "ip netns exec {} {} ping -4 --watch -i 0.2 {clean} {LOSSY} {down}",
+        "ip netns exec {} {} ping -4 --watch -i 0.2 {extra} {clean} {LOSSY} {down}",
         lab.ns(Role::Client),
         env!("CARGO_BIN_EXE_netlab"),
     )));
     let screen = tmux.wait_for(
-        "the view with replies, a loss on the lossy lane and the unreachable target down",
+        "the view with replies, router 1 by name, a loss on the lossy lane and the \
+         unreachable target down",
         |s| {
-            number(s, &clean, RECV) > 0.0
+            number(s, CLEAN, RECV) > 0.0
                 && number(s, LOSSY, RECV) > 0.0
                 && lane(s, 1).is_some_and(|l| l.contains('×'))
                 && cell(s, &down, 2).as_deref() == Some("DOWN")
@@ -102,42 +112,48 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
         }));
     let tmux = Tmux::new(150, 40);
     let clean = lab.hop_v4(1).to_string();
+    assert_eq!(
+        lab.hosts_override_v4(),
+        lab.hop_v4(1),
+        "{CLEAN} is router 1"
+    );
+    assert_eq!(
+        lab.hosts_only_v4(),
+        lab.dest_v4(),
+        "{DEST} is the destination"
+    );
 
-    let screen = start_watch(&lab, &tmux);
-    assert!(
-        screen.lines().next().unwrap().contains("window 60 s"),
-        "{screen}"
-    );
-    assert!(
-        screen
-            .lines()
-            .last()
-            .unwrap()
-            .starts_with("q quit · p pause"),
-        "{screen}"
-    );
-    // Errors on the unreachable target's lane (and losses too, once the router's
-    // rate limit of unreachables bites); nothing on the clean one.
-    let down_lane = lane(&screen, 2).expect("the unreachable target's lane");
-    assert!(
-        down_lane.contains('!') && down_lane.contains("DOWN"),
-        "{screen}"
-    );
-    let clean_lane = lane(&screen, 0).expect("router 1's lane");
-    assert!(
-        !clean_lane.contains('×') && !clean_lane.contains('!'),
-        "{screen}"
+    start_watch(&lab, &tmux, "");
+    let dest = lab.dest_v4().to_string();
+    tmux.wait_for(
+        "the title, the keys, errors and DOWN on the unreachable target's lane, nothing on \
+         router 1's, the destination's name beside its address",
+        |s| {
+            let title = s.lines().next().unwrap_or_default();
+            let help = s.lines().last().unwrap_or_default();
+            // Errors on the unreachable target's lane (and losses too, once the router's
+            // rate limit of unreachables bites); nothing on the clean one.
+            let down_lane = lane(s, 2).is_some_and(|l| l.contains('!') && l.contains("DOWN"));
+            let clean_lane = lane(s, 0).is_some_and(|l| !l.contains('×') && !l.contains('!'));
+            let from = row(s, LOSSY).is_some_and(|w| {
+                w.windows(2)
+                    .any(|p| p[0] == dest && p[1] == format!("({DEST})"))
+            });
+            title.contains("window 60 s")
+                && help.starts_with("q quit · p pause")
+                && down_lane
+                && clean_lane
+                && from
+        },
     );
     // The lossy target's loss settles near 40% (one in five packets, two per probe).
-    let screen = tmux.wait_for("20 settled probes to the lossy target", |s| {
-        number(s, LOSSY, SENT) >= 25.0
-    });
-    let loss = number(&screen, LOSSY, LOSS);
-    assert!((15.0..=65.0).contains(&loss), "loss {loss}:\n{screen}");
-    assert_eq!(
-        cell(&screen, &clean, LOSS).as_deref(),
-        Some("0.0"),
-        "{screen}"
+    tmux.wait_for(
+        "25 probes to the lossy target, 15 to 65% of them lost, none of router 1's",
+        |s| {
+            number(s, LOSSY, SENT) >= 25.0
+                && (15.0..=65.0).contains(&number(s, LOSSY, LOSS))
+                && cell(s, CLEAN, LOSS).as_deref() == Some("0.0")
+        },
     );
 
     // The window, the scale, names.
@@ -151,28 +167,38 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
     tmux.wait_for("the log scale", |s| title(s).contains("· log scale"));
     tmux.keys("l");
     tmux.wait_for("the linear scale", |s| !title(s).contains("log scale"));
-    let dest = lab.dest_v4().to_string();
     tmux.keys("n");
-    tmux.wait_for("addresses instead of names", |s| {
-        row(s, &dest).is_some() && row(s, LOSSY).is_none()
+    tmux.wait_for("addresses instead of names, reverse names gone", |s| {
+        row(s, &dest).is_some()
+            && row(s, &clean).is_some()
+            && row(s, LOSSY).is_none()
+            && !s.contains(CLEAN)
+            && !s.contains(DEST)
     });
     tmux.keys("n");
-    tmux.wait_for("names again", |s| row(s, LOSSY).is_some());
+    tmux.wait_for("names again", |s| {
+        row(s, LOSSY).is_some() && row(s, CLEAN).is_some() && s.contains(DEST)
+    });
 
     // Pause freezes the picture; reset starts the figures again.
     tmux.keys("p");
-    let screen = tmux.wait_for("the paused banner", |s| s.contains("PAUSED (p resumes)"));
-    let sent = number(&screen, &clean, SENT);
+    let screen = tmux.wait_for_still("the paused picture", |s| {
+        s.contains("PAUSED (p resumes)") && number(s, CLEAN, SENT) > 0.0
+    });
+    let sent = number(&screen, CLEAN, SENT);
+    // Still the same figure 1.5 s (seven probes) later: frozen.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let screen = tmux.screen();
-    assert_eq!(number(&screen, &clean, SENT), sent, "frozen:\n{screen}");
-    tmux.keys("p");
+    assert_eq!(number(&screen, CLEAN, SENT), sent, "frozen:\n{screen}");
+    // Space pauses and resumes as p does.
+    tmux.keys("Space");
     tmux.wait_for("figures moving again", |s| {
-        !s.contains("PAUSED") && number(s, &clean, SENT) > sent
+        !s.contains("PAUSED") && number(s, CLEAN, SENT) > sent
     });
     tmux.keys("r");
-    let screen = tmux.wait_for("the reset", |s| s.contains("since reset"));
-    assert!(number(&screen, &clean, SENT) < sent, "{screen}");
+    tmux.wait_for("the reset, fewer probes counted than before it", |s| {
+        s.contains("since reset") && (0.0..sent).contains(&number(s, CLEAN, SENT))
+    });
 
     // A smaller terminal: drawn again to its size, the keys' line at the bottom.
     tmux.run(&["resize-window", "-x", "100", "-y", "24"]);
@@ -189,13 +215,29 @@ fn the_ping_view_charts_loss_answers_its_keys_and_restores_the_terminal() {
     tmux.keys("q");
     assert_restored_with_the_summary(&tmux, "q");
 
+    // Ctrl-C, with --plot: the chart of the whole run is drawn to the file at the end.
     tmux.clear();
-    start_watch(&lab, &tmux);
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("watch.svg");
+    start_watch(&lab, &tmux, &format!("--plot {}", svg.display()));
     tmux.keys("C-c");
     assert_restored_with_the_summary(&tmux, "Ctrl-C");
+    let picture = std::fs::read_to_string(&svg).expect("the --plot file");
+    assert!(picture.starts_with("<svg"), "{picture:.200}");
+    for label in [lab.hop_v4(1).to_string().as_str(), LOSSY] {
+        assert!(picture.contains(label), "no series of {label} in the plot");
+    }
+    // Replies as circles, the lossy target's losses as triangles along the top.
+    assert!(picture.contains("<circle") && picture.contains("<polygon"));
+
+    // Esc.
+    tmux.clear();
+    start_watch(&lab, &tmux, "");
+    tmux.keys("Escape");
+    assert_restored_with_the_summary(&tmux, "Esc");
 
     tmux.clear();
-    start_watch(&lab, &tmux);
+    start_watch(&lab, &tmux, "");
     let netlab = tmux.child("netlab");
     // SAFETY: a signal to a process this test started.
     assert_eq!(unsafe { libc::kill(netlab, libc::SIGTERM) }, 0);

@@ -83,7 +83,7 @@ impl Tmux {
     }
 
     /// Polls the visible pane until `ok` holds; returns it.
-    pub fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    pub fn wait_for(&self, what: &str, mut ok: impl FnMut(&str) -> bool) -> String {
         let deadline = Instant::now() + PANE_TIMEOUT;
         loop {
             let screen = self.screen();
@@ -97,6 +97,18 @@ impl Tmux {
         }
     }
 
+    /// Polls until `ok` holds on two captures in a row that are the same (50 ms apart):
+    /// a picture written in full and standing still (a paused view), not one caught
+    /// while it was being written.
+    pub fn wait_for_still(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        self.wait_for(what, |s| {
+            let still = s == last;
+            last = s.to_string();
+            still && ok(s)
+        })
+    }
+
     pub fn clear(&self) {
         self.type_line("clear");
         self.wait_for("a cleared pane", |s| s.trim() == PROMPT.trim());
@@ -105,14 +117,19 @@ impl Tmux {
 }
 
 impl Tmux {
-    /// Waits for the line [`wrapped`] prints after its command ends; returns the screen.
+    /// Waits for the line [`wrapped`] prints after its command ends, whole; returns the
+    /// screen.
     pub fn wait_exit(&self) -> String {
         // The command line typed shows `EXIT=$? TTY=...` at a line's start too (the echo's
-        // quoted newline): only the echo's own output has a number after `EXIT=`.
+        // quoted newline): only the echo's own output has a number after `EXIT=`, and it
+        // is whole once its `TTY=` word is.
         self.wait_for("the exit line", |s| {
             s.lines().any(|l| {
                 l.strip_prefix("EXIT=")
-                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                    .and_then(|rest| rest.split_once(" TTY="))
+                    .is_some_and(|(status, tty)| {
+                        status.parse::<i32>().is_ok() && matches!(tty, "same" | "changed")
+                    })
             })
         })
     }

@@ -5,14 +5,17 @@
 //! table row per target; the keys. The chart is drawn cell by cell rather than with
 //! ratatui's `Chart`, because a loss must be marked at its time on its own target's
 //! axis and `Chart` has no place for marks that are not points of a line: so the plot
-//! puts each reply at its column (the time it was sent) and row (its RTT, linear from 0
-//! or log between the window's extremes), in the target's colour and marker; under it,
-//! one lane per target, its time axis, carries `×` for every lost probe and `!` for
-//! every error (unreachable, TTL exceeded, a failed send); a target that stopped
-//! answering shows `DOWN` in place of its name there. The markers differ per target, so the chart reads without colour
-//! (`NO_COLOR`). Drawing walks only the samples in the window: its cost does not grow
-//! with the run.
+//! puts each bucket of the history (a stretch of the window, see `history.rs`) at its
+//! column, its fastest and slowest reply at their rows (RTT linear from 0, or log
+//! between the window's extremes), in the target's colour and marker; under it, one lane
+//! per target, its time axis, carries `×` where a probe was lost and `!` where one was
+//! answered by an error (unreachable, TTL exceeded, a failed send); a target that
+//! stopped answering shows `DOWN` in place of its name there. The markers differ per
+//! target, so the chart reads without colour (`NO_COLOR`). Drawing walks one ring of
+//! buckets per target, a fixed number: its cost does not grow with the run.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -23,21 +26,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Widget};
 use ratatui::Frame;
 
-use super::history::{Board, Outcome, Track, Window};
+pub use super::history::WINDOWS;
+use super::history::{Board, Track, Window};
 use crate::live::{self, rtt_text};
 use crate::output;
 
-/// The time windows `+` and `-` step through.
-pub const WINDOWS: [Duration; 8] = [
-    Duration::from_secs(10),
-    Duration::from_secs(30),
-    Duration::from_secs(60),
-    Duration::from_secs(120),
-    Duration::from_secs(300),
-    Duration::from_secs(600),
-    Duration::from_secs(1200),
-    Duration::from_secs(1800),
-];
 /// 60 s.
 pub const DEFAULT_WINDOW: usize = 2;
 /// Each target's marker, in order (then again from the first).
@@ -79,8 +72,11 @@ pub struct View {
     pub title: String,
     /// The picture is frozen (`p`); the probes go on.
     pub paused: bool,
-    /// Targets by the name given (`n` switches to their addresses).
+    /// Targets by name: as given, or the reverse name of one given as an address; the
+    /// address that answers with its reverse name (`n` switches to addresses only).
     pub names: bool,
+    /// The reverse names known so far (looked up off the drawing path, see `mod.rs`).
+    pub reverse: HashMap<IpAddr, String>,
     /// `l`: log scale.
     pub log: bool,
     /// Index in [`WINDOWS`].
@@ -99,6 +95,7 @@ impl View {
             title,
             paused: false,
             names: true,
+            reverse: HashMap::new(),
             log: false,
             window: DEFAULT_WINDOW,
             elapsed: Duration::ZERO,
@@ -115,11 +112,24 @@ impl View {
         live::fg(self.color, COLORS[target % COLORS.len()])
     }
 
-    fn shown<'a>(&self, target: &'a Target) -> std::borrow::Cow<'a, str> {
-        if self.names {
-            target.text.as_str().into()
-        } else {
-            target.addr.to_string().into()
+    /// How `target` is named: names on, as given, or by its reverse name when it was
+    /// given as an address; names off, its address.
+    fn shown<'a>(&'a self, target: &'a Target) -> Cow<'a, str> {
+        if !self.names {
+            return target.addr.to_string().into();
+        }
+        match self.reverse.get(&target.addr) {
+            Some(name) if target.text.parse::<IpAddr>().is_ok() => name.as_str().into(),
+            _ => target.text.as_str().into(),
+        }
+    }
+
+    /// The address that answers, followed by its reverse name (as ping's rows show it)
+    /// when names are on and it is known.
+    fn answering(&self, addr: IpAddr) -> String {
+        match self.reverse.get(&addr) {
+            Some(name) if self.names => format!("{addr} ({name})"),
+            _ => addr.to_string(),
         }
     }
 }
@@ -303,15 +313,12 @@ impl Widget for Chart<'_> {
         };
         let view = self.view;
         let window = view.window();
-        let start = view.elapsed.saturating_sub(window);
         let charted = self.targets.len().min(MAX_CHARTED);
         let tracks = &self.board.tracks[..charted.min(self.board.tracks.len())];
         let scale = Scale::of(
             tracks.iter().flat_map(|t| {
-                t.since(start).filter_map(|s| match s.outcome {
-                    Outcome::Reply(rtt) => Some(output::ms(rtt)),
-                    _ => None,
-                })
+                t.window(view.window, view.elapsed)
+                    .flat_map(|(_, b)| b.min().into_iter().chain(b.max()).map(output::ms))
             }),
             view.log,
         );
@@ -355,25 +362,25 @@ impl Widget for Chart<'_> {
                 }
                 buf.set_string(area.x + MARGIN - 1, lane_y, "┆", dim);
             }
-            for sample in track.since(start) {
-                let x = plot.x + column(sample.sent);
-                match sample.outcome {
-                    Outcome::Reply(rtt) => {
-                        let f = scale.fraction(output::ms(rtt));
-                        let row = ((1.0 - f) * f64::from(plot.height - 1)).round() as u16;
-                        buf.set_string(x, plot.y + row, marker(i), style);
-                    }
-                    // Several probes share a column when the window is wide: an error,
-                    // the rarer news, is not hidden by a loss beside it.
-                    Outcome::Lost if has_lane && buf[(x, lane_y)].symbol() != ERROR => {
-                        buf.set_string(x, lane_y, LOST, live::fg(view.color, Color::Red));
-                    }
-                    Outcome::Error(_) if has_lane => {
-                        let style =
-                            live::fg(view.color, Color::LightMagenta).add_modifier(Modifier::BOLD);
-                        buf.set_string(x, lane_y, ERROR, style);
-                    }
-                    _ => {}
+            for (middle, bucket) in track.window(view.window, view.elapsed) {
+                let x = plot.x + column(middle);
+                // The bucket's fastest and slowest reply (one point when they share a row).
+                for rtt in bucket.min().into_iter().chain(bucket.max()) {
+                    let f = scale.fraction(output::ms(rtt));
+                    let row = ((1.0 - f) * f64::from(plot.height - 1)).round() as u16;
+                    buf.set_string(x, plot.y + row, marker(i), style);
+                }
+                if !has_lane {
+                    continue;
+                }
+                // Several buckets share a column when the plot is narrow: an error, the
+                // rarer news, is not hidden by a loss beside it.
+                if bucket.errors > 0 {
+                    let style =
+                        live::fg(view.color, Color::LightMagenta).add_modifier(Modifier::BOLD);
+                    buf.set_string(x, lane_y, ERROR, style);
+                } else if bucket.lost > 0 && buf[(x, lane_y)].symbol() != ERROR {
+                    buf.set_string(x, lane_y, LOST, live::fg(view.color, Color::Red));
                 }
             }
         }
@@ -414,7 +421,6 @@ const COLUMNS: [(&str, u16); 13] = [
 const TARGET_WIDTH: (u16, u16) = (8, 32);
 
 fn draw_table(frame: &mut Frame, area: Rect, board: &Board, targets: &[Target], view: &View) {
-    let start = view.elapsed.saturating_sub(view.window());
     let names: Vec<String> = targets
         .iter()
         .enumerate()
@@ -444,8 +450,9 @@ fn draw_table(frame: &mut Frame, area: Rect, board: &Board, targets: &[Target], 
         .zip(&board.tracks)
         .enumerate()
         .map(|(i, (name, track))| {
-            let window = Window::of(track.since(start));
-            let mut cells = cells(name, track, &window);
+            let window = Window::of(track.window(view.window, view.elapsed).map(|(_, b)| b));
+            let from = track.from.map_or("-".to_string(), |a| view.answering(a));
+            let mut cells = cells(name, track, &window, from);
             cells.truncate(shown);
             Row::new(cells).style(view.style(i))
         });
@@ -456,7 +463,7 @@ fn draw_table(frame: &mut Frame, area: Rect, board: &Board, targets: &[Target], 
 
 /// One target's row: the report's figures since the reset, the window's loss and p95,
 /// in [`COLUMNS`]' order after the target.
-pub fn cells(name: String, track: &Track, window: &Window) -> Vec<String> {
+pub fn cells(name: String, track: &Track, window: &Window, from: String) -> Vec<String> {
     let ms = |v: Option<f64>| v.map_or("-".to_string(), rtt_text);
     let d = |v: Option<Duration>| ms(v.map(output::ms));
     let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
@@ -482,7 +489,7 @@ pub fn cells(name: String, track: &Track, window: &Window) -> Vec<String> {
         ms(s.mdev_ms()),
         ms(s.jitter_ms()),
         d(window.p95),
-        track.from.map_or("-".to_string(), |a| a.to_string()),
+        from,
     ]
 }
 

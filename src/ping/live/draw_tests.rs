@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::super::history::{Board, HISTORY};
+use super::super::history::{Board, Window, COLUMNS, SLOTS};
 use super::*;
 use crate::packet::IcmpErrorKind;
 use crate::ping::engine::{Event, ReplyStatus, TargetId};
@@ -322,23 +322,204 @@ fn names_switch_to_addresses_and_pause_shows() {
 }
 
 #[test]
+fn reverse_names_show_for_targets_given_as_addresses_and_who_answers() {
+    let t0 = Instant::now();
+    let mut board = Board::new(3, TIMEOUT, t0);
+    for s in 0..10 {
+        for i in 0..3 {
+            feed(&mut board, t0, i, s as f64, Probe::Reply(5));
+        }
+    }
+    let targets = vec![
+        target("198.18.0.2", "198.18.0.2"),
+        target("www.netlab.test", "198.18.3.2"),
+        target("198.18.9.9", "198.18.9.9"),
+    ];
+    let mut v = view(10);
+    for (addr, name) in [
+        ("198.18.0.2", "r1.netlab.test"),
+        ("198.18.3.2", "dest.netlab.test"),
+        ("127.0.0.1", "lo.netlab.test"),
+    ] {
+        v.reverse.insert(addr.parse().unwrap(), name.into());
+    }
+    let table_row = |buf: &Buffer, i: usize| {
+        (0..buf.area.height)
+            .map(|y| row_text(buf, y))
+            .find(|r| r.starts_with(marker(i)) && !r.contains('┆'))
+            .unwrap_or_else(|| panic!("no row for target {i}:\n{}", text(buf)))
+    };
+    let buf = render(&board, &targets, &v, 160, 24);
+    // Given as an address: its reverse name; given as a name: that name; no name known:
+    // the address.
+    let words = |r: String| r.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert_eq!(
+        words(table_row(&buf, 0))[1],
+        "r1.netlab.test",
+        "{}",
+        text(&buf)
+    );
+    assert_eq!(words(table_row(&buf, 1))[1], "www.netlab.test");
+    assert_eq!(words(table_row(&buf, 2))[1], "198.18.9.9");
+    // Who answers, with its name.
+    assert!(
+        table_row(&buf, 0).contains("127.0.0.1 (lo.netlab.test)"),
+        "{}",
+        text(&buf)
+    );
+    // The lane's label too.
+    assert!(
+        row_text(&buf, lane_row(&buf, 0)).contains("r1.netl"),
+        "{}",
+        text(&buf)
+    );
+    // `n`: addresses only, no name anywhere.
+    v.names = false;
+    let buf = render(&board, &targets, &v, 160, 24);
+    assert_eq!(words(table_row(&buf, 0))[1], "198.18.0.2");
+    assert_eq!(words(table_row(&buf, 1))[1], "198.18.3.2");
+    assert!(!text(&buf).contains("netlab.test"), "{}", text(&buf));
+    assert!(table_row(&buf, 0).contains("127.0.0.1"));
+}
+
+#[test]
 fn the_history_is_bounded_and_reset_empties_it() {
     let t0 = Instant::now();
     let mut board = Board::new(1, TIMEOUT, t0);
-    for s in 0..HISTORY + 500 {
-        feed(&mut board, t0, 0, s as f64 * 0.2, Probe::Reply(1));
+    let kept = board.tracks[0].capacity();
+    assert_eq!(kept, WINDOWS.len() * SLOTS);
+    // 100,000 probes at 0.2 s (5 h 33 min), one in a thousand lost: storage never moves.
+    let n = 100_000;
+    for s in 0..n {
+        let probe = if s % 1000 == 500 {
+            Probe::Lost
+        } else {
+            Probe::Reply(1)
+        };
+        feed(&mut board, t0, 0, s as f64 * 0.2, probe);
+        if s % 9973 == 0 {
+            assert_eq!(board.tracks[0].capacity(), kept, "after {s} probes");
+        }
     }
-    assert_eq!(board.tracks[0].samples.len(), HISTORY);
-    // A window is found from the newest back: the last 10 s of 0.2 s probes.
-    let end = Duration::from_secs_f64((HISTORY + 499) as f64 * 0.2);
+    let track = &board.tracks[0];
+    assert_eq!(track.capacity(), kept);
+    let end = Duration::from_secs_f64((n - 1) as f64 * 0.2);
+    for (w, window) in WINDOWS.iter().enumerate() {
+        let buckets = track.window(w, end).count();
+        assert!(buckets <= SLOTS, "window {w}: {buckets} buckets");
+        // Every probe of the window is counted, however many share a bucket (the
+        // oldest bucket may start up to one bucket, 1/320 of the window, early).
+        let settled: u64 = track.window(w, end).map(|(_, b)| b.settled()).sum();
+        let expected = (window.as_secs_f64() / 0.2) as u64;
+        assert!(
+            (expected..=expected + expected / u64::from(COLUMNS) + 2).contains(&settled),
+            "window {w}: {settled} settled, {expected} sent in it"
+        );
+    }
+    // The last 10 s of 0.2 s probes, both ends in.
+    let last = Window::of(track.window(0, end).map(|(_, b)| b));
+    assert_eq!(last.settled, 51);
+    // The 30 min window: 9000 probes, 9 of them lost.
+    let widest = Window::of(track.window(WINDOWS.len() - 1, end).map(|(_, b)| b));
     assert_eq!(
-        board.tracks[0].since(end - Duration::from_secs(10)).count(),
-        51
+        (widest.failed, widest.p95),
+        (9, Some(Duration::from_millis(1)))
     );
-    assert_eq!(board.tracks[0].stats.received, (HISTORY + 500) as u64);
-    board.reset(t0 + Duration::from_secs(5000));
-    assert!(board.tracks[0].samples.is_empty());
-    assert_eq!(board.tracks[0].stats.transmitted, 0);
+    assert_eq!(track.stats.received, n as u64 - 100);
+    board.reset(t0 + Duration::from_secs(50_000));
+    let track = &board.tracks[0];
+    assert_eq!(track.window(0, Duration::from_secs(5)).count(), 0);
+    assert_eq!(track.capacity(), kept);
+    assert_eq!(track.stats.transmitted, 0);
+}
+
+#[test]
+fn after_hours_the_wide_window_still_shows_every_loss_error_and_spike() {
+    // Two hours at 0.2 s, 10 ms; at 1h40 (20 min before the end) a loss, at 1h55 an
+    // error, at 1h50 one reply of 100 ms.
+    let t0 = Instant::now();
+    let mut board = Board::new(1, TIMEOUT, t0);
+    let steps = 2 * 3600 * 5;
+    for step in 0..steps {
+        let probe = match step {
+            s if s == 100 * 60 * 5 => Probe::Lost,
+            s if s == 115 * 60 * 5 => Probe::Error,
+            s if s == 110 * 60 * 5 => Probe::Reply(100),
+            _ => Probe::Reply(10),
+        };
+        feed(&mut board, t0, 0, step as f64 * 0.2, probe);
+    }
+    let targets = vec![target("dest.netlab.test", "198.18.2.2")];
+    let mut v = view(7200);
+    v.window = WINDOWS.len() - 1; // 30 min over 70 columns
+    let buf = render(&board, &targets, &v, 80, 24);
+    let lane = lane_row(&buf, 0);
+    // 20 min before the end of 30: a third of the way; 5 min before: 25/30.
+    assert_eq!(
+        columns_of(&buf, lane, LOST),
+        vec![MARGIN + 23],
+        "{}",
+        text(&buf)
+    );
+    assert_eq!(
+        columns_of(&buf, lane, ERROR),
+        vec![MARGIN + 58],
+        "{}",
+        text(&buf)
+    );
+    // The spike is kept as its bucket's maximum: a point on the top row, 10 min before
+    // the end (two thirds of the way).
+    let top = (1..lane)
+        .find(|&y| !columns_of(&buf, y, marker(0)).is_empty())
+        .unwrap();
+    assert_eq!(
+        columns_of(&buf, top, marker(0)),
+        vec![MARGIN + 46],
+        "{}",
+        text(&buf)
+    );
+    assert!(text(&buf).contains("window 30 min"));
+    // ... and the 10 ms line under it covers the whole window.
+    let line: usize = (top + 1..lane)
+        .map(|y| columns_of(&buf, y, marker(0)).len())
+        .sum();
+    assert!(line >= 69, "{}", text(&buf));
+    // The table: the window's loss and p95 (the spike is under 5%: 10 ms).
+    let row = (0..24)
+        .map(|y| row_text(&buf, y))
+        .find(|r| r.contains("dest.netlab.test") && r.contains("up"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[4], "0.0", "2 of 9000 probes: {row}");
+    // Narrowed to 10 s, the same history draws the last 50 probes, one per bucket.
+    v.window = 0;
+    let buf = render(&board, &targets, &v, 80, 24);
+    let points: usize = (0..lane_row(&buf, 0))
+        .map(|y| columns_of(&buf, y, marker(0)).len())
+        .sum();
+    assert!((48..=51).contains(&points), "{points}:\n{}", text(&buf));
+}
+
+#[test]
+fn the_window_p95_is_exact_while_buckets_hold_single_probes() {
+    // One probe a second, the n-th taking n ms: p95 of 60 is the 57th smallest.
+    let t0 = Instant::now();
+    let mut board = Board::new(1, TIMEOUT, t0);
+    for s in 0..60 {
+        feed(&mut board, t0, 0, s as f64, Probe::Reply(s + 1));
+    }
+    let end = Duration::from_secs(60);
+    let minute = Window::of(board.tracks[0].window(DEFAULT_WINDOW, end).map(|(_, b)| b));
+    assert_eq!(minute.p95, Some(Duration::from_millis(57)));
+    assert_eq!(minute.settled, 60);
+    // In the 30 min window the buckets hold several probes: never below the truth.
+    let widest = Window::of(
+        board.tracks[0]
+            .window(WINDOWS.len() - 1, end)
+            .map(|(_, b)| b),
+    );
+    assert!(widest.p95.unwrap() >= Duration::from_millis(57));
+    assert_eq!(widest.settled, 60);
 }
 
 /// A terminal colour as the picture shows it.
@@ -463,6 +644,12 @@ fn readme_picture() {
     }
     let mut v = view(90);
     v.title = "ping r1.netlab.test, www.netlab.test, db.netlab.test every 0.2 s".into();
+    for (addr, name) in [
+        ("198.18.0.2", "r1.netlab.test"),
+        ("198.18.3.2", "dest.netlab.test"),
+    ] {
+        v.reverse.insert(addr.parse().unwrap(), name.into());
+    }
     let buf = render(&board, &targets, &v, 130, 30);
     let png = crate::plot::png(&buffer_svg(&buf)).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img/ping-watch.png");

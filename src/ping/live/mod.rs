@@ -63,7 +63,8 @@ pub struct Live {
 impl Live {
     /// Enters the full screen; the terminal is restored when the run ends (or this is
     /// dropped).
-    pub fn start(plan: &Plan, resolved: &[Resolved], report: Report) -> io::Result<Live> {
+    pub fn start(plan: &Plan, resolved: &[Resolved], mut report: Report) -> io::Result<Live> {
+        report.hide_rows();
         let now = Instant::now();
         let screen = Screen::enter()?;
         Ok(Live {
@@ -134,6 +135,38 @@ impl Live {
     }
 }
 
+impl Live {
+    /// The reverse names of the target of `event` and of who answered, once their
+    /// lookups (the report's, started before the first probe or now, on blocking
+    /// threads) have ended: never waited for, so neither the probes nor the picture
+    /// wait on a resolver. A name that comes later shows at the next redraw.
+    async fn learn_names(&mut self, event: &Event) {
+        let (target, from) = match event {
+            Event::Reply { target, from, .. } | Event::Error { target, from, .. } => {
+                (target, Some(*from))
+            }
+            Event::Timeout { target, .. } | Event::SendFailed { target, .. } => (target, None),
+            Event::Outstanding { .. } => return,
+        };
+        let Some(t) = self.targets.get(target.0) else {
+            return;
+        };
+        for addr in std::iter::once(t.addr).chain(from) {
+            if self.view.reverse.len() >= MAX_NAMES || self.view.reverse.contains_key(&addr) {
+                continue;
+            }
+            if let Some(name) = self.report.name_now(addr).await {
+                self.view.reverse.insert(addr, name);
+                self.pace.changed();
+            }
+        }
+    }
+}
+
+/// Reverse names the view keeps: the targets' and the routers' that answer for them
+/// (bounded, whatever answers).
+const MAX_NAMES: usize = 1024;
+
 /// What a key does to the view; `false`: quit.
 pub fn on_key(view: &mut View, command: Command) -> bool {
     match command {
@@ -177,6 +210,7 @@ impl Observer for Live {
         if self.plot {
             self.report.event(event).await;
         }
+        self.learn_names(event).await;
         self.pace.changed();
     }
 
