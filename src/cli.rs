@@ -32,7 +32,9 @@ Exit codes:
 
 Answers: after --send/--send-file the answer is complete when the server
 closes, --expect matches, --recv-bytes arrived, or --timeout passes, whichever
-is first; -N (--shutdown) half-closes after sending, so a server that reads to
+is first; without --expect it also ends 20ms after the server stops talking
+(as a greeting does), so a server that answers and keeps the connection open
+costs no timeout; -N (--shutdown) half-closes after sending, so a server that reads to
 end-of-file (an echo) answers and closes at once. A probe without --send (no
 port range, no -c) shows what the server says first (a greeting), waiting at
 most 200ms when it is silent; scans and -c runs do not wait.";

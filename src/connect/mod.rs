@@ -29,8 +29,10 @@
 //!   came, shown), closed (ICMP port unreachable), open|filtered (silence). `-c` works for
 //!   UDP too, timing the replies.
 //! - With `--send`/`--expect`/`--recv-bytes` the answer is read until the peer closes,
-//!   `--timeout` passes, `--recv-bytes` arrived, or the expectation is met (so a server that
-//!   keeps the connection open does not cost the timeout). Expectations match the raw bytes.
+//!   `--timeout` passes, `--recv-bytes` arrived, or the expectation is met; an answer to
+//!   `--send` without `--expect` also ends 20 ms after the server stops talking, as a
+//!   greeting does (so a server that keeps the connection open does not cost the timeout:
+//!   `netlab serve --words` answers in a millisecond, not `-w`). Expectations match the raw bytes.
 //!   A range scan only connects; it refuses these options (UDP scans may `--send`).
 //! - `-N`/`--shutdown` half-closes once the payload is sent (as `nc -N`), so a server that
 //!   reads to end-of-file (an echo that keeps the connection open) answers and closes at
@@ -289,6 +291,9 @@ impl Plan {
         let greeting = !wants_answer && !scan && args.count.is_none();
         let read = (wants_answer || greeting).then(|| ReadSpec {
             max_bytes: args.recv_bytes.map_or(DEFAULT_ANSWER_LIMIT, |n| n as usize),
+            // Without an expectation, "the server stopped talking" is the end of an answer
+            // as it is of a greeting; an expectation waits for its match (or the timeout).
+            quiet_ends: greeting || (payload.is_some() && expect.is_none()),
             expect,
             greeting,
         });
