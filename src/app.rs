@@ -54,6 +54,10 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
         Command::Connect(args) if args.interactive => {
             runtime()?.block_on(crate::connect::interactive::run(args, out))
         }
+        Command::Connect(args) if crate::connect::web::wanted(&args) => {
+            let plan = crate::connect::web::WebPlan::from_args(args)?;
+            runtime()?.block_on(crate::connect::web::run(plan, out))
+        }
         Command::Connect(args) => {
             let plan = crate::connect::Plan::from_args(args)?;
             runtime()?.block_on(crate::connect::run(plan, out))
