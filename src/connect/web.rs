@@ -540,16 +540,7 @@ mod tests {
                     )
                 },
             }),
-            response: status.map(|status| web::ResponseInfo {
-                http_version: "HTTP/2".into(),
-                status,
-                reason: String::new(),
-                server: None,
-                content_type: None,
-                content_length: None,
-                location: None,
-                body_bytes: 0,
-            }),
+            response: status.map(web::ResponseInfo::with_status),
             error: error.map(String::from),
         }
     }

@@ -86,6 +86,23 @@ pub struct ResponseInfo {
     pub body_bytes: u64,
 }
 
+#[cfg(test)]
+impl ResponseInfo {
+    /// A response with a status and nothing else, for the tests of what reads one.
+    pub fn with_status(status: u16) -> ResponseInfo {
+        ResponseInfo {
+            http_version: "HTTP/2".into(),
+            status,
+            reason: "OK".into(),
+            server: None,
+            content_type: None,
+            content_length: None,
+            location: None,
+            body_bytes: 0,
+        }
+    }
+}
+
 /// One attempt's result.
 #[derive(Debug, Clone)]
 pub struct Attempt {

@@ -148,7 +148,7 @@ impl WebTarget {
     /// What the table calls the target.
     pub fn label(&self) -> String {
         match self.scheme {
-            Scheme::Tls => format!("{}", self.authority_with_port()),
+            Scheme::Tls => self.authority_with_port(),
             _ => self.url.to_string(),
         }
     }

@@ -17,6 +17,8 @@ use serde_json::Value;
 
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
+mod in_the_lab;
+
 // ----- a small HTTP/1.1 server -----
 
 /// Reads a request head (and its Content-Length body): method, path, body.
@@ -119,13 +121,13 @@ fn http_server() -> SocketAddr {
 
 // ----- TLS: a test CA and its certificates -----
 
-struct Pki {
-    ca: CertifiedIssuer<'static, KeyPair>,
-    ca_file: PathBuf,
+pub(crate) struct Pki {
+    pub(crate) ca: CertifiedIssuer<'static, KeyPair>,
+    pub(crate) ca_file: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-fn pki() -> Pki {
+pub(crate) fn pki() -> Pki {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params
@@ -144,7 +146,13 @@ fn pki() -> Pki {
 
 /// A leaf for `names`, valid from `from` to `to` days from now, signed by the CA (or by
 /// itself).
-fn leaf(pki: &Pki, names: &[&str], from: i64, to: i64, self_signed: bool) -> (Vec<u8>, KeyPair) {
+pub(crate) fn leaf(
+    pki: &Pki,
+    names: &[&str],
+    from: i64,
+    to: i64,
+    self_signed: bool,
+) -> (rcgen::Certificate, KeyPair) {
     let mut params =
         CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
     params.distinguished_name.push(DnType::CommonName, names[0]);
@@ -157,13 +165,13 @@ fn leaf(pki: &Pki, names: &[&str], from: i64, to: i64, self_signed: bool) -> (Ve
     } else {
         params.signed_by(&key, &pki.ca).unwrap()
     };
-    (cert.der().to_vec(), key)
+    (cert, key)
 }
 
 /// A TLS server with this certificate (and the CA's behind it), speaking HTTP/1.1 (ALPN
 /// http/1.1) to the same site; `tls12_only` refuses TLS 1.3.
-fn tls_server(pki: &Pki, cert: (Vec<u8>, KeyPair), tls12_only: bool) -> SocketAddr {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+fn tls_server(pki: &Pki, cert: (rcgen::Certificate, KeyPair), tls12_only: bool) -> SocketAddr {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
@@ -171,7 +179,7 @@ fn tls_server(pki: &Pki, cert: (Vec<u8>, KeyPair), tls12_only: bool) -> SocketAd
     } else {
         &[&rustls::version::TLS13, &rustls::version::TLS12]
     };
-    let chain = vec![CertificateDer::from(cert.0), pki.ca.der().clone()];
+    let chain = vec![cert.0.der().clone(), pki.ca.der().clone()];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.1.serialize_der()));
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
