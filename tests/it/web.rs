@@ -7,14 +7,14 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rcgen::KeyPair;
 use serde_json::Value;
 
+use crate::lab::web_server::{leaf, pki, Pki};
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 mod in_the_lab;
@@ -119,54 +119,7 @@ fn http_server() -> SocketAddr {
     addr
 }
 
-// ----- TLS: a test CA and its certificates -----
-
-pub(crate) struct Pki {
-    pub(crate) ca: CertifiedIssuer<'static, KeyPair>,
-    pub(crate) ca_file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-pub(crate) fn pki() -> Pki {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "netlab test CA");
-    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
-    Pki {
-        ca,
-        ca_file,
-        _dir: dir,
-    }
-}
-
-/// A leaf for `names`, valid from `from` to `to` days from now, signed by the CA (or by
-/// itself).
-pub(crate) fn leaf(
-    pki: &Pki,
-    names: &[&str],
-    from: i64,
-    to: i64,
-    self_signed: bool,
-) -> (rcgen::Certificate, KeyPair) {
-    let mut params =
-        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, names[0]);
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now + time::Duration::days(from);
-    params.not_after = now + time::Duration::days(to);
-    let key = KeyPair::generate().unwrap();
-    let cert = if self_signed {
-        params.self_signed(&key).unwrap()
-    } else {
-        params.signed_by(&key, &pki.ca).unwrap()
-    };
-    (cert, key)
-}
+// ----- TLS -----
 
 /// A TLS server with this certificate (and the CA's behind it), speaking HTTP/1.1 (ALPN
 /// http/1.1) to the same site; `tls12_only` refuses TLS 1.3.

@@ -5,165 +5,14 @@
 //! the same request from the same namespace. nginx is installed with apt-get when
 //! missing; without it the test fails under CI=true and skips loudly otherwise.
 
-use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
-use super::{leaf, pki, Pki};
-use crate::lab::{Lab, LabConfig, Role};
+use crate::lab::web_server::{
+    curl, have_nginx, pki, start_nginx, Nginx, Pki, CURL_W, EXPIRED, H2C, PLAIN, TLS12, VALID,
+    WRONG_NAME,
+};
+use crate::lab::{Lab, LabConfig};
 use crate::util::{stderr, stdout};
-
-fn which(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Debian's nginx (and curl for the comparison), installed once when missing.
-fn have_tools() -> bool {
-    static INSTALL: Mutex<Option<bool>> = Mutex::new(None);
-    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(ok) = *done {
-        return ok;
-    }
-    let present = || which("nginx") && which("curl");
-    // SAFETY: geteuid cannot fail.
-    if !present() && unsafe { libc::geteuid() } == 0 {
-        let apt = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        let install = [
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "nginx",
-            "curl",
-        ];
-        let _ = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
-    }
-    let ok = present();
-    *done = Some(ok);
-    if !ok {
-        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-        assert!(!ci, "nginx or curl is missing (apt-get install nginx curl)");
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {}: nginx or curl missing (apt-get install nginx curl)",
-            std::thread::current().name().unwrap_or("<test>")
-        );
-    }
-    ok
-}
-
-/// nginx in the destination namespace, stopped (and its files removed) on drop.
-struct Nginx {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-const PLAIN: u16 = 8080;
-const H2C: u16 = 8081;
-const VALID: u16 = 8443;
-const TLS12: u16 = 8444;
-const EXPIRED: u16 = 8445;
-const WRONG_NAME: u16 = 8446;
-
-fn start_nginx(lab: &Lab, pki: &Pki) -> Nginx {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display().to_string();
-    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    for (name, cert) in [
-        ("valid", leaf(pki, &["www.netlab.test"], -1, 90, false)),
-        ("expired", leaf(pki, &["www.netlab.test"], -30, -2, false)),
-        ("wrong", leaf(pki, &["other.netlab.test"], -1, 90, false)),
-    ] {
-        write(
-            &format!("{name}.pem"),
-            &format!("{}{}", cert.0.pem(), pki.ca.pem()),
-        );
-        write(&format!("{name}.key"), &cert.1.serialize_pem());
-    }
-    // nginx 1.22 offers TLS 1.2 at most unless told: the servers offer 1.3 too, but the
-    // one that stands for a TLS 1.2-only service.
-    let tls = |port: u16, name: &str, extra: &str| {
-        let extra = if extra.is_empty() {
-            "ssl_protocols TLSv1.2 TLSv1.3;"
-        } else {
-            extra
-        };
-        format!(
-            "server {{ listen {port} ssl http2; listen [::]:{port} ssl http2; {extra}
-               ssl_certificate {d}/{name}.pem; ssl_certificate_key {d}/{name}.key;
-               location / {{ return 200 \"secure\\n\"; }} }}\n"
-        )
-    };
-    let conf = format!(
-        "user root; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;
-events {{ worker_connections 64; }}
-http {{
-  access_log off; default_type text/plain; absolute_redirect off;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  server {{ listen {PLAIN}; listen [::]:{PLAIN};
-    location = / {{ return 200 \"hello from nginx\\n\"; }}
-    location = /500 {{ return 500; }}
-    location = /r3 {{ return 302 /r2; }}
-    location = /r2 {{ return 301 /r1; }}
-    location = /r1 {{ return 307 /; }}
-    location = /loop {{ return 302 /loop; }} }}
-  server {{ listen {H2C} http2; location / {{ return 200 \"h2c\\n\"; }} }}
-  {}  {}  {}  {}
-}}\n",
-        tls(VALID, "valid", ""),
-        tls(TLS12, "valid", "ssl_protocols TLSv1.2;"),
-        tls(EXPIRED, "expired", ""),
-        tls(WRONG_NAME, "wrong", ""),
-    );
-    write("nginx.conf", &conf);
-    let child = lab
-        .command(Role::Dest, "nginx")
-        .args(["-c", &format!("{d}/nginx.conf"), "-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nginx starts");
-    let nginx = Nginx { child, _dir: dir };
-    // Ready when its last port answers (the kernel queues connections once it listens).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let probe = format!("{}:{WRONG_NAME}", lab.dest_v4());
-    while !lab
-        .netlab(&["connect", "-w", "200ms", &probe])
-        .status
-        .success()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not start: {:?}",
-            std::fs::read_to_string(nginx._dir.path().join("error.log"))
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    nginx
-}
 
 /// Runs netlab in the client namespace with `--json`, printing the table run too (for
 /// the README and for failures).
@@ -190,7 +39,7 @@ fn run(lab: &Lab, args: &[&str]) -> (Option<i32>, Value) {
 /// lab, or no nginx, outside CI: both fail under CI=true).
 fn web_lab() -> Option<(Lab, Pki, Nginx)> {
     let lab = Lab::build_or_skip(LabConfig::default())?;
-    if !have_tools() {
+    if !have_nginx() {
         return None;
     }
     let pki = pki();
@@ -306,25 +155,11 @@ fn nginx_over_http2_http11_and_tls12_and_its_broken_chains() {
 
 /// curl's cumulative `-w` figures for one request, in ms.
 fn curl_phases(lab: &Lab, ca: &str, pin: &str, url: &str) -> [f64; 5] {
-    let out = lab.exec(
-        Role::Client,
-        &[
-            "curl",
-            "--http1.1",
-            "-so",
-            "/dev/null",
-            "--cacert",
-            ca,
-            "--resolve",
-            pin,
-            "-w",
-            "%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}",
-            url,
-        ],
-    );
+    let out = lab.run(&mut curl(lab, ca, pin, CURL_W, url));
     assert!(out.status.success(), "curl: {}", stderr(&out));
     let figures: Vec<f64> = stdout(&out)
         .split_whitespace()
+        .take(5)
         .map(|s| s.parse::<f64>().unwrap() * 1000.0)
         .collect();
     figures.try_into().unwrap()
