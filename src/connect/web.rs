@@ -287,7 +287,9 @@ pub async fn run(plan: WebPlan, out: &Stdout) -> Result<Exit, Failure> {
     if let Some(plot) = &plan.plot {
         super::plot::phases(plot, printer.records())?;
     }
-    Ok(Exit::from_answered(all_ok && !interrupted))
+    // Ctrl-C keeps the rule, as for port probes: what was asked so far answered.
+    let attempted = stats.iter().any(|t| t.stats.attempts > 0);
+    Ok(Exit::from_answered(all_ok && attempted))
 }
 
 async fn interrupt(signal: &mut Option<crate::net::signal::Signal>) {

@@ -273,6 +273,65 @@ fn methods_headers_and_data() {
 }
 
 #[test]
+fn many_targets_ipv6_and_ctrl_c() {
+    let addr = http_server();
+    let out = netlab(&[
+        "connect",
+        "--json",
+        &format!("http://{addr}/"),
+        &format!("http://{addr}/status/500"),
+    ]);
+    assert_eq!(code(&out), Some(1), "one of two failed");
+    let all = requests(&out);
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0]["ok"].as_bool(), all[1]["ok"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(json(&out)["statistics"].as_array().unwrap().len(), 2);
+
+    if let Ok(v6) = TcpListener::bind("[::1]:0") {
+        let port = v6.local_addr().unwrap().port();
+        thread::spawn(move || {
+            for mut stream in v6.incoming().flatten() {
+                thread::spawn(move || site(&mut stream));
+            }
+        });
+        let out = netlab(&["connect", "--json", &format!("http://[::1]:{port}/")]);
+        assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+        assert_eq!(requests(&out)[0]["address"], "::1");
+    }
+
+    // Ctrl-C ends a long -c run with what was gathered, by the same rule.
+    let child = std::process::Command::new(crate::util::NETLAB)
+        .args([
+            "connect",
+            "--json",
+            "-c",
+            "1000",
+            "-i",
+            "50ms",
+            &format!("http://{addr}/"),
+        ])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::util::wait_for_handler(child.id(), libc::SIGINT);
+    thread::sleep(Duration::from_millis(400));
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["interrupted"], true);
+    let attempts = doc["statistics"][0]["attempts"].as_u64().unwrap();
+    assert!((2..1000).contains(&attempts), "{attempts} attempts");
+    assert_eq!(doc["requests"].as_array().unwrap().len() as u64, attempts);
+}
+
+#[test]
 fn statuses_and_expect_status() {
     let addr = http_server();
     let url = format!("http://{addr}/status/500");
