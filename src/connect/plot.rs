@@ -57,7 +57,16 @@ fn draw(area: &Area, records: &[Record]) -> Result<(), String> {
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..n + 1.0, 0.0..y_max)
         .map_err(err)?;
+    // Attempts are whole numbers: label them so.
+    let whole = |x: &f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            String::new()
+        }
+    };
     axes(&mut chart.configure_mesh(), "attempt", "time (ms)")
+        .x_label_formatter(&whole)
         .draw()
         .map_err(err)?;
     for (phase, name) in STACK.iter().enumerate() {
