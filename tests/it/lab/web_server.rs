@@ -118,8 +118,19 @@ pub struct Nginx {
     _dir: tempfile::TempDir,
 }
 
+/// One process (`master_process off`): a master's workers would outlive a killed master.
+/// Stopped with SIGTERM (nginx's fast shutdown), SIGKILL if it has not gone in 5 s.
 impl Drop for Nginx {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -162,7 +173,7 @@ pub fn start_nginx(lab: &Lab, pki: &Pki) -> Nginx {
         )
     };
     let conf = format!(
-        "user root; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;
+        "user root; master_process off; pid {d}/nginx.pid; error_log {d}/error.log;
 events {{ worker_connections 64; }}
 http {{
   access_log off; default_type text/plain; absolute_redirect off;
