@@ -577,6 +577,29 @@ fn a_valid_chain_verifies_with_the_labs_ca() {
     assert!(r["http"].is_null() && r["tls"]["verified"] == true, "{r}");
     assert!(r["tls"]["alpn"].is_null(), "--tls offers no ALPN: {r}");
 
+    // Every attempt of -c is a full handshake with the chain shown and verified (no
+    // session resumption hides the certificate from the second attempt on).
+    let out = netlab(&[
+        "connect",
+        "--json",
+        "-c",
+        "3",
+        "-i",
+        "10ms",
+        "--cacert",
+        ca,
+        "--resolve",
+        &resolve,
+        &url,
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let all = requests(&out);
+    assert_eq!(all.len(), 3);
+    for r in &all {
+        assert_eq!(r["tls"]["verified"], true, "{r}");
+        assert_eq!(r["tls"]["chain"][0]["subject"], "CN=www.netlab.test", "{r}");
+    }
+
     // Without the CA, the issuer is unknown.
     let (out, r) = tls_run(&["--resolve", &resolve, &url]);
     assert_eq!(code(&out), Some(1));
