@@ -17,6 +17,9 @@ mod rounds;
 // `netlab exporter` beside prometheus-smokeping-prober (its own file: a story of its own).
 #[path = "compare/exporter.rs"]
 mod exporter;
+// connect https:// beside curl and its -w phases (issue 19).
+#[path = "compare/web.rs"]
+mod web;
 // What a one-shot command pays before it starts, beside getent and iputils ping (issue 17).
 #[path = "compare/startup.rs"]
 mod startup;
@@ -732,7 +735,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 12] = [
+    let all: [(&str, Section); 13] = [
         ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
@@ -745,6 +748,7 @@ fn main() {
         ("live", live::section_live),
         ("ping-live", live::section_ping_live),
         ("syn", syn::section_syn),
+        ("web", web::section),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {

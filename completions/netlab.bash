@@ -139,7 +139,7 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -N -4 -6 -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --interactive --help --version"
+            opts="-p -u -w -c -i -N -4 -6 -L -X -H -d -k -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --tls --location --request --header --data --head --http1.1 --http2 --sni --resolve --expect-status --cacert --insecure --plot --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,6 +215,50 @@ _netlab() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json markdown atlas csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --request)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sni)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

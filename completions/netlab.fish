@@ -89,12 +89,26 @@ json\t'One JSON document on stdout when the command ends'
 markdown\t'The tables as GitHub-flavoured markdown, below the command line and the time'
 atlas\t'RIPE Atlas measurement results (ping, trace, resolve), a JSON array'
 csv\t'Comma-separated values with a header row (trace -c and --watch only)'"
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s X -l request -d 'URLs: the request method (default GET; POST with --data; HEAD with --head)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s H -l header -d 'URLs: add a request header \'Name: value\' (repeat for more)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s d -l data -d 'URLs: send DATA as the request body (POST unless -X names another method)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l sni -d 'TLS: the server name sent in the handshake and checked against the certificate' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l resolve -d 'URLs and TLS: use ADDR for HOST:PORT instead of looking the name up, as curl --resolve (repeat for more)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l expect-status -d 'URLs: a request is answered only with this status (default: any status below 400)' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l cacert -d 'TLS: trust the CA certificates of this PEM file as well as the system\'s' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l plot -d 'URLs with -c: draw each attempt\'s phases stacked, into FILE (.svg or .png)' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s u -l udp -d 'Probe UDP instead of TCP (open: a reply came; closed: ICMP port unreachable)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s N -l shutdown -d 'Shut the write side after sending, as `nc -N` does: a server that reads to the end answers and closes at once'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l syn -d 'SYN ("half-open") scan with raw packets, as nmap -sS (needs CAP_NET_RAW): a SYN-ACK is open, a RST closed, silence after one retry filtered. No connection is completed: the kernel\'s own RST to the SYN-ACK ends the half-open connection'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 4 -d 'Use IPv4 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s 6 -d 'Use IPv6 only'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l json -d 'Short for --format json'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l tls -d 'TLS handshake only, on HOST:PORT (any TLS service): version, cipher, ALPN, the chain and whether it verifies'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s L -l location -d 'URLs: follow redirects, each hop shown (at most 10), as curl -L'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l head -d 'URLs: send HEAD (curl\'s -I; long form only, as -I is ping\'s interface and trace\'s ICMP)'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l http1.1 -d 'URLs: speak HTTP/1.1 only'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l http2 -d 'URLs: speak HTTP/2 (chosen by ALPN over TLS; with prior knowledge over http://)'
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -s k -l insecure -d 'TLS: go on when the chain does not verify (it is still shown, and said not to verify)'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -l interactive -d 'Talk: send lines typed on stdin, print the server\'s lines, until either side closes or says `bye`'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s V -l version -d 'Print version'

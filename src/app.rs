@@ -54,6 +54,12 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
         Command::Connect(args) if args.interactive => {
             runtime()?.block_on(crate::connect::interactive::run(args, out))
         }
+        // One thread: hyper's connection task and the request that waits on it take turns
+        // on it, so no phase is stretched by a hand-off between threads (curl has none).
+        Command::Connect(args) if crate::connect::web::wanted(&args) => {
+            let plan = crate::connect::web::WebPlan::from_args(args)?;
+            one_thread()?.block_on(crate::connect::web::run(plan, out))
+        }
         Command::Connect(args) => {
             let plan = crate::connect::Plan::from_args(args)?;
             runtime()?.block_on(crate::connect::run(plan, out))

@@ -25,14 +25,24 @@ Exit codes:
 
 pub const CONNECT_EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0  every target answered as asked (port open, --expect met)
+  0  every target answered as asked (port open, --expect met; for URLs every
+     request got a status below 400, or the one --expect-status names, over a
+     chain that verifies or -k)
   1  the run completed but some port was closed, filtered or unreachable, or
-     the answer did not meet --expect
+     the answer did not meet --expect; for URLs and --tls a name that did not
+     resolve, a failed phase, a timeout, a bad status or a chain that does not
+     verify
   2  the run could not be done (bad input, unresolvable name, socket error)
+
+URLs: connect http://HOST[:PORT]/PATH and https://... time each phase as curl
+-w does (lookup, connect, tls, first byte, transfer, total); --tls HOST:PORT
+does the handshake only. Each phase is limited by --timeout.
 
 Answers: after --send/--send-file the answer is complete when the server
 closes, --expect matches, --recv-bytes arrived, or --timeout passes, whichever
-is first; -N (--shutdown) half-closes after sending, so a server that reads to
+is first; without --expect it also ends 20ms after the server stops talking
+(as a greeting does), so a server that answers and keeps the connection open
+costs no timeout; -N (--shutdown) half-closes after sending, so a server that reads to
 end-of-file (an echo) answers and closes at once. A probe without --send (no
 port range, no -c) shows what the server says first (a greeting), waiting at
 most 200ms when it is silent; scans and -c runs do not wait.";
@@ -217,6 +227,48 @@ pub struct ConnectArgs {
     pub family: FamilyArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// TLS handshake only, on HOST:PORT (any TLS service): version, cipher, ALPN, the chain and whether it verifies
+    #[arg(long, conflicts_with_all = ["udp", "send", "send_file", "ports"])]
+    pub tls: bool,
+    /// URLs: follow redirects, each hop shown (at most 10), as curl -L
+    #[arg(short = 'L', long = "location")]
+    pub location: bool,
+    /// URLs: the request method (default GET; POST with --data; HEAD with --head)
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub request: Option<String>,
+    /// URLs: add a request header 'Name: value' (repeat for more)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub header: Vec<String>,
+    /// URLs: send DATA as the request body (POST unless -X names another method)
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+    /// URLs: send HEAD (curl's -I; long form only, as -I is ping's interface and trace's ICMP)
+    #[arg(long, conflicts_with_all = ["request", "data"])]
+    pub head: bool,
+    /// URLs: speak HTTP/1.1 only
+    #[arg(long = "http1.1", conflicts_with = "http2")]
+    pub http1_1: bool,
+    /// URLs: speak HTTP/2 (chosen by ALPN over TLS; with prior knowledge over http://)
+    #[arg(long)]
+    pub http2: bool,
+    /// TLS: the server name sent in the handshake and checked against the certificate
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// URLs and TLS: use ADDR for HOST:PORT instead of looking the name up, as curl --resolve (repeat for more)
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// URLs: a request is answered only with this status (default: any status below 400)
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=999))]
+    pub expect_status: Option<u16>,
+    /// TLS: trust the CA certificates of this PEM file as well as the system's
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// TLS: go on when the chain does not verify (it is still shown, and said not to verify)
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+    /// URLs with -c: draw each attempt's phases stacked, into FILE (.svg or .png)
+    #[arg(long, value_name = "FILE", value_parser = PlotFile::parse)]
+    pub plot: Option<PlotFile>,
     /// Talk: send lines typed on stdin, print the server's lines, until either side closes or says `bye`
     #[arg(
         long,

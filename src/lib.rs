@@ -18,7 +18,8 @@
 //!    - [`plot`] (chart primitives), [`live`] (the full-screen framework `trace --watch` and
 //!      `ping --watch` share: terminal, keys, redraw clock), [`dns`] (the DNS client, the resolver rules, the system resolver: what
 //!      `resolve`, `trace -A` and `check` ask), [`target`] (the one target parser),
-//!      [`chat`] (what `serve --chat` and `connect --interactive` share).
+//!      [`chat`] (what `serve --chat` and `connect --interactive` share), [`web`] (HTTP
+//!      and TLS above the socket: what `connect https://...` and `check` ask).
 //!    - [`output`]: tables, JSON, markdown and the other printers, and stderr diagnostics.
 //!    - [`duration`], [`lines`]: the readers of durations and of name files.
 //! 5. [`net`] (every operating-system call) above [`packet`] (zero-copy wire views, no
@@ -48,3 +49,4 @@ pub mod resolve;
 pub mod serve;
 pub mod target;
 pub mod trace;
+pub mod web;

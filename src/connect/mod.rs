@@ -29,8 +29,10 @@
 //!   came, shown), closed (ICMP port unreachable), open|filtered (silence). `-c` works for
 //!   UDP too, timing the replies.
 //! - With `--send`/`--expect`/`--recv-bytes` the answer is read until the peer closes,
-//!   `--timeout` passes, `--recv-bytes` arrived, or the expectation is met (so a server that
-//!   keeps the connection open does not cost the timeout). Expectations match the raw bytes.
+//!   `--timeout` passes, `--recv-bytes` arrived, or the expectation is met; an answer to
+//!   `--send` without `--expect` also ends 20 ms after the server stops talking, as a
+//!   greeting does (so a server that keeps the connection open does not cost the timeout:
+//!   `netlab serve --words` answers in a millisecond, not `-w`). Expectations match the raw bytes.
 //!   A range scan only connects; it refuses these options (UDP scans may `--send`).
 //! - `-N`/`--shutdown` half-closes once the payload is sent (as `nc -N`), so a server that
 //!   reads to end-of-file (an echo that keeps the connection open) answers and closes at
@@ -95,9 +97,55 @@
 //!   "interrupted": false
 //! }
 //! ```
+//! URLs and `--tls` (`connect http://...`, `https://...`, `--tls HOST:PORT`; see `web.rs`):
+//! ```text
+//! {
+//!   "requests": [{                   // one per attempt and redirect hop, in order
+//!     "target": "https://www.netlab.test/",   // the URL (or HOST:PORT with --tls) as given
+//!     "url": "https://www.netlab.test/",      // this hop's URL
+//!     "seq": 1,                      // 1..=COUNT
+//!     "hop": 0,                      // 0: the request as given; 1..=10: redirects followed (-L)
+//!     "address": "198.18.2.2",       // the address connected to; null when the name did not resolve
+//!     "port": 443,
+//!     "ok": true,                    // this request answered as asked (status, verification)
+//!     "error": null,                 // what ended it early, e.g. "HTTP: no response within 1s of the request"
+//!     "phases": {                    // each phase on its own, float ms; null when not reached
+//!       "lookup_ms": 0.4, "connect_ms": 0.1, "tls_ms": 3.1,
+//!       "first_byte_ms": 0.9,        // request sent to the response's head
+//!       "transfer_ms": 0.1, "total_ms": 4.6 },
+//!     "http": {                      // null for --tls, or when no response came
+//!       "http_version": "HTTP/2",    // "HTTP/1.1" | "HTTP/2" (ALPN)
+//!       "status": 200, "reason": "OK",
+//!       "server": "nginx", "content_type": "text/html", "content_length": "615",
+//!       "location": null,            // these four: the header's value, or null
+//!       "body_bytes": 615 },         // read and counted, never kept
+//!     "tls": {                       // null for http://
+//!       "version": "TLSv1.3", "cipher": "TLS13_AES_256_GCM_SHA384",
+//!       "alpn": "h2",                // null when none was agreed (--tls offers none)
+//!       "chain": [{                  // as the server sent it, end certificate first
+//!         "subject": "CN=www.netlab.test", "issuer": "CN=netlab lab CA",
+//!         "dns_names": ["www.netlab.test"],
+//!         "not_before": "2026-12-05T07:00:00Z", "not_after": "2027-03-05T07:00:00Z",
+//!         "days_left": 89, "self_signed": false }],
+//!       "verified": true,            // against the system's store and --cacert
+//!       "reason": null,              // "expired" | "not_yet_valid" | "name_mismatch" |
+//!                                    // "unknown_issuer" | "self_signed" | "other"
+//!       "detail": null }             // rustls' words for it
+//!   }],
+//!   "statistics": [{                 // one per target: every attempt's last hop
+//!     "target": "https://www.netlab.test/", "attempts": 3, "answered": 3,
+//!     "phases": {                    // per phase, null when no attempt reached it
+//!       "lookup": { "min_ms": 0.3, "avg_ms": 0.4, "max_ms": 0.5, "mdev_ms": 0.08 },
+//!       "connect": { ... }, "tls": { ... }, "first_byte": { ... }, "transfer": { ... },
+//!       "total": { ... } }
+//!   }],
+//!   "interrupted": false
+//! }
+//! ```
 
 pub mod interactive;
 mod payload;
+mod plot;
 mod probe;
 mod report;
 mod run;
@@ -105,6 +153,9 @@ mod scan;
 mod stats;
 mod syn;
 mod timeout;
+pub mod web;
+mod web_record;
+mod web_report;
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::sync::Arc;
@@ -159,6 +210,14 @@ impl Plan {
         if args.targets.is_empty() {
             return Err(Failure::usage("connect", "no target given")
                 .with_hint("netlab connect HOST:PORT, or netlab connect HOST -p PORTS"));
+        }
+        // The flags of the web path (`web.rs`) without a URL or --tls: refuse, never ignore.
+        if let Some(flag) = web::web_flag_given(&args) {
+            return Err(Failure::usage(
+                flag,
+                "works with http:// and https:// URLs (and the TLS ones with --tls)",
+            )
+            .with_hint("netlab connect https://HOST/PATH, or netlab connect --tls HOST:PORT"));
         }
         let family = args.family.family();
         let (port_list, scan) = match &args.ports {
@@ -304,6 +363,9 @@ impl Plan {
         let greeting = !wants_answer && !scan && args.count.is_none();
         let read = (wants_answer || greeting).then(|| ReadSpec {
             max_bytes: args.recv_bytes.map_or(DEFAULT_ANSWER_LIMIT, |n| n as usize),
+            // Without an expectation, "the server stopped talking" is the end of an answer
+            // as it is of a greeting; an expectation waits for its match (or the timeout).
+            quiet_ends: greeting || (payload.is_some() && expect.is_none()),
             expect,
             greeting,
         });

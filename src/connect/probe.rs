@@ -88,6 +88,10 @@ pub struct ReadSpec {
     /// show it, for at most [`GREETING_WAIT`] (until it closes, or pauses for
     /// [`GREETING_QUIET`] after saying something). Silence is no answer.
     pub greeting: bool,
+    /// Once the answer has begun, a pause of [`GREETING_QUIET`] ends it (a greeting, and
+    /// the answer to `--send` without `--expect`): a server that answers and keeps the
+    /// connection open is done as soon as a closing one would be, never the whole timeout.
+    pub quiet_ends: bool,
 }
 
 /// How long a single probe waits for a server to say something first.
@@ -190,9 +194,10 @@ async fn probe_tcp(
 }
 
 /// Sends the payload (and half-closes with `-N`), then reads until the peer closes,
-/// `timeout` passes, `max_bytes` arrived, or the expectation is met (so `--expect` does
-/// not wait out the timeout on a server that keeps the connection open). A greeting read
-/// waits [`GREETING_WAIT`] at most.
+/// `timeout` passes, `max_bytes` arrived, the expectation is met, or (with
+/// [`ReadSpec::quiet_ends`]) the peer paused [`GREETING_QUIET`] after speaking, so neither
+/// `--expect` nor a plain `--send` waits out the timeout on a server that keeps the
+/// connection open. A greeting read waits [`GREETING_WAIT`] at most.
 async fn converse(conn: &TcpConn, spec: &ProbeSpec, read: &ReadSpec) -> (Vec<u8>, Option<String>) {
     let window = if read.greeting {
         GREETING_WAIT.min(spec.timeout)
@@ -221,7 +226,7 @@ async fn converse(conn: &TcpConn, spec: &ProbeSpec, read: &ReadSpec) -> (Vec<u8>
                 break;
             }
         }
-        let until = if read.greeting && !answer.is_empty() {
+        let until = if read.quiet_ends && !answer.is_empty() {
             deadline.min(Instant::now() + GREETING_QUIET)
         } else {
             deadline

@@ -255,6 +255,54 @@ fn echo_with_recv_bytes_and_escapes() {
     assert_eq!(json(&out)["probes"][0]["answer"], "abc");
 }
 
+/// Issue 19: an answer to `--send` ends 20 ms after the server stops talking, as a
+/// greeting does, so `netlab serve --words` (which answers and keeps the connection open)
+/// costs no `-w`; a server that stays silent still costs exactly `-w`, no more.
+#[test]
+fn send_to_a_keep_open_server_ends_when_it_stops_talking() {
+    let server = crate::util::serve::Server::start_here(&["127.0.0.1:0", "--words"]);
+    let addr = server.listening_addr().to_string();
+    let started = Instant::now();
+    let out = netlab(&[
+        "connect",
+        "--json",
+        "-w",
+        "5s",
+        &addr,
+        "--send",
+        "the cat saw the dog",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let probe = &json(&out)["probes"][0];
+    assert_eq!(
+        probe["answer"], r"unique words: the cat saw dog | length: 19\n",
+        "{probe}"
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "the answer ended when the server went quiet, not at -w 5s: {took:?}"
+    );
+    drop(server);
+
+    // A server that reads and never answers: the probe waits -w, then reports no answer.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = listener.local_addr().unwrap().to_string();
+    serve_tcp(listener, |mut stream| {
+        let mut sink = [0u8; 64];
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    });
+    let started = Instant::now();
+    let out = netlab(&["connect", "--json", "-w", "300ms", &silent, "--send", "hi"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["probes"][0]["answer"], "");
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        "silence is bounded by -w: {took:?}"
+    );
+}
+
 #[test]
 fn send_file_is_sent_verbatim() {
     // The server records every byte of the connection: a missing final newline, an

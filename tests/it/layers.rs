@@ -39,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the command line", &["cli"]),
     (
         "the shared pieces",
-        &["plot", "live", "dns", "target", "chat"],
+        &["plot", "live", "dns", "target", "chat", "web"],
     ),
     ("the printers", &["output"]),
     ("the value readers", &["duration", "lines"]),

@@ -31,3 +31,4 @@ mod trace_live;
 mod trace_watch;
 mod trust;
 mod util;
+mod web;

@@ -64,6 +64,7 @@ pub mod services;
 pub mod skip;
 pub mod topology;
 pub mod tun;
+pub mod web_server;
 
 #[allow(unused_imports)]
 pub use tun::{InterfaceEntry, LabelEntry, Layout};

@@ -1,0 +1,109 @@
+//! `netlab connect https://...` beside curl (issue 19), against Debian's nginx in the
+//! lab's destination with a certificate of the run's test CA, HTTP/1.1 on both sides:
+//!
+//! - wall time and peak memory of one request: `netlab connect` beside
+//!   `curl -so /dev/null` (targets: netlab's wall time at most curl's, peak RSS <= 15 MB);
+//! - each phase beside curl's `-w` figure for the same request (target: each median within
+//!   0.5 ms or 5% of curl's). curl's figures are cumulative, netlab's are per phase: a
+//!   phase of curl's is the difference of two of its figures (connect = time_connect -
+//!   time_namelookup, tls = time_appconnect - time_connect, first byte =
+//!   time_starttransfer - time_appconnect).
+//!
+//! Every run is alternated (netlab, curl, netlab, ...) and checked: exit 0 and a 200.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::lab::web_server::{curl, have_nginx, pki, start_nginx, CURL_W, VALID};
+use super::lab::{Lab, LabConfig};
+use super::{compare, netlab_in, Contender, Row, Sample};
+
+/// netlab's phase `key` (JSON, ms) from one run.
+fn netlab_phase(s: &Sample, key: &str) -> Option<f64> {
+    let doc: Value = serde_json::from_str(&s.stdout).ok()?;
+    let r = &doc["requests"][0];
+    (r["http"]["status"] == 200).then_some(())?;
+    r["phases"][key].as_f64()
+}
+
+/// curl's phase between two of its cumulative figures (indices into `CURL_W`), in ms.
+fn curl_phase(s: &Sample, from: Option<usize>, to: usize) -> Option<f64> {
+    let figures: Vec<&str> = s.stdout.split_whitespace().collect();
+    (figures.get(5) == Some(&"200")).then_some(())?;
+    let at = |i: usize| figures.get(i)?.parse::<f64>().ok().map(|s| s * 1000.0);
+    Some(at(to)? - from.map_or(Some(0.0), at)?)
+}
+
+pub fn section(runs: usize, rows: &mut Vec<Row>) {
+    if !have_nginx() {
+        eprintln!("bench web: nginx or curl missing, section skipped");
+        return;
+    }
+    let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let pki = pki();
+    let _nginx = start_nginx(&lab, &pki);
+    let ca = pki.ca_file.to_str().unwrap().to_string();
+    let pin = format!("www.netlab.test:{VALID}:{}", lab.dest_v4());
+    let url = format!("https://www.netlab.test:{VALID}/");
+    let (lab, ca, pin, url) = (&lab, ca.as_str(), pin.as_str(), url.as_str());
+    let netlab = move |json: bool| -> Command {
+        let mut args = vec![
+            "connect",
+            "--http1.1",
+            "--cacert",
+            ca,
+            "--resolve",
+            pin,
+            url,
+        ];
+        if json {
+            args.insert(1, "--json");
+        }
+        netlab_in(lab, &args)
+    };
+    let curl = move |w: &'static str| -> Command { curl(lab, ca, pin, w, url) };
+    let ok_netlab = |s: &Sample| {
+        (s.code == Some(0) && s.stdout.contains("HTTP/1.1 200"))
+            .then_some(())
+            .ok_or(format!("exit {:?}: {}", s.code, s.stderr.trim()))
+    };
+    let ok_curl = |s: &Sample| {
+        (s.code == Some(0) && s.stdout.trim() == "200")
+            .then_some(())
+            .ok_or(format!("exit {:?}: {}", s.code, s.stdout.trim()))
+    };
+    compare(
+        "connect https:// (wall, peak RSS)",
+        runs,
+        &[
+            Contender::timed("netlab connect https://", move || netlab(false), ok_netlab),
+            Contender::timed("curl -so /dev/null", move || curl("%{http_code}"), ok_curl),
+        ],
+        rows,
+    );
+    for (phase, key, from, to) in [
+        ("connect", "connect_ms", Some(0), 1),
+        ("tls", "tls_ms", Some(1), 2),
+        ("first byte", "first_byte_ms", Some(2), 3),
+        ("total", "total_ms", None, 4),
+    ] {
+        compare(
+            &format!("https:// phase: {phase}"),
+            runs,
+            &[
+                Contender::measured(
+                    "netlab connect --json",
+                    move || netlab(true),
+                    move |s| netlab_phase(s, key),
+                ),
+                Contender::measured(
+                    "curl -w",
+                    move || curl(CURL_W),
+                    move |s| curl_phase(s, from, to),
+                ),
+            ],
+            rows,
+        );
+    }
+}

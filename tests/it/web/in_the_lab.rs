@@ -1,0 +1,313 @@
+//! `connect https://...` in the namespace lab against Debian's nginx, started by the test
+//! in the destination namespace with certificates of a test CA (`rcgen`): HTTP/2 and
+//! HTTP/1.1 by ALPN, h2c with prior knowledge, TLS 1.2 only, an expired certificate, a
+//! wrong name, a redirect chain, a loop and a 500; and the phases beside `curl -w`'s for
+//! the same request from the same namespace. nginx is installed with apt-get when
+//! missing; without it the test fails under CI=true and skips loudly otherwise.
+
+use serde_json::Value;
+
+use crate::lab::web_server::{
+    curl, have_nginx, pki, start_nginx, Nginx, Pki, CURL_W, EXPIRED, H2C, PLAIN, TLS12, VALID,
+    WRONG_NAME,
+};
+use crate::lab::{Lab, LabConfig};
+use crate::util::{stderr, stdout};
+
+/// Runs netlab in the client namespace with `--json`, printing the table run too (for
+/// the README and for failures).
+fn run(lab: &Lab, args: &[&str]) -> (Option<i32>, Value) {
+    let table = lab.netlab(args);
+    eprintln!(
+        "$ netlab {}\n{}{}(exit {:?})",
+        args.join(" "),
+        stdout(&table),
+        stderr(&table),
+        table.status.code()
+    );
+    let (command, rest) = args.split_first().expect("a command");
+    let mut json_args = vec![*command, "--json"];
+    json_args.extend_from_slice(rest);
+    let out = lab.netlab(&json_args);
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    assert_eq!(out.status.code(), table.status.code(), "{args:?}");
+    (out.status.code(), doc)
+}
+
+/// The lab with nginx serving in its destination; None when the test is skipped (no
+/// lab, or no nginx, outside CI: both fail under CI=true).
+fn web_lab() -> Option<(Lab, Pki, Nginx)> {
+    let lab = Lab::build_or_skip(LabConfig::default())?;
+    if !have_nginx() {
+        return None;
+    }
+    let pki = pki();
+    let nginx = start_nginx(&lab, &pki);
+    Some((lab, pki, nginx))
+}
+
+fn first(doc: &Value) -> &Value {
+    &doc["requests"][0]
+}
+
+#[test]
+fn nginx_over_http2_http11_and_tls12_and_its_broken_chains() {
+    let Some((lab, pki, _nginx)) = web_lab() else {
+        return;
+    };
+    let d4 = lab.dest_v4().to_string();
+    let ca = pki.ca_file.to_str().unwrap();
+    let pin = |port: u16| format!("www.netlab.test:{port}:{d4}");
+    let url = |port: u16, path: &str| format!("https://www.netlab.test:{port}{path}");
+    // `connect FLAGS --cacert CA --resolve www.netlab.test:PORT:D4 https://www.netlab.test:PORT/`
+    let https = |flags: &[&str], port: u16| {
+        let (pin, url) = (pin(port), url(port, "/"));
+        let mut args = vec!["connect"];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--cacert", ca, "--resolve", &pin, &url]);
+        run(&lab, &args)
+    };
+
+    // HTTP/2 by ALPN, verified against the lab's CA.
+    let (code, doc) = https(&[], VALID);
+    assert_eq!(code, Some(0), "{doc:#}");
+    let r = first(&doc);
+    assert_eq!(r["http"]["http_version"], "HTTP/2", "{r:#}");
+    assert_eq!(r["tls"]["alpn"], "h2");
+    assert_eq!(r["tls"]["version"], "TLSv1.3");
+    assert_eq!(r["tls"]["verified"], true);
+    assert!(
+        r["http"]["server"].as_str().unwrap().starts_with("nginx"),
+        "{r:#}"
+    );
+    assert_eq!(r["http"]["body_bytes"], 7);
+    assert_eq!(r["address"], d4.as_str());
+
+    // --http1.1 asks for HTTP/1.1 by ALPN.
+    let (code, doc) = https(&["--http1.1"], VALID);
+    assert_eq!(code, Some(0));
+    assert_eq!(first(&doc)["http"]["http_version"], "HTTP/1.1");
+    assert_eq!(first(&doc)["tls"]["alpn"], "http/1.1");
+
+    // TLS 1.2 only.
+    let (code, doc) = https(&[], TLS12);
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(first(&doc)["tls"]["version"], "TLSv1.2");
+
+    // An expired certificate and a wrong name: named, exit 1, no request sent.
+    for (port, reason) in [(EXPIRED, "expired"), (WRONG_NAME, "name_mismatch")] {
+        let (code, doc) = https(&[], port);
+        assert_eq!(code, Some(1), "{doc:#}");
+        assert_eq!(first(&doc)["tls"]["reason"], reason, "{doc:#}");
+        assert!(first(&doc)["http"].is_null());
+    }
+
+    // --tls: the handshake only.
+    let (code, doc) = run(
+        &lab,
+        &[
+            "connect",
+            "--tls",
+            "--cacert",
+            ca,
+            "--sni",
+            "www.netlab.test",
+            &format!("{d4}:{VALID}"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert!(first(&doc)["http"].is_null());
+    assert_eq!(
+        first(&doc)["tls"]["chain"][0]["subject"],
+        "CN=www.netlab.test"
+    );
+
+    // Plain HTTP: a redirect chain (302, 301, 307), a loop, a 500, h2c.
+    let plain = |path: &str| format!("http://{d4}:{PLAIN}{path}");
+    let (code, doc) = run(&lab, &["connect", "-L", &plain("/r3")]);
+    assert_eq!(code, Some(0), "{doc:#}");
+    let hops = doc["requests"].as_array().unwrap();
+    assert_eq!(hops.len(), 4);
+    assert_eq!(hops[3]["http"]["status"], 200);
+    let (code, doc) = run(&lab, &["connect", "-L", &plain("/loop")]);
+    assert_eq!(code, Some(1));
+    let hops = doc["requests"].as_array().unwrap();
+    assert!(
+        hops.last().unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("loop"),
+        "{doc:#}"
+    );
+    let (code, doc) = run(&lab, &["connect", &plain("/500")]);
+    assert_eq!(
+        (code, first(&doc)["http"]["status"].as_u64()),
+        (Some(1), Some(500))
+    );
+    let (code, doc) = run(
+        &lab,
+        &["connect", "--http2", &format!("http://{d4}:{H2C}/")],
+    );
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(first(&doc)["http"]["http_version"], "HTTP/2");
+}
+
+/// curl's cumulative `-w` figures for one request, in ms.
+fn curl_phases(lab: &Lab, ca: &str, pin: &str, url: &str) -> [f64; 5] {
+    let out = lab.run(&mut curl(lab, ca, pin, CURL_W, url));
+    assert!(out.status.success(), "curl: {}", stderr(&out));
+    let figures: Vec<f64> = stdout(&out)
+        .split_whitespace()
+        .take(5)
+        .map(|s| s.parse::<f64>().unwrap() * 1000.0)
+        .collect();
+    figures.try_into().unwrap()
+}
+
+/// The same request from the same namespace, netlab and curl alternated: each of
+/// netlab's phases, summed as curl sums them, is of curl's order. The loose bound (a
+/// phase within 10 ms or 3x of curl's median) catches a wrong unit or a phase timed
+/// at the wrong edge; the speed comparison itself is a bench (benches/compare).
+#[test]
+fn phases_agree_with_curl_w_on_the_same_request() {
+    let Some((lab, pki, _nginx)) = web_lab() else {
+        return;
+    };
+    let d4 = lab.dest_v4().to_string();
+    let ca = pki.ca_file.to_str().unwrap();
+    let pin = format!("www.netlab.test:{VALID}:{d4}");
+    let url = format!("https://www.netlab.test:{VALID}/");
+    let (mut ours, mut theirs): (Vec<[f64; 5]>, Vec<[f64; 5]>) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        theirs.push(curl_phases(&lab, ca, &pin, &url));
+        let out = lab.netlab(&[
+            "connect",
+            "--json",
+            "--http1.1",
+            "--cacert",
+            ca,
+            "--resolve",
+            &pin,
+            &url,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let p = &doc["requests"][0]["phases"];
+        let mut sum = 0.0;
+        let mut cumulative = [0.0; 5];
+        for (i, key) in [
+            "lookup_ms",
+            "connect_ms",
+            "tls_ms",
+            "first_byte_ms",
+            "transfer_ms",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sum += p[key].as_f64().unwrap();
+            cumulative[i] = sum;
+        }
+        ours.push(cumulative);
+    }
+    let median = |runs: &[[f64; 5]], i: usize| {
+        let mut v: Vec<f64> = runs.iter().map(|r| r[i]).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let names = [
+        "namelookup",
+        "connect",
+        "appconnect",
+        "starttransfer",
+        "total",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let (n, c) = (median(&ours, i), median(&theirs, i));
+        eprintln!("{name}: netlab {n:.3} ms, curl {c:.3} ms");
+        assert!(
+            (n - c).abs() <= 10.0_f64.max(2.0 * c),
+            "{name}: netlab {n:.3} ms vs curl {c:.3} ms"
+        );
+    }
+}
+
+/// `check https://...` adds two rows to the verdict: the web server answers (status and
+/// time to first byte) and the certificate is valid for the name (days left), through
+/// the address the resolver gave. The lab's CA is the trust store here (SSL_CERT_FILE,
+/// which the system store reader honours, as OpenSSL does).
+#[test]
+fn check_adds_the_web_server_and_certificate_rows() {
+    let Some((lab, pki, _nginx)) = web_lab() else {
+        return;
+    };
+    let check = |url: &str| {
+        let out = lab.run(
+            lab.netlab_command(&["check", "-4", "--json", url])
+                .env("SSL_CERT_FILE", &pki.ca_file),
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        let table = lab.run(
+            lab.netlab_command(&["check", "-4", url])
+                .env("SSL_CERT_FILE", &pki.ca_file),
+        );
+        eprintln!(
+            "$ netlab check -4 {url}\n{}(exit {:?})",
+            stdout(&table),
+            table.status.code()
+        );
+        (out.status.code(), doc)
+    };
+    let row = |doc: &Value, name: &str| -> Value {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} row in {doc:#}"))
+    };
+
+    let (code, doc) = check(&format!("https://www.netlab.test:{VALID}/"));
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(
+        doc["address"],
+        lab.dest_v4().to_string(),
+        "the resolver's address"
+    );
+    let answers = row(&doc, "web_server_answers");
+    assert_eq!(answers["status"], "pass");
+    let why = answers["explanation"].as_str().unwrap();
+    assert!(why.starts_with("HTTP/2 200 OK, first byte "), "{why}");
+    let cert = row(&doc, "certificate_valid_for_name");
+    assert_eq!(cert["status"], "pass");
+    let why = cert["explanation"].as_str().unwrap();
+    assert!(
+        why.contains("valid for www.netlab.test, 89 days left")
+            || why.contains("valid for www.netlab.test, 88 days left"),
+        "{why}"
+    );
+
+    // An expired certificate fails its row (exit 1); the server still answers.
+    let (code, doc) = check(&format!("https://www.netlab.test:{EXPIRED}/"));
+    assert_eq!(code, Some(1), "{doc:#}");
+    assert_eq!(row(&doc, "web_server_answers")["status"], "pass");
+    let cert = row(&doc, "certificate_valid_for_name");
+    assert_eq!(cert["status"], "fail");
+    assert!(
+        cert["explanation"].as_str().unwrap().contains("expired"),
+        "{cert}"
+    );
+
+    // http:// has the server row only; a 500 fails it.
+    let (code, doc) = check(&format!("http://www.netlab.test:{PLAIN}/500"));
+    assert_eq!(code, Some(1), "{doc:#}");
+    assert_eq!(row(&doc, "web_server_answers")["status"], "fail");
+    assert!(doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name"] != "certificate_valid_for_name"));
+}
