@@ -258,6 +258,18 @@ pub(crate) fn prom_query(lab: &Lab, query: &str, accept: impl Fn(&[Value]) -> bo
     }
 }
 
+/// The `alertname` alerts Prometheus has (pending or firing), every one about `host`;
+/// with `wait`, once there is at least one (within WAIT).
+pub(crate) fn alerts_only_about(lab: &Lab, alertname: &str, host: &str, wait: bool) -> Vec<Value> {
+    let query = format!("ALERTS{{alertname=\"{alertname}\"}}");
+    let alerts = prom_query(lab, &query, |r| !wait || !r.is_empty());
+    assert!(
+        alerts.iter().all(|a| a["metric"]["host"] == host),
+        "{alertname}: {alerts:?}"
+    );
+    alerts
+}
+
 pub(crate) fn value_of(v: &Value) -> f64 {
     v["value"][1]
         .as_str()
@@ -265,23 +277,14 @@ pub(crate) fn value_of(v: &Value) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-#[test]
-fn prometheus_scrapes_the_exporter_in_the_lab() {
-    if !have_prometheus() {
-        return;
-    }
-    let lab = lab!(LabConfig::default().routers(2));
-    // /probe module=icmp opens its socket after the capabilities are gone.
-    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
-    let dest = lab.dest_v4().to_string();
-    let unreachable = lab.unreachable_v4().to_string();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("exporter.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{EXPORTER_PORT}\"
-[ping]
+/// One vantage point's config in the lab (no `listen`: the default, 127.0.0.1:9470):
+/// pings every 200 ms to the destination (traced too), a name with an A record and an
+/// address nobody answers; /probe allowed for the lab's names and addresses.
+pub(crate) fn lab_config(lab: &Lab) -> String {
+    let dest = lab.dest_v4();
+    let unreachable = lab.unreachable_v4();
+    format!(
+        "[ping]
 interval = \"200ms\"
 timeout = \"1s\"
 [resolve]
@@ -300,6 +303,26 @@ host = \"v4only.netlab.test\"
 [[target]]
 host = \"{unreachable}\"
 "
+    )
+}
+
+#[test]
+fn prometheus_scrapes_the_exporter_in_the_lab() {
+    if !have_prometheus() {
+        return;
+    }
+    let lab = lab!(LabConfig::default().routers(2));
+    // /probe module=icmp opens its socket after the capabilities are gone.
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
+    let dest = lab.dest_v4().to_string();
+    let unreachable = lab.unreachable_v4().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("exporter.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{EXPORTER_PORT}\"\n{}",
+            lab_config(&lab)
         ),
     )
     .expect("write config");
@@ -507,15 +530,7 @@ host = \"{unreachable}\"
     });
     assert!(loss.len() >= 3);
     // And the alert on it is pending (its `for` has not passed) for that target only.
-    let alerts = prom_query(&lab, "ALERTS{alertname=\"NetlabPacketLoss\"}", |r| {
-        !r.is_empty()
-    });
-    assert!(
-        alerts
-            .iter()
-            .all(|a| a["metric"]["host"] == unreachable.as_str()),
-        "{alerts:?}"
-    );
+    alerts_only_about(&lab, "NetlabPacketLoss", &unreachable, true);
     let _ = terminate(prometheus);
 
     // SIGTERM: a clean stop, exit 0.

@@ -1,21 +1,49 @@
 //! Many vantage points, one Prometheus (issue 20): exporters at both ends of the lab
 //! (the client and the destination namespaces) ping and trace each other through
 //! router 1, which drops 30 % of the ICMP and UDP it forwards from the client to the
-//! destination and nothing the other way. One real Prometheus scrapes both and
-//! evaluates the shipped rules: both ends see the round-trip loss, and the recording
-//! rules say the loss is on the client's forward path (its traces lose from TTL 2 on)
-//! and on the destination's way back (only the client's own answers are lost).
+//! destination and nothing the other way; both also ping router 2, whose echo requests
+//! from the client router 1 drops, and an address nobody answers. One real Prometheus
+//! scrapes both and evaluates the shipped rules: both ends see the round-trip loss, and
+//! the recording rules say the loss is on the client's forward path (its traces lose
+//! from TTL 2 on) and on the destination's way back (only the client's own answers are
+//! lost); the unreachable address is down from every vantage point (the target), router
+//! 2 from the client only (the client's path), and the alerts that say so are pending.
 
-use crate::exporter::{have_prometheus, prom_query, spawn, terminate, value_of, EXPORTER_PORT};
+use crate::exporter::{
+    alerts_only_about, have_prometheus, prom_query, spawn, terminate, value_of, EXPORTER_PORT,
+};
 use crate::lab::{lab, LabConfig, Role};
 
 #[test]
-fn two_vantage_points_and_the_rules_tell_forward_from_reverse_loss() {
+fn the_rules_tell_vantage_points_and_directions_apart_in_the_lab() {
     if !have_prometheus() {
         return;
     }
     let lab = lab!(LabConfig::default().routers(2));
     let (client, dest) = (lab.client_v4().to_string(), lab.dest_v4().to_string());
+    let router2 = lab.router_v4(2).to_string();
+    let unreachable = lab.unreachable_v4().to_string();
+    for chain in ["INPUT", "FORWARD"] {
+        let out = lab.exec(
+            Role::Router(1),
+            &[
+                "iptables",
+                "-A",
+                chain,
+                "-p",
+                "icmp",
+                "--icmp-type",
+                "echo-request",
+                "-s",
+                &client,
+                "-d",
+                &router2,
+                "-j",
+                "DROP",
+            ],
+        );
+        assert!(out.status.success(), "iptables: {out:?}");
+    }
     for proto in ["icmp", "udp"] {
         let out = lab.exec(
             Role::Router(1),
@@ -58,6 +86,10 @@ wait = \"500ms\"
 [[target]]
 host = \"{target}\"
 trace = true
+[[target]]
+host = \"{router2}\"
+[[target]]
+host = \"{unreachable}\"
 "
             ),
         )
@@ -96,7 +128,8 @@ trace = true
         r.len() == 2 && r.iter().all(|v| value_of(v) == 1.0)
     });
     // Both ends lose about 30 % of their pings: a round trip pays for either way.
-    let loss = prom_query(&lab, "target:netlab_ping_loss:ratio1m", |r| {
+    let pair = format!("target:netlab_ping_loss:ratio1m{{host=~\"{client}|{dest}\"}}");
+    let loss = prom_query(&lab, &pair, |r| {
         r.len() == 2 && r.iter().all(|v| (0.1..0.6).contains(&value_of(v)))
     });
     assert_eq!(loss.len(), 2);
@@ -127,10 +160,37 @@ trace = true
         "target:netlab_loss_reverse:bool{vantage=\"client\"}",
         |r| r.is_empty(),
     );
-    // Nobody sees a target down.
-    prom_query(&lab, "sum(host:netlab_vantage_points_down:count)", |r| {
-        r.len() == 1 && value_of(&r[0]) == 0.0
-    });
+    // Down from every vantage point: the target; from one: that vantage point's path.
+    // (Each end is pinged by the other only, and answers.)
+    for (host, points, down) in [
+        (&unreachable, 2.0, 2.0),
+        (&router2, 2.0, 1.0),
+        (&dest, 1.0, 0.0),
+    ] {
+        for (record, want) in [
+            ("host:netlab_vantage_points", points),
+            ("host:netlab_vantage_points_down", down),
+        ] {
+            let query = format!("{record}:count{{host=\"{host}\"}}");
+            prom_query(&lab, &query, |r| r.len() == 1 && value_of(&r[0]) == want);
+            eprintln!("{query} = {want}");
+        }
+    }
+    // And the alerts that say so are pending (their `for` is minutes) for those only.
+    let everywhere = alerts_only_about(&lab, "NetlabTargetDownEverywhere", &unreachable, true);
+    assert_eq!(everywhere.len(), 1, "{everywhere:?}");
+    let some = alerts_only_about(
+        &lab,
+        "NetlabTargetDownFromSomeVantagePoints",
+        &router2,
+        true,
+    );
+    assert!(
+        some.len() == 1 && some[0]["metric"]["vantage"] == "client",
+        "{some:?}"
+    );
+    // Routers' ICMP unreachable errors, if any, are about the unreachable address only.
+    alerts_only_about(&lab, "NetlabTargetUnreachable", &unreachable, false);
     let _ = terminate(prometheus);
     assert_eq!(terminate(client_exporter).code(), Some(0));
     assert_eq!(terminate(dest_exporter).code(), Some(0));

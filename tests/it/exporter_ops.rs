@@ -606,15 +606,6 @@ basic_auth_users:
         &format!("netlab_ping_requests_total{{job=\"secure\",host=\"{dest}\"}}"),
         |r| r.len() == 1 && crate::exporter::value_of(&r[0]) > 0.0,
     );
-    // Every query of the shipped dashboard is valid PromQL on this Prometheus, and the
-    // ping panels (this exporter pings, it does not trace) have data.
-    for (panel, expr) in crate::deploy::dashboard_queries() {
-        let has_data = expr.contains("netlab_ping_response_duration_seconds_bucket")
-            || expr.contains("target:netlab_ping_loss:ratio1m")
-            || expr.contains("vantage_points");
-        crate::exporter::prom_query(&lab, &expr, |r| !has_data || !r.is_empty());
-        let _ = panel;
-    }
     let _ = terminate(prometheus);
     assert_eq!(terminate(exporter).code(), Some(0));
 
