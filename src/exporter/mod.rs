@@ -37,7 +37,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::Semaphore;
 
 use crate::cli::ExporterArgs;
@@ -46,6 +45,7 @@ use crate::error::{Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::listen::{self, Bind, Transport};
 use crate::net::privilege;
+use crate::net::signal::{Meaning, Signal};
 use crate::ping;
 use crate::target::{Host, Resolved};
 
@@ -164,9 +164,9 @@ async fn serve(
     let listener = tokio::net::TcpListener::from_std(listener)
         .map_err(|e| Failure::new(format!("listening on {}", bound.local), e))?;
     let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| Failure::new("handling Ctrl-C", e))?;
+        Signal::watch(Meaning::Interrupt).map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| Failure::new("handling SIGTERM", e))?;
+        Signal::watch(Meaning::Terminate).map_err(|e| Failure::new("handling SIGTERM", e))?;
 
     let config = &plan.config;
     let metrics = Arc::new(Metrics::new());

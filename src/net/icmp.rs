@@ -27,7 +27,9 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use super::addr::bound_address;
 use super::errqueue::{self, QueuedError};
 use super::msg::{recvmsg, Received};
-use super::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int, setsockopt_raw};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::sockopt::setsockopt_raw;
+use super::sockopt::{enable_error_queue_if_any, set_recv_ttl, set_timestamps, set_ttl};
 pub use crate::packet::icmp::Version;
 
 /// Which kind of ICMP socket.
@@ -50,8 +52,11 @@ impl Mode {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const SOL_RAW: libc::c_int = 255;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const ICMP_FILTER: libc::c_int = 1;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const ICMP6_FILTER: libc::c_int = 1;
 
 /// An open, non-blocking ICMP socket of one family.
@@ -92,30 +97,41 @@ impl IcmpSocket {
         set_timestamps(fd)?;
         let mut ident = raw_ident;
         match (version, mode) {
+            // The kernel-side filters are Linux's (the BSDs' ICMP6_FILTER has another
+            // number and the opposite bit sense, and IPv4 has none there): elsewhere the
+            // caller's parser drops what is not ours, as it does here for what passes.
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            (_, Mode::Raw) => {
+                if version == Version::V6 {
+                    set_recv_ttl(fd, true)?;
+                }
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             (Version::V4, Mode::Raw) => {
                 // Bits set are dropped: pass echo reply and the errors about our probes
                 // (types from 32 on, as RFC 8335 replies, always pass).
                 let pass: u32 = (1 << 0) | (1 << 3) | (1 << 11) | (1 << 12);
                 setsockopt_raw(fd, SOL_RAW, ICMP_FILTER, &!pass)?;
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             (Version::V6, Mode::Raw) => {
                 let mut filter = [u32::MAX; 8]; // block all ...
                 for ty in [1u8, 2, 3, 4, 129, 161] {
                     filter[usize::from(ty >> 5)] &= !(1 << (ty & 31)); // ... but these
                 }
                 setsockopt_raw(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &filter)?;
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+                set_recv_ttl(fd, true)?;
             }
             (Version::V4, Mode::Datagram) => {
-                enable_error_queue(fd, false)?;
-                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+                enable_error_queue_if_any(fd, false)?;
+                set_recv_ttl(fd, false)?;
                 let src = source.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
                 ident = local_port(&socket)?;
             }
             (Version::V6, Mode::Datagram) => {
-                enable_error_queue(fd, true)?;
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+                enable_error_queue_if_any(fd, true)?;
+                set_recv_ttl(fd, true)?;
                 let src = source.unwrap_or(Ipv6Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
                 ident = local_port(&socket)?;
@@ -290,12 +306,11 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Random bytes from the kernel (getrandom), for identifiers and payload tokens.
+/// Random bytes from the system (the getrandom crate: getrandom(2) on Linux and FreeBSD,
+/// getentropy on macOS, ProcessPrng on Windows), for identifiers and payload tokens.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
-    // SAFETY: buf is writable for N bytes.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, N, 0) };
-    if n != N as isize {
+    if getrandom::fill(&mut buf).is_err() {
         // Never expected; fall back to something that still differs per process and run.
         let seed = u64::from(std::process::id())
             ^ std::time::SystemTime::now()

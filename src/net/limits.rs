@@ -27,6 +27,25 @@ impl FdBudget {
 /// descriptors: a scan never needs more, and a huge soft limit is inherited by nothing
 /// useful. Failing to raise it is not an error; the budget then reports what is there.
 pub fn raise_nofile(wanted: u64) -> io::Result<FdBudget> {
+    let (soft, hard) = nofile()?;
+    let in_use = open_descriptors().unwrap_or(16);
+    let target = wanted.saturating_add(in_use).min(hard);
+    let mut soft = soft;
+    if target > soft {
+        let raised = libc::rlimit {
+            rlim_cur: to_rlim(target),
+            rlim_max: to_rlim(hard),
+        };
+        // SAFETY: `raised` is a valid rlimit; the kernel checks the values.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            soft = target;
+        }
+    }
+    Ok(FdBudget { soft, hard, in_use })
+}
+
+/// The soft and hard `RLIMIT_NOFILE` in force.
+fn nofile() -> io::Result<(u64, u64)> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -35,28 +54,29 @@ pub fn raise_nofile(wanted: u64) -> io::Result<FdBudget> {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    let in_use = open_descriptors().unwrap_or(16);
-    let target = wanted.saturating_add(in_use).min(limit.rlim_max);
-    if target > limit.rlim_cur {
-        let raised = libc::rlimit {
-            rlim_cur: target,
-            rlim_max: limit.rlim_max,
-        };
-        // SAFETY: `raised` is a valid rlimit; the kernel checks the values.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit.rlim_cur = target;
-        }
-    }
-    Ok(FdBudget {
-        soft: limit.rlim_cur,
-        hard: limit.rlim_max,
-        in_use,
-    })
+    Ok((from_rlim(limit.rlim_cur), from_rlim(limit.rlim_max)))
 }
 
-/// How many descriptors this process has open right now.
+/// `rlim_t` is `u64` on Linux and macOS, `i64` on FreeBSD (where `RLIM_INFINITY` is
+/// `i64::MAX`, and no limit is negative): one conversion for both.
+#[allow(clippy::unnecessary_cast)]
+fn from_rlim(value: libc::rlim_t) -> u64 {
+    value.max(0) as u64
+}
+
+#[allow(clippy::unnecessary_cast)]
+fn to_rlim(value: u64) -> libc::rlim_t {
+    value.min(i64::MAX as u64) as libc::rlim_t
+}
+
+/// How many descriptors this process has open right now (`/proc/self/fd` on Linux, the
+/// `/dev/fd` of macOS and FreeBSD elsewhere).
 fn open_descriptors() -> io::Result<u64> {
-    Ok(std::fs::read_dir("/proc/self/fd")?.count() as u64)
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const FD_DIR: &str = "/proc/self/fd";
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const FD_DIR: &str = "/dev/fd";
+    Ok(std::fs::read_dir(FD_DIR)?.count() as u64)
 }
 
 #[cfg(test)]
@@ -75,16 +95,7 @@ mod tests {
     }
 
     fn current() -> (u64, u64) {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `limit` is a valid, writable rlimit.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        (limit.rlim_cur, limit.rlim_max)
+        nofile().expect("getrlimit")
     }
 
     /// The only test in this binary that touches RLIMIT_NOFILE (a process-wide value), so
