@@ -9,6 +9,8 @@
 #                         /usr/bin/rustc). rustup cannot download targets or rust-src here
 #                         (only the package registries are reachable), Debian's Rust can be
 #                         had through apt.
+#   rust-web-clippy       clippy for that toolchain (cargo-clippy, clippy-driver in
+#                         /usr/bin): .ci/cross.sh lints the other platforms with it.
 #   rust-web-src          the standard library's sources for that compiler: Cargo's
 #                         -Zbuild-std compiles std for the Windows, macOS and FreeBSD targets
 #                         from them, since no prebuilt std for those targets can be had.
@@ -31,7 +33,7 @@ fi
 # Another engineer (or CI) may hold the dpkg lock: wait for it rather than fail.
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
-pkgs=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64)
+pkgs=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

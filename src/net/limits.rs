@@ -59,7 +59,7 @@ fn nofile() -> io::Result<(u64, u64)> {
 
 /// `rlim_t` is `u64` on Linux and macOS, `i64` on FreeBSD (where `RLIM_INFINITY` is
 /// `i64::MAX`, and no limit is negative): one conversion for both.
-#[allow(clippy::unnecessary_cast)]
+#[allow(clippy::unnecessary_cast, clippy::unnecessary_min_or_max)]
 fn from_rlim(value: libc::rlim_t) -> u64 {
     value.max(0) as u64
 }
