@@ -214,6 +214,13 @@ pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure 
     ))
 }
 
+/// Why an ICMP datagram socket could not be opened, when raw sockets were refused too:
+/// for want of a privilege (Linux's `ping_group_range`), or on FreeBSD, which has no such
+/// sockets at all (EPROTONOSUPPORT), so that root is the fix there as well.
+fn datagram_refused(err: &io::Error) -> bool {
+    is_permission(err) || cfg!(target_os = "freebsd")
+}
+
 /// EPERM or EACCES: the kernel refused for want of a privilege.
 pub fn is_permission(err: &io::Error) -> bool {
     matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
@@ -231,7 +238,7 @@ pub fn open_icmp_socket(
         Ok(s) => Ok(s),
         Err(raw) if is_permission(&raw) => match IcmpSocket::open(version, Mode::Datagram, 0) {
             Ok(s) => Ok(s),
-            Err(dgram) if is_permission(&dgram) => Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) if datagram_refused(&dgram) => Err(missing_privilege(&raw, &dgram)),
             Err(dgram) => Err(Failure::new(what, dgram)),
         },
         Err(raw) => Err(Failure::new(what, raw)),
@@ -252,7 +259,7 @@ pub fn open_icmp_socket_with(
         Ok(s) => s,
         Err(raw) if is_permission(&raw) => match open(Mode::Datagram, 0) {
             Ok(s) => s,
-            Err(dgram) if is_permission(&dgram) => return Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) if datagram_refused(&dgram) => return Err(missing_privilege(&raw, &dgram)),
             Err(dgram) => return Err(source_refused(what, source, dgram)),
         },
         Err(raw) => return Err(source_refused(what, source, raw)),
@@ -323,6 +330,22 @@ pub fn option_refused(refused: &Refused) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_option_the_platform_lacks_is_one_line_naming_it() {
+        let refused = Refused {
+            option: "SO_MARK 42".into(),
+            error: crate::net::sys::unsupported("a firewall mark (SO_MARK)"),
+        };
+        let text = option_refused(&refused).to_string();
+        assert_eq!(
+            text,
+            format!(
+                "netlab: setting SO_MARK 42: a firewall mark (SO_MARK) is not available on {}",
+                crate::net::sys::OS
+            )
+        );
+    }
 
     #[test]
     fn parses_the_sysctl() {

@@ -102,3 +102,19 @@ impl Signal {
         self.0.recv().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_refusal_names_the_platform() {
+        let err = unsupported("a firewall mark (SO_MARK)");
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        assert_eq!(
+            err.to_string(),
+            "a firewall mark (SO_MARK) is not available on Linux"
+        );
+    }
+}
