@@ -127,14 +127,14 @@ impl IcmpSocket {
                 set_recv_ttl(fd, false)?;
                 let src = source.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
-                ident = local_port(&socket)?;
+                ident = datagram_ident(&socket, raw_ident)?;
             }
             (Version::V6, Mode::Datagram) => {
                 enable_error_queue_if_any(fd, true)?;
                 set_recv_ttl(fd, true)?;
                 let src = source.unwrap_or(Ipv6Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
-                ident = local_port(&socket)?;
+                ident = datagram_ident(&socket, raw_ident)?;
             }
         }
         if let (Mode::Raw, Some(src)) = (mode, source) {
@@ -198,7 +198,20 @@ impl IcmpSocket {
 
     /// Reads one message; `WouldBlock` when there is none.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
+        #[allow(unused_mut)] // changed below outside Linux only
+        let mut msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
+        // The BSDs and macOS hand IPv4 datagrams over with their header's length field
+        // rewritten; macOS's datagram sockets hand over the header at all, and every ICMP
+        // message (errors too, with the identifier we chose): made what the callers
+        // expect of each mode, a raw IPv4 datagram or a bare ICMP message.
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        if self.version == Version::V4 {
+            let strip = cfg!(target_os = "macos") && self.mode == Mode::Datagram;
+            if let Some((len, ttl)) = normalise_bsd_ipv4(buf, msg.len, strip) {
+                msg.len = len;
+                msg.ttl = msg.ttl.or(Some(ttl));
+            }
+        }
         Ok(Received {
             len: msg.len,
             from: msg.from.unwrap_or(match self.version {
@@ -272,8 +285,45 @@ pub fn drain_icmp(socket: &IcmpSocket, buf: &mut [u8], mut each: impl FnMut(&[u8
     }
 }
 
+/// A received IPv4 datagram (`buf[..len]`) as the BSDs deliver it, made what Linux
+/// delivers: the total-length field set to the bytes received, in network order (BSD
+/// kernels hand it over in host order, and older ones without the header), and with
+/// `strip` the header removed, leaving the bare ICMP message at the start of `buf`.
+/// Returns the new length and the datagram's TTL; None (and `buf` untouched) when the
+/// bytes are not an IPv4 header. The header is read by hand rather than through
+/// `packet::ipv4`, whose parser rightly trusts the very length field this repairs.
+#[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
+fn normalise_bsd_ipv4(buf: &mut [u8], len: usize, strip: bool) -> Option<(usize, u8)> {
+    let bytes = buf.get(..len)?;
+    let header_len = usize::from(*bytes.first()? & 0x0f) * 4;
+    if bytes[0] >> 4 != 4 || header_len < 20 || header_len > len {
+        return None;
+    }
+    let ttl = bytes[8];
+    if strip {
+        buf.copy_within(header_len..len, 0);
+        return Some((len - header_len, ttl));
+    }
+    let total = u16::try_from(len).ok()?;
+    buf[2..4].copy_from_slice(&total.to_be_bytes());
+    Some((len, ttl))
+}
+
 fn local_port(socket: &Socket) -> io::Result<u16> {
     bound_address(socket).map(|a| a.port())
+}
+
+/// The identifier a datagram socket's echoes carry: on Linux the kernel's (the socket's
+/// "port", written into every echo it sends); macOS leaves the one we write alone, so it
+/// is ours to choose (`raw_ident`, or a random one), as on a raw socket.
+fn datagram_ident(socket: &Socket, raw_ident: u16) -> io::Result<u16> {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        return local_port(socket);
+    }
+    Ok(match raw_ident {
+        0 => u16::from_ne_bytes(random_bytes()),
+        ours => ours,
+    })
 }
 
 /// The name of an address from the system resolver (getnameinfo, `NI_NAMEREQD`), or None.
@@ -322,4 +372,50 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
         }
     }
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4 header (20 bytes, TTL 57) with a BSD-style total length (host order,
+    /// without the header) before an 8-byte ICMP echo reply.
+    fn bsd_datagram() -> Vec<u8> {
+        let mut d = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 57, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        d[2..4].copy_from_slice(&8u16.to_ne_bytes());
+        d.extend_from_slice(&[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+        d
+    }
+
+    #[test]
+    fn a_bsd_ipv4_datagram_gets_its_true_length_back() {
+        let mut buf = bsd_datagram();
+        buf.resize(64, 0xaa);
+        assert_eq!(normalise_bsd_ipv4(&mut buf, 28, false), Some((28, 57)));
+        assert_eq!(&buf[2..4], &[0, 28]);
+        assert_eq!(&buf[20..28], &[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+    }
+
+    #[test]
+    fn a_macos_datagram_socket_message_is_left_bare() {
+        let mut buf = bsd_datagram();
+        assert_eq!(normalise_bsd_ipv4(&mut buf, 28, true), Some((8, 57)));
+        assert_eq!(&buf[..8], &[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+    }
+
+    #[test]
+    fn what_is_not_an_ipv4_header_is_left_alone() {
+        let mut bare = vec![0u8, 0, 0xff, 0xfe, 0, 7, 0, 1];
+        assert_eq!(normalise_bsd_ipv4(&mut bare, 8, true), None);
+        assert_eq!(bare, [0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+        let mut long_header = bsd_datagram();
+        long_header[0] = 0x4f; // 60 header bytes, more than there are
+        assert_eq!(normalise_bsd_ipv4(&mut long_header, 28, false), None);
+        for len in 0..28 {
+            let _ = normalise_bsd_ipv4(&mut bsd_datagram(), len, true);
+        }
+        assert_eq!(normalise_bsd_ipv4(&mut bsd_datagram(), 99, true), None);
+    }
 }
