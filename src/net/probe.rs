@@ -46,6 +46,11 @@ fn enable_timed_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     set_timestamps(fd)
 }
 
+/// Whether [`UdpProbeSocket`] and [`TcpProbeSocket`] learn of the routers' ICMP errors
+/// (through the socket error queue, Linux's alone); elsewhere they are refused, and
+/// trace's default method is ICMP.
+pub const UDP_PROBES_SEE_ERRORS: bool = HAS_ERROR_QUEUE;
+
 /// The source address this host would use toward `dst` (a connected UDP socket sends
 /// nothing, but the kernel picks the route and the address).
 pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
