@@ -298,11 +298,10 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn udp_probe_errors_come_back_on_the_error_queue() {
         // Loopback: a probe to a closed port comes back as port unreachable from ::1 or

@@ -101,7 +101,8 @@ pub fn enable_error_queue_if_any(fd: RawFd, v6: bool) -> io::Result<()> {
     }
 }
 
-/// `getsockopt` of an int option.
+/// `getsockopt` of an int option (only Linux's route MTU reads one).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn getsockopt_int(
     fd: RawFd,
     level: libc::c_int,

@@ -103,11 +103,10 @@ impl Signal {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
-    #[cfg(target_os = "linux")]
     #[test]
     fn a_refusal_names_the_platform() {
         let err = unsupported("a firewall mark (SO_MARK)");
