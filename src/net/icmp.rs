@@ -333,7 +333,13 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
         IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
         IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, 0)),
     });
+    #[allow(clippy::unnecessary_cast)] // a c_uint on Linux and macOS, a usize on FreeBSD
     let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
+    // getnameinfo's host length is a socklen_t, except on FreeBSD (a size_t).
+    #[cfg(not(target_os = "freebsd"))]
+    let host_len = host.len() as libc::socklen_t;
+    #[cfg(target_os = "freebsd")]
+    let host_len = host.len();
     // SAFETY: sa is a valid socket address of sa.len() bytes; host is a writable buffer
     // of the size passed; no service buffer is requested.
     let rc = unsafe {
@@ -341,7 +347,7 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
             sa.as_ptr() as *const libc::sockaddr,
             sa.len(),
             host.as_mut_ptr(),
-            host.len() as libc::socklen_t,
+            host_len,
             std::ptr::null_mut(),
             0,
             libc::NI_NAMEREQD,

@@ -80,6 +80,7 @@ pub(super) struct Message {
     pub(super) at: Instant,
     pub(super) ttl: Option<u8>,
     /// From an `IP_RECVERR` / `IPV6_RECVERR` control message (error queue reads).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) ext_err: Option<IcmpReport>,
 }
 
@@ -122,6 +123,7 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
         from,
         at: read_at,
         ttl: None,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         ext_err: None,
     };
     // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by msg_controllen;
