@@ -335,12 +335,10 @@ impl Plan {
             Method::Icmp
         } else if args.method.tcp {
             Method::Tcp
-        } else if args.method.udp || crate::net::probe::UDP_PROBES_SEE_ERRORS {
+        } else if args.method.udp {
             Method::Udp
         } else {
-            // Where datagram probes cannot learn who answered (macOS, the BSDs: no error
-            // queue), the default is what works there, as Windows' tracert: ICMP.
-            Method::Icmp
+            Method::platform_default()
         };
         // clap has checked the ranges (1-255, 1-MAX_QUERIES, ports 1-65535); what is left
         // are the rules that tie two flags together.
