@@ -130,7 +130,10 @@ fn bind_failure(what: &str, addr: SocketAddr, transport: Transport, err: io::Err
             ),
         ),
         Some(libc::EADDRNOTAVAIL) => Failure::new(what, "no interface of this machine has that address")
-            .with_hint("see `ip address` for this machine's addresses, or give only the port"),
+            .with_hint(format!(
+                "see `{}` for this machine's addresses, or give only the port",
+                super::sys::LIST_ADDRESSES
+            )),
         Some(libc::EAFNOSUPPORT) => Failure::new(what, "address family not supported by the kernel"),
         _ => Failure::new(what, err),
     }

@@ -104,3 +104,9 @@ mod sys;
 pub mod paths {
     pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
 }
+
+/// The commands a hint names for what this platform's users look up (`ip link` on
+/// Linux, `ifconfig -l` on macOS and FreeBSD).
+pub mod tools {
+    pub use super::sys::{LIST_ADDRESSES, LIST_INTERFACES};
+}

@@ -276,7 +276,10 @@ pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Err
             format!("binding to source address {src}"),
             short_os_error(&err),
         )
-        .with_hint("give an address of this host (see `ip address`), or an interface name"),
+        .with_hint(format!(
+            "give an address of this host (see `{}`), or an interface name",
+            super::sys::LIST_ADDRESSES
+        )),
         _ => Failure::new(what, err),
     }
 }

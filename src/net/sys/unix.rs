@@ -79,6 +79,16 @@ pub fn nonblocking_socket(
     }
 }
 
+/// The command that lists this system's interfaces and its addresses, for hints.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const LIST_INTERFACES: &str = "ip link";
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const LIST_ADDRESSES: &str = "ip address";
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub const LIST_INTERFACES: &str = "ifconfig -l";
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub const LIST_ADDRESSES: &str = "ifconfig";
+
 /// The hosts file (hosts(5)), read before DNS.
 pub const HOSTS_FILE: &str = "/etc/hosts";
 
