@@ -33,7 +33,11 @@ fi
 # Another engineer (or CI) may hold the dpkg lock: wait for it rather than fail.
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
-pkgs=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64)
+# CROSS_WINDOWS=0: only the Rust toolchain (what .ci/cross.sh needs for macOS and FreeBSD),
+# without mingw, Wine and its prefix (about 1.2 GiB and the prefix's creation saved).
+windows=${CROSS_WINDOWS:-1}
+pkgs=(rustc-web cargo-web rust-web-src rust-web-clippy)
+[ "$windows" = 0 ] || pkgs+=(gcc-mingw-w64-x86-64 wine64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
@@ -43,6 +47,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt_get update -qq
   apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$windows" = 0 ]; then
+  echo "rustc:  $(/usr/bin/rustc --version)"
+  echo "cargo:  $(/usr/bin/cargo --version)"
+  echo "clippy: $(/usr/bin/clippy-driver --version)"
+  exit 0
 fi
 
 # The stand-in DLL, built under target/ (never committed) and only when its sources changed.
@@ -73,6 +84,7 @@ fi
 
 echo "rustc:  $(/usr/bin/rustc --version)"
 echo "cargo:  $(/usr/bin/cargo --version)"
+echo "clippy: $(/usr/bin/clippy-driver --version)"
 echo "std src: $(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library"
 echo "mingw:  $(x86_64-w64-mingw32-gcc --version | head -n1)"
 echo "wine:   $("$wine" --version)"

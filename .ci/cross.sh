@@ -16,7 +16,7 @@
 # x86_64-pc-windows-gnu` shows how far it is.
 #
 # Toolchain: Debian's rustc-web/cargo-web/rust-web-clippy (installed by
-# .ci/cross-setup.sh, run first here), put first in PATH so cargo, rustc, cargo-clippy
+# .ci/cross-setup.sh, run first here without its Windows half), put first in PATH so cargo, rustc, cargo-clippy
 # and clippy-driver are all Debian's: rustup cannot get these targets' std here, and
 # -Zbuild-std builds it from rust-web-src (RUSTC_BOOTSTRAP=1). Each target keeps its own
 # target dir (target/cross-TRIPLE, shared with .ci/cross-check.sh) so a warm run only
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 
 start=$SECONDS
 if [ "$(id -u)" = 0 ]; then
-  bash .ci/cross-setup.sh >/dev/null
+  CROSS_WINDOWS=0 bash .ci/cross-setup.sh >/dev/null
   echo "cross: setup $((SECONDS - start)) s"
 else
   echo "cross: not root, so .ci/cross-setup.sh is not run (it must have been, once)"
