@@ -78,8 +78,10 @@
 //! - [`options`], [`iface`], [`limits`]: an option the platform cannot honour returns
 //!   [`options::Refused`], so the command refuses it at start, naming the platform.
 //!
-//! Every module but `err`, `paths`, `signal` and `sys` is still Unix code (`libc`, file
-//! descriptors); Windows needs each split into its `sys` half (not done yet).
+//! Windows: `sys/windows.rs` (WinSock errors through `windows-sys`, Ctrl-C and the console
+//! closing, the paths) exists; every other module but `err`, `paths`, `signal`, `kinds`
+//! and `addr` is still Unix code (`libc`, file descriptors), so netlab does not build for
+//! Windows yet.
 
 pub mod addr;
 pub mod err;
