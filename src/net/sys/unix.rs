@@ -49,14 +49,6 @@ pub const OS: &str = "FreeBSD";
 )))]
 pub const OS: &str = "this Unix";
 
-/// The error for a feature this platform lacks: `Unsupported`, naming the platform.
-pub fn unsupported(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("{what} is not available on {OS}"),
-    )
-}
-
 /// A new non-blocking socket: in one call where the kernel takes `SOCK_NONBLOCK` (Linux,
 /// FreeBSD), with a second one on macOS, which also gets `SO_NOSIGPIPE` there (a write to
 /// a reset connection must fail, not kill netlab).
@@ -110,20 +102,5 @@ impl Signal {
 
     pub async fn recv(&mut self) -> Option<()> {
         self.0.recv().await
-    }
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_refusal_names_the_platform() {
-        let err = unsupported("a firewall mark (SO_MARK)");
-        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
-        assert_eq!(
-            err.to_string(),
-            "a firewall mark (SO_MARK) is not available on Linux"
-        );
     }
 }

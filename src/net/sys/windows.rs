@@ -10,6 +10,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::signal::windows::{self as console, CtrlC, CtrlClose};
 use windows_sys::Win32::Networking::WinSock as ws;
 
+use super::unsupported;
 use crate::net::kinds::{Kind, Meaning};
 
 /// Each [`Kind`] with its WinSock error (a kind Windows lacks is not listed: no
@@ -35,14 +36,6 @@ pub const ERRNOS: &[(Kind, i32)] = &[
 
 /// This platform as its users name it, for the one line that refuses what it lacks.
 pub const OS: &str = "Windows";
-
-/// The error for a feature this platform lacks: `Unsupported`, naming the platform.
-pub fn unsupported(what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("{what} is not available on {OS}"),
-    )
-}
 
 /// A new non-blocking socket (WinSock has no flag for it at creation).
 pub fn nonblocking_socket(
