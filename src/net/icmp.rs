@@ -201,9 +201,10 @@ impl IcmpSocket {
         #[allow(unused_mut)] // changed below outside Linux only
         let mut msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
         // The BSDs and macOS hand IPv4 datagrams over with their header's length field
-        // rewritten; macOS's datagram sockets hand over the header at all, and every ICMP
-        // message (errors too, with the identifier we chose): made what the callers
-        // expect of each mode, a raw IPv4 datagram or a bare ICMP message.
+        // rewritten, and macOS's datagram sockets hand over the IPv4 header too (with
+        // every ICMP message, errors included, and the identifier we chose): each is
+        // made what the callers expect of its mode, a raw IPv4 datagram or a bare ICMP
+        // message.
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         if self.version == Version::V4 {
             let strip = cfg!(target_os = "macos") && self.mode == Mode::Datagram;
