@@ -9,6 +9,8 @@
 #                         /usr/bin/rustc). rustup cannot download targets or rust-src here
 #                         (only the package registries are reachable), Debian's Rust can be
 #                         had through apt.
+#   rust-web-clippy       clippy for that toolchain (cargo-clippy, clippy-driver in
+#                         /usr/bin): .ci/cross.sh lints the other platforms with it.
 #   rust-web-src          the standard library's sources for that compiler: Cargo's
 #                         -Zbuild-std compiles std for the Windows, macOS and FreeBSD targets
 #                         from them, since no prebuilt std for those targets can be had.
@@ -31,7 +33,11 @@ fi
 # Another engineer (or CI) may hold the dpkg lock: wait for it rather than fail.
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
-pkgs=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 wine64)
+# CROSS_WINDOWS=0: only the Rust toolchain (what .ci/cross.sh needs for macOS and FreeBSD),
+# without mingw, Wine and its prefix (about 1.2 GiB and the prefix's creation saved).
+windows=${CROSS_WINDOWS:-1}
+pkgs=(rustc-web cargo-web rust-web-src rust-web-clippy)
+[ "$windows" = 0 ] || pkgs+=(gcc-mingw-w64-x86-64 wine64)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
@@ -41,6 +47,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt_get update -qq
   apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$windows" = 0 ]; then
+  echo "rustc:  $(/usr/bin/rustc --version)"
+  echo "cargo:  $(/usr/bin/cargo --version)"
+  echo "clippy: $(/usr/bin/clippy-driver --version)"
+  exit 0
 fi
 
 # The stand-in DLL, built under target/ (never committed) and only when its sources changed.
@@ -71,6 +84,7 @@ fi
 
 echo "rustc:  $(/usr/bin/rustc --version)"
 echo "cargo:  $(/usr/bin/cargo --version)"
+echo "clippy: $(/usr/bin/clippy-driver --version)"
 echo "std src: $(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library"
 echo "mingw:  $(x86_64-w64-mingw32-gcc --version | head -n1)"
 echo "wine:   $("$wine" --version)"

@@ -83,6 +83,10 @@ pub type Result<T> = std::result::Result<T, Failure>;
 /// in a row or a message.
 pub fn short_os_error(err: &std::io::Error) -> String {
     let text = err.to_string();
+    if err.raw_os_error().is_none() {
+        // netlab's own words (`SO_MARK is not available on macOS`): names keep their case.
+        return text;
+    }
     text.split(" (os error")
         .next()
         .unwrap_or(&text)

@@ -234,7 +234,7 @@ pub fn run(mut plan: Plan, out: &Stdout) -> Result<Exit, Failure> {
     };
     let trace_plan = trace::Plan {
         target: plan.target.clone(),
-        method: trace::Method::Udp,
+        method: trace::Method::platform_default(),
         port: trace::DEFAULT_UDP_PORT,
         first_ttl: 1,
         max_ttl: 30,

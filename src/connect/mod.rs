@@ -478,8 +478,10 @@ pub async fn addresses_of(host: &Host, family: Family) -> Result<Vec<Address>, F
             scope: Some(zone),
         } => {
             let scope_id = crate::net::iface::index_of(zone).map_err(|err| {
-                Failure::new(format!("interface '{zone}' in '{host}'"), err)
-                    .with_hint("see 'ip link' for the interface names on this host")
+                Failure::new(format!("interface '{zone}' in '{host}'"), err).with_hint(format!(
+                    "see '{}' for the interface names on this host",
+                    crate::net::tools::LIST_INTERFACES
+                ))
             })?;
             Ok(vec![Address {
                 ip: *addr,

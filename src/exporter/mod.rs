@@ -47,7 +47,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::cli::ExporterArgs;
@@ -55,6 +54,7 @@ use crate::dns::system;
 use crate::error::{Exit, Failure};
 use crate::net::listen::{self, Bind, Transport};
 use crate::net::privilege;
+use crate::net::signal::{Meaning, Signal};
 use crate::target::{Host, Resolved};
 
 pub use config::{Config, ConfiguredTarget, DEFAULT_LISTEN};
@@ -225,11 +225,11 @@ async fn serve(
     let listener = tokio::net::TcpListener::from_std(listener)
         .map_err(|e| Failure::new(format!("listening on {}", bound.local), e))?;
     let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| Failure::new("handling Ctrl-C", e))?;
+        Signal::watch(Meaning::Interrupt).map_err(|e| Failure::new("handling Ctrl-C", e))?;
     let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| Failure::new("handling SIGTERM", e))?;
+        Signal::watch(Meaning::Terminate).map_err(|e| Failure::new("handling SIGTERM", e))?;
     let mut hangup =
-        signal(SignalKind::hangup()).map_err(|e| Failure::new("handling SIGHUP", e))?;
+        Signal::watch(Meaning::Reload).map_err(|e| Failure::new("handling SIGHUP", e))?;
 
     let mut config = plan.config;
     let metrics = Arc::new(Metrics::new());

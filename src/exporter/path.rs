@@ -225,11 +225,12 @@ pub struct TraceSettings {
     pub wait: Duration,
 }
 
-/// The one-shot plan of a UDP trace to `target` (what `netlab trace -n` would do).
+/// The one-shot plan of a trace to `target` (what `netlab trace -n` would do: UDP on
+/// Linux, ICMP where UDP probes cannot work).
 pub fn plan(target: &Target, settings: &TraceSettings) -> trace::Plan {
     trace::Plan {
         target: target.clone(),
-        method: trace::Method::Udp,
+        method: trace::Method::platform_default(),
         port: trace::DEFAULT_UDP_PORT,
         first_ttl: 1,
         max_ttl: settings.max_hops,

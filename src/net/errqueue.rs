@@ -14,7 +14,9 @@ use std::net::IpAddr;
 use std::os::fd::RawFd;
 use std::time::Instant;
 
-use super::msg::{recvmsg, ErrorOrigin, IcmpReport};
+use super::msg::IcmpReport;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::msg::{recvmsg, ErrorOrigin};
 
 /// One entry of the error queue with its packet: an ICMP error about a probe we sent.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +48,7 @@ pub struct QueuedError {
 /// Reads one entry of the error queue of any socket with `IP_RECVERR`/`IPV6_RECVERR`
 /// (ping's datagram ICMP sockets, trace's UDP and TCP probe sockets); `WouldBlock` when
 /// it is empty. With `SO_TIMESTAMPNS` set, `at` is when the ICMP error arrived.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
     let msg = recvmsg(fd, buf, libc::MSG_ERRQUEUE)?;
     let Some(report) = msg.ext_err else {
@@ -67,8 +70,16 @@ pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<QueuedError> {
     })
 }
 
+/// Without an error queue (the BSDs, macOS) there is never an entry: `WouldBlock`, as
+/// for an empty queue. Who needs the ICMP errors there reads a raw ICMP socket.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn recv(_fd: RawFd, _buf: &mut [u8]) -> io::Result<QueuedError> {
+    Err(io::ErrorKind::WouldBlock.into())
+}
+
 /// Drains the error queue and returns the last ICMP (or local) report on it, for a
 /// socket whose queued packets do not matter (connect's: one connect, one answer).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn last_report(fd: RawFd) -> Option<IcmpReport> {
     let mut found = None;
     // A handful of reports at most (one per retransmitted SYN); bound the loop anyway.
@@ -84,4 +95,10 @@ pub fn last_report(fd: RawFd) -> Option<IcmpReport> {
         }
     }
     found
+}
+
+/// No error queue, no report: connect says what the errno says.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn last_report(_fd: RawFd) -> Option<IcmpReport> {
+    None
 }

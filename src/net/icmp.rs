@@ -27,7 +27,9 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use super::addr::bound_address;
 use super::errqueue::{self, QueuedError};
 use super::msg::{recvmsg, Received};
-use super::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int, setsockopt_raw};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::sockopt::setsockopt_raw;
+use super::sockopt::{enable_error_queue_if_any, set_recv_ttl, set_timestamps, set_ttl};
 pub use crate::packet::icmp::Version;
 
 /// Which kind of ICMP socket.
@@ -50,8 +52,11 @@ impl Mode {
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const SOL_RAW: libc::c_int = 255;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const ICMP_FILTER: libc::c_int = 1;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const ICMP6_FILTER: libc::c_int = 1;
 
 /// An open, non-blocking ICMP socket of one family.
@@ -92,33 +97,44 @@ impl IcmpSocket {
         set_timestamps(fd)?;
         let mut ident = raw_ident;
         match (version, mode) {
+            // The kernel-side filters are Linux's (the BSDs' ICMP6_FILTER has another
+            // number and the opposite bit sense, and IPv4 has none there): elsewhere the
+            // caller's parser drops what is not ours, as it does here for what passes.
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            (_, Mode::Raw) => {
+                if version == Version::V6 {
+                    set_recv_ttl(fd, true)?;
+                }
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             (Version::V4, Mode::Raw) => {
                 // Bits set are dropped: pass echo reply and the errors about our probes
                 // (types from 32 on, as RFC 8335 replies, always pass).
                 let pass: u32 = (1 << 0) | (1 << 3) | (1 << 11) | (1 << 12);
                 setsockopt_raw(fd, SOL_RAW, ICMP_FILTER, &!pass)?;
             }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             (Version::V6, Mode::Raw) => {
                 let mut filter = [u32::MAX; 8]; // block all ...
                 for ty in [1u8, 2, 3, 4, 129, 161] {
                     filter[usize::from(ty >> 5)] &= !(1 << (ty & 31)); // ... but these
                 }
                 setsockopt_raw(fd, libc::IPPROTO_ICMPV6, ICMP6_FILTER, &filter)?;
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+                set_recv_ttl(fd, true)?;
             }
             (Version::V4, Mode::Datagram) => {
-                enable_error_queue(fd, false)?;
-                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+                enable_error_queue_if_any(fd, false)?;
+                set_recv_ttl(fd, false)?;
                 let src = source.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
-                ident = local_port(&socket)?;
+                ident = datagram_ident(&socket, raw_ident)?;
             }
             (Version::V6, Mode::Datagram) => {
-                enable_error_queue(fd, true)?;
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
+                enable_error_queue_if_any(fd, true)?;
+                set_recv_ttl(fd, true)?;
                 let src = source.unwrap_or(Ipv6Addr::UNSPECIFIED.into());
                 socket.bind(&SocketAddr::from((src, 0)).into())?;
-                ident = local_port(&socket)?;
+                ident = datagram_ident(&socket, raw_ident)?;
             }
         }
         if let (Mode::Raw, Some(src)) = (mode, source) {
@@ -200,7 +216,21 @@ impl IcmpSocket {
 
     /// Reads one message; `WouldBlock` when there is none.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
+        #[allow(unused_mut)] // changed below outside Linux only
+        let mut msg = recvmsg(self.socket.as_raw_fd(), buf, 0)?;
+        // The BSDs and macOS hand IPv4 datagrams over with their header's length field
+        // rewritten, and macOS's datagram sockets hand over the IPv4 header too (with
+        // every ICMP message, errors included, and the identifier we chose): each is
+        // made what the callers expect of its mode, a raw IPv4 datagram or a bare ICMP
+        // message.
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        if self.version == Version::V4 {
+            let strip = cfg!(target_os = "macos") && self.mode == Mode::Datagram;
+            if let Some((len, ttl)) = normalise_bsd_ipv4(buf, msg.len, strip) {
+                msg.len = len;
+                msg.ttl = msg.ttl.or(Some(ttl));
+            }
+        }
         Ok(Received {
             len: msg.len,
             from: msg.from.unwrap_or(match self.version {
@@ -274,8 +304,45 @@ pub fn drain_icmp(socket: &IcmpSocket, buf: &mut [u8], mut each: impl FnMut(&[u8
     }
 }
 
+/// A received IPv4 datagram (`buf[..len]`) as the BSDs deliver it, made what Linux
+/// delivers: the total-length field set to the bytes received, in network order (BSD
+/// kernels hand it over in host order, and older ones without the header), and with
+/// `strip` the header removed, leaving the bare ICMP message at the start of `buf`.
+/// Returns the new length and the datagram's TTL; None (and `buf` untouched) when the
+/// bytes are not an IPv4 header. The header is read by hand rather than through
+/// `packet::ipv4`, whose parser rightly trusts the very length field this repairs.
+#[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
+fn normalise_bsd_ipv4(buf: &mut [u8], len: usize, strip: bool) -> Option<(usize, u8)> {
+    let bytes = buf.get(..len)?;
+    let header_len = usize::from(*bytes.first()? & 0x0f) * 4;
+    if bytes[0] >> 4 != 4 || header_len < 20 || header_len > len {
+        return None;
+    }
+    let ttl = bytes[8];
+    if strip {
+        buf.copy_within(header_len..len, 0);
+        return Some((len - header_len, ttl));
+    }
+    let total = u16::try_from(len).ok()?;
+    buf[2..4].copy_from_slice(&total.to_be_bytes());
+    Some((len, ttl))
+}
+
 fn local_port(socket: &Socket) -> io::Result<u16> {
     bound_address(socket).map(|a| a.port())
+}
+
+/// The identifier a datagram socket's echoes carry: on Linux the kernel's (the socket's
+/// "port", written into every echo it sends); macOS leaves the one we write alone, so it
+/// is ours to choose (`raw_ident`, or a random one), as on a raw socket.
+fn datagram_ident(socket: &Socket, raw_ident: u16) -> io::Result<u16> {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        return local_port(socket);
+    }
+    Ok(match raw_ident {
+        0 => u16::from_ne_bytes(random_bytes()),
+        ours => ours,
+    })
 }
 
 /// The name of an address from the system resolver (getnameinfo, `NI_NAMEREQD`), or None.
@@ -285,7 +352,13 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
         IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
         IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, 0)),
     });
+    #[allow(clippy::unnecessary_cast)] // a c_uint on Linux and macOS, a usize on FreeBSD
     let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
+    // getnameinfo's host length is a socklen_t, except on FreeBSD (a size_t).
+    #[cfg(not(target_os = "freebsd"))]
+    let host_len = host.len() as libc::socklen_t;
+    #[cfg(target_os = "freebsd")]
+    let host_len = host.len();
     // SAFETY: sa is a valid socket address of sa.len() bytes; host is a writable buffer
     // of the size passed; no service buffer is requested.
     let rc = unsafe {
@@ -293,7 +366,7 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
             sa.as_ptr() as *const libc::sockaddr,
             sa.len(),
             host.as_mut_ptr(),
-            host.len() as libc::socklen_t,
+            host_len,
             std::ptr::null_mut(),
             0,
             libc::NI_NAMEREQD,
@@ -308,12 +381,11 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Random bytes from the kernel (getrandom), for identifiers and payload tokens.
+/// Random bytes from the system (the getrandom crate: getrandom(2) on Linux and FreeBSD,
+/// getentropy on macOS, ProcessPrng on Windows), for identifiers and payload tokens.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
-    // SAFETY: buf is writable for N bytes.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr() as *mut libc::c_void, N, 0) };
-    if n != N as isize {
+    if getrandom::fill(&mut buf).is_err() {
         // Never expected; fall back to something that still differs per process and run.
         let seed = u64::from(std::process::id())
             ^ std::time::SystemTime::now()
@@ -325,4 +397,50 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
         }
     }
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4 header (20 bytes, TTL 57) with a BSD-style total length (host order,
+    /// without the header) before an 8-byte ICMP echo reply.
+    fn bsd_datagram() -> Vec<u8> {
+        let mut d = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 57, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        d[2..4].copy_from_slice(&8u16.to_ne_bytes());
+        d.extend_from_slice(&[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+        d
+    }
+
+    #[test]
+    fn a_bsd_ipv4_datagram_gets_its_true_length_back() {
+        let mut buf = bsd_datagram();
+        buf.resize(64, 0xaa);
+        assert_eq!(normalise_bsd_ipv4(&mut buf, 28, false), Some((28, 57)));
+        assert_eq!(&buf[2..4], &[0, 28]);
+        assert_eq!(&buf[20..28], &[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+    }
+
+    #[test]
+    fn a_macos_datagram_socket_message_is_left_bare() {
+        let mut buf = bsd_datagram();
+        assert_eq!(normalise_bsd_ipv4(&mut buf, 28, true), Some((8, 57)));
+        assert_eq!(&buf[..8], &[0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+    }
+
+    #[test]
+    fn what_is_not_an_ipv4_header_is_left_alone() {
+        let mut bare = vec![0u8, 0, 0xff, 0xfe, 0, 7, 0, 1];
+        assert_eq!(normalise_bsd_ipv4(&mut bare, 8, true), None);
+        assert_eq!(bare, [0, 0, 0xff, 0xfe, 0, 7, 0, 1]);
+        let mut long_header = bsd_datagram();
+        long_header[0] = 0x4f; // 60 header bytes, more than there are
+        assert_eq!(normalise_bsd_ipv4(&mut long_header, 28, false), None);
+        for len in 0..28 {
+            let _ = normalise_bsd_ipv4(&mut bsd_datagram(), len, true);
+        }
+        assert_eq!(normalise_bsd_ipv4(&mut bsd_datagram(), 99, true), None);
+    }
 }

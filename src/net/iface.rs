@@ -51,6 +51,13 @@ pub fn is_broadcast(addr: std::net::Ipv4Addr) -> bool {
     )
 }
 
+#[cfg(not(target_os = "freebsd"))]
+use libc::SIOCGIFMTU;
+/// FreeBSD's `SIOCGIFMTU`, which the libc crate lacks: `_IOWR('i', 51, struct ifreq)` of
+/// sys/sockio.h, with its 32-byte `struct ifreq`.
+#[cfg(target_os = "freebsd")]
+const SIOCGIFMTU: libc::c_ulong = 0xc020_6933;
+
 /// The MTU of the interface called `name` (`SIOCGIFMTU`).
 pub fn mtu_of(name: &str) -> io::Result<u32> {
     let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?;
@@ -68,7 +75,7 @@ pub fn mtu_of(name: &str) -> io::Result<u32> {
             *dst = src as libc::c_char;
         }
         let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
-        if libc::ioctl(fd, libc::SIOCGIFMTU, &mut req) != 0 {
+        if libc::ioctl(fd, SIOCGIFMTU, &mut req) != 0 {
             return Err(io::Error::last_os_error());
         }
         u32::try_from(req.ifr_ifru.ifru_mtu).map_err(|_| io::Error::other("negative MTU"))

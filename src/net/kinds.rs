@@ -75,4 +75,6 @@ pub enum Meaning {
     Terminate,
     /// SIGQUIT (Ctrl-\): print the statistics so far, go on (ping's way).
     Report,
+    /// SIGHUP: re-read the configuration (a daemon's way; the exporter's reload).
+    Reload,
 }

@@ -26,7 +26,28 @@ impl FdBudget {
 /// Raises the soft `RLIMIT_NOFILE` toward the hard limit, but no further than `wanted`
 /// descriptors: a scan never needs more, and a huge soft limit is inherited by nothing
 /// useful. Failing to raise it is not an error; the budget then reports what is there.
+#[cfg(unix)]
 pub fn raise_nofile(wanted: u64) -> io::Result<FdBudget> {
+    let (soft, hard) = nofile()?;
+    let in_use = open_descriptors().unwrap_or(16);
+    let target = wanted.saturating_add(in_use).min(hard);
+    let mut soft = soft;
+    if target > soft {
+        let raised = libc::rlimit {
+            rlim_cur: to_rlim(target),
+            rlim_max: to_rlim(hard),
+        };
+        // SAFETY: `raised` is a valid rlimit; the kernel checks the values.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            soft = target;
+        }
+    }
+    Ok(FdBudget { soft, hard, in_use })
+}
+
+/// The soft and hard `RLIMIT_NOFILE` in force.
+#[cfg(unix)]
+fn nofile() -> io::Result<(u64, u64)> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -35,28 +56,58 @@ pub fn raise_nofile(wanted: u64) -> io::Result<FdBudget> {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    let in_use = open_descriptors().unwrap_or(16);
-    let target = wanted.saturating_add(in_use).min(limit.rlim_max);
-    if target > limit.rlim_cur {
-        let raised = libc::rlimit {
-            rlim_cur: target,
-            rlim_max: limit.rlim_max,
-        };
-        // SAFETY: `raised` is a valid rlimit; the kernel checks the values.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit.rlim_cur = target;
-        }
-    }
+    Ok((from_rlim(limit.rlim_cur), from_rlim(limit.rlim_max)))
+}
+
+/// `rlim_t` is `u64` on Linux and macOS, `i64` on FreeBSD (where `RLIM_INFINITY` is
+/// `i64::MAX`, and no limit is negative): one conversion for both.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast, clippy::unnecessary_min_or_max)]
+fn from_rlim(value: libc::rlim_t) -> u64 {
+    value.max(0) as u64
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)]
+fn to_rlim(value: u64) -> libc::rlim_t {
+    value.min(i64::MAX as u64) as libc::rlim_t
+}
+
+/// How many descriptors this process has open right now (`/proc/self/fd` on Linux, the
+/// `/dev/fd` of macOS and FreeBSD elsewhere).
+#[cfg(unix)]
+fn open_descriptors() -> io::Result<u64> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const FD_DIR: &str = "/proc/self/fd";
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const FD_DIR: &str = "/dev/fd";
+    Ok(std::fs::read_dir(FD_DIR)?.count() as u64)
+}
+
+/// Windows has no descriptor limit to raise: a process may hold up to 2^24 handles
+/// (sockets among them; what runs out first is ephemeral ports and memory, which fail
+/// with WSAENOBUFS, a resource shortage the scan already backs off from). The budget is
+/// that ceiling, with the handles already open.
+#[cfg(windows)]
+pub fn raise_nofile(_wanted: u64) -> io::Result<FdBudget> {
+    const HANDLE_LIMIT: u64 = 1 << 24;
     Ok(FdBudget {
-        soft: limit.rlim_cur,
-        hard: limit.rlim_max,
-        in_use,
+        soft: HANDLE_LIMIT,
+        hard: HANDLE_LIMIT,
+        in_use: open_handles().unwrap_or(16),
     })
 }
 
-/// How many descriptors this process has open right now.
-fn open_descriptors() -> io::Result<u64> {
-    Ok(std::fs::read_dir("/proc/self/fd")?.count() as u64)
+/// The handles this process holds (`GetProcessHandleCount`).
+#[cfg(windows)]
+fn open_handles() -> Option<u64> {
+    use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessHandleCount};
+    let mut count = 0u32;
+    // SAFETY: GetCurrentProcess returns a pseudo-handle valid for the call; count is a
+    // valid out-pointer.
+    let ok = unsafe { GetProcessHandleCount(GetCurrentProcess(), &mut count) };
+    // A process always holds handles; Wine answers 0 (its stub), which means "unknown".
+    (ok != 0 && count > 0).then_some(u64::from(count))
 }
 
 #[cfg(test)]
@@ -74,21 +125,25 @@ mod tests {
         assert_eq!(budget.available(1000), 0);
     }
 
+    #[cfg(unix)]
     fn current() -> (u64, u64) {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `limit` is a valid, writable rlimit.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        (limit.rlim_cur, limit.rlim_max)
+        nofile().expect("getrlimit")
+    }
+
+    /// Windows (run under Wine by issue 18's scratch check, see docs/porting.md): the
+    /// ceiling is the handle table's, and this process already holds some handles.
+    #[cfg(windows)]
+    #[test]
+    fn a_windows_budget_is_the_handle_ceiling_less_what_is_open() {
+        let budget = raise_nofile(10_000).unwrap();
+        assert_eq!((budget.soft, budget.hard), (1 << 24, 1 << 24));
+        assert!(budget.in_use >= 3, "{budget:?}");
+        assert!(budget.available(32) > 10_000, "{budget:?}");
     }
 
     /// The only test in this binary that touches RLIMIT_NOFILE (a process-wide value), so
     /// the exact figures below cannot be moved by another test running beside it.
+    #[cfg(unix)]
     #[test]
     fn raising_never_lowers_and_stays_under_the_hard_limit() {
         let (soft_before, hard) = current();

@@ -117,23 +117,59 @@ fn bind_failure(what: &str, addr: SocketAddr, transport: Transport, err: io::Err
         Transport::Udp => "udp",
     };
     match err.raw_os_error() {
-        Some(libc::EADDRINUSE) => Failure::new(what, "address already in use").with_hint(format!(
-            "another program is listening there: see `ss -{}lnp 'sport = :{port}'`, or pick another port",
-            &proto[..1]
-        )),
-        Some(libc::EACCES) if port < 1024 => Failure::new(what, "permission denied").with_hint(
-            format!(
-                "ports below 1024 need root or CAP_NET_BIND_SERVICE: `sudo setcap cap_net_bind_service+ep {}`, or use a port above 1023",
-                std::env::current_exe()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|_| "netlab".into())
-            ),
-        ),
-        Some(libc::EADDRNOTAVAIL) => Failure::new(what, "no interface of this machine has that address")
-            .with_hint("see `ip address` for this machine's addresses, or give only the port"),
-        Some(libc::EAFNOSUPPORT) => Failure::new(what, "address family not supported by the kernel"),
+        Some(libc::EADDRINUSE) => {
+            Failure::new(what, "address already in use").with_hint(port_in_use_hint(proto, port))
+        }
+        Some(libc::EACCES) if port < 1024 => {
+            Failure::new(what, "permission denied").with_hint(low_port_hint())
+        }
+        Some(libc::EADDRNOTAVAIL) => {
+            Failure::new(what, "no interface of this machine has that address").with_hint(format!(
+                "see `{}` for this machine's addresses, or give only the port",
+                super::sys::LIST_ADDRESSES
+            ))
+        }
+        Some(libc::EAFNOSUPPORT) => {
+            Failure::new(what, "address family not supported by the kernel")
+        }
         _ => Failure::new(what, err),
     }
+}
+
+/// Who holds a port: `ss` on Linux, `lsof` on macOS and FreeBSD.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn port_in_use_hint(proto: &str, port: u16) -> String {
+    format!(
+        "another program is listening there: see `ss -{}lnp 'sport = :{port}'`, or pick another port",
+        &proto[..1]
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn port_in_use_hint(proto: &str, port: u16) -> String {
+    let proto = if proto.starts_with('u') { "UDP" } else { "TCP" };
+    format!(
+        "another program is listening there: see `lsof -n -i{proto}:{port}`, or pick another port"
+    )
+}
+
+/// The fix for a port below 1024: a capability on Linux, root elsewhere.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn low_port_hint() -> String {
+    format!(
+        "ports below 1024 need root or CAP_NET_BIND_SERVICE: `sudo setcap cap_net_bind_service+ep {}`, or use a port above 1023",
+        std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "netlab".into())
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn low_port_hint() -> String {
+    format!(
+        "ports below 1024 need root on {}: run it with sudo, or use a port above 1023",
+        super::sys::OS
+    )
 }
 
 #[cfg(test)]

@@ -14,19 +14,20 @@
 //! uses:
 //!
 //! ```text
-//! leaves:     sockopt   msg   addr   iface   limits   listen   kinds
+//! leaves:     msg   addr   iface   limits   listen   kinds
 //!
-//! sys       → kinds (errno table, paths, signals: the platform)
+//! sys       → kinds (errno table, paths, signals, new sockets, the platform's name)
 //! err       → kinds, sys
 //! signal    → kinds, sys
-//! options   → sockopt
+//! sockopt   → sys
+//! options   → iface, sockopt, sys
 //! errqueue  → msg
-//! socket    → errqueue, msg, sockopt
-//! probe     → addr, errqueue, options, sockopt
+//! socket    → errqueue, msg, sockopt, sys
+//! probe     → addr, errqueue, options, sockopt, sys
 //! raw_tcp   → addr, msg, options, sockopt
 //! icmp      → addr, errqueue, msg, options, sockopt
 //! ready     → icmp
-//! privilege → icmp, options
+//! privilege → icmp, options, sys
 //! ```
 //!
 //! - `kinds`: the platform-free names ([`err::Kind`], [`signal::Meaning`]) that `sys`
@@ -49,7 +50,15 @@
 //!
 //! The shape is socket2's and mio's: public types that name no platform, and a private
 //! `sys` module chosen at compile time (`sys/unix.rs` today; differences inside the Unix
-//! family are `#[cfg(target_os)]` items there, such as Linux's `ENONET`). The engines
+//! family are `#[cfg(target_os)]` items there, such as Linux's `ENONET`, and small
+//! `#[cfg(target_os)]` twins of the one function that differs, beside the Linux one).
+//!
+//! macOS and FreeBSD (type-checked from Linux, never run here): no socket error queue
+//! (`sockopt::HAS_ERROR_QUEUE`; unprivileged UDP/TCP trace probes are refused, connect
+//! reports the errno alone), `SO_TIMESTAMP` for `SO_TIMESTAMPNS`, `IP_BOUND_IF` for
+//! `SO_BINDTODEVICE` (macOS; refused on FreeBSD), `IP_DONTFRAG` for `-M do`/`dont` (`want`,
+//! `probe` refused), no `SO_MARK` and no route MTU (refused, naming the platform), root
+//! for raw sockets, and ICMP datagram sockets for everyone on macOS. The engines
 //! above never see a `cfg`: ping's and trace's loops run on a small `Network` trait
 //! (`ping/io.rs`, `trace/io.rs`), tested on fakes, whose one implementation today is
 //! these Linux sockets.
@@ -69,8 +78,10 @@
 //! - [`options`], [`iface`], [`limits`]: an option the platform cannot honour returns
 //!   [`options::Refused`], so the command refuses it at start, naming the platform.
 //!
-//! Today every module but `err`, `paths`, `signal` and `sys` is Unix code (`libc`, file
-//! descriptors); splitting each into its `sys` half is the port's first step.
+//! Windows: `sys/windows.rs` (WinSock errors through `windows-sys`, Ctrl-C and the console
+//! closing, the paths) exists; every other module but `err`, `paths`, `signal`, `kinds`
+//! and `addr` is still Unix code (`libc`, file descriptors), so netlab does not build for
+//! Windows yet.
 
 pub mod addr;
 pub mod err;
@@ -94,4 +105,10 @@ mod sys;
 /// The system files netlab reads, where this platform keeps them.
 pub mod paths {
     pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
+}
+
+/// The commands a hint names for what this platform's users look up (`ip link` on
+/// Linux, `ifconfig -l` on macOS and FreeBSD).
+pub mod tools {
+    pub use super::sys::{LIST_ADDRESSES, LIST_INTERFACES};
 }

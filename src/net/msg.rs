@@ -80,6 +80,7 @@ pub(super) struct Message {
     pub(super) at: Instant,
     pub(super) ttl: Option<u8>,
     /// From an `IP_RECVERR` / `IPV6_RECVERR` control message (error queue reads).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) ext_err: Option<IcmpReport>,
 }
 
@@ -122,6 +123,7 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
         from,
         at: read_at,
         ttl: None,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         ext_err: None,
     };
     // SAFETY: CMSG_* walk the control buffer the kernel filled, bounded by msg_controllen;
@@ -136,6 +138,7 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
             let data_len = (hdr.cmsg_len as usize)
                 .saturating_sub(data.offset_from(cmsg as *const u8) as usize);
             match (hdr.cmsg_level, hdr.cmsg_type) {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
                 (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
                     if data_len >= size_of::<libc::timespec>() =>
                 {
@@ -143,9 +146,24 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
                         std::ptr::read_unaligned(data as *const libc::timespec);
                     out.at = kernel_time_to_instant(ts, read_at, read_real);
                 }
+                // The BSDs and macOS: SO_TIMESTAMP's microseconds, as a timeval.
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMP)
+                    if data_len >= size_of::<libc::timeval>() =>
+                {
+                    let tv: libc::timeval = std::ptr::read_unaligned(data as *const libc::timeval);
+                    out.at = kernel_time_to_instant(timeval_to_timespec(tv), read_at, read_real);
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
                 (libc::IPPROTO_IP, libc::IP_TTL) if data_len >= size_of::<libc::c_int>() => {
                     let ttl: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
                     out.ttl = u8::try_from(ttl).ok();
+                }
+                // The BSDs and macOS hand IP_RECVTTL's TTL over as one byte, under its
+                // own name.
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                (libc::IPPROTO_IP, libc::IP_RECVTTL) if data_len >= 1 => {
+                    out.ttl = Some(*data);
                 }
                 (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT)
                     if data_len >= size_of::<libc::c_int>() =>
@@ -153,6 +171,7 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
                     let hops: libc::c_int = std::ptr::read_unaligned(data as *const libc::c_int);
                     out.ttl = u8::try_from(hops).ok();
                 }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
                 (libc::IPPROTO_IP, libc::IP_RECVERR) | (libc::IPPROTO_IPV6, libc::IPV6_RECVERR) => {
                     let bytes = std::slice::from_raw_parts(data, data_len);
                     if let Some(report) = parse_extended_err(bytes) {
@@ -199,6 +218,17 @@ fn realtime_now() -> libc::timespec {
     ts
 }
 
+/// A `timeval` (microseconds; `tv_usec` is an `i32` on macOS, an `i64` on FreeBSD) as a
+/// `timespec`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[allow(clippy::unnecessary_cast)]
+fn timeval_to_timespec(tv: libc::timeval) -> libc::timespec {
+    libc::timespec {
+        tv_sec: tv.tv_sec,
+        tv_nsec: tv.tv_usec as libc::c_long * 1000,
+    }
+}
+
 /// Kernel timestamps are wall-clock time; ping schedules by the monotonic clock. The
 /// packet's age (wall clock now minus its timestamp, read within nanoseconds of `read_at`)
 /// carries it over. A clock step between arrival and read shows up as an age below zero
@@ -214,6 +244,7 @@ fn kernel_time_to_instant(ts: libc::timespec, read_at: Instant, now: libc::times
         .unwrap_or(read_at)
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 /// Parses the payload of an `IP_RECVERR` / `IPV6_RECVERR` control message: a
 /// `struct sock_extended_err` and the `SO_EE_OFFENDER` address after it. None when it is
 /// short, or not an error (timestamps, zerocopy notifications). Bytes come from the
@@ -239,6 +270,7 @@ fn parse_extended_err(bytes: &[u8]) -> Option<IcmpReport> {
 }
 
 /// The address in a raw `sockaddr_in` / `sockaddr_in6`; None for AF_UNSPEC or short input.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn parse_sockaddr(bytes: &[u8]) -> Option<IpAddr> {
     let family = u16::from_ne_bytes(bytes.get(0..2)?.try_into().ok()?);
     match i32::from(family) {
@@ -258,6 +290,7 @@ fn parse_sockaddr(bytes: &[u8]) -> Option<IpAddr> {
 mod tests {
     use super::*;
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn extended_err(origin: u8, kind: u8, code: u8, errno: i32, offender: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::new();
         bytes.extend_from_slice(&(errno as u32).to_ne_bytes());
@@ -267,6 +300,7 @@ mod tests {
         bytes
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn sockaddr_in(addr: [u8; 4]) -> Vec<u8> {
         let mut bytes = (libc::AF_INET as u16).to_ne_bytes().to_vec();
         bytes.extend_from_slice(&[0, 0]);
@@ -275,6 +309,7 @@ mod tests {
         bytes
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn parses_an_icmp_admin_prohibited_report() {
         let bytes = extended_err(
@@ -291,6 +326,7 @@ mod tests {
         assert_eq!(report.from, Some("198.18.1.1".parse().unwrap()));
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn parses_an_icmpv6_report() {
         let mut offender = (libc::AF_INET6 as u16).to_ne_bytes().to_vec();
@@ -303,6 +339,7 @@ mod tests {
         assert_eq!(report.from, Some("2001:db8::1".parse().unwrap()));
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn hostile_or_short_reports_do_not_panic() {
         assert_eq!(parse_extended_err(&[]), None);

@@ -13,7 +13,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 
-use super::sockopt::{getsockopt_int, setsockopt_int, setsockopt_raw};
+use super::sockopt::setsockopt_int;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::sockopt::{getsockopt_int, setsockopt_raw};
 
 /// What `-M` asks of path-MTU discovery (iputils' names; `IP_PMTUDISC_*` values, the same
 /// for IPv6's `IPV6_PMTUDISC_*`).
@@ -30,12 +32,24 @@ pub enum Pmtu {
 }
 
 impl Pmtu {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn value(self) -> libc::c_int {
         match self {
             Pmtu::Dont => libc::IP_PMTUDISC_DONT,
             Pmtu::Want => libc::IP_PMTUDISC_WANT,
             Pmtu::Do => libc::IP_PMTUDISC_DO,
             Pmtu::Probe => libc::IP_PMTUDISC_PROBE,
+        }
+    }
+
+    /// iputils' name for it (`-M do`), for the refusal where a platform lacks it.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn name(self) -> &'static str {
+        match self {
+            Pmtu::Dont => "dont",
+            Pmtu::Want => "want",
+            Pmtu::Do => "do",
+            Pmtu::Probe => "probe",
         }
     }
 }
@@ -64,11 +78,12 @@ pub struct Refused {
 }
 
 /// Applies `opts` to `fd` (an IPv6 socket when `v6`), in an order that works on a socket
-/// already bound to an address: the device first, then the rest.
+/// already bound to an address: the device first, then the rest. An option this
+/// platform lacks is [`Refused`] with an `Unsupported` error naming the platform.
 pub fn apply(fd: RawFd, v6: bool, opts: &SocketOptions) -> Result<(), Refused> {
     let refused = |option: String| move |error| Refused { option, error };
     if let Some(device) = &opts.device {
-        bind_device(fd, device).map_err(refused(format!("SO_BINDTODEVICE {device}")))?;
+        bind_device(fd, v6, device).map_err(refused(format!("{DEVICE_OPTION} {device}")))?;
     }
     if let Some(tos) = opts.tos {
         let (level, name, what) = if v6 {
@@ -80,20 +95,10 @@ pub fn apply(fd: RawFd, v6: bool, opts: &SocketOptions) -> Result<(), Refused> {
             .map_err(refused(format!("{what} {tos:#04x}")))?;
     }
     if let Some(pmtu) = opts.pmtu {
-        let (level, name, what) = if v6 {
-            (
-                libc::IPPROTO_IPV6,
-                libc::IPV6_MTU_DISCOVER,
-                "IPV6_MTU_DISCOVER",
-            )
-        } else {
-            (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER, "IP_MTU_DISCOVER")
-        };
-        setsockopt_int(fd, level, name, pmtu.value()).map_err(refused(what.to_string()))?;
+        set_pmtu(fd, v6, pmtu)?;
     }
     if let Some(mark) = opts.mark {
-        setsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_MARK, &mark)
-            .map_err(refused(format!("SO_MARK {mark}")))?;
+        set_mark(fd, mark).map_err(refused(format!("SO_MARK {mark}")))?;
     }
     if opts.broadcast && !v6 {
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1)
@@ -102,8 +107,72 @@ pub fn apply(fd: RawFd, v6: bool, opts: &SocketOptions) -> Result<(), Refused> {
     Ok(())
 }
 
+/// `-M`: Linux's `IP_MTU_DISCOVER` / `IPV6_MTU_DISCOVER` with iputils' four values.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn set_pmtu(fd: RawFd, v6: bool, pmtu: Pmtu) -> Result<(), Refused> {
+    let (level, name, what) = if v6 {
+        (
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MTU_DISCOVER,
+            "IPV6_MTU_DISCOVER",
+        )
+    } else {
+        (libc::IPPROTO_IP, libc::IP_MTU_DISCOVER, "IP_MTU_DISCOVER")
+    };
+    setsockopt_int(fd, level, name, pmtu.value()).map_err(|error| Refused {
+        option: what.to_string(),
+        error,
+    })
+}
+
+/// `-M` on the BSDs and macOS: `IP_DONTFRAG` / `IPV6_DONTFRAG` set (`do`) or clear
+/// (`dont`); `want` and `probe` have no equivalent there and are refused.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn set_pmtu(fd: RawFd, v6: bool, pmtu: Pmtu) -> Result<(), Refused> {
+    let (level, name, what) = if v6 {
+        (libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG, "IPV6_DONTFRAG")
+    } else {
+        (libc::IPPROTO_IP, libc::IP_DONTFRAG, "IP_DONTFRAG")
+    };
+    let value = match pmtu {
+        Pmtu::Do => 1,
+        Pmtu::Dont => 0,
+        Pmtu::Want | Pmtu::Probe => {
+            return Err(Refused {
+                option: format!("-M {}", pmtu.name()),
+                error: super::sys::unsupported("path-MTU discovery mode \"want\" or \"probe\""),
+            })
+        }
+    };
+    setsockopt_int(fd, level, name, value).map_err(|error| Refused {
+        option: format!("{what} {value}"),
+        error,
+    })
+}
+
+/// `SO_MARK` (Linux's firewall mark; `CAP_NET_ADMIN`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn set_mark(fd: RawFd, mark: u32) -> io::Result<()> {
+    setsockopt_raw(fd, libc::SOL_SOCKET, libc::SO_MARK, &mark)
+}
+
+/// No firewall mark outside Linux (FreeBSD's `SO_USER_COOKIE` tags for ipfw only).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn set_mark(_fd: RawFd, _mark: u32) -> io::Result<()> {
+    Err(super::sys::unsupported("a firewall mark (SO_MARK)"))
+}
+
+/// The option that sends through one interface, as its platform names it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const DEVICE_OPTION: &str = "SO_BINDTODEVICE";
+#[cfg(target_os = "macos")]
+const DEVICE_OPTION: &str = "IP_BOUND_IF";
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "macos")))]
+const DEVICE_OPTION: &str = "SO_BINDTODEVICE";
+
 /// `SO_BINDTODEVICE`: the interface name, as the kernel wants it (no NUL needed).
-fn bind_device(fd: RawFd, name: &str) -> io::Result<()> {
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn bind_device(fd: RawFd, _v6: bool, name: &str) -> io::Result<()> {
     // SAFETY: name points to name.len() readable bytes for the call.
     let rc = unsafe {
         libc::setsockopt(
@@ -121,6 +190,26 @@ fn bind_device(fd: RawFd, name: &str) -> io::Result<()> {
     }
 }
 
+/// macOS: `IP_BOUND_IF` / `IPV6_BOUND_IF` with the interface's index.
+#[cfg(target_os = "macos")]
+fn bind_device(fd: RawFd, v6: bool, name: &str) -> io::Result<()> {
+    let index = super::iface::index_of(name)?;
+    let index = libc::c_int::try_from(index).map_err(|_| io::Error::other("interface index"))?;
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_BOUND_IF, index)
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_BOUND_IF, index)
+    }
+}
+
+/// FreeBSD (and the other BSDs) bind a socket to no interface: refused.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "macos")))]
+fn bind_device(_fd: RawFd, _v6: bool, _name: &str) -> io::Result<()> {
+    Err(super::sys::unsupported(
+        "sending through one interface (SO_BINDTODEVICE, IP_BOUND_IF)",
+    ))
+}
+
 /// The path MTU this host knows toward `dst` (the route's MTU, or a smaller one learnt
 /// from a router's fragmentation-needed / packet-too-big): what iputils reports with a
 /// local "message too long". A connected UDP socket sends nothing; `IP_MTU` / `IPV6_MTU`
@@ -134,22 +223,34 @@ pub fn path_mtu(dst: SocketAddr, source: Option<IpAddr>, device: Option<&str>) -
     };
     let socket = UdpSocket::bind(any)?;
     if let Some(device) = device {
-        bind_device(socket.as_raw_fd(), device)?;
+        bind_device(socket.as_raw_fd(), v6, device)?;
     }
     let mut to = dst;
     if to.port() == 0 {
         to.set_port(9);
     }
     socket.connect(to)?;
-    let mtu = if v6 {
-        getsockopt_int(socket.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_MTU)?
-    } else {
-        getsockopt_int(socket.as_raw_fd(), libc::IPPROTO_IP, libc::IP_MTU)?
-    };
+    let mtu = route_mtu(socket.as_raw_fd(), v6)?;
     u32::try_from(mtu).map_err(|_| io::Error::other("negative MTU"))
 }
 
-#[cfg(test)]
+/// `IP_MTU` / `IPV6_MTU` of a connected socket: its route's MTU.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn route_mtu(fd: RawFd, v6: bool) -> io::Result<libc::c_int> {
+    if v6 {
+        getsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_MTU)
+    } else {
+        getsockopt_int(fd, libc::IPPROTO_IP, libc::IP_MTU)
+    }
+}
+
+/// No socket reads its route's MTU outside Linux (the routing socket would): refused.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn route_mtu(_fd: RawFd, _v6: bool) -> io::Result<libc::c_int> {
+    Err(super::sys::unsupported("reading the path MTU (IP_MTU)"))
+}
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
 

@@ -15,7 +15,9 @@ use crate::net::icmp::{IcmpSocket, Mode, Version};
 use crate::net::options::{Refused, SocketOptions};
 
 /// The capability raw sockets need (linux/capability.h).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const CAP_NET_RAW: u32 = 13;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 /// The sysctl that decides who may open ICMP datagram sockets.
@@ -23,12 +25,14 @@ pub const PING_GROUP_RANGE: &str = "/proc/sys/net/ipv4/ping_group_range";
 /// The value that lets every group ping without privileges.
 pub const OPEN_RANGE: &str = "0 2147483647";
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[repr(C)]
 struct CapHeader {
     version: u32,
     pid: i32,
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
 struct CapData {
@@ -37,6 +41,7 @@ struct CapData {
     inheritable: u32,
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn capget() -> io::Result<[CapData; 2]> {
     let mut header = CapHeader {
         version: LINUX_CAPABILITY_VERSION_3,
@@ -58,6 +63,7 @@ fn capget() -> io::Result<[CapData; 2]> {
 }
 
 /// Whether this thread holds `CAP_NET_RAW` in its effective set.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn has_cap_net_raw() -> bool {
     capget()
         .map(|data| data[0].effective & (1 << CAP_NET_RAW) != 0)
@@ -65,6 +71,7 @@ pub fn has_cap_net_raw() -> bool {
 }
 
 /// Whether this thread holds any capability at all.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn holds_any_capability() -> bool {
     capget()
         .map(|d| {
@@ -76,6 +83,7 @@ fn holds_any_capability() -> bool {
 
 /// Clears the effective, permitted and inheritable sets of the calling thread. Threads
 /// created afterwards inherit the empty sets, so call this before starting any.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn drop_all_capabilities() -> io::Result<()> {
     if !holds_any_capability() {
         return Ok(());
@@ -99,6 +107,21 @@ pub fn drop_all_capabilities() -> io::Result<()> {
     Ok(())
 }
 
+/// Whether this process may open raw sockets: on the BSDs and macOS, being root.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn has_cap_net_raw() -> bool {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The BSDs and macOS have no capabilities to give back: a process started as root stays
+/// root (as their ping and traceroute, which are setuid root, do until they open their
+/// sockets). Nothing to do.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn drop_all_capabilities() -> io::Result<()> {
+    Ok(())
+}
+
 /// `net.ipv4.ping_group_range` of this network namespace, as (low, high).
 pub fn ping_group_range() -> Option<(u32, u32)> {
     let text = std::fs::read_to_string(PING_GROUP_RANGE).ok()?;
@@ -114,6 +137,7 @@ fn parse_range(text: &str) -> Option<(u32, u32)> {
 }
 
 /// This process's groups: real, effective and supplementary.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn my_groups() -> Vec<u32> {
     // SAFETY: getgid/getegid cannot fail; getgroups is given a buffer of the size it
     // reported (and a changed size only makes it fail, which we treat as no groups).
@@ -132,7 +156,15 @@ fn my_groups() -> Vec<u32> {
     }
 }
 
+/// Whether `ping_group_range` lets one of our groups open ICMP datagram sockets (macOS:
+/// every user may; FreeBSD: nobody may).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn datagram_sockets_allowed() -> bool {
+    cfg!(target_os = "macos")
+}
+
 /// Whether `ping_group_range` lets one of our groups open ICMP datagram sockets.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn datagram_sockets_allowed() -> bool {
     match ping_group_range() {
         Some((low, high)) => my_groups().iter().any(|g| (low..=high).contains(g)),
@@ -140,7 +172,24 @@ pub fn datagram_sockets_allowed() -> bool {
     }
 }
 
+/// The error when neither socket kind can be opened, on the BSDs and macOS: root.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure {
+    Failure::new(
+        "opening an ICMP socket",
+        format!(
+            "raw ICMP sockets need root on {} ({}), and an ICMP datagram socket could not \
+             be opened either ({})",
+            super::sys::OS,
+            short_os_error(raw_err),
+            short_os_error(dgram_err)
+        ),
+    )
+    .with_hint("run it as root (`sudo netlab ...`)")
+}
+
 /// The error when neither socket kind can be opened, naming both fixes.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
@@ -165,6 +214,13 @@ pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure 
     ))
 }
 
+/// Why an ICMP datagram socket could not be opened, when raw sockets were refused too:
+/// for want of a privilege (Linux's `ping_group_range`), or on FreeBSD, which has no such
+/// sockets at all (EPROTONOSUPPORT), so that root is the fix there as well.
+fn datagram_refused(err: &io::Error) -> bool {
+    is_permission(err) || cfg!(target_os = "freebsd")
+}
+
 /// EPERM or EACCES: the kernel refused for want of a privilege.
 pub fn is_permission(err: &io::Error) -> bool {
     matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
@@ -182,7 +238,7 @@ pub fn open_icmp_socket(
         Ok(s) => Ok(s),
         Err(raw) if is_permission(&raw) => match IcmpSocket::open(version, Mode::Datagram, 0) {
             Ok(s) => Ok(s),
-            Err(dgram) if is_permission(&dgram) => Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) if datagram_refused(&dgram) => Err(missing_privilege(&raw, &dgram)),
             Err(dgram) => Err(Failure::new(what, dgram)),
         },
         Err(raw) => Err(Failure::new(what, raw)),
@@ -203,7 +259,7 @@ pub fn open_icmp_socket_with(
         Ok(s) => s,
         Err(raw) if is_permission(&raw) => match open(Mode::Datagram, 0) {
             Ok(s) => s,
-            Err(dgram) if is_permission(&dgram) => return Err(missing_privilege(&raw, &dgram)),
+            Err(dgram) if datagram_refused(&dgram) => return Err(missing_privilege(&raw, &dgram)),
             Err(dgram) => return Err(source_refused(what, source, dgram)),
         },
         Err(raw) => return Err(source_refused(what, source, raw)),
@@ -220,12 +276,25 @@ pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Err
             format!("binding to source address {src}"),
             short_os_error(&err),
         )
-        .with_hint("give an address of this host (see `ip address`), or an interface name"),
+        .with_hint(format!(
+            "give an address of this host (see `{}`), or an interface name",
+            super::sys::LIST_ADDRESSES
+        )),
         _ => Failure::new(what, err),
     }
 }
 
+/// The fix when raw sockets are not allowed, on the BSDs and macOS: root.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn cap_net_raw_hint() -> String {
+    format!(
+        "raw sockets need root on {}: run it with sudo",
+        super::sys::OS
+    )
+}
+
 /// The fix when CAP_NET_RAW is missing.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn cap_net_raw_hint() -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
@@ -266,6 +335,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_option_the_platform_lacks_is_one_line_naming_it() {
+        let refused = Refused {
+            option: "SO_MARK 42".into(),
+            error: crate::net::sys::unsupported("a firewall mark (SO_MARK)"),
+        };
+        let text = option_refused(&refused).to_string();
+        assert_eq!(
+            text,
+            format!(
+                "netlab: setting SO_MARK 42: a firewall mark (SO_MARK) is not available on {}",
+                crate::net::sys::OS
+            )
+        );
+    }
+
+    #[test]
     fn parses_the_sysctl() {
         assert_eq!(parse_range("1\t0\n"), Some((1, 0)));
         assert_eq!(parse_range("0 2147483647"), Some((0, 2147483647)));
@@ -273,6 +358,7 @@ mod tests {
         assert_eq!(parse_range("a b"), None);
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[test]
     fn the_privilege_error_names_both_fixes() {
         let f = missing_privilege(

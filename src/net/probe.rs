@@ -25,19 +25,31 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use crate::net::addr::{any_port, bound_address};
 use crate::net::errqueue::{self, QueuedError};
 use crate::net::options::{self, Refused, SocketOptions};
-use crate::net::sockopt::{enable_error_queue, set_timestamps, set_ttl, setsockopt_int};
+use crate::net::sockopt::{
+    enable_error_queue, set_recv_ttl, set_timestamps, set_ttl, HAS_ERROR_QUEUE,
+};
+use crate::net::sys::nonblocking_socket;
 
 /// Asks for ICMP errors on the error queue, with kernel receive timestamps and the TTL /
 /// hop limit each error arrived with (tracepath's way to guess the way back).
+///
+/// Without an error queue (macOS, the BSDs) these probes could not learn who answered:
+/// refused, with the way that works there.
 fn enable_timed_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
-    enable_error_queue(fd, v6)?;
-    if v6 {
-        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
-    } else {
-        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
+    if !HAS_ERROR_QUEUE {
+        return Err(crate::net::sys::unsupported(
+            "a UDP or TCP trace through ordinary sockets (it reads Linux's socket error queue)",
+        ));
     }
+    enable_error_queue(fd, v6)?;
+    set_recv_ttl(fd, v6)?;
     set_timestamps(fd)
 }
+
+/// Whether [`UdpProbeSocket`] and [`TcpProbeSocket`] learn of the routers' ICMP errors
+/// (through the socket error queue, Linux's alone); elsewhere they are refused, and
+/// trace's default method is ICMP.
+pub const UDP_PROBES_SEE_ERRORS: bool = HAS_ERROR_QUEUE;
 
 /// The source address this host would use toward `dst` (a connected UDP socket sends
 /// nothing, but the kernel picks the route and the address).
@@ -56,22 +68,22 @@ pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
 }
 
 /// Errnos the kernel derives from ICMP errors (pending on a socket after one arrived).
+const ICMP_ERRNOS: &[i32] = &[
+    libc::ECONNREFUSED,
+    libc::EHOSTUNREACH,
+    libc::ENETUNREACH,
+    libc::EPROTO,
+    libc::EACCES,
+    libc::EHOSTDOWN,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    libc::ENONET,
+    libc::EOPNOTSUPP,
+    // A router's fragmentation needed (trace -F, --mtu).
+    libc::EMSGSIZE,
+];
+
 fn is_icmp_errno(err: &io::Error) -> bool {
-    matches!(
-        err.raw_os_error(),
-        Some(
-            libc::ECONNREFUSED
-                | libc::EHOSTUNREACH
-                | libc::ENETUNREACH
-                | libc::EPROTO
-                | libc::EACCES
-                | libc::EHOSTDOWN
-                | libc::ENONET
-                | libc::EOPNOTSUPP
-                // A router's fragmentation needed (trace -F, --mtu).
-                | libc::EMSGSIZE
-        )
-    )
+    err.raw_os_error().is_some_and(|e| ICMP_ERRNOS.contains(&e))
 }
 
 /// The UDP socket of a trace.
@@ -157,11 +169,8 @@ impl TcpProbeSocket {
         opts: &SocketOptions,
     ) -> io::Result<TcpProbeSocket> {
         let v6 = dst.is_ipv6();
-        let socket = Socket::new(
-            Domain::for_address(dst),
-            Type::STREAM.nonblocking(),
-            Some(Protocol::TCP),
-        )?;
+        let socket =
+            nonblocking_socket(Domain::for_address(dst), Type::STREAM, Some(Protocol::TCP))?;
         enable_timed_error_queue(socket.as_raw_fd(), v6)?;
         set_ttl(socket.as_raw_fd(), v6, ttl)?;
         options::apply(socket.as_raw_fd(), v6, opts)
@@ -289,7 +298,7 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
 

@@ -12,7 +12,6 @@
 //! queue with it — and its `UdpSocket` is not woken by an ICMP error (EPOLLERR alone).
 
 use std::io::{self, Read};
-use std::mem;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
@@ -22,6 +21,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
 pub use super::msg::{ErrorOrigin, IcmpReport};
+use super::sys::nonblocking_socket;
 use super::{errqueue, sockopt};
 
 /// How a TCP handshake ended.
@@ -72,11 +72,7 @@ pub async fn tcp_connect(
     timeout: Duration,
     refusal: RefusalDetail,
 ) -> io::Result<TcpAttempt> {
-    let socket = Socket::new(
-        Domain::for_address(addr),
-        Type::STREAM.nonblocking(),
-        Some(Protocol::TCP),
-    )?;
+    let socket = nonblocking_socket(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     enable_error_queue(&socket, addr)?;
     let start = Instant::now();
     let failed = |socket: &Socket, error: io::Error| {
@@ -185,10 +181,11 @@ impl TcpConn {
     /// scheduler; the kernel's sample does not. None when the SYN was retransmitted: the
     /// sample would then leave out the wait for the retransmission, which is part of the
     /// connect time.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn handshake_rtt(&self) -> Option<Duration> {
         // SAFETY: all-zero is a valid tcp_info.
-        let mut info: libc::tcp_info = unsafe { mem::zeroed() };
-        let mut len = mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
         // SAFETY: a valid descriptor, and a buffer of `len` writable bytes.
         let rc = unsafe {
             libc::getsockopt(
@@ -200,7 +197,7 @@ impl TcpConn {
             )
         };
         // Older kernels return a shorter struct; tcpi_total_retrans must be in it.
-        let needed = mem::offset_of!(libc::tcp_info, tcpi_total_retrans) + 4;
+        let needed = std::mem::offset_of!(libc::tcp_info, tcpi_total_retrans) + 4;
         if rc != 0 || (len as usize) < needed {
             return None;
         }
@@ -208,6 +205,13 @@ impl TcpConn {
             return None;
         }
         Some(Duration::from_micros(u64::from(info.tcpi_rtt)))
+    }
+
+    /// Elsewhere the handshake is timed by the clock (macOS's `TCP_CONNECTION_INFO` and
+    /// FreeBSD's `TCP_INFO` do not say whether the SYN was retransmitted).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn handshake_rtt(&self) -> Option<Duration> {
+        None
     }
 
     /// Sends all of `data`.
@@ -255,11 +259,7 @@ pub async fn udp_exchange(
     timeout: Duration,
     max_bytes: usize,
 ) -> io::Result<UdpAttempt> {
-    let socket = Socket::new(
-        Domain::for_address(addr),
-        Type::DGRAM.nonblocking(),
-        Some(Protocol::UDP),
-    )?;
+    let socket = nonblocking_socket(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     enable_error_queue(&socket, addr)?;
     let start = Instant::now();
     // A connected UDP socket is what makes the kernel deliver ICMP errors to it.
@@ -324,8 +324,9 @@ fn register(socket: Socket, interest: Interest) -> io::Result<AsyncFd<Socket>> {
 }
 
 /// Asks the kernel to queue ICMP errors (with the sender's address) on this socket.
+/// Without one (macOS, the BSDs) connect reports the errno alone.
 fn enable_error_queue(socket: &Socket, addr: SocketAddr) -> io::Result<()> {
-    sockopt::enable_error_queue(socket.as_raw_fd(), addr.is_ipv6())
+    sockopt::enable_error_queue_if_any(socket.as_raw_fd(), addr.is_ipv6())
 }
 
 /// Drains the socket's error queue and returns the last ICMP (or local) report on it.
@@ -353,6 +354,7 @@ mod tests {
         conn.abort();
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[tokio::test]
     async fn loopback_open_closed_and_udp_refused() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

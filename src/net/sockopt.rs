@@ -47,13 +47,34 @@ pub fn set_ttl(fd: RawFd, v6: bool, ttl: u8) -> io::Result<()> {
     }
 }
 
-/// Asks for kernel receive timestamps (`SO_TIMESTAMPNS`) on what `fd` reads.
+/// Asks for kernel receive timestamps on what `fd` reads: `SO_TIMESTAMPNS` (nanoseconds)
+/// on Linux, `SO_TIMESTAMP` (microseconds) on the BSDs and macOS, which lack the former.
 pub fn set_timestamps(fd: RawFd) -> io::Result<()> {
-    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let name = libc::SO_TIMESTAMPNS;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let name = libc::SO_TIMESTAMP;
+    setsockopt_int(fd, libc::SOL_SOCKET, name, 1)
 }
 
+/// Asks for the TTL (`IP_RECVTTL`) or hop limit (`IPV6_RECVHOPLIMIT`) of each received
+/// packet as a control message ([`super::msg`] decodes both platforms' forms).
+pub fn set_recv_ttl(fd: RawFd, v6: bool) -> io::Result<()> {
+    if v6 {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)
+    } else {
+        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)
+    }
+}
+
+/// Whether this platform has a socket error queue (`IP_RECVERR`, Linux's alone): without
+/// it an ICMP error about a datagram probe reaches only a raw ICMP socket.
+pub const HAS_ERROR_QUEUE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
 /// Asks the kernel to queue ICMP errors, with the sender's address, on `fd`'s error
-/// queue (`IP_RECVERR` / `IPV6_RECVERR`); read them with [`super::errqueue`].
+/// queue (`IP_RECVERR` / `IPV6_RECVERR`); read them with [`super::errqueue`]. Elsewhere
+/// an `Unsupported` error naming the platform.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     if v6 {
         setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)
@@ -62,7 +83,26 @@ pub fn enable_error_queue(fd: RawFd, v6: bool) -> io::Result<()> {
     }
 }
 
-/// `getsockopt` of an int option.
+/// See the Linux version: there is no error queue here.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn enable_error_queue(_fd: RawFd, _v6: bool) -> io::Result<()> {
+    Err(super::sys::unsupported(
+        "a socket error queue (IP_RECVERR, for ICMP errors on datagram sockets)",
+    ))
+}
+
+/// [`enable_error_queue`] where the platform has one, nothing elsewhere: for sockets that
+/// read the queue only for detail (connect's reasons, ping's datagram sockets).
+pub fn enable_error_queue_if_any(fd: RawFd, v6: bool) -> io::Result<()> {
+    if HAS_ERROR_QUEUE {
+        enable_error_queue(fd, v6)
+    } else {
+        Ok(())
+    }
+}
+
+/// `getsockopt` of an int option (only Linux's route MTU reads one).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn getsockopt_int(
     fd: RawFd,
     level: libc::c_int,

@@ -237,7 +237,10 @@ impl Plan {
                 Err(_) => {
                     iface::index_of(text).map_err(|_| {
                         Failure::usage("ping -I", format!("no network interface named '{text}'"))
-                            .with_hint("give an interface from `ip link`, or a source address")
+                            .with_hint(format!(
+                                "give an interface from `{}`, or a source address",
+                                crate::net::tools::LIST_INTERFACES
+                            ))
                     })?;
                     (None, Some(text.to_string()))
                 }

@@ -344,8 +344,10 @@ impl Plan {
             Method::Icmp
         } else if args.method.tcp {
             Method::Tcp
-        } else {
+        } else if args.method.udp {
             Method::Udp
+        } else {
+            Method::platform_default()
         };
         // clap has checked the ranges (1-255, 1-MAX_QUERIES, ports 1-65535); what is left
         // are the rules that tie two flags together.

@@ -60,7 +60,10 @@ impl ProbeOptions {
                     "trace --interface",
                     format!("no network interface named '{name}'"),
                 )
-                .with_hint("give an interface from `ip link`")
+                .with_hint(format!(
+                    "give an interface from `{}`",
+                    crate::net::tools::LIST_INTERFACES
+                ))
             })?;
         }
         if args.mtu && method == Method::Tcp {

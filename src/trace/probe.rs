@@ -44,6 +44,17 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method when none is asked for: UDP, as traceroute, where UDP probes see the
+    /// routers' errors (Linux's socket error queue); elsewhere (macOS, the BSDs) ICMP, as
+    /// tracert, which works there.
+    pub fn platform_default() -> Method {
+        if crate::net::probe::UDP_PROBES_SEE_ERRORS {
+            Method::Udp
+        } else {
+            Method::Icmp
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Icmp => "icmp",

@@ -64,10 +64,15 @@ impl Sockets {
                     &opts.socket,
                 )
                 .map_err(|mut failure| {
-                    // Only the missing-privilege error has a hint to extend.
-                    failure.hint = failure.hint.map(|h| {
-                        format!("{h}; or trace with UDP (the default, no -I), which needs neither")
-                    });
+                    // Only the missing-privilege error has a hint to extend, and only where
+                    // UDP probes work without privileges (Linux).
+                    if netprobe::UDP_PROBES_SEE_ERRORS {
+                        failure.hint = failure.hint.map(|h| {
+                            format!(
+                                "{h}; or trace with UDP (the default, no -I), which needs neither"
+                            )
+                        });
+                    }
                     failure
                 })?;
                 Main::Icmp(socket)
