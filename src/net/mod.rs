@@ -33,7 +33,8 @@
 //!   maps its numbers to, in a leaf so that `err`/`signal` → `sys` is no circle.
 //! - `err`: what a failed call means ([`err::Kind`], [`err::is_resource_shortage`], ...),
 //!   mapped to and from the platform's numbers by `sys`; `paths`: `/etc/hosts` and
-//!   `/etc/resolv.conf`, where this platform keeps them.
+//!   `/etc/resolv.conf`, where this platform keeps them; `stdio`: whether stdout's pipe
+//!   has lost its reader.
 //! - `sockopt`: the one `setsockopt` wrapper; `msg`: `recvmsg` and its control messages
 //!   (timestamps, TTL, `sock_extended_err`); `addr`: what a probe socket binds to and was
 //!   bound to.
@@ -94,4 +95,10 @@ mod sys;
 /// The system files netlab reads, where this platform keeps them.
 pub mod paths {
     pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
+}
+
+/// The process's own standard streams, as far as the printers need the system: whether
+/// stdout's reader has gone (`output::Stdout::stopped` asks).
+pub mod stdio {
+    pub use super::sys::stdout_reader_gone;
 }
