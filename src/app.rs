@@ -48,40 +48,40 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
         }
         // One thread: the queries wait on sockets, not on a CPU (see `one_thread`).
         Command::Resolve(args) => {
-            let plan = crate::resolve::Plan::from_args(args)?;
+            let plan = crate::resolve::Plan::from_args(args.into_inner())?;
             one_thread()?.block_on(crate::resolve::run(plan, out))
         }
         Command::Connect(args) if args.interactive => {
-            runtime()?.block_on(crate::connect::interactive::run(args, out))
+            runtime()?.block_on(crate::connect::interactive::run(args.into_inner(), out))
         }
         Command::Connect(args) => {
-            let plan = crate::connect::Plan::from_args(args)?;
+            let plan = crate::connect::Plan::from_args(args.into_inner())?;
             runtime()?.block_on(crate::connect::run(plan, out))
         }
         // Ping opens its sockets and drops capabilities before any thread exists
         // (capabilities are per thread), so it builds its own runtime afterwards.
         Command::Ping(args) => {
-            let plan = crate::ping::Plan::from_args(args)?;
+            let plan = crate::ping::Plan::from_args(args.into_inner())?;
             crate::ping::run(plan, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Trace(args) => {
-            let (plan, view) = crate::trace::Plan::from_args(args)?;
+            let (plan, view) = crate::trace::Plan::from_args(args.into_inner())?;
             crate::trace::run(plan, view, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Check(args) => {
-            let plan = crate::check::Plan::from_args(args)?;
+            let plan = crate::check::Plan::from_args(args.into_inner())?;
             crate::check::run(plan, out)
         }
         // Like ping: sockets (and the listener) first, then capabilities are dropped,
         // then the runtime's threads start.
         Command::Exporter(args) => {
-            let plan = crate::exporter::Plan::from_args(args)?;
+            let plan = crate::exporter::Plan::from_args(args.into_inner())?;
             crate::exporter::run(plan)
         }
         Command::Serve(args) => {
-            let plan = crate::serve::Plan::from_args(args)?;
+            let plan = crate::serve::Plan::from_args(args.into_inner())?;
             runtime()?.block_on(crate::serve::run(plan, out))
         }
     }
