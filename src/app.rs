@@ -145,6 +145,18 @@ fn stdout_failed(failure: WriteFailure) -> i32 {
     Exit::Failed.code()
 }
 
+/// What Rust's start-up would have done that netlab needs, for a `main` that skips it
+/// (`main.rs`): standard descriptors that were closed are opened on /dev/null, so that no
+/// socket opened later becomes "stdout", and SIGPIPE is ignored, so a closed pipe is a
+/// failed write (`stdout_failed`). When even that fails the process cannot run safely:
+/// one line and exit 2, as std would abort.
+pub fn prepare_process() {
+    if let Err(err) = crate::net::stdio::prepare() {
+        eprintln!("{}", Failure::new("preparing the standard streams", err));
+        std::process::exit(Exit::Failed.code());
+    }
+}
+
 /// A bug must still honour the contract: one line, no backtrace, exit 2, whichever
 /// thread panicked. The line is printed here; `end` (main's exit) ends
 /// the process with [`Exit::Failed`]'s code.

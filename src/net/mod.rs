@@ -97,8 +97,9 @@ pub mod paths {
     pub use super::sys::{HOSTS_FILE, RESOLVER_CONF};
 }
 
-/// The process's own standard streams, as far as the printers need the system: whether
-/// stdout's reader has gone (`output::Stdout::stopped` asks).
+/// The process's own standard streams: made safe to use at start (`prepare`, for a
+/// `main` without Rust's start-up), and whether stdout's reader has gone
+/// (`output::Stdout::stopped` asks).
 pub mod stdio {
-    pub use super::sys::stdout_reader_gone;
+    pub use super::sys::{prepare, stdout_reader_gone};
 }

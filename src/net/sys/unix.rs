@@ -56,6 +56,41 @@ impl Signal {
     }
 }
 
+/// What Rust's start-up does for the standard streams, for a `main` that skips it
+/// (`src/main.rs`): each of descriptors 0, 1 and 2 that is closed is opened on /dev/null,
+/// so that no socket or file opened later takes its number and receives the output, and
+/// SIGPIPE is ignored, so that writing to a closed pipe fails with `EPIPE` instead of
+/// killing the process. One `poll` (and an `open` per closed descriptor) and one
+/// `sigaction`, as std's own `sanitize_standard_fds` and `reset_sigpipe`.
+pub fn prepare() -> io::Result<()> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfds; a zero timeout never blocks.
+    if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for fd in fds.iter().filter(|fd| fd.revents & libc::POLLNVAL != 0) {
+        // Opened without O_CLOEXEC, as the descriptor it stands for would be; the lowest
+        // free number is the closed one, which is checked.
+        // SAFETY: a NUL-terminated path; the descriptor is owned by the process from now on.
+        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if opened != fd.fd {
+            return Err(match opened {
+                -1 => io::Error::last_os_error(),
+                _ => io::Error::other(format!("/dev/null opened as {opened}, not {}", fd.fd)),
+            });
+        }
+    }
+    // SAFETY: SIG_IGN for SIGPIPE: no handler code runs.
+    if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Whether stdout is a pipe that nobody reads any more (`netlab trace -c 100 host | head
 /// -1` once head has exited). A command that prints only at its end would otherwise learn
 /// it at that end: poll(2) reports `POLLERR` on the write end of a pipe whose readers are
