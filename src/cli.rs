@@ -677,6 +677,29 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// A command's help comes from its deferred definitions (only that command is
+    /// built) and must read as the whole tree's, which the man pages and completions
+    /// come from (`tests/it/cli.rs` holds those byte for byte).
+    #[test]
+    fn deferred_help_reads_as_the_whole_trees() {
+        let mut tree = Cli::command();
+        tree.build();
+        for name in [
+            "resolve", "connect", "ping", "trace", "serve", "check", "exporter",
+        ] {
+            let lazy = Cli::try_parse_from(["netlab", name, "--help"])
+                .expect_err("--help")
+                .render()
+                .to_string();
+            let whole = tree
+                .find_subcommand_mut(name)
+                .expect("a command")
+                .render_help()
+                .to_string();
+            assert_eq!(lazy, whole, "netlab {name} --help");
+        }
+    }
+
     #[test]
     fn tos_takes_numbers_and_dscp_names() {
         assert_eq!(tos_arg("0"), Ok(0));
