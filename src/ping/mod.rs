@@ -599,7 +599,7 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new("starting the async runtime", e))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
         let mut report = report::Report::new(&plan, out, &resolved);
         let outcome = if live::wanted(&plan) {
@@ -632,7 +632,12 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
             return Err(failure);
         }
         Ok(Exit::from_answered(outcome.all_answered()))
-    })
+    });
+    // Dropped, the runtime would wait for every reverse lookup still running (a resolver
+    // that does not answer: seconds) after the rows and the summary were printed without
+    // them. The run is over: the process exits with the lookups unfinished.
+    runtime.shutdown_background();
+    result
 }
 
 /// Opens a raw socket, or a datagram socket when raw sockets are not allowed, with the
