@@ -687,16 +687,15 @@ mod tests {
         for name in [
             "resolve", "connect", "ping", "trace", "serve", "check", "exporter",
         ] {
-            let lazy = Cli::try_parse_from(["netlab", name, "--help"])
-                .expect_err("--help")
-                .render()
-                .to_string();
-            let whole = tree
-                .find_subcommand_mut(name)
-                .expect("a command")
-                .render_help()
-                .to_string();
-            assert_eq!(lazy, whole, "netlab {name} --help");
+            for flag in ["-h", "--help"] {
+                let lazy = Cli::try_parse_from(["netlab", name, flag]).expect_err("help");
+                let whole = tree.clone().try_get_matches_from(["netlab", name, flag]);
+                assert_eq!(
+                    lazy.render().to_string(),
+                    whole.expect_err("help").render().to_string(),
+                    "netlab {name} {flag}"
+                );
+            }
         }
     }
 
