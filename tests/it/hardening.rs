@@ -613,6 +613,21 @@ fn a_closed_pipe_ends_every_command_quietly() {
     }
 }
 
+/// netlab starts without Rust's own start-up (src/main.rs), which would reopen a closed
+/// stdout on /dev/null: netlab must do it itself, or the next descriptor it opens (the
+/// runtime's epoll, resolv.conf) takes number 1 and receives the output. Started with
+/// stdout closed, a run is as quiet and successful as with stdout on /dev/null.
+#[test]
+fn a_closed_stdout_is_dev_null_not_the_next_file() {
+    let out = Command::new("sh")
+        .args(["-c", &format!("exec {NETLAB} resolve localhost >&-")])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+}
+
 /// Any other failed write is no success: a full disk (`/dev/full`) is one line and exit 2,
 /// as `app` decides for every command (output/ only reports the failed write).
 #[test]
