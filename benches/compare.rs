@@ -778,7 +778,7 @@ fn main() {
             row.section,
             row.label,
             row.runs.to_string(),
-            if row.unit == "ms" {
+            if matches!(row.unit, "ms" | "ms CPU") {
                 format!("{:.3} {}", row.median, row.unit)
             } else {
                 format!("{:.1} {}", row.median, row.unit)

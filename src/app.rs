@@ -48,11 +48,11 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
         }
         // One thread: the queries wait on sockets, not on a CPU (see `one_thread`).
         Command::Resolve(args) => {
-            let plan = crate::resolve::Plan::from_args(args)?;
+            let plan = crate::resolve::Plan::from_args(args.into_inner())?;
             one_thread()?.block_on(crate::resolve::run(plan, out))
         }
         Command::Connect(args) if args.interactive => {
-            runtime()?.block_on(crate::connect::interactive::run(args, out))
+            runtime()?.block_on(crate::connect::interactive::run(args.into_inner(), out))
         }
         // One thread: hyper's connection task and the request that waits on it take turns
         // on it, so no phase is stretched by a hand-off between threads (curl has none).
@@ -61,33 +61,33 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
             one_thread()?.block_on(crate::connect::web::run(plan, out))
         }
         Command::Connect(args) => {
-            let plan = crate::connect::Plan::from_args(args)?;
+            let plan = crate::connect::Plan::from_args(args.into_inner())?;
             runtime()?.block_on(crate::connect::run(plan, out))
         }
         // Ping opens its sockets and drops capabilities before any thread exists
         // (capabilities are per thread), so it builds its own runtime afterwards.
         Command::Ping(args) => {
-            let plan = crate::ping::Plan::from_args(args)?;
+            let plan = crate::ping::Plan::from_args(args.into_inner())?;
             crate::ping::run(plan, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Trace(args) => {
-            let (plan, view) = crate::trace::Plan::from_args(args)?;
+            let (plan, view) = crate::trace::Plan::from_args(args.into_inner())?;
             crate::trace::run(plan, view, out)
         }
         // Like ping: sockets first, then capabilities are dropped, then threads start.
         Command::Check(args) => {
-            let plan = crate::check::Plan::from_args(args)?;
+            let plan = crate::check::Plan::from_args(args.into_inner())?;
             crate::check::run(plan, out)
         }
         // Like ping: sockets (and the listener) first, then capabilities are dropped,
         // then the runtime's threads start.
         Command::Exporter(args) => {
-            let plan = crate::exporter::Plan::from_args(args)?;
+            let plan = crate::exporter::Plan::from_args(args.into_inner())?;
             crate::exporter::run(plan)
         }
         Command::Serve(args) => {
-            let plan = crate::serve::Plan::from_args(args)?;
+            let plan = crate::serve::Plan::from_args(args.into_inner())?;
             runtime()?.block_on(crate::serve::run(plan, out))
         }
     }
@@ -149,6 +149,18 @@ fn stdout_failed(failure: WriteFailure) -> i32 {
     }
     eprintln!("{}", Failure::new(failure.what, failure.err));
     Exit::Failed.code()
+}
+
+/// What Rust's start-up would have done that netlab needs, for a `main` that skips it
+/// (`main.rs`): standard descriptors that were closed are opened on /dev/null, so that no
+/// socket opened later becomes "stdout", and SIGPIPE is ignored, so a closed pipe is a
+/// failed write (`stdout_failed`). When even that fails the process cannot run safely:
+/// one line and exit 2, as std would abort.
+pub fn prepare_process() {
+    if let Err(err) = crate::net::stdio::prepare() {
+        eprintln!("{}", Failure::new("preparing the standard streams", err));
+        std::process::exit(Exit::Failed.code());
+    }
 }
 
 /// A bug must still honour the contract: one line, no backtrace, exit 2, whichever

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::dns::record::RecordKind;
 use crate::duration::parse_duration;
@@ -64,30 +64,106 @@ pub struct Cli {
 pub enum Command {
     /// Resolve names to addresses as the system does (/etc/hosts, then DNS), or ask a server
     #[command(after_help = EXIT_CODES_HELP)]
-    Resolve(ResolveArgs),
+    Resolve(Deferred<ResolveArgs>),
     /// Probe TCP or UDP ports: open, closed, filtered or unreachable, with timings
     #[command(after_help = CONNECT_EXIT_CODES_HELP)]
-    Connect(ConnectArgs),
+    Connect(Deferred<ConnectArgs>),
     /// Send ICMP echo requests to one or many hosts, with live rows and statistics
     #[command(after_help = PING_EXIT_CODES_HELP)]
-    Ping(PingArgs),
+    Ping(Deferred<PingArgs>),
     /// Trace the route to a host: parallel, adaptive hop discovery with UDP, ICMP or TCP
     #[command(after_help = TRACE_EXIT_CODES_HELP)]
-    Trace(TraceArgs),
+    Trace(Deferred<TraceArgs>),
     /// Serve TCP or UDP: echo, greet, answer from a template, count words, or chat
     #[command(after_help = SERVE_EXIT_CODES_HELP)]
-    Serve(ServeArgs),
+    Serve(Deferred<ServeArgs>),
     /// Resolve, connect, ping and trace one target, and check that they agree
     #[command(after_help = CHECK_EXIT_CODES_HELP)]
-    Check(CheckArgs),
+    Check(Deferred<CheckArgs>),
     /// Ping (and trace) targets continuously and serve Prometheus metrics; /probe for one-off probes
     #[command(after_help = EXPORTER_EXIT_CODES_HELP)]
-    Exporter(ExporterArgs),
+    Exporter(Deferred<ExporterArgs>),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
+}
+
+/// A command's arguments, defined only when that command is the one run.
+///
+/// clap builds a command's arguments (a few hundred `Arg` values for all seven commands)
+/// before it parses anything; a one-shot `netlab resolve localhost` paid for ping's and
+/// trace's fifty flags each at every start (issue 17, BENCHMARKS.md). This wrapper hands
+/// clap the derived definitions through `Command::defer`, which clap runs when parsing
+/// enters the command, or when help, completions or the man page need the whole tree
+/// (they build it recursively, so they are byte-identical). The derive API has no
+/// attribute for it yet (clap-rs/clap#4959).
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T> Deferred<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Deferred<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(keep_about::<T, false>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(keep_about::<T, true>)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+/// `T`'s arguments added to `cmd`, whose description stays the command's own. Deferred,
+/// the arguments come after the enum variant's doc comment was set, and a flattened
+/// struct's doc comment (`OutputArgs`'s) would replace it, as the variant's replaced
+/// theirs before.
+fn keep_about<T: Args, const UPDATE: bool>(cmd: clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let cmd = match UPDATE {
+        false => T::augment_args(cmd),
+        true => T::augment_args_for_update(cmd),
+    };
+    let keep = |text: Option<clap::builder::StyledStr>| match text {
+        Some(text) => clap::builder::Resettable::Value(text),
+        None => clap::builder::Resettable::Reset,
+    };
+    cmd.about(keep(about)).long_about(keep(long_about))
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 // The limits clap checks, and the defaults it shows, live here rather than in the
@@ -674,6 +750,28 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// A command's help comes from its deferred definitions (only that command is
+    /// built) and must read as the whole tree's, which the man pages and completions
+    /// come from (`tests/it/cli.rs` holds those byte for byte).
+    #[test]
+    fn deferred_help_reads_as_the_whole_trees() {
+        let mut tree = Cli::command();
+        tree.build();
+        for name in [
+            "resolve", "connect", "ping", "trace", "serve", "check", "exporter",
+        ] {
+            for flag in ["-h", "--help"] {
+                let lazy = Cli::try_parse_from(["netlab", name, flag]).expect_err("help");
+                let whole = tree.clone().try_get_matches_from(["netlab", name, flag]);
+                assert_eq!(
+                    lazy.render().to_string(),
+                    whole.expect_err("help").render().to_string(),
+                    "netlab {name} {flag}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn tos_takes_numbers_and_dscp_names() {
         assert_eq!(tos_arg("0"), Ok(0));
@@ -696,6 +794,7 @@ mod tests {
         let Command::Connect(args) = cli.command else {
             panic!("not connect")
         };
+        let args = args.into_inner();
         assert_eq!(args.ports.as_deref(), Some("-"));
         assert_eq!(args.targets, vec!["localhost"]);
     }

@@ -3,8 +3,11 @@
 //! leaves the process), and `netlab ping -c1 127.0.0.1` beside iputils' `ping -c1`. All
 //! on loopback in the harness's own namespace, so no lab is built.
 //!
-//! Each pair is timed twice. First by the harness itself, run by run alternated (A B A B
-//! ...), with every run's output checked and its peak RSS from wait4. Then by hyperfine
+//! Each pair is timed three times. First by the harness itself, run by run alternated (A B
+//! A B ...), with every run's output checked and its peak RSS from wait4. Then its CPU
+//! time (user + system from wait4's rusage, alternated the same way): what the process
+//! cost, which a loaded machine stretches far less than wall time (six builds beside the
+//! bench made getent's wall time ten times its quiet figure). Then by hyperfine
 //! (Debian's `hyperfine`, installed with the other reference tools), which times
 //! fork+exec+wait without the harness's pipes and threads: hyperfine runs one command's
 //! runs back to back, so the harness calls it in blocks and alternates the order of the
@@ -13,7 +16,7 @@
 
 use std::process::Command;
 
-use super::{compare, median, tool_present, Contender, Row, Sample};
+use super::{compare, measure, median, tool_present, Contender, Row, Sample};
 
 /// The fewest runs per contender (the issue quotes hyperfine's 50).
 const MIN_RUNS: usize = 50;
@@ -103,9 +106,35 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
             })
             .collect();
         compare(pair.section, runs, &contenders, rows);
+        cpu(pair.section, runs, &pair.contenders, rows);
         if tool_present("hyperfine") {
             hyperfine(pair.section, runs, &pair.contenders, rows);
         }
+    }
+}
+
+/// The pair's CPU time (user + system of the process, from wait4), alternated run by
+/// run; medians, and each against netlab's.
+fn cpu(section: &str, runs: usize, pair: &[(&str, Vec<&str>)], rows: &mut Vec<Row>) {
+    let mut times: Vec<Vec<f64>> = pair.iter().map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (i, (_, argv)) in pair.iter().enumerate() {
+            let mut cmd = if i == 0 { netlab(argv) } else { tool(argv) };
+            times[i].push(measure(&mut cmd).cpu.as_secs_f64() * 1000.0);
+        }
+    }
+    let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
+    for (i, (label, _)) in pair.iter().enumerate() {
+        rows.push(Row {
+            section: format!("{section} (CPU user+sys)"),
+            label: label.to_string(),
+            runs,
+            median: medians[i],
+            unit: "ms CPU",
+            versus: format!("{:.2}×", medians[i] / medians[0]),
+            max_rss_kib: 0,
+            correct: "-".into(),
+        });
     }
 }
 

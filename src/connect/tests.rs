@@ -12,7 +12,7 @@ fn args(argv: &[&str]) -> Result<ConnectArgs, String> {
     match Cli::try_parse_from(full) {
         Ok(Cli {
             command: Command::Connect(args),
-        }) => Ok(args),
+        }) => Ok(args.into_inner()),
         Ok(_) => unreachable!("connect parses as connect"),
         Err(err) => Err(err.kind().to_string()),
     }

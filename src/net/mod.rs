@@ -34,7 +34,8 @@
 //!   maps its numbers to, in a leaf so that `err`/`signal` → `sys` is no circle.
 //! - `err`: what a failed call means ([`err::Kind`], [`err::is_resource_shortage`], ...),
 //!   mapped to and from the platform's numbers by `sys`; `paths`: `/etc/hosts` and
-//!   `/etc/resolv.conf`, where this platform keeps them.
+//!   `/etc/resolv.conf`, where this platform keeps them; `stdio`: whether stdout's pipe
+//!   has lost its reader.
 //! - `sockopt`: the one `setsockopt` wrapper; `msg`: `recvmsg` and its control messages
 //!   (timestamps, TTL, `sock_extended_err`); `addr`: what a probe socket binds to and was
 //!   bound to.
@@ -111,4 +112,11 @@ pub mod paths {
 /// Linux, `ifconfig -l` on macOS and FreeBSD).
 pub mod tools {
     pub use super::sys::{LIST_ADDRESSES, LIST_INTERFACES};
+}
+
+/// The process's own standard streams: made safe to use at start (`prepare`, for a
+/// `main` without Rust's start-up), and whether stdout's reader has gone
+/// (`output::Stdout::stopped` asks).
+pub mod stdio {
+    pub use super::sys::{prepare, stdout_reader_gone};
 }

@@ -83,6 +83,9 @@ pub struct Stdout {
     failed: Arc<Mutex<Option<WriteFailure>>>,
     /// Writes go here; stdout but in the tests of this module.
     sink: fn() -> Box<dyn Write>,
+    /// Whether the sink's reader has gone without a write to tell (a pipe whose reader
+    /// exited): `net::stdio::stdout_reader_gone` but in the tests of this module.
+    reader_gone: fn() -> bool,
 }
 
 impl Stdout {
@@ -95,6 +98,7 @@ impl Stdout {
             page,
             failed: Arc::default(),
             sink: || Box::new(io::stdout().lock()),
+            reader_gone: crate::net::stdio::stdout_reader_gone,
         }
     }
 
@@ -109,10 +113,21 @@ impl Stdout {
         Stdout::plain()
     }
 
-    /// Whether a write has failed: the reader is gone (or the disk full), so a command
-    /// that runs until stopped stops now, as SIGINT would stop it.
+    /// Whether a write has failed, or stdout is a pipe whose reader has gone (or the
+    /// disk is full), so a command that runs until stopped stops now, as SIGINT would
+    /// stop it. The reader is looked for, not only a failed write waited for: `trace -c
+    /// 100 host | head -1` prints its table only at the end, and would otherwise probe
+    /// for minutes for nobody. A reader found gone counts as a write that failed with a
+    /// closed pipe (nothing more is written; `app` makes it a quiet exit 0).
     pub fn stopped(&self) -> bool {
-        self.failed_write().is_some()
+        let mut failed = self.failed_write();
+        if failed.is_none() && (self.reader_gone)() {
+            *failed = Some(WriteFailure {
+                what: "writing to stdout",
+                err: io::ErrorKind::BrokenPipe.into(),
+            });
+        }
+        failed.is_some()
     }
 
     /// The first write that failed, taken back (`app` maps it to the exit status: a
@@ -281,6 +296,7 @@ mod tests {
     fn a_failed_write_is_kept_stops_the_door_and_goes_back() {
         let out = Stdout {
             sink: || Box::new(Closed),
+            reader_gone: || false,
             ..Stdout::plain()
         };
         assert!(!out.stopped());
@@ -300,10 +316,48 @@ mod tests {
         assert_eq!(failure.what, "writing to stdout");
     }
 
+    /// A reader found gone stops the door before any write: nothing is written after,
+    /// and it goes back to `app` as a closed pipe (a quiet exit 0).
+    #[test]
+    fn a_reader_found_gone_stops_the_door_as_a_closed_pipe() {
+        static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        struct Counted;
+        impl Write for Counted {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = Stdout {
+            sink: || Box::new(Counted),
+            reader_gone: || true,
+            ..Stdout::plain()
+        };
+        assert!(out.stopped(), "the reader is gone");
+        out.line("nobody reads this");
+        assert_eq!(WRITES.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let failure = out.failure().expect("the closed pipe goes back");
+        assert!(failure.is_closed_pipe());
+
+        let read = Stdout {
+            sink: || Box::new(Counted),
+            reader_gone: || false,
+            ..Stdout::plain()
+        };
+        assert!(!read.stopped(), "a reader is there");
+        read.line("read");
+        assert_ne!(WRITES.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert!(read.failure().is_none());
+    }
+
     #[tokio::test]
     async fn closed_completes_once_a_write_failed() {
         let out = Stdout {
             sink: || Box::new(Closed),
+            reader_gone: || false,
             ..Stdout::plain()
         };
         let wait = std::time::Duration::from_millis(120);

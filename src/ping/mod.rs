@@ -648,7 +648,7 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new("starting the async runtime", e))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let resolved = resolve_all(&plan, &sockets).await?;
         if let Some(sweep) = plan.sweep.filter(|s| s.own_output(plan.format)) {
             let mut report = sweep::SweepReport::new(&sweep, out, &resolved);
@@ -693,7 +693,12 @@ pub fn run(plan: Plan, out: &crate::output::Stdout) -> Result<Exit, Failure> {
             return Err(failure);
         }
         Ok(Exit::from_answered(outcome.all_answered()))
-    })
+    });
+    // Dropped, the runtime would wait for every reverse lookup still running (a resolver
+    // that does not answer: seconds) after the rows and the summary were printed without
+    // them. The run is over: the process exits with the lookups unfinished.
+    runtime.shutdown_background();
+    result
 }
 
 /// Opens a raw socket, or a datagram socket when raw sockets are not allowed, with the

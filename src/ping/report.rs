@@ -8,10 +8,13 @@
 //! a stream that runs for days stays flat; a reply's `name` is null (a line is not held
 //! back for a lookup).
 //!
-//! Reverse names are looked up on blocking threads (getnameinfo), started for every
-//! target before the first probe leaves, and for a router the first time it shows up.
-//! A row waits at most [`NAME_WAIT`] for its name; a slow resolver never holds rows back
-//! for longer, and later rows pick the name up once it is known.
+//! Reverse names are looked up for every target before the first probe leaves, and for a
+//! router the first time it shows up: in the hosts file first, read once, as glibc's
+//! `getnameinfo` does (`files` before `dns`), which answers at once and on this thread
+//! (`ping -c1 127.0.0.1` starts no thread for its `localhost`); otherwise on a blocking
+//! thread (getnameinfo). A row waits at most [`NAME_WAIT`] for a name still being looked
+//! up; a slow resolver never holds rows back for longer, and later rows pick the name up
+//! once it is known.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -25,6 +28,7 @@ use super::engine::{Engine, Event, Probe, ReplyStatus, Stats, TargetId};
 use super::json::{JsonDoc, JsonError, JsonReply, JsonSummary};
 use super::plot::Timeline;
 use super::{Observer, Plan, Resolved};
+use crate::dns::hosts::Hosts;
 use crate::net::icmp::reverse_name;
 use crate::output::{self, Column, Format, RowPrinter, Stdout};
 use crate::plot::PlotFile;
@@ -43,13 +47,27 @@ enum Name {
 struct Names {
     enabled: bool,
     cache: HashMap<IpAddr, Name>,
+    /// The hosts file, read at the first lookup.
+    hosts: Option<Hosts>,
 }
 
 impl Names {
+    fn new(enabled: bool) -> Names {
+        Names {
+            enabled,
+            cache: HashMap::new(),
+            hosts: None,
+        }
+    }
+
     fn start(&mut self, addr: IpAddr) {
         if self.enabled && !self.cache.contains_key(&addr) {
-            let task = tokio::task::spawn_blocking(move || reverse_name(addr));
-            self.cache.insert(addr, Name::Pending(task));
+            let hosts = self.hosts.get_or_insert_with(Hosts::load);
+            let name = match hosts.name_of(addr) {
+                Some(name) => Name::Known(Some(name.to_string())),
+                None => Name::Pending(tokio::task::spawn_blocking(move || reverse_name(addr))),
+            };
+            self.cache.insert(addr, name);
         }
     }
 
@@ -133,10 +151,7 @@ struct AtlasRun {
 impl Report {
     pub fn new(plan: &Plan, out: &Stdout, targets: &[Resolved]) -> Report {
         let multi = targets.len() > 1;
-        let mut names = Names {
-            enabled: !plan.numeric,
-            cache: HashMap::new(),
-        };
+        let mut names = Names::new(!plan.numeric);
         for t in targets {
             names.start(t.addr());
         }
@@ -592,6 +607,37 @@ fn trim_float(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name the hosts file has is known at once, on this thread: no runtime exists
+    /// here, so a lookup thread (`spawn_blocking`) would panic. `-n` looks up nothing.
+    #[test]
+    fn hosts_file_names_are_known_without_a_thread() {
+        let fixture = b"127.0.0.1 localhost\n198.18.9.9 HostsOnly.netlab.test alias\n";
+        let mut names = Names::new(true);
+        names.hosts = Some(Hosts::parse(fixture));
+        let addr: IpAddr = "198.18.9.9".parse().unwrap();
+        names.start(addr);
+        assert!(matches!(
+            names.cache.get(&addr),
+            Some(Name::Known(Some(name))) if name == "HostsOnly.netlab.test"
+        ));
+        let mut numeric = Names::new(false);
+        numeric.start(addr);
+        assert!(numeric.cache.is_empty() && numeric.hosts.is_none());
+    }
+
+    /// An address the (fixture) hosts file lacks goes to getnameinfo on a blocking
+    /// thread. 127.0.0.1, which the system's own hosts file answers, so no query leaves.
+    #[tokio::test]
+    async fn other_names_are_looked_up_on_a_thread() {
+        let mut names = Names::new(true);
+        names.hosts = Some(Hosts::parse(b"198.18.9.9 hostsonly.netlab.test\n"));
+        let addr: IpAddr = "127.0.0.1".parse().unwrap();
+        names.start(addr);
+        assert!(matches!(names.cache.get(&addr), Some(Name::Pending(_))));
+        names.get(addr, Duration::from_secs(5)).await;
+        assert!(matches!(names.cache.get(&addr), Some(Name::Known(_))));
+    }
 
     #[test]
     fn loss_percentages_read_well() {

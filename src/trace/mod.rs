@@ -556,7 +556,7 @@ mod tests {
             .expect("clap accepts it")
             .command
         {
-            crate::cli::Command::Trace(args) => Plan::from_args(args),
+            crate::cli::Command::Trace(args) => Plan::from_args(args.into_inner()),
             _ => unreachable!("a trace command line"),
         }
     }

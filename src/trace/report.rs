@@ -440,8 +440,11 @@ impl Report {
             _ => None,
         };
         if matches!(self.format, Format::Json | Format::Atlas) {
-            self.names.wait_all(FINAL_NAME_WAIT);
-            self.extras.wait_all(FINAL_NAME_WAIT);
+            // Nobody reads stdout any more (`| head -1`): no name is worth a wait.
+            if !self.out.stopped() {
+                self.names.wait_all(FINAL_NAME_WAIT);
+                self.extras.wait_all(FINAL_NAME_WAIT);
+            }
             let doc = self.json(reached, &check);
             match &mut self.atlas {
                 Some(facts) => {

@@ -505,9 +505,12 @@ impl Printer {
     /// The summary (table, JSON or CSV), the plot, and the exit status (2 when the plot
     /// could not be written).
     pub fn finish(mut self, elapsed: Duration) -> Exit {
-        self.names.wait_all(FINAL_NAME_WAIT);
-        if let Some(asn) = &mut self.asn {
-            asn.wait_all(FINAL_NAME_WAIT);
+        // Nobody reads stdout any more (`| head -1`): no name is worth a wait.
+        if !self.out.stopped() {
+            self.names.wait_all(FINAL_NAME_WAIT);
+            if let Some(asn) = &mut self.asn {
+                asn.wait_all(FINAL_NAME_WAIT);
+            }
         }
         let snapshots: Vec<Snapshot> = self.stats.iter().map(|s| self.snapshot(s)).collect();
         let multipath = (snapshots.len() > 1).then(|| multipath::analyze(&snapshots));

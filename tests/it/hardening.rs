@@ -556,6 +556,27 @@ fn a_closed_pipe_ends_a_loopback_scan_quietly() {
     );
 }
 
+/// `trace -c N` prints its table only when the rounds end; with `| head -1` the reader
+/// has gone after the header, and netlab must notice without writing: 30 rounds 1 s
+/// apart on loopback would take 29 s, the run must end (quietly, exit 0) within a few.
+#[test]
+fn a_closed_pipe_ends_trace_rounds_at_once() {
+    let mut cmd = Command::new(NETLAB);
+    cmd.args(["trace", "-n", "-c", "30", "-i", "1", "127.0.0.1"]);
+    cmd.env("NO_COLOR", "1");
+    let started = Instant::now();
+    assert_quiet_after_head_1(
+        cmd,
+        "trace -c 30 -i 1 127.0.0.1 | head -1",
+        "trace to 127.0.0.1, udp port 33434, 30 rounds 1 s apart",
+    );
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "ended {took:?} after the start; the rounds alone take 29 s"
+    );
+}
+
 /// Every other command that prints rows, in the lab: resolve with 3,000 names from a
 /// file, ping as root with many replies, a trace whose rows arrive over a delayed path,
 /// and check.
@@ -590,6 +611,21 @@ fn a_closed_pipe_ends_every_command_quietly() {
         let cmd = lab.netlab_command(args);
         assert_quiet_after_head_1(cmd, &format!("netlab {args:?} | head -1"), first);
     }
+}
+
+/// netlab starts without Rust's own start-up (src/main.rs), which would reopen a closed
+/// stdout on /dev/null: netlab must do it itself, or the next descriptor it opens (the
+/// runtime's epoll, resolv.conf) takes number 1 and receives the output. Started with
+/// stdout closed, a run is as quiet and successful as with stdout on /dev/null.
+#[test]
+fn a_closed_stdout_is_dev_null_not_the_next_file() {
+    let out = Command::new("sh")
+        .args(["-c", &format!("exec {NETLAB} resolve localhost >&-")])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
 }
 
 /// Any other failed write is no success: a full disk (`/dev/full`) is one line and exit 2,

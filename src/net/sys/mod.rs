@@ -1,9 +1,10 @@
 //! The platform under `net`, chosen at compile time (socket2's and mio's shape).
 //!
 //! The modules above name no platform: they use the tables, constants and types here
-//! (`ERRNOS`, `HOSTS_FILE`, `RESOLVER_CONF`, `Signal`, `OS`, `nonblocking_socket`, ...),
-//! from `unix.rs` (with the Linux/macOS/FreeBSD differences as small `#[cfg(target_os)]`
-//! items inside) or `windows.rs`. What does not differ ([`unsupported`]) is here.
+//! (`ERRNOS`, `HOSTS_FILE`, `RESOLVER_CONF`, `Signal`, `OS`, `nonblocking_socket`,
+//! `stdout_reader_gone`, ...), from `unix.rs` (with the Linux/macOS/FreeBSD differences as
+//! small `#[cfg(target_os)]` items inside) or `windows.rs`. What does not differ
+//! ([`unsupported`]) is here.
 
 #[cfg(unix)]
 mod unix;

@@ -1,4 +1,5 @@
-//! The Unix family: errno numbers, the system files netlab reads, signals.
+//! The Unix family: errno numbers, the system files netlab reads, signals, whether
+//! stdout's pipe is still read.
 
 use std::io;
 
@@ -103,5 +104,103 @@ impl Signal {
 
     pub async fn recv(&mut self) -> Option<()> {
         self.0.recv().await
+    }
+}
+
+/// What Rust's start-up does for the standard streams, for a `main` that skips it
+/// (`src/main.rs`): each of descriptors 0, 1 and 2 that is closed is opened on /dev/null,
+/// so that no socket or file opened later takes its number and receives the output, and
+/// SIGPIPE is ignored, so that writing to a closed pipe fails with `EPIPE` instead of
+/// killing the process. One `poll` (and an `open` per closed descriptor) and one
+/// `sigaction`, as std's own `sanitize_standard_fds` and `reset_sigpipe`.
+pub fn prepare() -> io::Result<()> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfds; a zero timeout never blocks.
+    if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for fd in fds.iter().filter(|fd| fd.revents & libc::POLLNVAL != 0) {
+        // Opened without O_CLOEXEC, as the descriptor it stands for would be; the lowest
+        // free number is the closed one, which is checked.
+        // SAFETY: a NUL-terminated path; the descriptor is owned by the process from now on.
+        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        if opened != fd.fd {
+            return Err(match opened {
+                -1 => io::Error::last_os_error(),
+                _ => io::Error::other(format!("/dev/null opened as {opened}, not {}", fd.fd)),
+            });
+        }
+    }
+    // SAFETY: SIG_IGN for SIGPIPE: no handler code runs.
+    if unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Whether stdout is a pipe that nobody reads any more (`netlab trace -c 100 host | head
+/// -1` once head has exited). A command that prints only at its end would otherwise learn
+/// it at that end: poll(2) reports `POLLERR` on the write end of a pipe whose readers are
+/// all gone, without writing to it (coreutils' `tail -f` asks the same way). Anything but
+/// a pipe (a terminal, a file, a socket) is never "gone" here; a failed write still says
+/// so. Costs one `poll` a call (and one `fstat` the first time).
+pub fn stdout_reader_gone() -> bool {
+    static IS_PIPE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let stdout = std::io::stdout();
+    let fd = std::os::fd::AsFd::as_fd(&stdout);
+    *IS_PIPE.get_or_init(|| is_pipe(fd)) && pipe_reader_gone(fd)
+}
+
+fn is_pipe(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fd is open for the borrow's life; stat is a writable buffer of its type,
+    // read only after fstat reported success (which fills it).
+    let rc = unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) };
+    rc == 0 && {
+        // SAFETY: fstat succeeded, so stat is initialised.
+        let mode = unsafe { stat.assume_init() }.st_mode;
+        mode & libc::S_IFMT == libc::S_IFIFO
+    }
+}
+
+/// Whether the pipe whose write end is `fd` has lost its last reader.
+fn pipe_reader_gone(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        // POLLERR and POLLHUP are reported whatever is asked for.
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout (never blocks).
+    let rc = unsafe { libc::poll(&mut poll, 1, 0) };
+    rc > 0 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use super::{is_pipe, pipe_reader_gone};
+
+    #[test]
+    fn a_pipe_is_gone_once_its_last_reader_closes_and_a_file_never() {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        assert!(is_pipe(writer.as_fd()));
+        assert!(!pipe_reader_gone(writer.as_fd()), "a reader is there");
+        let second = reader.try_clone().expect("dup");
+        drop(reader);
+        assert!(!pipe_reader_gone(writer.as_fd()), "one reader is left");
+        drop(second);
+        assert!(pipe_reader_gone(writer.as_fd()), "no reader is left");
+
+        let file = tempfile::tempfile().expect("file");
+        assert!(!is_pipe(file.as_fd()));
+        assert!(!pipe_reader_gone(file.as_fd()));
     }
 }
