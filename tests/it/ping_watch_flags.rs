@@ -11,6 +11,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
+use crate::ping_live::{number as num, row, LOSS, RECV, SENT, STATE};
 use crate::tmux::{wrapped, Tmux};
 use crate::util::{assert_no_capabilities, assert_one_line_error, s, stderr, stdout};
 
@@ -156,9 +157,9 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
 
 /// The full-screen view run by nobody (ICMP datagram sockets) with `-s`, `-I` and many
 /// targets from `--file`; then with `-t 1`, the router's time-exceeded marked `!`
-/// (errors), never `×` (losses).
+/// (errors), never `×` (losses); then `-6 -c 5`, which ends by itself.
 #[test]
-fn the_view_runs_unprivileged_with_size_interface_file_and_ttl() {
+fn the_view_runs_unprivileged_with_size_interface_file_ttl_and_v6() {
     let lab = lab!(LabConfig::default());
     lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
     let dest = s(lab.dest_v4());
@@ -176,31 +177,15 @@ fn the_view_runs_unprivileged_with_size_interface_file_and_ttl() {
         env!("CARGO_BIN_EXE_netlab"),
     );
     let tmux = Tmux::new(150, 40);
-    // The table row of `target`: its words (marker, target, state, loss%, win%, sent,
-    // recv, ...), not its chart lane nor the title (`ping TARGET every ...`).
-    let row = |screen: &str, target: &str| -> Option<Vec<String>> {
-        screen
-            .lines()
-            .skip(1)
-            .filter(|l| !l.contains('┆'))
-            .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
-            .find(|w| w.len() > 6 && w[1] == target)
-    };
-    let num = |screen: &str, target: &str, col: usize| -> f64 {
-        row(screen, target)
-            .and_then(|w| w[col].parse().ok())
-            .unwrap_or(-1.0)
-    };
-
     tmux.type_line(&wrapped(&format!(
         "{nobody} -s 300 -I east --file {}",
         file.display()
     )));
     tmux.wait_for("both targets answering nobody, no loss, in the view", |s| {
-        num(s, &hop, 6) >= 3.0
-            && num(s, &dest, 6) >= 3.0
-            && row(s, &hop).is_some_and(|w| w[3] == "0.0")
-            && row(s, &dest).is_some_and(|w| w[3] == "0.0")
+        num(s, &hop, RECV) >= 3.0
+            && num(s, &dest, RECV) >= 3.0
+            && row(s, &hop).is_some_and(|w| w[LOSS] == "0.0")
+            && row(s, &dest).is_some_and(|w| w[LOSS] == "0.0")
             && s.contains("window 60 s")
     });
     assert_eq!(tmux.format("#{alternate_on}"), "1");
@@ -229,9 +214,9 @@ fn the_view_runs_unprivileged_with_size_interface_file_and_ttl() {
             .to_string()
     };
     let screen = tmux.wait_for("ten probes, errors (!) on the lane, the row DOWN", |s| {
-        num(s, &dest, 5) >= 10.0
+        num(s, &dest, SENT) >= 10.0
             && lane(s).contains('!')
-            && row(s, &dest).is_some_and(|w| w[2] == "DOWN")
+            && row(s, &dest).is_some_and(|w| w[STATE] == "DOWN")
     });
     assert!(
         !lane(&screen).contains('×'),
@@ -241,4 +226,25 @@ fn the_view_runs_unprivileged_with_size_interface_file_and_ttl() {
     let screen = tmux.wait_exit();
     assert!(screen.lines().any(|l| l == "EXIT=1 TTY=same"), "{screen}");
     tmux.assert_screen_back(&screen);
+
+    tmux.wait_prompt_after_exit();
+
+    // -6 and -c: the view of a name's IPv6 address ends by itself after five probes,
+    // the terminal restored, the summary row of the address with all five answered.
+    tmux.clear();
+    let dest6 = s(lab.dest_v6());
+    tmux.type_line(&wrapped(&format!(
+        "{} -c 5 www.netlab.test",
+        nobody.replace(" -4 ", " -6 ")
+    )));
+    let screen = tmux.wait_exit();
+    assert!(screen.lines().any(|l| l == "EXIT=0 TTY=same"), "{screen}");
+    tmux.assert_screen_back(&screen);
+    let history = tmux.history();
+    let summary: Vec<&str> = history
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.len() > 3 && w[1] == dest6)
+        .unwrap_or_else(|| panic!("no summary row of {dest6}:\n{history}"));
+    assert_eq!((summary[2], summary[3]), ("5", "5"), "{history}");
 }
