@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::lab::{lab, Lab, LabConfig, Role, NOBODY};
 use crate::ping_live::{number as num, row, LOSS, RECV, SENT, STATE};
 use crate::tmux::{wrapped, Tmux};
+use crate::util::running::Running;
 use crate::util::{assert_no_capabilities, assert_one_line_error, s, stderr, stdout};
 
 /// `netlab ping --watch --json -n ARGS` as root (`None`) or `uid`, and its NDJSON lines.
@@ -25,6 +26,11 @@ fn stream(lab: &Lab, uid: Option<u32>, args: &[&str]) -> (Output, Vec<Value>) {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     (out, lines)
+}
+
+/// Asserts `out`'s exit code, with `what` and its stderr in the failure.
+fn exits(out: &Output, code: i32, what: &str) {
+    assert_eq!(out.status.code(), Some(code), "{what}: {}", stderr(out));
 }
 
 fn of_type<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -46,7 +52,7 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
 
     // Nobody without ping_group_range: the same one-line refusal as without --watch.
     let (out, _) = stream(&lab, Some(NOBODY), &["-c", "1", &dest]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    exits(&out, 2, "nobody without ping_group_range");
     assert_one_line_error(&out, "--watch unprivileged without ping_group_range");
     assert!(
         stderr(&out).contains("ping_group_range"),
@@ -61,7 +67,7 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
         let capture = lab.capture(Role::Dest, &format!("icmp and host {dest}"));
         let (out, lines) = stream(&lab, uid, &["-s", "300", "-c", "2", "-i", "0.2", &dest]);
         let (_, seen) = capture.stop();
-        assert_eq!(out.status.code(), Some(0), "{who}: {}", stderr(&out));
+        exits(&out, 0, who);
         let replies = of_type(&lines, "reply");
         assert_eq!(replies.len(), 2, "{who}: {lines:#?}");
         for r in &replies {
@@ -76,7 +82,7 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
 
         // -t 1: router 1 answers time exceeded; errors, not replies, and exit 1.
         let (out, lines) = stream(&lab, uid, &["-t", "1", "-c", "2", "-i", "0.2", &dest]);
-        assert_eq!(out.status.code(), Some(1), "{who}: {}", stderr(&out));
+        exits(&out, 1, who);
         let errors = of_type(&lines, "error");
         assert_eq!(errors.len(), 2, "{who} -t 1: {lines:#?}");
         for e in &errors {
@@ -100,7 +106,7 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         let file = file.to_str().unwrap();
         let (out, lines) = stream(&lab, uid, &["-4", "--file", file, "-c", "2", "-i", "0.2"]);
-        assert_eq!(out.status.code(), Some(0), "{who}: {}", stderr(&out));
+        exits(&out, 0, who);
         let rows = summary(&lines);
         let targets: Vec<&str> = rows.iter().map(|r| r["target"].as_str().unwrap()).collect();
         assert_eq!(
@@ -116,14 +122,14 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
         // -4 / -6 on a name with both: the family's address answers.
         for (flag, want) in [("-4", &dest), ("-6", &dest6)] {
             let (out, lines) = stream(&lab, uid, &[flag, "-c", "1", "www.netlab.test"]);
-            assert_eq!(out.status.code(), Some(0), "{who} {flag}: {}", stderr(&out));
+            exits(&out, 0, &format!("{who} {flag}"));
             assert_eq!(of_type(&lines, "reply")[0]["from"], **want, "{who} {flag}");
             assert_eq!(summary(&lines)[0]["address"], **want, "{who} {flag}");
         }
 
         // -i 0.3: the replies arrive 0.3 s apart, not at the default second.
         let (out, lines) = stream(&lab, uid, &["-i", "0.3", "-c", "4", &dest]);
-        assert_eq!(out.status.code(), Some(0), "{who}: {}", stderr(&out));
+        exits(&out, 0, who);
         let times: Vec<f64> = of_type(&lines, "reply")
             .iter()
             .map(|r| r["unix_time"].as_f64().unwrap())
@@ -137,21 +143,40 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
 
         // -I: bound to the client's address or its interface the replies come; bound to
         // loopback, the probes never leave (no reply, a timeout line, exit 1).
-        for bind in [s(lab.client_v4()), "east".to_string()] {
-            let (out, lines) = stream(&lab, uid, &["-I", &bind, "-c", "1", &dest]);
+        for (bind, target) in [
+            (s(lab.client_v4()), &dest),
+            ("east".to_string(), &dest),
+            (s(lab.client_v6()), &dest6),
+        ] {
+            let (out, lines) = stream(&lab, uid, &["-I", &bind, "-c", "1", target]);
+            exits(&out, 0, &format!("{who} -I {bind}"));
             assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{who} -I {bind}: {}",
-                stderr(&out)
+                of_type(&lines, "reply")[0]["from"],
+                **target,
+                "{who} -I {bind}"
             );
-            assert_eq!(of_type(&lines, "reply")[0]["from"], dest, "{who} -I {bind}");
         }
         let (out, lines) = stream(&lab, uid, &["-I", "lo", "-c", "1", "-W", "0.3", &dest]);
-        assert_eq!(out.status.code(), Some(1), "{who} -I lo: {}", stderr(&out));
+        exits(&out, 1, &format!("{who} -I lo"));
         assert!(of_type(&lines, "reply").is_empty(), "{who}: {lines:#?}");
         assert_eq!(of_type(&lines, "timeout").len(), 1, "{who}: {lines:#?}");
         assert_eq!(summary(&lines)[0]["received"], 0, "{who}");
+
+        // The same over IPv6: -t 1 router 1's time exceeded (-I is above); and -s past the
+        // link's MTU (fragments, reassembled: the whole reply).
+        let (out, lines) = stream(&lab, uid, &["-t", "1", "-c", "2", "-i", "0.2", &dest6]);
+        exits(&out, 1, &format!("{who} -6 -t 1"));
+        let errors = of_type(&lines, "error");
+        assert_eq!(errors.len(), 2, "{who} -6 -t 1: {lines:#?}");
+        assert!(
+            errors.iter().all(|e| e["from"] == s(lab.router_v6(1))),
+            "{errors:?}"
+        );
+        for target in [&dest, &dest6] {
+            let (out, lines) = stream(&lab, uid, &["-s", "3000", "-c", "1", target]);
+            exits(&out, 0, &format!("{who} -s 3000"));
+            assert_eq!(of_type(&lines, "reply")[0]["bytes"], 3008, "{who} {target}");
+        }
     }
 }
 
@@ -247,4 +272,35 @@ fn the_view_runs_unprivileged_with_size_interface_file_ttl_and_v6() {
         .find(|w| w.len() > 3 && w[1] == dest6)
         .unwrap_or_else(|| panic!("no summary row of {dest6}:\n{history}"));
     assert_eq!((summary[2], summary[3]), ("5", "5"), "{history}");
+}
+
+/// An endless `--watch --json` stream of nobody's, piped: SIGINT ends it with the
+/// summary as its last line, counting what was streamed.
+#[test]
+fn an_unprivileged_watch_stream_stops_on_sigint_with_its_summary() {
+    let lab = lab!(LabConfig::default());
+    lab.sysctl(Role::Client, "net.ipv4.ping_group_range", "0 2147483647");
+    let dest = s(lab.dest_v4());
+    let cmd = lab.netlab_command_as(
+        Some(NOBODY),
+        &[
+            "ping", "--watch", "--json", "-n", "-i", "0.2", "-s", "100", &dest,
+        ],
+    );
+    let mut run = Running::spawn("nobody's ping --watch --json", cmd);
+    for _ in 0..3 {
+        let line: Value = serde_json::from_str(&run.wait_stdout("\"reply\"")).unwrap();
+        assert_eq!(line["bytes"], 108, "{line}");
+    }
+    run.signal(libc::SIGINT);
+    let (status, lines, err) = run.wait();
+    assert_eq!(status.code(), Some(0), "{err:?}");
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let replies = of_type(&lines, "reply").len() as u64;
+    let row = &summary(&lines)[0];
+    assert!(replies >= 3, "{lines:#?}");
+    assert_eq!(row["received"], replies, "{lines:#?}");
 }
