@@ -127,7 +127,8 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
             assert_eq!(summary(&lines)[0]["address"], **want, "{who} {flag}");
         }
 
-        // -i 0.3: the replies arrive 0.3 s apart, not at the default second.
+        // -i 0.3: the replies arrive about 0.3 s apart (0.9 s for three gaps, with room for
+        // a loaded machine), not at the default second (3 s).
         let (out, lines) = stream(&lab, uid, &["-i", "0.3", "-c", "4", &dest]);
         exits(&out, 0, who);
         let times: Vec<f64> = of_type(&lines, "reply")
@@ -137,7 +138,7 @@ fn watch_json_carries_size_ttl_file_family_interval_and_interface_for_root_and_n
         assert_eq!(times.len(), 4, "{who}: {lines:#?}");
         let span = times[3] - times[0];
         assert!(
-            (0.8..1.5).contains(&span),
+            (0.6..2.5).contains(&span),
             "{who}: -i 0.3, 3 gaps in {span} s"
         );
 
