@@ -22,6 +22,7 @@ mod ping;
 mod ping_flags;
 mod ping_live;
 mod ping_probe;
+mod ping_watch_flags;
 mod report;
 mod resolve;
 mod resolve_types;

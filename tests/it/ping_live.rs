@@ -21,10 +21,12 @@ const CLEAN: &str = "override.netlab.test";
 /// LOSSY.
 const DEST: &str = "hostsonly.netlab.test";
 
-/// The words of `target`'s row in the view's table (not its chart lane).
-fn row(screen: &str, target: &str) -> Option<Vec<String>> {
+/// The words of `target`'s row in the view's table (not its chart lane, nor the title,
+/// which reads `ping TARGET every ...` when there is one target).
+pub(crate) fn row(screen: &str, target: &str) -> Option<Vec<String>> {
     screen
         .lines()
+        .skip(1)
         .filter(|l| !l.contains('┆'))
         .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
         .find(|w| w.len() > 6 && w[1] == target)
@@ -36,11 +38,12 @@ fn cell(screen: &str, target: &str, column: usize) -> Option<String> {
     row(screen, target).map(|w| w[column].clone())
 }
 
-const LOSS: usize = 3;
-const SENT: usize = 5;
-const RECV: usize = 6;
+pub(crate) const STATE: usize = 2;
+pub(crate) const LOSS: usize = 3;
+pub(crate) const SENT: usize = 5;
+pub(crate) const RECV: usize = 6;
 
-fn number(screen: &str, target: &str, column: usize) -> f64 {
+pub(crate) fn number(screen: &str, target: &str, column: usize) -> f64 {
     cell(screen, target, column)
         .and_then(|c| c.parse().ok())
         .unwrap_or(-1.0)
@@ -71,7 +74,7 @@ fn start_watch(lab: &Lab, tmux: &Tmux, extra: &str) -> String {
             number(s, CLEAN, RECV) > 0.0
                 && number(s, LOSSY, RECV) > 0.0
                 && lane(s, 1).is_some_and(|l| l.contains('×'))
-                && cell(s, &down, 2).as_deref() == Some("DOWN")
+                && cell(s, &down, STATE).as_deref() == Some("DOWN")
         },
     );
     assert_eq!(tmux.format("#{alternate_on}"), "1", "{screen}");
