@@ -57,7 +57,7 @@ fn run(cli: Cli, out: &Stdout) -> Result<Exit, Failure> {
         // One thread: hyper's connection task and the request that waits on it take turns
         // on it, so no phase is stretched by a hand-off between threads (curl has none).
         Command::Connect(args) if crate::connect::web::wanted(&args) => {
-            let plan = crate::connect::web::WebPlan::from_args(args)?;
+            let plan = crate::connect::web::WebPlan::from_args(args.into_inner())?;
             one_thread()?.block_on(crate::connect::web::run(plan, out))
         }
         Command::Connect(args) => {

@@ -460,7 +460,7 @@ mod tests {
             unreachable!()
         };
         assert!(wanted(&args));
-        WebPlan::from_args(args)
+        WebPlan::from_args(args.into_inner())
     }
 
     #[test]
