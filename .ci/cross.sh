@@ -33,6 +33,12 @@ else
 fi
 
 export PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1
+# ring (rustls' arithmetic) compiles C in its build script; there is no macOS C toolchain
+# here and a type check never links, so macOS gets a stand-in that writes empty objects
+# (.ci/cc-type-check-only says why). FreeBSD's and Windows' C goes through gcc/mingw.
+CC_aarch64_apple_darwin=$PWD/.ci/cc-type-check-only
+CC_x86_64_apple_darwin=$PWD/.ci/cc-type-check-only
+export CC_aarch64_apple_darwin CC_x86_64_apple_darwin
 for tool in cargo rustc cargo-clippy clippy-driver; do
   [ -x "/usr/bin/$tool" ] || { echo "error: /usr/bin/$tool not found: run .ci/cross-setup.sh (as root)" >&2; exit 1; }
 done
