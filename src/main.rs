@@ -10,9 +10,10 @@
 //! then a failed write, which `app` makes a quiet exit 0). What goes: a stack overflow
 //! ends the process with SIGSEGV, without std's line before it. The arguments still reach
 //! `std::env::args_os`: glibc hands them to std's initialiser before `main`.
-#![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]
+//! (`cargo test` builds this file with its harness's own `main`, so there it keeps `fn main`.)
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[no_mangle]
 extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -22,7 +23,7 @@ extern "C" fn main(
     run()
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(any(not(all(target_os = "linux", target_env = "gnu")), test))]
 fn main() {
     run();
 }
