@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{http_server, tls_server};
-use crate::exporter::{sample, spawn, terminate};
+use crate::exporter::{have_prometheus, promtool, sample, spawn, terminate};
 use crate::lab::web_server::{leaf, pki};
 use crate::util::running::Running;
 use crate::util::{assert_one_line_error, netlab, NETLAB};
@@ -78,6 +78,10 @@ fn module_http_reports_status_phases_and_version_and_refuses_bad_targets() {
         0.0
     );
     assert!(!body.contains("probe_tls_version_info"), "{body}");
+    if have_prometheus() {
+        let (ok, out) = promtool(&["check", "metrics"], &body);
+        assert!(ok, "{out}\n{body}");
+    }
 
     // A 500 is a failure at the status step; the slow path's wait is the processing phase.
     let (_, body) = probe(at, &format!("module=http&target={url}/status/500"));
@@ -154,6 +158,10 @@ fn module_tls_verifies_with_ca_file_and_names_an_expired_certificate() {
     assert_eq!(value(&body, "probe_http_ssl"), 1.0);
     assert_eq!(value(&body, "probe_http_status_code"), 200.0);
     assert!(value(&body, "probe_http_duration_seconds{phase=\"tls\"}") > 0.0);
+    if have_prometheus() {
+        let (ok, out) = promtool(&["check", "metrics"], &body);
+        assert!(ok, "{out}\n{body}");
+    }
 
     for module in ["tls", "http"] {
         let target = match module {
