@@ -29,6 +29,7 @@
 //! max_concurrent = 4                 # more at once get HTTP 503
 //! timeout = "10s"                    # at most; Prometheus's scrape timeout may cut it
 //! ping_count = 3                     # echo requests of module=icmp
+//! ca_file = "/etc/netlab/ca.pem"     # module=http/tls trust these besides the system's
 //!
 //! [[target]]
 //! host = "dest.netlab.test"
@@ -141,6 +142,8 @@ pub struct ProbeSection {
     pub timeout: Duration,
     #[serde(deserialize_with = "ping_count")]
     pub ping_count: u64,
+    /// PEM certificates module=http and module=tls trust besides the system's store.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ProbeSection {
@@ -151,6 +154,7 @@ impl Default for ProbeSection {
             max_concurrent: 4,
             timeout: Duration::from_secs(10),
             ping_count: 3,
+            ca_file: None,
         }
     }
 }

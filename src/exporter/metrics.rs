@@ -104,7 +104,21 @@ pub struct ProbeLabels {
     pub result: String,
 }
 
-type FloatGauge = Gauge<f64, AtomicU64>;
+pub type FloatGauge = Gauge<f64, AtomicU64>;
+
+/// Registers a gauge holding `value` (the one-shot registries of `/probe`).
+pub fn float(registry: &mut Registry, name: &str, help: &str, value: f64) {
+    let g = FloatGauge::default();
+    g.set(value);
+    registry.register(name, help, g);
+}
+
+/// Registers an integer gauge holding `value`.
+pub fn int(registry: &mut Registry, name: &str, help: &str, value: i64) {
+    let g = Gauge::<i64>::default();
+    g.set(value);
+    registry.register(name, help, g);
+}
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Every family the exporter serves.
@@ -556,6 +570,15 @@ mod tests {
             "probe_icmp_packets_received",
             "probe_icmp_duration_seconds",
             "probe_tcp_connect_duration_seconds",
+            "probe_http_status_code",
+            "probe_http_duration_seconds",
+            "probe_http_version",
+            "probe_http_content_length",
+            "probe_http_uncompressed_body_length",
+            "probe_http_ssl",
+            "probe_ssl_earliest_cert_expiry",
+            "probe_tls_version_info",
+            "probe_tls_handshake_duration_seconds",
             "probe_traceroute_hops",
             "probe_hop_probes_sent",
             "probe_hop_probes_answered",
@@ -568,8 +591,14 @@ mod tests {
                 "README lacks `{name}`"
             );
             assert!(
-                include_str!("probe.rs").contains(&format!("\"{name}\"")),
-                "probe.rs does not serve {name}"
+                [
+                    include_str!("probe.rs"),
+                    include_str!("probe_web.rs"),
+                    include_str!("path.rs"),
+                ]
+                .iter()
+                .any(|source| source.contains(&format!("\"{name}\""))),
+                "/probe does not serve {name}"
             );
         }
     }

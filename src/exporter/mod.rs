@@ -39,6 +39,7 @@ mod metrics;
 mod path;
 mod pinger;
 mod probe;
+mod probe_web;
 mod sockets;
 mod web;
 
@@ -208,6 +209,12 @@ fn new_prober(
         ping_count: config.probe.ping_count,
         trace: fleet::trace_settings(config),
         pool: pool.clone(),
+        tls: Arc::new(
+            crate::web::TlsSetup::new(config.probe.ca_file.as_deref()).map_err(|why| {
+                let why = why.strip_prefix("--cacert ").unwrap_or(&why).to_string();
+                Failure::new("exporter", format!("[probe] ca_file {why}"))
+            })?,
+        ),
     })
 }
 

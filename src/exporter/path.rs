@@ -15,9 +15,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family as Series;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
-use super::metrics::{HopAddressLabels, HopLabels, Metrics, TargetLabels};
+use super::metrics::{int, FloatGauge, HopAddressLabels, HopLabels, Metrics, TargetLabels};
 use crate::cli::Family;
 use crate::target::{Resolved, Target};
 use crate::trace::engine::{Ending, ProbeResult};
@@ -297,6 +301,71 @@ pub async fn watch(
             Err(why) => eprintln!("netlab: exporter: tracing {}: {why}", resolved.text),
         }
     }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TtlLabels {
+    ttl: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TtlAddressLabels {
+    ttl: String,
+    address: String,
+}
+
+/// A round as `/probe?module=trace` answers it (blackbox-style names).
+pub fn encode_probe(r: &mut Registry, round: &Round) {
+    int(
+        r,
+        "probe_traceroute_hops",
+        "TTL of the last hop that answered",
+        round.last_answered() as i64,
+    );
+    let sent: Series<TtlLabels, Gauge> = Series::default();
+    let answered: Series<TtlLabels, Gauge> = Series::default();
+    let rtt: Series<TtlLabels, FloatGauge> = Series::default();
+    let address: Series<TtlAddressLabels, Gauge> = Series::default();
+    for hop in &round.hops {
+        let l = TtlLabels {
+            ttl: hop.ttl.to_string(),
+        };
+        sent.get_or_create(&l).set(hop.sent as i64);
+        answered.get_or_create(&l).set(hop.rtts.len() as i64);
+        if !hop.rtts.is_empty() {
+            let mean =
+                hop.rtts.iter().map(Duration::as_secs_f64).sum::<f64>() / hop.rtts.len() as f64;
+            rtt.get_or_create(&l).set(mean);
+        }
+        if let Some(a) = hop.address {
+            address
+                .get_or_create(&TtlAddressLabels {
+                    ttl: l.ttl,
+                    address: a.to_string(),
+                })
+                .set(1);
+        }
+    }
+    r.register(
+        "probe_hop_probes_sent",
+        "Trace probes sent with this TTL",
+        sent,
+    );
+    r.register(
+        "probe_hop_probes_answered",
+        "Trace probes with this TTL that were answered",
+        answered,
+    );
+    r.register(
+        "probe_hop_rtt_seconds",
+        "Mean round-trip time at this TTL",
+        rtt,
+    );
+    r.register(
+        "probe_hop_address_info",
+        "Who answered at this TTL (1)",
+        address,
+    );
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `/probe?target=HOST&module=icmp|tcp|dns|trace`: one probe per request, the
+//! `/probe?target=HOST&module=icmp|tcp|dns|trace|http|tls`: one probe per request, the
 //! blackbox_exporter multi-target pattern (Prometheus lists the targets and passes each
 //! one as `target`; the answer is that probe's metrics alone).
 //!
@@ -19,10 +19,10 @@
 //! socket of the pool opened while privileged, `sockets.rs`; without the privilege on
 //! an ICMP datagram socket, so `net.ipv4.ping_group_range` must then allow the
 //! exporter's group), `net::socket::tcp_connect` (as `connect`), the
-//! system resolver (as every command resolves), `trace::run_trace` (UDP, as `check`).
+//! system resolver (as every command resolves), `trace::run_trace` (UDP, as `check`),
+//! `web::attempt` (as `connect https://...`; `probe_web.rs`).
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,12 +33,15 @@ use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
 use super::config::{normal_name, Allowed};
+use super::metrics::{float, int, FloatGauge};
 use super::path::{self, Round, TraceSettings};
+use super::probe_web;
 use super::sockets::ProbePool;
 use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::ping;
 use crate::target::{Host, PortSuffix, Resolved, Target};
+use crate::web::{Attempt, Timeline, TlsSetup, WebTarget};
 
 /// The modules `/probe` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,10 @@ pub enum Module {
     Tcp,
     Dns,
     Trace,
+    /// `target=URL`: one request (`probe_web.rs`).
+    Http,
+    /// `target=HOST:PORT`: one TLS handshake (`probe_web.rs`).
+    Tls,
 }
 
 impl Module {
@@ -56,8 +63,10 @@ impl Module {
             "tcp" => Ok(Module::Tcp),
             "dns" => Ok(Module::Dns),
             "trace" => Ok(Module::Trace),
+            "http" => Ok(Module::Http),
+            "tls" => Ok(Module::Tls),
             other => Err(format!(
-                "unknown module '{other}' (use icmp, tcp, dns or trace)"
+                "unknown module '{other}' (use icmp, tcp, dns, trace, http or tls)"
             )),
         }
     }
@@ -67,6 +76,8 @@ impl Module {
             Module::Tcp => "tcp",
             Module::Dns => "dns",
             Module::Trace => "trace",
+            Module::Http => "http",
+            Module::Tls => "tls",
         }
     }
 }
@@ -78,6 +89,9 @@ pub struct Request {
     pub target: Target,
     /// The port of `tcp`.
     pub port: Option<u16>,
+    /// The URL of `http`, the `HOST:PORT` of `tls` (`target` is then its host alone,
+    /// which the allow list judges).
+    pub web: Option<WebTarget>,
     /// `debug=true`: the answer is the probe's log, then its metrics (blackbox_exporter's
     /// way), as plain text.
     pub debug: bool,
@@ -140,6 +154,20 @@ pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
     if text.len() > MAX_TARGET_LEN {
         return Err(bad(format!("target is {} bytes long", text.len())));
     }
+    if matches!(module, Module::Http | Module::Tls) {
+        let web = probe_web::parse_target(module == Module::Tls, text)
+            .map_err(|why| bad(format!("target '{}' {why}", text.escape_default())))?;
+        let host = web.host.to_string();
+        let target = Target::parse_destination(&host, PortSuffix::Forbidden)
+            .map_err(|why| bad(format!("target '{}': {why}", text.escape_default())))?;
+        return Ok(Request {
+            module,
+            target,
+            port: Some(web.port),
+            web: Some(web),
+            debug,
+        });
+    }
     let ports = if module == Module::Tcp {
         PortSuffix::Allowed
     } else {
@@ -158,6 +186,7 @@ pub fn parse_request(params: &[(String, String)]) -> Result<Request, Refusal> {
         module,
         target,
         port,
+        web: None,
         debug,
     })
 }
@@ -184,6 +213,8 @@ pub struct Prober {
     pub trace: TraceSettings,
     /// Raw ICMP sockets opened while privileged (`sockets.rs`).
     pub pool: Arc<ProbePool>,
+    /// The trust of module=http and module=tls (the system's and `[probe] ca_file`).
+    pub tls: Arc<TlsSetup>,
 }
 
 impl Prober {
@@ -263,7 +294,8 @@ impl Prober {
                 return;
             }
         };
-        f.dns_time = Some(resolve_started.elapsed());
+        let resolved_at = Instant::now();
+        f.dns_time = Some(resolved_at - resolve_started);
         f.note(format!(
             "resolved to {} in {:?}",
             addr.ip(),
@@ -279,6 +311,25 @@ impl Prober {
             Module::Icmp => self.icmp(&resolved, f).await,
             Module::Tcp => tcp(&resolved, request.port.unwrap_or(0), f).await,
             Module::Trace => self.trace(request, &resolved, f).await,
+            Module::Http | Module::Tls => {
+                let Some(web) = &request.web else {
+                    return f.fail("resolve", None, "no web target (a bug)".into());
+                };
+                let mut timeline = Timeline::new(resolve_started);
+                timeline.looked_up = Some(resolved_at);
+                let mut to = addr;
+                to.set_port(web.port);
+                f.note(probe_web::intent(web, to));
+                let attempt = probe_web::attempt(web, to, timeline, &self.tls, self.timeout).await;
+                for line in probe_web::log(&attempt) {
+                    f.note(line);
+                }
+                match probe_web::judge(web, &attempt) {
+                    Ok(()) => f.success = true,
+                    Err((step, kind, why)) => f.fail(step, kind, why),
+                }
+                f.web = Some(attempt);
+            }
         }
     }
 
@@ -443,6 +494,7 @@ struct Findings {
     icmp: Option<(u64, u64, Option<f64>)>,
     tcp_time: Option<Duration>,
     trace: Option<Round>,
+    web: Option<Attempt>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -454,31 +506,6 @@ struct PhaseLabels {
 struct StepLabels {
     step: String,
     kind: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct TtlLabels {
-    ttl: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct HopLabels {
-    ttl: String,
-    address: String,
-}
-
-type FloatGauge = Gauge<f64, AtomicU64>;
-
-fn float(registry: &mut Registry, name: &str, help: &str, value: f64) {
-    let g = FloatGauge::default();
-    g.set(value);
-    registry.register(name, help, g);
-}
-
-fn int(registry: &mut Registry, name: &str, help: &str, value: i64) {
-    let g = Gauge::<i64>::default();
-    g.set(value);
-    registry.register(name, help, g);
 }
 
 impl Findings {
@@ -581,9 +608,14 @@ impl Findings {
                 }
             }
             Module::Dns => {}
+            Module::Http | Module::Tls => {
+                if let Some(attempt) = &self.web {
+                    probe_web::encode(&mut r, module == Module::Http, attempt);
+                }
+            }
             Module::Trace => {
                 if let Some(round) = &self.trace {
-                    encode_round(&mut r, round);
+                    path::encode_probe(&mut r, round);
                 }
             }
         }
@@ -591,59 +623,6 @@ impl Findings {
         let _ = prometheus_client::encoding::text::encode(&mut out, &r);
         out
     }
-}
-
-fn encode_round(r: &mut Registry, round: &Round) {
-    int(
-        r,
-        "probe_traceroute_hops",
-        "TTL of the last hop that answered",
-        round.last_answered() as i64,
-    );
-    let sent: Family<TtlLabels, Gauge> = Family::default();
-    let answered: Family<TtlLabels, Gauge> = Family::default();
-    let rtt: Family<TtlLabels, FloatGauge> = Family::default();
-    let address: Family<HopLabels, Gauge> = Family::default();
-    for hop in &round.hops {
-        let l = TtlLabels {
-            ttl: hop.ttl.to_string(),
-        };
-        sent.get_or_create(&l).set(hop.sent as i64);
-        answered.get_or_create(&l).set(hop.rtts.len() as i64);
-        if !hop.rtts.is_empty() {
-            let mean =
-                hop.rtts.iter().map(Duration::as_secs_f64).sum::<f64>() / hop.rtts.len() as f64;
-            rtt.get_or_create(&l).set(mean);
-        }
-        if let Some(a) = hop.address {
-            address
-                .get_or_create(&HopLabels {
-                    ttl: l.ttl,
-                    address: a.to_string(),
-                })
-                .set(1);
-        }
-    }
-    r.register(
-        "probe_hop_probes_sent",
-        "Trace probes sent with this TTL",
-        sent,
-    );
-    r.register(
-        "probe_hop_probes_answered",
-        "Trace probes with this TTL that were answered",
-        answered,
-    );
-    r.register(
-        "probe_hop_rtt_seconds",
-        "Mean round-trip time at this TTL",
-        rtt,
-    );
-    r.register(
-        "probe_hop_address_info",
-        "Who answered at this TTL (1)",
-        address,
-    );
 }
 
 #[cfg(test)]
@@ -668,7 +647,7 @@ mod tests {
     fn bad_parameters_are_refused_with_the_reason() {
         assert!(refused(&[]).contains("missing parameter 'target'"));
         assert!(refused(&[("target", "a"), ("target", "b")]).contains("twice"));
-        assert!(refused(&[("target", "a"), ("module", "http")]).contains("unknown module"));
+        assert!(refused(&[("target", "a"), ("module", "udp")]).contains("unknown module"));
         assert!(refused(&[("target", "a"), ("x", "1")]).contains("unknown parameter 'x'"));
         assert!(refused(&[("target", "bad!name")]).contains("bad!name"));
         assert!(refused(&[("target", "a:80")]).contains("target 'a:80'"));
@@ -698,6 +677,7 @@ mod tests {
                 queries: 1,
                 wait: Duration::from_secs(1),
             },
+            tls: Arc::new(TlsSetup::with_roots(rustls::RootCertStore::empty()).unwrap()),
             pool: Arc::new(ProbePool::empty()),
         };
         let request =

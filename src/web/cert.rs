@@ -17,6 +17,9 @@ pub struct CertInfo {
     /// RFC 3339, UTC.
     pub not_before: String,
     pub not_after: String,
+    /// not-after in seconds since the epoch (the exporter's expiry gauges).
+    #[serde(skip)]
+    pub not_after_unix: i64,
     /// Whole days from now until not-after (negative once expired).
     pub days_left: i64,
     /// Subject and issuer are the same name.
@@ -54,6 +57,7 @@ pub fn describe(der: &[u8], now: SystemTime) -> Result<CertInfo, String> {
         dns_names,
         not_before: rfc3339(not_before),
         not_after: rfc3339(not_after),
+        not_after_unix: not_after,
         days_left: (not_after - now_secs).div_euclid(86_400),
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
     })

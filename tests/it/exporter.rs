@@ -448,9 +448,9 @@ fn prometheus_scrapes_the_exporter_in_the_lab() {
     for (query, status, why) in [
         ("module=icmp", 400, "missing parameter 'target'"),
         (
-            "target=www.netlab.test&module=http",
+            "target=www.netlab.test&module=udp",
             400,
-            "unknown module 'http'",
+            "unknown module 'udp'",
         ),
         ("target=www.netlab.test&target=x", 400, "given twice"),
         (

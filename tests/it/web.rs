@@ -18,6 +18,7 @@ use crate::lab::web_server::{leaf, pki, Pki};
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
 mod in_the_lab;
+mod probe;
 
 // ----- a small HTTP/1.1 server -----
 
