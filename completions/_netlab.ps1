@@ -59,7 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'netlab' -ScriptBlock {
             break
         }
         'netlab;connect' {
-            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges that add up to more addresses than N, before anything is sent')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read targets (host:port, or hosts, addresses and ranges with -p) from FILE, one per line (''-'' for stdin; ''#'' starts a comment)')
+            [CompletionResult]::new('--max-targets', '--max-targets', [CompletionResultType]::ParameterName, 'Refuse ranges and files that add up to more targets than N, before anything is sent')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'How long to wait for a handshake or an answer')

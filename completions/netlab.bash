@@ -139,12 +139,16 @@ _netlab() {
             return 0
             ;;
         netlab__subcmd__connect)
-            opts="-p -u -w -c -i -N -4 -6 -L -X -H -d -k -h -V --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --tls --location --request --header --data --head --http1.1 --http2 --sni --resolve --expect-status --cacert --insecure --plot --interactive --help --version"
+            opts="-p -u -w -c -i -N -4 -6 -L -X -H -d -k -h -V --file --max-targets --port --udp --timeout --count --interval --send --send-file --eol --shutdown --recv-bytes --expect --expect-regex --syn --rate --concurrency --format --json --tls --location --request --header --data --head --http1.1 --http2 --sni --resolve --expect-status --cacert --insecure --plot --interactive --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-targets)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -54,7 +54,8 @@ set edit:completion:arg-completer[netlab] = {|@words|
             cand --version 'Print version'
         }
         &'netlab;connect'= {
-            cand --max-targets 'Refuse ranges that add up to more addresses than N, before anything is sent'
+            cand --file 'Read targets (host:port, or hosts, addresses and ranges with -p) from FILE, one per line (''-'' for stdin; ''#'' starts a comment)'
+            cand --max-targets 'Refuse ranges and files that add up to more targets than N, before anything is sent'
             cand -p 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
             cand --port 'Ports: 22,80,8000-8100; ''-'' (as in -p-) for all 65535'
             cand -w 'How long to wait for a handshake or an answer'

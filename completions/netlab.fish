@@ -69,7 +69,8 @@ complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s 6 -d 'Use IPv6
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -l json -d 'Short for --format json'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netlab -n "__fish_netlab_using_subcommand resolve" -s V -l version -d 'Print version'
-complete -c netlab -n "__fish_netlab_using_subcommand connect" -l max-targets -d 'Refuse ranges that add up to more addresses than N, before anything is sent' -r
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l file -d 'Read targets (host:port, or hosts, addresses and ranges with -p) from FILE, one per line (\'-\' for stdin; \'#\' starts a comment)' -r -F
+complete -c netlab -n "__fish_netlab_using_subcommand connect" -l max-targets -d 'Refuse ranges and files that add up to more targets than N, before anything is sent' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s p -l port -d 'Ports: 22,80,8000-8100; \'-\' (as in -p-) for all 65535' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s w -l timeout -d 'How long to wait for a handshake or an answer' -r
 complete -c netlab -n "__fish_netlab_using_subcommand connect" -s c -l count -d 'Probe COUNT times and print statistics (single port only)' -r

@@ -246,7 +246,10 @@ pub struct ConnectArgs {
     /// host:port, [v6addr]:port, or host with -p; an address range with -p (10.0.0.0/24, 10.0.0.1-50, fd00::/120)
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Refuse ranges that add up to more addresses than N, before anything is sent
+    /// Read targets (host:port, or hosts, addresses and ranges with -p) from FILE, one per line ('-' for stdin; '#' starts a comment)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tls", "interactive"])]
+    pub file: Option<PathBuf>,
+    /// Refuse ranges and files that add up to more targets than N, before anything is sent
     #[arg(long, value_name = "N", default_value_t = crate::target::DEFAULT_MAX_TARGETS as u32, value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
     pub max_targets: u32,
     /// Ports: 22,80,8000-8100; '-' (as in -p-) for all 65535

@@ -21,6 +21,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+pub mod file;
 pub mod range;
 pub use range::AddrRange;
 

@@ -207,9 +207,16 @@ struct TargetPorts {
 
 impl Plan {
     pub fn from_args(args: ConnectArgs) -> Result<Plan, Failure> {
-        if args.targets.is_empty() {
-            return Err(Failure::usage("connect", "no target given")
-                .with_hint("netlab connect HOST:PORT, or netlab connect HOST -p PORTS"));
+        let texts = crate::target::file::with_file(
+            &args.targets,
+            args.file.as_deref(),
+            args.max_targets as usize,
+            PortSuffix::Allowed,
+        )?;
+        if texts.is_empty() {
+            return Err(Failure::usage("connect", "no target given").with_hint(
+                "netlab connect HOST:PORT, netlab connect HOST -p PORTS, or --file FILE",
+            ));
         }
         // The flags of the web path (`web.rs`) without a URL or --tls: refuse, never ignore.
         if let Some(flag) = web::web_flag_given(&args) {
@@ -234,12 +241,8 @@ impl Plan {
                 .with_hint("netlab connect --syn HOST -p 22,80,443 (or -p- for all)"));
         }
         // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address.
-        let expanded = expand_destinations(
-            &args.targets,
-            PortSuffix::Allowed,
-            args.max_targets as usize,
-        )
-        .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
+        let expanded = expand_destinations(&texts, PortSuffix::Allowed, args.max_targets as usize)
+            .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
         let mut targets = Vec::with_capacity(expanded.len());
         for target in expanded {
             let text = &target.text;

@@ -91,6 +91,12 @@ impl WebPlan {
             return Err(Failure::usage("connect", "no target given"));
         }
         // Flags of the port probes mean nothing above the socket: refuse, never ignore.
+        if args.file.is_some() {
+            return Err(
+                Failure::usage("--file", "reads port-probe targets, not URLs")
+                    .with_hint("give URLs on the command line"),
+            );
+        }
         let socket_only = [
             (args.ports.is_some(), "-p"),
             (args.udp, "--udp"),

@@ -104,7 +104,6 @@
 //! (100% loss, only errors); 2 the run could not be done (bad input, unresolvable name,
 //! missing privilege, socket error).
 
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -331,10 +330,12 @@ impl Plan {
             )
             .with_hint("use --json for one JSON object per line as replies arrive"));
         }
-        let mut texts = args.targets.clone();
-        if let Some(path) = &args.file {
-            texts.extend(read_target_file(path, args.max_targets as usize)?);
-        }
+        let texts = crate::target::file::with_file(
+            &args.targets,
+            args.file.as_deref(),
+            args.max_targets as usize,
+            PortSuffix::Forbidden,
+        )?;
         if texts.is_empty() {
             return Err(Failure::usage("ping", "no targets given")
                 .with_hint("name hosts on the command line or with --file FILE"));
@@ -457,49 +458,6 @@ fn parse_pattern(text: &str) -> Result<Vec<u8>, String> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| e.to_string()))
         .collect()
-}
-
-/// The lines of a `--file`, at most `max` of them: each target holds a row of statistics
-/// and a slot in the engine, so an endless file (`yes host | netlab ping --file -`) must
-/// stop (`--max-targets`; ranges on a line are counted when expanded).
-fn read_target_file(path: &std::path::Path, max: usize) -> Result<Vec<String>, Failure> {
-    let shown = path.display().to_string();
-    let reader: Box<dyn BufRead> = if shown == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
-    } else {
-        let file = std::fs::File::open(path)
-            .map_err(|e| Failure::new(format!("reading targets from {shown}"), e))?;
-        Box::new(BufReader::new(file))
-    };
-    let mut reader = reader;
-    let what = format!("reading targets from {shown}");
-    let mut out = Vec::new();
-    let mut buffer = Vec::new();
-    for number in 1.. {
-        match crate::lines::read_line(&mut reader, &mut buffer, crate::lines::MAX_LINE)
-            .map_err(|e| Failure::new(&what, e))?
-        {
-            crate::lines::Line::End => break,
-            crate::lines::Line::TooLong => {
-                return Err(Failure::usage(&what, crate::lines::too_long(number)))
-            }
-            crate::lines::Line::Read => {}
-        }
-        let line = std::str::from_utf8(&buffer)
-            .map_err(|_| Failure::usage(&what, format!("line {number} is not UTF-8 text")))?;
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        if out.len() == max {
-            return Err(Failure::usage(
-                &what,
-                format!("more than --max-targets {max} targets (line {number})"),
-            ));
-        }
-        out.push(line.to_string());
-    }
-    Ok(out)
 }
 
 /// The sockets of a run, opened before privileges are dropped (capabilities are per

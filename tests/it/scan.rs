@@ -132,6 +132,92 @@ fn connect_takes_a_range_and_probes_every_address() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// `connect --file`: the targets of `ping --file` (ranges included), from a file or stdin.
+#[test]
+fn connect_reads_ranges_from_a_file_or_stdin() {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets");
+    std::fs::write(&file, "# loopback\n127.0.0.1-2\n\n127.0.0.3  # last\n").unwrap();
+    let states = |out: &std::process::Output| -> Vec<(String, String)> {
+        json(out)["probes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["address"].to_string(), p["state"].to_string()))
+            .collect()
+    };
+    let want: Vec<(String, String)> = [
+        ("127.0.0.1", "open"),
+        ("127.0.0.2", "closed"),
+        ("127.0.0.3", "closed"),
+    ]
+    .iter()
+    .map(|(a, s)| (format!("\"{a}\""), format!("\"{s}\"")))
+    .collect();
+    let path = file.to_str().unwrap();
+    let out = netlab(&["connect", "--json", "--file", path, "-p", &port]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(states(&out), want);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(["connect", "--json", "--file", "-", "-p", &port])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"127.0.0.1-3\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(states(&out), want);
+}
+
+#[test]
+fn connect_file_lines_that_are_no_target_or_too_many_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets");
+    let path = file.to_str().unwrap();
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "127.0.0.1\n127.0.0.0/33\n",
+            &["-p", "9"],
+            "line 2: '127.0.0.0/33'",
+        ),
+        ("# c\n127.0.0.1:99999\n", &[], "line 2: "),
+        ("127.0.0.1-300\n", &["-p", "9"], "line 1: '127.0.0.1-300'"),
+        (
+            "127.0.0.1:9\n",
+            &["-p", "9"],
+            "names a port, and -p gives ports too",
+        ),
+        ("127.0.0.1\n", &[], "no port given"),
+        ("# nothing\n", &["-p", "9"], "no target given"),
+        (
+            "127.0.0.0/28\n",
+            &["-p", "9", "--max-targets", "10"],
+            "14 addresses, more than --max-targets 10",
+        ),
+    ];
+    for (text, flags, want) in cases {
+        std::fs::write(&file, text).unwrap();
+        let mut args = vec!["connect", "--file", path];
+        args.extend_from_slice(flags);
+        let out = netlab(&args);
+        crate::util::assert_one_line_error(&out, &format!("{text:?} {flags:?}"));
+        assert!(stderr(&out).contains(want), "{text:?}: {}", stderr(&out));
+    }
+    let out = netlab(&["connect", "--file", "/nonexistent/targets", "-p", "9"]);
+    crate::util::assert_one_line_error(&out, "a missing file");
+    assert!(stderr(&out).contains("reading targets from /nonexistent/targets"));
+    let out = netlab(&["connect", "--file", path, "https://localhost/"]);
+    crate::util::assert_one_line_error(&out, "--file with a URL");
+}
+
 /// Whether this test process may open raw sockets (root); under `CI=true` a missing
 /// privilege fails the test instead of skipping it.
 fn can_raw() -> bool {
