@@ -285,8 +285,9 @@ fn check_adds_the_web_server_and_certificate_rows() {
     assert_eq!(cert["status"], "pass");
     let why = cert["explanation"].as_str().unwrap();
     assert!(
-        why.contains("valid for www.netlab.test, 89 days left")
-            || why.contains("valid for www.netlab.test, 88 days left"),
+        // The lab's certificate is made for 90 days when the lab starts: 90 whole days
+        // left when it is checked within the second, fewer as the run goes on.
+        (88..=90).any(|d| why.contains(&format!("valid for www.netlab.test, {d} days left"))),
         "{why}"
     );
 
