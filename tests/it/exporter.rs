@@ -8,7 +8,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -30,49 +29,7 @@ pub(crate) fn examples() -> PathBuf {
 /// installed (as root, with apt-get) once; without it the test fails under CI=true and
 /// skips loudly otherwise.
 pub(crate) fn have_prometheus() -> bool {
-    static INSTALL: Mutex<Option<bool>> = Mutex::new(None);
-    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(ok) = *done {
-        return ok;
-    }
-    let present = || which("prometheus") && which("promtool");
-    // SAFETY: geteuid cannot fail.
-    if !present() && unsafe { libc::geteuid() } == 0 {
-        let _ = Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-qq",
-                "--no-install-recommends",
-                "prometheus",
-            ])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status();
-    }
-    let ok = present();
-    *done = Some(ok);
-    if !ok {
-        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-        assert!(
-            !ci,
-            "prometheus and promtool are missing (apt-get install prometheus)"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {}: prometheus/promtool missing (apt-get install prometheus)",
-            std::thread::current().name().unwrap_or("<test>")
-        );
-    }
-    ok
-}
-
-fn which(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    crate::lab::prerequisites::installed(&["prometheus", "promtool"], &["prometheus"])
 }
 
 /// `promtool ARGS` with `stdin`; its exit status and output.

@@ -58,7 +58,7 @@ pub mod capture;
 pub mod dns;
 pub mod impair;
 pub mod netns;
-mod prerequisites;
+pub mod prerequisites;
 pub mod scripted_dns;
 pub mod services;
 pub mod skip;

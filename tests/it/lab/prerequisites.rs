@@ -91,14 +91,6 @@ fn install_missing_tools() -> Result<(), String> {
                 "lab: installing missing tools with apt-get: {}",
                 pkgs.join(" ")
             );
-            let apt = |args: &[&str]| {
-                Command::new("apt-get")
-                    .args(args)
-                    .env("DEBIAN_FRONTEND", "noninteractive")
-                    .output()
-                    .map(|o| o.status.success())
-                    .unwrap_or(false)
-            };
             let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
             install.extend(pkgs.iter().map(String::as_str));
             let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
@@ -114,4 +106,61 @@ fn install_missing_tools() -> Result<(), String> {
             }
         })
         .clone()
+}
+
+/// Whether every program in `programs` is on PATH, installing `packages` with apt first
+/// when one is missing and this is root (under the lab's apt lock, once per set a
+/// process). When they are still missing the calling test is skipped, or fails under
+/// `CI=true` ([`super::skip::skip`]); the caller returns on `false`. One place for what
+/// the exporter's Prometheus and the web tests' nginx and curl need.
+pub fn installed(programs: &[&str], packages: &[&str]) -> bool {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static DONE: Mutex<Option<HashMap<String, bool>>> = Mutex::new(None);
+    let key = programs.join(" ");
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    let known = done.get_or_insert_with(HashMap::new).get(&key).copied();
+    let ok = known.unwrap_or_else(|| {
+        let present = || programs.iter().all(|p| on_path(p));
+        // SAFETY: geteuid cannot fail.
+        if !present() && unsafe { libc::geteuid() } == 0 {
+            let lock = std::fs::File::create("/tmp/netlab-lab-apt.lock");
+            if let Ok(lock) = &lock {
+                // SAFETY: flock on an fd we own; released when `lock` is dropped.
+                unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(lock), libc::LOCK_EX) };
+            }
+            let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+            install.extend_from_slice(packages);
+            let _ = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+        }
+        let ok = present();
+        done.get_or_insert_with(HashMap::new).insert(key, ok);
+        ok
+    });
+    drop(done);
+    if !ok {
+        super::skip::skip(&format!(
+            "{} missing (apt-get install {})",
+            programs.join(", "),
+            packages.join(" ")
+        ));
+    }
+    ok
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// One quiet apt-get run (`DEBIAN_FRONTEND=noninteractive`): whether it succeeded.
+fn apt(args: &[&str]) -> bool {
+    Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

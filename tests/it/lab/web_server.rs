@@ -3,10 +3,8 @@
 //! name), on fixed ports; what `connect https://...` and `check https://...` are tested
 //! against, and what the web bench (benches/compare/web.rs) times beside curl.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
@@ -60,56 +58,10 @@ pub fn leaf(
     (cert, key)
 }
 
-fn which(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Debian's nginx (and curl, to compare with), installed once when missing; false (and a
 /// loud skip) without them, a failure under CI=true.
 pub fn have_nginx() -> bool {
-    static INSTALL: Mutex<Option<bool>> = Mutex::new(None);
-    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(ok) = *done {
-        return ok;
-    }
-    let present = || which("nginx") && which("curl");
-    // SAFETY: geteuid cannot fail.
-    if !present() && unsafe { libc::geteuid() } == 0 {
-        let apt = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        let install = [
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "nginx",
-            "curl",
-        ];
-        let _ = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
-    }
-    let ok = present();
-    *done = Some(ok);
-    if !ok {
-        let ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-        assert!(!ci, "nginx or curl is missing (apt-get install nginx curl)");
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {}: nginx or curl missing (apt-get install nginx curl)",
-            std::thread::current().name().unwrap_or("<test>")
-        );
-    }
-    ok
+    super::prerequisites::installed(&["nginx", "curl"], &["nginx", "curl"])
 }
 
 /// nginx in the destination namespace, stopped (and its files removed) on drop.
