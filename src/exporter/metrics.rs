@@ -577,6 +577,7 @@ mod tests {
             "probe_http_uncompressed_body_length",
             "probe_http_ssl",
             "probe_ssl_earliest_cert_expiry",
+            "probe_ssl_last_chain_expiry_timestamp_seconds",
             "probe_tls_version_info",
             "probe_tls_handshake_duration_seconds",
             "probe_traceroute_hops",

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{http_server, tls_server};
+use super::{http_server, tls_server, tls_server_sending};
 use crate::exporter::{have_prometheus, promtool, sample, spawn, terminate};
-use crate::lab::web_server::{leaf, pki};
+use crate::lab::web_server::{leaf, pki, pki_until};
 use crate::util::running::Running;
 use crate::util::{assert_one_line_error, netlab, NETLAB};
 
@@ -183,6 +183,11 @@ fn module_tls_verifies_with_ca_file_and_names_an_expired_certificate() {
         )
         .unwrap();
         assert!(expiry < now, "{expiry}");
+        // Nothing verified, so there is no verified chain to date.
+        assert!(
+            !body.contains("probe_ssl_last_chain_expiry"),
+            "{module}: {body}"
+        );
     }
     assert!(terminate(exporter).success());
 
@@ -193,6 +198,51 @@ fn module_tls_verifies_with_ca_file_and_names_an_expired_certificate() {
         body.contains("probe_failed_step{step=\"certificate\",kind=\"unknown_issuer\"} 1"),
         "{body}"
     );
+    assert!(terminate(exporter).success());
+}
+
+/// Seconds from now until the series' timestamp, in days.
+fn days_left(body: &str, series: &str) -> f64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    (value(body, series) - now) / 86_400.0
+}
+
+#[test]
+fn last_chain_expiry_is_the_verified_path_with_its_anchor_not_every_certificate_sent() {
+    // The CA ends in 30 days, the leaf in 90; the server also sends a stray
+    // self-signed certificate that ends in 5 days and is on no path.
+    let pki = pki_until(Some(30));
+    let stray = leaf(&pki, &["stray.test"], -1, 5, true).0.der().clone();
+    let server = tls_server_sending(
+        &pki,
+        leaf(&pki, &["127.0.0.1"], -1, 90, false),
+        false,
+        vec![stray],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ca = format!("ca_file = \"{}\"\n", pki.ca_file.display());
+    let (exporter, at) = start(dir.path(), &ca);
+    for query in [
+        format!("module=tls&target=127.0.0.1:{}", server.port()),
+        format!("module=http&target=https://127.0.0.1:{}/", server.port()),
+    ] {
+        let (status, body) = probe(at, &query);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(value(&body, "probe_success"), 1.0, "{query}: {body}");
+        let earliest = days_left(&body, "probe_ssl_earliest_cert_expiry");
+        assert!((4.0..=5.0).contains(&earliest), "{query}: {earliest}");
+        // The anchor (from ca_file) ends first on the path: 30 days, not the leaf's 90
+        // nor the stray's 5.
+        let last = days_left(&body, "probe_ssl_last_chain_expiry_timestamp_seconds");
+        assert!((29.0..=30.0).contains(&last), "{query}: {last}");
+        if have_prometheus() {
+            let (ok, out) = promtool(&["check", "metrics"], &body);
+            assert!(ok, "{out}\n{body}");
+        }
+    }
     assert!(terminate(exporter).success());
 }
 
