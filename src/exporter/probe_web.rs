@@ -39,12 +39,9 @@ struct VersionLabels {
 }
 
 /// The target of module=http (a URL) or, with `tls`, of module=tls (`HOST:PORT`).
+/// (The same parse as a `[[target]]`'s `http =`/`tls =`, which lives in config.rs.)
 pub fn parse_target(tls: bool, text: &str) -> Result<WebTarget, String> {
-    match tls {
-        false => WebTarget::parse_url(text),
-        true if text.contains("://") => Err("is a URL; module tls takes HOST:PORT".into()),
-        true => WebTarget::parse_tls(text),
-    }
+    super::config::web_target(tls, text)
 }
 
 /// What the probe is about to do, for the debug log.

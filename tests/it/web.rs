@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::lab::web_server::{leaf, pki, Pki};
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
+mod checks;
 mod in_the_lab;
 mod probe;
 

@@ -18,8 +18,15 @@ use crate::util::{assert_one_line_error, netlab, NETLAB};
 
 /// `netlab exporter` on a free loopback port with `[probe]` set to `probe`.
 fn start(dir: &Path, probe: &str) -> (Running, SocketAddr) {
+    start_with(
+        dir,
+        &format!("listen = \"127.0.0.1:0\"\n[probe]\nallow = [\"127.0.0.1\"]\n{probe}"),
+    )
+}
+
+/// `netlab exporter` with the config file `config` (written to DIR/exporter.toml).
+pub(super) fn start_with(dir: &Path, config: &str) -> (Running, SocketAddr) {
     let path = dir.join("exporter.toml");
-    let config = format!("listen = \"127.0.0.1:0\"\n[probe]\nallow = [\"127.0.0.1\"]\n{probe}");
     std::fs::write(&path, config).unwrap();
     let mut cmd = Command::new(NETLAB);
     cmd.args(["exporter", "--config", path.to_str().unwrap()]);
@@ -36,11 +43,16 @@ fn start(dir: &Path, probe: &str) -> (Running, SocketAddr) {
 
 /// `GET /probe?QUERY`: (status, body).
 fn probe(exporter: SocketAddr, query: &str) -> (u16, String) {
+    get(exporter, &format!("/probe?{query}"))
+}
+
+/// `GET PATH` from the exporter: (status, body).
+pub(super) fn get(exporter: SocketAddr, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(exporter).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(
         s,
-        "GET /probe?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
