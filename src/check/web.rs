@@ -123,6 +123,7 @@ mod tests {
                 cipher: "TLS13_AES_128_GCM_SHA256".into(),
                 alpn: Some("h2".into()),
                 chain: vec![],
+                last_chain_expiry: None,
                 verdict,
             }),
             response: status.map(ResponseInfo::with_status),

@@ -539,6 +539,7 @@ mod tests {
                 cipher: "x".into(),
                 alpn: None,
                 chain: vec![],
+                last_chain_expiry: None,
                 verdict: if verified {
                     web::Verdict::ok()
                 } else {

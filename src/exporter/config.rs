@@ -34,6 +34,8 @@
 //! [[target]]
 //! host = "dest.netlab.test"
 //! trace = true                       # watch its path too
+//! http = "https://dest.netlab.test/" # an http check (a URL on this host) ...
+//! tls = "dest.netlab.test:443"       # ... and a tls check, every web_interval (10s)
 //! ```
 
 use std::collections::BTreeMap;
@@ -49,6 +51,7 @@ use toml::Spanned;
 use crate::duration::parse_duration;
 use crate::error::Failure;
 use crate::target::{Host, PortSuffix, Target};
+use crate::web::{WebHost, WebTarget};
 
 /// Where the exporter listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9470";
@@ -176,6 +179,14 @@ pub struct TargetEntry {
     pub tcp: Vec<u16>,
     #[serde(default, deserialize_with = "some_positive_duration")]
     pub tcp_interval: Option<Duration>,
+    /// A URL on this host to GET every `web_interval` (the http check).
+    #[serde(default)]
+    pub http: Option<Spanned<String>>,
+    /// `HOST:PORT` on this host to handshake with every `web_interval` (the tls check).
+    #[serde(default)]
+    pub tls: Option<Spanned<String>>,
+    #[serde(default, deserialize_with = "some_positive_duration")]
+    pub web_interval: Option<Duration>,
     /// Its own re-resolve interval instead of `[resolve] interval`.
     #[serde(default, deserialize_with = "some_positive_duration")]
     pub resolve_interval: Option<Duration>,
@@ -221,7 +232,9 @@ pub fn normal_name(name: &str) -> String {
 /// How often a TCP check connects unless the target says.
 pub const DEFAULT_TCP_INTERVAL: Duration = Duration::from_secs(10);
 /// Labels a target may not set: the exporter's own, and Prometheus' reserved ones.
-const RESERVED_LABELS: [&str; 7] = ["host", "ip", "ttl", "address", "kind", "port", "le"];
+const RESERVED_LABELS: [&str; 10] = [
+    "host", "ip", "ttl", "address", "kind", "port", "check", "url", "phase", "le",
+];
 /// Most labels one target may carry.
 pub const MAX_LABELS: usize = 16;
 
@@ -234,6 +247,10 @@ pub struct ConfiguredTarget {
     pub trace_interval: Option<Duration>,
     pub tcp: Vec<u16>,
     pub tcp_interval: Duration,
+    /// The http check's URL and the tls check's `HOST:PORT`, both on this target's host.
+    pub http: Option<WebTarget>,
+    pub tls: Option<WebTarget>,
+    pub web_interval: Duration,
     pub resolve_interval: Option<Duration>,
     /// Its own labels, sorted by name.
     pub labels: Vec<(String, String)>,
@@ -249,6 +266,9 @@ impl ConfiguredTarget {
             trace_interval: None,
             tcp: Vec::new(),
             tcp_interval: DEFAULT_TCP_INTERVAL,
+            http: None,
+            tls: None,
+            web_interval: DEFAULT_TCP_INTERVAL,
             resolve_interval: None,
             labels: Vec::new(),
         }
@@ -370,6 +390,8 @@ impl Config {
                     labels.push((name, value));
                 }
             }
+            let http = web_check(&target, false, entry.http).map_err(|(s, why)| fail(s, why))?;
+            let tls = web_check(&target, true, entry.tls).map_err(|(s, why)| fail(s, why))?;
             targets.push(ConfiguredTarget {
                 target,
                 ping: entry.ping,
@@ -377,6 +399,9 @@ impl Config {
                 trace_interval: entry.trace_interval,
                 tcp: entry.tcp,
                 tcp_interval: entry.tcp_interval.unwrap_or(DEFAULT_TCP_INTERVAL),
+                http,
+                tls,
+                web_interval: entry.web_interval.unwrap_or(DEFAULT_TCP_INTERVAL),
                 resolve_interval: entry.resolve_interval,
                 labels,
             });
@@ -401,6 +426,49 @@ impl Config {
             targets,
         })
     }
+}
+
+/// An http(s) URL, or with `tls` a `HOST:PORT` (module=http/tls's targets and a
+/// `[[target]]`'s `http =`/`tls =`).
+pub fn web_target(tls: bool, text: &str) -> Result<WebTarget, String> {
+    match tls {
+        false => WebTarget::parse_url(text),
+        true if text.contains("://") => Err("is a URL; module tls takes HOST:PORT".into()),
+        true => WebTarget::parse_tls(text),
+    }
+}
+
+/// A target's `http = URL` (`tls`: false) or `tls = "HOST:PORT"`: parsed as /probe
+/// parses them, and on the target's own host (the check connects to the address the
+/// target resolved to, so another host there would test something else).
+fn web_check(
+    target: &Target,
+    tls: bool,
+    entry: Option<Spanned<String>>,
+) -> Result<Option<WebTarget>, (Range<usize>, String)> {
+    let Some(entry) = entry else {
+        return Ok(None);
+    };
+    let key = if tls { "tls" } else { "http" };
+    let span = entry.span();
+    let text = entry.into_inner();
+    let web =
+        web_target(tls, &text).map_err(|why| (span.clone(), format!("{key} '{text}': {why}")))?;
+    let same = match (&target.host, &web.host) {
+        (Host::Name(a), WebHost::Name(b)) => normal_name(a) == normal_name(b),
+        (Host::Ip { addr, .. }, WebHost::Ip(b)) => addr == b,
+        _ => false,
+    };
+    if !same {
+        return Err((
+            span,
+            format!(
+                "{key} '{text}': its host {} is not the target's ({})",
+                web.host, target.text
+            ),
+        ));
+    }
+    Ok(Some(web))
 }
 
 /// A target to ping: a host name or an address, no port.
@@ -568,6 +636,41 @@ mod tests {
                 "line 3",
                 "unknown field",
             ),
+            (
+                "[[target]]\nhost = \"a\"\nping = false\nhttp = \"https://\"\n",
+                "line 4",
+                "http 'https://'",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nhttp = \"ftp://a/\"\n",
+                "line 3",
+                "ftp",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nhttp = \"http://b/x\"\n",
+                "line 3",
+                "its host b is not the target's (a)",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\ntls = \"a\"\n",
+                "line 3",
+                "tls 'a'",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\ntls = \"https://a/\"\n",
+                "line 3",
+                "module tls takes HOST:PORT",
+            ),
+            (
+                "[[target]]\nhost = \"192.0.2.1\"\ntls = \"a:443\"\n",
+                "line 3",
+                "not the target's",
+            ),
+            (
+                "[[target]]\nhost = \"a\"\nhttp = \"http://a/\"\nweb_interval = \"0s\"\n",
+                "line 4",
+                "",
+            ),
         ];
         for (text, line, why) in cases {
             let e = error(text);
@@ -604,6 +707,23 @@ mod tests {
             c.targets[1],
             ConfiguredTarget::pinged(c.targets[1].target.clone())
         );
+    }
+
+    #[test]
+    fn http_and_tls_checks_are_on_the_targets_host() {
+        let c = Config::parse(
+            "[[target]]\nhost = \"Web.Test\"\nhttp = \"https://web.test:8443/health\"\ntls = \"web.test:443\"\nweb_interval = \"3s\"\n[[target]]\nhost = \"::1\"\nhttp = \"http://[::1]/\"\n",
+            "x.toml",
+        )
+        .unwrap();
+        let t = &c.targets[0];
+        let http = t.http.as_ref().unwrap();
+        assert_eq!((http.port, http.url.path()), (8443, "/health"));
+        assert_eq!(t.tls.as_ref().unwrap().port, 443);
+        assert_eq!(t.web_interval, Duration::from_secs(3));
+        assert_eq!(c.targets[1].http.as_ref().unwrap().port, 80);
+        assert!(c.targets[1].tls.is_none());
+        assert_eq!(c.targets[1].web_interval, DEFAULT_TCP_INTERVAL);
     }
 
     #[test]

@@ -31,8 +31,10 @@ use tokio::task::JoinHandle;
 
 use super::config::{Config, ConfiguredTarget};
 use super::metrics::{HostLabels, Metrics, PingHandles, PortLabels, TargetLabels};
+use super::metrics::{WebLabels, WebPhaseLabels, WEB_PHASES};
 use super::path::{self, TraceSettings};
 use super::pinger;
+use super::probe_web;
 use super::sockets::Kept;
 use crate::dns::system;
 use crate::error::Failure;
@@ -40,6 +42,7 @@ use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::ping;
 use crate::target::{Host, Resolved};
+use crate::web::{Timeline, TlsSetup, WebTarget};
 
 /// A name that now resolves to another address.
 #[derive(Debug)]
@@ -73,6 +76,10 @@ pub struct Fleet {
     resolve_interval: Duration,
     trace: TraceSettings,
     trace_slots: Arc<Semaphore>,
+    /// The trust of the http/tls checks (the system's and `[probe] ca_file`), as /probe's.
+    tls: Arc<TlsSetup>,
+    /// `[probe] timeout`: at most this per phase of an http/tls check.
+    web_timeout: Duration,
     members: Vec<Member>,
     pinger: Option<JoinHandle<()>>,
     moved: mpsc::Sender<Moved>,
@@ -110,6 +117,7 @@ impl Fleet {
         sockets: Kept,
         config: &Config,
         trace_slots: Arc<Semaphore>,
+        tls: Arc<TlsSetup>,
         moved: mpsc::Sender<Moved>,
         fatal: mpsc::Sender<Failure>,
     ) -> Fleet {
@@ -120,6 +128,8 @@ impl Fleet {
             resolve_interval: config.resolve.interval,
             trace: trace_settings(config),
             trace_slots,
+            tls,
+            web_timeout: config.probe.timeout,
             members: Vec::new(),
             pinger: None,
             moved,
@@ -228,6 +238,17 @@ impl Fleet {
                 m.configured.tcp_interval,
             )));
         }
+        for web in web_checks(&m.configured) {
+            m.checks.push(tokio::spawn(web_check(
+                self.metrics.clone(),
+                web_labels(&m.labels, web),
+                web.clone(),
+                m.resolved.sockaddr,
+                m.configured.web_interval,
+                self.tls.clone(),
+                self.web_timeout,
+            )));
+        }
     }
 
     /// Stops a member's address-bound checks and removes its series at that address.
@@ -238,6 +259,9 @@ impl Fleet {
         self.metrics.forget_target(&m.labels);
         for &port in &m.configured.tcp {
             self.metrics.forget_port(&port_labels(&m.labels, port));
+        }
+        for web in web_checks(&m.configured) {
+            self.metrics.forget_web(&web_labels(&m.labels, web));
         }
     }
 
@@ -318,8 +342,11 @@ impl Fleet {
             .collect()
     }
 
-    /// Applies a reloaded config whose new entries were resolved (`added`).
-    pub async fn apply(&mut self, config: &Config, added: Vec<Pinged>) {
+    /// Applies a reloaded config whose new entries were resolved (`added`), with the
+    /// trust it names (`tls`: used by the http/tls checks started from now on).
+    pub async fn apply(&mut self, config: &Config, added: Vec<Pinged>, tls: Arc<TlsSetup>) {
+        self.tls = tls;
+        self.web_timeout = config.probe.timeout;
         let trace = trace_settings(config);
         let trace_changed = format!("{trace:?}") != format!("{:?}", self.trace);
         let resolve_changed = config.resolve.interval != self.resolve_interval;
@@ -406,6 +433,26 @@ fn port_labels(l: &TargetLabels, port: u16) -> PortLabels {
     }
 }
 
+/// A target's http and tls checks.
+fn web_checks(c: &ConfiguredTarget) -> impl Iterator<Item = &WebTarget> {
+    c.http.iter().chain(c.tls.iter())
+}
+
+fn web_labels(l: &TargetLabels, web: &WebTarget) -> WebLabels {
+    WebLabels {
+        host: l.host.clone(),
+        ip: l.ip.clone(),
+        check: if web.scheme == crate::web::Scheme::Tls {
+            "tls"
+        } else {
+            "http"
+        }
+        .into(),
+        url: web.url.to_string(),
+        extra: l.extra.clone(),
+    }
+}
+
 /// Re-resolves `name` every `interval`: resolve time, failures, and an address of the
 /// same family that differs from the one in use is reported as [`Moved`].
 async fn watch_name(
@@ -479,6 +526,73 @@ async fn tcp_check(metrics: Arc<Metrics>, labels: PortLabels, to: SocketAddr, in
                 .observe(elapsed.as_secs_f64()),
             _ => {
                 metrics.tcp_failures.get_or_create(&labels).inc();
+            }
+        }
+    }
+}
+
+/// An http GET or a tls handshake (`web.scheme`) at `addr` every `interval`: the same
+/// attempt and verdict as /probe's module=http/tls (`probe_web`), its result kept as the
+/// target's gauges (success, status, phases, certificate expiry) and failures counted.
+/// Each phase is bounded by `timeout` and by the interval.
+async fn web_check(
+    metrics: Arc<Metrics>,
+    labels: WebLabels,
+    web: WebTarget,
+    addr: SocketAddr,
+    interval: Duration,
+    tls: Arc<TlsSetup>,
+    timeout: Duration,
+) {
+    let _ = metrics.web_failures.get_or_create(&labels);
+    let mut to = addr;
+    to.set_port(web.port);
+    let timeout = timeout.min(interval);
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let start = Instant::now();
+        let mut timeline = Timeline::new(start);
+        timeline.looked_up = Some(start);
+        let attempt = probe_web::attempt(&web, to, timeline, &tls, timeout).await;
+        let ok = probe_web::judge(&web, &attempt).is_ok();
+        metrics.web_success.get_or_create(&labels).set(ok as i64);
+        if !ok {
+            metrics.web_failures.get_or_create(&labels).inc();
+        }
+        if web.scheme != crate::web::Scheme::Tls {
+            let status = attempt.response.as_ref().map_or(0, |r| r.status);
+            metrics.web_status.get_or_create(&labels).set(status.into());
+        }
+        let p = attempt.timeline.phases();
+        for (phase, d) in WEB_PHASES
+            .iter()
+            .zip([p.connect, p.tls, p.first_byte, p.transfer])
+        {
+            metrics
+                .web_duration
+                .get_or_create(&WebPhaseLabels {
+                    check: labels.clone(),
+                    phase: phase.to_string(),
+                })
+                .set(d.unwrap_or_default().as_secs_f64());
+        }
+        let chain = attempt.tls.as_ref();
+        match chain.and_then(|t| t.chain.iter().map(|c| c.not_after_unix).min()) {
+            Some(at) => {
+                metrics.web_cert_expiry.get_or_create(&labels).set(at);
+            }
+            None => {
+                metrics.web_cert_expiry.remove(&labels);
+            }
+        }
+        match chain.and_then(|t| t.last_chain_expiry) {
+            Some(at) => {
+                metrics.web_chain_expiry.get_or_create(&labels).set(at);
+            }
+            None => {
+                metrics.web_chain_expiry.remove(&labels);
             }
         }
     }

@@ -98,6 +98,29 @@ pub struct PortLabels {
     pub extra: Extra,
 }
 
+/// An http or tls check of a target: `check` is `http` or `tls`, `url` the URL asked
+/// for (`tls://HOST:PORT/` for tls).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebLabels {
+    pub host: String,
+    pub ip: String,
+    pub check: String,
+    pub url: String,
+    #[prometheus(flatten)]
+    pub extra: Extra,
+}
+
+/// One phase of a web check (`connect`, `tls`, `processing`, `transfer`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebPhaseLabels {
+    #[prometheus(flatten)]
+    pub check: WebLabels,
+    pub phase: String,
+}
+
+/// The phases a web check's duration is exported for (blackbox_exporter's names).
+pub const WEB_PHASES: [&str; 4] = ["connect", "tls", "processing", "transfer"];
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProbeLabels {
     pub module: String,
@@ -146,6 +169,12 @@ pub struct Metrics {
     pub path_duration: Family<TargetLabels, FloatGauge>,
     pub tcp_duration: Histograms<PortLabels>,
     pub tcp_failures: Family<PortLabels, Counter>,
+    pub web_success: Family<WebLabels, Gauge>,
+    pub web_failures: Family<WebLabels, Counter>,
+    pub web_status: Family<WebLabels, Gauge>,
+    pub web_duration: Family<WebPhaseLabels, FloatGauge>,
+    pub web_cert_expiry: Family<WebLabels, Gauge>,
+    pub web_chain_expiry: Family<WebLabels, Gauge>,
     pub probes: Family<ProbeLabels, Counter>,
     pub probes_in_flight: Gauge,
     pub reload_ok: Gauge,
@@ -187,6 +216,12 @@ impl Metrics {
             path_duration: Family::default(),
             tcp_duration: Family::new_with_constructor(|| Histogram::new(hop_buckets())),
             tcp_failures: Family::default(),
+            web_success: Family::default(),
+            web_failures: Family::default(),
+            web_status: Family::default(),
+            web_duration: Family::default(),
+            web_cert_expiry: Family::default(),
+            web_chain_expiry: Family::default(),
             probes: Family::default(),
             probes_in_flight: Gauge::default(),
             reload_ok: Gauge::default(),
@@ -307,6 +342,36 @@ impl Metrics {
             m.tcp_failures.clone(),
         );
         r.register(
+            "netlab_web_check_success",
+            "Whether the last http/tls check succeeded (http: 2xx over a verified chain; tls: the chain verifies)",
+            m.web_success.clone(),
+        );
+        r.register(
+            "netlab_web_check_failures",
+            "http/tls checks that failed",
+            m.web_failures.clone(),
+        );
+        r.register(
+            "netlab_web_check_http_status_code",
+            "HTTP status code of the last http check (0: no response)",
+            m.web_status.clone(),
+        );
+        r.register(
+            "netlab_web_check_duration_seconds",
+            "Duration of each phase of the last http/tls check (0: not reached)",
+            m.web_duration.clone(),
+        );
+        r.register(
+            "netlab_web_check_ssl_earliest_cert_expiry",
+            "Earliest not-after of the certificates the server sent in the last check (Unix time)",
+            m.web_cert_expiry.clone(),
+        );
+        r.register(
+            "netlab_web_check_ssl_last_chain_expiry_timestamp_seconds",
+            "Earliest not-after along the chain that verified in the last check (Unix time)",
+            m.web_chain_expiry.clone(),
+        );
+        r.register(
             "netlab_exporter_probes",
             "/probe requests by module and result (success, failure, forbidden, busy, bad_request)",
             m.probes.clone(),
@@ -388,6 +453,21 @@ impl Metrics {
     pub fn forget_port(&self, p: &PortLabels) {
         self.tcp_duration.remove(p);
         self.tcp_failures.remove(p);
+    }
+
+    /// Removes a web check's series.
+    pub fn forget_web(&self, w: &WebLabels) {
+        self.web_success.remove(w);
+        self.web_failures.remove(w);
+        self.web_status.remove(w);
+        self.web_cert_expiry.remove(w);
+        self.web_chain_expiry.remove(w);
+        for phase in WEB_PHASES {
+            self.web_duration.remove(&WebPhaseLabels {
+                check: w.clone(),
+                phase: phase.into(),
+            });
+        }
     }
 
     /// Removes a name's DNS series (the target was removed from the config).
@@ -536,6 +616,24 @@ mod tests {
         };
         m.tcp_duration.get_or_create(&port).observe(0.001);
         m.tcp_failures.get_or_create(&port).inc();
+        let web = WebLabels {
+            host: "h".into(),
+            ip: "127.0.0.1".into(),
+            check: "http".into(),
+            url: "http://h/".into(),
+            extra: Vec::new(),
+        };
+        m.web_success.get_or_create(&web).set(1);
+        m.web_failures.get_or_create(&web).inc();
+        m.web_status.get_or_create(&web).set(200);
+        m.web_cert_expiry.get_or_create(&web).set(1);
+        m.web_chain_expiry.get_or_create(&web).set(1);
+        m.web_duration
+            .get_or_create(&WebPhaseLabels {
+                check: web.clone(),
+                phase: "connect".into(),
+            })
+            .set(0.1);
         m.path_traces.get_or_create(&labels).inc();
         m.path_changes.get_or_create(&labels).inc();
         m.path_hops.get_or_create(&labels).set(1);
@@ -553,7 +651,7 @@ mod tests {
             .filter_map(|l| l.strip_prefix("# TYPE "))
             .filter_map(|l| l.split(' ').next())
             .collect();
-        assert_eq!(names.len(), 26, "{names:?}");
+        assert_eq!(names.len(), 32, "{names:?}");
         for name in names {
             assert!(
                 readme.contains(&format!("`{name}`")),
@@ -577,6 +675,7 @@ mod tests {
             "probe_http_uncompressed_body_length",
             "probe_http_ssl",
             "probe_ssl_earliest_cert_expiry",
+            "probe_ssl_last_chain_expiry_timestamp_seconds",
             "probe_tls_version_info",
             "probe_tls_handshake_duration_seconds",
             "probe_traceroute_hops",

@@ -189,11 +189,23 @@ fn current_thread() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// /probe's settings and allow list from a config and the running targets.
+/// The trust of module=http/tls and of the targets' http/tls checks: the system's store
+/// and `[probe] ca_file`, read at start and on every reload.
+fn trust(config: &Config) -> Result<Arc<crate::web::TlsSetup>, Failure> {
+    crate::web::TlsSetup::new(config.probe.ca_file.as_deref())
+        .map(Arc::new)
+        .map_err(|why| {
+            let why = why.strip_prefix("--cacert ").unwrap_or(&why).to_string();
+            Failure::new("exporter", format!("[probe] ca_file {why}"))
+        })
+}
+
 fn new_prober(
     config: &Config,
     targets: &[String],
     pool: &Arc<ProbePool>,
     trace_slots: &Arc<Semaphore>,
+    tls: Arc<crate::web::TlsSetup>,
 ) -> Result<Prober, Failure> {
     let mut allow = config.allow.clone();
     for text in targets {
@@ -209,12 +221,7 @@ fn new_prober(
         ping_count: config.probe.ping_count,
         trace: fleet::trace_settings(config),
         pool: pool.clone(),
-        tls: Arc::new(
-            crate::web::TlsSetup::new(config.probe.ca_file.as_deref()).map_err(|why| {
-                let why = why.strip_prefix("--cacert ").unwrap_or(&why).to_string();
-                Failure::new("exporter", format!("[probe] ca_file {why}"))
-            })?,
-        ),
+        tls,
     })
 }
 
@@ -245,11 +252,13 @@ async fn serve(
     let (moved_tx, mut moved_rx) = mpsc::channel::<Moved>(64);
     let (fatal_tx, mut fatal_rx) = mpsc::channel::<Failure>(1);
     let (reload_tx, mut reload_rx) = mpsc::channel::<http::ReloadReply>(8);
+    let tls = trust(&config)?;
     let mut fleet = Fleet::new(
         metrics.clone(),
         sockets,
         &config,
         trace_slots.clone(),
+        tls.clone(),
         moved_tx,
         fatal_tx,
     );
@@ -262,6 +271,7 @@ async fn serve(
         &fleet.target_texts(),
         &pool,
         &trace_slots,
+        tls,
     )?)));
 
     let scheme = plan.web.scheme();
@@ -386,10 +396,17 @@ impl Reloading {
                 );
             }
         }
+        let tls = trust(&new).map_err(text)?;
         let added = resolve_all(&fleet.to_add(&new)).await.map_err(text)?;
-        fleet.apply(&new, added).await;
-        let p =
-            new_prober(&new, &fleet.target_texts(), &self.pool, &self.trace_slots).map_err(text)?;
+        fleet.apply(&new, added, tls.clone()).await;
+        let p = new_prober(
+            &new,
+            &fleet.target_texts(),
+            &self.pool,
+            &self.trace_slots,
+            tls,
+        )
+        .map_err(text)?;
         if let Ok(mut slot) = prober.write() {
             *slot = Arc::new(p);
         }

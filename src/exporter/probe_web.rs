@@ -5,7 +5,8 @@
 //! `probe_http_status_code`, `probe_http_duration_seconds{phase}` (resolve, connect,
 //! tls, processing, transfer), `probe_http_version`, `probe_http_content_length`,
 //! `probe_http_uncompressed_body_length`, `probe_http_ssl`,
-//! `probe_ssl_earliest_cert_expiry`, `probe_tls_version_info{version}`.
+//! `probe_ssl_earliest_cert_expiry`, `probe_ssl_last_chain_expiry_timestamp_seconds`
+//! (when the chain verified), `probe_tls_version_info{version}`.
 //!
 //! Success as blackbox_exporter's defaults judge it: http needs a 2xx status over a
 //! verified chain (no redirect is followed: a 3xx fails at `status`, the address it
@@ -38,12 +39,9 @@ struct VersionLabels {
 }
 
 /// The target of module=http (a URL) or, with `tls`, of module=tls (`HOST:PORT`).
+/// (The same parse as a `[[target]]`'s `http =`/`tls =`, which lives in config.rs.)
 pub fn parse_target(tls: bool, text: &str) -> Result<WebTarget, String> {
-    match tls {
-        false => WebTarget::parse_url(text),
-        true if text.contains("://") => Err("is a URL; module tls takes HOST:PORT".into()),
-        true => WebTarget::parse_tls(text),
-    }
+    super::config::web_target(tls, text)
 }
 
 /// What the probe is about to do, for the debug log.
@@ -254,6 +252,14 @@ pub fn encode(r: &mut Registry, http: bool, attempt: &Attempt) {
             earliest as f64,
         );
     }
+    if let Some(last) = tls.last_chain_expiry {
+        float(
+            r,
+            "probe_ssl_last_chain_expiry_timestamp_seconds",
+            "Earliest not-after along the chain that verified, in seconds since the epoch",
+            last as f64,
+        );
+    }
     let f: Family<VersionLabels, Gauge> = Family::default();
     f.get_or_create(&VersionLabels {
         version: go_version(&tls.version),
@@ -285,6 +291,7 @@ mod tests {
                 cipher: "TLS13_AES_128_GCM_SHA256".into(),
                 alpn: None,
                 chain: Vec::new(),
+                last_chain_expiry: None,
                 verdict: if ok {
                     Verdict::ok()
                 } else {

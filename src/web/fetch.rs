@@ -67,6 +67,10 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The server's chain as it was sent, end certificate first.
     pub chain: Vec<CertInfo>,
+    /// The earliest not-after along the chain that verified, anchor included when its
+    /// certificate is known (None: it did not verify). Seconds since the epoch.
+    #[serde(skip)]
+    pub last_chain_expiry: Option<i64>,
     #[serde(flatten)]
     pub verdict: Verdict,
 }
@@ -212,6 +216,7 @@ async fn run(
             .to_string(),
         alpn: alpn.clone(),
         chain,
+        last_chain_expiry: recorder.last_chain_expiry(),
         verdict: verdict.clone(),
     };
     attempt.tls = Some(info);

@@ -10,8 +10,10 @@
 //! handshake's signatures are always checked against the certificate's key, so `-k`
 //! still proves the server holds the key of the certificate it showed.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -21,6 +23,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore};
 use rustls::{SignatureScheme, SupportedProtocolVersion};
 use serde::Serialize;
+
+use super::cert;
 
 /// Why a chain does not verify, in the words people search for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,13 +114,29 @@ pub struct TlsSetup {
     versions: Vec<&'static SupportedProtocolVersion>,
     /// How many anchors were loaded (the system's and `--cacert`'s).
     pub anchors: usize,
+    /// The anchors again, for the verified path (`Recorder::last_chain_expiry`).
+    roots: Arc<RootCertStore>,
+    /// An anchor's not-after by its subject (webpki's trust anchor keeps no validity):
+    /// known for the anchors read from certificates here, not for `with_roots`' ones.
+    anchor_expiry: Arc<HashMap<Vec<u8>, i64>>,
 }
 
 impl TlsSetup {
     /// The system's trust store plus every certificate of the PEM file `cacert`.
     pub fn new(cacert: Option<&Path>) -> Result<TlsSetup, String> {
         let mut roots = RootCertStore::empty();
+        let mut anchor_expiry = HashMap::new();
+        let mut remember = |der: &CertificateDer<'_>| {
+            let (Ok(anchor), Ok(info)) = (
+                webpki::anchor_from_trusted_cert(der),
+                cert::describe(der, SystemTime::now()),
+            ) else {
+                return;
+            };
+            anchor_expiry.insert(anchor.subject.as_ref().to_vec(), info.not_after_unix);
+        };
         let native = rustls_native_certs::load_native_certs();
+        native.certs.iter().for_each(&mut remember);
         roots.add_parsable_certificates(native.certs);
         if let Some(path) = cacert {
             let mut added = 0;
@@ -124,6 +144,7 @@ impl TlsSetup {
                 .map_err(|err| format!("--cacert {}: {err}", path.display()))?
             {
                 let cert = cert.map_err(|err| format!("--cacert {}: {err}", path.display()))?;
+                remember(&cert);
                 roots
                     .add(cert)
                     .map_err(|err| format!("--cacert {}: {err}", path.display()))?;
@@ -136,7 +157,9 @@ impl TlsSetup {
                 ));
             }
         }
-        Self::with_roots(roots)
+        let mut setup = Self::with_roots(roots)?;
+        setup.anchor_expiry = Arc::new(anchor_expiry);
+        Ok(setup)
     }
 
     /// Only the given anchors (tests, and a store that is known to be empty).
@@ -147,11 +170,12 @@ impl TlsSetup {
         #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let anchors = roots.len();
+        let roots = Arc::new(roots);
         let webpki = if roots.is_empty() {
             None
         } else {
             Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
                     .build()
                     .map_err(|err| format!("trust store: {err}"))?,
             )
@@ -161,6 +185,8 @@ impl TlsSetup {
             webpki,
             versions: vec![&rustls::version::TLS13, &rustls::version::TLS12],
             anchors,
+            roots,
+            anchor_expiry: Arc::new(HashMap::new()),
         })
     }
 
@@ -170,7 +196,10 @@ impl TlsSetup {
         let recorder = Arc::new(Recorder {
             webpki: self.webpki.clone(),
             provider: self.provider.clone(),
+            roots: self.roots.clone(),
+            anchor_expiry: self.anchor_expiry.clone(),
             record: Mutex::new(None),
+            last_chain_expiry: Mutex::new(None),
         });
         let mut config = ClientConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&self.versions)
@@ -188,7 +217,10 @@ impl TlsSetup {
 pub struct Recorder {
     webpki: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
+    roots: Arc<RootCertStore>,
+    anchor_expiry: Arc<HashMap<Vec<u8>, i64>>,
     record: Mutex<Option<Result<(), Error>>>,
+    last_chain_expiry: Mutex<Option<i64>>,
 }
 
 impl Recorder {
@@ -199,6 +231,51 @@ impl Recorder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The earliest not-after of the chain that verified, end certificate to anchor
+    /// (blackbox_exporter's `probe_ssl_last_chain_expiry_timestamp_seconds`). None when
+    /// the chain did not verify. The anchor counts when its certificate was read here
+    /// (`TlsSetup::new`); webpki's anchors carry no validity of their own.
+    pub fn last_chain_expiry(&self) -> Option<i64> {
+        *self
+            .last_chain_expiry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Builds the path webpki verified again (rustls' verifier does not hand it out) and
+    /// takes the earliest not-after along it.
+    fn verified_path_expiry(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Option<i64> {
+        let cert = webpki::EndEntityCert::try_from(end_entity).ok()?;
+        let path = cert
+            .verify_for_usage(
+                self.provider.signature_verification_algorithms.all,
+                &self.roots.roots,
+                intermediates,
+                now,
+                webpki::KeyUsage::server_auth(),
+                None,
+                None,
+            )
+            .ok()?;
+        let at = SystemTime::now();
+        let mut expiries: Vec<i64> = std::iter::once(end_entity.clone())
+            .chain(path.intermediate_certificates().map(|c| c.der()))
+            .filter_map(|der| cert::describe(&der, at).ok())
+            .map(|info| info.not_after_unix)
+            .collect();
+        expiries.extend(
+            self.anchor_expiry
+                .get(path.anchor().subject.as_ref())
+                .copied(),
+        );
+        expiries.into_iter().min()
     }
 }
 
@@ -217,6 +294,13 @@ impl ServerCertVerifier for Recorder {
                 .map(|_| ()),
             None => Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
         };
+        if result.is_ok() {
+            *self
+                .last_chain_expiry
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) =
+                self.verified_path_expiry(end_entity, intermediates, now);
+        }
         *self.record.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
         Ok(ServerCertVerified::assertion())
     }

@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::lab::web_server::{leaf, pki, Pki};
 use crate::util::{assert_one_line_error, json, netlab, stderr, stdout};
 
+mod checks;
 mod in_the_lab;
 mod probe;
 
@@ -125,6 +126,16 @@ fn http_server() -> SocketAddr {
 /// A TLS server with this certificate (and the CA's behind it), speaking HTTP/1.1 (ALPN
 /// http/1.1) to the same site; `tls12_only` refuses TLS 1.3.
 fn tls_server(pki: &Pki, cert: (rcgen::Certificate, KeyPair), tls12_only: bool) -> SocketAddr {
+    tls_server_sending(pki, cert, tls12_only, Vec::new())
+}
+
+/// `tls_server` whose chain carries `extra` certificates after the CA's.
+fn tls_server_sending(
+    pki: &Pki,
+    cert: (rcgen::Certificate, KeyPair),
+    tls12_only: bool,
+    extra: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> SocketAddr {
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -133,7 +144,8 @@ fn tls_server(pki: &Pki, cert: (rcgen::Certificate, KeyPair), tls12_only: bool) 
     } else {
         &[&rustls::version::TLS13, &rustls::version::TLS12]
     };
-    let chain = vec![cert.0.der().clone(), pki.ca.der().clone()];
+    let mut chain = vec![cert.0.der().clone(), pki.ca.der().clone()];
+    chain.extend(extra);
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.1.serialize_der()));
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)

@@ -18,8 +18,16 @@ pub struct Pki {
 }
 
 pub fn pki() -> Pki {
+    pki_until(None)
+}
+
+/// A test CA whose certificate ends `days` from now (None: rcgen's far-off default).
+pub fn pki_until(days: Option<i64>) -> Pki {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    if let Some(days) = days {
+        params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    }
     params
         .distinguished_name
         .push(DnType::CommonName, "netlab test CA");

@@ -10,16 +10,23 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{http_server, tls_server};
+use super::{http_server, tls_server, tls_server_sending};
 use crate::exporter::{have_prometheus, promtool, sample, spawn, terminate};
-use crate::lab::web_server::{leaf, pki};
+use crate::lab::web_server::{leaf, pki, pki_until};
 use crate::util::running::Running;
 use crate::util::{assert_one_line_error, netlab, NETLAB};
 
 /// `netlab exporter` on a free loopback port with `[probe]` set to `probe`.
 fn start(dir: &Path, probe: &str) -> (Running, SocketAddr) {
+    start_with(
+        dir,
+        &format!("listen = \"127.0.0.1:0\"\n[probe]\nallow = [\"127.0.0.1\"]\n{probe}"),
+    )
+}
+
+/// `netlab exporter` with the config file `config` (written to DIR/exporter.toml).
+pub(super) fn start_with(dir: &Path, config: &str) -> (Running, SocketAddr) {
     let path = dir.join("exporter.toml");
-    let config = format!("listen = \"127.0.0.1:0\"\n[probe]\nallow = [\"127.0.0.1\"]\n{probe}");
     std::fs::write(&path, config).unwrap();
     let mut cmd = Command::new(NETLAB);
     cmd.args(["exporter", "--config", path.to_str().unwrap()]);
@@ -36,11 +43,16 @@ fn start(dir: &Path, probe: &str) -> (Running, SocketAddr) {
 
 /// `GET /probe?QUERY`: (status, body).
 fn probe(exporter: SocketAddr, query: &str) -> (u16, String) {
+    get(exporter, &format!("/probe?{query}"))
+}
+
+/// `GET PATH` from the exporter: (status, body).
+pub(super) fn get(exporter: SocketAddr, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(exporter).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(
         s,
-        "GET /probe?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -183,6 +195,11 @@ fn module_tls_verifies_with_ca_file_and_names_an_expired_certificate() {
         )
         .unwrap();
         assert!(expiry < now, "{expiry}");
+        // Nothing verified, so there is no verified chain to date.
+        assert!(
+            !body.contains("probe_ssl_last_chain_expiry"),
+            "{module}: {body}"
+        );
     }
     assert!(terminate(exporter).success());
 
@@ -193,6 +210,51 @@ fn module_tls_verifies_with_ca_file_and_names_an_expired_certificate() {
         body.contains("probe_failed_step{step=\"certificate\",kind=\"unknown_issuer\"} 1"),
         "{body}"
     );
+    assert!(terminate(exporter).success());
+}
+
+/// Seconds from now until the series' timestamp, in days.
+fn days_left(body: &str, series: &str) -> f64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    (value(body, series) - now) / 86_400.0
+}
+
+#[test]
+fn last_chain_expiry_is_the_verified_path_with_its_anchor_not_every_certificate_sent() {
+    // The CA ends in 30 days, the leaf in 90; the server also sends a stray
+    // self-signed certificate that ends in 5 days and is on no path.
+    let pki = pki_until(Some(30));
+    let stray = leaf(&pki, &["stray.test"], -1, 5, true).0.der().clone();
+    let server = tls_server_sending(
+        &pki,
+        leaf(&pki, &["127.0.0.1"], -1, 90, false),
+        false,
+        vec![stray],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ca = format!("ca_file = \"{}\"\n", pki.ca_file.display());
+    let (exporter, at) = start(dir.path(), &ca);
+    for query in [
+        format!("module=tls&target=127.0.0.1:{}", server.port()),
+        format!("module=http&target=https://127.0.0.1:{}/", server.port()),
+    ] {
+        let (status, body) = probe(at, &query);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(value(&body, "probe_success"), 1.0, "{query}: {body}");
+        let earliest = days_left(&body, "probe_ssl_earliest_cert_expiry");
+        assert!((4.0..=5.0).contains(&earliest), "{query}: {earliest}");
+        // The anchor (from ca_file) ends first on the path: 30 days, not the leaf's 90
+        // nor the stray's 5.
+        let last = days_left(&body, "probe_ssl_last_chain_expiry_timestamp_seconds");
+        assert!((29.0..=30.0).contains(&last), "{query}: {last}");
+        if have_prometheus() {
+            let (ok, out) = promtool(&["check", "metrics"], &body);
+            assert!(ok, "{out}\n{body}");
+        }
+    }
     assert!(terminate(exporter).success());
 }
 
