@@ -111,8 +111,8 @@ pub async fn tcp_connect(
         loop {
             let mut guard = fd.ready(Interest::WRITABLE | Interest::ERROR).await?;
             match handshake_state(guard.get_inner())? {
-                Handshake::InProgress => guard.clear_ready(),
-                done => return Ok::<_, io::Error>(done),
+                Some(done) => return Ok::<_, io::Error>(done),
+                None => guard.clear_ready(),
             }
         }
     };
@@ -121,12 +121,12 @@ pub async fn tcp_connect(
         // A busy runtime may look at a socket well after its answer came in: ask the
         // kernel once more before calling it a timeout.
         Err(_) => match handshake_state(fd.get_ref())? {
-            Handshake::InProgress => return Ok(TcpAttempt::TimedOut),
-            done => done,
+            Some(done) => done,
+            None => return Ok(TcpAttempt::TimedOut),
         },
     };
     match done {
-        Handshake::Connected => {
+        Ok(()) => {
             let elapsed = start.elapsed();
             let conn = TcpConn { fd };
             Ok(TcpAttempt::Connected {
@@ -134,59 +134,22 @@ pub async fn tcp_connect(
                 conn,
             })
         }
-        Handshake::Failed(error) => Ok(failed(fd.get_ref(), error)),
-        Handshake::Answered(report) => Ok(TcpAttempt::Failed {
-            error: io::Error::from_raw_os_error(report.errno),
-            icmp: Some(report),
-            elapsed: start.elapsed(),
-        }),
-        // Not reached: the wait above only ends on a finished handshake or times out.
-        Handshake::InProgress => Ok(TcpAttempt::TimedOut),
+        Err(error) => Ok(failed(fd.get_ref(), error)),
     }
 }
 
-/// Where a non-blocking connect stands.
-enum Handshake {
-    /// No answer yet.
-    InProgress,
-    Connected,
-    /// The kernel ended the handshake with this error (`SO_ERROR`); the ICMP report behind
-    /// it, if any, is still on the error queue.
-    Failed(io::Error),
-    /// An ICMP error answered the SYN but the kernel kept the socket trying: it arrived
-    /// while the socket was locked by a system call (connect() itself, on a short path),
-    /// so Linux kept the error "soft" (`sk_err_soft`, `tcp_v4_err`/`tcp_v6_err`) and
-    /// would only report it when the SYN retransmissions run out, long after any probe
-    /// timeout. The report was taken off the error queue.
-    Answered(IcmpReport),
-}
-
-fn handshake_state(socket: &Socket) -> io::Result<Handshake> {
+/// Where a non-blocking connect stands: None while the handshake is under way, then
+/// `Ok(())` once connected or the error that ended it.
+fn handshake_state(socket: &Socket) -> io::Result<Option<Result<(), io::Error>>> {
     // SO_ERROR first: reading the error queue would clear the pending error.
     if let Some(error) = socket.take_error()? {
-        return Ok(Handshake::Failed(error));
+        return Ok(Some(Err(error)));
     }
     match socket.peer_addr() {
-        Ok(_) => Ok(Handshake::Connected),
-        Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => {
-            // Still connecting, or answered by an ICMP error the kernel only queued (see
-            // Handshake::Answered): without this look, that port would wait out the
-            // timeout and be called filtered although its router said why.
-            Ok(match read_error_queue(socket) {
-                Some(report) if answers_syn(&report) => Handshake::Answered(report),
-                _ => Handshake::InProgress,
-            })
-        }
-        Err(err) => Ok(Handshake::Failed(err)),
+        Ok(_) => Ok(Some(Ok(()))),
+        Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => Ok(None),
+        Err(err) => Ok(Some(Err(err))),
     }
-}
-
-/// Whether a queued report is an answer to the SYN: an ICMP (or ICMPv6) error with the
-/// errno the kernel derived from it. In SYN-SENT Linux queues only the errors that end a
-/// handshake (fragmentation-needed and source quench are handled without queueing);
-/// a local report (no message from the network) is not an answer.
-fn answers_syn(report: &IcmpReport) -> bool {
-    report.origin != ErrorOrigin::Local && report.errno != 0
 }
 
 /// An established TCP connection.
@@ -374,49 +337,6 @@ fn read_error_queue(socket: &Socket) -> Option<IcmpReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn report(origin: ErrorOrigin, icmp_type: u8, icmp_code: u8, errno: i32) -> IcmpReport {
-        IcmpReport {
-            origin,
-            icmp_type,
-            icmp_code,
-            errno,
-            info: 0,
-            from: Some(std::net::IpAddr::from([198, 18, 250, 1])),
-        }
-    }
-
-    #[test]
-    fn a_queued_icmp_error_answers_the_syn_even_without_so_error() {
-        // The flake: administratively prohibited (3/13) and host unreachable (3/1) from
-        // the router, queued while connect() held the socket, SO_ERROR never set.
-        assert!(answers_syn(&report(
-            ErrorOrigin::Icmp4,
-            3,
-            13,
-            libc::EHOSTUNREACH
-        )));
-        assert!(answers_syn(&report(
-            ErrorOrigin::Icmp4,
-            3,
-            1,
-            libc::EHOSTUNREACH
-        )));
-        assert!(answers_syn(&report(
-            ErrorOrigin::Icmp4,
-            3,
-            3,
-            libc::ECONNREFUSED
-        )));
-        assert!(answers_syn(&report(ErrorOrigin::Icmp6, 1, 1, libc::EACCES)));
-        assert!(!answers_syn(&report(
-            ErrorOrigin::Local,
-            0,
-            0,
-            libc::EMSGSIZE
-        )));
-        assert!(!answers_syn(&report(ErrorOrigin::Icmp4, 3, 13, 0)));
-    }
 
     #[tokio::test]
     async fn a_connection_to_itself_is_recognised() {

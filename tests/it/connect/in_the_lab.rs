@@ -531,11 +531,11 @@ fn ctrl_c_ends_a_scan_with_what_it_found() {
 
 #[test]
 fn every_port_of_a_prohibited_host_is_unreachable_never_filtered() {
-    // The flake behind this test: an ICMP error that reaches a socket while connect()
-    // still holds it is only queued (Linux keeps it "soft" and retries the SYN), so
-    // SO_ERROR stays empty and the port used to wait out its timeout and read
-    // "filtered". Many ports at once, on short timeouts, make that race common; every
-    // one of them must come back unreachable with the router's ICMP error.
+    // In the lab every ICMP error for a SYN reaches the client socket while connect()
+    // still holds it (the client's TcpExtLockDroppedIcmps counts one per port): Linux
+    // then keeps the error soft (sk_err_soft) and queues the report; SO_ERROR returns
+    // that soft error, and connect must take it as the answer. 300 ports at once, three
+    // times, must all come back unreachable with the router's ICMP error, none filtered.
     //
     // IPv6 only: the v4 router answers a `prohibit`/`unreachable` route through
     // ip_error(), whose limit (net.ipv4.route.error_cost / error_burst: 5 at once, then 1
