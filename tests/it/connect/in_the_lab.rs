@@ -528,3 +528,33 @@ fn ctrl_c_ends_a_scan_with_what_it_found() {
         "{scan}"
     );
 }
+
+#[test]
+fn every_port_of_a_prohibited_host_is_unreachable_never_filtered() {
+    // In the lab every ICMP error for a SYN reaches the client socket while connect()
+    // still holds it (the client's TcpExtLockDroppedIcmps counts one per port): Linux
+    // then keeps the error soft (sk_err_soft) and queues the report; SO_ERROR returns
+    // that soft error, and connect must take it as the answer. 300 ports at once, three
+    // times, must all come back unreachable with the router's ICMP error, none filtered.
+    //
+    // IPv6 only: the v4 router answers a `prohibit`/`unreachable` route through
+    // ip_error(), whose limit (net.ipv4.route.error_cost / error_burst: 5 at once, then 1
+    // a second per client) is global to the kernel, not settable inside a namespace, so
+    // the lab cannot lift it; its v6 errors go through icmpv6_send, which the lab unlimits.
+    let lab = lab!(LabConfig::default());
+    let ports = 300;
+    for address in [
+        lab.prohibited_v6().to_string(),
+        lab.unreachable_v6().to_string(),
+    ] {
+        for _ in 0..3 {
+            let range = format!("1-{ports}");
+            let args = ["connect", "--json", "-w", "500ms", &address, "-p", &range];
+            let out = lab.netlab(&args);
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+            let scan = &json(&out)["scans"][0];
+            assert_eq!(scan["filtered"], 0, "{address}: {scan}");
+            assert_eq!(scan["unreachable"], ports, "{address}: {scan}");
+        }
+    }
+}
