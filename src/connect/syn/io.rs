@@ -223,7 +223,7 @@ where
         let count = family.len();
         let records: Vec<ScanRecord> = family
             .into_iter()
-            .map(|(target, a)| ScanRecord::new(&target, &a.text, Protocol::Tcp, ports.len()))
+            .map(|(target, a)| ScanRecord::owned(target, a.text, Protocol::Tcp, ports.len()))
             .collect();
         let records = Arc::new(Mutex::new(records));
         let cfg = Config {
