@@ -87,6 +87,9 @@ pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
             Some(target) => target.ports.clone(),
             None => return Err(Failure::usage("connect --syn", "no target given")),
         };
+        // The targets as parsed are not needed once resolved: a /16 is 65,536 of them.
+        let mut plan = plan;
+        drop(std::mem::take(&mut plan.targets));
         // Moved, not copied: a range of 65,536 addresses is held once.
         let mut addresses: Vec<(String, Address)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
