@@ -87,13 +87,26 @@ pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
             Some(target) => target.ports.clone(),
             None => return Err(Failure::usage("connect --syn", "no target given")),
         };
+        // The targets as parsed are not needed once resolved: a /16 is 65,536 of them.
+        let mut plan = plan;
+        drop(std::mem::take(&mut plan.targets));
         // Moved, not copied: a range of 65,536 addresses is held once.
         let mut addresses: Vec<(String, Address)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for target in resolved {
-            for address in target.addresses {
+        for mut target in resolved {
+            let last = target.addresses.len().saturating_sub(1);
+            for (i, address) in std::mem::take(&mut target.addresses)
+                .into_iter()
+                .enumerate()
+            {
                 if seen.insert(address.ip) {
-                    addresses.push((target.host.clone(), address));
+                    // The last address takes the name itself (a range's one address each).
+                    let host = if i == last {
+                        std::mem::take(&mut target.host)
+                    } else {
+                        target.host.clone()
+                    };
+                    addresses.push((host, address));
                 }
             }
         }

@@ -207,7 +207,6 @@ where
     let rows = Arc::new(Mutex::new(report::ProbeRows::new(out, plan.format, false)));
     let rate = plan.syn_rate.unwrap_or(DEFAULT_RATE);
     // Both families' sockets first: a missing privilege stops the run before any SYN.
-    let total = addresses.len();
     let (v6, v4): (Vec<_>, Vec<_>) = addresses.into_iter().partition(|(_, a)| a.ip.is_ipv6());
     let mut families = Vec::new();
     for family in [v4, v6] {
@@ -215,7 +214,7 @@ where
             families.push((Wire::open(first)?, family));
         }
     }
-    let mut scans: Vec<ScanRecord> = Vec::with_capacity(total);
+    let mut scans: Vec<ScanRecord> = Vec::new();
     let mut completed = true;
     tokio::pin!(interrupt);
     for (wire, family) in families {
@@ -223,7 +222,7 @@ where
         let count = family.len();
         let records: Vec<ScanRecord> = family
             .into_iter()
-            .map(|(target, a)| ScanRecord::new(&target, &a.text, Protocol::Tcp, ports.len()))
+            .map(|(target, a)| ScanRecord::owned(target, a.text, Protocol::Tcp, ports.len()))
             .collect();
         let records = Arc::new(Mutex::new(records));
         let cfg = Config {
@@ -300,7 +299,13 @@ where
             record.completed = done;
             record.finish(elapsed, 0);
         }
-        scans.extend(records);
+        // The first family's records are taken as they are: copying 65,536 of them into
+        // a second vector held both at once at the end of the scan.
+        if scans.is_empty() {
+            scans = records;
+        } else {
+            scans.extend(records);
+        }
         if !done {
             completed = false;
             break;
