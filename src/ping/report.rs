@@ -639,6 +639,46 @@ mod tests {
         assert!(matches!(names.cache.get(&addr), Some(Name::Known(_))));
     }
 
+    /// A table run keeps no ICMP error records (only JSON and Atlas print them): a long
+    /// ping of an unreachable host stays flat. JSON keeps each one for its document.
+    #[tokio::test]
+    async fn only_documents_keep_error_records() {
+        use crate::cli::{Cli, Command};
+        use crate::ping::engine::{Event, TargetId};
+        use clap::Parser;
+        let plan_for = |format: &str| {
+            let cli =
+                Cli::try_parse_from(["netlab", "ping", "-n", "--format", format, "127.0.0.1"])
+                    .expect("clap accepts it");
+            let Command::Ping(args) = cli.command else {
+                unreachable!()
+            };
+            Plan::from_args(args.into_inner()).expect("a plan")
+        };
+        let target = Resolved {
+            text: "127.0.0.1".into(),
+            sockaddr: "127.0.0.1:0".parse().unwrap(),
+        };
+        for (format, expected) in [("table", 0), ("json", 1000)] {
+            let plan = plan_for(format);
+            let mut report =
+                Report::new(&plan, &Stdout::for_tests(), std::slice::from_ref(&target));
+            for seq in 0..1000 {
+                report
+                    .show(&Event::Error {
+                        target: TargetId(0),
+                        seq,
+                        from: "127.0.0.1".parse().unwrap(),
+                        kind: crate::packet::IcmpErrorKind::HostUnreachable,
+                        rtt: Duration::from_millis(1),
+                        mtu: None,
+                    })
+                    .await;
+            }
+            assert_eq!(report.errors.len(), expected, "--format {format}");
+        }
+    }
+
     #[test]
     fn loss_percentages_read_well() {
         assert_eq!(trim_float(0.0), "0");
