@@ -109,6 +109,23 @@ fn a_syn_scan_through_a_rate_limiting_router_finds_every_port_and_says_so() {
         };
         *count.entry(port).or_default() += 1;
     }
+    // The table says so too, under the summary.
+    let rate = (LIMIT * 10).to_string();
+    let args = [
+        "connect", "--syn", "-w", "500ms", "--rate", &rate, &dest, "-p", PORTS,
+    ];
+    let out = lab.netlab(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = crate::util::stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("losses lowered the SYN rate"))
+        .unwrap_or_else(|| panic!("no line on the rate: {text}"));
+    assert!(
+        line.contains(&format!("from {rate}/s to ")) && line.ends_with("a rate limit on the way"),
+        "{line}"
+    );
+
     let filtered = count.remove(&FILTERED_PORT).unwrap_or(0);
     assert!(filtered <= 4, "{filtered}");
     assert_eq!(count.len(), 1999, "every answered port arrived");
