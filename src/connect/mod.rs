@@ -94,6 +94,11 @@
 //!     "concurrency": 4096,           // probes in flight at once (lower if the system ran short)
 //!     "completed": true              // false when interrupted
 //!   }],
+//!   "syn_rate": {                    // --syn only: how the adaptive rate went, SYNs a second
+//!     "max_pps": 10000,              // --rate: where it started, the most it went
+//!     "lowest_pps": 480, "final_pps": 520,
+//!     "cuts": 4                      // times losses lowered it (0: nothing on the way limited it)
+//!   },
 //!   "interrupted": false
 //! }
 //! ```

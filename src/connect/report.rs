@@ -341,15 +341,44 @@ pub fn finish_probes(
     }
 }
 
+/// How a SYN scan's adaptive rate went, in SYNs a second: in its JSON document, and in a
+/// line under the table when losses lowered it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SynRate {
+    /// `--rate`: where it started and the most it went.
+    pub max_pps: u32,
+    pub lowest_pps: u64,
+    pub final_pps: u64,
+    /// How many times losses lowered it.
+    pub cuts: u32,
+}
+
 /// Ends a scan run: the JSON document or the summary table.
 pub fn finish_scans(out: &Stdout, format: Format, scans: &[ScanRecord], interrupted: bool) {
+    finish_scans_with(out, format, scans, interrupted, None);
+}
+
+/// As [`finish_scans`], for a SYN scan with how its rate went.
+pub fn finish_scans_with(
+    out: &Stdout,
+    format: Format,
+    scans: &[ScanRecord],
+    interrupted: bool,
+    syn_rate: Option<&SynRate>,
+) {
     if format == Format::Json {
         #[derive(Serialize)]
         struct Document<'a> {
             scans: &'a [ScanRecord],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            syn_rate: Option<&'a SynRate>,
             interrupted: bool,
         }
-        out.json(&Document { scans, interrupted });
+        out.json(&Document {
+            scans,
+            syn_rate,
+            interrupted,
+        });
         return;
     }
     warn_interrupted(out, interrupted);
@@ -413,6 +442,12 @@ pub fn finish_scans(out: &Stdout, format: Format, scans: &[ScanRecord], interrup
     }
     out.line("");
     out.table(&table);
+    if let Some(rate) = syn_rate.filter(|r| r.cuts > 0) {
+        out.line(&format!(
+            "losses lowered the SYN rate {} times, from {}/s to {}/s at the lowest (ended at {}/s): a rate limit on the way",
+            rate.cuts, rate.max_pps, rate.lowest_pps, rate.final_pps
+        ));
+    }
 }
 
 fn right(value: impl ToString) -> Cell {

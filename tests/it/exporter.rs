@@ -347,11 +347,10 @@ fn prometheus_scrapes_the_exporter_in_the_lab() {
     loop {
         let (_, body) = get(&lab, EXPORTER_PORT, "/metrics", None);
         let v4only = format!("{{host=\"v4only.netlab.test\",ip=\"{dest}\"}}");
-        // Lost: the unreachable target's requests time out (its ICMP errors are tested
-        // on their own below: while traces run, the router's inet_peer token bucket,
-        // which its time-exceeded messages share with host-unreachable, lets none out).
-        let lost =
-            format!("netlab_ping_timeouts_total{{host=\"{unreachable}\",ip=\"{unreachable}\"}}");
+        // Lost: the unreachable target's requests come back as the router's ICMP errors.
+        let lost = format!(
+            "netlab_ping_icmp_errors_total{{host=\"{unreachable}\",ip=\"{unreachable}\",kind=\"host_unreachable\"}}"
+        );
         let ready = sample(&body, &lost).unwrap_or(0.0) >= 1.0
             && sample(
                 &body,

@@ -27,6 +27,7 @@ mod report;
 mod resolve;
 mod resolve_types;
 mod scan;
+mod scan_limit;
 mod seeds;
 mod serve;
 mod tmux;

@@ -335,9 +335,8 @@ fn icmp_errors_name_the_router_on_datagram_sockets() {
     icmp_errors_name_the_router(&lab, Some(NOBODY));
 }
 
-/// One lab per socket kind: IPv4 errors for `unreachable`/`prohibit` routes go through
-/// the kernel's route-error token bucket (5 at once, then 1/s per client; its sysctls
-/// exist only in the initial namespace), so a lab can produce only a few of them quickly.
+/// One lab per socket kind, each asking for a few errors of every kind (the lab's
+/// reporter rejects with iptables and answers every probe; lab/topology.rs).
 fn icmp_errors_name_the_router(lab: &Lab, uid: Option<u32>) {
     {
         let who = if uid.is_some() {

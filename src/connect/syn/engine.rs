@@ -19,9 +19,15 @@
 //!
 //! Pacing and adaptation: SYNs leave evenly at the current rate. A reply that comes only
 //! after its port was retried is evidence of loss (a rate-limited host or path dropped the
-//! first SYN or its answer): the rate halves, at most once per [`ADAPT_EVERY`], down to
-//! the floor; every answer without loss lets it grow back by one part in a hundred, up to
-//! `--rate`. Silence alone is not evidence: a filtered port is silent at any rate.
+//! first SYN or its answer): the rate halves (or falls to the rate answers came back at
+//! lately, if lower), at most once per [`ADAPT_EVERY`], down to
+//! the floor; every answer without loss lets it grow by one part in a hundred, up to
+//! `--rate` — after a loss only once none has been seen for a timeout (the evidence comes
+//! a timeout late, and growing meanwhile undoes the cuts), and slowly: about a tenth a
+//! timeout. Silence alone is not evidence: a filtered port
+//! is silent at any rate. But a retry that goes unanswered while losses are being proven
+//! was sent at a rate since found too high: it is tried again (up to [`MAX_TRIES`] in
+//! all) rather than counted filtered, so a rate limiter on the way costs time, not ports.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -33,8 +39,13 @@ use std::time::{Duration, Instant};
 use crate::connect::probe::{describe_icmp, State};
 use crate::net::msg::{ErrorOrigin, IcmpReport};
 
+/// How long answers are counted to know the rate the path lets through.
+const ANSWER_WINDOW: Duration = Duration::from_millis(250);
 /// How often the rate may be halved: one burst of losses is one signal, not ten.
 pub const ADAPT_EVERY: Duration = Duration::from_millis(100);
+/// The most SYNs one port gets: the first, its retry, and more only for retries that
+/// went out while losses were being proven.
+pub const MAX_TRIES: u8 = 4;
 /// How far behind its schedule pacing may fall before the backlog is forgotten (a stall
 /// must not turn into a burst).
 const MAX_CATCH_UP: Duration = Duration::from_millis(5);
@@ -119,7 +130,12 @@ pub struct Finding {
 struct InFlight {
     index: u64,
     deadline: Instant,
-    retry: bool,
+    /// 1 for the first SYN, 2 for its retry, ...
+    tries: u8,
+    /// How many cuts the rate had had when this SYN left, and when the one before it
+    /// (that went unanswered) did.
+    epoch: u32,
+    lost_epoch: u32,
 }
 
 /// One scan of `hosts` x `ports`.
@@ -135,12 +151,21 @@ pub struct Engine {
     answered: Vec<u64>,
     retried: Vec<u64>,
     in_flight: VecDeque<InFlight>,
-    retries: VecDeque<u64>,
+    /// Ports to send again, with the tries they had and the epoch of the last one.
+    retries: VecDeque<(u64, u8, u32)>,
     findings: VecDeque<Finding>,
     decided: u64,
     rate: f64,
     next_send: Instant,
     last_cut: Option<Instant>,
+    /// When a loss was last proven (a retried port answered).
+    last_loss: Option<Instant>,
+    lowest: f64,
+    cuts: u32,
+    /// Answers counted since `window`, and the answer rate of the last window done.
+    window: Instant,
+    window_answers: u32,
+    answer_rate: Option<f64>,
 }
 
 fn bit(bits: &[u64], i: u64) -> bool {
@@ -195,6 +220,12 @@ impl Engine {
             rate,
             next_send: now,
             last_cut: None,
+            last_loss: None,
+            lowest: rate,
+            cuts: 0,
+            window: now,
+            window_answers: 0,
+            answer_rate: None,
             cfg,
         })
     }
@@ -227,14 +258,14 @@ impl Engine {
         if now < self.next_send {
             return None;
         }
-        let (index, retry) = loop {
-            if let Some(index) = self.retries.pop_front() {
+        let (index, tries, lost_epoch) = loop {
+            if let Some((index, tries, epoch)) = self.retries.pop_front() {
                 if !bit(&self.answered, index) {
-                    break (index, true);
+                    break (index, tries + 1, epoch);
                 }
             } else if self.next < self.total {
                 self.next += 1;
-                break (self.next - 1, false);
+                break (self.next - 1, 1, self.cuts);
             } else {
                 return None;
             }
@@ -247,7 +278,9 @@ impl Engine {
         self.in_flight.push_back(InFlight {
             index,
             deadline: now + self.cfg.timeout,
-            retry,
+            tries,
+            epoch: self.cuts,
+            lost_epoch,
         });
         let (host, port) = self.target(index);
         let dst = self.hosts[host];
@@ -255,26 +288,37 @@ impl Engine {
             dst,
             port,
             seq: self.cookie(dst, port),
-            retry,
+            retry: tries > 1,
         })
     }
 
-    /// Probes whose wait is over: a first try is queued for its retry, a second counts
-    /// as filtered.
+    /// Probes whose wait is over: a first try is queued for its retry; a retry counts as
+    /// filtered, unless a loss was proven after it left (then it is tried again, up to
+    /// [`MAX_TRIES`]).
     pub fn poll_timeouts(&mut self, now: Instant) {
         while let Some(front) = self.in_flight.front() {
             if front.deadline > now {
                 break;
             }
-            let InFlight { index, retry, .. } = self.in_flight.pop_front().expect("front");
+            let InFlight {
+                index,
+                tries,
+                deadline,
+                epoch,
+                ..
+            } = self.in_flight.pop_front().expect("front");
             if bit(&self.answered, index) {
                 continue;
             }
-            if retry {
-                self.decide(index, State::Filtered, None);
-            } else {
+            let sent = deadline.checked_sub(self.cfg.timeout).unwrap_or(deadline);
+            let lossy = self.last_loss.is_some_and(|at| at > sent);
+            if tries == 1 {
                 set(&mut self.retried, index);
-                self.retries.push_back(index);
+                self.retries.push_back((index, tries, epoch));
+            } else if lossy && tries < MAX_TRIES {
+                self.retries.push_back((index, tries, epoch));
+            } else {
+                self.decide(index, State::Filtered, None);
             }
         }
     }
@@ -356,25 +400,58 @@ impl Engine {
         if bit(&self.answered, index) {
             return Verdict::Duplicate;
         }
+        self.window_answers += 1;
+        let span = now.duration_since(self.window);
+        if span >= ANSWER_WINDOW {
+            self.answer_rate = Some(f64::from(self.window_answers) / span.as_secs_f64());
+            self.window = now;
+            self.window_answers = 0;
+        }
         if bit(&self.retried, index) {
-            self.lost(now);
-        } else {
+            // Its answer left RTT ago: its SYN is among the last in flight.
+            let stale = self
+                .in_flight
+                .iter()
+                .rev()
+                .find(|f| f.index == index)
+                .is_none_or(|f| f.lost_epoch != self.cuts);
+            self.lost(now, stale);
+        } else if self.last_loss.is_none() {
             self.rate = (self.rate + self.rate / 100.0).min(f64::from(self.cfg.rate));
+        } else if now.duration_since(self.last_loss.unwrap_or(now)) > self.cfg.timeout {
+            // Once a limit was met, grow slowly: by about a tenth a timeout (the answers
+            // of a timeout's SYNs), since news of a loss takes a timeout to come.
+            let step = 0.1 / self.cfg.timeout.as_secs_f64().max(0.001);
+            self.rate = (self.rate + step).min(f64::from(self.cfg.rate));
         }
         self.decide(index, state, detail);
         Verdict::Accepted
     }
 
-    /// Evidence that a SYN or its answer was lost: halve the rate.
-    fn lost(&mut self, now: Instant) {
-        if self
-            .last_cut
-            .is_some_and(|at| now.duration_since(at) < ADAPT_EVERY)
+    /// Evidence that a SYN or its answer was lost: halve the rate, unless the lost SYN
+    /// left before the last cut (`stale`: that cut already answered it; a queue of
+    /// retries brings such news for seconds, and took the rate to the floor).
+    fn lost(&mut self, now: Instant, stale: bool) {
+        self.last_loss = Some(now);
+        if stale
+            || self
+                .last_cut
+                .is_some_and(|at| now.duration_since(at) < ADAPT_EVERY)
         {
             return;
         }
         self.last_cut = Some(now);
-        self.rate = (self.rate / 2.0).max(f64::from(self.cfg.min_rate.max(1)));
+        // What came back lately is what the path lets through (a host with filtered ports
+        // answers less, and is scanned slower than it could be, never wrong).
+        let through = self.answer_rate.unwrap_or(self.rate);
+        let halved = (self.rate / 2.0)
+            .min(through)
+            .max(f64::from(self.cfg.min_rate.max(1)));
+        if halved < self.rate {
+            self.cuts += 1;
+        }
+        self.rate = halved;
+        self.lowest = self.lowest.min(halved);
     }
 
     /// The next decided port.
@@ -405,9 +482,18 @@ impl Engine {
     }
 
     /// The current rate, SYNs a second.
-    #[cfg(test)]
     pub fn rate(&self) -> f64 {
         self.rate
+    }
+
+    /// The lowest the rate went, SYNs a second.
+    pub fn lowest_rate(&self) -> f64 {
+        self.lowest
+    }
+
+    /// How many times losses halved the rate.
+    pub fn cuts(&self) -> u32 {
+        self.cuts
     }
 
     #[cfg(test)]

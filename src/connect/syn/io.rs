@@ -216,6 +216,12 @@ where
     }
     let mut scans: Vec<ScanRecord> = Vec::new();
     let mut completed = true;
+    let mut syn_rate = report::SynRate {
+        max_pps: rate,
+        lowest_pps: u64::from(rate),
+        final_pps: u64::from(rate),
+        cuts: 0,
+    };
     tokio::pin!(interrupt);
     for (wire, family) in families {
         let hosts: Vec<IpAddr> = family.iter().map(|(_, a)| a.ip).collect();
@@ -274,6 +280,7 @@ where
                         progress.found(open);
                     }
                 })
+                .map(|done| (done, (engine.lowest_rate(), engine.rate(), engine.cuts())))
             })
         };
         tokio::pin!(thread);
@@ -285,7 +292,7 @@ where
             }
         };
         progress.finish();
-        let done = joined
+        let (done, adapted) = joined
             .map_err(|e| Failure::new("connect --syn", e.to_string()))?
             .map_err(|e| {
                 Failure::new(
@@ -293,6 +300,10 @@ where
                     error_text(&e).to_lowercase(),
                 )
             })?;
+        let (lowest, last, cuts) = adapted;
+        syn_rate.lowest_pps = syn_rate.lowest_pps.min(lowest.round() as u64);
+        syn_rate.final_pps = last.round() as u64;
+        syn_rate.cuts += cuts;
         let elapsed = started.elapsed();
         let mut records = std::mem::take(&mut *lock(&records));
         for record in &mut records {
@@ -312,7 +323,7 @@ where
         }
     }
     let all_answered = completed && scans.iter().all(|s| !s.open.is_empty());
-    report::finish_scans(out, plan.format, &scans, !completed);
+    report::finish_scans_with(out, plan.format, &scans, !completed, Some(&syn_rate));
     Ok(Exit::from_answered(all_answered))
 }
 

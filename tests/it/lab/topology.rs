@@ -7,6 +7,7 @@
 //! namespace the interface toward the client is `west` and the one toward the destination
 //! is `east`, so names only need to be unique per namespace.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,13 +30,22 @@ pub const MULTI_V4: [Ipv4Addr; 3] = [
     Ipv4Addr::new(198, 18, 100, 2),
     Ipv4Addr::new(198, 18, 100, 3),
 ];
-/// Inside a route of type `unreachable` (v4: ICMP host unreachable, v6: no route).
+/// In a network the reporter rejects (v4: ICMP host unreachable, v6: no route), as a
+/// route of type `unreachable` would (see [`reject_rules`]).
 pub const UNREACHABLE_V4: Ipv4Addr = Ipv4Addr::new(198, 18, 250, 1);
 pub const UNREACHABLE_V6: Ipv6Addr = Ipv6Addr::new(0xfd4e, 0x6c61, 0x62, 0x250, 0, 0, 0, 1);
-/// Inside a route of type `prohibit` (v4: ICMP communication administratively prohibited,
-/// v6: administratively prohibited).
+/// In a network the reporter rejects as administratively prohibited (v4: ICMP 3/13, v6:
+/// ICMPv6 1/1), as a route of type `prohibit` would.
 pub const PROHIBITED_V4: Ipv4Addr = Ipv4Addr::new(198, 18, 251, 1);
 pub const PROHIBITED_V6: Ipv6Addr = Ipv6Addr::new(0xfd4e, 0x6c61, 0x62, 0x251, 0, 0, 0, 1);
+/// The networks of those addresses, and the ICMP error the reporter answers each with:
+/// (`iptables` tool, network, `--reject-with`).
+const REJECTED: [(&str, &str, &str); 4] = [
+    ("iptables", "198.18.250.0/24", "icmp-host-unreachable"),
+    ("iptables", "198.18.251.0/24", "icmp-admin-prohibited"),
+    ("ip6tables", "fd4e:6c61:62:250::/64", "icmp6-no-route"),
+    ("ip6tables", "fd4e:6c61:62:251::/64", "icmp6-adm-prohibited"),
+];
 
 /// The ports whose behaviour the destination's firewall decides.
 pub const FILTERED_PORT: u16 = 82;
@@ -115,7 +125,7 @@ impl Plan<'_> {
         self.names.routers.len()
     }
 
-    /// The node that owns the `unreachable`/`prohibit` routes: the last router, so a trace
+    /// The node that rejects the unreachable and prohibited networks: the last router, so a trace
     /// crosses every hop before it fails (the destination when there are no routers).
     pub fn reporter_node(&self) -> usize {
         let n = self.router_count();
@@ -250,10 +260,16 @@ pub fn configure_addresses_and_routes(plan: &Plan) -> Result<(), String> {
             }
         }
         if node == plan.reporter_node() {
-            cmds.push("route add unreachable 198.18.250.0/24".into());
-            cmds.push("route add prohibit 198.18.251.0/24".into());
-            cmds.push("route add unreachable fd4e:6c61:62:250::/64".into());
-            cmds.push("route add prohibit fd4e:6c61:62:251::/64".into());
+            // The rejected networks lie behind a veth pair of the reporter's own, so their
+            // packets are forwarded (to meet the REJECT rules) out of an interface they did
+            // not come in by: no ICMP redirect first, even with no router (the destination
+            // reports them then, and its default route points back west).
+            cmds.push("link add sink type veth peer name sink-peer".into());
+            cmds.push("link set sink up".into());
+            cmds.push("link set sink-peer up".into());
+            for (_, net, _) in REJECTED {
+                cmds.push(format!("route add {net} dev sink"));
+            }
         }
         if node == last {
             let mut extra: Vec<IpAddr> = vec![DNS_V4.into(), SILENT_DNS_V4.into()];
@@ -281,42 +297,106 @@ pub fn set_link_mtus(names: &Names, mtus: &[(usize, u32)]) -> Result<(), String>
 }
 
 /// Firewall rules (iptables, as CI installs it): silent routers drop their own
-/// time-exceeded; the destination filters port 82 and the silent DNS address.
+/// time-exceeded; the destination filters port 82 and the silent DNS address; the reporter
+/// rejects the unreachable and prohibited networks ([`reject_rules`]).
 pub fn install_firewall(plan: &Plan) -> Result<(), String> {
+    // Per namespace and tool, its mangle and filter rules: one `*tables-restore` each, as a
+    // second restore would flush the first one's tables.
+    let mut firewall: BTreeMap<(&str, &str), Tables> = BTreeMap::new();
     for &router in plan.silent_routers {
-        let ns = &plan.names.routers[router - 1];
-        restore(
-            ns,
-            "iptables-restore",
-            "-A OUTPUT -p icmp --icmp-type time-exceeded -j DROP",
-        )?;
-        restore(
-            ns,
-            "ip6tables-restore",
-            "-A OUTPUT -p ipv6-icmp --icmpv6-type time-exceeded -j DROP",
-        )?;
+        let ns = plan.names.routers[router - 1].as_str();
+        firewall
+            .entry((ns, "iptables"))
+            .or_default()
+            .filter
+            .push("-A OUTPUT -p icmp --icmp-type time-exceeded -j DROP".into());
+        firewall
+            .entry((ns, "ip6tables"))
+            .or_default()
+            .filter
+            .push("-A OUTPUT -p ipv6-icmp --icmpv6-type time-exceeded -j DROP".into());
     }
     for (tool, silent_dns) in [
-        ("iptables-restore", IpAddr::from(SILENT_DNS_V4)),
-        ("ip6tables-restore", IpAddr::from(SILENT_DNS_V6)),
+        ("iptables", IpAddr::from(SILENT_DNS_V4)),
+        ("ip6tables", IpAddr::from(SILENT_DNS_V6)),
     ] {
-        let rules = [
-            format!("-A INPUT -p tcp --dport {FILTERED_PORT} -j DROP"),
-            format!("-A INPUT -p udp --dport {FILTERED_PORT} -j DROP"),
-            format!("-A INPUT -d {silent_dns} -p udp --dport 53 -j DROP"),
-            format!("-A INPUT -d {silent_dns} -p tcp --dport 53 -j DROP"),
-        ];
-        restore(&plan.names.dest, tool, &rules.join("\n"))?;
+        firewall
+            .entry((plan.names.dest.as_str(), tool))
+            .or_default()
+            .filter
+            .extend([
+                format!("-A INPUT -p tcp --dport {FILTERED_PORT} -j DROP"),
+                format!("-A INPUT -p udp --dport {FILTERED_PORT} -j DROP"),
+                format!("-A INPUT -d {silent_dns} -p udp --dport 53 -j DROP"),
+                format!("-A INPUT -d {silent_dns} -p tcp --dport 53 -j DROP"),
+            ]);
+    }
+    let reporter = plan.names.nodes()[plan.reporter_node()];
+    for (tool, tables) in reject_rules() {
+        let entry = firewall.entry((reporter, tool)).or_default();
+        entry.mangle.extend(tables.mangle);
+        entry.filter.extend(tables.filter);
+    }
+    for ((ns, tool), tables) in firewall {
+        restore(ns, tool, &tables)?;
     }
     Ok(())
 }
 
-/// Loads `rules` into the filter table of `ns` in one `*tables-restore` call.
-fn restore(ns: &str, tool: &str, rules: &str) -> Result<(), String> {
-    let input = format!(
-        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{rules}\nCOMMIT\n"
+/// The rules of one table pair of one namespace.
+#[derive(Default)]
+struct Tables {
+    mangle: Vec<String>,
+    filter: Vec<String>,
+}
+
+/// How the reporter answers for the unreachable and prohibited networks: REJECT rules,
+/// not routes of type `unreachable`/`prohibit`. Linux answers those routes in ip_error(),
+/// whose rate limit (net.ipv4.route.error_cost / error_burst: 5 at once, then 1 a second
+/// per client) is global to the kernel and cannot be lifted in a namespace: under load a
+/// scan of 300 ports read 5 unreachable and 295 filtered. REJECT sends through
+/// icmp_send/icmpv6_send, whose limits are per namespace and lifted by
+/// [`common_sysctls`] (icmp_ratelimit, icmp.ratelimit, icmp_msgs_*).
+///
+/// To keep the routes' semantics for traces, the TTL (hop limit) of these packets is raised
+/// by one as they arrive: a route's error comes before the TTL check, so a probe that
+/// reaches the reporter with TTL 1 got !H, not time-exceeded; forwarding checks TTL 1
+/// before the FORWARD chain, so without the raise that probe would expire instead. The
+/// forward path lowers it by one again, so the quoted header carries the TTL it came with,
+/// as ip_error's did.
+fn reject_rules() -> BTreeMap<&'static str, Tables> {
+    let mut rules: BTreeMap<&str, Tables> = BTreeMap::new();
+    for (tool, net, reject_with) in REJECTED {
+        let tables = rules.entry(tool).or_default();
+        let raise = if tool == "iptables" {
+            "TTL --ttl-inc 1"
+        } else {
+            "HL --hl-inc 1"
+        };
+        tables
+            .mangle
+            .push(format!("-A PREROUTING -d {net} -j {raise}"));
+        tables.filter.push(format!(
+            "-A FORWARD -d {net} -j REJECT --reject-with {reject_with}"
+        ));
+    }
+    rules
+}
+
+/// Loads `tables` into `ns` in one `iptables-restore` (or `ip6tables-restore`) call.
+fn restore(ns: &str, tool: &str, tables: &Tables) -> Result<(), String> {
+    let mut input = String::new();
+    if !tables.mangle.is_empty() {
+        input += &format!(
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n{}\nCOMMIT\n",
+            tables.mangle.join("\n")
+        );
+    }
+    input += &format!(
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{}\nCOMMIT\n",
+        tables.filter.join("\n")
     );
-    netns::exec_with_stdin(ns, &[tool], &input)
+    netns::exec_with_stdin(ns, &[&format!("{tool}-restore")], &input)
 }
 
 /// Waits until every link forwards IPv6 and IPv4 between its two ends.
