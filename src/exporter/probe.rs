@@ -322,9 +322,17 @@ impl Prober {
                 let may_probe = |t: &Target| self.any_target || allowed(&self.allow, t);
                 let mut log = Vec::new();
                 let chain = if request.module == Module::Http {
-                    probe_web::chain(web, to, timeline, &self.tls, self.timeout, may_probe, |l| {
-                        log.push(l)
-                    })
+                    let resolver = |t: Target| async move { resolve(&t).await };
+                    probe_web::chain(
+                        web,
+                        to,
+                        timeline,
+                        &self.tls,
+                        self.timeout,
+                        may_probe,
+                        resolver,
+                        |l| log.push(l),
+                    )
                     .await
                 } else {
                     log.push(probe_web::intent(web, to));
@@ -480,7 +488,7 @@ async fn tcp(target: &Resolved, port: u16, f: &mut Findings) {
 }
 
 /// The first address of the target (the system resolver, as every command resolves).
-pub(super) async fn resolve(target: &Target) -> Result<SocketAddr, String> {
+async fn resolve(target: &Target) -> Result<SocketAddr, String> {
     match &target.host {
         Host::Ip { addr, scope } => crate::net::iface::literal_sockaddr(*addr, scope.as_deref(), 0),
         Host::Name(name) => crate::dns::system::lookup(name, 0)

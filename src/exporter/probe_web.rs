@@ -151,16 +151,23 @@ pub fn next_hop(
 }
 
 /// The request to `first` at `to`, then each redirect it leads to (module docs), each
-/// phase under `timeout`; every step is told to `note` for the debug log.
-pub async fn chain(
+/// phase under `timeout`, a hop's host resolved by `resolve` (/probe's resolver); every
+/// step is told to `note` for the debug log.
+#[allow(clippy::too_many_arguments)] // each is a separate input of the one request chain
+pub async fn chain<R, F>(
     first: &WebTarget,
     to: SocketAddr,
     timeline: Timeline,
     tls: &TlsSetup,
     timeout: Duration,
     may_probe: impl Fn(&Target) -> bool,
+    resolve: R,
     mut note: impl FnMut(String),
-) -> Chain {
+) -> Chain
+where
+    R: Fn(Target) -> F,
+    F: std::future::Future<Output = Result<SocketAddr, String>>,
+{
     let mut out = Chain::default();
     let (mut current, mut to, mut timeline) = (first.clone(), to, timeline);
     let mut visited = vec![first.url.clone()];
@@ -182,7 +189,7 @@ pub async fn chain(
         };
         note(format!("following the redirect to {}", next.url));
         let started = std::time::Instant::now();
-        to = match super::probe::resolve(&host).await {
+        to = match resolve(host).await {
             Ok(addr) => addr,
             Err(why) => {
                 out.broken = Some((
