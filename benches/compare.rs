@@ -22,6 +22,9 @@ mod rounds;
 // `netlab exporter` beside prometheus-smokeping-prober (its own file: a story of its own).
 #[path = "compare/exporter.rs"]
 mod exporter;
+// The exporter under wrk's load, and /probe?module=http beside blackbox_exporter.
+#[path = "compare/exporter_load.rs"]
+mod exporter_load;
 // connect https:// beside curl and its -w phases (issue 19).
 #[path = "compare/web.rs"]
 mod web;
@@ -261,6 +264,11 @@ fn install_reference_tools() {
         ("dig", "dnsutils"),
         ("prometheus-smokeping-prober", "prometheus-smokeping-prober"),
         ("hyperfine", "hyperfine"),
+        ("wrk", "wrk"),
+        (
+            "prometheus-blackbox-exporter",
+            "prometheus-blackbox-exporter",
+        ),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -740,7 +748,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 13] = [
+    let all: [(&str, Section); 15] = [
         ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
@@ -750,6 +758,8 @@ fn main() {
         ("memory", section_memory),
         ("rounds", rounds::section_rounds),
         ("exporter", exporter::section),
+        ("exporter-load", exporter_load::section_load),
+        ("exporter-http", exporter_load::section_http),
         ("live", live::section_live),
         ("ping-live", live::section_ping_live),
         ("syn", syn::section_syn),

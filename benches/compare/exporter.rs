@@ -16,25 +16,25 @@ use std::time::{Duration, Instant};
 use super::lab::{Lab, LabConfig, Role};
 use super::Row;
 
-const TARGETS: usize = 100;
-const NETLAB_PORT: u16 = 9470;
+pub(super) const TARGETS: usize = 100;
+pub(super) const NETLAB_PORT: u16 = 9470;
 const SMOKEPING_PORT: u16 = 9374;
-const SETTLE: Duration = Duration::from_secs(5);
+pub(super) const SETTLE: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(60);
 
-fn targets() -> Vec<String> {
+pub(super) fn targets() -> Vec<String> {
     (1..=TARGETS).map(|i| format!("198.18.200.{i}")).collect()
 }
 
 /// A long-running tool in the client namespace.
-struct Tool {
+pub(super) struct Tool {
     pid: libc::pid_t,
 }
 
 impl Tool {
     // Reaped by wait4 in `stop` (for its rusage), which std's Child cannot do.
     #[allow(clippy::zombie_processes)]
-    fn start(cmd: &mut Command) -> Tool {
+    pub(super) fn start(cmd: &mut Command) -> Tool {
         let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -47,7 +47,7 @@ impl Tool {
     }
 
     /// (user + system CPU seconds, RSS KiB) now, from /proc.
-    fn usage(&self) -> (f64, i64) {
+    pub(super) fn usage(&self) -> (f64, i64) {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
         // Fields after the command name (which may hold spaces) start after ") ".
         let fields: Vec<&str> = stat
@@ -75,7 +75,7 @@ impl Tool {
     }
 
     /// SIGTERM, then wait4: (exit code, peak RSS KiB).
-    fn stop(self) -> (Option<i32>, i64) {
+    pub(super) fn stop(self) -> (Option<i32>, i64) {
         // SAFETY: signalling and reaping our own child.
         unsafe { libc::kill(self.pid, libc::SIGTERM) };
         let mut status = 0;
@@ -88,7 +88,7 @@ impl Tool {
     }
 }
 
-fn get(lab: &Lab, port: u16, path: &str) -> Option<String> {
+pub(super) fn get(lab: &Lab, port: u16, path: &str) -> Option<String> {
     let path = path.to_string();
     lab.in_ns(Role::Client, move || {
         let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -101,7 +101,7 @@ fn get(lab: &Lab, port: u16, path: &str) -> Option<String> {
     })
 }
 
-fn wait_ready(lab: &Lab, port: u16, what: &str) {
+pub(super) fn wait_ready(lab: &Lab, port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while get(lab, port, "/metrics").is_none() {
         assert!(Instant::now() < deadline, "{what} never served /metrics");
@@ -179,7 +179,9 @@ fn median_bucket(h: &Histogram) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-pub fn section(runs: usize, rows: &mut Vec<Row>) {
+/// The lab of this section: one link with a 1 ms one-way delay, and [`TARGETS`]
+/// addresses (198.18.200.1...) on the destination's loopback.
+pub(super) fn lab_with_targets() -> Lab {
     let lab = Lab::new(
         LabConfig::default()
             .routers(0)
@@ -195,6 +197,11 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
         ],
     );
     assert!(out.status.success(), "adding addresses: {out:?}");
+    lab
+}
+
+pub fn section(runs: usize, rows: &mut Vec<Row>) {
+    let lab = lab_with_targets();
     let targets = targets();
     let label = format!("{TARGETS} targets × 1 s, {}s window", WINDOW.as_secs());
     for _ in 0..runs.clamp(1, 3) {

@@ -11,7 +11,7 @@
 //! listen = "127.0.0.1:9470"          # --listen wins over this
 //!
 //! [ping]                             # every target, continuously
-//! interval = "1s"                    # per target
+//! interval = "1s"                    # per target (unless it has its own ping_interval)
 //! timeout = "1s"                     # a reply later than this is lost (and counted late)
 //! size = 56                          # ICMP data bytes
 //!
@@ -33,6 +33,7 @@
 //!
 //! [[target]]
 //! host = "dest.netlab.test"
+//! ping_interval = "5s"               # its own, instead of [ping] interval
 //! trace = true                       # watch its path too
 //! http = "https://dest.netlab.test/" # an http check (a URL on this host) ...
 //! tls = "dest.netlab.test:443"       # ... and a tls check, every web_interval (10s)
@@ -77,18 +78,36 @@ pub struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PingSection {
-    #[serde(deserialize_with = "positive_duration")]
-    pub interval: Duration,
+    /// With its place in the file: an interval below ping's minimum is refused later,
+    /// when the exporter knows whether it holds `CAP_NET_RAW` ([`Config::too_fast`]).
+    pub interval: Spanned<Interval>,
     #[serde(deserialize_with = "positive_duration")]
     pub timeout: Duration,
     #[serde(deserialize_with = "packet_size")]
     pub size: usize,
 }
 
+impl PingSection {
+    /// Every target's interval unless it has its own.
+    pub fn every(&self) -> Duration {
+        self.interval.get_ref().0
+    }
+}
+
+/// A duration longer than 0, as written in the file (`Spanned<Interval>` keeps its line).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval(pub Duration);
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Interval, D::Error> {
+        positive_duration(d).map(Interval)
+    }
+}
+
 impl Default for PingSection {
     fn default() -> Self {
         PingSection {
-            interval: Duration::from_secs(1),
+            interval: Spanned::new(0..0, Interval(Duration::from_secs(1))),
             timeout: Duration::from_secs(1),
             size: crate::ping::DEFAULT_SIZE,
         }
@@ -166,9 +185,13 @@ impl Default for ProbeSection {
 #[serde(deny_unknown_fields)]
 pub struct TargetEntry {
     pub host: Spanned<String>,
-    /// Pinged continuously (at `[ping] interval`).
+    /// Pinged continuously (at `ping_interval`, or `[ping] interval`).
     #[serde(default = "yes")]
     pub ping: bool,
+    /// Its own ping interval instead of `[ping] interval` (the same pinger, its own
+    /// place in the schedule).
+    #[serde(default)]
+    pub ping_interval: Option<Spanned<Interval>>,
     #[serde(default)]
     pub trace: bool,
     /// Its own trace interval instead of `[trace] interval`.
@@ -243,6 +266,8 @@ pub const MAX_LABELS: usize = 16;
 pub struct ConfiguredTarget {
     pub target: Target,
     pub ping: bool,
+    /// Its own ping interval (`None`: `[ping] interval`).
+    pub ping_interval: Option<Duration>,
     pub trace: bool,
     pub trace_interval: Option<Duration>,
     pub tcp: Vec<u16>,
@@ -262,6 +287,7 @@ impl ConfiguredTarget {
         ConfiguredTarget {
             target,
             ping: true,
+            ping_interval: None,
             trace: false,
             trace_interval: None,
             tcp: Vec::new(),
@@ -277,6 +303,15 @@ impl ConfiguredTarget {
     /// The name it is known by (case and a trailing dot do not matter).
     pub fn key(&self) -> String {
         normal_name(&self.target.text)
+    }
+
+    /// Whether `other` is this entry but for its ping interval: what a reload keeps
+    /// running (and counting), only rescheduled in the pinger.
+    pub fn same_but_ping_interval(&self, other: &ConfiguredTarget) -> bool {
+        ConfiguredTarget {
+            ping_interval: self.ping_interval,
+            ..other.clone()
+        } == *self
     }
 }
 
@@ -314,6 +349,9 @@ pub struct Config {
     pub probe: ProbeSection,
     pub allow: Vec<Allowed>,
     pub targets: Vec<ConfiguredTarget>,
+    /// The first interval (`[ping] interval` or a target's `ping_interval`) below ping's
+    /// minimum for users without `CAP_NET_RAW`: the refusal, naming its line.
+    too_fast: Option<Failure>,
 }
 
 impl Default for Config {
@@ -340,9 +378,31 @@ impl Config {
         Config::check(file, text, shown)
     }
 
+    /// Refuses the config when it pings faster than ping allows without `CAP_NET_RAW`
+    /// (`-i` below 2 ms) and the exporter does not hold it (`privileged`: false).
+    pub fn too_fast(&self, privileged: bool) -> Result<(), Failure> {
+        match &self.too_fast {
+            Some(f) if !privileged => Err(f.clone()),
+            _ => Ok(()),
+        }
+    }
+
     fn check(file: File, text: &str, shown: &str) -> Result<Config, Failure> {
         let fail =
             |span: Range<usize>, why: String| at_line(shown, Some(line_of(text, span.start)), &why);
+        let below_minimum = |key: &str, interval: &Spanned<Interval>| {
+            let value = interval.get_ref().0;
+            (value < crate::cli::MIN_USER_INTERVAL).then(|| {
+                fail(
+                    interval.span(),
+                    format!(
+                        "{key} {value:?} is below the {}ms minimum for users without CAP_NET_RAW",
+                        crate::cli::MIN_USER_INTERVAL.as_millis()
+                    ),
+                )
+            })
+        };
+        let mut too_fast = below_minimum("[ping] interval", &file.ping.interval);
         let listen = match file.listen {
             Some(l) => {
                 let span = l.span();
@@ -392,9 +452,19 @@ impl Config {
             }
             let http = web_check(&target, false, entry.http).map_err(|(s, why)| fail(s, why))?;
             let tls = web_check(&target, true, entry.tls).map_err(|(s, why)| fail(s, why))?;
+            if let Some(interval) = &entry.ping_interval {
+                if !entry.ping {
+                    return Err(fail(
+                        interval.span(),
+                        format!("target '{}': ping_interval with ping = false", target.text),
+                    ));
+                }
+                too_fast = too_fast.or_else(|| below_minimum("ping_interval", interval));
+            }
             targets.push(ConfiguredTarget {
                 target,
                 ping: entry.ping,
+                ping_interval: entry.ping_interval.map(|i| i.get_ref().0),
                 trace: entry.trace,
                 trace_interval: entry.trace_interval,
                 tcp: entry.tcp,
@@ -424,6 +494,7 @@ impl Config {
             probe: file.probe,
             allow,
             targets,
+            too_fast,
         })
     }
 }
@@ -553,187 +624,8 @@ fn ping_count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn error(text: &str) -> String {
-        Config::parse(text, "x.toml").unwrap_err().to_string()
-    }
-
-    #[test]
-    fn a_full_file_parses() {
-        let c = Config::parse(
-            "listen = \"[::1]:9000\"\n[ping]\ninterval = \"200ms\"\n[probe]\nallow = [\"WWW.netlab.test.\", \"198.18.0.0/16\", \"::1\"]\n[[target]]\nhost = \"dest\"\ntrace = true\n[[target]]\nhost = \"127.0.0.1\"\n",
-            "x.toml",
-        )
-        .unwrap();
-        assert_eq!(c.listen.as_deref(), Some("[::1]:9000"));
-        assert_eq!(c.ping.interval, Duration::from_millis(200));
-        assert_eq!(c.ping.timeout, Duration::from_secs(1));
-        assert_eq!(c.targets.len(), 2);
-        assert!(c.targets[0].trace && !c.targets[1].trace);
-        assert_eq!(c.allow[0], Allowed::Name("www.netlab.test".into()));
-        assert_eq!(c.allow[1], Allowed::Net("198.18.0.0/16".parse().unwrap()));
-        assert_eq!(c.allow[2], Allowed::Net("::1/128".parse().unwrap()));
-    }
-
-    #[test]
-    fn every_error_names_its_line() {
-        let cases = [
-            ("[ping]\ninterval = \"fast\"\n", "line 2", "unknown unit"),
-            ("[ping]\n\ntimeout = \"0s\"\n", "line 3", "longer than 0"),
-            ("[ping]\nsize = 70000\n", "line 2", "out of range"),
-            ("[trace]\nmax_hops = 0\n", "line 2", "out of range"),
-            (
-                "[probe]\nmax_concurrent = 100000\n",
-                "line 2",
-                "out of range",
-            ),
-            ("colour = \"red\"\n", "line 1", "unknown field"),
-            ("[[target]]\nhost = \"bad!name\"\n", "line 2", "bad!name"),
-            ("[[target]]\ntrace = true\n", "line 1", "host"),
-            (
-                "[probe]\nallow = [\n \"ok\",\n \"10.0.0.0/99\"]\n",
-                "line 4",
-                "10.0.0.0/99",
-            ),
-            ("listen = \"9470\"\n", "line 1", "ADDR:PORT"),
-            ("[ping\ninterval = 1\n", "line 1", ""),
-            ("[ping]\ninterval = 1\n", "line 2", "string"),
-            (
-                "[[target]]\nhost = \"a\"\n[[target]]\nhost = \"A.\"\n",
-                "line 4",
-                "listed twice (first on line 2)",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nlabels = { site = \"x\", \"bad-name\" = \"y\" }\n",
-                "line 3",
-                "not a Prometheus label name",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nlabels = { __name = \"x\" }\n",
-                "line 3",
-                "reserved to Prometheus",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nlabels = { ip = \"x\" }\n",
-                "line 3",
-                "exporter's own",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\ntrace_interval = \"-5s\"\n",
-                "line 3",
-                "-5s",
-            ),
-            ("[resolve]\ninterval = \"-1s\"\n", "line 2", "-1s"),
-            (
-                "[[target]]\nhost = \"a\"\ntcp = [80, 70000]\n",
-                "line 3",
-                "",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\ncolour = \"red\"\n",
-                "line 3",
-                "unknown field",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nping = false\nhttp = \"https://\"\n",
-                "line 4",
-                "http 'https://'",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nhttp = \"ftp://a/\"\n",
-                "line 3",
-                "ftp",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nhttp = \"http://b/x\"\n",
-                "line 3",
-                "its host b is not the target's (a)",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\ntls = \"a\"\n",
-                "line 3",
-                "tls 'a'",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\ntls = \"https://a/\"\n",
-                "line 3",
-                "module tls takes HOST:PORT",
-            ),
-            (
-                "[[target]]\nhost = \"192.0.2.1\"\ntls = \"a:443\"\n",
-                "line 3",
-                "not the target's",
-            ),
-            (
-                "[[target]]\nhost = \"a\"\nhttp = \"http://a/\"\nweb_interval = \"0s\"\n",
-                "line 4",
-                "",
-            ),
-        ];
-        for (text, line, why) in cases {
-            let e = error(text);
-            assert!(
-                e.starts_with(&format!("netlab: config x.toml {line}: ")),
-                "{text:?}: {e}"
-            );
-            assert!(e.contains(why), "{text:?}: {e}");
-            assert_eq!(e.lines().count(), 1, "{text:?}: {e}");
-        }
-    }
-
-    #[test]
-    fn a_target_carries_its_labels_and_checks() {
-        let c = Config::parse(
-            "[[target]]\nhost = \"dest\"\nping = false\ntcp = [80, 443]\ntcp_interval = \"2s\"\ntrace = true\ntrace_interval = \"5s\"\nresolve_interval = \"3s\"\nlabels = { site = \"ams\", role = \"core\" }\n[[target]]\nhost = \"b\"\n",
-            "x.toml",
-        )
-        .unwrap();
-        let t = &c.targets[0];
-        assert!(!t.ping && t.trace);
-        assert_eq!(t.tcp, vec![80, 443]);
-        assert_eq!(t.tcp_interval, Duration::from_secs(2));
-        assert_eq!(t.trace_interval, Some(Duration::from_secs(5)));
-        assert_eq!(t.resolve_interval, Some(Duration::from_secs(3)));
-        assert_eq!(
-            t.labels,
-            vec![
-                ("role".into(), "core".into()),
-                ("site".into(), "ams".into())
-            ]
-        );
-        assert_eq!(
-            c.targets[1],
-            ConfiguredTarget::pinged(c.targets[1].target.clone())
-        );
-    }
-
-    #[test]
-    fn http_and_tls_checks_are_on_the_targets_host() {
-        let c = Config::parse(
-            "[[target]]\nhost = \"Web.Test\"\nhttp = \"https://web.test:8443/health\"\ntls = \"web.test:443\"\nweb_interval = \"3s\"\n[[target]]\nhost = \"::1\"\nhttp = \"http://[::1]/\"\n",
-            "x.toml",
-        )
-        .unwrap();
-        let t = &c.targets[0];
-        let http = t.http.as_ref().unwrap();
-        assert_eq!((http.port, http.url.path()), (8443, "/health"));
-        assert_eq!(t.tls.as_ref().unwrap().port, 443);
-        assert_eq!(t.web_interval, Duration::from_secs(3));
-        assert_eq!(c.targets[1].http.as_ref().unwrap().port, 80);
-        assert!(c.targets[1].tls.is_none());
-        assert_eq!(c.targets[1].web_interval, DEFAULT_TCP_INTERVAL);
-    }
-
-    #[test]
-    fn an_empty_file_is_the_defaults() {
-        let c = Config::parse("", "x.toml").unwrap();
-        assert!(c.targets.is_empty() && c.allow.is_empty() && !c.probe.any_target);
-        assert_eq!(c.probe.max_concurrent, 4);
-        assert!(parse_listen(DEFAULT_LISTEN).unwrap().ip().is_loopback());
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;
 
 #[cfg(test)]
 mod example {
@@ -743,5 +635,9 @@ mod example {
         let c = super::Config::parse(text, "examples/exporter.toml").unwrap();
         assert_eq!(c.targets.len(), 2);
         assert_eq!(c.allow.len(), 3);
+        assert_eq!(
+            c.targets[1].ping_interval,
+            Some(std::time::Duration::from_secs(5))
+        );
     }
 }

@@ -15,8 +15,13 @@
 //! - a reload ([`Fleet::apply`]): targets no longer in the file stop and their series
 //!   go; new ones start; one whose entry is unchanged keeps running, so its counters
 //!   and histograms go on (a changed `[trace]` or `[resolve]` section restarts its trace
-//!   or name watch on the same series; a changed entry is a removed one and an added
-//!   one).
+//!   or name watch on the same series; a changed `ping_interval` only reschedules it in
+//!   the pinger, on the same series; any other change to an entry is a removed one and
+//!   an added one).
+//!
+//! Each pinged target is pinged at its own `ping_interval` (or `[ping] interval`): one
+//! pinger, one engine, whose schedule holds each target's next probe at its own pace
+//! (`ping::Settings::intervals`).
 //!
 //! The registry's families outlive any pinger run, so restarting the pinger loses no
 //! count: its handles are taken again from the same series. Probes in flight when the
@@ -92,7 +97,7 @@ pub fn ping_settings(config: &Config) -> ping::Settings {
         size: config.ping.size,
         // A steady stream, not a burst of every target each interval.
         spread: true,
-        ..ping::Settings::plain(None, config.ping.interval, config.ping.timeout)
+        ..ping::Settings::plain(None, config.ping.every(), config.ping.timeout)
     }
 }
 
@@ -295,8 +300,14 @@ impl Fleet {
                 return;
             }
         };
-        let (settings, metrics, fatal) =
-            (self.ping.clone(), self.metrics.clone(), self.fatal.clone());
+        let settings = ping::Settings {
+            intervals: pinged
+                .iter()
+                .map(|m| m.configured.ping_interval.unwrap_or(self.ping.interval))
+                .collect(),
+            ..self.ping.clone()
+        };
+        let (metrics, fatal) = (self.metrics.clone(), self.fatal.clone());
         self.pinger = Some(tokio::spawn(async move {
             if let Err(f) = pinger::run(settings, Some(sockets), targets, handles, metrics).await {
                 let _ = fatal.send(f).await;
@@ -337,7 +348,12 @@ impl Fleet {
         config
             .targets
             .iter()
-            .filter(|t| !self.members.iter().any(|m| m.configured == **t))
+            .filter(|t| {
+                !self
+                    .members
+                    .iter()
+                    .any(|m| m.configured.same_but_ping_interval(t))
+            })
             .cloned()
             .collect()
     }
@@ -355,9 +371,15 @@ impl Fleet {
         self.trace = trace;
         let mut kept = Vec::with_capacity(self.members.len());
         for mut m in std::mem::take(&mut self.members) {
-            if config.targets.contains(&m.configured) {
-                // Unchanged: it keeps running and counting; only what a changed global
-                // section drives is restarted, on the same series.
+            let same = config
+                .targets
+                .iter()
+                .find(|t| m.configured.same_but_ping_interval(t));
+            if let Some(entry) = same {
+                // Unchanged (or but for its ping interval, which the pinger's restart
+                // below applies): it keeps running and counting; only what a changed
+                // global section drives is restarted, on the same series.
+                m.configured.ping_interval = entry.ping_interval;
                 if trace_changed && m.configured.trace {
                     for task in m.checks.drain(..) {
                         stop(task).await;

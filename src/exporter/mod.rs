@@ -150,6 +150,10 @@ fn load(
 
 /// Runs the exporter until SIGINT or SIGTERM.
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
+    // Below ping's minimum interval only with CAP_NET_RAW, as ping -i; the answer holds
+    // for every reload (the privilege is dropped below, the sockets stay).
+    let privileged = privilege::has_cap_net_raw();
+    plan.config.too_fast(privileged)?;
     // Resolve on a runtime that is gone before the sockets are opened and the
     // capabilities dropped (they are per thread; its blocking pool must not keep them).
     let resolving = current_thread()?;
@@ -178,7 +182,7 @@ pub fn run(plan: Plan) -> Result<Exit, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new("starting the async runtime", e))?;
-    runtime.block_on(serve(plan, pinged, sockets, pool, bound))
+    runtime.block_on(serve(plan, pinged, sockets, pool, bound, privileged))
 }
 
 fn current_thread() -> Result<tokio::runtime::Runtime, Failure> {
@@ -231,6 +235,7 @@ async fn serve(
     sockets: Kept,
     pool: ProbePool,
     bound: listen::Bound,
+    privileged: bool,
 ) -> Result<Exit, Failure> {
     let listener: std::net::TcpListener = bound.socket.into();
     listener
@@ -313,6 +318,7 @@ async fn serve(
         web,
         pool: pool.clone(),
         trace_slots: trace_slots.clone(),
+        privileged,
     };
     let result = loop {
         tokio::select! {
@@ -350,6 +356,8 @@ struct Reloading {
     web: Arc<RwLock<Arc<Web>>>,
     pool: Arc<ProbePool>,
     trace_slots: Arc<Semaphore>,
+    /// Whether the exporter held CAP_NET_RAW at start (intervals below ping's minimum).
+    privileged: bool,
 }
 
 impl Reloading {
@@ -384,6 +392,7 @@ impl Reloading {
     ) -> Result<(), String> {
         let text = |f: Failure| format!("{}: {}", f.what, f.why);
         let new = load(self.path.as_deref(), &self.cli_targets, self.any_target).map_err(text)?;
+        new.too_fast(self.privileged).map_err(text)?;
         let web = match &self.web_path {
             Some(path) => Some(Web::load(path).map_err(text)?),
             None => None,

@@ -319,16 +319,39 @@ impl Prober {
                 timeline.looked_up = Some(resolved_at);
                 let mut to = addr;
                 to.set_port(web.port);
-                f.note(probe_web::intent(web, to));
-                let attempt = probe_web::attempt(web, to, timeline, &self.tls, self.timeout).await;
-                for line in probe_web::log(&attempt) {
+                let may_probe = |t: &Target| self.any_target || allowed(&self.allow, t);
+                let mut log = Vec::new();
+                let chain = if request.module == Module::Http {
+                    let resolver = |t: Target| async move { resolve(&t).await };
+                    probe_web::chain(
+                        web,
+                        to,
+                        timeline,
+                        &self.tls,
+                        self.timeout,
+                        may_probe,
+                        resolver,
+                        |l| log.push(l),
+                    )
+                    .await
+                } else {
+                    log.push(probe_web::intent(web, to));
+                    let attempt =
+                        probe_web::attempt(web, to, timeline, &self.tls, self.timeout).await;
+                    log.extend(probe_web::log(&attempt));
+                    probe_web::Chain {
+                        attempts: vec![attempt],
+                        broken: None,
+                    }
+                };
+                for line in log {
                     f.note(line);
                 }
-                match probe_web::judge(web, &attempt) {
+                match probe_web::judge_chain(web, &chain) {
                     Ok(()) => f.success = true,
                     Err((step, kind, why)) => f.fail(step, kind, why),
                 }
-                f.web = Some(attempt);
+                f.web = chain.attempts;
             }
         }
     }
@@ -494,7 +517,8 @@ struct Findings {
     icmp: Option<(u64, u64, Option<f64>)>,
     tcp_time: Option<Duration>,
     trace: Option<Round>,
-    web: Option<Attempt>,
+    /// module=http's request and the redirects it followed; module=tls's handshake.
+    web: Vec<Attempt>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -609,9 +633,7 @@ impl Findings {
             }
             Module::Dns => {}
             Module::Http | Module::Tls => {
-                if let Some(attempt) = &self.web {
-                    probe_web::encode(&mut r, module == Module::Http, attempt);
-                }
+                probe_web::encode(&mut r, module == Module::Http, &self.web);
             }
             Module::Trace => {
                 if let Some(round) = &self.trace {

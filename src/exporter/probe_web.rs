@@ -9,12 +9,21 @@
 //! (when the chain verified), `probe_tls_version_info{version}`.
 //!
 //! Success as blackbox_exporter's defaults judge it: http needs a 2xx status over a
-//! verified chain (no redirect is followed: a 3xx fails at `status`, the address it
-//! points to being one the owner may not have allowed); tls needs a handshake whose
-//! chain verifies for the name. Trust is the system's store plus `[probe] ca_file`.
-//! The failed step says where it stopped: `connect`, `refused`, `tls` (the handshake),
-//! `certificate` with the reason as kind (`expired`, `name_mismatch`, ...), `http`
-//! (the exchange), `status`.
+//! verified chain; tls needs a handshake whose chain verifies for the name. Trust is
+//! the system's store plus `[probe] ca_file`. The failed step says where it stopped:
+//! `connect`, `refused`, `tls` (the handshake), `certificate` with the reason as kind
+//! (`expired`, `name_mismatch`, ...), `http` (the exchange), `status`.
+//!
+//! Redirects are followed, as blackbox_exporter's `follow_redirects: true` default does
+//! ([`chain`]), with `web::redirect`'s rules (`connect -L`'s): at most
+//! [`redirect::MAX_REDIRECTS`], a URL already visited is a loop. Each hop's host must
+//! pass the allow list the request's target passed (a name by its name, an address by
+//! a prefix; `--probe-any-target` lifts it), so a redirect cannot send the exporter
+//! where its owner did not allow. A chain that breaks fails at step `http` with the
+//! kind `redirect_not_allowed`, `redirect_loop`, `too_many_redirects`,
+//! `redirect_unresolved` or `bad_redirect`. `probe_http_redirects` counts the hops
+//! followed; the phases are summed over the chain and the rest describes the last
+//! response, as blackbox_exporter reports them.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +34,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::metrics::{float, FloatGauge};
+use crate::target::{PortSuffix, Target};
+use crate::web::redirect::{self, Next};
 use crate::web::{self, Attempt, HttpVersion, Reason, RequestSpec, Scheme, Timeline};
 use crate::web::{TlsSetup, WebTarget};
 
@@ -72,6 +83,130 @@ pub async fn attempt(
     web::attempt(target, to, timeline, &spec, Some(tls)).await
 }
 
+/// What a request and the redirects it led to came to.
+#[derive(Debug, Default)]
+pub struct Chain {
+    /// Every request, in order: the last is the answer, or where the chain broke.
+    pub attempts: Vec<Attempt>,
+    /// Why the chain stopped at a redirect it could not follow: (kind, why).
+    pub broken: Option<(&'static str, String)>,
+}
+
+/// After a response: follow `Location` to this target (its host as the allow list
+/// sees it), stay (this is the answer), or break (kind, why).
+#[derive(Debug, PartialEq)]
+pub enum Hop {
+    Stay,
+    Follow(Box<WebTarget>, Target),
+    Broken(&'static str, String),
+}
+
+/// The decision after `attempt` at `current` (`visited`: the chain's URLs so far, the
+/// current one included); `may_probe` is the allow list.
+pub fn next_hop(
+    attempt: &Attempt,
+    current: &WebTarget,
+    visited: &[web::url::Url],
+    may_probe: impl Fn(&Target) -> bool,
+) -> Hop {
+    let Some(response) = attempt
+        .response
+        .as_ref()
+        .filter(|_| attempt.error.is_none())
+    else {
+        return Hop::Stay;
+    };
+    let to = match redirect::next(
+        response.status,
+        response.location.as_deref(),
+        "GET",
+        &current.url,
+        visited,
+    ) {
+        Next::Stay => return Hop::Stay,
+        // redirect::next's reasons, as kinds (its tests pin the words).
+        Next::Broken(why) if why.starts_with("redirect loop") => {
+            return Hop::Broken("redirect_loop", why)
+        }
+        Next::Broken(why) if why.starts_with("more than") => {
+            return Hop::Broken("too_many_redirects", why)
+        }
+        Next::Broken(why) => return Hop::Broken("bad_redirect", why),
+        Next::Follow { target, .. } => target,
+    };
+    let host = match Target::parse_destination(&to.host.to_string(), PortSuffix::Forbidden) {
+        Ok(host) => host,
+        Err(why) => return Hop::Broken("bad_redirect", format!("redirect to {}: {why}", to.url)),
+    };
+    if !may_probe(&host) {
+        return Hop::Broken(
+            "redirect_not_allowed",
+            format!(
+                "redirect to {}: host {} is not allowed (list it in [probe] allow)",
+                to.url, to.host
+            ),
+        );
+    }
+    Hop::Follow(to, host)
+}
+
+/// The request to `first` at `to`, then each redirect it leads to (module docs), each
+/// phase under `timeout`, a hop's host resolved by `resolve` (/probe's resolver); every
+/// step is told to `note` for the debug log.
+#[allow(clippy::too_many_arguments)] // each is a separate input of the one request chain
+pub async fn chain<R, F>(
+    first: &WebTarget,
+    to: SocketAddr,
+    timeline: Timeline,
+    tls: &TlsSetup,
+    timeout: Duration,
+    may_probe: impl Fn(&Target) -> bool,
+    resolve: R,
+    mut note: impl FnMut(String),
+) -> Chain
+where
+    R: Fn(Target) -> F,
+    F: std::future::Future<Output = Result<SocketAddr, String>>,
+{
+    let mut out = Chain::default();
+    let (mut current, mut to, mut timeline) = (first.clone(), to, timeline);
+    let mut visited = vec![first.url.clone()];
+    loop {
+        note(intent(&current, to));
+        let attempt = attempt(&current, to, timeline, tls, timeout).await;
+        for line in log(&attempt) {
+            note(line);
+        }
+        let hop = next_hop(&attempt, &current, &visited, &may_probe);
+        out.attempts.push(attempt);
+        let (next, host) = match hop {
+            Hop::Stay => return out,
+            Hop::Broken(kind, why) => {
+                out.broken = Some((kind, why));
+                return out;
+            }
+            Hop::Follow(next, host) => (next, host),
+        };
+        note(format!("following the redirect to {}", next.url));
+        let started = std::time::Instant::now();
+        to = match resolve(host).await {
+            Ok(addr) => addr,
+            Err(why) => {
+                out.broken = Some((
+                    "redirect_unresolved",
+                    format!("resolving {host}: {why}", host = next.host),
+                ));
+                return out;
+            }
+        };
+        to.set_port(next.port);
+        timeline = Timeline::new(started);
+        timeline.looked_up = Some(std::time::Instant::now());
+        visited.push(next.url.clone());
+        current = *next;
+    }
+}
+
 /// The debug log's lines about the attempt.
 pub fn log(attempt: &Attempt) -> Vec<String> {
     let mut lines = Vec::new();
@@ -108,6 +243,21 @@ pub fn log(attempt: &Attempt) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// A chain's verdict: a redirect it could not follow fails at `http` with its kind,
+/// otherwise the last response is judged.
+pub fn judge_chain(
+    target: &WebTarget,
+    chain: &Chain,
+) -> Result<(), (&'static str, Option<&'static str>, String)> {
+    if let Some((kind, why)) = &chain.broken {
+        return Err(("http", Some(*kind), why.clone()));
+    }
+    match chain.attempts.last() {
+        Some(last) => judge(target, last),
+        None => Err(("http", None, "no request (a bug)".into())),
+    }
 }
 
 /// Ok when the probe succeeded; otherwise the failed step, its kind and why.
@@ -172,22 +322,26 @@ fn go_version(rustls: &str) -> String {
     }
 }
 
-/// The module's series (`http`: false for tls).
-pub fn encode(r: &mut Registry, http: bool, attempt: &Attempt) {
+/// The module's series (`http`: false for tls) from the chain's requests (one for tls).
+pub fn encode(r: &mut Registry, http: bool, attempts: &[Attempt]) {
+    let Some(attempt) = attempts.last() else {
+        return;
+    };
     if http {
-        let p = attempt.timeline.phases();
         let f: Family<PhaseLabels, FloatGauge> = Family::default();
-        for (phase, d) in [
-            ("resolve", p.lookup),
-            ("connect", p.connect),
-            ("tls", p.tls),
-            ("processing", p.first_byte),
-            ("transfer", p.transfer),
-        ] {
-            f.get_or_create(&PhaseLabels {
-                phase: phase.into(),
-            })
-            .set(d.unwrap_or_default().as_secs_f64());
+        for p in attempts.iter().map(|a| a.timeline.phases()) {
+            for (phase, d) in [
+                ("resolve", p.lookup),
+                ("connect", p.connect),
+                ("tls", p.tls),
+                ("processing", p.first_byte),
+                ("transfer", p.transfer),
+            ] {
+                f.get_or_create(&PhaseLabels {
+                    phase: phase.into(),
+                })
+                .inc_by(d.unwrap_or_default().as_secs_f64());
+            }
         }
         r.register(
             "probe_http_duration_seconds",
@@ -226,6 +380,12 @@ pub fn encode(r: &mut Registry, http: bool, attempt: &Attempt) {
             "probe_http_uncompressed_body_length",
             "Bytes of response body read",
             response.map_or(0.0, |r| r.body_bytes as f64),
+        );
+        float(
+            r,
+            "probe_http_redirects",
+            "The number of redirects followed",
+            attempts.len().saturating_sub(1) as f64,
         );
         float(
             r,
@@ -341,7 +501,7 @@ mod tests {
     #[test]
     fn series_use_blackbox_exporters_names() {
         let mut r = Registry::default();
-        encode(&mut r, true, &attempt(Some(200), Some(true), None));
+        encode(&mut r, true, &[attempt(Some(200), Some(true), None)]);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &r).unwrap();
         for line in [
@@ -352,6 +512,83 @@ mod tests {
             "probe_tls_version_info{version=\"TLS 1.3\"} 1",
             "probe_http_duration_seconds{phase=\"connect\"} 0.001",
             "probe_http_duration_seconds{phase=\"tls\"} 0.002",
+        ] {
+            assert!(out.contains(line), "{line} not in\n{out}");
+        }
+    }
+
+    fn redirect(status: u16, location: Option<&str>) -> Attempt {
+        let mut a = attempt(Some(status), None, None);
+        if let Some(r) = a.response.as_mut() {
+            r.location = location.map(str::to_string);
+        }
+        a
+    }
+
+    #[test]
+    fn each_redirect_hop_is_followed_only_inside_the_allow_list() {
+        let here = target("http://a.test/x");
+        let visited = [here.url.clone()];
+        let only_a = |t: &Target| t.text == "a.test";
+        let hop = |a: &Attempt| next_hop(a, &here, &visited, only_a);
+        assert_eq!(hop(&attempt(Some(200), None, None)), Hop::Stay);
+        assert_eq!(hop(&redirect(304, None)), Hop::Stay);
+        match hop(&redirect(302, Some("/y"))) {
+            Hop::Follow(to, host) => {
+                assert_eq!(to.url.as_str(), "http://a.test/y");
+                assert_eq!(host.text, "a.test");
+            }
+            other => panic!("{other:?}"),
+        }
+        let kind = |h: Hop| match h {
+            Hop::Broken(kind, why) => (kind, why),
+            other => panic!("{other:?}"),
+        };
+        let (k, why) = kind(hop(&redirect(301, Some("https://b.test/"))));
+        assert_eq!(k, "redirect_not_allowed");
+        assert!(why.contains("host b.test is not allowed"), "{why}");
+        assert_eq!(kind(hop(&redirect(302, Some("/x")))).0, "redirect_loop");
+        assert_eq!(kind(hop(&redirect(302, None))).0, "bad_redirect");
+        assert_eq!(
+            kind(hop(&redirect(302, Some("ftp://a.test/")))).0,
+            "bad_redirect"
+        );
+        // The eleventh redirect is one too many.
+        let long: Vec<_> = (0..=redirect::MAX_REDIRECTS)
+            .map(|i| target(&format!("http://a.test/{i}")).url)
+            .collect();
+        let k = next_hop(&redirect(302, Some("/next")), &here, &long, only_a);
+        assert_eq!(kind(k).0, "too_many_redirects");
+        // A failed exchange is not followed (judge says why).
+        let mut failed = redirect(302, Some("/y"));
+        failed.error = Some("reset".into());
+        assert_eq!(hop(&failed), Hop::Stay);
+    }
+
+    #[test]
+    fn a_broken_chain_fails_at_http_with_its_kind_and_phases_add_up() {
+        let http = target("http://a.test/");
+        let broken = Chain {
+            attempts: vec![redirect(302, Some("/"))],
+            broken: Some(("redirect_loop", "redirect loop".into())),
+        };
+        assert_eq!(
+            judge_chain(&http, &broken).unwrap_err().1,
+            Some("redirect_loop")
+        );
+        let followed = Chain {
+            attempts: vec![redirect(302, Some("/b")), attempt(Some(200), None, None)],
+            broken: None,
+        };
+        assert_eq!(judge_chain(&http, &followed), Ok(()));
+        let mut r = Registry::default();
+        encode(&mut r, true, &followed.attempts);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &r).unwrap();
+        for line in [
+            "probe_http_redirects 1",
+            "probe_http_status_code 200",
+            "probe_http_duration_seconds{phase=\"connect\"} 0.002",
         ] {
             assert!(out.contains(line), "{line} not in\n{out}");
         }

@@ -58,6 +58,18 @@ pub struct Settings {
     /// a burst of N (the exporter, like smokeping_prober; a burst queues behind itself at
     /// the first hop and inflates its own RTTs).
     pub spread: bool,
+    /// Per-target intervals, by target index (the exporter's `ping_interval`); a target
+    /// past the end of the list, or every target when it is empty, uses `interval`.
+    /// One schedule still drives them all: each target's next probe is due its own
+    /// interval after its last.
+    pub intervals: Vec<Duration>,
+}
+
+impl Settings {
+    /// Target `index`'s interval.
+    pub fn interval_of(&self, index: usize) -> Duration {
+        self.intervals.get(index).copied().unwrap_or(self.interval)
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +88,7 @@ impl Settings {
             adaptive: None,
             report_outstanding: false,
             spread: false,
+            intervals: Vec::new(),
         }
     }
 }
@@ -287,6 +300,8 @@ struct Record {
 #[derive(Debug)]
 struct Target {
     addr: IpAddr,
+    /// Its own interval ([`Settings::interval_of`]).
+    interval: Duration,
     sent: u64,
     next_due: Instant,
     stats: Stats,
@@ -327,8 +342,9 @@ pub struct Engine {
 impl Engine {
     pub fn new(cfg: Config, addrs: &[IpAddr], idents: Idents, now: Instant) -> Engine {
         let n = addrs.len().max(1) as u32;
+        // Spread: target i of n starts i/n of its own interval in.
         let first = |i: usize| match cfg.settings.spread {
-            true => now + cfg.settings.interval * i as u32 / n,
+            true => now + cfg.settings.interval_of(i) * i as u32 / n,
             false => now,
         };
         Engine {
@@ -337,6 +353,7 @@ impl Engine {
                 .enumerate()
                 .map(|(i, &addr)| Target {
                     addr,
+                    interval: cfg.settings.interval_of(i),
                     sent: 0,
                     next_due: first(i),
                     stats: Stats::default(),
@@ -416,9 +433,9 @@ impl Engine {
         };
         self.report_outstanding(index);
         let wire_seq = self.allocate_wire_seq();
-        let interval = self.cfg.settings.interval;
         let preload = self.cfg.settings.preload;
         let t = &mut self.targets[index];
+        let interval = t.interval;
         t.sent += 1;
         t.stats.transmitted += 1;
         // A preload goes out at once; then keep the schedule (no drift), but never try

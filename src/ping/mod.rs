@@ -165,6 +165,7 @@ impl Settings {
             adaptive: None,
             report_outstanding: false,
             spread: false,
+            intervals: Vec::new(),
         }
     }
 }
@@ -381,6 +382,7 @@ impl Plan {
             adaptive,
             report_outstanding: args.report_outstanding,
             spread: false,
+            intervals: Vec::new(),
         };
         if let Some(sweep) = &sweep {
             sweep.pace(&mut settings, targets.len());

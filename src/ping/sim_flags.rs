@@ -119,3 +119,52 @@ fn a_pattern_fills_the_data_after_the_mark() {
         at: t0 + ms(1),
     }));
 }
+
+/// Per target, the times its probes left (from t0).
+fn per_target(run: &Run, t0: Instant, targets: usize) -> Vec<Vec<Duration>> {
+    let mut out = vec![Vec::new(); targets];
+    for (at, probe) in &run.sends {
+        out[probe.target.0].push(*at - t0);
+    }
+    out
+}
+
+#[test]
+fn each_target_keeps_its_own_interval_on_the_one_schedule() {
+    let t0 = Instant::now();
+    let mut net = Net::new()
+        .host("198.18.2.2", 1, |_| Fate::Answer)
+        .host("198.18.2.3", 1, |_| Fate::Answer)
+        .host("198.18.2.4", 1, |_| Fate::Answer);
+    // The exporter's case: 200 ms and 1 s of its own; a third at the run's interval.
+    let config = with(cfg(None, 500), |s| s.intervals = vec![ms(200), ms(1000)]);
+    let addrs = [ip("198.18.2.2"), ip("198.18.2.3"), ip("198.18.2.4")];
+    let mut engine = Engine::new(config, &addrs, IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, Some(t0 + ms(2999)));
+    let sends = per_target(&run, t0, 3);
+    let every = |step: u64, n: u64| (0..n).map(|k| ms(k * step)).collect::<Vec<_>>();
+    assert_eq!(sends[0], every(200, 15));
+    assert_eq!(sends[1], every(1000, 3));
+    assert_eq!(sends[2], every(500, 6));
+    // 5:1 between the first two, and every probe answered.
+    assert_eq!(engine.stats(TargetId(0)).received, 15);
+    assert_eq!(engine.stats(TargetId(1)).received, 3);
+}
+
+#[test]
+fn spread_starts_each_target_within_its_own_interval() {
+    let t0 = Instant::now();
+    let mut net = Net::new()
+        .host("198.18.2.2", 1, |_| Fate::Answer)
+        .host("198.18.2.3", 1, |_| Fate::Answer);
+    let config = with(cfg(Some(3), 1000), |s| {
+        s.spread = true;
+        s.intervals = vec![ms(400), ms(2000)];
+    });
+    let mut engine = Engine::new(config, &[ip("198.18.2.2"), ip("198.18.2.3")], IDENTS, t0);
+    let run = run(&mut engine, &mut net, t0, None);
+    let sends = per_target(&run, t0, 2);
+    // Target 0 from 0, target 1 from half of its own 2 s.
+    assert_eq!(sends[0], vec![ms(0), ms(400), ms(800)]);
+    assert_eq!(sends[1], vec![ms(1000), ms(3000), ms(5000)]);
+}

@@ -14,6 +14,8 @@ mod deploy;
 mod exporter;
 mod exporter_fleet;
 mod exporter_ops;
+mod exporter_redirect;
+mod exporter_sched;
 mod hardening;
 mod lab;
 mod lab_selftest;
