@@ -151,6 +151,14 @@ impl Fleet {
         self.ping.interval
     }
 
+    /// How many pinged targets have a `ping_interval` of their own.
+    pub fn own_ping_intervals(&self) -> usize {
+        self.members
+            .iter()
+            .filter(|m| m.configured.ping && m.configured.ping_interval.is_some())
+            .count()
+    }
+
     /// The targets' texts, for /probe's allow list.
     pub fn target_texts(&self) -> Vec<String> {
         self.members

@@ -300,13 +300,17 @@ async fn serve(
         let _ = stop_server.changed().await;
     });
     eprintln!(
-        "netlab: exporter: listening on {scheme}://{}/ ({} pinged every {:?}); Ctrl-C or SIGTERM stops, SIGHUP reloads",
+        "netlab: exporter: listening on {scheme}://{}/ ({} pinged every {:?}{}); Ctrl-C or SIGTERM stops, SIGHUP reloads",
         bound.local,
         match fleet.pinged() {
             1 => "1 target".to_string(),
             n => format!("{n} targets"),
         },
-        fleet.ping_interval()
+        fleet.ping_interval(),
+        match fleet.own_ping_intervals() {
+            0 => String::new(),
+            n => format!(", {n} of them at their own ping_interval"),
+        }
     );
     let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
     let reloading = Reloading {

@@ -62,7 +62,10 @@ fn two_loopback_targets_at_200ms_and_1s_get_five_to_one_and_a_reload_keeps_count
     let mut cmd = lab.netlab_command(&["exporter", "--config", config.to_str().unwrap()]);
     cmd.env_remove("RUST_BACKTRACE");
     let mut exporter = spawn(cmd, "netlab exporter");
-    exporter.wait_stderr("listening on http://127.0.0.1:9470/");
+    // The start-up line says both targets keep their own interval.
+    exporter.wait_stderr(
+        "listening on http://127.0.0.1:9470/ (2 targets pinged every 500ms, 2 of them at their own ping_interval)",
+    );
 
     // A window of whole seconds after the first probes: 20 to FAST, 4 or 5 to SLOW.
     let deadline = Instant::now() + WAIT;
