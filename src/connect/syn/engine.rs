@@ -130,7 +130,7 @@ struct InFlight {
 pub struct Engine {
     cfg: Config,
     key: RandomState,
-    hosts: AddrList,
+    hosts: Arc<AddrList>,
     /// Sorted, without duplicates.
     ports: Arc<[u16]>,
     total: u64,
@@ -202,7 +202,7 @@ impl Engine {
     /// `parse_port_list` gives them). Refuses more than [`MAX_PROBES`].
     pub fn new(
         cfg: Config,
-        hosts: AddrList,
+        hosts: Arc<AddrList>,
         ports: Arc<[u16]>,
         now: Instant,
     ) -> Result<Engine, String> {
@@ -445,7 +445,7 @@ impl Engine {
 
     /// The hosts, as given.
     #[cfg(test)]
-    pub fn hosts(&self) -> &AddrList {
+    pub fn hosts(&self) -> &Arc<AddrList> {
         &self.hosts
     }
 

@@ -7,6 +7,8 @@
 //! computed when its record is written. So a /16 costs a few dozen bytes here, and
 //! 65,536 names in a `--file` cost their names, as they must.
 
+use std::sync::Arc;
+
 use crate::cli::Family;
 use crate::connect::{addresses_of, Address};
 use crate::error::Failure;
@@ -18,12 +20,20 @@ const FROM_RANGE: u32 = u32::MAX;
 /// The hosts of one address family.
 #[derive(Debug, Default)]
 pub struct Hosts {
-    pub list: AddrList,
+    /// Shared with the engine, which walks it.
+    pub list: Arc<AddrList>,
     /// The target and address of each address given by name, by its run's tag.
     named: Vec<(String, Address)>,
 }
 
-impl Hosts {
+/// [`Hosts`] while it is made.
+#[derive(Default)]
+struct Building {
+    list: AddrList,
+    named: Vec<(String, Address)>,
+}
+
+impl Building {
     fn add_range(&mut self, range: AddrRange) {
         self.list.push(range, FROM_RANGE);
     }
@@ -32,6 +42,24 @@ impl Hosts {
         let tag = self.named.len() as u32;
         if self.list.push(AddrRange::single(address.ip), tag) > 0 {
             self.named.push((target, address));
+        }
+    }
+
+    fn done(self) -> Hosts {
+        Hosts {
+            list: Arc::new(self.list),
+            named: self.named,
+        }
+    }
+}
+
+impl Hosts {
+    /// Addresses with no names: each its own target.
+    #[cfg(test)]
+    pub fn unnamed(list: Arc<AddrList>) -> Hosts {
+        Hosts {
+            list,
+            named: Vec::new(),
         }
     }
 
@@ -64,7 +92,7 @@ impl Hosts {
 /// The hosts of `destinations`, names resolved (each to all its addresses of `family`),
 /// IPv4 first then IPv6; a family with no address is left out.
 pub async fn resolve(destinations: &[Destination], family: Family) -> Result<Vec<Hosts>, Failure> {
-    let (mut v4, mut v6) = (Hosts::default(), Hosts::default());
+    let (mut v4, mut v6) = (Building::default(), Building::default());
     for destination in destinations {
         match destination {
             Destination::Range { range, .. } => {
@@ -88,7 +116,11 @@ pub async fn resolve(destinations: &[Destination], family: Family) -> Result<Vec
             }
         }
     }
-    Ok([v4, v6].into_iter().filter(|h| h.len() > 0).collect())
+    Ok([v4, v6]
+        .into_iter()
+        .filter(|h| !h.list.is_empty())
+        .map(Building::done)
+        .collect())
 }
 
 #[cfg(test)]

@@ -239,10 +239,8 @@ where
             ),
         );
         let started = Instant::now();
-        let hosts = Arc::new(hosts);
         let thread = {
-            let (stop, hosts, rows, progress) =
-                (stop.clone(), hosts.clone(), rows.clone(), progress.clone());
+            let (stop, rows, progress) = (stop.clone(), rows.clone(), progress.clone());
             tokio::task::spawn_blocking(move || {
                 let mut open = 0;
                 let mut details = Details::default();
@@ -264,7 +262,7 @@ where
                         progress.found(open);
                     }
                 });
-                (done, engine, details)
+                (done, engine, details, hosts)
             })
         };
         tokio::pin!(thread);
@@ -276,7 +274,7 @@ where
             }
         };
         progress.finish();
-        let (done, engine, details) =
+        let (done, engine, details, hosts) =
             joined.map_err(|e| Failure::new("connect --syn", e.to_string()))?;
         let completed = done.map_err(|e| {
             Failure::new(
@@ -284,7 +282,6 @@ where
                 error_text(&e).to_lowercase(),
             )
         })?;
-        let hosts = Arc::try_unwrap(hosts).unwrap_or_else(|_| unreachable!("the scan is over"));
         scanned.push(Scanned {
             hosts,
             engine,

@@ -181,12 +181,12 @@ fn config(rate: u32, min_rate: u32) -> Config {
     }
 }
 
-fn host_list(addrs: &[IpAddr]) -> AddrList {
+fn host_list(addrs: &[IpAddr]) -> Arc<AddrList> {
     let mut list = AddrList::new();
     for &a in addrs {
         list.push(AddrRange::single(a), 0);
     }
-    list
+    Arc::new(list)
 }
 
 fn ports(range: std::ops::RangeInclusive<u16>) -> Arc<[u16]> {
@@ -265,10 +265,8 @@ fn every_port_is_decided_once_as_the_connect_scan_would() {
         .all(|w| w[0].1.dst != w[1].1.dst));
 
     // The per-address records, made from the engine's state at the end, say the same.
-    let mut hosts = Hosts::default();
-    hosts.list = engine.hosts().clone();
     let scanned = Scanned {
-        hosts,
+        hosts: Hosts::unnamed(engine.hosts().clone()),
         engine,
         details: std::mem::take(&mut sim.details),
         elapsed: Duration::from_secs(2),
@@ -321,7 +319,8 @@ fn what_the_engine_holds_grows_by_four_bits_a_probe_and_nothing_else() {
         let mut hosts = AddrList::new();
         hosts.push(AddrRange::parse(range).unwrap().unwrap(), 0);
         let start = Instant::now();
-        let mut engine = Engine::new(config(2000, 2000), hosts, ports(1..=3), start).unwrap();
+        let mut engine =
+            Engine::new(config(2000, 2000), Arc::new(hosts), ports(1..=3), start).unwrap();
         let found = sim.run(&mut engine, start);
         assert_eq!(found.len() as u64, engine.total());
         assert!(found.values().all(|(s, _)| *s == State::Closed));
