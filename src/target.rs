@@ -23,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub mod file;
 pub mod range;
-pub use range::AddrRange;
+pub use range::{AddrList, AddrRange};
 
 /// The most addresses one run takes unless `--max-targets` says otherwise: ranges are
 /// refused above it, before anything is sent.
@@ -124,15 +124,38 @@ impl Target {
     }
 }
 
-/// Every destination `texts` name, ranges (`10.0.0.0/24`, `10.0.0.1-50`) expanded to
-/// their addresses, in order. More than `max` in all is refused (the whole run, naming
-/// the text that crossed the limit) before any address is made, so a `/8` costs nothing.
-/// Errors are `(text, why)`.
-pub fn expand_destinations(
+/// A destination as given: one target, or a range kept as its two ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    One(Target),
+    Range { text: String, range: AddrRange },
+}
+
+impl Destination {
+    /// Its targets: itself, or one per address of the range, made as they are asked for.
+    pub fn into_targets(self) -> impl Iterator<Item = Target> {
+        let (one, range) = match self {
+            Destination::One(target) => (Some(target), None),
+            Destination::Range { range, .. } => (None, Some(range)),
+        };
+        let addresses = range.into_iter().flat_map(|range| range.iter());
+        one.into_iter().chain(addresses.map(|addr| Target {
+            host: Host::Ip { addr, scope: None },
+            port: None,
+            text: addr.to_string(),
+            note: None,
+        }))
+    }
+}
+
+/// Every destination `texts` name, ranges (`10.0.0.0/24`, `10.0.0.1-50`) kept as ranges,
+/// in order. More than `max` addresses in all is refused (the whole run, naming the text
+/// that crossed the limit) before anything is sent. Errors are `(text, why)`.
+pub fn parse_destinations(
     texts: &[String],
     ports: PortSuffix,
     max: usize,
-) -> Result<Vec<Target>, (String, String)> {
+) -> Result<Vec<Destination>, (String, String)> {
     let mut total: u128 = 0;
     let mut parsed = Vec::with_capacity(texts.len().min(max));
     for text in texts {
@@ -154,28 +177,43 @@ pub fn expand_destinations(
                         range.first()
                     )));
                 }
-                parsed.push(Err(range));
+                parsed.push(Destination::Range {
+                    text: text.trim().to_string(),
+                    range,
+                });
             }
             None => {
                 total += 1;
                 if total > max as u128 {
                     return Err(fail(format!("more than --max-targets {max} targets")));
                 }
-                parsed.push(Ok(Target::parse_destination(text, ports).map_err(fail)?));
+                parsed.push(Destination::One(
+                    Target::parse_destination(text, ports).map_err(fail)?,
+                ));
             }
         }
     }
+    Ok(parsed)
+}
+
+/// As [`parse_destinations`], with ranges expanded to one target per address, in order
+/// (the commands that probe address by address: `ping`, the connect scan).
+pub fn expand_destinations(
+    texts: &[String],
+    ports: PortSuffix,
+    max: usize,
+) -> Result<Vec<Target>, (String, String)> {
+    let parsed = parse_destinations(texts, ports, max)?;
+    let total: u128 = parsed
+        .iter()
+        .map(|d| match d {
+            Destination::One(_) => 1,
+            Destination::Range { range, .. } => range.len(),
+        })
+        .sum();
     let mut out = Vec::with_capacity(total as usize);
     for item in parsed {
-        match item {
-            Ok(target) => out.push(target),
-            Err(range) => out.extend(range.iter().map(|addr| Target {
-                host: Host::Ip { addr, scope: None },
-                port: None,
-                text: addr.to_string(),
-                note: None,
-            })),
-        }
+        out.extend(item.into_targets());
     }
     Ok(out)
 }

@@ -170,7 +170,7 @@ use crate::cli::{ConnectArgs, Family};
 use crate::error::Failure;
 use crate::net::socket::RefusalDetail;
 use crate::output::Format;
-use crate::target::{expand_destinations, parse_port_list, Host, PortSuffix, Target};
+use crate::target::{parse_destinations, parse_port_list, Destination, Host, PortSuffix, Target};
 
 use payload::{unescape, Expectation, Payload};
 use probe::{ProbeSpec, Protocol, ReadSpec};
@@ -200,6 +200,10 @@ pub struct Plan {
     format: Format,
     /// `--syn`: a raw SYN scan (`syn/`) instead of connect().
     syn: bool,
+    /// The SYN scan's hosts (`targets` is then empty), ranges kept as ranges, in order.
+    syn_hosts: Vec<Destination>,
+    /// The SYN scan's ports (`-p`, the same for every host).
+    syn_ports: Arc<[u16]>,
     /// `--rate`: the SYN scan's most SYNs a second.
     syn_rate: Option<u32>,
 }
@@ -245,31 +249,28 @@ impl Plan {
             return Err(Failure::usage("--syn", "scans the ports given with -p")
                 .with_hint("netlab connect --syn HOST -p 22,80,443 (or -p- for all)"));
         }
-        // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address.
-        let expanded = expand_destinations(&texts, PortSuffix::Allowed, args.max_targets as usize)
-            .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
-        let mut targets = Vec::with_capacity(expanded.len());
-        for target in expanded {
-            let text = &target.text;
-            check_family(&target, family)?;
-            let ports = match (target.port, &port_list) {
-                (Some(_), Some(_)) => {
-                    return Err(Failure::usage(
-                        format!("target '{text}'"),
-                        "names a port, and -p gives ports too",
-                    )
-                    .with_hint("use HOST:PORT or HOST -p PORTS, not both"))
+        // Ranges (`10.0.0.0/24`, `10.0.0.1-50`) become one target per address, except in
+        // a SYN scan, which takes them as ranges down to its engine (`syn/`): a /16 is
+        // held as its two ends, not as 65,534 targets.
+        let destinations =
+            parse_destinations(&texts, PortSuffix::Allowed, args.max_targets as usize)
+                .map_err(|(text, why)| Failure::usage(format!("target '{text}'"), why))?;
+        let mut targets = Vec::new();
+        let mut syn_hosts = Vec::new();
+        for destination in destinations {
+            if let (true, Destination::Range { text, range }) = (args.syn, &destination) {
+                check_family(&range.first(), text, "range", family)?;
+                syn_hosts.push(destination);
+                continue;
+            }
+            for target in destination.into_targets() {
+                let checked = with_ports(target, port_list.as_ref(), family)?;
+                if args.syn {
+                    syn_hosts.push(Destination::One(checked.target));
+                } else {
+                    targets.push(checked);
                 }
-                (Some(port), None) => Arc::from([port]),
-                (None, Some(ports)) => ports.clone(),
-                (None, None) => {
-                    return Err(Failure::usage(format!("target '{text}'"), "no port given")
-                        .with_hint(
-                            "write HOST:PORT ([IPv6]:PORT for an IPv6 address), or add -p PORTS",
-                        ))
-                }
-            };
-            targets.push(TargetPorts { target, ports });
+            }
         }
 
         if args.count.is_some() && (scan || targets.iter().any(|t| t.ports.len() > 1)) {
@@ -399,6 +400,8 @@ impl Plan {
             concurrency: args.concurrency.map(|n| n as usize),
             format: args.output.format_for("connect", &[])?,
             syn: args.syn,
+            syn_hosts,
+            syn_ports: port_list.unwrap_or_else(|| Arc::from([])),
             syn_rate: args.rate,
         })
     }
@@ -430,20 +433,46 @@ fn send_file(path: &std::path::Path, protocol: Protocol) -> Result<Payload, Fail
     Ok(Payload::Bytes(bytes))
 }
 
-/// `-4 ::1` or `-6 127.0.0.1` cannot be honoured; say so before anything is sent.
-fn check_family(target: &Target, family: Family) -> Result<(), Failure> {
+/// A target checked against `-p` and `-4`/`-6`, with the ports it is probed on.
+fn with_ports(
+    target: Target,
+    port_list: Option<&Arc<[u16]>>,
+    family: Family,
+) -> Result<TargetPorts, Failure> {
+    let text = &target.text;
     if let Host::Ip { addr, .. } = &target.host {
-        if !family.allows(addr) {
-            let (is, flag) = if addr.is_ipv4() {
-                ("an IPv4", "-6")
-            } else {
-                ("an IPv6", "-4")
-            };
+        check_family(addr, text, "address", family)?;
+    }
+    let ports = match (target.port, port_list) {
+        (Some(_), Some(_)) => {
             return Err(Failure::usage(
-                format!("target '{}'", target.text),
-                format!("is {is} address, but {flag} was given"),
-            ));
+                format!("target '{text}'"),
+                "names a port, and -p gives ports too",
+            )
+            .with_hint("use HOST:PORT or HOST -p PORTS, not both"))
         }
+        (Some(port), None) => Arc::from([port]),
+        (None, Some(ports)) => ports.clone(),
+        (None, None) => {
+            return Err(Failure::usage(format!("target '{text}'"), "no port given")
+                .with_hint("write HOST:PORT ([IPv6]:PORT for an IPv6 address), or add -p PORTS"))
+        }
+    };
+    Ok(TargetPorts { target, ports })
+}
+
+/// `-4 ::1` or `-6 127.0.0.1` cannot be honoured; say so before anything is sent.
+fn check_family(addr: &IpAddr, text: &str, what: &str, family: Family) -> Result<(), Failure> {
+    if !family.allows(addr) {
+        let (is, flag) = if addr.is_ipv4() {
+            ("an IPv4", "-6")
+        } else {
+            ("an IPv6", "-4")
+        };
+        return Err(Failure::usage(
+            format!("target '{text}'"),
+            format!("is {is} {what}, but {flag} was given"),
+        ));
     }
     Ok(())
 }

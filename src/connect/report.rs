@@ -1,6 +1,7 @@
 //! What `connect` prints: live rows, the closing tables, and the one JSON document
 //! (its schema is in the module documentation of `connect`).
 
+use std::borrow::Borrow;
 use std::time::Duration;
 
 use comfy_table::{Cell, CellAlignment};
@@ -123,8 +124,8 @@ impl ScanRecord {
         ScanRecord::owned(target.to_string(), address.to_string(), protocol, ports)
     }
 
-    /// As `new`, taking the strings it keeps: a SYN scan of a /16 builds 65,536 records
-    /// and copying each name while the original is still alive raised its peak memory.
+    /// As `new`, taking the strings it keeps (the SYN scan makes each record from
+    /// strings it has just made for it).
     pub fn owned(target: String, address: String, protocol: Protocol, ports: usize) -> ScanRecord {
         ScanRecord {
             target,
@@ -144,17 +145,20 @@ impl ScanRecord {
     }
 
     pub fn add(&mut self, port: u16, outcome: &Outcome) {
-        match outcome.state {
+        self.count(port, outcome.state);
+        if outcome.state == State::Unreachable && self.detail.is_none() {
+            self.detail.clone_from(&outcome.detail);
+        }
+    }
+
+    /// Counts `port` as `state` (an open one is listed), without its detail.
+    pub fn count(&mut self, port: u16, state: State) {
+        match state {
             State::Open => self.open.push(port),
             State::Closed => self.closed += 1,
             State::Filtered => self.filtered += 1,
             State::OpenFiltered => self.open_filtered += 1,
-            State::Unreachable => {
-                self.unreachable += 1;
-                if self.detail.is_none() {
-                    self.detail.clone_from(&outcome.detail);
-                }
-            }
+            State::Unreachable => self.unreachable += 1,
         }
     }
 
@@ -353,100 +357,165 @@ pub struct SynRate {
     pub cuts: u32,
 }
 
-/// Ends a scan run: the JSON document or the summary table.
-pub fn finish_scans(out: &Stdout, format: Format, scans: &[ScanRecord], interrupted: bool) {
+/// Above this many addresses the closing scan table is printed a row at a time, in
+/// columns of fixed width, as each record is made: comfy-table lays every row out at
+/// once (300 MB for the 65,534 rows of a /16), and a row printer holds one.
+const STREAMED_SCAN_ROWS: usize = 1024;
+
+/// Ends a scan run: the JSON document or the summary table. `scans` gives the records,
+/// in order, each time it is called (twice for a table: the columns depend on them all),
+/// so a caller may make them one at a time and nothing holds them all.
+pub fn finish_scans<F, I>(out: &Stdout, format: Format, scans: F, interrupted: bool)
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Borrow<ScanRecord>,
+{
     finish_scans_with(out, format, scans, interrupted, None);
 }
 
 /// As [`finish_scans`], for a SYN scan with how its rate went.
-pub fn finish_scans_with(
+pub fn finish_scans_with<F, I>(
     out: &Stdout,
     format: Format,
-    scans: &[ScanRecord],
+    scans: F,
     interrupted: bool,
     syn_rate: Option<&SynRate>,
-) {
+) where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Borrow<ScanRecord>,
+{
     if format == Format::Json {
         #[derive(Serialize)]
-        struct Document<'a> {
-            scans: &'a [ScanRecord],
+        struct Document<'a, S> {
+            scans: S,
             #[serde(skip_serializing_if = "Option::is_none")]
             syn_rate: Option<&'a SynRate>,
             interrupted: bool,
         }
         out.json(&Document {
-            scans,
+            scans: Each(&scans),
             syn_rate,
             interrupted,
         });
         return;
     }
     warn_interrupted(out, interrupted);
-    let udp = scans.iter().any(|s| s.protocol == Protocol::Udp);
-    let details = scans.iter().any(|s| s.detail.is_some());
-    let mut header = vec![
-        "target",
-        "address",
-        "proto",
-        "scanned",
-        "open",
-        "closed",
-        "filtered",
-        "unreachable",
+    let (mut count, mut udp, mut details) = (0, false, false);
+    for scan in scans() {
+        let scan = scan.borrow();
+        count += 1;
+        udp |= scan.protocol == Protocol::Udp;
+        details |= scan.detail.is_some();
+    }
+    let mut columns = vec![
+        Column::left("target", 18),
+        Column::left("address", 24),
+        Column::left("proto", 5),
+        Column::right("scanned", 9),
+        Column::right("open", 5),
+        Column::right("closed", 6),
+        Column::right("filtered", 8),
+        Column::right("unreachable", 11),
     ];
     if udp {
-        header.push("open|filtered");
+        columns.push(Column::right("open|filtered", 13));
     }
-    header.extend(["seconds", "ports/s", "open ports"]);
+    columns.extend([
+        Column::right("seconds", 8),
+        Column::right("ports/s", 8),
+        Column::left("open ports", 24),
+    ]);
     if details {
-        header.push("detail");
-    }
-    let mut table = output::table(&header);
-    for scan in scans {
-        let seconds = scan.elapsed_ms / 1000.0;
-        let rate = if seconds > 0.0 {
-            (scan.scanned() as f64 / seconds).round() as u64
-        } else {
-            0
-        };
-        let mut row = vec![
-            Cell::new(&scan.target),
-            Cell::new(&scan.address),
-            Cell::new(scan.protocol.label()),
-            right(if scan.completed {
-                scan.scanned().to_string()
-            } else {
-                format!("{} of {}", scan.scanned(), scan.ports)
-            }),
-            right(scan.open.len()),
-            right(scan.closed),
-            right(scan.filtered),
-            right(scan.unreachable),
-        ];
-        if udp {
-            row.push(right(scan.open_filtered));
-        }
-        row.extend([
-            right(format!("{seconds:.3}")),
-            right(rate),
-            Cell::new(if scan.open.is_empty() {
-                "none".to_string()
-            } else {
-                compress_ports(&scan.open)
-            }),
-        ]);
-        if details {
-            row.push(Cell::new(scan.detail.as_deref().unwrap_or("")));
-        }
-        table.add_row(row);
+        columns.push(Column::left("detail", 46));
     }
     out.line("");
-    out.table(&table);
+    if count > STREAMED_SCAN_ROWS {
+        let mut printer = RowPrinter::new(out, &columns);
+        for scan in scans() {
+            printer.print(&scan_cells(scan.borrow(), udp, details));
+        }
+    } else {
+        let titles: Vec<&str> = columns.iter().map(|c| c.title).collect();
+        let mut table = output::table(&titles);
+        for scan in scans() {
+            let cells = scan_cells(scan.borrow(), udp, details);
+            table.add_row(
+                cells
+                    .into_iter()
+                    .zip(&columns)
+                    .map(|(text, column)| Cell::new(text).set_alignment(column.align))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        out.table(&table);
+    }
     if let Some(rate) = syn_rate.filter(|r| r.cuts > 0) {
         out.line(&format!(
             "losses lowered the SYN rate {} times, from {}/s to {}/s at the lowest (ended at {}/s): a rate limit on the way",
             rate.cuts, rate.max_pps, rate.lowest_pps, rate.final_pps
         ));
+    }
+}
+
+/// The cells of one address's row of the closing scan table.
+fn scan_cells(scan: &ScanRecord, udp: bool, details: bool) -> Vec<String> {
+    let seconds = scan.elapsed_ms / 1000.0;
+    let rate = if seconds > 0.0 {
+        (scan.scanned() as f64 / seconds).round() as u64
+    } else {
+        0
+    };
+    let mut row = vec![
+        scan.target.clone(),
+        scan.address.clone(),
+        scan.protocol.label().to_string(),
+        if scan.completed {
+            scan.scanned().to_string()
+        } else {
+            format!("{} of {}", scan.scanned(), scan.ports)
+        },
+        scan.open.len().to_string(),
+        scan.closed.to_string(),
+        scan.filtered.to_string(),
+        scan.unreachable.to_string(),
+    ];
+    if udp {
+        row.push(scan.open_filtered.to_string());
+    }
+    row.extend([
+        format!("{seconds:.3}"),
+        rate.to_string(),
+        if scan.open.is_empty() {
+            "none".to_string()
+        } else {
+            compress_ports(&scan.open)
+        },
+    ]);
+    if details {
+        row.push(scan.detail.clone().unwrap_or_default());
+    }
+    row
+}
+
+/// Serialises the records `F` makes as a JSON array, one at a time.
+struct Each<'a, F>(&'a F);
+
+impl<F, I> Serialize for Each<'_, F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Borrow<ScanRecord>,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct One<B>(B);
+        impl<B: Borrow<ScanRecord>> Serialize for One<B> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.borrow().serialize(serializer)
+            }
+        }
+        serializer.collect_seq((self.0)().map(One))
     }
 }
 

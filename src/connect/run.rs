@@ -64,6 +64,21 @@ struct Resolved {
 
 pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
     let mut interrupt = Interrupt::new(out);
+    if plan.syn {
+        // Every address once, in command-line order, ranges kept as ranges; the ports
+        // are -p's, the same for all.
+        let hosts = tokio::select! {
+            hosts = syn::hosts::resolve(&plan.syn_hosts, plan.family) => hosts?,
+            () = interrupt.wait() => {
+                return Err(Failure::new("connect", "interrupted while resolving names"));
+            }
+        };
+        if hosts.is_empty() {
+            return Err(Failure::usage("connect --syn", "no target given"));
+        }
+        let ports = plan.syn_ports.clone();
+        return syn::io::run(&plan, out, hosts, ports, interrupt.wait()).await;
+    }
     let resolving = async {
         let mut resolved = Vec::with_capacity(plan.targets.len());
         for target in &plan.targets {
@@ -81,38 +96,6 @@ pub async fn run(plan: Plan, out: &output::Stdout) -> Result<Exit, Failure> {
             return Err(Failure::new("connect", "interrupted while resolving names"));
         }
     };
-    if plan.syn {
-        // Every address once, in command-line order; the ports are -p's, the same for all.
-        let ports = match plan.targets.first() {
-            Some(target) => target.ports.clone(),
-            None => return Err(Failure::usage("connect --syn", "no target given")),
-        };
-        // The targets as parsed are not needed once resolved: a /16 is 65,536 of them.
-        let mut plan = plan;
-        drop(std::mem::take(&mut plan.targets));
-        // Moved, not copied: a range of 65,536 addresses is held once.
-        let mut addresses: Vec<(String, Address)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for mut target in resolved {
-            let last = target.addresses.len().saturating_sub(1);
-            for (i, address) in std::mem::take(&mut target.addresses)
-                .into_iter()
-                .enumerate()
-            {
-                if seen.insert(address.ip) {
-                    // The last address takes the name itself (a range's one address each).
-                    let host = if i == last {
-                        std::mem::take(&mut target.host)
-                    } else {
-                        target.host.clone()
-                    };
-                    addresses.push((host, address));
-                }
-            }
-        }
-        drop(seen);
-        return syn::io::run(&plan, out, addresses, ports, interrupt.wait()).await;
-    }
     if plan.scan {
         run_scans(&plan, out, resolved, interrupt).await
     } else {
@@ -338,7 +321,7 @@ async fn run_scans(
         }
     }
     let all_answered = !interrupted && scans.iter().all(|s| !s.open.is_empty());
-    report::finish_scans(out, plan.format, &scans, interrupted);
+    report::finish_scans(out, plan.format, || scans.iter(), interrupted);
     Ok(Exit::from_answered(all_answered))
 }
 

@@ -21,6 +21,7 @@
 //! Hand-written rather than taken from `ipnet`/`cidr`: those read CIDR but not dash
 //! ranges nor fping's network/broadcast rule, and the whole grammar is a few lines.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The narrowest IPv6 prefix length taken: /112 is 65,536 addresses.
@@ -51,6 +52,14 @@ impl AddrRange {
         dash(text, first, end).map(Some)
     }
 
+    /// One address as a range of one.
+    pub fn single(addr: IpAddr) -> AddrRange {
+        AddrRange {
+            first: addr,
+            last: addr,
+        }
+    }
+
     pub fn first(&self) -> IpAddr {
         self.first
     }
@@ -76,14 +85,140 @@ impl AddrRange {
 
     /// Every address, in order, computed as it is asked for.
     pub fn iter(&self) -> impl Iterator<Item = IpAddr> + Clone + Send + 'static {
-        let v4 = self.first.is_ipv4();
-        (numeric(self.first)..=numeric(self.last)).map(move |n| {
-            if v4 {
-                IpAddr::V4(Ipv4Addr::from(n as u32))
-            } else {
-                IpAddr::V6(Ipv6Addr::from(n))
+        let v6 = self.first.is_ipv6();
+        (numeric(self.first)..=numeric(self.last)).map(move |n| address(v6, n))
+    }
+}
+
+/// Addresses held as a few runs, in the order they were added, each address once: the
+/// host list of a scan. A range is one run however large it is, so the list of a /16 is
+/// a few dozen bytes; the i-th address and the position of an address are computed
+/// ([`AddrList::get`], [`AddrList::position`]), never looked up in a list of addresses.
+///
+/// An address already held is not added again: a range given after another that overlaps
+/// it (or after a single address inside it) adds only the runs between, so command-line
+/// order is kept and nothing is probed twice.
+#[derive(Debug, Clone, Default)]
+pub struct AddrList {
+    runs: Vec<Run>,
+    /// (is IPv6, first address) of each run -> its index in `runs`. Runs are disjoint,
+    /// so the run that may hold an address is the last one starting at or before it.
+    by_start: BTreeMap<(bool, u128), usize>,
+    len: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    v6: bool,
+    start: u128,
+    len: u64,
+    /// The position of its first address in the list.
+    offset: u64,
+    /// What the caller said the run came from (see [`AddrList::push`]).
+    tag: u32,
+}
+
+impl AddrList {
+    pub fn new() -> AddrList {
+        AddrList::default()
+    }
+
+    /// Adds the addresses of `range` not held yet, as runs marked `tag` (the caller's
+    /// name for where they came from, given back by [`AddrList::get`]); returns how many
+    /// were added.
+    pub fn push(&mut self, range: AddrRange, tag: u32) -> u64 {
+        let v6 = range.first.is_ipv6();
+        let (lo, hi) = (numeric(range.first), numeric(range.last));
+        // What is already held of lo..=hi, in address order: the run starting at or
+        // before `lo` when it reaches into it, then every run starting inside.
+        let mut held: Vec<(u128, u128)> = Vec::new();
+        let below = self.by_start.range(..=(v6, lo)).next_back();
+        let inside = self.by_start.range((v6, lo)..=(v6, hi));
+        for (&(run_v6, start), &i) in below.into_iter().chain(inside) {
+            let end = start + u128::from(self.runs[i].len) - 1;
+            if run_v6 == v6 && end >= lo && held.last().is_none_or(|&(s, _)| s != start) {
+                held.push((start, end));
             }
-        })
+        }
+        let before = self.len;
+        // The first address of lo..=hi not held yet.
+        let mut at = lo;
+        for (start, end) in held {
+            if start > at {
+                self.add_run(v6, at, start - 1, tag);
+            }
+            if end >= hi {
+                return self.len - before;
+            }
+            at = at.max(end + 1);
+        }
+        self.add_run(v6, at, hi, tag);
+        self.len - before
+    }
+
+    fn add_run(&mut self, v6: bool, start: u128, end: u128, tag: u32) {
+        // A run longer than u64 addresses cannot be scanned anyway (the engine takes
+        // far fewer); it is cut rather than wrapped.
+        let len = u64::try_from(end - start + 1).unwrap_or(u64::MAX);
+        self.by_start.insert((v6, start), self.runs.len());
+        self.runs.push(Run {
+            v6,
+            start,
+            len,
+            offset: self.len,
+            tag,
+        });
+        self.len = self.len.saturating_add(len);
+    }
+
+    /// How many addresses it holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th address and the tag of its run; `None` past the end.
+    pub fn get(&self, i: u64) -> Option<(IpAddr, u32)> {
+        if i >= self.len {
+            return None;
+        }
+        let run = &self.runs[self.runs.partition_point(|r| r.offset <= i) - 1];
+        Some((
+            address(run.v6, run.start + u128::from(i - run.offset)),
+            run.tag,
+        ))
+    }
+
+    /// Where `addr` is in the list, if it is held.
+    pub fn position(&self, addr: IpAddr) -> Option<u64> {
+        let (v6, n) = (addr.is_ipv6(), numeric(addr));
+        let (_, &i) = self.by_start.range(..=(v6, n)).next_back()?;
+        let run = &self.runs[i];
+        let within = n - run.start;
+        (run.v6 == v6 && within < u128::from(run.len)).then(|| run.offset + within as u64)
+    }
+
+    /// How many runs hold its addresses (the size of what is stored).
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// About the bytes it holds on the heap: its runs and their index.
+    pub fn held_bytes(&self) -> usize {
+        // A B-tree entry costs its key and value plus about as much again in its node.
+        let entry = 2 * std::mem::size_of::<((bool, u128), usize)>();
+        self.runs.capacity() * std::mem::size_of::<Run>() + self.by_start.len() * entry
+    }
+}
+
+fn address(v6: bool, n: u128) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(n))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(n as u32))
     }
 }
 
@@ -297,5 +432,65 @@ mod tests {
         assert!(!r.contains("10.0.1.1".parse().unwrap()));
         assert!(!r.contains("::1".parse().unwrap()));
         assert!(too_large("0.0.0.0/0", r.len(), 10).contains("--max-targets 10"));
+    }
+
+    #[test]
+    fn an_addr_list_holds_a_range_as_one_run_and_computes_its_addresses() {
+        let mut list = AddrList::new();
+        assert_eq!(list.push(range("10.0.0.0/16"), 7), 65_534);
+        assert_eq!((list.len(), list.runs()), (65_534, 1));
+        assert_eq!(list.get(0), Some(("10.0.0.1".parse().unwrap(), 7)));
+        assert_eq!(list.get(65_533), Some(("10.0.255.254".parse().unwrap(), 7)));
+        assert_eq!(list.get(65_534), None);
+        for i in [0, 1, 255, 256, 40_000, 65_533] {
+            let (addr, _) = list.get(i).unwrap();
+            assert_eq!(list.position(addr), Some(i), "{addr}");
+        }
+        for absent in ["10.0.0.0", "10.0.255.255", "10.1.0.1", "::a00:1"] {
+            assert_eq!(list.position(absent.parse().unwrap()), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn an_addr_list_keeps_order_and_holds_each_address_once() {
+        let one = |text: &str| AddrRange::single(text.parse().unwrap());
+        let mut list = AddrList::new();
+        assert_eq!(list.push(one("10.0.0.5"), 1), 1);
+        assert_eq!(list.push(range("10.0.0.0/29"), 2), 5, ".1-.6 but .5");
+        assert_eq!(list.push(one("10.0.0.3"), 3), 0, "held already");
+        assert_eq!(list.push(range("10.0.0.4-9"), 4), 3, ".7-.9");
+        assert_eq!(list.push(one("0.0.0.5"), 5), 1);
+        assert_eq!(list.push(one("::5"), 6), 1, "IPv6 ::5 is not IPv4 0.0.0.5");
+        assert_eq!(list.push(range("10.0.0.0/28"), 8), 5, ".10-.14");
+        let all: Vec<(String, u32)> = (0..list.len())
+            .map(|i| list.get(i).map(|(a, t)| (a.to_string(), t)).unwrap())
+            .collect();
+        let want = [
+            ("10.0.0.5", 1),
+            ("10.0.0.1", 2),
+            ("10.0.0.2", 2),
+            ("10.0.0.3", 2),
+            ("10.0.0.4", 2),
+            ("10.0.0.6", 2),
+            ("10.0.0.7", 4),
+            ("10.0.0.8", 4),
+            ("10.0.0.9", 4),
+            ("0.0.0.5", 5),
+            ("::5", 6),
+            ("10.0.0.10", 8),
+            ("10.0.0.11", 8),
+            ("10.0.0.12", 8),
+            ("10.0.0.13", 8),
+            ("10.0.0.14", 8),
+        ];
+        let want: Vec<(String, u32)> = want.iter().map(|&(a, t)| (a.into(), t)).collect();
+        assert_eq!(all, want);
+        for (i, (addr, _)) in want.iter().enumerate() {
+            assert_eq!(
+                list.position(addr.parse().unwrap()),
+                Some(i as u64),
+                "{addr}"
+            );
+        }
     }
 }

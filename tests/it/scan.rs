@@ -310,6 +310,73 @@ fn a_syn_scan_finds_what_the_connect_scan_finds_on_loopback() {
     }
 }
 
+/// Ranges kept as ranges (issue 22): a name, a range and an overlapping range are scanned
+/// once per address, in command-line order; past 1,024 addresses the closing table is
+/// printed a row at a time, one row per address, and says what the JSON says.
+#[test]
+fn a_syn_scan_of_overlapping_ranges_scans_each_address_once_and_shows_every_row() {
+    if !can_raw() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.2:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "connect",
+            "--syn",
+            "-4",
+            "-w",
+            "300ms",
+            "localhost",
+            "127.0.0.0/21",
+            "127.0.0.2-10",
+            "-p",
+            &port,
+        ];
+        args.extend_from_slice(extra);
+        // Read as it comes: the JSON of 2,046 addresses is more than a pipe holds.
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netlab"));
+        cmd.args(&args);
+        let (status, out, err) = crate::util::running::Running::spawn("connect --syn", cmd)
+            .patience(std::time::Duration::from_secs(30))
+            .wait();
+        assert_eq!(status.code(), Some(1), "{args:?}: {err:?}");
+        out.join("\n")
+    };
+    let doc: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let scans = doc["scans"].as_array().unwrap();
+    assert_eq!(scans.len(), 2046, "127.0.0.1-127.0.7.254, each once");
+    assert_eq!(
+        (scans[0]["target"].as_str(), scans[0]["address"].as_str()),
+        (Some("localhost"), Some("127.0.0.1"))
+    );
+    assert_eq!(scans[1]["address"], "127.0.0.2");
+    assert_eq!(
+        scans[1]["open"],
+        serde_json::json!([listener.local_addr().unwrap().port()])
+    );
+    assert_eq!(scans[2045]["address"], "127.0.7.254");
+    let closed: u64 = scans.iter().map(|s| s["closed"].as_u64().unwrap()).sum();
+    assert_eq!(closed, 2045);
+
+    let text = run(&[]);
+    let table: Vec<&str> = text.lines().skip_while(|l| !l.is_empty()).skip(2).collect();
+    assert_eq!(table.len(), 2046, "{text}");
+    let cells = |line: &str| {
+        line.split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cells(table[0])[..3], ["localhost", "127.0.0.1", "tcp"]);
+    assert_eq!(cells(table[1])[1..5], ["127.0.0.2", "tcp", "1", "1"]);
+    assert_eq!(cells(table[1]).last().unwrap(), &port, "{}", table[1]);
+    let closed: u64 = table
+        .iter()
+        .map(|l| cells(l)[5].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(closed, 2045);
+}
+
 #[test]
 fn a_syn_scan_without_cap_net_raw_says_how_to_get_it() {
     if !can_raw() {
@@ -357,6 +424,14 @@ fn syn_scan_flags_are_checked_before_anything_is_sent() {
         (
             &["connect", "--syn", "--rate", "0", "127.0.0.1", "-p", "80"],
             "0 is not in",
+        ),
+        (
+            &["connect", "--syn", "-6", "127.0.0.0/30", "-p", "80"],
+            "target '127.0.0.0/30': is an IPv4 range, but -6 was given",
+        ),
+        (
+            &["connect", "--syn", "10.0.0.0/15", "-p", "80"],
+            "more than --max-targets 65536",
         ),
     ];
     assert_each_refused(cases);

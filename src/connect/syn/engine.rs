@@ -10,9 +10,12 @@
 //! not probed, is ignored. So nothing is kept per probe in flight but its deadline, and a
 //! forged or stray segment cannot make a port look open.
 //!
-//! What is kept: one bit per (address, port) saying it is answered, one saying it was
-//! retried — 2 bits x 196,608 probes is 48 KB for 65,536 addresses x 3 ports — and the
-//! deadlines of the probes in flight (bounded by rate x timeout).
+//! What is kept: the host list as a few runs of addresses ([`AddrList`]: a range is its
+//! two ends, never a list), four bits per (address, port) — its state once decided, and
+//! whether it was retried: 196,608 probes of 65,536 addresses x 3 ports are 96 KB — and
+//! the deadlines of the probes in flight (bounded by rate x timeout). Nothing is kept per
+//! finding: the driver reads each one as it is decided ([`Engine::pop_finding`]) and the
+//! per-address counts at the end from the same four bits ([`Engine::states_of`]).
 //!
 //! Order: hosts and ports are interleaved (probe `i` is host `i % hosts`, port
 //! `i / hosts`), so on a range no host sees two SYNs in a row.
@@ -30,7 +33,7 @@
 //! all) rather than counted filtered, so a rate limiter on the way costs time, not ports.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -38,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use crate::connect::probe::{describe_icmp, State};
 use crate::net::msg::{ErrorOrigin, IcmpReport};
+use crate::target::AddrList;
 
 /// How long answers are counted to know the rate the path lets through.
 const ANSWER_WINDOW: Duration = Duration::from_millis(250);
@@ -49,7 +53,7 @@ pub const MAX_TRIES: u8 = 4;
 /// How far behind its schedule pacing may fall before the backlog is forgotten (a stall
 /// must not turn into a burst).
 const MAX_CATCH_UP: Duration = Duration::from_millis(5);
-/// The most probes one scan holds answers for (hosts x ports): 2 bits each.
+/// The most probes one scan holds answers for (hosts x ports): 4 bits each, 32 MB.
 pub const MAX_PROBES: u64 = 1 << 26;
 
 /// How a scan runs.
@@ -120,7 +124,7 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The host's position in the list the engine was given.
-    pub host: usize,
+    pub host: u64,
     pub port: u16,
     pub state: State,
     /// For an ICMP error: which, and from whom.
@@ -142,14 +146,13 @@ struct InFlight {
 pub struct Engine {
     cfg: Config,
     key: RandomState,
-    hosts: Vec<IpAddr>,
-    host_index: HashMap<IpAddr, u32>,
+    hosts: Arc<AddrList>,
     /// Sorted, without duplicates.
     ports: Arc<[u16]>,
     total: u64,
     next: u64,
-    answered: Vec<u64>,
-    retried: Vec<u64>,
+    /// Each probe's four bits (see [`Nibbles`]).
+    states: Nibbles,
     in_flight: VecDeque<InFlight>,
     /// Ports to send again, with the tries they had and the epoch of the last one.
     retries: VecDeque<(u64, u8, u32)>,
@@ -168,15 +171,55 @@ pub struct Engine {
     answer_rate: Option<f64>,
 }
 
-fn bit(bits: &[u64], i: u64) -> bool {
-    bits[(i / 64) as usize] & (1 << (i % 64)) != 0
+/// Four bits a probe, two probes a byte: the low three its [`State`] once decided (0 while
+/// undecided), the high one set when it was retried.
+struct Nibbles(Vec<u8>);
+
+const RETRIED: u8 = 8;
+
+impl Nibbles {
+    fn new(probes: u64) -> Nibbles {
+        Nibbles(vec![0; probes.div_ceil(2) as usize])
+    }
+
+    fn get(&self, i: u64) -> u8 {
+        (self.0[(i / 2) as usize] >> (4 * (i % 2))) & 0xf
+    }
+
+    fn or(&mut self, i: u64, bits: u8) {
+        self.0[(i / 2) as usize] |= (bits & 0xf) << (4 * (i % 2));
+    }
+
+    fn state(&self, i: u64) -> Option<State> {
+        match self.get(i) & !RETRIED {
+            0 => None,
+            code => Some(STATES[usize::from(code) - 1]),
+        }
+    }
+
+    fn decided(&self, i: u64) -> bool {
+        self.get(i) & !RETRIED != 0
+    }
+
+    fn retried(&self, i: u64) -> bool {
+        self.get(i) & RETRIED != 0
+    }
 }
 
-fn set(bits: &mut [u64], i: u64) -> bool {
-    let word = &mut bits[(i / 64) as usize];
-    let was = *word & (1 << (i % 64)) != 0;
-    *word |= 1 << (i % 64);
-    was
+/// The states by their code in [`Nibbles`] (the code is the position plus one).
+const STATES: [State; 5] = [
+    State::Open,
+    State::Closed,
+    State::Filtered,
+    State::Unreachable,
+    State::OpenFiltered,
+];
+
+fn code(state: State) -> u8 {
+    STATES
+        .iter()
+        .position(|&s| s == state)
+        .map_or(0, |i| i as u8 + 1)
 }
 
 impl Engine {
@@ -184,11 +227,11 @@ impl Engine {
     /// `parse_port_list` gives them). Refuses more than [`MAX_PROBES`].
     pub fn new(
         cfg: Config,
-        hosts: Vec<IpAddr>,
+        hosts: Arc<AddrList>,
         ports: Arc<[u16]>,
         now: Instant,
     ) -> Result<Engine, String> {
-        let total = hosts.len() as u64 * ports.len() as u64;
+        let total = hosts.len().saturating_mul(ports.len() as u64);
         if total > MAX_PROBES {
             return Err(format!(
                 "{} addresses x {} ports is {total} probes; a SYN scan takes at most {MAX_PROBES}",
@@ -197,22 +240,14 @@ impl Engine {
             ));
         }
         debug_assert!(ports.windows(2).all(|w| w[0] < w[1]));
-        let words = total.div_ceil(64) as usize;
-        let host_index = hosts
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| (a, i as u32))
-            .collect();
         let rate = f64::from(cfg.rate.max(1));
         Ok(Engine {
             key: RandomState::new(),
-            host_index,
             hosts,
             ports,
             total,
             next: 0,
-            answered: vec![0; words],
-            retried: vec![0; words],
+            states: Nibbles::new(total),
             in_flight: VecDeque::new(),
             retries: VecDeque::new(),
             findings: VecDeque::new(),
@@ -239,18 +274,22 @@ impl Engine {
         h.finish() as u32
     }
 
-    fn target(&self, index: u64) -> (usize, u16) {
-        let hosts = self.hosts.len() as u64;
-        (
-            (index % hosts) as usize,
-            self.ports[(index / hosts) as usize],
-        )
+    fn target(&self, index: u64) -> (u64, u16) {
+        let hosts = self.hosts.len();
+        (index % hosts, self.ports[(index / hosts) as usize])
+    }
+
+    fn address(&self, host: u64) -> IpAddr {
+        self.hosts
+            .get(host)
+            .expect("a probe's host is in the list")
+            .0
     }
 
     fn index_of(&self, dst: IpAddr, port: u16) -> Option<u64> {
-        let host = *self.host_index.get(&dst)?;
+        let host = self.hosts.position(dst)?;
         let port = self.ports.binary_search(&port).ok()?;
-        Some(port as u64 * self.hosts.len() as u64 + u64::from(host))
+        Some(port as u64 * self.hosts.len() + host)
     }
 
     /// The next SYN, if one is due at `now`; call until `None`.
@@ -260,7 +299,7 @@ impl Engine {
         }
         let (index, tries, lost_epoch) = loop {
             if let Some((index, tries, epoch)) = self.retries.pop_front() {
-                if !bit(&self.answered, index) {
+                if !self.states.decided(index) {
                     break (index, tries + 1, epoch);
                 }
             } else if self.next < self.total {
@@ -283,7 +322,7 @@ impl Engine {
             lost_epoch,
         });
         let (host, port) = self.target(index);
-        let dst = self.hosts[host];
+        let dst = self.address(host);
         Some(Syn {
             dst,
             port,
@@ -307,13 +346,13 @@ impl Engine {
                 epoch,
                 ..
             } = self.in_flight.pop_front().expect("front");
-            if bit(&self.answered, index) {
+            if self.states.decided(index) {
                 continue;
             }
             let sent = deadline.checked_sub(self.cfg.timeout).unwrap_or(deadline);
             let lossy = self.last_loss.is_some_and(|at| at > sent);
             if tries == 1 {
-                set(&mut self.retried, index);
+                self.states.or(index, RETRIED);
                 self.retries.push_back((index, tries, epoch));
             } else if lossy && tries < MAX_TRIES {
                 self.retries.push_back((index, tries, epoch));
@@ -324,7 +363,7 @@ impl Engine {
     }
 
     fn decide(&mut self, index: u64, state: State, detail: Option<String>) {
-        set(&mut self.answered, index);
+        self.states.or(index, code(state));
         self.decided += 1;
         let (host, port) = self.target(index);
         self.findings.push_back(Finding {
@@ -397,7 +436,7 @@ impl Engine {
         if cookie != self.cookie(dst, port) {
             return Verdict::Ignored;
         }
-        if bit(&self.answered, index) {
+        if self.states.decided(index) {
             return Verdict::Duplicate;
         }
         self.window_answers += 1;
@@ -407,7 +446,7 @@ impl Engine {
             self.window = now;
             self.window_answers = 0;
         }
-        if bit(&self.retried, index) {
+        if self.states.retried(index) {
             // Its answer left RTT ago: its SYN is among the last in flight.
             let stale = self
                 .in_flight
@@ -481,6 +520,39 @@ impl Engine {
         self.total
     }
 
+    /// The hosts, as given.
+    #[cfg(test)]
+    pub fn hosts(&self) -> &Arc<AddrList> {
+        &self.hosts
+    }
+
+    /// Each port of host `host` with its state, `None` while undecided (an interrupted
+    /// scan), in port order.
+    pub fn states_of(&self, host: u64) -> impl ExactSizeIterator<Item = (u16, Option<State>)> + '_ {
+        let hosts = self.hosts.len();
+        self.ports
+            .iter()
+            .enumerate()
+            .map(move |(i, &port)| (port, self.states.state(i as u64 * hosts + host)))
+    }
+
+    /// The bytes the engine holds, its own and on the heap: the measure of "memory
+    /// bounded by what is in flight" (the four bits a probe aside).
+    #[cfg(test)]
+    pub fn held_bytes(&self) -> usize {
+        std::mem::size_of::<Engine>()
+            + self.states.0.capacity()
+            + self.hosts.held_bytes()
+            + self.in_flight.capacity() * std::mem::size_of::<InFlight>()
+            + self.retries.capacity() * std::mem::size_of::<(u64, u8, u32)>()
+            + self.findings.capacity() * std::mem::size_of::<Finding>()
+            + self
+                .findings
+                .iter()
+                .filter_map(|f| f.detail.as_ref().map(String::capacity))
+                .sum::<usize>()
+    }
+
     /// The current rate, SYNs a second.
     pub fn rate(&self) -> f64 {
         self.rate
@@ -494,10 +566,5 @@ impl Engine {
     /// How many times losses halved the rate.
     pub fn cuts(&self) -> u32 {
         self.cuts
-    }
-
-    #[cfg(test)]
-    pub fn hosts(&self) -> &[IpAddr] {
-        &self.hosts
     }
 }

@@ -20,8 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Engine, Finding, Reply};
+use super::hosts::Hosts;
+use super::results::{Details, Scanned};
 use crate::connect::probe::{error_text, Outcome, Protocol, State};
-use crate::connect::report::{self, ProbeRecord, ScanRecord};
+use crate::connect::report::{self, ProbeRecord};
 use crate::connect::{Address, Plan};
 use crate::error::{Exit, Failure};
 use crate::net::err;
@@ -192,11 +194,13 @@ impl Wire {
 
 /// `connect --syn`: every address x port of the plan, one family after the other, the
 /// ports of all addresses interleaved. Open ports are printed as found; the records are
-/// the connect scan's, so every format shows a SYN scan as it shows a connect scan.
+/// the connect scan's, so every format shows a SYN scan as it shows a connect scan, and
+/// they are made from the engine's state one at a time as the output is written
+/// (`results.rs`): nothing is kept per address or per finding during the scan.
 pub async fn run<I>(
     plan: &Plan,
     out: &Stdout,
-    addresses: Vec<(String, Address)>,
+    families: Vec<Hosts>,
     ports: Arc<[u16]>,
     interrupt: I,
 ) -> Result<Exit, Failure>
@@ -207,15 +211,13 @@ where
     let rows = Arc::new(Mutex::new(report::ProbeRows::new(out, plan.format, false)));
     let rate = plan.syn_rate.unwrap_or(DEFAULT_RATE);
     // Both families' sockets first: a missing privilege stops the run before any SYN.
-    let (v6, v4): (Vec<_>, Vec<_>) = addresses.into_iter().partition(|(_, a)| a.ip.is_ipv6());
-    let mut families = Vec::new();
-    for family in [v4, v6] {
-        if let Some((_, first)) = family.first() {
-            families.push((Wire::open(first)?, family));
+    let mut wires = Vec::new();
+    for hosts in families {
+        if let Some(first) = hosts.first() {
+            wires.push((Wire::open(&first)?, hosts));
         }
     }
-    let mut scans: Vec<ScanRecord> = Vec::new();
-    let mut completed = true;
+    let mut scanned: Vec<Scanned> = Vec::new();
     let mut syn_rate = report::SynRate {
         max_pps: rate,
         lowest_pps: u64::from(rate),
@@ -223,21 +225,15 @@ where
         cuts: 0,
     };
     tokio::pin!(interrupt);
-    for (wire, family) in families {
-        let hosts: Vec<IpAddr> = family.iter().map(|(_, a)| a.ip).collect();
-        let count = family.len();
-        let records: Vec<ScanRecord> = family
-            .into_iter()
-            .map(|(target, a)| ScanRecord::owned(target, a.text, Protocol::Tcp, ports.len()))
-            .collect();
-        let records = Arc::new(Mutex::new(records));
+    for (wire, hosts) in wires {
+        let count = hosts.len();
         let cfg = Config {
             rate,
             min_rate: (rate / MIN_RATE_SHARE).max(1),
             timeout: plan.spec.timeout,
             sport: wire.sport(),
         };
-        let mut engine = Engine::new(cfg, hosts, ports.clone(), Instant::now())
+        let mut engine = Engine::new(cfg, hosts.list.clone(), ports.clone(), Instant::now())
             .map_err(|why| Failure::usage("connect --syn", why))?;
         let progress = report::Progress::start(
             engine.total() as usize,
@@ -250,37 +246,29 @@ where
         );
         let started = Instant::now();
         let thread = {
-            let (stop, records, rows, progress) = (
-                stop.clone(),
-                records.clone(),
-                rows.clone(),
-                progress.clone(),
-            );
+            let (stop, rows, progress) = (stop.clone(), rows.clone(), progress.clone());
             tokio::task::spawn_blocking(move || {
                 let mut open = 0;
-                wire.run(&mut engine, &stop, |f| {
+                let mut details = Details::default();
+                let done = wire.run(&mut engine, &stop, |f| {
                     progress.advance();
-                    let outcome = outcome(&f);
-                    let mut records = lock(&records);
-                    let record = &mut records[f.host];
+                    details.note(&f);
                     if f.state == State::Open {
+                        let (target, address) = hosts.label(f.host);
                         let row = ProbeRecord {
-                            target: record.target.clone(),
-                            address: record.address.clone(),
+                            target,
+                            address,
                             port: f.port,
                             protocol: Protocol::Tcp,
                             seq: 1,
-                            outcome: outcome.clone(),
+                            outcome: outcome(&f),
                         };
                         progress.suspend(|| lock(&rows).row(&row));
-                    }
-                    record.add(f.port, &outcome);
-                    if f.state == State::Open {
                         open += 1;
                         progress.found(open);
                     }
-                })
-                .map(|done| (done, (engine.lowest_rate(), engine.rate(), engine.cuts())))
+                });
+                (done, engine, details, hosts)
             })
         };
         tokio::pin!(thread);
@@ -292,42 +280,36 @@ where
             }
         };
         progress.finish();
-        let (done, adapted) = joined
-            .map_err(|e| Failure::new("connect --syn", e.to_string()))?
-            .map_err(|e| {
-                Failure::new(
-                    "connect --syn: the raw sockets",
-                    error_text(&e).to_lowercase(),
-                )
-            })?;
-        let (lowest, last, cuts) = adapted;
-        syn_rate.lowest_pps = syn_rate.lowest_pps.min(lowest.round() as u64);
-        syn_rate.final_pps = last.round() as u64;
-        syn_rate.cuts += cuts;
-        let elapsed = started.elapsed();
-        let mut records = std::mem::take(&mut *lock(&records));
-        for record in &mut records {
-            record.completed = done;
-            record.finish(elapsed, 0);
-        }
-        // The first family's records are taken as they are: copying 65,536 of them into
-        // a second vector held both at once at the end of the scan.
-        if scans.is_empty() {
-            scans = records;
-        } else {
-            scans.extend(records);
-        }
-        if !done {
-            completed = false;
+        let (done, engine, details, hosts) =
+            joined.map_err(|e| Failure::new("connect --syn", e.to_string()))?;
+        let completed = done.map_err(|e| {
+            Failure::new(
+                "connect --syn: the raw sockets",
+                error_text(&e).to_lowercase(),
+            )
+        })?;
+        syn_rate.lowest_pps = syn_rate.lowest_pps.min(engine.lowest_rate().round() as u64);
+        syn_rate.final_pps = engine.rate().round() as u64;
+        syn_rate.cuts += engine.cuts();
+        scanned.push(Scanned {
+            hosts,
+            engine,
+            details,
+            elapsed: started.elapsed(),
+            completed,
+        });
+        if !completed {
             break;
         }
     }
-    let all_answered = completed && scans.iter().all(|s| !s.open.is_empty());
-    report::finish_scans_with(out, plan.format, &scans, !completed, Some(&syn_rate));
+    let records = || scanned.iter().flat_map(Scanned::records);
+    let completed = scanned.iter().all(|s| s.completed);
+    let all_answered = completed && records().all(|s| !s.open.is_empty());
+    report::finish_scans_with(out, plan.format, records, !completed, Some(&syn_rate));
     Ok(Exit::from_answered(all_answered))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::engine::{Config, Engine, Reply, Syn, Verdict, MAX_TRIES};
+use super::hosts::Hosts;
+use super::results::{Details, Scanned};
 use crate::connect::probe::State;
 use crate::packet::transport::{TCP_ACK, TCP_RST, TCP_SYN};
+use crate::target::{AddrList, AddrRange};
 
 const SPORT: u16 = 40_000;
 const RTT: Duration = Duration::from_millis(3);
@@ -37,6 +40,10 @@ struct Sim {
     verdicts: Vec<Verdict>,
     /// Replies injected when the n-th SYN leaves.
     forged: Vec<(usize, Reply)>,
+    /// Every address not in `hosts` answers as a host with all its ports closed.
+    everyone_closed: bool,
+    /// What the driver keeps of the findings.
+    details: Details,
 }
 
 fn addr(text: &str) -> IpAddr {
@@ -52,12 +59,17 @@ impl Sim {
             sent: Vec::new(),
             verdicts: Vec::new(),
             forged: Vec::new(),
+            everyone_closed: false,
+            details: Details::default(),
         }
     }
 
     fn answer(&mut self, now: Instant, syn: &Syn) -> Vec<Reply> {
-        let Some(host) = self.hosts.get(&syn.dst) else {
-            return Vec::new();
+        let closed = Host::default();
+        let host = match self.hosts.get(&syn.dst) {
+            Some(host) => host,
+            None if self.everyone_closed => &closed,
+            None => return Vec::new(),
         };
         if let Some(limit) = host.limit {
             let (tokens, at) = self.buckets.entry(syn.dst).or_insert((5.0, now));
@@ -134,7 +146,8 @@ impl Sim {
                 }
             }
             while let Some(f) = engine.pop_finding() {
-                let key = (engine.hosts()[f.host], f.port);
+                self.details.note(&f);
+                let key = (engine.hosts().get(f.host).unwrap().0, f.port);
                 assert!(
                     found.insert(key, (f.state, f.detail)).is_none(),
                     "{key:?} decided twice"
@@ -168,6 +181,14 @@ fn config(rate: u32, min_rate: u32) -> Config {
     }
 }
 
+fn host_list(addrs: &[IpAddr]) -> Arc<AddrList> {
+    let mut list = AddrList::new();
+    for &a in addrs {
+        list.push(AddrRange::single(a), 0);
+    }
+    Arc::new(list)
+}
+
 fn ports(range: std::ops::RangeInclusive<u16>) -> Arc<[u16]> {
     range.collect::<Vec<_>>().into()
 }
@@ -198,7 +219,7 @@ fn every_port_is_decided_once_as_the_connect_scan_would() {
     let start = Instant::now();
     let mut engine = Engine::new(
         config(10_000, 100),
-        addrs.clone(),
+        host_list(&addrs),
         list.clone().into(),
         start,
     )
@@ -242,6 +263,78 @@ fn every_port_is_decided_once_as_the_connect_scan_would() {
         .windows(2)
         .filter(|w| !w[1].1.retry)
         .all(|w| w[0].1.dst != w[1].1.dst));
+
+    // The per-address records, made from the engine's state at the end, say the same.
+    let scanned = Scanned {
+        hosts: Hosts::unnamed(engine.hosts().clone()),
+        engine,
+        details: std::mem::take(&mut sim.details),
+        elapsed: Duration::from_secs(2),
+        completed: true,
+    };
+    let records: Vec<_> = scanned.records().collect();
+    let counts: Vec<_> = records
+        .iter()
+        .map(|r| {
+            let open = r.open.clone();
+            (
+                r.address.as_str(),
+                open,
+                r.closed,
+                r.filtered,
+                r.unreachable,
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("198.18.2.2", vec![22, 80], 1021, 1, 1),
+            ("198.18.2.3", vec![5432], 1023, 1, 0),
+            ("fd00::5", vec![], 1025, 0, 0),
+        ]
+    );
+    assert_eq!(
+        records[0].detail.as_deref(),
+        Some("administratively prohibited from 198.18.1.1 (ICMP 3/13)")
+    );
+    assert_eq!(
+        (records[1].detail.as_deref(), records[0].ports),
+        (None, 1025)
+    );
+    assert_eq!(
+        (records[2].target.as_str(), records[2].elapsed_ms),
+        ("fd00::5", 2000.0)
+    );
+}
+
+/// Issue 22: memory bounded by what is in flight, not by the size of the range. A /16
+/// holds four bits a probe more than a /24 and nothing else: no per-address or
+/// per-finding record, the same probes in flight (the same rate and timeout).
+#[test]
+fn what_the_engine_holds_grows_by_four_bits_a_probe_and_nothing_else() {
+    let held = |range: &str| {
+        let mut sim = Sim::new(&[]);
+        sim.everyone_closed = true;
+        let mut hosts = AddrList::new();
+        hosts.push(AddrRange::parse(range).unwrap().unwrap(), 0);
+        let start = Instant::now();
+        let mut engine =
+            Engine::new(config(2000, 2000), Arc::new(hosts), ports(1..=3), start).unwrap();
+        let found = sim.run(&mut engine, start);
+        assert_eq!(found.len() as u64, engine.total());
+        assert!(found.values().all(|(s, _)| *s == State::Closed));
+        (engine.total(), engine.held_bytes())
+    };
+    let (small, small_held) = held("10.0.0.0/24");
+    let (big, big_held) = held("10.0.0.0/16");
+    assert_eq!((small, big), (254 * 3, 65_534 * 3));
+    let four_bits = (big - small).div_ceil(2) as usize;
+    assert!(
+        big_held <= small_held + four_bits + 1024,
+        "/24: {small_held} bytes, /16: {big_held} bytes, four bits a probe more is {four_bits}"
+    );
+    assert!(big_held < 128 * 1024, "{big_held} bytes for a /16 x 3");
 }
 
 #[test]
@@ -250,7 +343,7 @@ fn syns_leave_at_the_rate_asked() {
     let start = Instant::now();
     let mut engine = Engine::new(
         config(1000, 1000),
-        vec![addr("198.18.2.2")],
+        host_list(&[addr("198.18.2.2")]),
         ports(1..=2000),
         start,
     )
@@ -280,7 +373,7 @@ fn duplicate_and_forged_replies_change_nothing() {
     let start = Instant::now();
     let mut engine = Engine::new(
         config(1000, 100),
-        vec![addr("198.18.2.2")],
+        host_list(&[addr("198.18.2.2")]),
         ports(79..=82),
         start,
     )
@@ -391,7 +484,7 @@ fn a_rate_limited_host_brings_the_rate_down_and_loses_no_port() {
         let min = if adaptive { 20 } else { 4000 };
         let mut engine = Engine::new(
             config(4000, min),
-            vec![addr("198.18.2.2")],
+            host_list(&[addr("198.18.2.2")]),
             ports(1..=2000),
             start,
         )
@@ -433,8 +526,13 @@ fn a_rate_limited_host_brings_the_rate_down_and_loses_no_port() {
 #[test]
 fn too_many_probes_are_refused() {
     let hosts: Vec<IpAddr> = (0..2048u32).map(|i| IpAddr::V4(i.into())).collect();
-    let err = Engine::new(config(10, 10), hosts, ports(1..=65535), Instant::now())
-        .err()
-        .unwrap();
+    let err = Engine::new(
+        config(10, 10),
+        host_list(&hosts),
+        ports(1..=65535),
+        Instant::now(),
+    )
+    .err()
+    .unwrap();
     assert!(err.contains("at most"), "{err}");
 }
