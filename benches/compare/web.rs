@@ -2,7 +2,12 @@
 //! lab's destination with a certificate of the run's test CA, HTTP/1.1 on both sides:
 //!
 //! - wall time and peak memory of one request: `netlab connect` beside
-//!   `curl -so /dev/null` (targets: netlab's wall time at most curl's, peak RSS <= 15 MB);
+//!   `curl -so /dev/null` (targets: netlab's wall time at most curl's, peak RSS <= 15 MB),
+//!   `httpstat` (PyPI, installed by this bench into a venv under the target dir, the row
+//!   left out when pip cannot get it) and `openssl s_client -quiet` sending the same
+//!   request from a file (target: netlab below both). s_client reads the request from
+//!   stdin, which the harness gives every tool as /dev/null, so it runs as `sh -c 'exec
+//!   openssl ... < FILE'`: its wall time includes dash's start (about 0.5 ms);
 //! - each phase beside curl's `-w` figure for the same request (target: each median within
 //!   0.5 ms or 5% of curl's). curl's figures are cumulative, netlab's are per phase: a
 //!   phase of curl's is the difference of two of its figures (connect = time_connect -
@@ -11,12 +16,13 @@
 //!
 //! Every run is alternated (netlab, curl, netlab, ...) and checked: exit 0 and a 200.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
 use super::lab::web_server::{curl, have_nginx, pki, start_nginx, CURL_W, VALID};
-use super::lab::{Lab, LabConfig};
+use super::lab::{Lab, LabConfig, Role};
 use super::{compare, netlab_in, Contender, Row, Sample};
 
 /// netlab's phase `key` (JSON, ms) from one run.
@@ -33,6 +39,27 @@ fn curl_phase(s: &Sample, from: Option<usize>, to: usize) -> Option<f64> {
     (figures.get(5) == Some(&"200")).then_some(())?;
     let at = |i: usize| figures.get(i)?.parse::<f64>().ok().map(|s| s * 1000.0);
     Some(at(to)? - from.map_or(Some(0.0), at)?)
+}
+
+/// httpstat in a venv of its own under the target dir, installed with pip on first use
+/// (None, and a warning, when python3's venv or pip cannot give it).
+fn httpstat() -> Option<PathBuf> {
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("httpstat-venv");
+    let bin = venv.join("bin/httpstat");
+    if bin.exists() {
+        return Some(bin);
+    }
+    let ok = |cmd: &mut Command| cmd.status().map(|s| s.success()).unwrap_or(false);
+    let pip = venv.join("bin/pip");
+    let venv_text = venv.to_str()?;
+    if ok(Command::new("python3").args(["-m", "venv", venv_text]))
+        && ok(Command::new(&pip).args(["install", "-q", "httpstat"]))
+        && bin.exists()
+    {
+        return Some(bin);
+    }
+    eprintln!("bench web: could not install httpstat into {venv_text}: its row is left out");
+    None
 }
 
 pub fn section(runs: usize, rows: &mut Vec<Row>) {
@@ -73,15 +100,59 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
             .then_some(())
             .ok_or(format!("exit {:?}: {}", s.code, s.stdout.trim()))
     };
-    compare(
-        "connect https:// (wall, peak RSS)",
-        runs,
-        &[
-            Contender::timed("netlab connect https://", move || netlab(false), ok_netlab),
-            Contender::timed("curl -so /dev/null", move || curl("%{http_code}"), ok_curl),
-        ],
-        rows,
+    // The same request for openssl s_client, which sends what its stdin holds; `Connection:
+    // close` so nginx ends the connection after the answer and s_client exits.
+    let dir = tempfile::tempdir().unwrap();
+    let request = dir.path().join("request");
+    std::fs::write(
+        &request,
+        format!("GET / HTTP/1.1\r\nHost: www.netlab.test:{VALID}\r\nConnection: close\r\n\r\n"),
+    )
+    .unwrap();
+    let s_client = format!(
+        "exec openssl s_client -quiet -verify_return_error -CAfile {ca} -servername \
+         www.netlab.test -connect {}:{VALID} < {}",
+        lab.dest_v4(),
+        request.display()
     );
+    let s_client = s_client.as_str();
+    let ok_s_client = |s: &Sample| {
+        (s.code == Some(0) && s.stdout.starts_with("HTTP/1.1 200"))
+            .then_some(())
+            .ok_or(format!("exit {:?}: {}", s.code, s.stderr.trim()))
+    };
+    let httpstat = httpstat();
+    let ok_httpstat = |s: &Sample| {
+        (s.code == Some(0) && s.stdout.contains("HTTP/1.1 200"))
+            .then_some(())
+            .ok_or(format!("exit {:?}: {}", s.code, s.stderr.trim()))
+    };
+    let mut contenders = vec![
+        Contender::timed("netlab connect https://", move || netlab(false), ok_netlab),
+        Contender::timed("curl -so /dev/null", move || curl("%{http_code}"), ok_curl),
+        Contender::timed(
+            "openssl s_client -quiet (request on stdin)",
+            move || {
+                let mut cmd = lab.command(Role::Client, "sh");
+                cmd.args(["-c", s_client]);
+                cmd
+            },
+            ok_s_client,
+        ),
+    ];
+    if let Some(bin) = &httpstat {
+        contenders.push(Contender::timed(
+            "httpstat (PyPI, venv)",
+            move || {
+                let mut cmd = lab.command(Role::Client, bin);
+                cmd.args([url, "--http1.1", "--cacert", ca, "--resolve", pin])
+                    .env("HTTPSTAT_SAVE_BODY", "false");
+                cmd
+            },
+            ok_httpstat,
+        ));
+    }
+    compare("connect https:// (wall, peak RSS)", runs, &contenders, rows);
     for (phase, key, from, to) in [
         ("connect", "connect_ms", Some(0), 1),
         ("tls", "tls_ms", Some(1), 2),

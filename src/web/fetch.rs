@@ -9,13 +9,14 @@
 //! connect and the handshake are timed here at their edges.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -24,7 +25,7 @@ use tokio::time::Instant;
 use super::cert::{self, CertInfo};
 use super::timing::Timeline;
 use super::url::{Scheme, WebHost, WebTarget};
-use super::verify::{TlsSetup, Verdict};
+use super::verify::{Recorder, TlsSetup, Verdict};
 
 /// Response headers larger than this end the attempt (hyper stops reading them).
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -132,13 +133,41 @@ pub async fn attempt(
         response: None,
         error: None,
     };
-    let result = run(target, addr, &mut timeline, spec, tls, &mut attempt).await;
+    let mut shown = None;
+    let result = run(
+        target,
+        addr,
+        &mut timeline,
+        spec,
+        tls,
+        &mut attempt,
+        &mut shown,
+    )
+    .await;
     timeline.end = Some(Instant::now().into_std());
     attempt.timeline = timeline;
     if let Err(why) = result {
         attempt.error = Some(why);
     }
+    // Reading the chain's fields and dating its verified path are the report's work,
+    // not the request's: done once the attempt's clock has stopped (they took 0.1-0.3 ms
+    // of the first-byte and TLS phases, which curl's -w does not count).
+    if let (Some(shown), Some(info)) = (shown, attempt.tls.as_mut()) {
+        let now = SystemTime::now();
+        info.chain = shown
+            .chain
+            .iter()
+            .filter_map(|der| cert::describe(der, now).ok())
+            .collect();
+        info.last_chain_expiry = shown.recorder.last_chain_expiry();
+    }
     attempt
+}
+
+/// The certificates the server showed and the verifier's record, read after the attempt.
+struct Shown {
+    chain: Vec<CertificateDer<'static>>,
+    recorder: Arc<Recorder>,
 }
 
 async fn run(
@@ -148,8 +177,25 @@ async fn run(
     spec: &RequestSpec,
     tls: Option<&TlsSetup>,
     attempt: &mut Attempt,
+    shown: &mut Option<Shown>,
 ) -> Result<(), String> {
     let limit = spec.timeout;
+    // The TLS client is made before the connect, so its making is in no phase.
+    let client = match target.scheme.uses_tls() {
+        false => None,
+        true => {
+            let setup = tls.ok_or("TLS: no set-up (a bug)")?;
+            let alpn: &[&[u8]] = match (target.scheme, spec.version) {
+                (Scheme::Tls, _) => &[],
+                (_, HttpVersion::Auto) => &[b"h2", b"http/1.1"],
+                (_, HttpVersion::Http1) => &[b"http/1.1"],
+                (_, HttpVersion::Http2) => &[b"h2"],
+            };
+            let (config, recorder) = setup.client(alpn)?;
+            let name = server_name(target, spec.sni.as_deref())?;
+            Some((tokio_rustls::TlsConnector::from(config), recorder, name))
+        }
+    };
     let tcp = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
         Err(_) => return Err(format!("TCP connect: no answer within {}", secs(limit))),
         Ok(Err(err)) => return Err(format!("TCP connect: {}", io_text(&err))),
@@ -159,22 +205,11 @@ async fn run(
     let now = Instant::now().into_std();
     timeline.connected = Some(now);
 
-    if !target.scheme.uses_tls() {
+    let Some((connector, recorder, name)) = client else {
         timeline.handshaken = Some(now);
         let h2 = spec.version == HttpVersion::Http2;
         return exchange(tcp, h2, target, timeline, spec, attempt).await;
-    }
-
-    let setup = tls.ok_or("TLS: no set-up (a bug)")?;
-    let alpn: &[&[u8]] = match (target.scheme, spec.version) {
-        (Scheme::Tls, _) => &[],
-        (_, HttpVersion::Auto) => &[b"h2", b"http/1.1"],
-        (_, HttpVersion::Http1) => &[b"http/1.1"],
-        (_, HttpVersion::Http2) => &[b"h2"],
     };
-    let (config, recorder) = setup.client(alpn)?;
-    let name = server_name(target, spec.sni.as_deref())?;
-    let connector = tokio_rustls::TlsConnector::from(config);
     let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
         Err(_) => return Err(format!("TLS handshake: not done within {}", secs(limit))),
         Ok(Err(err)) => return Err(format!("TLS handshake: {}", io_text(&err))),
@@ -183,19 +218,23 @@ async fn run(
     timeline.handshaken = Some(Instant::now().into_std());
 
     let conn = stream.get_ref().1;
-    let now = SystemTime::now();
-    let chain: Vec<CertInfo> = conn
+    let chain: Vec<CertificateDer<'static>> = conn
         .peer_certificates()
         .unwrap_or_default()
         .iter()
-        .filter_map(|der| cert::describe(der, now).ok())
+        .map(|der| der.clone().into_owned())
         .collect();
-    // webpki calls a self-signed end certificate an unknown issuer; its own name as
-    // issuer says which it is, whatever else the server sent along.
-    let self_signed = chain.first().is_some_and(|c| c.self_signed);
     let verdict = match recorder.result() {
         Some(Ok(())) => Verdict::ok(),
-        Some(Err(error)) => Verdict::from_error(&error, self_signed),
+        Some(Err(error)) => {
+            // webpki calls a self-signed end certificate an unknown issuer; its own name
+            // as issuer says which it is, whatever else the server sent along.
+            let self_signed = chain
+                .first()
+                .and_then(|der| cert::describe(der, SystemTime::now()).ok())
+                .is_some_and(|c| c.self_signed);
+            Verdict::from_error(&error, self_signed)
+        }
         None => Verdict::from_error(
             &rustls::Error::General("the server sent no certificate".into()),
             false,
@@ -215,11 +254,13 @@ async fn run(
             .unwrap_or("unknown")
             .to_string(),
         alpn: alpn.clone(),
-        chain,
-        last_chain_expiry: recorder.last_chain_expiry(),
+        // Filled by `attempt` once the clock has stopped (`Shown`).
+        chain: Vec::new(),
+        last_chain_expiry: None,
         verdict: verdict.clone(),
     };
     attempt.tls = Some(info);
+    *shown = Some(Shown { chain, recorder });
     if target.scheme == Scheme::Tls {
         return Ok(());
     }

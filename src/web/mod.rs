@@ -15,10 +15,14 @@
 //! - [`redirect`]: `-L`'s decision after each response (pure);
 //! - [`verify`]: the TLS set-up and a verifier that records webpki's verdict with its
 //!   precise reason instead of aborting, so `-k` and a failing chain both show the chain;
+//!   `--cacert`'s anchors are asked first and the system's store read only when they do
+//!   not verify the chain;
 //! - [`cert`]: a certificate's fields and days left;
 //! - [`fetch`]: one attempt over the network, bounded everywhere: headers at most
 //!   [`fetch::MAX_HEADER_BYTES`], the body counted and never kept, each phase under the
-//!   timeout, redirects at most [`redirect::MAX_REDIRECTS`].
+//!   timeout, redirects at most [`redirect::MAX_REDIRECTS`]. Only the request's own work
+//!   is inside a phase: the TLS client is made before the connect, and the chain's fields
+//!   are read (and its verified path dated) after the attempt's clock stops.
 //!
 //! The name lookup is the caller's (it sits beside this module in the layer picture, and
 //! `--resolve` replaces it): an attempt starts with a [`timing::Timeline`] whose lookup

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -105,101 +105,178 @@ impl Verdict {
     }
 }
 
+/// A set of trust anchors and webpki's verifier over them.
+#[derive(Debug)]
+struct Trust {
+    roots: Arc<RootCertStore>,
+    /// None when the set is empty: then nothing verifies (unknown issuer).
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// Each anchor's certificate by its subject. webpki's trust anchor keeps no validity,
+    /// so the anchor of a verified path is dated from its certificate, parsed then and
+    /// only then (parsing the ~150 of a system store up front cost milliseconds).
+    certs: HashMap<Vec<u8>, CertificateDer<'static>>,
+}
+
+impl Trust {
+    /// From certificates; those webpki cannot take as an anchor are left out (as
+    /// rustls' `RootCertStore::add_parsable_certificates` leaves them).
+    fn from_certs(certs: Vec<CertificateDer<'static>>, provider: &Arc<CryptoProvider>) -> Trust {
+        let mut roots = RootCertStore::empty();
+        let mut by_subject = HashMap::with_capacity(certs.len());
+        for der in certs {
+            let Ok(anchor) = webpki::anchor_from_trusted_cert(&der).map(|a| a.to_owned()) else {
+                continue;
+            };
+            by_subject.insert(anchor.subject.as_ref().to_vec(), der);
+            roots.roots.push(anchor);
+        }
+        Trust::from_roots(roots, by_subject, provider)
+    }
+
+    fn from_roots(
+        roots: RootCertStore,
+        certs: HashMap<Vec<u8>, CertificateDer<'static>>,
+        provider: &Arc<CryptoProvider>,
+    ) -> Trust {
+        let roots = Arc::new(roots);
+        // The builder fails only on an empty set (no CRLs are given): that is `None`.
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+            .build()
+            .ok();
+        Trust {
+            roots,
+            webpki,
+            certs,
+        }
+    }
+
+    fn verify(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        match &self.webpki {
+            Some(webpki) => webpki
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ()),
+            None => Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+        }
+    }
+}
+
+/// Where the anchors come from: `--cacert` (`[probe] ca_file`) read at once, the
+/// system's store (rustls-native-certs: every certificate of the bundle and of the
+/// directory, read and parsed) when first needed.
+///
+/// curl given `--cacert` reads that file and nothing else; netlab adds it to the
+/// system's store (issue 19) but asks `--cacert`'s anchors first: a chain they verify
+/// would verify with the system's added (webpki finds a path if one exists), so the
+/// system's store is read only when they do not (another CA, or a chain that fails:
+/// then the verdict is the whole store's, as without the shortcut). Without `--cacert`
+/// the store is read when the set-up is made, before any attempt's clock runs.
+#[derive(Debug)]
+struct Store {
+    provider: Arc<CryptoProvider>,
+    /// `--cacert`'s anchors alone (None: not given).
+    extra: Option<Trust>,
+    /// `--cacert`'s certificates, to join to the system's.
+    extra_certs: Vec<CertificateDer<'static>>,
+    /// The system's anchors and `--cacert`'s.
+    all: OnceLock<Trust>,
+}
+
+impl Store {
+    fn all(&self) -> &Trust {
+        self.all.get_or_init(|| {
+            let mut certs = rustls_native_certs::load_native_certs().certs;
+            certs.extend(self.extra_certs.iter().cloned());
+            Trust::from_certs(certs, &self.provider)
+        })
+    }
+}
+
 /// The trust and protocol choices of a run, made once.
 #[derive(Debug, Clone)]
 pub struct TlsSetup {
     provider: Arc<CryptoProvider>,
-    /// None when no trust anchor could be loaded: then nothing verifies (unknown issuer).
-    webpki: Option<Arc<WebPkiServerVerifier>>,
     versions: Vec<&'static SupportedProtocolVersion>,
-    /// How many anchors were loaded (the system's and `--cacert`'s).
-    pub anchors: usize,
-    /// The anchors again, for the verified path (`Recorder::last_chain_expiry`).
-    roots: Arc<RootCertStore>,
-    /// An anchor's not-after by its subject (webpki's trust anchor keeps no validity):
-    /// known for the anchors read from certificates here, not for `with_roots`' ones.
-    anchor_expiry: Arc<HashMap<Vec<u8>, i64>>,
+    store: Arc<Store>,
 }
 
 impl TlsSetup {
     /// The system's trust store plus every certificate of the PEM file `cacert`.
     pub fn new(cacert: Option<&Path>) -> Result<TlsSetup, String> {
-        let mut roots = RootCertStore::empty();
-        let mut anchor_expiry = HashMap::new();
-        let mut remember = |der: &CertificateDer<'_>| {
-            let (Ok(anchor), Ok(info)) = (
-                webpki::anchor_from_trusted_cert(der),
-                cert::describe(der, SystemTime::now()),
-            ) else {
-                return;
-            };
-            anchor_expiry.insert(anchor.subject.as_ref().to_vec(), info.not_after_unix);
+        let provider = Self::provider();
+        let Some(path) = cacert else {
+            let all = Trust::from_certs(rustls_native_certs::load_native_certs().certs, &provider);
+            return Ok(Self::with_store(provider, None, Vec::new(), Some(all)));
         };
-        let native = rustls_native_certs::load_native_certs();
-        native.certs.iter().for_each(&mut remember);
-        roots.add_parsable_certificates(native.certs);
-        if let Some(path) = cacert {
-            let mut added = 0;
-            for cert in CertificateDer::pem_file_iter(path)
-                .map_err(|err| format!("--cacert {}: {err}", path.display()))?
-            {
-                let cert = cert.map_err(|err| format!("--cacert {}: {err}", path.display()))?;
-                remember(&cert);
-                roots
-                    .add(cert)
-                    .map_err(|err| format!("--cacert {}: {err}", path.display()))?;
-                added += 1;
-            }
-            if added == 0 {
-                return Err(format!(
-                    "--cacert {}: no PEM certificate in it",
-                    path.display()
-                ));
-            }
+        let mut certs = Vec::new();
+        for cert in CertificateDer::pem_file_iter(path)
+            .map_err(|err| format!("--cacert {}: {err}", path.display()))?
+        {
+            let cert = cert.map_err(|err| format!("--cacert {}: {err}", path.display()))?;
+            webpki::anchor_from_trusted_cert(&cert)
+                .map_err(|err| format!("--cacert {}: {err}", path.display()))?;
+            certs.push(cert);
         }
-        let mut setup = Self::with_roots(roots)?;
-        setup.anchor_expiry = Arc::new(anchor_expiry);
-        Ok(setup)
+        if certs.is_empty() {
+            return Err(format!(
+                "--cacert {}: no PEM certificate in it",
+                path.display()
+            ));
+        }
+        let extra = Trust::from_certs(certs.clone(), &provider);
+        Ok(Self::with_store(provider, Some(extra), certs, None))
     }
 
     /// Only the given anchors (tests, and a store that is known to be empty).
     pub fn with_roots(roots: RootCertStore) -> Result<TlsSetup, String> {
+        let provider = Self::provider();
+        let all = Trust::from_roots(roots, HashMap::new(), &provider);
+        Ok(Self::with_store(provider, None, Vec::new(), Some(all)))
+    }
+
+    fn provider() -> Arc<CryptoProvider> {
         // ring, not aws-lc-rs: it builds without cmake and a C toolchain of its own, on
         // every platform netlab targets. Its provider lacks only the post-quantum key
         // exchange, which no diagnosis here depends on.
         #[allow(deprecated)]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let anchors = roots.len();
-        let roots = Arc::new(roots);
-        let webpki = if roots.is_empty() {
-            None
-        } else {
-            Some(
-                WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
-                    .build()
-                    .map_err(|err| format!("trust store: {err}"))?,
-            )
-        };
-        Ok(TlsSetup {
-            provider,
-            webpki,
+        Arc::new(rustls::crypto::ring::default_provider())
+    }
+
+    fn with_store(
+        provider: Arc<CryptoProvider>,
+        extra: Option<Trust>,
+        extra_certs: Vec<CertificateDer<'static>>,
+        all: Option<Trust>,
+    ) -> TlsSetup {
+        let cell = OnceLock::new();
+        if let Some(all) = all {
+            let _ = cell.set(all);
+        }
+        TlsSetup {
+            provider: provider.clone(),
             versions: vec![&rustls::version::TLS13, &rustls::version::TLS12],
-            anchors,
-            roots,
-            anchor_expiry: Arc::new(HashMap::new()),
-        })
+            store: Arc::new(Store {
+                provider,
+                extra,
+                extra_certs,
+                all: cell,
+            }),
+        }
     }
 
     /// A client configuration offering `alpn`, and the verifier whose record tells the
     /// verdict once the handshake is done (one per connection).
     pub fn client(&self, alpn: &[&[u8]]) -> Result<(Arc<ClientConfig>, Arc<Recorder>), String> {
         let recorder = Arc::new(Recorder {
-            webpki: self.webpki.clone(),
-            provider: self.provider.clone(),
-            roots: self.roots.clone(),
-            anchor_expiry: self.anchor_expiry.clone(),
+            store: self.store.clone(),
             record: Mutex::new(None),
-            last_chain_expiry: Mutex::new(None),
+            verified: Mutex::new(None),
         });
         let mut config = ClientConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&self.versions)
@@ -212,15 +289,23 @@ impl TlsSetup {
     }
 }
 
+/// A chain that verified, kept to date its path after the handshake (not during it:
+/// the handshake's time is what `connect` reports beside curl's).
+#[derive(Debug)]
+struct Verified {
+    /// Whether `--cacert`'s anchors alone verified it (else the whole store did).
+    by_extra: bool,
+    end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
+    now: UnixTime,
+}
+
 /// Runs webpki's verification, keeps its result, and lets the handshake go on.
 #[derive(Debug)]
 pub struct Recorder {
-    webpki: Option<Arc<WebPkiServerVerifier>>,
-    provider: Arc<CryptoProvider>,
-    roots: Arc<RootCertStore>,
-    anchor_expiry: Arc<HashMap<Vec<u8>, i64>>,
+    store: Arc<Store>,
     record: Mutex<Option<Result<(), Error>>>,
-    last_chain_expiry: Mutex<Option<i64>>,
+    verified: Mutex<Option<Verified>>,
 }
 
 impl Recorder {
@@ -237,45 +322,36 @@ impl Recorder {
     /// (blackbox_exporter's `probe_ssl_last_chain_expiry_timestamp_seconds`). None when
     /// the chain did not verify. The anchor counts when its certificate was read here
     /// (`TlsSetup::new`); webpki's anchors carry no validity of their own.
+    ///
+    /// Builds the path webpki verified again (rustls' verifier does not hand it out): a
+    /// second verification, so it is done when asked, after the handshake.
     pub fn last_chain_expiry(&self) -> Option<i64> {
-        *self
-            .last_chain_expiry
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Builds the path webpki verified again (rustls' verifier does not hand it out) and
-    /// takes the earliest not-after along it.
-    fn verified_path_expiry(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        now: UnixTime,
-    ) -> Option<i64> {
-        let cert = webpki::EndEntityCert::try_from(end_entity).ok()?;
+        let verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        let v = verified.as_ref()?;
+        let trust = match (&self.store.extra, v.by_extra) {
+            (Some(extra), true) => extra,
+            _ => self.store.all(),
+        };
+        let cert = webpki::EndEntityCert::try_from(&v.end_entity).ok()?;
         let path = cert
             .verify_for_usage(
-                self.provider.signature_verification_algorithms.all,
-                &self.roots.roots,
-                intermediates,
-                now,
+                self.store.provider.signature_verification_algorithms.all,
+                &trust.roots.roots,
+                &v.intermediates,
+                v.now,
                 webpki::KeyUsage::server_auth(),
                 None,
                 None,
             )
             .ok()?;
         let at = SystemTime::now();
-        let mut expiries: Vec<i64> = std::iter::once(end_entity.clone())
+        let anchor = trust.certs.get(path.anchor().subject.as_ref());
+        std::iter::once(v.end_entity.clone())
             .chain(path.intermediate_certificates().map(|c| c.der()))
+            .chain(anchor.cloned())
             .filter_map(|der| cert::describe(&der, at).ok())
             .map(|info| info.not_after_unix)
-            .collect();
-        expiries.extend(
-            self.anchor_expiry
-                .get(path.anchor().subject.as_ref())
-                .copied(),
-        );
-        expiries.into_iter().min()
+            .min()
     }
 }
 
@@ -288,18 +364,23 @@ impl ServerCertVerifier for Recorder {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let result = match &self.webpki {
-            Some(webpki) => webpki
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ()),
-            None => Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+        let verify = |trust: &Trust| {
+            trust.verify(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let (result, by_extra) = match self.store.extra.as_ref().map(verify) {
+            Some(Ok(())) => (Ok(()), true),
+            _ => (verify(self.store.all()), false),
         };
         if result.is_ok() {
-            *self
-                .last_chain_expiry
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) =
-                self.verified_path_expiry(end_entity, intermediates, now);
+            *self.verified.lock().unwrap_or_else(|e| e.into_inner()) = Some(Verified {
+                by_extra,
+                end_entity: end_entity.clone().into_owned(),
+                intermediates: intermediates
+                    .iter()
+                    .map(|c| c.clone().into_owned())
+                    .collect(),
+                now,
+            });
         }
         *self.record.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
         Ok(ServerCertVerified::assertion())
@@ -315,7 +396,7 @@ impl ServerCertVerifier for Recorder {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.store.provider.signature_verification_algorithms,
         )
     }
 
@@ -329,12 +410,13 @@ impl ServerCertVerifier for Recorder {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.store.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
+        self.store
+            .provider
             .signature_verification_algorithms
             .supported_schemes()
     }
@@ -392,10 +474,91 @@ mod tests {
         assert_eq!(Verdict::ok().text(), "verified");
     }
 
+    /// A CA named `name` (its certificate written to a PEM file) and a leaf for
+    /// `www.netlab.test` it signed, ending in `days`.
+    fn ca_and_leaf(
+        dir: &Path,
+        name: &str,
+        days: i64,
+    ) -> (
+        std::path::PathBuf,
+        CertificateDer<'static>,
+        CertificateDer<'static>,
+    ) {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(rcgen::DnType::CommonName, name);
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let mut leaf = rcgen::CertificateParams::new(vec!["www.netlab.test".into()]).unwrap();
+        leaf.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+        let leaf = leaf
+            .signed_by(&rcgen::KeyPair::generate().unwrap(), &ca)
+            .unwrap();
+        let file = dir.join("ca.pem");
+        std::fs::write(&file, ca.pem()).unwrap();
+        (file, leaf.der().clone(), ca.der().clone())
+    }
+
+    fn verify(setup: &TlsSetup, leaf: &CertificateDer<'_>) -> Arc<Recorder> {
+        let (_, recorder) = setup.client(&[]).unwrap();
+        let name = ServerName::try_from("www.netlab.test").unwrap();
+        recorder
+            .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+            .unwrap();
+        recorder
+    }
+
+    #[test]
+    fn cacert_anchors_verify_without_reading_the_system_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca_file, leaf, ca) = ca_and_leaf(dir.path(), "lab CA", 30);
+        let setup = TlsSetup::new(Some(&ca_file)).unwrap();
+        let recorder = verify(&setup, &leaf);
+        assert_eq!(recorder.result(), Some(Ok(())));
+        assert!(setup.store.all.get().is_none(), "the system store was read");
+        // The path is dated after the handshake: the leaf (30 days) ends before the CA.
+        let leaf_end = cert::describe(&leaf, SystemTime::now()).unwrap();
+        assert!(
+            cert::describe(&ca, SystemTime::now())
+                .unwrap()
+                .not_after_unix
+                > leaf_end.not_after_unix
+        );
+        assert_eq!(recorder.last_chain_expiry(), Some(leaf_end.not_after_unix));
+        assert!(setup.store.all.get().is_none());
+    }
+
+    #[test]
+    fn a_chain_cacert_does_not_verify_gets_the_whole_stores_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca_file, leaf, _) = ca_and_leaf(dir.path(), "lab CA", 30);
+        let other = tempfile::tempdir().unwrap();
+        // Another CA's (by another name: webpki calls a namesake's a bad signature).
+        let (_, stranger, _) = ca_and_leaf(other.path(), "another CA", 30);
+        let setup = TlsSetup::new(Some(&ca_file)).unwrap();
+        let recorder = verify(&setup, &stranger);
+        assert_eq!(
+            recorder.result(),
+            Some(Err(Error::InvalidCertificate(
+                CertificateError::UnknownIssuer
+            )))
+        );
+        assert!(
+            setup.store.all.get().is_some(),
+            "the system store was not asked"
+        );
+        assert_eq!(recorder.last_chain_expiry(), None);
+        // The whole store holds --cacert's anchor too: its chains verify there as well.
+        let name = ServerName::try_from("www.netlab.test").unwrap();
+        let all = setup.store.all();
+        assert_eq!(all.verify(&leaf, &[], &name, &[], UnixTime::now()), Ok(()));
+    }
+
     #[test]
     fn an_empty_store_still_makes_a_client() {
         let setup = TlsSetup::with_roots(RootCertStore::empty()).unwrap();
-        assert_eq!(setup.anchors, 0);
+        assert!(setup.store.all().webpki.is_none());
         let (config, recorder) = setup.client(&[b"h2"]).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
         assert!(recorder.result().is_none());

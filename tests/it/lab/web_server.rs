@@ -78,6 +78,17 @@ pub struct Nginx {
     _dir: tempfile::TempDir,
 }
 
+impl Nginx {
+    /// The not-after (seconds since the epoch) of the end certificate nginx serves as
+    /// `name` (`valid`, `expired`, `wrong`), read from the file it serves.
+    pub fn not_after(&self, name: &str) -> i64 {
+        let pem = std::fs::read(self._dir.path().join(format!("{name}.pem"))).unwrap();
+        let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+        let cert = pem.parse_x509().unwrap();
+        cert.validity().not_after.timestamp()
+    }
+}
+
 /// One process (`master_process off`): a master's workers would outlive a killed master.
 /// Stopped with SIGTERM (nginx's fast shutdown), SIGKILL if it has not gone in 5 s.
 impl Drop for Nginx {

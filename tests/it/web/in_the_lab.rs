@@ -7,12 +7,13 @@
 
 use serde_json::Value;
 
+use crate::exporter::{get, sample, terminate};
 use crate::lab::web_server::{
     curl, have_nginx, pki, start_nginx, Nginx, Pki, CURL_W, EXPIRED, H2C, PLAIN, TLS12, VALID,
     WRONG_NAME,
 };
-use crate::lab::{Lab, LabConfig};
-use crate::util::{stderr, stdout};
+use crate::lab::{Lab, LabConfig, Role};
+use crate::util::{stderr, stdout, NETLAB};
 
 /// Runs netlab in the client namespace with `--json`, printing the table run too (for
 /// the README and for failures).
@@ -311,4 +312,112 @@ fn check_adds_the_web_server_and_certificate_rows() {
         .unwrap()
         .iter()
         .all(|c| c["name"] != "certificate_valid_for_name"));
+}
+
+/// The exporter in the client namespace checks the lab's nginx by name with the lab's CA
+/// as `[probe] ca_file`, as `/probe?module=http` and as a configured `[[target]]`: a
+/// probe that verifies (status 200, HTTP/2 by ALPN, the earliest expiry the not-after of
+/// the certificate nginx serves) and an expired certificate failing at the step named.
+#[test]
+fn the_exporter_probes_nginx_by_name_with_the_labs_ca() {
+    let Some((lab, pki, nginx)) = web_lab() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("exporter.toml");
+    let valid = format!("https://www.netlab.test:{VALID}/");
+    let expired = format!("https://www.netlab.test:{EXPIRED}/");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\n[probe]\nallow = [\"www.netlab.test\"]\nca_file = \"{}\"\n\
+             [[target]]\nhost = \"www.netlab.test\"\nping = false\nhttp = \"{valid}\"\n\
+             tls = \"www.netlab.test:{EXPIRED}\"\nweb_interval = \"200ms\"\n",
+            pki.ca_file.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = lab.command(Role::Client, NETLAB);
+    cmd.args(["exporter", "--config", config.to_str().unwrap()]);
+    let (exporter, at) = super::probe::start_command(cmd);
+    let port = at.port();
+    let value = |body: &str, series: &str| {
+        sample(body, series).unwrap_or_else(|| panic!("no {series} in\n{body}"))
+    };
+
+    let (status, body) = get(
+        &lab,
+        port,
+        &format!("/probe?module=http&target={valid}"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(value(&body, "probe_success"), 1.0, "{body}");
+    assert_eq!(value(&body, "probe_http_status_code"), 200.0);
+    assert_eq!(value(&body, "probe_http_version"), 2.0);
+    assert_eq!(value(&body, "probe_http_ssl"), 1.0);
+    // The leaf nginx serves ends first (the CA's certificate ends years later).
+    let not_after = nginx.not_after("valid");
+    assert_eq!(
+        value(&body, "probe_ssl_earliest_cert_expiry"),
+        not_after as f64,
+        "{body}"
+    );
+
+    let (status, body) = get(
+        &lab,
+        port,
+        &format!("/probe?module=http&target={expired}&debug=true"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("probe_success 0"), "{body}");
+    assert!(
+        body.contains("probe_failed_step{step=\"certificate\",kind=\"expired\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("NOT verified: expired"), "{body}");
+
+    // The configured checks: the valid one succeeds, the expired handshake fails. The
+    // name has both families; the address is the resolver's first, one of the two.
+    let series = |name: &str, labels: &str| format!("{name}{{{labels}}}");
+    let labels = |ip: &str, check: &str, url: &str| {
+        format!("host=\"www.netlab.test\",ip=\"{ip}\",check=\"{check}\",url=\"{url}\"")
+    };
+    let handshake_url = format!("tls://www.netlab.test:{EXPIRED}/");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (body, https, handshake) = loop {
+        let (status, body) = get(&lab, port, "/metrics", None);
+        assert_eq!(status, 200, "{body}");
+        let found = [lab.dest_v4().to_string(), lab.dest_v6().to_string()]
+            .into_iter()
+            .map(|ip| {
+                (
+                    labels(&ip, "http", &valid),
+                    labels(&ip, "tls", &handshake_url),
+                )
+            })
+            .find(|(https, handshake)| {
+                sample(&body, &series("netlab_web_check_success", https)).is_some()
+                    && sample(&body, &series("netlab_web_check_success", handshake)).is_some()
+            });
+        if let Some((https, handshake)) = found {
+            break (body, https, handshake);
+        }
+        assert!(std::time::Instant::now() < deadline, "no checks in\n{body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(
+        value(&body, &series("netlab_web_check_success", &https)),
+        1.0
+    );
+    assert_eq!(
+        value(&body, &series("netlab_web_check_http_status_code", &https)),
+        200.0
+    );
+    assert_eq!(
+        value(&body, &series("netlab_web_check_success", &handshake)),
+        0.0
+    );
+    assert!(terminate(exporter).success());
 }

@@ -30,6 +30,11 @@ pub(super) fn start_with(dir: &Path, config: &str) -> (Running, SocketAddr) {
     std::fs::write(&path, config).unwrap();
     let mut cmd = Command::new(NETLAB);
     cmd.args(["exporter", "--config", path.to_str().unwrap()]);
+    start_command(cmd)
+}
+
+/// Starts the exporter `cmd` runs and waits for the address it says it listens on.
+pub(super) fn start_command(cmd: Command) -> (Running, SocketAddr) {
     let mut exporter = spawn(cmd, "netlab exporter");
     let line = exporter.wait_stderr("listening on http://");
     let addr = line
