@@ -1,8 +1,9 @@
 //! Windows: the WinSock error numbers, the system files netlab reads, the console's
 //! Ctrl-C and close events, new sockets, and the platform's name (issue 18).
 //!
-//! The first piece of `net`'s Windows half: the other modules of `net` are still Unix
-//! code, so netlab does not build for Windows yet (docs/porting.md lists what is left).
+//! The modules of `net` pass a socket to a system call as [`RawFd`], as on Unix: here a
+//! WinSock `SOCKET`, handed out by this file's [`AsRawFd`] (one spelling in every module,
+//! instead of a `cfg` on each signature).
 
 use std::io;
 
@@ -34,6 +35,23 @@ pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::MessageTooLong, ws::WSAEMSGSIZE),
 ];
 
+/// A WinSock `SOCKET`, under the name the modules of `net` use on every platform.
+pub type RawFd = std::os::windows::io::RawSocket;
+
+/// The socket handle of a socket type, under Unix's name (see [`RawFd`]).
+pub trait AsRawFd {
+    fn as_raw_fd(&self) -> RawFd;
+}
+
+impl<T: std::os::windows::io::AsRawSocket> AsRawFd for T {
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_raw_socket()
+    }
+}
+
+/// The error a non-blocking `connect` returns while the handshake goes on.
+pub const CONNECT_IN_PROGRESS: i32 = ws::WSAEWOULDBLOCK;
+
 /// This platform as its users name it, for the one line that refuses what it lacks.
 pub const OS: &str = "Windows";
 
@@ -55,6 +73,11 @@ pub const LIST_ADDRESSES: &str = "ipconfig";
 /// The hosts file. Its default place under `%SystemRoot%`: a constant, since the paths
 /// are constants on every platform; reading `%SystemRoot%` itself is still to do.
 pub const HOSTS_FILE: &str = r"C:\Windows\System32\drivers\etc\hosts";
+
+/// The names the system resolver answers without the hosts file, as hosts(5) lines:
+/// Windows answers localhost itself (its hosts file has had those lines commented out
+/// since Windows 7: "localhost name resolution is handled within DNS itself").
+pub const BUILT_IN_HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n";
 
 /// Windows keeps its DNS servers per adapter (`GetAdaptersAddresses`), not in a file.
 /// Reading them is still to do; until then no file of this name exists, and the stub
@@ -83,5 +106,34 @@ impl Signal {
             Signal::Interrupt(c) => c.recv().await,
             Signal::Terminate(c) => c.recv().await,
         }
+    }
+}
+
+/// Nothing to prepare: Windows has no SIGPIPE (a write to a closed pipe fails with
+/// `ERROR_NO_DATA`), and a console process without a standard handle gets none that a
+/// socket could take over, as a closed Unix descriptor number can be.
+pub fn prepare() -> io::Result<()> {
+    Ok(())
+}
+
+/// Never known ahead here: a failed write to stdout says that its reader has gone.
+pub fn stdout_reader_gone() -> bool {
+    false
+}
+
+/// Starts WinSock for a call made before any socket was opened (std and socket2 start
+/// it with their first socket; `getnameinfo` needs it too). Once per process; WinSock
+/// counts the starts and is never stopped, as std leaves it.
+pub fn start_winsock() -> io::Result<()> {
+    static STARTED: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    let rc = *STARTED.get_or_init(|| {
+        // SAFETY: an all-zero WSADATA is valid for WSAStartup to fill.
+        let mut data: ws::WSADATA = unsafe { std::mem::zeroed() };
+        // SAFETY: asks for WinSock 2.2 with a valid out-pointer.
+        unsafe { ws::WSAStartup(0x0202, &mut data) }
+    });
+    match rc {
+        0 => Ok(()),
+        code => Err(io::Error::from_raw_os_error(code)),
     }
 }
