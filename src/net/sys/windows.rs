@@ -11,7 +11,6 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::signal::windows::{self as console, CtrlC, CtrlClose};
 use windows_sys::Win32::Networking::WinSock as ws;
 
-use super::unsupported;
 use crate::net::kinds::{Kind, Meaning};
 
 /// Each [`Kind`] with its WinSock error (a kind Windows lacks is not listed: no
@@ -85,10 +84,13 @@ pub const BUILT_IN_HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n";
 pub const RESOLVER_CONF: &str = r"C:\netlab-has-no-resolv.conf-on-windows";
 
 /// A console event, watched through tokio: Ctrl-C (and Ctrl-Break) for an interrupt, the
-/// console window closing for a termination. Windows has no SIGQUIT.
+/// console window closing for a termination. Windows has no SIGQUIT or SIGHUP: a report
+/// or reload signal can never arrive there (the exporter reloads through
+/// `POST /-/reload`), so watching one waits forever instead of failing the run.
 pub enum Signal {
     Interrupt(CtrlC),
     Terminate(CtrlClose),
+    Never,
 }
 
 impl Signal {
@@ -96,8 +98,7 @@ impl Signal {
         match meaning {
             Meaning::Interrupt => console::ctrl_c().map(Signal::Interrupt),
             Meaning::Terminate => console::ctrl_close().map(Signal::Terminate),
-            Meaning::Report => Err(unsupported("a report signal (SIGQUIT, Ctrl-\\)")),
-            Meaning::Reload => Err(unsupported("a reload signal (SIGHUP; use POST /-/reload)")),
+            Meaning::Report | Meaning::Reload => Ok(Signal::Never),
         }
     }
 
@@ -105,6 +106,7 @@ impl Signal {
         match self {
             Signal::Interrupt(c) => c.recv().await,
             Signal::Terminate(c) => c.recv().await,
+            Signal::Never => std::future::pending().await,
         }
     }
 }
