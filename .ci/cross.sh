@@ -11,9 +11,8 @@
 # FreeBSD linker, libc or kernel on this machine, so their behaviour is not tested (the
 # README says so).
 #
-# Windows (x86_64-pc-windows-gnu) is not listed yet: netlab does not build for it (the
-# net/ layer has no Windows half; see docs/porting.md). `bash .ci/cross-check.sh
-# x86_64-pc-windows-gnu` shows how far it is.
+# Windows (x86_64-pc-windows-gnu) has its own script, .ci/win.sh: it is linked there and
+# run under Wine, which needs the Windows half of .ci/cross-setup.sh.
 #
 # Toolchain: Debian's rustc-web/cargo-web/rust-web-clippy (installed by
 # .ci/cross-setup.sh, run first here without its Windows half), put first in PATH so cargo, rustc, cargo-clippy

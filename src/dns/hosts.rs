@@ -50,10 +50,13 @@ impl Hosts {
     }
 
     /// Reads the system file; a missing or unreadable file is an empty one, as for glibc.
+    /// The names the platform's resolver answers without it come after its lines
+    /// (`net::paths::BUILT_IN_HOSTS`: Windows' localhost).
     pub fn load() -> Hosts {
-        std::fs::read(PATH)
-            .map(|bytes| Hosts::parse(&bytes))
-            .unwrap_or_default()
+        let mut bytes = std::fs::read(PATH).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(crate::net::paths::BUILT_IN_HOSTS.as_bytes());
+        Hosts::parse(&bytes)
     }
 
     /// The addresses of `name` in the allowed families, in file order, without repeats.
@@ -190,5 +193,14 @@ not-an-address bogus.test
         assert_eq!(Hosts::parse(b""), Hosts::default());
         let hosts = Hosts::parse(b"\xff\xfe\x00 \n1.2.3.4 \xff\n");
         assert_eq!(hosts.entries.len(), 1);
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_answers_localhost_without_its_hosts_file() {
+        let hosts = Hosts::load();
+        let found = hosts.addresses("localhost", Family::Any);
+        assert!(found.contains(&ip("127.0.0.1")), "{found:?}");
+        assert!(found.contains(&ip("::1")), "{found:?}");
     }
 }

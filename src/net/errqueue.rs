@@ -11,12 +11,12 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::os::fd::RawFd;
 use std::time::Instant;
 
 use super::msg::IcmpReport;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::msg::{recvmsg, ErrorOrigin};
+use super::sys::RawFd;
 
 /// One entry of the error queue with its packet: an ICMP error about a probe we sent.
 #[derive(Debug, Clone, Copy)]

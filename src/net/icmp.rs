@@ -19,18 +19,34 @@
 //! Also here: [`reverse_name`], getnameinfo for the names in ping's rows.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
+#[cfg(unix)]
+use std::net::{Ipv4Addr, Ipv6Addr};
+#[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use socket2::SockAddr;
+#[cfg(unix)]
+use socket2::{Domain, Protocol, Socket, Type};
 
+#[cfg(unix)]
 use super::addr::bound_address;
+#[cfg(unix)]
 use super::errqueue::{self, QueuedError};
-use super::msg::{recvmsg, Received};
+#[cfg(unix)]
+use super::msg::recvmsg;
+use super::msg::Received;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::sockopt::setsockopt_raw;
+#[cfg(unix)]
 use super::sockopt::{enable_error_queue_if_any, set_recv_ttl, set_timestamps, set_ttl};
 pub use crate::packet::icmp::Version;
+
+/// Windows: the ICMP helper API behind the same type (`icmp/windows.rs`).
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::IcmpSocket;
 
 /// Which kind of ICMP socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +75,7 @@ const ICMP_FILTER: libc::c_int = 1;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const ICMP6_FILTER: libc::c_int = 1;
 
+#[cfg(unix)]
 /// An open, non-blocking ICMP socket of one family.
 pub struct IcmpSocket {
     socket: Socket,
@@ -67,6 +84,7 @@ pub struct IcmpSocket {
     ident: u16,
 }
 
+#[cfg(unix)]
 impl IcmpSocket {
     /// Opens a socket. `raw_ident` is the identifier raw-socket probes will carry; a
     /// datagram socket ignores it and reports the kernel's choice from [`Self::ident`].
@@ -248,10 +266,12 @@ impl IcmpSocket {
     }
 }
 
+#[cfg(unix)]
 /// How many times a datagram socket's send is tried again after it returned the pending
 /// error of an earlier probe's ICMP error.
 const PENDING_ERROR_RETRIES: usize = 3;
 
+#[cfg(unix)]
 /// The errors an ICMP error leaves pending on a socket with `IP_RECVERR`/`IPV6_RECVERR`
 /// (the kernel's `icmp_err_convert` and `icmpv6_err_convert`).
 fn is_pending_icmp_error(err: &io::Error) -> bool {
@@ -271,12 +291,14 @@ fn is_pending_icmp_error(err: &io::Error) -> bool {
     )
 }
 
+#[cfg(unix)]
 impl AsRawFd for IcmpSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.socket.as_raw_fd()
     }
 }
 
+#[cfg(unix)]
 impl AsFd for IcmpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.socket.as_fd()
@@ -311,7 +333,10 @@ pub fn drain_icmp(socket: &IcmpSocket, buf: &mut [u8], mut each: impl FnMut(&[u8
 /// Returns the new length and the datagram's TTL; None (and `buf` untouched) when the
 /// bytes are not an IPv4 header. The header is read by hand rather than through
 /// `packet::ipv4`, whose parser rightly trusts the very length field this repairs.
-#[cfg_attr(any(target_os = "linux", target_os = "android"), allow(dead_code))]
+#[cfg_attr(
+    any(target_os = "linux", target_os = "android", windows),
+    allow(dead_code)
+)]
 fn normalise_bsd_ipv4(buf: &mut [u8], len: usize, strip: bool) -> Option<(usize, u8)> {
     let bytes = buf.get(..len)?;
     let header_len = usize::from(*bytes.first()? & 0x0f) * 4;
@@ -328,10 +353,12 @@ fn normalise_bsd_ipv4(buf: &mut [u8], len: usize, strip: bool) -> Option<(usize,
     Some((len, ttl))
 }
 
+#[cfg(unix)]
 fn local_port(socket: &Socket) -> io::Result<u16> {
     bound_address(socket).map(|a| a.port())
 }
 
+#[cfg(unix)]
 /// The identifier a datagram socket's echoes carry: on Linux the kernel's (the socket's
 /// "port", written into every echo it sends); macOS leaves the one we write alone, so it
 /// is ours to choose (`raw_ident`, or a random one), as on a raw socket.
@@ -345,13 +372,11 @@ fn datagram_ident(socket: &Socket, raw_ident: u16) -> io::Result<u16> {
     })
 }
 
+#[cfg(unix)]
 /// The name of an address from the system resolver (getnameinfo, `NI_NAMEREQD`), or None.
 /// Blocking: call it from a blocking thread.
 pub fn reverse_name(addr: IpAddr) -> Option<String> {
-    let sa = SockAddr::from(match addr {
-        IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
-        IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, 0)),
-    });
+    let sa = sockaddr_of(addr);
     #[allow(clippy::unnecessary_cast)] // a c_uint on Linux and macOS, a usize on FreeBSD
     let mut host = [0 as libc::c_char; libc::NI_MAXHOST as usize];
     // getnameinfo's host length is a socklen_t, except on FreeBSD (a size_t).
@@ -379,6 +404,43 @@ pub fn reverse_name(addr: IpAddr) -> Option<String> {
     let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
     let name = name.to_string_lossy().trim_end_matches('.').to_string();
     (!name.is_empty()).then_some(name)
+}
+
+/// The name of an address from the system resolver (WinSock's getnameinfo,
+/// `NI_NAMEREQD`), or None. Blocking: call it from a blocking thread.
+#[cfg(windows)]
+pub fn reverse_name(addr: IpAddr) -> Option<String> {
+    use windows_sys::Win32::Networking::WinSock as ws;
+    let sa = sockaddr_of(addr);
+    super::sys::start_winsock().ok()?;
+    let mut host = [0u8; ws::NI_MAXHOST as usize];
+    // SAFETY: sa is a valid socket address of sa.len() bytes; host is a writable buffer
+    // of the size passed; no service buffer is requested.
+    let rc = unsafe {
+        ws::getnameinfo(
+            sa.as_ptr().cast(),
+            sa.len(),
+            host.as_mut_ptr(),
+            host.len() as u32,
+            std::ptr::null_mut(),
+            0,
+            ws::NI_NAMEREQD as i32,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    let name = std::ffi::CStr::from_bytes_until_nul(&host).ok()?;
+    let name = name.to_string_lossy().trim_end_matches('.').to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+/// `addr` with port 0, as the resolver's calls take it.
+fn sockaddr_of(addr: IpAddr) -> SockAddr {
+    SockAddr::from(match addr {
+        IpAddr::V4(a) => SocketAddr::V4(SocketAddrV4::new(a, 0)),
+        IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, 0, 0, 0)),
+    })
 }
 
 /// Random bytes from the system (the getrandom crate: getrandom(2) on Linux and FreeBSD,

@@ -20,15 +20,25 @@ pub fn index_of(name: &str) -> io::Result<u32> {
     let c_name = CString::new(name)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name contains NUL"))?;
     // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+    #[cfg(unix)]
     let index = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
+    // SAFETY: as above (iphlpapi's `if_nametoindex` takes the same C string).
+    #[cfg(windows)]
+    let index = unsafe {
+        windows_sys::Win32::NetworkManagement::IpHelper::if_nametoindex(c_name.as_ptr().cast())
+    };
     if index == 0 {
         let err = io::Error::last_os_error();
-        // glibc reports an unknown name as ENODEV; say it in words people recognise.
-        return Err(match err.raw_os_error() {
-            Some(libc::ENODEV) | Some(0) | None => {
-                io::Error::new(io::ErrorKind::NotFound, "no such interface")
-            }
-            _ => err,
+        // glibc reports an unknown name as ENODEV (Windows sets no error); say it in
+        // words people recognise.
+        #[cfg(unix)]
+        let unknown = matches!(err.raw_os_error(), Some(libc::ENODEV) | Some(0) | None);
+        #[cfg(windows)]
+        let unknown = true;
+        return Err(if unknown {
+            io::Error::new(io::ErrorKind::NotFound, "no such interface")
+        } else {
+            err
         });
     }
     Ok(index)
@@ -47,11 +57,11 @@ pub fn is_broadcast(addr: std::net::Ipv4Addr) -> bool {
     };
     matches!(
         socket.connect((addr, 9)),
-        Err(e) if e.raw_os_error() == Some(libc::EACCES)
+        Err(e) if super::err::is(&e, super::err::Kind::AccessDenied)
     )
 }
 
-#[cfg(not(target_os = "freebsd"))]
+#[cfg(all(unix, not(target_os = "freebsd")))]
 use libc::SIOCGIFMTU;
 /// FreeBSD's `SIOCGIFMTU`, which the libc crate lacks: `_IOWR('i', 51, struct ifreq)` of
 /// sys/sockio.h, with its 32-byte `struct ifreq`.
@@ -59,6 +69,7 @@ use libc::SIOCGIFMTU;
 const SIOCGIFMTU: libc::c_ulong = 0xc020_6933;
 
 /// The MTU of the interface called `name` (`SIOCGIFMTU`).
+#[cfg(unix)]
 pub fn mtu_of(name: &str) -> io::Result<u32> {
     let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, 0))?;
     // SAFETY: an all-zero ifreq is valid; the name is copied in bounded by IFNAMSIZ - 1
@@ -82,7 +93,24 @@ pub fn mtu_of(name: &str) -> io::Result<u32> {
     }
 }
 
+/// Windows has no `SIOCGIFMTU` (its adapters' MTUs come from the IP Helper API, not read
+/// here yet): refused, naming the platform.
+#[cfg(windows)]
+pub fn mtu_of(_name: &str) -> io::Result<u32> {
+    Err(super::sys::unsupported(
+        "reading an interface's MTU (SIOCGIFMTU)",
+    ))
+}
+
+/// Windows: not looked up (its adapters come from `GetAdaptersAddresses`, not read here
+/// yet), so a caller falls back to what the route says.
+#[cfg(windows)]
+pub fn name_of_address(_addr: IpAddr) -> Option<String> {
+    None
+}
+
 /// The name of the interface that holds `addr` (getifaddrs), if one does.
+#[cfg(unix)]
 pub fn name_of_address(addr: IpAddr) -> Option<String> {
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `list` with a linked list freed by freeifaddrs below; each
@@ -131,7 +159,7 @@ pub fn name_of_address(addr: IpAddr) -> Option<String> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -7,6 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::err::Kind;
 use crate::error::Failure;
 
 /// TCP or UDP.
@@ -94,7 +95,9 @@ fn bind_one(
     if addr.is_ipv6() {
         socket.set_only_v6(v6_only).map_err(fail)?;
     }
-    if transport == Transport::Tcp {
+    // Not on Windows: there SO_REUSEADDR lets another socket bind the same port while
+    // this one listens (and a listener never waits out TIME_WAIT anyway).
+    if transport == Transport::Tcp && cfg!(unix) {
         socket.set_reuse_address(true).map_err(fail)?;
     }
     socket.set_nonblocking(true).map_err(fail)?;
@@ -116,20 +119,21 @@ fn bind_failure(what: &str, addr: SocketAddr, transport: Transport, err: io::Err
         Transport::Tcp => "tcp",
         Transport::Udp => "udp",
     };
-    match err.raw_os_error() {
-        Some(libc::EADDRINUSE) => {
-            Failure::new(what, "address already in use").with_hint(port_in_use_hint(proto, port))
-        }
-        Some(libc::EACCES) if port < 1024 => {
+    if err.kind() == io::ErrorKind::AddrInUse {
+        return Failure::new(what, "address already in use")
+            .with_hint(port_in_use_hint(proto, port));
+    }
+    match super::err::kind(&err) {
+        Some(Kind::AccessDenied) if port < 1024 => {
             Failure::new(what, "permission denied").with_hint(low_port_hint())
         }
-        Some(libc::EADDRNOTAVAIL) => {
+        Some(Kind::AddressNotAvailable) => {
             Failure::new(what, "no interface of this machine has that address").with_hint(format!(
                 "see `{}` for this machine's addresses, or give only the port",
                 super::sys::LIST_ADDRESSES
             ))
         }
-        Some(libc::EAFNOSUPPORT) => {
+        Some(Kind::FamilyNotSupported) => {
             Failure::new(what, "address family not supported by the kernel")
         }
         _ => Failure::new(what, err),
@@ -145,7 +149,7 @@ fn port_in_use_hint(proto: &str, port: u16) -> String {
     )
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 fn port_in_use_hint(proto: &str, port: u16) -> String {
     let proto = if proto.starts_with('u') { "UDP" } else { "TCP" };
     format!(
@@ -164,7 +168,22 @@ fn low_port_hint() -> String {
     )
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+/// Windows: `netstat` names who holds a port.
+#[cfg(windows)]
+fn port_in_use_hint(proto: &str, port: u16) -> String {
+    let proto = if proto.starts_with('u') { "UDP" } else { "TCP" };
+    format!(
+        "another program is listening there: see `netstat -ano -p {proto}` for :{port}, or pick another port"
+    )
+}
+
+/// Windows lets anyone bind a low port; a refusal there is a port Windows reserved.
+#[cfg(windows)]
+fn low_port_hint() -> String {
+    "Windows reserves this port (see `netsh interface ipv4 show excludedportrange protocol=tcp`): use another port".to_string()
+}
+
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 fn low_port_hint() -> String {
     format!(
         "ports below 1024 need root on {}: run it with sudo, or use a port above 1023",
@@ -176,6 +195,15 @@ fn low_port_hint() -> String {
 mod tests {
     use super::*;
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn the_port_in_use_hint_names_ss() {
+        assert_eq!(
+            port_in_use_hint("tcp", 8080),
+            "another program is listening there: see `ss -tlnp 'sport = :8080'`, or pick another port"
+        );
+    }
+
     #[test]
     fn a_port_in_use_is_one_line_with_a_hint() {
         let first = bind(Bind::Addr("127.0.0.1:0".parse().unwrap()), Transport::Tcp).unwrap();
@@ -183,9 +211,9 @@ mod tests {
         assert_eq!(
             again.to_string(),
             format!(
-                "netlab: listening on TCP {}: address already in use\nhint: another program is listening there: see `ss -tlnp 'sport = :{}'`, or pick another port",
+                "netlab: listening on TCP {}: address already in use\nhint: {}",
                 first.local,
-                first.local.port()
+                port_in_use_hint("tcp", first.local.port())
             )
         );
     }

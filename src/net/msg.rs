@@ -14,10 +14,16 @@
 //! It sits below the modules that share it, and uses none of them.
 
 use std::io;
+#[cfg(unix)]
 use std::mem::{size_of, MaybeUninit};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::RawFd;
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+#[cfg(unix)]
+use std::net::{Ipv4Addr, Ipv6Addr};
+#[cfg(unix)]
+use std::time::Duration;
+use std::time::Instant;
+
+use super::sys::RawFd;
 
 /// Who produced an error report on the error queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +67,7 @@ pub struct Received {
 
 /// Reads one packet from any raw socket opened with `SO_TIMESTAMPNS` (trace's raw TCP
 /// socket): the sender, the kernel's receive time; `WouldBlock` when there is none.
+#[cfg(unix)]
 pub fn recv_packet(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
     let msg = recvmsg(fd, buf, 0)?;
     Ok(Received {
@@ -73,7 +80,17 @@ pub fn recv_packet(fd: RawFd, buf: &mut [u8]) -> io::Result<Received> {
     })
 }
 
+/// WinSock has no `recvmsg` with the control messages netlab decodes (and its raw
+/// sockets no TCP): refused, naming the platform.
+#[cfg(windows)]
+pub fn recv_packet(_fd: RawFd, _buf: &mut [u8]) -> io::Result<Received> {
+    Err(super::sys::unsupported(
+        "reading raw packets with their receive time (recvmsg)",
+    ))
+}
+
 /// What one `recvmsg` returned, with its decoded control messages.
+#[cfg(unix)]
 pub(super) struct Message {
     pub(super) len: usize,
     pub(super) from: Option<IpAddr>,
@@ -85,6 +102,7 @@ pub(super) struct Message {
 }
 
 /// recvmsg with the control messages netlab asks for.
+#[cfg(unix)]
 pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Result<Message> {
     let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
     let mut control = [0u64; 64]; // 512 bytes, aligned for cmsghdr
@@ -188,6 +206,7 @@ pub(super) fn recvmsg(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> io::Resu
 
 /// # Safety
 /// `sa` must point to `len` readable bytes of a socket address.
+#[cfg(unix)]
 unsafe fn sockaddr_to_ip(sa: *const libc::sockaddr, len: usize) -> Option<IpAddr> {
     if len < size_of::<libc::sa_family_t>() {
         return None;
@@ -208,6 +227,7 @@ unsafe fn sockaddr_to_ip(sa: *const libc::sockaddr, len: usize) -> Option<IpAddr
     }
 }
 
+#[cfg(unix)]
 fn realtime_now() -> libc::timespec {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -220,7 +240,7 @@ fn realtime_now() -> libc::timespec {
 
 /// A `timeval` (microseconds; `tv_usec` is an `i32` on macOS, an `i64` on FreeBSD) as a
 /// `timespec`.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 #[allow(clippy::unnecessary_cast)]
 fn timeval_to_timespec(tv: libc::timeval) -> libc::timespec {
     libc::timespec {
@@ -233,6 +253,7 @@ fn timeval_to_timespec(tv: libc::timeval) -> libc::timespec {
 /// packet's age (wall clock now minus its timestamp, read within nanoseconds of `read_at`)
 /// carries it over. A clock step between arrival and read shows up as an age below zero
 /// or of minutes; then the read time is the best we have.
+#[cfg(unix)]
 fn kernel_time_to_instant(ts: libc::timespec, read_at: Instant, now: libc::timespec) -> Instant {
     let ns = |t: libc::timespec| i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec);
     let age = ns(now) - ns(ts);
@@ -286,7 +307,7 @@ fn parse_sockaddr(bytes: &[u8]) -> Option<IpAddr> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -355,6 +376,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn kernel_timestamps_become_instants_in_the_past() {
         let read_at = Instant::now();

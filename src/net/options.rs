@@ -11,11 +11,18 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::os::fd::{AsRawFd, RawFd};
+
+#[cfg(unix)]
+use libc::{IPPROTO_IP, IPPROTO_IPV6, IPV6_TCLASS, IP_TOS, SOL_SOCKET, SO_BROADCAST};
+#[cfg(windows)]
+use windows_sys::Win32::Networking::WinSock::{
+    IPPROTO_IP, IPPROTO_IPV6, IPV6_TCLASS, IP_TOS, SOL_SOCKET, SO_BROADCAST,
+};
 
 use super::sockopt::setsockopt_int;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::sockopt::{getsockopt_int, setsockopt_raw};
+use super::sys::{AsRawFd, RawFd};
 
 /// What `-M` asks of path-MTU discovery (iputils' names; `IP_PMTUDISC_*` values, the same
 /// for IPv6's `IPV6_PMTUDISC_*`).
@@ -87,9 +94,9 @@ pub fn apply(fd: RawFd, v6: bool, opts: &SocketOptions) -> Result<(), Refused> {
     }
     if let Some(tos) = opts.tos {
         let (level, name, what) = if v6 {
-            (libc::IPPROTO_IPV6, libc::IPV6_TCLASS, "IPV6_TCLASS")
+            (IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS")
         } else {
-            (libc::IPPROTO_IP, libc::IP_TOS, "IP_TOS")
+            (IPPROTO_IP, IP_TOS, "IP_TOS")
         };
         setsockopt_int(fd, level, name, tos.into())
             .map_err(refused(format!("{what} {tos:#04x}")))?;
@@ -101,7 +108,7 @@ pub fn apply(fd: RawFd, v6: bool, opts: &SocketOptions) -> Result<(), Refused> {
         set_mark(fd, mark).map_err(refused(format!("SO_MARK {mark}")))?;
     }
     if opts.broadcast && !v6 {
-        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1)
+        setsockopt_int(fd, SOL_SOCKET, SO_BROADCAST, 1)
             .map_err(refused("SO_BROADCAST".to_string()))?;
     }
     Ok(())
@@ -125,14 +132,19 @@ fn set_pmtu(fd: RawFd, v6: bool, pmtu: Pmtu) -> Result<(), Refused> {
     })
 }
 
-/// `-M` on the BSDs and macOS: `IP_DONTFRAG` / `IPV6_DONTFRAG` set (`do`) or clear
-/// (`dont`); `want` and `probe` have no equivalent there and are refused.
+/// `-M` on the BSDs, macOS and Windows: `IP_DONTFRAG` (Windows: `IP_DONTFRAGMENT`) /
+/// `IPV6_DONTFRAG` set (`do`) or clear (`dont`); `want` and `probe` have no equivalent
+/// there and are refused.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn set_pmtu(fd: RawFd, v6: bool, pmtu: Pmtu) -> Result<(), Refused> {
+    #[cfg(unix)]
+    use libc::{IPV6_DONTFRAG, IP_DONTFRAG};
+    #[cfg(windows)]
+    use windows_sys::Win32::Networking::WinSock::{IPV6_DONTFRAG, IP_DONTFRAGMENT as IP_DONTFRAG};
     let (level, name, what) = if v6 {
-        (libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG, "IPV6_DONTFRAG")
+        (IPPROTO_IPV6, IPV6_DONTFRAG, "IPV6_DONTFRAG")
     } else {
-        (libc::IPPROTO_IP, libc::IP_DONTFRAG, "IP_DONTFRAG")
+        (IPPROTO_IP, IP_DONTFRAG, "IP_DONTFRAG")
     };
     let value = match pmtu {
         Pmtu::Do => 1,

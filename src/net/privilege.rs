@@ -11,6 +11,7 @@
 use std::io;
 
 use crate::error::{short_os_error, Failure};
+use crate::net::err::Kind;
 use crate::net::icmp::{IcmpSocket, Mode, Version};
 use crate::net::options::{Refused, SocketOptions};
 
@@ -107,8 +108,16 @@ pub fn drop_all_capabilities() -> io::Result<()> {
     Ok(())
 }
 
+/// Whether this process may open raw sockets: on Windows, whether one opens (only an
+/// elevated process, "Run as administrator", may).
+#[cfg(windows)]
+pub fn has_cap_net_raw() -> bool {
+    use socket2::{Domain, Protocol, Socket, Type};
+    Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)).is_ok()
+}
+
 /// Whether this process may open raw sockets: on the BSDs and macOS, being root.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub fn has_cap_net_raw() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -157,10 +166,11 @@ fn my_groups() -> Vec<u32> {
 }
 
 /// Whether `ping_group_range` lets one of our groups open ICMP datagram sockets (macOS:
-/// every user may; FreeBSD: nobody may).
+/// every user may; FreeBSD: nobody may; Windows: every user may ping through the ICMP
+/// helper API, which `IcmpSocket`'s datagram mode is there).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn datagram_sockets_allowed() -> bool {
-    cfg!(target_os = "macos")
+    cfg!(any(target_os = "macos", windows))
 }
 
 /// Whether `ping_group_range` lets one of our groups open ICMP datagram sockets.
@@ -221,9 +231,9 @@ fn datagram_refused(err: &io::Error) -> bool {
     is_permission(err) || cfg!(target_os = "freebsd")
 }
 
-/// EPERM or EACCES: the kernel refused for want of a privilege.
+/// EPERM or EACCES (Windows: WSAEACCES): the kernel refused for want of a privilege.
 pub fn is_permission(err: &io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
+    crate::net::err::is(err, Kind::NotPermitted) || crate::net::err::is(err, Kind::AccessDenied)
 }
 
 /// Opens an ICMP socket the way every command does: raw with CAP_NET_RAW (identifier
@@ -272,7 +282,7 @@ pub fn open_icmp_socket_with(
 /// with the fix when it is not one of this host's.
 pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Error) -> Failure {
     match source {
-        Some(src) if err.raw_os_error() == Some(libc::EADDRNOTAVAIL) => Failure::new(
+        Some(src) if crate::net::err::is(&err, Kind::AddressNotAvailable) => Failure::new(
             format!("binding to source address {src}"),
             short_os_error(&err),
         )
@@ -284,8 +294,16 @@ pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Err
     }
 }
 
+/// The fix when raw sockets are not allowed, on Windows: an elevated prompt.
+#[cfg(windows)]
+pub fn cap_net_raw_hint() -> String {
+    "raw sockets need Administrator rights on Windows: run it from a prompt opened with \
+     \"Run as administrator\""
+        .to_string()
+}
+
 /// The fix when raw sockets are not allowed, on the BSDs and macOS: root.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub fn cap_net_raw_hint() -> String {
     format!(
         "raw sockets need root on {}: run it with sudo",

@@ -17,18 +17,18 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::addr::{any_port, bound_address};
+use crate::net::err::{self, Kind};
 use crate::net::errqueue::{self, QueuedError};
 use crate::net::options::{self, Refused, SocketOptions};
 use crate::net::sockopt::{
     enable_error_queue, set_recv_ttl, set_timestamps, set_ttl, HAS_ERROR_QUEUE,
 };
-use crate::net::sys::nonblocking_socket;
+use crate::net::sys::{nonblocking_socket, AsRawFd, RawFd, CONNECT_IN_PROGRESS};
 
 /// Asks for ICMP errors on the error queue, with kernel receive timestamps and the TTL /
 /// hop limit each error arrived with (tracepath's way to guess the way back).
@@ -67,23 +67,23 @@ pub fn source_address(dst: SocketAddr) -> io::Result<IpAddr> {
     Ok(probe.local_addr()?.ip())
 }
 
-/// Errnos the kernel derives from ICMP errors (pending on a socket after one arrived).
-const ICMP_ERRNOS: &[i32] = &[
-    libc::ECONNREFUSED,
-    libc::EHOSTUNREACH,
-    libc::ENETUNREACH,
-    libc::EPROTO,
-    libc::EACCES,
-    libc::EHOSTDOWN,
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    libc::ENONET,
-    libc::EOPNOTSUPP,
-    // A router's fragmentation needed (trace -F, --mtu).
-    libc::EMSGSIZE,
-];
-
-fn is_icmp_errno(err: &io::Error) -> bool {
-    err.raw_os_error().is_some_and(|e| ICMP_ERRNOS.contains(&e))
+/// The errors the kernel derives from ICMP errors (pending on a socket after one
+/// arrived); a router's fragmentation needed (trace -F, --mtu) is `MessageTooLong`.
+fn is_icmp_errno(error: &io::Error) -> bool {
+    matches!(
+        err::kind(error),
+        Some(
+            Kind::ConnectionRefused
+                | Kind::HostUnreachable
+                | Kind::NetworkUnreachable
+                | Kind::ProtocolError
+                | Kind::AccessDenied
+                | Kind::HostDown
+                | Kind::NotOnNetwork
+                | Kind::NotSupported
+                | Kind::MessageTooLong
+        )
+    )
 }
 
 /// The UDP socket of a trace.
@@ -184,7 +184,7 @@ impl TcpProbeSocket {
         socket.bind(&any_port(src, scope).into())?;
         match socket.connect(&dst.into()) {
             Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) if e.raw_os_error() == Some(CONNECT_IN_PROGRESS) => {}
             Err(e) => return Err(e),
         }
         let local_port = socket
@@ -239,8 +239,15 @@ impl<T: AsRawFd> Pollable for T {
     }
 }
 
+/// The wait in milliseconds, rounded up so a 0.4 ms wait does not become a busy loop
+/// of 0 ms polls.
+fn poll_ms(timeout: Duration) -> i32 {
+    timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+}
+
 /// Waits until one of `sockets` is ready or `timeout` passes (EINTR counts as a
 /// timeout); returns, per socket, whether it is ready.
+#[cfg(unix)]
 pub fn poll(sockets: &[(&dyn Pollable, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
     let mut pollfds: Vec<libc::pollfd> = sockets
         .iter()
@@ -253,8 +260,7 @@ pub fn poll(sockets: &[(&dyn Pollable, Want)], timeout: Duration) -> io::Result<
             revents: 0,
         })
         .collect();
-    // Round up so a 0.4 ms wait does not become a busy loop of 0 ms polls.
-    let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+    let ms = poll_ms(timeout);
     // SAFETY: pollfds is a valid array of pollfd of the given length.
     let rc = unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, ms) };
     if rc < 0 {
@@ -267,8 +273,32 @@ pub fn poll(sockets: &[(&dyn Pollable, Want)], timeout: Duration) -> io::Result<
     Ok(pollfds.iter().map(|p| p.revents != 0).collect())
 }
 
+/// [`poll`] on Windows: `WSAPoll`, the same call with WinSock's names.
+#[cfg(windows)]
+pub fn poll(sockets: &[(&dyn Pollable, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
+    use windows_sys::Win32::Networking::WinSock as ws;
+    let mut pollfds: Vec<ws::WSAPOLLFD> = sockets
+        .iter()
+        .map(|&(socket, want)| ws::WSAPOLLFD {
+            fd: socket.handle() as ws::SOCKET,
+            events: match want {
+                Want::Read => ws::POLLRDNORM,
+                Want::Write => ws::POLLWRNORM,
+            },
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: pollfds is a valid array of WSAPOLLFD of the given length.
+    let rc = unsafe { ws::WSAPoll(pollfds.as_mut_ptr(), pollfds.len() as u32, poll_ms(timeout)) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(pollfds.iter().map(|p| p.revents != 0).collect())
+}
+
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+#[cfg(unix)]
 extern "C" fn on_interrupt(_: libc::c_int) {
     INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
 }
@@ -276,6 +306,7 @@ extern "C" fn on_interrupt(_: libc::c_int) {
 /// Catches SIGINT and SIGTERM from now on (without `SA_RESTART`, so a `poll` in progress
 /// returns at once); [`interrupted`] then says so. For a one-thread loop that wants to
 /// print what it has before it exits.
+#[cfg(unix)]
 pub fn catch_interrupts() -> io::Result<()> {
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: an all-zero sigaction is valid; the handler only stores to an atomic,
@@ -289,6 +320,23 @@ pub fn catch_interrupts() -> io::Result<()> {
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
+    }
+    Ok(())
+}
+
+/// Catches Ctrl-C, Ctrl-Break and the console closing from now on (a console control
+/// handler: Windows runs it on a thread of its own); [`interrupted`] then says so. A
+/// [`poll`] in progress runs to its timeout.
+#[cfg(windows)]
+pub fn catch_interrupts() -> io::Result<()> {
+    use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
+    unsafe extern "system" fn on_console_event(_event: u32) -> windows_sys::core::BOOL {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        1 // handled: the process is not ended at once
+    }
+    // SAFETY: the handler only stores to an atomic.
+    if unsafe { SetConsoleCtrlHandler(Some(on_console_event), 1) } == 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

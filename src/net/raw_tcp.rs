@@ -19,13 +19,13 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::net::addr::{any_port, bound_address};
 use crate::net::msg::{recv_packet, Received};
 use crate::net::sockopt::{set_timestamps, set_ttl};
+use crate::net::sys::{AsRawFd, RawFd};
 
 /// The raw TCP socket of a trace and the socket that reserves its source port.
 pub struct RawTcpSocket {
@@ -39,6 +39,11 @@ pub struct RawTcpSocket {
 impl RawTcpSocket {
     /// Opens the raw socket (needs `CAP_NET_RAW`) and reserves a source port on `src`.
     pub fn open(src: IpAddr, scope_id: u32) -> io::Result<RawTcpSocket> {
+        if cfg!(windows) {
+            return Err(crate::net::sys::unsupported(
+                "sending TCP SYNs through a raw socket (Windows forbids raw TCP sends)",
+            ));
+        }
         let v6 = src.is_ipv6();
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let bind = any_port(src, scope_id);

@@ -4,16 +4,20 @@
 
 use std::io;
 
+#[cfg(unix)]
 use tokio::io::unix::AsyncFd;
+#[cfg(unix)]
 use tokio::io::Interest;
 
 use super::icmp::IcmpSocket;
 
 /// An ICMP socket registered with the async runtime.
+#[cfg(unix)]
 pub struct AsyncIcmpSocket {
     fd: AsyncFd<IcmpSocket>,
 }
 
+#[cfg(unix)]
 impl AsyncIcmpSocket {
     /// Watches `socket` for replies and queued errors (needs a running tokio runtime).
     pub fn new(socket: IcmpSocket) -> io::Result<AsyncIcmpSocket> {
@@ -36,6 +40,31 @@ impl AsyncIcmpSocket {
     pub async fn readable(&self) -> io::Result<()> {
         let mut guard = self.fd.ready(Interest::READABLE | Interest::ERROR).await?;
         guard.clear_ready();
+        Ok(())
+    }
+}
+
+/// Windows: the ICMP helper's requests wake their socket's reader themselves
+/// (`icmp/windows.rs`); there is nothing to register.
+#[cfg(windows)]
+pub struct AsyncIcmpSocket {
+    socket: IcmpSocket,
+}
+
+#[cfg(windows)]
+impl AsyncIcmpSocket {
+    pub fn new(socket: IcmpSocket) -> io::Result<AsyncIcmpSocket> {
+        Ok(AsyncIcmpSocket { socket })
+    }
+
+    pub fn socket(&self) -> &IcmpSocket {
+        &self.socket
+    }
+
+    /// Waits until a reply or an error may be queued. As on Unix, the wake-up is used up
+    /// on return: whatever is queued from then on wakes the next wait.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.socket.queued().await;
         Ok(())
     }
 }

@@ -11,18 +11,35 @@
 //! because tokio's own `TcpSocket::connect` closes the socket on failure — taking the error
 //! queue with it — and its `UdpSocket` is not woken by an ICMP error (EPOLLERR alone).
 
-use std::io::{self, Read};
+use std::io;
+#[cfg(unix)]
+use std::io::Read;
+#[cfg(unix)]
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
+#[cfg(unix)]
 use socket2::{Domain, Protocol, Socket, Type};
+#[cfg(unix)]
 use tokio::io::unix::AsyncFd;
+#[cfg(unix)]
 use tokio::io::Interest;
 
 pub use super::msg::{ErrorOrigin, IcmpReport};
+#[cfg(unix)]
 use super::sys::nonblocking_socket;
+#[cfg(unix)]
 use super::{errqueue, sockopt};
+
+/// Windows: tokio's own sockets, without an error queue (`socket/windows.rs`).
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::{tcp_connect, udp_exchange, TcpConn};
 
 /// How a TCP handshake ended.
 pub enum TcpAttempt {
@@ -63,6 +80,7 @@ pub enum RefusalDetail {
     Skip,
 }
 
+#[cfg(unix)]
 /// Opens a TCP connection to `addr`, waiting at most `timeout` for the handshake.
 ///
 /// `Err` means no attempt could be made (no socket: EMFILE, ENOBUFS, ...); every answer
@@ -138,6 +156,7 @@ pub async fn tcp_connect(
     }
 }
 
+#[cfg(unix)]
 /// Where a non-blocking connect stands: None while the handshake is under way, then
 /// `Ok(())` once connected or the error that ended it.
 fn handshake_state(socket: &Socket) -> io::Result<Option<Result<(), io::Error>>> {
@@ -152,11 +171,13 @@ fn handshake_state(socket: &Socket) -> io::Result<Option<Result<(), io::Error>>>
     }
 }
 
+#[cfg(unix)]
 /// An established TCP connection.
 pub struct TcpConn {
     fd: AsyncFd<Socket>,
 }
 
+#[cfg(unix)]
 impl TcpConn {
     fn new(socket: Socket) -> io::Result<TcpConn> {
         Ok(TcpConn {
@@ -251,6 +272,7 @@ impl TcpConn {
     }
 }
 
+#[cfg(unix)]
 /// Sends `payload` as one datagram to `addr` and waits at most `timeout` for one back,
 /// keeping at most `max_bytes` of it.
 pub async fn udp_exchange(
@@ -316,6 +338,7 @@ pub async fn udp_exchange(
     }
 }
 
+#[cfg(unix)]
 /// Hands a socket to tokio's reactor.
 fn register(socket: Socket, interest: Interest) -> io::Result<AsyncFd<Socket>> {
     // SAFETY: the Socket owns its descriptor, which stays open and the same until the
@@ -323,18 +346,20 @@ fn register(socket: Socket, interest: Interest) -> io::Result<AsyncFd<Socket>> {
     unsafe { AsyncFd::register_with_interest(socket, interest) }.map_err(io::Error::from)
 }
 
+#[cfg(unix)]
 /// Asks the kernel to queue ICMP errors (with the sender's address) on this socket.
 /// Without one (macOS, the BSDs) connect reports the errno alone.
 fn enable_error_queue(socket: &Socket, addr: SocketAddr) -> io::Result<()> {
     sockopt::enable_error_queue_if_any(socket.as_raw_fd(), addr.is_ipv6())
 }
 
+#[cfg(unix)]
 /// Drains the socket's error queue and returns the last ICMP (or local) report on it.
 fn read_error_queue(socket: &Socket) -> Option<IcmpReport> {
     errqueue::last_report(socket.as_raw_fd())
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -3,9 +3,11 @@
 
 use std::io;
 use std::mem::size_of;
-use std::os::fd::RawFd;
+
+use super::sys::RawFd;
 
 /// `setsockopt` with a plain value (an int, a filter array).
+#[cfg(unix)]
 pub(super) fn setsockopt_raw<T>(
     fd: RawFd,
     level: libc::c_int,
@@ -29,6 +31,32 @@ pub(super) fn setsockopt_raw<T>(
     }
 }
 
+/// WinSock's `setsockopt`: the same call, with a `SOCKET` and a byte pointer.
+#[cfg(windows)]
+pub(super) fn setsockopt_raw<T>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    use windows_sys::Win32::Networking::WinSock as ws;
+    // SAFETY: value points to a live T of the given size; fd is a socket handle.
+    let rc = unsafe {
+        ws::setsockopt(
+            fd as ws::SOCKET,
+            level,
+            name,
+            value as *const T as *const u8,
+            size_of::<T>() as i32,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 pub(super) fn setsockopt_int(
     fd: RawFd,
     level: libc::c_int,
@@ -40,15 +68,22 @@ pub(super) fn setsockopt_int(
 
 /// Sets the TTL (IPv4) or unicast hop limit (IPv6) of what `fd` sends next.
 pub fn set_ttl(fd: RawFd, v6: bool, ttl: u8) -> io::Result<()> {
+    #[cfg(unix)]
+    use libc::{IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IP_TTL};
+    #[cfg(windows)]
+    use windows_sys::Win32::Networking::WinSock::{
+        IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IP_TTL,
+    };
     if v6 {
-        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl.into())
+        setsockopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl.into())
     } else {
-        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_TTL, ttl.into())
+        setsockopt_int(fd, IPPROTO_IP, IP_TTL, ttl.into())
     }
 }
 
 /// Asks for kernel receive timestamps on what `fd` reads: `SO_TIMESTAMPNS` (nanoseconds)
 /// on Linux, `SO_TIMESTAMP` (microseconds) on the BSDs and macOS, which lack the former.
+#[cfg(unix)]
 pub fn set_timestamps(fd: RawFd) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let name = libc::SO_TIMESTAMPNS;
@@ -59,12 +94,29 @@ pub fn set_timestamps(fd: RawFd) -> io::Result<()> {
 
 /// Asks for the TTL (`IP_RECVTTL`) or hop limit (`IPV6_RECVHOPLIMIT`) of each received
 /// packet as a control message ([`super::msg`] decodes both platforms' forms).
+#[cfg(unix)]
 pub fn set_recv_ttl(fd: RawFd, v6: bool) -> io::Result<()> {
     if v6 {
         setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)
     } else {
         setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)
     }
+}
+
+/// Windows sockets give no receive timestamps (nor `recvmsg` to read them): refused.
+#[cfg(windows)]
+pub fn set_timestamps(_fd: RawFd) -> io::Result<()> {
+    Err(super::sys::unsupported(
+        "kernel receive timestamps (SO_TIMESTAMPNS)",
+    ))
+}
+
+/// Windows hands no TTL of received packets to netlab's sockets: refused.
+#[cfg(windows)]
+pub fn set_recv_ttl(_fd: RawFd, _v6: bool) -> io::Result<()> {
+    Err(super::sys::unsupported(
+        "the TTL of received packets (IP_RECVTTL)",
+    ))
 }
 
 /// Whether this platform has a socket error queue (`IP_RECVERR`, Linux's alone): without

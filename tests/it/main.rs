@@ -41,3 +41,4 @@ mod trace_watch;
 mod trust;
 mod util;
 mod web;
+mod windows;

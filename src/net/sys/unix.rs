@@ -33,6 +33,14 @@ pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::MessageTooLong, libc::EMSGSIZE),
 ];
 
+/// A socket's handle as the modules of `net` pass it to a system call, and the trait
+/// that hands it out: Unix's file descriptors (`windows.rs` names WinSock's `SOCKET`
+/// the same, so the modules have one spelling).
+pub use std::os::fd::{AsRawFd, RawFd};
+
+/// The error a non-blocking `connect` returns while the handshake goes on.
+pub const CONNECT_IN_PROGRESS: i32 = libc::EINPROGRESS;
+
 /// This platform as its users name it, for the one line that refuses what it lacks.
 #[cfg(target_os = "linux")]
 pub const OS: &str = "Linux";
@@ -84,6 +92,10 @@ pub const LIST_ADDRESSES: &str = "ifconfig";
 
 /// The hosts file (hosts(5)), read before DNS.
 pub const HOSTS_FILE: &str = "/etc/hosts";
+
+/// The names the system resolver answers without the hosts file, as hosts(5) lines:
+/// none (glibc reads localhost from /etc/hosts like any other name).
+pub const BUILT_IN_HOSTS: &str = "";
 
 /// The stub resolver's configuration (resolv.conf(5)).
 pub const RESOLVER_CONF: &str = "/etc/resolv.conf";

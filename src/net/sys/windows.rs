@@ -1,8 +1,9 @@
 //! Windows: the WinSock error numbers, the system files netlab reads, the console's
 //! Ctrl-C and close events, new sockets, and the platform's name (issue 18).
 //!
-//! The first piece of `net`'s Windows half: the other modules of `net` are still Unix
-//! code, so netlab does not build for Windows yet (docs/porting.md lists what is left).
+//! The modules of `net` pass a socket to a system call as [`RawFd`], as on Unix: here a
+//! WinSock `SOCKET`, handed out by this file's [`AsRawFd`] (one spelling in every module,
+//! instead of a `cfg` on each signature).
 
 use std::io;
 
@@ -10,7 +11,6 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::signal::windows::{self as console, CtrlC, CtrlClose};
 use windows_sys::Win32::Networking::WinSock as ws;
 
-use super::unsupported;
 use crate::net::kinds::{Kind, Meaning};
 
 /// Each [`Kind`] with its WinSock error (a kind Windows lacks is not listed: no
@@ -34,6 +34,23 @@ pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::MessageTooLong, ws::WSAEMSGSIZE),
 ];
 
+/// A WinSock `SOCKET`, under the name the modules of `net` use on every platform.
+pub type RawFd = std::os::windows::io::RawSocket;
+
+/// The socket handle of a socket type, under Unix's name (see [`RawFd`]).
+pub trait AsRawFd {
+    fn as_raw_fd(&self) -> RawFd;
+}
+
+impl<T: std::os::windows::io::AsRawSocket> AsRawFd for T {
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_raw_socket()
+    }
+}
+
+/// The error a non-blocking `connect` returns while the handshake goes on.
+pub const CONNECT_IN_PROGRESS: i32 = ws::WSAEWOULDBLOCK;
+
 /// This platform as its users name it, for the one line that refuses what it lacks.
 pub const OS: &str = "Windows";
 
@@ -56,16 +73,24 @@ pub const LIST_ADDRESSES: &str = "ipconfig";
 /// are constants on every platform; reading `%SystemRoot%` itself is still to do.
 pub const HOSTS_FILE: &str = r"C:\Windows\System32\drivers\etc\hosts";
 
+/// The names the system resolver answers without the hosts file, as hosts(5) lines:
+/// Windows answers localhost itself (its hosts file has had those lines commented out
+/// since Windows 7: "localhost name resolution is handled within DNS itself").
+pub const BUILT_IN_HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n";
+
 /// Windows keeps its DNS servers per adapter (`GetAdaptersAddresses`), not in a file.
 /// Reading them is still to do; until then no file of this name exists, and the stub
 /// resolver's configuration is the empty one.
 pub const RESOLVER_CONF: &str = r"C:\netlab-has-no-resolv.conf-on-windows";
 
 /// A console event, watched through tokio: Ctrl-C (and Ctrl-Break) for an interrupt, the
-/// console window closing for a termination. Windows has no SIGQUIT.
+/// console window closing for a termination. Windows has no SIGQUIT or SIGHUP: a report
+/// or reload signal can never arrive there (the exporter reloads through
+/// `POST /-/reload`), so watching one waits forever instead of failing the run.
 pub enum Signal {
     Interrupt(CtrlC),
     Terminate(CtrlClose),
+    Never,
 }
 
 impl Signal {
@@ -73,8 +98,7 @@ impl Signal {
         match meaning {
             Meaning::Interrupt => console::ctrl_c().map(Signal::Interrupt),
             Meaning::Terminate => console::ctrl_close().map(Signal::Terminate),
-            Meaning::Report => Err(unsupported("a report signal (SIGQUIT, Ctrl-\\)")),
-            Meaning::Reload => Err(unsupported("a reload signal (SIGHUP; use POST /-/reload)")),
+            Meaning::Report | Meaning::Reload => Ok(Signal::Never),
         }
     }
 
@@ -82,6 +106,36 @@ impl Signal {
         match self {
             Signal::Interrupt(c) => c.recv().await,
             Signal::Terminate(c) => c.recv().await,
+            Signal::Never => std::future::pending().await,
         }
+    }
+}
+
+/// Nothing to prepare: Windows has no SIGPIPE (a write to a closed pipe fails with
+/// `ERROR_NO_DATA`), and a console process without a standard handle gets none that a
+/// socket could take over, as a closed Unix descriptor number can be.
+pub fn prepare() -> io::Result<()> {
+    Ok(())
+}
+
+/// Never known ahead here: a failed write to stdout says that its reader has gone.
+pub fn stdout_reader_gone() -> bool {
+    false
+}
+
+/// Starts WinSock for a call made before any socket was opened (std and socket2 start
+/// it with their first socket; `getnameinfo` needs it too). Once per process; WinSock
+/// counts the starts and is never stopped, as std leaves it.
+pub fn start_winsock() -> io::Result<()> {
+    static STARTED: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    let rc = *STARTED.get_or_init(|| {
+        // SAFETY: an all-zero WSADATA is valid for WSAStartup to fill.
+        let mut data: ws::WSADATA = unsafe { std::mem::zeroed() };
+        // SAFETY: asks for WinSock 2.2 with a valid out-pointer.
+        unsafe { ws::WSAStartup(0x0202, &mut data) }
+    });
+    match rc {
+        0 => Ok(()),
+        code => Err(io::Error::from_raw_os_error(code)),
     }
 }

