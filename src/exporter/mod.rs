@@ -150,6 +150,8 @@ fn load(
 
 /// Runs the exporter until SIGINT or SIGTERM.
 pub fn run(plan: Plan) -> Result<Exit, Failure> {
+    // Each scrape's page is big and there may be a hundred at once: given back when sent.
+    crate::net::limits::return_big_buffers();
     // Below ping's minimum interval only with CAP_NET_RAW, as ping -i; the answer holds
     // for every reload (the privilege is dropped below, the sockets stay).
     let privileged = privilege::has_cap_net_raw();
