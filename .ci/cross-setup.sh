@@ -82,6 +82,17 @@ if ! cmp -s "$dll" "$system32/bcryptprimitives.dll"; then
   echo "installed $system32/bcryptprimitives.dll"
 fi
 
+# A font in the prefix's C:\Windows\Fonts, where resvg's font database looks on Windows
+# (Wine's prefix has none of its own there): the PNG plot's labels are tested under Wine
+# (plot::tests::png_labels_are_drawn_with_a_system_font). .ci/run installs fonts-dejavu-core.
+fonts=$WINEPREFIX/drive_c/windows/Fonts
+dejavu=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+if [ -e "$dejavu" ] && ! cmp -s "$dejavu" "$fonts/DejaVuSans.ttf"; then
+  mkdir -p "$fonts"
+  cp "$dejavu" "$fonts/DejaVuSans.ttf"
+  echo "installed $fonts/DejaVuSans.ttf"
+fi
+
 echo "rustc:  $(/usr/bin/rustc --version)"
 echo "cargo:  $(/usr/bin/cargo --version)"
 echo "clippy: $(/usr/bin/clippy-driver --version)"
