@@ -237,11 +237,7 @@ async fn converse(conn: &TcpConn, spec: &ProbeSpec, read: &ReadSpec) -> (Vec<u8>
             Ok(Ok(len)) => answer.extend_from_slice(&buf[..len]),
             Ok(Err(err)) => {
                 detail.get_or_insert_with(|| {
-                    format!(
-                        "{} after {} bytes",
-                        error_text(&err).to_lowercase(),
-                        answer.len()
-                    )
+                    format!("{} after {} bytes", error_phrase(&err), answer.len())
                 });
                 break;
             }
@@ -395,7 +391,7 @@ fn local_reason(kind: Kind, error: &io::Error) -> String {
         Kind::AccessDenied | Kind::NotPermitted => {
             "blocked on this host (firewall or permission)".into()
         }
-        _ => error_text(error).to_lowercase(),
+        _ => error_phrase(error),
     }
 }
 
@@ -406,7 +402,7 @@ pub fn describe_icmp(report: &IcmpReport) -> String {
         ErrorOrigin::Icmp4 => (icmp4_name(report.icmp_type, report.icmp_code), "ICMP"),
         ErrorOrigin::Icmp6 => (icmp6_name(report.icmp_type, report.icmp_code), "ICMPv6"),
         ErrorOrigin::Local => {
-            let reason = error_text(&io::Error::from_raw_os_error(report.errno)).to_lowercase();
+            let reason = error_phrase(&io::Error::from_raw_os_error(report.errno));
             return match report.from {
                 Some(from) => format!("{reason} (local error at {from})"),
                 None => format!("{reason} (local error)"),
@@ -467,6 +463,18 @@ fn icmp6_name(kind: u8, code: u8) -> String {
     name.to_string()
 }
 
+/// [`error_text`] as a phrase inside a line: the system's message lowercased (`Connection
+/// refused` → `connection refused`), netlab's own refusal of what a platform cannot do
+/// as written (it names Windows, TCP, ...).
+pub fn error_phrase(error: &io::Error) -> String {
+    let text = error_text(error);
+    if error.raw_os_error().is_none() && error.kind() == io::ErrorKind::Unsupported {
+        text
+    } else {
+        text.to_lowercase()
+    }
+}
+
 /// `Connection refused (os error 111)` → `Connection refused`: the number helps nobody.
 pub fn error_text(error: &io::Error) -> String {
     let text = error.to_string();
@@ -479,6 +487,24 @@ pub fn error_text(error: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_messages_are_lowercased_and_netlabs_own_refusals_kept() {
+        // Any system error: its message is the platform's, lowercased inside a line.
+        let refused = io::Error::from_raw_os_error(111);
+        assert_eq!(error_phrase(&refused), error_text(&refused).to_lowercase());
+        // As net::sys::unsupported makes a platform's refusal.
+        let own = io::Error::new(
+            io::ErrorKind::Unsupported,
+            "raw TCP sends (Windows forbids them) is not available on Windows",
+        );
+        assert_eq!(error_phrase(&own), error_text(&own));
+        assert!(
+            error_phrase(&own).contains("Windows"),
+            "{}",
+            error_phrase(&own)
+        );
+    }
 
     fn report(origin: ErrorOrigin, kind: u8, code: u8, errno: i32, from: &str) -> IcmpReport {
         IcmpReport {

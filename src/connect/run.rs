@@ -444,7 +444,7 @@ pub(super) fn probe_failure(
 ) -> Failure {
     let failure = Failure::new(
         format!("probing {addr}/{}", protocol.label()),
-        probe::error_text(error).to_lowercase(),
+        probe::error_phrase(error),
     );
     match err::kind(error) {
         _ if err::is_file_limit(error) => {

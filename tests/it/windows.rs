@@ -144,3 +144,42 @@ fn the_windows_build_pings_loopback_through_the_icmp_helper() {
     }
     assert_eq!(doc["summary"][0]["received"], 3, "{doc}");
 }
+
+#[test]
+fn the_windows_build_traces_loopback_through_the_icmp_helper() {
+    let args = ["trace", "-I", "-n", "127.0.0.1", "--format", "json"];
+    let Some(out) = wine_netlab(&args, LIMIT) else {
+        return;
+    };
+    let doc = json(&out, "trace -I -n 127.0.0.1", 0);
+    assert_eq!(doc["method"], "icmp", "{doc}");
+    assert_eq!(doc["reached"], true, "{doc}");
+    assert_eq!(doc["hops_to_destination"], 1, "{doc}");
+    assert_eq!(doc["address_check"]["matches"], true, "{doc}");
+    let probes = doc["hops"][0]["probes"].as_array().expect("probes");
+    assert_eq!(probes.len(), 3, "{doc}");
+    for probe in probes {
+        assert_eq!(probe["from"], "127.0.0.1", "{doc}");
+        assert_eq!(probe["kind"], "reached", "{doc}");
+    }
+}
+
+/// What Windows cannot do is refused in one line that names it, exit 2, nothing sent.
+#[test]
+fn the_windows_build_refuses_a_syn_scan_and_a_udp_trace_naming_windows() {
+    for args in [
+        &["connect", "--syn", "127.0.0.1", "-p", "80"][..],
+        &["trace", "-U", "127.0.0.1"][..],
+    ] {
+        let Some(out) = wine_netlab(args, LIMIT) else {
+            return;
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is not available on Windows"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::engine::{Config, Engine, Finding, Reply};
 use super::hosts::Hosts;
 use super::results::{Details, Scanned};
-use crate::connect::probe::{error_text, Outcome, Protocol, State};
+use crate::connect::probe::{error_phrase, Outcome, Protocol, State};
 use crate::connect::report::{self, ProbeRecord};
 use crate::connect::{Address, Plan};
 use crate::error::{Exit, Failure};
@@ -62,7 +62,7 @@ impl Wire {
         let tcp = RawTcpSocket::open(src, first.scope_id).map_err(|e| {
             let failure = Failure::new(
                 format!("{what}: opening a raw TCP socket"),
-                error_text(&e).to_lowercase(),
+                error_phrase(&e),
             );
             if privilege::is_permission(&e) {
                 failure.with_hint(format!(
@@ -282,12 +282,8 @@ where
         progress.finish();
         let (done, engine, details, hosts) =
             joined.map_err(|e| Failure::new("connect --syn", e.to_string()))?;
-        let completed = done.map_err(|e| {
-            Failure::new(
-                "connect --syn: the raw sockets",
-                error_text(&e).to_lowercase(),
-            )
-        })?;
+        let completed =
+            done.map_err(|e| Failure::new("connect --syn: the raw sockets", error_phrase(&e)))?;
         syn_rate.lowest_pps = syn_rate.lowest_pps.min(engine.lowest_rate().round() as u64);
         syn_rate.final_pps = engine.rate().round() as u64;
         syn_rate.cuts += engine.cuts();
