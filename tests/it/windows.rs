@@ -4,6 +4,9 @@
 //! listener this test opens on 127.0.0.1, and `ping 127.0.0.1` through the ICMP helper
 //! API (Wine implements it over Linux ICMP sockets), reach nothing but this host.
 //!
+//! One test runs it inside the namespace lab instead (`in_the_lab`), through the lab's
+//! routers.
+//!
 //! The exe is built by `.ci/win.sh` (or `NETLAB_WINDOWS_EXE` names one), Wine and its
 //! prefix come from `.ci/cross-setup.sh`; without them these tests skip loudly, and fail
 //! under CI=true (`lab::skip`).
@@ -13,8 +16,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::lab::run_or_panic;
+use std::sync::{Mutex, MutexGuard};
+
 use crate::lab::skip::skip;
+use crate::lab::{lab, run_or_panic, LabConfig, Role};
 
 /// Wine's loader (Debian's wine64; not on PATH).
 const WINE: &str = "/usr/lib/wine/wine64";
@@ -28,25 +33,50 @@ fn exe() -> PathBuf {
     }
 }
 
-/// Runs `netlab.exe ARGS` under Wine, killed after `limit`; None (and the test skipped)
-/// when Wine or the exe is missing.
-fn wine_netlab(args: &[&str], limit: Duration) -> Option<Output> {
+/// One Wine test at a time. Wine sends ICMP echo requests from a helper process that its
+/// wineserver starts (`nsiproxy.sys` in `winedevice.exe`), in whatever network namespace
+/// the wineserver was started from: the lab test must not share a wineserver with the
+/// loopback tests.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static WINE_TESTS: Mutex<()> = Mutex::new(());
+    WINE_TESTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Ends the prefix's wineserver (and its helpers), if one runs.
+fn stop_wineserver() {
+    let _ = Command::new("/usr/lib/wine/wineserver")
+        .arg("-k")
+        .env("WINEDEBUG", "-all")
+        .status();
+}
+
+/// Whether Wine and the exe are there; if not, the test is skipped (failed under CI=true).
+fn have_wine_and_exe() -> bool {
     let exe = exe();
     if !std::path::Path::new(WINE).exists() {
         skip(&format!(
             "{WINE} is missing: run `sudo bash .ci/cross-setup.sh`"
         ));
-        return None;
+        return false;
     }
     if !exe.exists() {
         skip(&format!(
             "{} is missing: run `bash .ci/win.sh` (or set NETLAB_WINDOWS_EXE)",
             exe.display()
         ));
+        return false;
+    }
+    true
+}
+
+/// Runs `netlab.exe ARGS` under Wine on this host, killed after `limit`; None (and the
+/// test skipped) when Wine or the exe is missing.
+fn wine_netlab(args: &[&str], limit: Duration) -> Option<Output> {
+    if !have_wine_and_exe() {
         return None;
     }
     let mut cmd = Command::new(WINE);
-    cmd.arg(&exe)
+    cmd.arg(exe())
         .args(args)
         .env("WINEDEBUG", "-all")
         .env("NO_COLOR", "1")
@@ -71,6 +101,7 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 #[test]
 fn the_windows_build_prints_its_version() {
+    let _one = one_at_a_time();
     let Some(out) = wine_netlab(&["--version"], LIMIT) else {
         return;
     };
@@ -84,6 +115,7 @@ fn the_windows_build_prints_its_version() {
 
 #[test]
 fn the_windows_build_resolves_localhost() {
+    let _one = one_at_a_time();
     let Some(out) = wine_netlab(&["resolve", "localhost"], LIMIT) else {
         return;
     };
@@ -105,6 +137,7 @@ fn json(out: &Output, what: &str, code: i32) -> serde_json::Value {
 
 #[test]
 fn the_windows_build_connects_to_an_open_and_a_closed_port() {
+    let _one = one_at_a_time();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let open = listener.local_addr().unwrap().to_string();
     let Some(out) = wine_netlab(&["connect", &open, "--format", "json"], LIMIT) else {
@@ -120,6 +153,7 @@ fn the_windows_build_connects_to_an_open_and_a_closed_port() {
 
 #[test]
 fn the_windows_build_pings_loopback_through_the_icmp_helper() {
+    let _one = one_at_a_time();
     let args = [
         "ping",
         "-c",
@@ -147,11 +181,13 @@ fn the_windows_build_pings_loopback_through_the_icmp_helper() {
 
 #[test]
 fn the_windows_build_traces_loopback_through_the_icmp_helper() {
-    let args = ["trace", "-I", "-n", "127.0.0.1", "--format", "json"];
+    let _one = one_at_a_time();
+    // No method named: ICMP is Windows' default (UDP probes cannot see the errors there).
+    let args = ["trace", "-n", "127.0.0.1", "--format", "json"];
     let Some(out) = wine_netlab(&args, LIMIT) else {
         return;
     };
-    let doc = json(&out, "trace -I -n 127.0.0.1", 0);
+    let doc = json(&out, "trace -n 127.0.0.1", 0);
     assert_eq!(doc["method"], "icmp", "{doc}");
     assert_eq!(doc["reached"], true, "{doc}");
     assert_eq!(doc["hops_to_destination"], 1, "{doc}");
@@ -167,6 +203,7 @@ fn the_windows_build_traces_loopback_through_the_icmp_helper() {
 /// What Windows cannot do is refused in one line that names it, exit 2, nothing sent.
 #[test]
 fn the_windows_build_refuses_a_syn_scan_and_a_udp_trace_naming_windows() {
+    let _one = one_at_a_time();
     for args in [
         &["connect", "--syn", "127.0.0.1", "-p", "80"][..],
         &["trace", "-U", "127.0.0.1"][..],
@@ -182,4 +219,44 @@ fn the_windows_build_refuses_a_syn_scan_and_a_udp_trace_naming_windows() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+/// netlab.exe inside the lab's client namespace: `ping` and `trace -I` through the ICMP
+/// helper reach the destination across the lab's two routers, and the trace names them.
+#[test]
+fn in_the_lab_the_windows_build_pings_and_traces_across_the_routers() {
+    let _one = one_at_a_time();
+    if !have_wine_and_exe() {
+        return;
+    }
+    let lab = lab!(LabConfig::default().routers(2));
+    // A wineserver started from this host's namespace would send the echo requests from
+    // there: start one inside the client's, and end it after.
+    stop_wineserver();
+    let run = |args: &[&str]| {
+        let mut cmd = lab.command(Role::Client, WINE);
+        cmd.arg(exe())
+            .args(args)
+            .env("WINEDEBUG", "-all")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        run_or_panic(&mut cmd, LIMIT)
+    };
+    let dest = lab.dest_v4().to_string();
+    let ping = run(&["ping", "-c", "3", "-i", "0.2", &dest, "--format", "json"]);
+    let trace = run(&["trace", "-I", "-n", &dest, "--format", "json"]);
+    stop_wineserver();
+
+    let doc = json(&ping, "ping -c 3 DEST in the lab", 0);
+    assert_eq!(doc["summary"][0]["received"], 3, "{doc}");
+    for reply in doc["replies"].as_array().expect("replies") {
+        assert_eq!(reply["from"].as_str(), Some(dest.as_str()), "{doc}");
+    }
+    let doc = json(&trace, "trace -I -n DEST in the lab", 0);
+    assert_eq!(doc["reached"], true, "{doc}");
+    assert_eq!(doc["hops_to_destination"], 3, "{doc}");
+    let first_responder = |hop: usize| doc["hops"][hop]["responders"][0]["address"].clone();
+    assert_eq!(first_responder(0), lab.router_v4(1).to_string(), "{doc}");
+    assert_eq!(first_responder(1), lab.router_v4(2).to_string(), "{doc}");
+    assert_eq!(first_responder(2), dest, "{doc}");
 }
