@@ -259,4 +259,11 @@ fn in_the_lab_the_windows_build_pings_and_traces_across_the_routers() {
     assert_eq!(first_responder(0), lab.router_v4(1).to_string(), "{doc}");
     assert_eq!(first_responder(1), lab.router_v4(2).to_string(), "{doc}");
     assert_eq!(first_responder(2), dest, "{doc}");
+    // The seed reports' last step: the address the trace ends on is the one resolved.
+    assert_eq!(doc["address_check"]["matches"], true, "{doc}");
+    assert_eq!(
+        doc["address_check"]["last_hop"].as_str(),
+        Some(dest.as_str()),
+        "{doc}"
+    );
 }
