@@ -196,12 +196,30 @@ struct Row {
 /// Alternates the contenders `runs` times (A B C A B C ...) and reports medians; the first
 /// contender is netlab and the ratio is each tool's median over netlab's.
 fn compare(section: &str, runs: usize, contenders: &[Contender<'_>], rows: &mut Vec<Row>) {
+    let samples = alternate(runs, contenders);
+    report(section, contenders, &samples, rows);
+}
+
+/// Runs the contenders `runs` times, alternated (A B C A B C ...): each one's samples.
+fn alternate(runs: usize, contenders: &[Contender<'_>]) -> Vec<Vec<Sample>> {
     let mut samples: Vec<Vec<Sample>> = contenders.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
         for (i, contender) in contenders.iter().enumerate() {
             samples[i].push(measure(&mut (contender.command)()));
         }
     }
+    samples
+}
+
+/// One row per contender from samples already taken (`samples[i]` are contender i's runs),
+/// so several figures can be read from the same runs (web.rs: every phase of one request).
+fn report(
+    section: &str,
+    contenders: &[Contender<'_>],
+    samples: &[Vec<Sample>],
+    rows: &mut Vec<Row>,
+) {
+    let runs = samples.first().map_or(0, Vec::len);
     let figure = |contender: &Contender<'_>, sample: &Sample| match &contender.metric {
         None => Some(sample.wall.as_secs_f64() * 1000.0),
         Some(metric) => metric(sample),
