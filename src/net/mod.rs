@@ -105,7 +105,7 @@ mod sys;
 
 /// The system files netlab reads, where this platform keeps them.
 pub mod paths {
-    pub use super::sys::{BUILT_IN_HOSTS, HOSTS_FILE, RESOLVER_CONF};
+    pub use super::sys::{trust_bundle, BUILT_IN_HOSTS, HOSTS_FILE, RESOLVER_CONF};
 }
 
 /// The commands a hint names for what this platform's users look up (`ip link` on

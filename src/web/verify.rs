@@ -167,34 +167,68 @@ impl Trust {
     }
 }
 
-/// Where the anchors come from: `--cacert` (`[probe] ca_file`) read at once, the
-/// system's store (rustls-native-certs: every certificate of the bundle and of the
-/// directory, read and parsed) when first needed.
+/// Where the anchors come from, asked in order, each read when first needed:
 ///
-/// curl given `--cacert` reads that file and nothing else; netlab adds it to the
-/// system's store (issue 19) but asks `--cacert`'s anchors first: a chain they verify
-/// would verify with the system's added (webpki finds a path if one exists), so the
-/// system's store is read only when they do not (another CA, or a chain that fails:
-/// then the verdict is the whole store's, as without the shortcut). Without `--cacert`
-/// the store is read when the set-up is made, before any attempt's clock runs.
-#[derive(Debug)]
+/// 1. `--cacert` (`[probe] ca_file`) alone, read at once;
+/// 2. the system's CA bundle (`net::paths::trust_bundle`: the one file curl reads) and
+///    `--cacert`'s;
+/// 3. the whole system store (rustls-native-certs: the bundle *and* each of the ~290
+///    files of /etc/ssl/certs on Debian, or the keychain, or Windows' store) and
+///    `--cacert`'s.
+///
+/// A chain one tier verifies would verify with every later one (each holds the ones
+/// before, and webpki finds a path if one exists), so a later tier is read only when the
+/// earlier ones do not verify the chain; a chain no tier verifies gets the last, whole
+/// store's verdict, as without the shortcut. Reading the whole store cost 2.4-6.3 ms
+/// (BENCHMARKS.md), most of it the directory's files; curl reads the bundle alone (its
+/// CA directory only for a name the bundle lacks). Without `--cacert` the first tier is
+/// read when the set-up is made, before any attempt's clock runs.
 struct Store {
     provider: Arc<CryptoProvider>,
-    /// `--cacert`'s anchors alone (None: not given).
-    extra: Option<Trust>,
-    /// `--cacert`'s certificates, to join to the system's.
-    extra_certs: Vec<CertificateDer<'static>>,
-    /// The system's anchors and `--cacert`'s.
-    all: OnceLock<Trust>,
+    tiers: Vec<Tier>,
+}
+
+/// One set of anchors: how to read it, and what it was once read.
+struct Tier {
+    name: &'static str,
+    read: Box<dyn Fn() -> Vec<CertificateDer<'static>> + Send + Sync>,
+    trust: OnceLock<Trust>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tiers: Vec<(&str, bool)> = self
+            .tiers
+            .iter()
+            .map(|t| (t.name, t.trust.get().is_some()))
+            .collect();
+        f.debug_struct("Store")
+            .field("tiers (read)", &tiers)
+            .finish()
+    }
 }
 
 impl Store {
-    fn all(&self) -> &Trust {
-        self.all.get_or_init(|| {
-            let mut certs = rustls_native_certs::load_native_certs().certs;
-            certs.extend(self.extra_certs.iter().cloned());
-            Trust::from_certs(certs, &self.provider)
-        })
+    /// Tier `i`'s anchors, read now if they were not.
+    fn trust(&self, i: usize) -> &Trust {
+        let tier = &self.tiers[i];
+        tier.trust
+            .get_or_init(|| Trust::from_certs((tier.read)(), &self.provider))
+    }
+
+    /// `check` against each tier in turn: the first that passes, or the last's failure,
+    /// with the tier's index.
+    fn first_passing(
+        &self,
+        check: impl Fn(&Trust) -> Result<(), Error>,
+    ) -> (Result<(), Error>, usize) {
+        let last = self.tiers.len() - 1;
+        for i in 0..last {
+            if check(self.trust(i)).is_ok() {
+                return (Ok(()), i);
+            }
+        }
+        (check(self.trust(last)), last)
     }
 }
 
@@ -209,35 +243,40 @@ pub struct TlsSetup {
 impl TlsSetup {
     /// The system's trust store plus every certificate of the PEM file `cacert`.
     pub fn new(cacert: Option<&Path>) -> Result<TlsSetup, String> {
-        let provider = Self::provider();
-        let Some(path) = cacert else {
-            let all = Trust::from_certs(rustls_native_certs::load_native_certs().certs, &provider);
-            return Ok(Self::with_store(provider, None, Vec::new(), Some(all)));
+        let extra = match cacert {
+            Some(path) => read_cacert(path)?,
+            None => Vec::new(),
         };
-        let mut certs = Vec::new();
-        for cert in CertificateDer::pem_file_iter(path)
-            .map_err(|err| format!("--cacert {}: {err}", path.display()))?
-        {
-            let cert = cert.map_err(|err| format!("--cacert {}: {err}", path.display()))?;
-            webpki::anchor_from_trusted_cert(&cert)
-                .map_err(|err| format!("--cacert {}: {err}", path.display()))?;
-            certs.push(cert);
+        let mut tiers = Vec::new();
+        if !extra.is_empty() {
+            let certs = extra.clone();
+            tiers.push(Tier::new("--cacert", move || certs.clone()));
         }
-        if certs.is_empty() {
-            return Err(format!(
-                "--cacert {}: no PEM certificate in it",
-                path.display()
-            ));
+        if let Some(bundle) = crate::net::paths::trust_bundle() {
+            let certs = extra.clone();
+            tiers.push(Tier::new("the system's CA bundle", move || {
+                let mut all = rustls_native_certs::load_certs_from_paths(Some(&bundle), None).certs;
+                all.extend(certs.iter().cloned());
+                all
+            }));
         }
-        let extra = Trust::from_certs(certs.clone(), &provider);
-        Ok(Self::with_store(provider, Some(extra), certs, None))
+        tiers.push(Tier::new("the system's whole store", move || {
+            let mut all = rustls_native_certs::load_native_certs().certs;
+            all.extend(extra.iter().cloned());
+            all
+        }));
+        let setup = Self::with_tiers(tiers);
+        // The first tier is read now, outside every attempt's phases.
+        setup.store.trust(0);
+        Ok(setup)
     }
 
     /// Only the given anchors (tests, and a store that is known to be empty).
     pub fn with_roots(roots: RootCertStore) -> Result<TlsSetup, String> {
-        let provider = Self::provider();
-        let all = Trust::from_roots(roots, HashMap::new(), &provider);
-        Ok(Self::with_store(provider, None, Vec::new(), Some(all)))
+        let setup = Self::with_tiers(vec![Tier::new("the given anchors", Vec::new)]);
+        let trust = Trust::from_roots(roots, HashMap::new(), &setup.provider);
+        let _ = setup.store.tiers[0].trust.set(trust);
+        Ok(setup)
     }
 
     fn provider() -> Arc<CryptoProvider> {
@@ -248,25 +287,12 @@ impl TlsSetup {
         Arc::new(rustls::crypto::ring::default_provider())
     }
 
-    fn with_store(
-        provider: Arc<CryptoProvider>,
-        extra: Option<Trust>,
-        extra_certs: Vec<CertificateDer<'static>>,
-        all: Option<Trust>,
-    ) -> TlsSetup {
-        let cell = OnceLock::new();
-        if let Some(all) = all {
-            let _ = cell.set(all);
-        }
+    fn with_tiers(tiers: Vec<Tier>) -> TlsSetup {
+        let provider = Self::provider();
         TlsSetup {
             provider: provider.clone(),
             versions: vec![&rustls::version::TLS13, &rustls::version::TLS12],
-            store: Arc::new(Store {
-                provider,
-                extra,
-                extra_certs,
-                all: cell,
-            }),
+            store: Arc::new(Store { provider, tiers }),
         }
     }
 
@@ -289,12 +315,45 @@ impl TlsSetup {
     }
 }
 
+impl Tier {
+    fn new(
+        name: &'static str,
+        read: impl Fn() -> Vec<CertificateDer<'static>> + Send + Sync + 'static,
+    ) -> Tier {
+        Tier {
+            name,
+            read: Box::new(read),
+            trust: OnceLock::new(),
+        }
+    }
+}
+
+/// Every certificate of the PEM file `path`, each one webpki can take as an anchor.
+fn read_cacert(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let mut certs = Vec::new();
+    for cert in CertificateDer::pem_file_iter(path)
+        .map_err(|err| format!("--cacert {}: {err}", path.display()))?
+    {
+        let cert = cert.map_err(|err| format!("--cacert {}: {err}", path.display()))?;
+        webpki::anchor_from_trusted_cert(&cert)
+            .map_err(|err| format!("--cacert {}: {err}", path.display()))?;
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        return Err(format!(
+            "--cacert {}: no PEM certificate in it",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
 /// A chain that verified, kept to date its path after the handshake (not during it:
 /// the handshake's time is what `connect` reports beside curl's).
 #[derive(Debug)]
 struct Verified {
-    /// Whether `--cacert`'s anchors alone verified it (else the whole store did).
-    by_extra: bool,
+    /// The tier of anchors that verified it (`Store`).
+    tier: usize,
     end_entity: CertificateDer<'static>,
     intermediates: Vec<CertificateDer<'static>>,
     now: UnixTime,
@@ -328,10 +387,7 @@ impl Recorder {
     pub fn last_chain_expiry(&self) -> Option<i64> {
         let verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         let v = verified.as_ref()?;
-        let trust = match (&self.store.extra, v.by_extra) {
-            (Some(extra), true) => extra,
-            _ => self.store.all(),
-        };
+        let trust = self.store.trust(v.tier);
         let cert = webpki::EndEntityCert::try_from(&v.end_entity).ok()?;
         let path = cert
             .verify_for_usage(
@@ -364,16 +420,12 @@ impl ServerCertVerifier for Recorder {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let verify = |trust: &Trust| {
+        let (result, tier) = self.store.first_passing(|trust: &Trust| {
             trust.verify(end_entity, intermediates, server_name, ocsp_response, now)
-        };
-        let (result, by_extra) = match self.store.extra.as_ref().map(verify) {
-            Some(Ok(())) => (Ok(()), true),
-            _ => (verify(self.store.all()), false),
-        };
+        });
         if result.is_ok() {
             *self.verified.lock().unwrap_or_else(|e| e.into_inner()) = Some(Verified {
-                by_extra,
+                tier,
                 end_entity: end_entity.clone().into_owned(),
                 intermediates: intermediates
                     .iter()
@@ -500,6 +552,12 @@ mod tests {
         (file, leaf.der().clone(), ca.der().clone())
     }
 
+    /// Which tiers of the store have been read.
+    fn read(setup: &TlsSetup) -> Vec<bool> {
+        let tiers = &setup.store.tiers;
+        tiers.iter().map(|t| t.trust.get().is_some()).collect()
+    }
+
     fn verify(setup: &TlsSetup, leaf: &CertificateDer<'_>) -> Arc<Recorder> {
         let (_, recorder) = setup.client(&[]).unwrap();
         let name = ServerName::try_from("www.netlab.test").unwrap();
@@ -516,7 +574,10 @@ mod tests {
         let setup = TlsSetup::new(Some(&ca_file)).unwrap();
         let recorder = verify(&setup, &leaf);
         assert_eq!(recorder.result(), Some(Ok(())));
-        assert!(setup.store.all.get().is_none(), "the system store was read");
+        assert!(
+            !read(&setup)[1..].contains(&true),
+            "the system store was read"
+        );
         // The path is dated after the handshake: the leaf (30 days) ends before the CA.
         let leaf_end = cert::describe(&leaf, SystemTime::now()).unwrap();
         assert!(
@@ -526,7 +587,7 @@ mod tests {
                 > leaf_end.not_after_unix
         );
         assert_eq!(recorder.last_chain_expiry(), Some(leaf_end.not_after_unix));
-        assert!(setup.store.all.get().is_none());
+        assert!(!read(&setup)[1..].contains(&true), "{:?}", setup.store);
     }
 
     #[test]
@@ -545,22 +606,78 @@ mod tests {
             )))
         );
         assert!(
-            setup.store.all.get().is_some(),
-            "the system store was not asked"
+            read(&setup).iter().all(|&r| r),
+            "the system store was not asked: {:?}",
+            setup.store
         );
         assert_eq!(recorder.last_chain_expiry(), None);
         // The whole store holds --cacert's anchor too: its chains verify there as well.
         let name = ServerName::try_from("www.netlab.test").unwrap();
-        let all = setup.store.all();
+        let all = setup.store.trust(setup.store.tiers.len() - 1);
         assert_eq!(all.verify(&leaf, &[], &name, &[], UnixTime::now()), Ok(()));
     }
 
     #[test]
     fn an_empty_store_still_makes_a_client() {
         let setup = TlsSetup::with_roots(RootCertStore::empty()).unwrap();
-        assert!(setup.store.all().webpki.is_none());
+        assert!(setup.store.trust(0).webpki.is_none());
         let (config, recorder) = setup.client(&[b"h2"]).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
         assert!(recorder.result().is_none());
+    }
+
+    #[test]
+    fn a_later_tier_is_read_only_when_the_earlier_ones_do_not_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, leaf, ca) = ca_and_leaf(dir.path(), "bundle CA", 30);
+        let other = tempfile::tempdir().unwrap();
+        let (_, stranger, _) = ca_and_leaf(other.path(), "nobody's CA", 30);
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = |certs: Vec<CertificateDer<'static>>| {
+            let reads = reads.clone();
+            move || {
+                reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                certs.clone()
+            }
+        };
+        // A bundle that holds the CA, and a whole store that holds it too.
+        let setup = TlsSetup::with_tiers(vec![
+            Tier::new("bundle", counted(vec![ca.clone()])),
+            Tier::new("whole store", counted(vec![ca.clone()])),
+        ]);
+        let recorder = verify(&setup, &leaf);
+        assert_eq!(recorder.result(), Some(Ok(())));
+        assert_eq!(read(&setup), [true, false]);
+        // Dated from the tier that verified it, which stays the only one read.
+        let leaf_end = cert::describe(&leaf, SystemTime::now()).unwrap();
+        assert_eq!(recorder.last_chain_expiry(), Some(leaf_end.not_after_unix));
+        assert_eq!(read(&setup), [true, false]);
+        // A chain of a CA neither holds: every tier asked, each read once, the last's
+        // verdict.
+        let recorder = verify(&setup, &stranger);
+        assert_eq!(
+            recorder.result(),
+            Some(Err(Error::InvalidCertificate(
+                CertificateError::UnknownIssuer
+            )))
+        );
+        assert_eq!(read(&setup), [true, true]);
+        verify(&setup, &stranger);
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn without_cacert_the_first_tier_is_read_at_set_up_and_the_bundle_comes_first() {
+        let setup = TlsSetup::new(None).unwrap();
+        let names: Vec<&str> = setup.store.tiers.iter().map(|t| t.name).collect();
+        match crate::net::paths::trust_bundle() {
+            Some(_) => assert_eq!(
+                names,
+                ["the system's CA bundle", "the system's whole store"]
+            ),
+            None => assert_eq!(names, ["the system's whole store"]),
+        }
+        assert!(read(&setup)[0]);
+        assert!(!read(&setup)[1..].contains(&true));
     }
 }

@@ -100,6 +100,21 @@ pub const BUILT_IN_HOSTS: &str = "";
 /// The stub resolver's configuration (resolv.conf(5)).
 pub const RESOLVER_CONF: &str = "/etc/resolv.conf";
 
+/// The system's CA bundle: the one PEM file this system's OpenSSL (and so curl) reads,
+/// e.g. /etc/ssl/certs/ca-certificates.crt on Debian, or the file `SSL_CERT_FILE` names.
+/// None on macOS (its store is the keychain), where none of the usual places holds one,
+/// and when `SSL_CERT_DIR` alone names the store (then, as in rustls-native-certs, the
+/// environment's choice is the whole store).
+pub fn trust_bundle() -> Option<std::path::PathBuf> {
+    if cfg!(target_os = "macos") {
+        return None;
+    }
+    if openssl_probe::has_ssl_cert_env_vars() {
+        return std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
+    }
+    openssl_probe::probe().cert_file
+}
+
 /// A Unix signal, watched through tokio.
 pub struct Signal(unix::Signal);
 

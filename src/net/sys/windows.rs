@@ -83,6 +83,12 @@ pub const BUILT_IN_HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n";
 /// resolver's configuration is the empty one.
 pub const RESOLVER_CONF: &str = r"C:\netlab-has-no-resolv.conf-on-windows";
 
+/// No CA bundle file: Windows keeps its trusted CAs in the system certificate store,
+/// which rustls-native-certs reads.
+pub fn trust_bundle() -> Option<std::path::PathBuf> {
+    None
+}
+
 /// A console event, watched through tokio: Ctrl-C (and Ctrl-Break) for an interrupt, the
 /// console window closing for a termination. Windows has no SIGQUIT or SIGHUP: a report
 /// or reload signal can never arrive there (the exporter reloads through
