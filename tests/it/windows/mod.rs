@@ -21,6 +21,7 @@ use crate::lab::run_or_panic;
 use crate::lab::skip::skip;
 
 mod lab;
+mod long;
 mod loopback;
 
 /// Wine's loader (Debian's wine64; not on PATH).
