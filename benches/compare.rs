@@ -34,6 +34,9 @@ mod startup;
 // SYN scans, /24 sweeps and a 65,536-address scan's memory (issue 22).
 #[path = "compare/syn.rs"]
 mod syn;
+// netlab.exe under Wine beside Linux netlab: trace -I and ping RTT (issue 18).
+#[path = "compare/windows.rs"]
+mod windows;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -766,7 +769,7 @@ fn main() {
         std::process::exit(2);
     }
     install_reference_tools();
-    let all: [(&str, Section); 15] = [
+    let all: [(&str, Section); 16] = [
         ("startup", startup::section),
         ("ping", section_ping_rtt),
         ("sweep", section_sweep),
@@ -782,6 +785,7 @@ fn main() {
         ("ping-live", live::section_ping_live),
         ("syn", syn::section_syn),
         ("web", web::section),
+        ("windows", windows::section),
     ];
     let mut rows = Vec::new();
     for (name, run) in all {
