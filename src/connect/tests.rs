@@ -219,11 +219,13 @@ fn family_flags_must_fit_address_literals() {
 
 #[tokio::test]
 async fn addresses_of_literals_and_zones() {
-    let host = Target::parse("fe80::1%lo", PortSuffix::Allowed)
+    // The loopback's name is the platform's (`lo`, `lo0`, `loopback_0`).
+    let lo = crate::net::iface::LOOPBACK;
+    let host = Target::parse(&format!("fe80::1%{lo}"), PortSuffix::Allowed)
         .unwrap()
         .host;
     let addrs = addresses_of(&host, Family::Any).await.unwrap();
-    assert_eq!(addrs[0].text, "fe80::1%lo");
+    assert_eq!(addrs[0].text, format!("fe80::1%{lo}"));
     assert!(addrs[0].scope_id > 0);
     match addrs[0].with_port(22) {
         SocketAddr::V6(v6) => assert_eq!(v6.scope_id(), addrs[0].scope_id),

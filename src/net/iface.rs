@@ -4,6 +4,9 @@ use std::ffi::CString;
 use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
+/// The loopback interface's name on this platform (`lo`, `lo0`, `loopback_0`).
+pub use super::sys::LOOPBACK_INTERFACE as LOOPBACK;
+
 /// The socket address of an IP literal from the command line, its `%zone` (IPv6) made
 /// the scope id; the error says which zone names no interface.
 pub fn literal_sockaddr(addr: IpAddr, zone: Option<&str>, port: u16) -> Result<SocketAddr, String> {

@@ -8,6 +8,10 @@ use tokio::signal::unix::{self, SignalKind};
 
 use crate::net::kinds::{Kind, Meaning};
 
+/// netlab's own words for some of the platform's error numbers: none here, strerror's
+/// (what std prints) say it well.
+pub const ERROR_WORDS: &[(i32, &str)] = &[];
+
 /// Each [`Kind`] with its errno (a kind the platform lacks is not listed).
 pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::ConnectionRefused, libc::ECONNREFUSED),
@@ -90,8 +94,16 @@ pub const LIST_INTERFACES: &str = "ifconfig -l";
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub const LIST_ADDRESSES: &str = "ifconfig";
 
+/// The loopback interface's name, as a `%zone` names it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const LOOPBACK_INTERFACE: &str = "lo";
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub const LOOPBACK_INTERFACE: &str = "lo0";
+
 /// The hosts file (hosts(5)), read before DNS.
-pub const HOSTS_FILE: &str = "/etc/hosts";
+pub fn hosts_file() -> String {
+    "/etc/hosts".to_string()
+}
 
 /// The names the system resolver answers without the hosts file, as hosts(5) lines:
 /// none (glibc reads localhost from /etc/hosts like any other name).
