@@ -14,9 +14,7 @@
 //! uses:
 //!
 //! ```text
-//! leaves:     msg   addr   limits   listen   kinds
-//!
-//! iface     → sys (the loopback's name)
+//! leaves:     msg   addr   iface   limits   listen   kinds
 //!
 //! sys       → kinds (errno table, paths, signals, new sockets, the platform's name)
 //! err       → kinds, sys

@@ -94,12 +94,6 @@ pub const LIST_INTERFACES: &str = "ifconfig -l";
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub const LIST_ADDRESSES: &str = "ifconfig";
 
-/// The loopback interface's name, as a `%zone` names it.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub const LOOPBACK_INTERFACE: &str = "lo";
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub const LOOPBACK_INTERFACE: &str = "lo0";
-
 /// The hosts file (hosts(5)), read before DNS.
 pub fn hosts_file() -> String {
     "/etc/hosts".to_string()

@@ -101,10 +101,6 @@ pub fn nonblocking_socket(
 pub const LIST_INTERFACES: &str = "ipconfig";
 pub const LIST_ADDRESSES: &str = "ipconfig";
 
-/// The loopback interface's name, as a `%zone` names it: Windows' interface names
-/// (`ConvertInterfaceLuidToNameA`, what `if_nametoindex` takes) are the type and an index.
-pub const LOOPBACK_INTERFACE: &str = "loopback_0";
-
 /// The hosts file: `%SystemRoot%\System32\drivers\etc\hosts`, where Windows keeps it
 /// (`C:\Windows` when the variable is unset or empty). Its registry override
 /// (`Tcpip\Parameters\DataBasePath`) is not read.
