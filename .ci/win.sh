@@ -38,23 +38,5 @@ step() {
 }
 step "clippy --all-targets -D warnings" cargo clippy "${common[@]}" --all-targets -- -D warnings
 step "build netlab.exe" cargo build "${common[@]}" --bin netlab
-# The unit tests that fail under Wine today (422 pass), each for a reason still to fix in
-# the code or the test, skipped here by exact name (docs/porting.md lists them):
-known_failures=(
-  # Wine's FormatMessageW has no text for WinSock errors ("os error 10040"), and
-  # Windows' messages end in a full stop: short_os_error's words differ.
-  connect::probe::tests::unusual_icmp_codes_still_read_well
-  connect::tests::link_local_and_multicast_v6_need_a_zone
-  # Windows has no system-wide descriptor limit (ENFILE): the shortage tests expect one.
-  connect::probe::tests::errors_without_icmp_say_it_was_this_host
-  connect::probe::tests::shortages_are_retried_and_the_rest_is_fatal
-  net::err::tests::shortages_are_the_descriptor_and_memory_kinds
-  # The tests name Linux's interface lo and /etc/hosts.
-  connect::tests::addresses_of_literals_and_zones
-  resolve::atlas::tests::no_message_is_an_error_saying_why
-  resolve::report::tests::json_shape_is_the_documented_one
-)
-skips=()
-for t in "${known_failures[@]}"; do skips+=(--skip "$t"); done
-step "unit tests under Wine" cargo test "${common[@]}" --lib -- --exact "${skips[@]}"
+step "unit tests under Wine" cargo test "${common[@]}" --lib
 echo "win: total $((SECONDS - start)) s"

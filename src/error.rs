@@ -79,20 +79,6 @@ fn one_line(text: &str) -> String {
 
 pub type Result<T> = std::result::Result<T, Failure>;
 
-/// "Connection refused (os error 111)" -> "connection refused": an OS error as a reason
-/// in a row or a message.
-pub fn short_os_error(err: &std::io::Error) -> String {
-    let text = err.to_string();
-    if err.raw_os_error().is_none() {
-        // netlab's own words (`SO_MARK is not available on macOS`): names keep their case.
-        return text;
-    }
-    text.split(" (os error")
-        .next()
-        .unwrap_or(&text)
-        .to_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,7 +104,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::cli::CheckArgs;
-use crate::error::{short_os_error, Exit, Failure};
+use crate::error::{Exit, Failure};
 use crate::net::icmp::Version;
 use crate::net::socket::{tcp_connect, RefusalDetail, TcpAttempt};
 use crate::output::{Format, Stdout};
@@ -444,9 +444,9 @@ fn probe_port(to: SocketAddr, dst: SocketAddr) -> Result<(PortState, Option<Dura
                     None,
                 ) => PortState::Unreachable {
                     from: None,
-                    why: short_os_error(&error),
+                    why: crate::net::err::phrase(&error),
                 },
-                (_, None) => PortState::Error(short_os_error(&error)),
+                (_, None) => PortState::Error(crate::net::err::phrase(&error)),
             };
             (state, Some(elapsed))
         }

@@ -177,7 +177,7 @@ impl Report<'_> {
         let r = self.resolved;
         let mut table = output::table(&["address", "source"]);
         let source = match self.source() {
-            "hosts" => crate::net::paths::HOSTS_FILE.to_string(),
+            "hosts" => crate::dns::hosts::path(),
             "literal" => "given as an address".to_string(),
             _ => match &r.dns {
                 Some(DnsAnswer::Answered { server, .. }) => format!("DNS ({})", server.ip()),

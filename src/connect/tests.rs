@@ -219,12 +219,15 @@ fn family_flags_must_fit_address_literals() {
 
 #[tokio::test]
 async fn addresses_of_literals_and_zones() {
-    let host = Target::parse("fe80::1%lo", PortSuffix::Allowed)
+    // The loopback (index 1 on Linux, macOS and Windows), by the name the platform gives
+    // it (`lo`, `lo0`, `loopback_0`; `loopback_1` under Wine).
+    let lo = crate::net::iface::name_of(1).expect("interface 1 is the loopback");
+    let host = Target::parse(&format!("fe80::1%{lo}"), PortSuffix::Allowed)
         .unwrap()
         .host;
     let addrs = addresses_of(&host, Family::Any).await.unwrap();
-    assert_eq!(addrs[0].text, "fe80::1%lo");
-    assert!(addrs[0].scope_id > 0);
+    assert_eq!(addrs[0].text, format!("fe80::1%{lo}"));
+    assert_eq!(addrs[0].scope_id, 1);
     match addrs[0].with_port(22) {
         SocketAddr::V6(v6) => assert_eq!(v6.scope_id(), addrs[0].scope_id),
         other => panic!("{other}"),

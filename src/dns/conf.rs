@@ -1,7 +1,10 @@
-//! `/etc/resolv.conf`, read the way glibc's resolver reads it (resolv.conf(5)).
+//! The stub resolver's configuration: `/etc/resolv.conf`, read the way glibc's resolver
+//! reads it (resolv.conf(5)), or on Windows the DNS servers and suffixes of the network
+//! adapters that are up, as `net::resolver` hands them over.
 //!
-//! The reader is a thin shell over the pure [`parse`], so every rule is tested with
-//! fixtures instead of touching `/etc` (hickory does the same). netlab has its own parser
+//! The reader is a thin shell over the pure [`parse`] and [`from_adapters`], so every rule
+//! is tested with fixtures instead of touching `/etc` or an adapter (hickory does the
+//! same). netlab has its own parser
 //! rather than hickory's because it needs glibc's exact semantics and limits: which
 //! server comes first (that is what the `source` column reports), `rotate`, `use-vc`,
 //! `single-request`, `no-tld-query`, and the `LOCALDOMAIN` / `RES_OPTIONS` overrides.
@@ -13,8 +16,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::error::Failure;
+use crate::net::resolver::{self, Adapter, Config};
 
-pub const PATH: &str = crate::net::paths::RESOLVER_CONF;
+/// Where the configuration comes from, as an error line or a warning names it
+/// (`/etc/resolv.conf`, or Windows' adapters).
+pub const ORIGIN: &str = resolver::ORIGIN;
 
 /// glibc's MAXNS: servers after the third are ignored.
 pub const MAX_SERVERS: usize = 3;
@@ -118,22 +124,77 @@ pub fn apply_env(conf: &mut SystemConf, localdomain: Option<&str>, res_options: 
 
 /// Reads and checks the system configuration (exit 2 when it cannot be used).
 pub fn load() -> Result<(SystemConf, Vec<String>), Failure> {
-    let bytes = std::fs::read(PATH).map_err(|err| {
-        Failure::new(format!("reading {PATH}"), err)
+    let config = resolver::read().map_err(|err| {
+        Failure::new(format!("reading {ORIGIN}"), err)
             .with_hint("without it there is no nameserver to ask; use --server ADDR")
     })?;
-    let (mut conf, notes) = parse(&bytes);
-    apply_env(
-        &mut conf,
-        std::env::var("LOCALDOMAIN").ok().as_deref(),
-        std::env::var("RES_OPTIONS").ok().as_deref(),
-    );
+    let from_file = matches!(config, Config::File(_));
+    let (mut conf, notes) = match config {
+        Config::File(bytes) => parse(&bytes),
+        Config::Adapters(adapters) => (from_adapters(&adapters), Vec::new()),
+    };
+    if from_file {
+        // glibc's variables; Windows' resolver knows nothing of them.
+        apply_env(
+            &mut conf,
+            std::env::var("LOCALDOMAIN").ok().as_deref(),
+            std::env::var("RES_OPTIONS").ok().as_deref(),
+        );
+    }
     if conf.servers.is_empty() {
-        return Err(Failure::new(PATH, "no usable nameserver line").with_hint(
-            "add 'nameserver ADDR' to it, or ask a server directly with --server ADDR",
-        ));
+        return Err(if from_file {
+            Failure::new(ORIGIN, "no usable nameserver line").with_hint(
+                "add 'nameserver ADDR' to it, or ask a server directly with --server ADDR",
+            )
+        } else {
+            Failure::new(ORIGIN, "no DNS server on an adapter that is up").with_hint(
+                "set one in the adapter's settings (ipconfig /all lists them), \
+                 or ask a server directly with --server ADDR",
+            )
+        });
     }
     Ok((conf, notes))
+}
+
+/// Windows' settings as a configuration: the servers of the adapters that are up, in the
+/// system's adapter order, without repeats and without the three site-local placeholders
+/// Windows lists on an IPv6 adapter that has no server (`fec0:0:0:ffff::1` to `::3`, as
+/// Go's resolver skips them); at most [`MAX_SERVERS`], as from resolv.conf. The search
+/// list is their suffixes (connection-specific first), without repeats. The rest is the
+/// defaults: Windows keeps no `ndots`, timeout or attempts per adapter.
+pub fn from_adapters(adapters: &[Adapter]) -> SystemConf {
+    let mut conf = SystemConf::default();
+    for adapter in adapters.iter().filter(|a| a.up) {
+        for server in &adapter.servers {
+            let mut server = *server;
+            server.set_port(53);
+            if conf.servers.len() < MAX_SERVERS
+                && !is_windows_placeholder(server.ip())
+                && !conf.servers.contains(&server)
+            {
+                conf.servers.push(server);
+            }
+        }
+        for suffix in &adapter.suffixes {
+            let suffix = clean_domain(suffix.trim());
+            if !suffix.is_empty() && !conf.search.contains(&suffix) {
+                conf.search.push(suffix);
+            }
+        }
+    }
+    conf
+}
+
+/// `fec0:0:0:ffff::1`, `::2`, `::3`: what Windows lists as an adapter's DNS servers when
+/// it has none for IPv6 (deprecated site-local addresses that nothing answers).
+fn is_windows_placeholder(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            s[..4] == [0xfec0, 0, 0, 0xffff] && s[4..7] == [0, 0, 0] && (1..=3).contains(&s[7])
+        }
+        IpAddr::V4(_) => false,
+    }
 }
 
 fn clean_domain(domain: &str) -> String {
@@ -289,6 +350,79 @@ mod tests {
         assert!(conf.servers.is_empty());
         let (conf, _) = parse(b"");
         assert_eq!(conf, SystemConf::default());
+    }
+
+    fn adapter(up: bool, servers: &[&str], suffixes: &[&str]) -> Adapter {
+        Adapter {
+            up,
+            servers: servers.iter().map(|s| s.parse().unwrap()).collect(),
+            suffixes: suffixes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn adapters_that_are_up_give_their_servers_in_order() {
+        let conf = from_adapters(&[
+            adapter(false, &["192.0.2.9:0"], &["down.test"]),
+            adapter(
+                true,
+                &["198.18.100.53:0", "[fd4e:6c61:62:100::53]:0"],
+                &["netlab.test", ""],
+            ),
+            adapter(
+                true,
+                &["198.18.100.53:0", "[fe80::53%7]:0"],
+                &["", "netlab.test", "b.test."],
+            ),
+        ]);
+        assert_eq!(
+            conf.servers,
+            vec![
+                addr("198.18.100.53:53"),
+                addr("[fd4e:6c61:62:100::53]:53"),
+                addr("[fe80::53%7]:53")
+            ]
+        );
+        let SocketAddr::V6(v6) = conf.servers[2] else {
+            panic!("v6")
+        };
+        assert_eq!(v6.scope_id(), 7, "the zone of a link-local server is kept");
+        assert_eq!(conf.search, vec!["netlab.test", "b.test"]);
+        let rest = SystemConf {
+            servers: Vec::new(),
+            search: Vec::new(),
+            ..conf
+        };
+        assert_eq!(rest, SystemConf::default(), "the rest is the defaults");
+    }
+
+    #[test]
+    fn windows_placeholders_and_servers_past_the_third_are_left_out() {
+        let conf = from_adapters(&[adapter(
+            true,
+            &[
+                "[fec0:0:0:ffff::1%1]:53",
+                "[fec0:0:0:ffff::2%1]:53",
+                "[fec0:0:0:ffff::3%1]:53",
+                "[fec0:0:0:ffff::4]:53",
+                "192.0.2.1:53",
+                "192.0.2.2:53",
+                "192.0.2.3:53",
+            ],
+            &[],
+        )]);
+        assert_eq!(
+            conf.servers,
+            vec![
+                addr("[fec0:0:0:ffff::4]:53"),
+                addr("192.0.2.1:53"),
+                addr("192.0.2.2:53")
+            ]
+        );
+        assert!(from_adapters(&[]).servers.is_empty());
+        assert!(from_adapters(&[adapter(false, &["192.0.2.1:53"], &[])])
+            .servers
+            .is_empty());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `/etc/hosts`, consulted before DNS as glibc's `files` source is (hosts(5)).
+//! The hosts file (`/etc/hosts`; `%SystemRoot%\System32\drivers\etc\hosts` on Windows),
+//! consulted before DNS as glibc's `files` source is (hosts(5)).
 //!
 //! A pure [`Hosts::parse`] plus a reader, so the rules are tested on fixtures. Names match
 //! ASCII case-insensitively against the canonical name and every alias, exactly as written
@@ -10,7 +11,10 @@ use std::net::IpAddr;
 
 use crate::family::Family;
 
-pub const PATH: &str = crate::net::paths::HOSTS_FILE;
+/// Where this platform keeps the file.
+pub fn path() -> String {
+    crate::net::paths::hosts_file()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
@@ -53,7 +57,7 @@ impl Hosts {
     /// The names the platform's resolver answers without it come after its lines
     /// (`net::paths::BUILT_IN_HOSTS`: Windows' localhost).
     pub fn load() -> Hosts {
-        let mut bytes = std::fs::read(PATH).unwrap_or_default();
+        let mut bytes = std::fs::read(path()).unwrap_or_default();
         bytes.push(b'\n');
         bytes.extend_from_slice(crate::net::paths::BUILT_IN_HOSTS.as_bytes());
         Hosts::parse(&bytes)

@@ -480,10 +480,10 @@ async fn tcp(target: &Resolved, port: u16, f: &mut Findings) {
             } else {
                 "connect"
             };
-            f.fail(step, None, crate::error::short_os_error(&error))
+            f.fail(step, None, crate::net::err::phrase(&error))
         }
         Ok(TcpAttempt::TimedOut) => f.fail("timeout", None, "no answer to the SYN".into()),
-        Err(e) => f.fail("connect", None, crate::error::short_os_error(&e)),
+        Err(e) => f.fail("connect", None, crate::net::err::phrase(&e)),
     }
 }
 

@@ -49,6 +49,36 @@ pub fn kind_of_code(code: i32) -> Option<Kind> {
         .map(|(kind, _)| *kind)
 }
 
+/// What `error` says, without the platform's number: `Connection refused (os error
+/// 111)` → `Connection refused`. netlab's own words where it has them for the number
+/// (Windows' WinSock errors: `sys::ERROR_WORDS`), else the platform's text without its
+/// closing full stop; netlab's own errors (no number) as they are.
+pub fn text(error: &io::Error) -> String {
+    let Some(code) = error.raw_os_error() else {
+        return error.to_string();
+    };
+    if let Some((_, words)) = sys::ERROR_WORDS.iter().find(|(c, _)| *c == code) {
+        return (*words).to_string();
+    }
+    let full = error.to_string();
+    let text = full.split(" (os error").next().unwrap_or(&full).trim_end();
+    if text.is_empty() || text.starts_with("OS Error ") {
+        // std's words when the platform has no text for the number (FormatMessageW).
+        return format!("system error {code}");
+    }
+    text.strip_suffix('.').unwrap_or(text).to_string()
+}
+
+/// "Connection refused (os error 111)" -> "connection refused": an OS error as a reason
+/// in a row or a message ([`text`], lowercased). netlab's own errors keep their case
+/// (`SO_MARK is not available on macOS`).
+pub fn phrase(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(_) => text(error).to_lowercase(),
+        None => error.to_string(),
+    }
+}
+
 /// Whether `error` is `kind`.
 pub fn is(error: &io::Error, kind: Kind) -> bool {
     self::kind(error) == Some(kind)
@@ -111,8 +141,38 @@ mod tests {
         assert!(is_resource_shortage(&Kind::ProcessFileLimit.error()));
         assert!(is_resource_shortage(&Kind::OutOfMemory.error()));
         assert!(!is_resource_shortage(&Kind::ConnectionRefused.error()));
-        assert!(is_file_limit(&Kind::SystemFileLimit.error()));
+        assert!(is_file_limit(&Kind::ProcessFileLimit.error()));
+        // A system-wide descriptor limit (ENFILE) where the platform has one: Windows
+        // has none (a process's handles are limited, not the system's).
+        if Kind::SystemFileLimit.code().is_some() {
+            assert!(is_file_limit(&Kind::SystemFileLimit.error()));
+            assert!(is_resource_shortage(&Kind::SystemFileLimit.error()));
+        }
         assert!(!is_file_limit(&Kind::NoBufferSpace.error()));
         assert!(is(&Kind::TimedOut.error(), Kind::TimedOut));
+    }
+
+    #[test]
+    fn every_named_error_reads_as_words_without_its_number() {
+        for kind in Kind::ALL.into_iter().filter(|k| k.code().is_some()) {
+            let words = text(&kind.error());
+            assert!(
+                !words.is_empty()
+                    && !words.to_lowercase().contains("os error")
+                    && !words.contains("system error")
+                    && !words.ends_with('.')
+                    && words
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " -".contains(c)),
+                "{kind:?}: {words:?}"
+            );
+        }
+        assert_eq!(text(&Kind::ConnectionRefused.error()), "Connection refused");
+        assert_eq!(text(&Kind::MessageTooLong.error()), "Message too long");
+        assert_eq!(text(&Kind::InvalidArgument.error()), "Invalid argument");
+        assert_eq!(text(&io::Error::other("netlab's own")), "netlab's own");
+        for (code, words) in sys::ERROR_WORDS {
+            assert_eq!(text(&io::Error::from_raw_os_error(*code)), *words);
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Network interfaces: the `%zone` of a link-local IPv6 address names one.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
@@ -42,6 +42,28 @@ pub fn index_of(name: &str) -> io::Result<u32> {
         });
     }
     Ok(index)
+}
+
+/// The name of the interface with this index (`if_indextoname`): what a `%zone` may say
+/// for it (`lo` on Linux; on Windows the type and a number, `loopback_0`, or
+/// `loopback_1` under Wine).
+pub fn name_of(index: u32) -> io::Result<String> {
+    // Windows' names are at most IF_MAX_STRING_SIZE (256) bytes, Unix's IF_NAMESIZE.
+    let mut buf = [0u8; 260];
+    // SAFETY: `buf` is writable and larger than the longest name either call writes.
+    #[cfg(unix)]
+    let found = unsafe { libc::if_indextoname(index, buf.as_mut_ptr().cast()) };
+    // SAFETY: as above.
+    #[cfg(windows)]
+    let found = unsafe {
+        windows_sys::Win32::NetworkManagement::IpHelper::if_indextoname(index, buf.as_mut_ptr())
+    };
+    if found.is_null() {
+        return Err(io::Error::new(io::ErrorKind::NotFound, "no such interface"));
+    }
+    let name = CStr::from_bytes_until_nul(&buf)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "interface name without NUL"))?;
+    Ok(name.to_string_lossy().into_owned())
 }
 
 /// Whether the kernel routes `addr` as a broadcast (the limited broadcast, or a subnet's

@@ -28,13 +28,16 @@
 //! icmp      → addr, errqueue, msg, options, sockopt
 //! ready     → icmp
 //! privilege → icmp, options, sys
+//! resolver  → sys (resolv.conf's path on Unix)
 //! ```
 //!
+//! - `resolver`: the stub resolver's settings as the platform keeps them (resolv.conf's
+//!   bytes, or Windows' adapters' DNS servers and suffixes).
 //! - `kinds`: the platform-free names ([`err::Kind`], [`signal::Meaning`]) that `sys`
 //!   maps its numbers to, in a leaf so that `err`/`signal` → `sys` is no circle.
 //! - `err`: what a failed call means ([`err::Kind`], [`err::is_resource_shortage`], ...),
-//!   mapped to and from the platform's numbers by `sys`; `paths`: `/etc/hosts` and
-//!   `/etc/resolv.conf`, where this platform keeps them; `stdio`: whether stdout's pipe
+//!   mapped to and from the platform's numbers by `sys`; `paths`: the hosts file
+//!   (`/etc/hosts`, `%SystemRoot%\System32\drivers\etc\hosts`); `stdio`: whether stdout's pipe
 //!   has lost its reader.
 //! - `sockopt`: the one `setsockopt` wrapper; `msg`: `recvmsg` and its control messages
 //!   (timestamps, TTL, `sock_extended_err`); `addr`: what a probe socket binds to and was
@@ -98,14 +101,16 @@ pub mod privilege;
 pub mod probe;
 pub mod raw_tcp;
 pub mod ready;
+pub mod resolver;
 pub mod signal;
 pub mod socket;
 pub mod sockopt;
 mod sys;
 
-/// The system files netlab reads, where this platform keeps them.
+/// The hosts file, where this platform keeps it, the names its resolver answers without
+/// it (the resolver's servers are [`resolver`]'s), and its CA bundle.
 pub mod paths {
-    pub use super::sys::{trust_bundle, BUILT_IN_HOSTS, HOSTS_FILE, RESOLVER_CONF};
+    pub use super::sys::{hosts_file, trust_bundle, BUILT_IN_HOSTS};
 }
 
 /// The commands a hint names for what this platform's users look up (`ip link` on

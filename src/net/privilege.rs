@@ -10,8 +10,8 @@
 
 use std::io;
 
-use crate::error::{short_os_error, Failure};
-use crate::net::err::Kind;
+use crate::error::Failure;
+use crate::net::err::{phrase, Kind};
 use crate::net::icmp::{IcmpSocket, Mode, Version};
 use crate::net::options::{Refused, SocketOptions};
 
@@ -191,8 +191,8 @@ pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure 
             "raw ICMP sockets need root on {} ({}), and an ICMP datagram socket could not \
              be opened either ({})",
             super::sys::OS,
-            short_os_error(raw_err),
-            short_os_error(dgram_err)
+            phrase(raw_err),
+            phrase(dgram_err)
         ),
     )
     .with_hint("run it as root (`sudo netlab ...`)")
@@ -214,8 +214,8 @@ pub fn missing_privilege(raw_err: &io::Error, dgram_err: &io::Error) -> Failure 
         format!(
             "raw ICMP sockets need CAP_NET_RAW ({}), and ICMP datagram sockets are not \
              allowed for group {gid}: net.ipv4.ping_group_range is \"{range}\" ({})",
-            short_os_error(raw_err),
-            short_os_error(dgram_err)
+            phrase(raw_err),
+            phrase(dgram_err)
         ),
     )
     .with_hint(format!(
@@ -282,14 +282,14 @@ pub fn open_icmp_socket_with(
 /// with the fix when it is not one of this host's.
 pub fn source_refused(what: &str, source: Option<std::net::IpAddr>, err: io::Error) -> Failure {
     match source {
-        Some(src) if crate::net::err::is(&err, Kind::AddressNotAvailable) => Failure::new(
-            format!("binding to source address {src}"),
-            short_os_error(&err),
-        )
-        .with_hint(format!(
-            "give an address of this host (see `{}`), or an interface name",
-            super::sys::LIST_ADDRESSES
-        )),
+        Some(src) if crate::net::err::is(&err, Kind::AddressNotAvailable) => {
+            Failure::new(format!("binding to source address {src}"), phrase(&err)).with_hint(
+                format!(
+                    "give an address of this host (see `{}`), or an interface name",
+                    super::sys::LIST_ADDRESSES
+                ),
+            )
+        }
         _ => Failure::new(what, err),
     }
 }
@@ -324,7 +324,7 @@ pub fn cap_net_raw_hint() -> String {
 pub fn option_refused(refused: &Refused) -> Failure {
     let failure = Failure::new(
         format!("setting {}", refused.option),
-        short_os_error(&refused.error),
+        phrase(&refused.error),
     );
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use super::engine::{Config, Engine, Event, Idents, Probe, ReplyStatus, TargetId};
 use super::{Resolved, Settings, Sockets};
-use crate::error::{short_os_error, Failure};
+use crate::error::Failure;
 use crate::net::err::{self, Kind};
 use crate::net::icmp::{self, Version};
 use crate::net::ready::AsyncIcmpSocket;
@@ -267,7 +267,7 @@ async fn measure_on<N: Network, O: Observer>(
                     };
                     engine.send_failed(&probe, reason, mtu)
                 }
-                Err(e) => engine.send_failed(&probe, short_os_error(&e), None),
+                Err(e) => engine.send_failed(&probe, err::phrase(&e), None),
             }
         }
         engine.advance(Instant::now());

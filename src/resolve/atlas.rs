@@ -120,7 +120,7 @@ pub fn result(res: &Resolution, started: SystemTime) -> DnsResult {
             (_, Some(Source::Hosts)) => serde_json::json!({
                 "hosts": format!(
                     "answered from {}: no DNS message was exchanged",
-                    crate::dns::hosts::PATH
+                    crate::dns::hosts::path()
                 )
             }),
             (Status::Timeout, _) => serde_json::json!({ "timeout": ms(res.elapsed) }),
@@ -239,7 +239,7 @@ mod tests {
         assert!(value["error"]["hosts"]
             .as_str()
             .unwrap()
-            .contains("/etc/hosts"));
+            .contains(&crate::dns::hosts::path()));
         assert_eq!(value["dst_addr"], "");
         assert!(value.get("proto").is_none() && value.get("af").is_none());
     }

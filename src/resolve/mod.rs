@@ -357,13 +357,14 @@ impl Worst for Exit {
     }
 }
 
-/// The system's way, as `getaddrinfo`: /etc/hosts first, then the resolv.conf servers
-/// with its search list (`timeout` replaces its per-try wait; `tcp` asks over TCP). Lines
-/// of resolv.conf that glibc would ignore are reported on stderr.
+/// The system's way, as `getaddrinfo`: the hosts file first, then the system's DNS
+/// servers with its search list (resolv.conf's, or on Windows the adapters'; `timeout`
+/// replaces its per-try wait; `tcp` asks over TCP). Lines of resolv.conf that glibc would
+/// ignore are reported on stderr.
 pub fn system_mode(timeout: Option<Duration>, tcp: bool) -> Mode {
     let conf = conf::load().map(|(conf, notes)| {
         for note in notes {
-            crate::output::warn(&format!("{}: {note}", conf::PATH));
+            crate::output::warn(&format!("{}: {note}", conf::ORIGIN));
         }
         conf
     });

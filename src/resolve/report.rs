@@ -122,7 +122,7 @@ fn one_line(text: &str) -> String {
 
 pub fn source_text(source: Option<Source>) -> Option<String> {
     match source? {
-        Source::Hosts => Some(crate::dns::hosts::PATH.to_string()),
+        Source::Hosts => Some(crate::dns::hosts::path()),
         Source::Server { addr, .. } => Some(addr.to_string()),
     }
 }
@@ -288,7 +288,8 @@ mod tests {
             {"query": "nosuch.netlab.test", "type": "A", "status": "nxdomain",
              "source": "[fd4e:6c61:62:100::53]:53", "transport": "tcp", "time_ms": 0.0,
              "answers": [], "error": "no such name"},
-            {"query": "hostsonly", "type": "A+AAAA", "status": "ok", "source": "/etc/hosts",
+            {"query": "hostsonly", "type": "A+AAAA", "status": "ok",
+             "source": crate::dns::hosts::path(),
              "transport": null, "time_ms": 0.012,
              "answers": [{"name": "hostsonly", "type": "A", "value": "198.18.9.9", "ttl": null}],
              "error": null},

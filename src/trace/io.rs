@@ -27,7 +27,7 @@ use super::probe::{Matcher, PAYLOAD_LEN};
 use super::rounds::{Machine, Round, RoundEvent, Rounds, RoundsConfig};
 use super::stats::Stats;
 use super::{Plan, Resolved, FLOOR};
-use crate::error::{short_os_error, Failure};
+use crate::error::Failure;
 use crate::net::icmp::{self, Version};
 use crate::net::options::path_mtu;
 use crate::net::probe as netprobe;
@@ -508,7 +508,7 @@ impl<N: Network> Driver<N> {
         }
         match self.net.send(probe, self.data_len) {
             Ok(at) => machine.sent(probe, at),
-            Err(e) => machine.send_failed(probe, short_os_error(&e)),
+            Err(e) => machine.send_failed(probe, crate::net::err::phrase(&e)),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The platform under `net`, chosen at compile time (socket2's and mio's shape).
 //!
 //! The modules above name no platform: they use the tables, constants and types here
-//! (`ERRNOS`, `HOSTS_FILE`, `RESOLVER_CONF`, `Signal`, `OS`, `nonblocking_socket`,
+//! (`ERRNOS`, `hosts_file`, `RESOLVER_CONF` (Unix), `Signal`, `OS`, `nonblocking_socket`,
 //! `stdout_reader_gone`, ...), from `unix.rs` (with the Linux/macOS/FreeBSD differences as
 //! small `#[cfg(target_os)]` items inside) or `windows.rs`. What does not differ
 //! ([`unsupported`]) is here.

@@ -8,6 +8,10 @@ use tokio::signal::unix::{self, SignalKind};
 
 use crate::net::kinds::{Kind, Meaning};
 
+/// netlab's own words for some of the platform's error numbers: none here, strerror's
+/// (what std prints) say it well.
+pub const ERROR_WORDS: &[(i32, &str)] = &[];
+
 /// Each [`Kind`] with its errno (a kind the platform lacks is not listed).
 pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::ConnectionRefused, libc::ECONNREFUSED),
@@ -91,7 +95,9 @@ pub const LIST_INTERFACES: &str = "ifconfig -l";
 pub const LIST_ADDRESSES: &str = "ifconfig";
 
 /// The hosts file (hosts(5)), read before DNS.
-pub const HOSTS_FILE: &str = "/etc/hosts";
+pub fn hosts_file() -> String {
+    "/etc/hosts".to_string()
+}
 
 /// The names the system resolver answers without the hosts file, as hosts(5) lines:
 /// none (glibc reads localhost from /etc/hosts like any other name).

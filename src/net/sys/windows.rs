@@ -34,6 +34,38 @@ pub const ERRNOS: &[(Kind, i32)] = &[
     (Kind::MessageTooLong, ws::WSAEMSGSIZE),
 ];
 
+/// netlab's words for the WinSock errors it names (those of [`ERRNOS`] and the few its
+/// sockets match on), in the words Unix's strerror uses for the same cause, so that a
+/// line reads the same on every platform. Windows' own texts (`FormatMessageW`) are
+/// sentences ending in a full stop ("No connection could be made because the target
+/// machine actively refused it."), and Wine has none at all for WinSock's numbers.
+pub const ERROR_WORDS: &[(i32, &str)] = &[
+    (ws::WSAECONNREFUSED, "Connection refused"),
+    (ws::WSAETIMEDOUT, "Connection timed out"),
+    (ws::WSAEHOSTUNREACH, "No route to host"),
+    (ws::WSAENETUNREACH, "Network is unreachable"),
+    (ws::WSAEHOSTDOWN, "Host is down"),
+    (ws::WSAENOPROTOOPT, "Protocol not available"),
+    (ws::WSAEOPNOTSUPP, "Operation not supported"),
+    (ws::WSAEACCES, "Permission denied"),
+    (ws::WSAEMFILE, "Too many open files"),
+    (ws::WSAENOBUFS, "No buffer space available"),
+    (ws::WSA_NOT_ENOUGH_MEMORY, "Cannot allocate memory"),
+    (ws::WSAEADDRNOTAVAIL, "Cannot assign requested address"),
+    (ws::WSAEWOULDBLOCK, "Resource temporarily unavailable"),
+    (
+        ws::WSAEAFNOSUPPORT,
+        "Address family not supported by protocol",
+    ),
+    (ws::WSAEINVAL, "Invalid argument"),
+    (ws::WSAEMSGSIZE, "Message too long"),
+    (ws::WSAECONNRESET, "Connection reset by peer"),
+    (ws::WSAECONNABORTED, "Software caused connection abort"),
+    (ws::WSAEADDRINUSE, "Address already in use"),
+    (ws::WSAENOTCONN, "Transport endpoint is not connected"),
+    (ws::WSAENETDOWN, "Network is down"),
+];
+
 /// A WinSock `SOCKET`, under the name the modules of `net` use on every platform.
 pub type RawFd = std::os::windows::io::RawSocket;
 
@@ -69,19 +101,25 @@ pub fn nonblocking_socket(
 pub const LIST_INTERFACES: &str = "ipconfig";
 pub const LIST_ADDRESSES: &str = "ipconfig";
 
-/// The hosts file. Its default place under `%SystemRoot%`: a constant, since the paths
-/// are constants on every platform; reading `%SystemRoot%` itself is still to do.
-pub const HOSTS_FILE: &str = r"C:\Windows\System32\drivers\etc\hosts";
+/// The hosts file: `%SystemRoot%\System32\drivers\etc\hosts`, where Windows keeps it
+/// (`C:\Windows` when the variable is unset or empty). Its registry override
+/// (`Tcpip\Parameters\DataBasePath`) is not read.
+pub fn hosts_file() -> String {
+    hosts_file_under(std::env::var("SystemRoot").ok().as_deref())
+}
+
+fn hosts_file_under(system_root: Option<&str>) -> String {
+    let root = system_root
+        .map(|root| root.trim_end_matches('\\'))
+        .filter(|root| !root.is_empty())
+        .unwrap_or(r"C:\Windows");
+    format!(r"{root}\System32\drivers\etc\hosts")
+}
 
 /// The names the system resolver answers without the hosts file, as hosts(5) lines:
 /// Windows answers localhost itself (its hosts file has had those lines commented out
 /// since Windows 7: "localhost name resolution is handled within DNS itself").
 pub const BUILT_IN_HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n";
-
-/// Windows keeps its DNS servers per adapter (`GetAdaptersAddresses`), not in a file.
-/// Reading them is still to do; until then no file of this name exists, and the stub
-/// resolver's configuration is the empty one.
-pub const RESOLVER_CONF: &str = r"C:\netlab-has-no-resolv.conf-on-windows";
 
 /// No CA bundle file: Windows keeps its trusted CAs in the system certificate store,
 /// which rustls-native-certs reads.
@@ -143,5 +181,31 @@ pub fn start_winsock() -> io::Result<()> {
     match rc {
         0 => Ok(()),
         code => Err(io::Error::from_raw_os_error(code)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hosts_file_is_under_the_system_root() {
+        assert_eq!(
+            hosts_file_under(Some(r"D:\WINNT")),
+            r"D:\WINNT\System32\drivers\etc\hosts"
+        );
+        assert_eq!(
+            hosts_file_under(Some(r"C:\windows\")),
+            r"C:\windows\System32\drivers\etc\hosts"
+        );
+        for unset in [None, Some("")] {
+            assert_eq!(
+                hosts_file_under(unset),
+                r"C:\Windows\System32\drivers\etc\hosts"
+            );
+        }
+        // Wine sets SystemRoot for its programs, as Windows does.
+        let root = std::env::var("SystemRoot").expect("SystemRoot is set");
+        assert!(hosts_file().starts_with(&root), "{}", hosts_file());
     }
 }

@@ -292,7 +292,7 @@ fn a_probe_that_cannot_be_sent_says_why_in_its_hop() {
     let path = vec![router(1), HopDoes::Refuse, destination()];
     let mut recorder = Recorder::default();
     let outcome = trace(FakeNet::new(path, RTT), config(10, 1), false, &mut recorder);
-    let why = short_os_error(&Kind::NetworkUnreachable.error());
+    let why = crate::net::err::phrase(&Kind::NetworkUnreachable.error());
     assert_eq!(outcome.hops[1].probes, [ProbeResult::SendFailed(why)]);
     assert!(matches!(outcome.ending, Ending::Reached { ttl: 3, .. }));
 }

@@ -23,6 +23,7 @@ use crate::lab::skip::skip;
 mod lab;
 mod long;
 mod loopback;
+mod resolve;
 
 /// Wine's loader (Debian's wine64; not on PATH).
 const WINE: &str = "/usr/lib/wine/wine64";
@@ -78,13 +79,18 @@ fn wine_netlab(args: &[&str], limit: Duration) -> Option<Output> {
     if !have_wine_and_exe() {
         return None;
     }
-    let mut cmd = Command::new(WINE);
+    Some(run_exe(Command::new(WINE), args, limit))
+}
+
+/// Runs `netlab.exe ARGS` through `cmd`, Wine's loader (perhaps behind `ip netns exec`),
+/// without colour or stdin, killed after `limit`.
+fn run_exe(mut cmd: Command, args: &[&str], limit: Duration) -> Output {
     cmd.arg(exe())
         .args(args)
         .env("WINEDEBUG", "-all")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
-    Some(run_or_panic(&mut cmd, limit))
+    run_or_panic(&mut cmd, limit)
 }
 
 /// The run's stdout, after checking that it exited 0.
