@@ -5,14 +5,14 @@
 #   1. `.ci/cross-setup.sh` (as root): Debian's rustc-web toolchain, mingw, Wine, the
 #      prefix with the stand-in bcryptprimitives.dll;
 #   2. clippy -D warnings over every target of netlab for Windows;
-#   3. the debug build of netlab.exe (what tests/it/windows.rs runs under Wine:
-#      --version, resolve, connect and ping against this host's loopback);
+#   3. the release build of netlab.exe and its zip (.ci/release.sh): what users get, and
+#      what tests/it/windows/ runs under Wine (no debug netlab.exe is built besides: one
+#      Windows build of netlab instead of two);
 #   4. the library's unit tests, built for Windows and run under Wine (Cargo's runner).
 #
-# Debian's toolchain comes first in PATH (rustup cannot get this target's std here) and
-# -Zbuild-std builds std from rust-web-src (RUSTC_BOOTSTRAP=1). The target dir,
-# target/cross-x86_64-pc-windows-gnu, is kept between runs: a warm run only rebuilds
-# netlab. It prints the wall-clock seconds of each step.
+# The toolchain and flags are .ci/win-env.sh's (Debian's rustc-web, -Zbuild-std, mingw,
+# Wine). The target dir, target/cross-x86_64-pc-windows-gnu, is kept between runs: a warm
+# run only rebuilds netlab. It prints the wall-clock seconds of each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,11 +24,8 @@ else
   echo "win: not root, so .ci/cross-setup.sh is not run (it must have been, once)"
 fi
 
-t=x86_64-pc-windows-gnu
-export PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 WINEDEBUG=-all
-export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
-export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=/usr/lib/wine/wine64
-common=(--locked -Zbuild-std --target "$t" --target-dir "target/cross-$t")
+# shellcheck source=win-env.sh
+. .ci/win-env.sh
 
 step() {
   local name=$1 began=$SECONDS
@@ -36,7 +33,7 @@ step() {
   nice -n 19 "$@"
   echo "win: $name $((SECONDS - began)) s"
 }
-step "clippy --all-targets -D warnings" cargo clippy "${common[@]}" --all-targets -- -D warnings
-step "build netlab.exe" cargo build "${common[@]}" --bin netlab
-step "unit tests under Wine" cargo test "${common[@]}" --lib
+step "clippy --all-targets -D warnings" cargo clippy "${win_cargo[@]}" --all-targets -- -D warnings
+step "release netlab.exe and its zip" bash .ci/release.sh "$win_target"
+step "unit tests under Wine" cargo test "${win_cargo[@]}" --lib
 echo "win: total $((SECONDS - start)) s"

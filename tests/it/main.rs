@@ -11,6 +11,7 @@ mod check;
 mod cli;
 mod connect;
 mod deploy;
+mod dist;
 mod exporter;
 mod exporter_fleet;
 mod exporter_ops;

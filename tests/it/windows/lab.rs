@@ -10,7 +10,7 @@ use std::sync::MutexGuard;
 
 use serde_json::{json, Value};
 
-use super::{exe, have_wine_and_exe, json, one_at_a_time, stop_wineserver, LIMIT, WINE};
+use super::{exe, have_wine_and_exe, json, one_at_a_time, run_exe, stop_wineserver, LIMIT, WINE};
 use crate::lab::{run_or_panic, Lab, LabConfig, Role, CLOSED_PORT, FILTERED_PORT, HTTP_PORT};
 use crate::util::running::Running;
 
@@ -18,13 +18,7 @@ use crate::util::running::Running;
 /// prefix's wineserver must have been started there (or not at all: `stop_wineserver`
 /// first), since Wine's sockets live in the wineserver's namespace.
 fn wine_in(lab: &Lab, role: Role, args: &[&str]) -> std::process::Output {
-    let mut cmd = lab.command(role, WINE);
-    cmd.arg(exe())
-        .args(args)
-        .env("WINEDEBUG", "-all")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    run_or_panic(&mut cmd, LIMIT)
+    run_exe(lab.command(role, WINE), args, LIMIT)
 }
 
 /// A lab for a Wine test: built while holding `one_at_a_time()`, with no wineserver

@@ -7,11 +7,12 @@
 //! `loopback` runs it against this host's loopback, `lab` inside the namespace lab's
 //! client, through the lab's routers (Wine's wineserver started in that namespace).
 //!
-//! The exe is built by `.ci/win.sh` (or `NETLAB_WINDOWS_EXE` names one), Wine and its
-//! prefix come from `.ci/cross-setup.sh`; without them these tests skip loudly, and fail
-//! under CI=true (`lab::skip`).
+//! The exe is the release build, what users get in the zip: `.ci/release.sh` builds it
+//! (`.ci/win.sh` runs that; or `NETLAB_WINDOWS_EXE` names one), Wine and its prefix come
+//! from `.ci/cross-setup.sh`; without them these tests skip loudly, and fail under CI=true
+//! (`lab::skip`). `crate::dist` checks that the zip holds this very exe.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -28,12 +29,15 @@ mod resolve;
 /// Wine's loader (Debian's wine64; not on PATH).
 const WINE: &str = "/usr/lib/wine/wine64";
 
-/// The Windows build `.ci/win.sh` leaves behind.
+/// The release netlab.exe `.ci/release.sh` builds and packs, under the repository.
+pub(crate) const RELEASE_EXE: &str =
+    "target/cross-x86_64-pc-windows-gnu/x86_64-pc-windows-gnu/release/netlab.exe";
+
+/// The Windows build the tests run: the release one unless `NETLAB_WINDOWS_EXE` says.
 fn exe() -> PathBuf {
     match std::env::var_os("NETLAB_WINDOWS_EXE") {
         Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target/cross-x86_64-pc-windows-gnu/x86_64-pc-windows-gnu/debug/netlab.exe"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(RELEASE_EXE),
     }
 }
 
@@ -41,7 +45,7 @@ fn exe() -> PathBuf {
 /// wineserver starts (`nsiproxy.sys` in `winedevice.exe`), in whatever network namespace
 /// the wineserver was started from: the lab test must not share a wineserver with the
 /// loopback tests.
-fn one_at_a_time() -> MutexGuard<'static, ()> {
+pub(crate) fn one_at_a_time() -> MutexGuard<'static, ()> {
     static WINE_TESTS: Mutex<()> = Mutex::new(());
     WINE_TESTS.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -54,18 +58,26 @@ fn stop_wineserver() {
         .status();
 }
 
-/// Whether Wine and the exe are there; if not, the test is skipped (failed under CI=true).
-fn have_wine_and_exe() -> bool {
-    let exe = exe();
+/// Whether Wine is there; if not, the test is skipped (failed under CI=true).
+pub(crate) fn have_wine() -> bool {
     if !std::path::Path::new(WINE).exists() {
         skip(&format!(
             "{WINE} is missing: run `sudo bash .ci/cross-setup.sh`"
         ));
         return false;
     }
+    true
+}
+
+/// Whether Wine and the exe are there; if not, the test is skipped (failed under CI=true).
+fn have_wine_and_exe() -> bool {
+    let exe = exe();
+    if !have_wine() {
+        return false;
+    }
     if !exe.exists() {
         skip(&format!(
-            "{} is missing: run `bash .ci/win.sh` (or set NETLAB_WINDOWS_EXE)",
+            "{} is missing: run `bash .ci/release.sh x86_64-pc-windows-gnu` (or set NETLAB_WINDOWS_EXE)",
             exe.display()
         ));
         return false;
@@ -84,8 +96,17 @@ fn wine_netlab(args: &[&str], limit: Duration) -> Option<Output> {
 
 /// Runs `netlab.exe ARGS` through `cmd`, Wine's loader (perhaps behind `ip netns exec`),
 /// without colour or stdin, killed after `limit`.
-fn run_exe(mut cmd: Command, args: &[&str], limit: Duration) -> Output {
-    cmd.arg(exe())
+fn run_exe(cmd: Command, args: &[&str], limit: Duration) -> Output {
+    run_program(cmd, &exe(), args, limit)
+}
+
+/// Runs the Windows program `exe ARGS` under Wine on this host, killed after `limit`.
+pub(crate) fn wine_run(exe: &Path, args: &[&str], limit: Duration) -> Output {
+    run_program(Command::new(WINE), exe, args, limit)
+}
+
+fn run_program(mut cmd: Command, exe: &Path, args: &[&str], limit: Duration) -> Output {
+    cmd.arg(exe)
         .args(args)
         .env("WINEDEBUG", "-all")
         .env("NO_COLOR", "1")
@@ -106,7 +127,7 @@ fn succeeded(out: &Output, what: &str) -> String {
 }
 
 /// Wine's first start of a prefix (the wineserver, its registry) can take seconds.
-const LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
 /// The one JSON document a run printed, after checking that it exited `code`.
 fn json(out: &Output, what: &str, code: i32) -> serde_json::Value {
