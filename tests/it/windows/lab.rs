@@ -5,13 +5,13 @@
 //! so every test ends the wineserver before and after, and the first Wine program it runs
 //! starts one in the namespace it runs in.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::MutexGuard;
 
 use serde_json::{json, Value};
 
 use super::{exe, have_wine_and_exe, json, one_at_a_time, run_exe, stop_wineserver, LIMIT, WINE};
-use crate::lab::{run_or_panic, Lab, LabConfig, Role, CLOSED_PORT, FILTERED_PORT, HTTP_PORT};
+use crate::lab::{Lab, LabConfig, Role, CLOSED_PORT, FILTERED_PORT, HTTP_PORT};
 use crate::util::running::Running;
 
 /// Runs `netlab.exe ARGS` under Wine in `role`'s namespace, killed after `LIMIT`. The
