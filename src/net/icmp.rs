@@ -47,6 +47,9 @@ pub use crate::packet::icmp::Version;
 mod windows;
 #[cfg(windows)]
 pub use windows::IcmpSocket;
+/// The threads Windows' blocking calls run on (platform-neutral, tested on Linux too).
+#[cfg(any(windows, test))]
+mod workers;
 
 /// Which kind of ICMP socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,10 @@
 //! [`IcmpSocket::recv_error`] as it would from Linux's error queue, with the request as
 //! its quote.
 //!
-//! Each request is one blocking `IcmpSendEcho2` call on a thread of its own (the API's
-//! asynchronous forms need an event or an alertable thread per request just the same);
-//! the thread queues the outcome, stamped by netlab's monotonic clock when the call
+//! Each request is one blocking `IcmpSendEcho2` call on a thread of its own while it is
+//! in flight (the API's asynchronous forms need an event or an alertable thread per
+//! request just the same), a thread kept for later requests ([`Workers`]); the thread
+//! queues the outcome, stamped by netlab's monotonic clock when the call
 //! returned (the API's own round-trip time is whole milliseconds), and wakes the reader:
 //! through a [`tokio::sync::Notify`] for ping's async loop (`net::ready`), and by one
 //! byte on a loopback UDP socket, the handle [`probe::poll`](crate::net::probe::poll)
@@ -30,6 +31,7 @@ use windows_sys::Win32::Foundation::{GetLastError, HANDLE, INVALID_HANDLE_VALUE}
 use windows_sys::Win32::NetworkManagement::IpHelper as ip;
 use windows_sys::Win32::Networking::WinSock as ws;
 
+use super::workers::Workers;
 use super::{Mode, Version};
 use crate::net::errqueue::QueuedError;
 use crate::net::msg::Received;
@@ -72,6 +74,8 @@ struct Shared {
     /// `wake_rx` per outcome it queued.
     wake_tx: UdpSocket,
     wake_rx: UdpSocket,
+    /// The threads the blocking calls run on.
+    workers: Workers,
 }
 
 impl Shared {
@@ -170,6 +174,7 @@ impl IcmpSocket {
                 notify: tokio::sync::Notify::new(),
                 wake_tx,
                 wake_rx,
+                workers: Workers::new("icmp-echo", 256 * 1024),
             }),
             version,
             ident,
@@ -276,10 +281,7 @@ impl IcmpSocket {
             source: self.source,
             header,
         };
-        std::thread::Builder::new()
-            .name("icmp-echo".into())
-            .stack_size(256 * 1024)
-            .spawn(move || request.run())?;
+        self.shared.workers.run(Box::new(move || request.run()))?;
         Ok(packet.len())
     }
 
