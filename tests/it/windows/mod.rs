@@ -25,6 +25,7 @@ mod lab;
 mod long;
 mod loopback;
 mod resolve;
+mod watch;
 
 /// Wine's loader (Debian's wine64; not on PATH).
 const WINE: &str = "/usr/lib/wine/wine64";
