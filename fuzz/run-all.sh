@@ -3,17 +3,26 @@
 # (fuzz/seeds/<target>/: valid packets, plus every input that ever crashed a parser,
 # kept as a regression). A crash fails the run and leaves the input in fuzz/artifacts/.
 #
-#   fuzz/run-all.sh [SECONDS]
+#   fuzz/run-all.sh [SECONDS]        build, then run each target SECONDS
+#   fuzz/run-all.sh build            only build (.ci/run builds while it waits for another
+#                                    lane, and runs later)
+#   fuzz/run-all.sh run [SECONDS]    only run (after a build)
 #
 # cargo-fuzz needs nightly-only rustc flags; this machine has one stable toolchain, so
 # RUSTC_BOOTSTRAP=1 lets stable rustc accept them (the fuzz crate is never shipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=1 run=1
+case ${1:-} in
+  build) run=0; shift ;;
+  run) build=0; shift ;;
+esac
 seconds=${1:-20}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 targets=$(cargo fuzz list)
-cargo fuzz build
+[ "$build" = 0 ] || cargo fuzz build
+[ "$run" = 1 ] || exit 0
 for target in $targets; do
   corpus=$(mktemp -d)
   cp fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
