@@ -286,6 +286,7 @@ fn install_reference_tools() {
         ("prometheus-smokeping-prober", "prometheus-smokeping-prober"),
         ("hyperfine", "hyperfine"),
         ("wrk", "wrk"),
+        ("tcpdump", "tcpdump"),
         (
             "prometheus-blackbox-exporter",
             "prometheus-blackbox-exporter",

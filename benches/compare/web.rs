@@ -16,6 +16,14 @@
 //!
 //! Every run is alternated (netlab, curl, netlab, ...) and checked: exit 0 and a 200. The
 //! phases are read from one set of runs (each run gives every phase), not a set per phase.
+//!
+//! - the TLS phase against the packets of the same runs (`wire.rs`, tcpdump in the
+//!   client's namespace): each tool's own set-up after connecting (SYN-ACK to its
+//!   ClientHello), the handshake on the wire (SYN-ACK to its Finished), and each tool's
+//!   reported TLS phase minus its own connection's wire span.
+
+#[path = "web/wire.rs"]
+mod wire;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -24,7 +32,7 @@ use serde_json::Value;
 
 use super::lab::web_server::{curl, have_nginx, pki, start_nginx, CURL_W, VALID};
 use super::lab::{Lab, LabConfig, Role};
-use super::{alternate, compare, netlab_in, report, Contender, Row, Sample};
+use super::{alternate, compare, median, netlab_in, report, Contender, Row, Sample};
 
 /// netlab's phase `key` (JSON, ms) from one run.
 fn netlab_phase(s: &Sample, key: &str) -> Option<f64> {
@@ -180,7 +188,21 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
             ),
         ]
     };
+    let dump = dir.path().join("tcpdump.txt");
+    let capture = if wire::have_tcpdump() {
+        wire::Capture::start(lab, VALID, &dump)
+    } else {
+        None
+    };
+    if capture.is_none() {
+        eprintln!("bench web: tcpdump could not start in the lab: the wire rows are left out");
+    }
     let samples = alternate(runs, &contenders(&["total_ms"], None, 4));
+    if let Some(capture) = capture {
+        capture.stop();
+        let text = std::fs::read_to_string(&dump).unwrap_or_default();
+        wire_rows(&wire::connections(&text, VALID), &samples, rows);
+    }
     for (phase, keys, from, to) in phases {
         report(
             &format!("https:// phase: {phase}"),
@@ -188,5 +210,73 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
             &samples,
             rows,
         );
+    }
+}
+
+/// The wire rows: the n-th connection tcpdump saw is the n-th run (netlab, curl, netlab,
+/// ...), each tool's figures from its own runs' connections. When the count does not
+/// match the runs the rows say so instead of pairing wrongly.
+fn wire_rows(connections: &[wire::Connection], samples: &[Vec<Sample>], rows: &mut Vec<Row>) {
+    let runs = samples.first().map_or(0, Vec::len);
+    let tools = ["netlab connect --json", "curl -w"];
+    let paired = connections.len() == runs * tools.len();
+    let reported = |tool: usize, s: &Sample| match tool {
+        0 => netlab_phase(s, "tls_ms"),
+        _ => curl_phase(s, Some(1), 2),
+    };
+    let figures = [
+        (
+            "https:// on the wire: SYN-ACK to the ClientHello (the client's own set-up)",
+            0,
+        ),
+        (
+            "https:// on the wire: SYN-ACK to the client's Finished (TLS as the packets show it)",
+            1,
+        ),
+        (
+            "https:// tls phase reported minus the same connection's on the wire",
+            2,
+        ),
+    ];
+    for (section, which) in figures {
+        let mut medians = Vec::new();
+        for (tool, label) in tools.iter().enumerate() {
+            let values: Vec<f64> = if paired {
+                (0..runs)
+                    .filter_map(|run| {
+                        let c = connections[run * tools.len() + tool];
+                        match which {
+                            0 => Some(c.set_up_ms()),
+                            1 => Some(c.tls_ms()),
+                            _ => Some(reported(tool, &samples[tool][run])? - c.tls_ms()),
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let m = median(values.clone());
+            medians.push(m);
+            rows.push(Row {
+                section: section.to_string(),
+                label: label.to_string(),
+                runs,
+                median: m,
+                unit: "ms",
+                versus: format!("{:+.3} ms", m - medians[0]),
+                max_rss_kib: 0,
+                correct: if !paired {
+                    format!(
+                        "NO: {} connections on the wire for {} runs",
+                        connections.len(),
+                        runs * tools.len()
+                    )
+                } else if values.len() == runs {
+                    "yes".to_string()
+                } else {
+                    format!("NO ({}/{runs}): no figure", runs - values.len())
+                },
+            });
+        }
     }
 }
