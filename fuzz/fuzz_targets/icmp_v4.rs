@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    netlab_fuzz::icmp(data, netlab::packet::icmp::Version::V4);
+    netlab_fuzz::icmp(data, netlab_fuzz::packet::icmp::Version::V4);
 });
