@@ -189,7 +189,7 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
         ]
     };
     let dump = dir.path().join("tcpdump.txt");
-    let capture = if wire::have_tcpdump() {
+    let capture = if super::tool_present("tcpdump") {
         wire::Capture::start(lab, VALID, &dump)
     } else {
         None

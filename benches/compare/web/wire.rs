@@ -14,7 +14,7 @@
 //! the TCP flags and the payload length are all this needs.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::super::lab::{Lab, Role};
@@ -170,12 +170,4 @@ impl Packet {
             len,
         })
     }
-}
-
-/// Whether tcpdump is there to run (the harness installs it with the reference tools).
-pub fn have_tcpdump() -> bool {
-    Command::new("sh")
-        .args(["-c", "command -v tcpdump"])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
