@@ -74,6 +74,10 @@ pub struct SocketOptions {
     pub mark: Option<u32>,
     /// `SO_BROADCAST`.
     pub broadcast: bool,
+    /// How long the command waits for one probe's answer. A Unix socket holds no
+    /// request, so nothing applies it there; Windows' ICMP helper call for each request
+    /// blocks until its answer or this long (`IcmpSendEcho2`'s timeout, `net::icmp`).
+    pub answer_wait: Option<std::time::Duration>,
 }
 
 /// The option the kernel refused, and its error.

@@ -413,6 +413,7 @@ impl Plan {
                 }),
                 mark: args.mark,
                 broadcast: args.broadcast,
+                answer_wait: Some(args.timeout),
             },
             flood: args.flood,
             timestamps: args.timestamps,

@@ -106,6 +106,7 @@ impl ProbeOptions {
                 },
                 mark: None,
                 broadcast: false,
+                answer_wait: Some(args.wait),
             },
             packet_len: args.packet_len,
             in_flight: args.sim_queries.map(usize::from),

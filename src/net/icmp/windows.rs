@@ -14,33 +14,53 @@
 //! in flight (the API's asynchronous forms need an event or an alertable thread per
 //! request just the same), a thread kept for later requests ([`Workers`]); the thread
 //! queues the outcome, stamped by netlab's monotonic clock when the call
-//! returned (the API's own round-trip time is whole milliseconds), and wakes the reader:
+//! returned (the API's own round-trip time is whole milliseconds) less the time the
+//! request waited for its thread (so an RTT is the call's own time, as the kernel's
+//! timestamps make it on Linux: 0.1 ms less under Wine, BENCHMARKS.md), and wakes the reader:
 //! through a [`tokio::sync::Notify`] for ping's async loop (`net::ready`), and by one
 //! byte on a loopback UDP socket, the handle [`probe::poll`](crate::net::probe::poll)
-//! (`WSAPoll`) waits on. A request whose answer never comes ends after [`GIVE_UP`].
+//! (`WSAPoll`) waits on. A request whose answer never comes ends when the command's wait
+//! for an answer does ([`SocketOptions::answer_wait`]: ping's `-W`, trace's `-w`; so a
+//! reply after ping's `-W` is not seen here, as with `ping.exe -w`), or after
+//! [`GIVE_UP`] when the command set none.
+//!
+//! Under Wine (8.0 here) a request must not be cancelled while another completes: Wine's
+//! `nsiproxy.sys` takes its lock and then the driver host's to complete a request, while
+//! a cancel takes them the other way round, and the two deadlock. Every later ICMP
+//! request of every program under that wineserver then waits forever (the lab's runs
+//! that "got no answer at all", BENCHMARKS.md). A process that ends cancels its requests
+//! in flight, so under Wine the last handle of a socket waits for them to end first
+//! ([`END_SLACK`], [`END_CAP`]). Windows' own driver has no such lock, and does not wait.
 
 use std::collections::VecDeque;
 use std::io;
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6, UdpSocket};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{GetLastError, HANDLE, INVALID_HANDLE_VALUE};
 use windows_sys::Win32::NetworkManagement::IpHelper as ip;
 use windows_sys::Win32::Networking::WinSock as ws;
+use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleA, GetProcAddress};
 
-use super::workers::Workers;
+use super::workers::{InFlight, Workers};
 use super::{Mode, Version};
 use crate::net::errqueue::QueuedError;
 use crate::net::msg::Received;
 use crate::net::options::{Pmtu, Refused, SocketOptions};
 use crate::net::sys::{unsupported, AsRawFd, RawFd};
 
-/// How long one request waits for its answer before its thread gives up (ping's own
-/// timeouts are shorter; a later answer would be counted late by no one).
+/// How long one request waits for its answer when the command set no wait
+/// ([`SocketOptions::answer_wait`]: the exporter's and the SYN scan's listeners).
 const GIVE_UP: Duration = Duration::from_secs(30);
+
+/// Under Wine, how long past its requests' own end a socket's last handle waits for them.
+const END_SLACK: Duration = Duration::from_millis(200);
+/// ... and the longest it waits in all (ping's `-W` and trace's `-w` are shorter unless
+/// set longer; a request with [`GIVE_UP`] is not waited for to its end).
+const END_CAP: Duration = Duration::from_secs(6);
 
 /// An ICMP helper handle (`IcmpCreateFile` / `Icmp6CreateFile`), closed on drop. The API
 /// allows calls on one handle from several threads at once.
@@ -76,6 +96,10 @@ struct Shared {
     wake_rx: UdpSocket,
     /// The threads the blocking calls run on.
     workers: Workers,
+    /// The requests not yet ended, which the last handle waits for under Wine.
+    in_flight: InFlight,
+    /// The handles (the socket and its clones) still open.
+    handles: AtomicUsize,
 }
 
 impl Shared {
@@ -119,6 +143,8 @@ pub struct IcmpSocket {
     ttl: AtomicU8,
     tos: AtomicU8,
     dont_fragment: AtomicU8,
+    /// [`SocketOptions::answer_wait`] in milliseconds, 0 for none ([`GIVE_UP`]).
+    answer_wait_ms: AtomicU32,
     source: Option<IpAddr>,
 }
 
@@ -175,12 +201,15 @@ impl IcmpSocket {
                 wake_tx,
                 wake_rx,
                 workers: Workers::new("icmp-echo", 256 * 1024),
+                in_flight: InFlight::default(),
+                handles: AtomicUsize::new(1),
             }),
             version,
             ident,
             ttl: AtomicU8::new(DEFAULT_TTL),
             tos: AtomicU8::new(0),
             dont_fragment: AtomicU8::new(0),
+            answer_wait_ms: AtomicU32::new(0),
             source,
         })
     }
@@ -207,6 +236,10 @@ impl IcmpSocket {
         if let Some(tos) = opts.tos {
             self.tos.store(tos, Ordering::Relaxed);
         }
+        if let Some(wait) = opts.answer_wait {
+            let ms = wait.as_millis().clamp(1, u128::from(u32::MAX)) as u32;
+            self.answer_wait_ms.store(ms, Ordering::Relaxed);
+        }
         match opts.pmtu {
             None => {}
             Some(Pmtu::Do) => self.dont_fragment.store(1, Ordering::Relaxed),
@@ -223,6 +256,7 @@ impl IcmpSocket {
 
     /// A second handle on the same queue (replies go to whichever reads first).
     pub fn try_clone(&self) -> io::Result<IcmpSocket> {
+        self.shared.handles.fetch_add(1, Ordering::AcqRel);
         Ok(IcmpSocket {
             shared: Arc::clone(&self.shared),
             version: self.version,
@@ -230,6 +264,7 @@ impl IcmpSocket {
             ttl: AtomicU8::new(self.ttl.load(Ordering::Relaxed)),
             tos: AtomicU8::new(self.tos.load(Ordering::Relaxed)),
             dont_fragment: AtomicU8::new(self.dont_fragment.load(Ordering::Relaxed)),
+            answer_wait_ms: AtomicU32::new(self.answer_wait_ms.load(Ordering::Relaxed)),
             source: self.source,
         })
     }
@@ -272,6 +307,12 @@ impl IcmpSocket {
             tos: self.tos.load(Ordering::Relaxed),
             dont_fragment: self.dont_fragment.load(Ordering::Relaxed) != 0,
         };
+        let timeout = match self.answer_wait_ms.load(Ordering::Relaxed) {
+            0 => GIVE_UP,
+            ms => Duration::from_millis(u64::from(ms)),
+        };
+        let queued = Instant::now();
+        self.shared.in_flight.begin(queued + timeout);
         let request = Request {
             shared: Arc::clone(&self.shared),
             version: self.version,
@@ -280,8 +321,13 @@ impl IcmpSocket {
             dst,
             source: self.source,
             header,
+            queued,
+            timeout,
         };
-        self.shared.workers.run(Box::new(move || request.run()))?;
+        if let Err(e) = self.shared.workers.run(Box::new(move || request.run())) {
+            self.shared.in_flight.end();
+            return Err(e);
+        }
         Ok(packet.len())
     }
 
@@ -318,6 +364,28 @@ impl IcmpSocket {
     }
 }
 
+/// The last handle, under Wine, waits for the requests in flight (see the module's doc).
+impl Drop for IcmpSocket {
+    fn drop(&mut self) {
+        if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 && under_wine() {
+            self.shared.in_flight.wait_until_none(END_SLACK, END_CAP);
+        }
+    }
+}
+
+/// Whether this process runs under Wine, whose `ntdll.dll` exports `wine_get_version`.
+fn under_wine() -> bool {
+    static WINE: OnceLock<bool> = OnceLock::new();
+    *WINE.get_or_init(|| {
+        // SAFETY: both names are NUL-terminated; ntdll is loaded in every process, and
+        // the handle GetModuleHandleA returns is not released.
+        unsafe {
+            let ntdll = GetModuleHandleA(c"ntdll.dll".as_ptr().cast());
+            !ntdll.is_null() && GetProcAddress(ntdll, c"wine_get_version".as_ptr().cast()).is_some()
+        }
+    })
+}
+
 /// The handle `WSAPoll` waits on: readable once a request's outcome is queued.
 impl AsRawFd for IcmpSocket {
     fn as_raw_fd(&self) -> RawFd {
@@ -338,10 +406,16 @@ struct Request {
     dst: SocketAddr,
     source: Option<IpAddr>,
     header: Header,
+    /// When `send_to` queued it: the time until its thread takes it up is netlab's, not
+    /// the path's, and is taken off the outcome's timestamp.
+    queued: Instant,
+    /// How long the call waits for the answer.
+    timeout: Duration,
 }
 
 impl Request {
     fn run(self) {
+        let began = Instant::now();
         let data = &self.packet[8..];
         let options = ip::IP_OPTION_INFORMATION {
             Ttl: self.header.ttl,
@@ -360,7 +434,7 @@ impl Request {
         let mut reply = vec![0u64; size.div_ceil(8)];
         let reply_ptr = reply.as_mut_ptr().cast::<core::ffi::c_void>();
         let reply_size = (reply.len() * 8) as u32;
-        let timeout = GIVE_UP.as_millis() as u32;
+        let timeout = self.timeout.as_millis().clamp(1, u128::from(u32::MAX)) as u32;
         let handle = self.shared.handle.0;
         let (count, from, ttl, echoed) = match self.dst {
             SocketAddr::V4(dst) => {
@@ -428,7 +502,7 @@ impl Request {
         };
         // SAFETY: no arguments; read right after the call, on its thread.
         let last_error = unsafe { GetLastError() };
-        let at = Instant::now();
+        let at = stamp(self.queued, began, Instant::now());
         let (status, echoed) = echoed;
         let status = if count > 0 { status } else { last_error };
         let outcome = match status {
@@ -463,7 +537,14 @@ impl Request {
         if let Some(outcome) = outcome {
             self.shared.push(outcome);
         }
+        self.shared.in_flight.end();
     }
+}
+
+/// An outcome's timestamp: when the request was queued plus the API call's own time
+/// (`began` to `returned`), leaving out the wait for a thread in between.
+fn stamp(queued: Instant, began: Instant, returned: Instant) -> Instant {
+    queued + returned.saturating_duration_since(began)
 }
 
 fn reply_bytes(reply: &[u64]) -> &[u8] {
@@ -550,6 +631,19 @@ fn icmp_error(version: Version, status: u32) -> Option<(u8, u8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_for_a_thread_is_not_in_the_timestamp() {
+        let queued = Instant::now();
+        let began = queued + Duration::from_millis(3);
+        let returned = began + Duration::from_micros(700);
+        assert_eq!(
+            stamp(queued, began, returned),
+            queued + Duration::from_micros(700)
+        );
+        // A clock that does not move between the two readings gives the queue time.
+        assert_eq!(stamp(queued, began, began), queued);
+    }
 
     #[test]
     fn a_reply_carries_the_request_identity_and_a_valid_checksum() {

@@ -19,12 +19,15 @@
 //! with threads parked on the queue was, under Wine, now and then killed (SIGKILL, 3 runs
 //! of 40 of `ping -c 3` on loopback, one in CI) after it had printed all it had to.
 //!
+//! [`InFlight`] counts the requests not yet answered, for a socket's end to wait on
+//! (under Wine; `windows.rs` says why).
+//!
 //! Platform-neutral so its tests run on Linux; only Windows uses it.
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -114,6 +117,54 @@ impl Drop for Workers {
     }
 }
 
+/// The requests in flight, and the latest moment one of them gives up on its answer.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    state: Mutex<(usize, Option<Instant>)>,
+    ended: Condvar,
+}
+
+impl InFlight {
+    /// One more request, which gives up on its answer at `gives_up`.
+    pub(crate) fn begin(&self, gives_up: Instant) {
+        let mut state = lock(&self.state);
+        state.0 += 1;
+        state.1 = Some(state.1.map_or(gives_up, |latest| latest.max(gives_up)));
+    }
+
+    /// One request less (answered, failed or given up).
+    pub(crate) fn end(&self) {
+        let mut state = lock(&self.state);
+        state.0 = state.0.saturating_sub(1);
+        if state.0 == 0 {
+            state.1 = None;
+            self.ended.notify_all();
+        }
+    }
+
+    /// Waits until no request is in flight, at most until the last one gives up (plus
+    /// `slack`) and never longer than `cap`; true when none is left.
+    pub(crate) fn wait_until_none(&self, slack: Duration, cap: Duration) -> bool {
+        let cap = Instant::now() + cap;
+        let mut state = lock(&self.state);
+        loop {
+            if state.0 == 0 {
+                return true;
+            }
+            let until = state.1.map_or(cap, |latest| (latest + slack).min(cap));
+            let now = Instant::now();
+            if now >= until {
+                return false;
+            }
+            state = self
+                .ended
+                .wait_timeout(state, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -136,6 +187,41 @@ mod tests {
     use std::time::Duration;
 
     const LIMIT: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn the_end_waits_for_requests_in_flight_and_no_longer() {
+        let in_flight = Arc::new(InFlight::default());
+        assert!(in_flight.wait_until_none(Duration::ZERO, LIMIT));
+        in_flight.begin(Instant::now() + LIMIT);
+        in_flight.begin(Instant::now() + LIMIT);
+        let answers = {
+            let in_flight = Arc::clone(&in_flight);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                in_flight.end();
+                thread::sleep(Duration::from_millis(20));
+                in_flight.end();
+            })
+        };
+        let began = Instant::now();
+        assert!(in_flight.wait_until_none(Duration::ZERO, LIMIT));
+        assert!(began.elapsed() >= Duration::from_millis(40));
+        answers.join().unwrap();
+        // A request that gave up long ago and never ended is waited for `slack` at most.
+        in_flight.begin(Instant::now());
+        let began = Instant::now();
+        assert!(!in_flight.wait_until_none(Duration::from_millis(30), LIMIT));
+        assert!(began.elapsed() < LIMIT);
+        // And `cap` bounds a request that gives up much later.
+        in_flight.begin(Instant::now() + LIMIT * 10);
+        let began = Instant::now();
+        assert!(!in_flight.wait_until_none(Duration::ZERO, Duration::from_millis(30)));
+        let waited = began.elapsed();
+        assert!(
+            waited >= Duration::from_millis(30) && waited < LIMIT,
+            "{waited:?}"
+        );
+    }
 
     #[test]
     fn jobs_one_after_another_reuse_one_thread() {
