@@ -13,6 +13,13 @@
 //!   Linux netlab's on the same path: on that 6-router path (also its RTT for the trace's
 //!   target) and on the 2-router path of the `ping` section.
 //!
+//! Beside the two pings, a reference: `windows/icmp_floor.c`, a bare `IcmpSendEcho2`
+//! loop in C timed by `QueryPerformanceCounter` around each call (built here with
+//! mingw, the compiler `.ci/cross-setup.sh` installs), on the same path under the same
+//! Wine: the RTT any Windows program that pings through the API gets there, so the
+//! row shows how much of netlab.exe's difference to Linux is Wine's way for one call and
+//! how much is netlab's own.
+//!
 //! Wine opens sockets in its wineserver's network namespace, so each lab gets a
 //! wineserver started inside its client's namespace (persistent, `wineserver -p`, and
 //! warmed with one `netlab.exe --version`, so every timed run finds it ready) and ended
@@ -21,13 +28,16 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use super::lab::{Lab, LabConfig, Role};
-use super::{compare, netlab_in, netlab_median_rtt, trace_hops, Contender, Row, Sample};
+use super::{compare, median, netlab_in, netlab_median_rtt, trace_hops, Contender, Row, Sample};
 
 /// Wine's loader and server (Debian's wine64; not on PATH).
 const WINE: &str = "/usr/lib/wine/wine64";
 const WINESERVER: &str = "/usr/lib/wine/wineserver";
+/// Debian's mingw C compiler (gcc-mingw-w64-x86-64), for the reference program.
+const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
 
 /// netlab.exe and which build it is, or None when there is none (section skipped).
 fn windows_exe() -> Option<(PathBuf, &'static str)> {
@@ -40,6 +50,39 @@ fn windows_exe() -> Option<(PathBuf, &'static str)> {
         .into_iter()
         .map(|build| (dir.join(build).join("netlab.exe"), build))
         .find(|(path, _)| path.exists())
+}
+
+/// `windows/icmp_floor.c` built into the target dir, or None (said) when it cannot be.
+fn icmp_floor_exe() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("benches/compare/windows/icmp_floor.c");
+    let out = root.join("target/bench/icmp-floor.exe");
+    let _ = std::fs::create_dir_all(root.join("target/bench"));
+    let built = Command::new(MINGW_GCC)
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(["-liphlpapi", "-lws2_32"])
+        .status();
+    if built.is_ok_and(|s| s.success()) {
+        return Some(out);
+    }
+    eprintln!(
+        "bench windows: could not build {} with {MINGW_GCC} (run .ci/cross-setup.sh): \
+         the API's floor row is left out",
+        src.display()
+    );
+    None
+}
+
+/// The median of the reference program's RTTs (one per line, `lost` for none).
+fn floor_median_rtt(s: &Sample) -> Option<f64> {
+    let rtts: Vec<f64> = s
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    (s.code == Some(0) && !rtts.is_empty()).then(|| median(rtts))
 }
 
 fn wineserver(args: &[&str]) -> Command {
@@ -109,8 +152,11 @@ pub fn section(runs: usize, rows: &mut Vec<Row>) {
         eprintln!("bench windows: {WINE} missing (run .ci/cross-setup.sh), section skipped");
         return;
     }
-    trace_and_ping_through_six_routers(runs, rows, &exe, build);
-    ping_on_veth(runs, rows, &exe, build);
+    let floor = icmp_floor_exe();
+    trace_and_ping_through_six_routers(runs, rows, &exe, build, floor.as_ref(), None);
+    let delay = Some(Duration::from_millis(5));
+    trace_and_ping_through_six_routers(runs, rows, &exe, build, floor.as_ref(), delay);
+    ping_on_veth(runs, rows, &exe, build, floor.as_ref());
 }
 
 fn trace_and_ping_through_six_routers(
@@ -118,8 +164,17 @@ fn trace_and_ping_through_six_routers(
     rows: &mut Vec<Row>,
     exe: &PathBuf,
     build: &str,
+    floor: Option<&PathBuf>,
+    delay: Option<Duration>,
 ) {
-    let lab = Lab::new(LabConfig::default().routers(6)).unwrap_or_else(|e| panic!("lab: {e:?}"));
+    let (config, links) = match delay {
+        None => (LabConfig::default().routers(6), "veth".to_string()),
+        Some(delay) => (
+            LabConfig::default().routers(6).link_delay(delay),
+            format!("{} ms links", delay.as_millis()),
+        ),
+    };
+    let lab = Lab::new(config).unwrap_or_else(|e| panic!("lab: {e:?}"));
     let _server = Wineserver::start_in(&lab, exe);
     let dest = lab.dest_v4().to_string();
     let mut expected: std::collections::BTreeMap<u32, String> = (1..=6)
@@ -141,7 +196,7 @@ fn trace_and_ping_through_six_routers(
     let windows = move || wine_in(lab, exe, &trace);
     let exe_label = format!("netlab.exe ({build}) under Wine");
     compare(
-        "windows: trace -I -n, 6 routers, veth, the trace's own time (its footer)",
+        &format!("windows: trace -I -n, 6 routers, {links}, the trace's own time (its footer)"),
         runs,
         &[
             by_footer("netlab trace -I -n (Linux)", linux, same_hops),
@@ -150,7 +205,7 @@ fn trace_and_ping_through_six_routers(
         rows,
     );
     compare(
-        "windows: trace -I -n, 6 routers, veth, wall (Wine's start-up included)",
+        &format!("windows: trace -I -n, 6 routers, {links}, wall (Wine's start-up included)"),
         runs,
         &[
             Contender::timed("netlab trace -I -n (Linux)", linux, same_hops),
@@ -160,9 +215,9 @@ fn trace_and_ping_through_six_routers(
     );
     let probes = ["-c", "20", "-i", "0.05"];
     compare(
-        "windows: ping RTT, 6 routers, veth (the trace target's path RTT)",
+        &format!("windows: ping RTT, 6 routers, {links} (the trace target's path RTT)"),
         runs,
-        &ping_contenders(lab, exe, &exe_label, dest, probes),
+        &ping_contenders(lab, exe, &exe_label, dest, probes, floor),
         rows,
     );
 }
@@ -180,7 +235,13 @@ fn by_footer<'a>(
 }
 
 /// The 2-router veth path of the `ping` section: where a difference of 0.5 ms shows.
-fn ping_on_veth(runs: usize, rows: &mut Vec<Row>, exe: &PathBuf, build: &str) {
+fn ping_on_veth(
+    runs: usize,
+    rows: &mut Vec<Row>,
+    exe: &PathBuf,
+    build: &str,
+    floor: Option<&PathBuf>,
+) {
     let lab = Lab::new(LabConfig::default()).unwrap_or_else(|e| panic!("lab: {e:?}"));
     let _server = Wineserver::start_in(&lab, exe);
     let dest = lab.dest_v4().to_string();
@@ -188,18 +249,27 @@ fn ping_on_veth(runs: usize, rows: &mut Vec<Row>, exe: &PathBuf, build: &str) {
     compare(
         "windows: ping RTT, 2 routers, veth",
         runs,
-        &ping_contenders(&lab, exe, &exe_label, &dest, ["-c", "50", "-i", "0.02"]),
+        &ping_contenders(
+            &lab,
+            exe,
+            &exe_label,
+            &dest,
+            ["-c", "50", "-i", "0.02"],
+            floor,
+        ),
         rows,
     );
 }
 
-/// Linux netlab's ping and netlab.exe's, each run read as the median of its replies' RTTs.
+/// Linux netlab's ping and netlab.exe's (and the API's floor, when built), each run read
+/// as the median of its replies' RTTs. `probes` is `-c N -i SECONDS`.
 fn ping_contenders<'a>(
     lab: &'a Lab,
     exe: &'a PathBuf,
     exe_label: &str,
     dest: &'a str,
     probes: [&'a str; 4],
+    floor: Option<&'a PathBuf>,
 ) -> Vec<Contender<'a>> {
     let shown = probes.join(" ");
     let args = move || {
@@ -208,7 +278,7 @@ fn ping_contenders<'a>(
         args.push(dest);
         args
     };
-    vec![
+    let mut contenders = vec![
         Contender::measured(
             &format!("netlab ping {shown} (Linux; median RTT)"),
             move || netlab_in(lab, &args()),
@@ -219,5 +289,22 @@ fn ping_contenders<'a>(
             move || wine_in(lab, exe, &args()),
             netlab_median_rtt,
         ),
-    ]
+    ];
+    if let Some(floor) = floor {
+        let count = probes[1];
+        let interval_ms = probes[3].parse::<f64>().map_or(0.0, |s| s * 1000.0);
+        let interval_ms = format!("{interval_ms:.0}");
+        contenders.push(Contender::measured(
+            &format!("IcmpSendEcho2 in C under Wine, {count} calls (median RTT)"),
+            move || {
+                let mut cmd = lab.command(Role::Client, WINE);
+                cmd.arg(floor)
+                    .args([dest, count, &interval_ms])
+                    .env("WINEDEBUG", "-all");
+                cmd
+            },
+            floor_median_rtt,
+        ));
+    }
+    contenders
 }
