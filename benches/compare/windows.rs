@@ -1,17 +1,17 @@
 //! netlab.exe (x86_64-pc-windows-gnu) under Wine beside Linux netlab in the same lab: issue
 //! 18's Windows targets.
 //!
-//! - `trace -I -n` through 6 routers on veth links (no delay: under Wine, netlab.exe's
-//!   ICMP through the lab's delay links, which are TUN devices a forwarder serves, got no
-//!   answers in 9 runs of 10 and waited out its 30 s per request; BENCHMARKS.md has the
-//!   run): the same hops as Linux netlab's, in under 1.5 × the path's RTT + 100 ms. Wine's own
+//! - `trace -I -n` through 6 routers, on veth links and on 5 ms delay links (the lab's
+//!   TUN devices; the runs there that once got no answers at all met a deadlock inside
+//!   Wine, which netlab.exe now avoids: `src/net/icmp/windows.rs`, BENCHMARKS.md): the
+//!   same hops as Linux netlab's, in under 1.5 × the path's RTT + 100 ms. Wine's own
 //!   start-up (seconds: the loader, the prefix's registry, its helper processes) is not
 //!   netlab's, so the trace's own time is read from its footer (`reached ... in 7 hops
 //!   (0.08 s)`, 10 ms resolution; `trace --format json` has no duration for one trace),
 //!   which netlab times from its first probe to its last answer. Wall time is a row too.
 //! - `ping` RTT medians (each run's median, then the median over runs) within 0.5 ms of
-//!   Linux netlab's on the same path: on that 6-router path (also its RTT for the trace's
-//!   target) and on the 2-router path of the `ping` section.
+//!   Linux netlab's on the same path: on those 6-router paths (also their RTT for the
+//!   trace's target) and on the 2-router path of the `ping` section.
 //!
 //! Beside the two pings, a reference: `windows/icmp_floor.c`, a bare `IcmpSendEcho2`
 //! loop in C timed by `QueryPerformanceCounter` around each call (built here with
