@@ -194,8 +194,8 @@ mod tests {
         assert!(in_flight.wait_until_none(Duration::ZERO, LIMIT));
         in_flight.begin(Instant::now() + LIMIT);
         in_flight.begin(Instant::now() + LIMIT);
-        // The wait must outlast both answers: counted before each `end`, not timed (CI's
-        // run under Wine once woke a sleeping thread early enough to fail a 40 ms bound).
+        // The wait must outlast both answers: counted before each `end`, not timed (a
+        // 40 ms bound, timed from after the thread had started sleeping, failed CI once).
         let answered = Arc::new(AtomicUsize::new(0));
         let answers = {
             let (in_flight, answered) = (Arc::clone(&in_flight), Arc::clone(&answered));
